@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridTime.Environment;
+
+/// <summary>
+/// Every distinct frame of a grid size, drawn once on first use and then reused: a frame depends only on
+/// (agent cell, target cell), so an N×N grid has at most N⁴ of them (625 for N = 5). Thread-safe; one
+/// cache per grid size is shared by the whole process (<see cref="ForSize"/>).
+/// </summary>
+public sealed class FrameCache
+{
+    private static readonly ConcurrentDictionary<int, FrameCache> Caches = new();
+    private readonly Frame?[] _frames;
+
+    private FrameCache(int gridSize)
+    {
+        GridSize = gridSize;
+        _frames = new Frame?[gridSize * gridSize * gridSize * gridSize];
+    }
+
+    /// <summary>Side of the grid these frames show.</summary>
+    public int GridSize { get; }
+
+    /// <summary>The process-wide cache for grids of side <paramref name="gridSize"/>.</summary>
+    public static FrameCache ForSize(int gridSize) => Caches.GetOrAdd(gridSize, size => new FrameCache(size));
+
+    /// <summary>The frame key of an (agent, target) pair, as cell indices: agent · N² + target.</summary>
+    public int KeyOf(int agentCell, int targetCell) => (agentCell * GridSize * GridSize) + targetCell;
+
+    /// <summary>The frame showing the agent at <paramref name="agent"/> and the target at <paramref name="target"/>.</summary>
+    public Frame Get(Cell agent, Cell target) => Get(KeyOf(agent.ToIndex(GridSize), target.ToIndex(GridSize)));
+
+    /// <summary>The frame with key <paramref name="key"/> (see <see cref="KeyOf"/>).</summary>
+    public Frame Get(int key)
+    {
+        Frame? frame = Volatile.Read(ref _frames[key]);
+        if (frame is not null)
+        {
+            return frame;
+        }
+
+        int cells = GridSize * GridSize;
+        var drawn = new Frame(GridSize, Cell.FromIndex(key / cells, GridSize), Cell.FromIndex(key % cells, GridSize));
+        return Interlocked.CompareExchange(ref _frames[key], drawn, null) ?? drawn;
+    }
+
+    /// <summary>
+    /// Writes the frames with keys <paramref name="keys"/> one after another into <paramref name="destination"/>
+    /// (length keys × 3·56·56), each as one block copy.
+    /// </summary>
+    public void CopyPlanes(ReadOnlySpan<int> keys, Span<float> destination)
+    {
+        for (int i = 0; i < keys.Length; i++)
+        {
+            Get(keys[i]).Planes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
+        }
+    }
+
+    /// <summary>A new [B, 3, 56, 56] float32 tensor of the frames with keys <paramref name="keys"/>.</summary>
+    public Tensor BatchTensor(ReadOnlySpan<int> keys)
+    {
+        Tensor batch = torch.empty(keys.Length, FrameRenderer.Channels, FrameRenderer.ImageSize, FrameRenderer.ImageSize);
+        FillBatch(keys, batch);
+        return batch;
+    }
+
+    /// <summary>
+    /// Copies the frames with keys <paramref name="keys"/> straight into the native memory of
+    /// <paramref name="batch"/>, a contiguous float32 tensor of shape [keys, 3, 56, 56] (reuse one to avoid allocation).
+    /// </summary>
+    public void FillBatch(ReadOnlySpan<int> keys, Tensor batch)
+    {
+        if (batch.dtype != ScalarType.Float32 || !batch.is_contiguous() || batch.numel() != (long)keys.Length * FrameRenderer.FrameLength)
+        {
+            throw new ArgumentException($"expected a contiguous float32 tensor of {keys.Length}x3x56x56, got {batch.dtype} [{string.Join(",", batch.shape)}]", nameof(batch));
+        }
+
+        CopyPlanes(keys, MemoryMarshal.Cast<byte, float>(batch.bytes));
+    }
+}

@@ -1,0 +1,146 @@
+using static TorchSharp.torch;
+
+namespace GridTime.Environment;
+
+/// <summary>How one episode of a <see cref="VectorGridWorld"/> ended.</summary>
+/// <param name="EnvironmentIndex">Which of the B environments it ran in.</param>
+/// <param name="Reward">The episode's total reward (only the arrival step earns).</param>
+/// <param name="Terminated">True if it ended by arrival, false if by timeout.</param>
+/// <param name="Final">The state at its last step.</param>
+public readonly record struct FinishedEpisode(int EnvironmentIndex, float Reward, bool Terminated, StepInfo Final)
+{
+    /// <summary>Reward as a fraction of the best achievable reward.</summary>
+    public float FractionOfBest => Final.BestAchievableReward > 0 ? Reward / Final.BestAchievableReward : 0f;
+
+    /// <summary>True when the agent first stood on the target at exactly t = T.</summary>
+    public bool ArrivedExactly => Final.ArrivalTime == Final.Instruction;
+}
+
+/// <summary>
+/// B grid worlds stepped together, for the trainer. Episodes reset automatically in the same step they end:
+/// after <see cref="Step"/>, <see cref="Rewards"/>, <see cref="Terminated"/> and <see cref="Truncated"/> describe
+/// the step just taken, <see cref="Finished"/> lists the episodes that ended in it (with their final state),
+/// and the observations are already those of the next episode for those environments.
+/// Environment i behaves exactly like a <see cref="GridWorld"/> reset with seed
+/// <c>SeededRandom.Derive(seed, i)</c> and then reset without a seed after every episode.
+/// </summary>
+public sealed class VectorGridWorld
+{
+    private readonly GridWorld[] _worlds;
+    private readonly List<FinishedEpisode> _finished = [];
+    private readonly FrameCache _frames;
+
+    /// <summary>B = <paramref name="count"/> worlds under <paramref name="options"/>.</summary>
+    public VectorGridWorld(GridWorldOptions options, int count)
+    {
+        if (count < 1)
+        {
+            throw new ArgumentException($"a vectorized environment needs at least one world, got {count}", nameof(count));
+        }
+
+        _worlds = new GridWorld[count];
+        for (int i = 0; i < count; i++)
+        {
+            _worlds[i] = new GridWorld(options);
+        }
+
+        Options = _worlds[0].Options;
+        _frames = FrameCache.ForSize(Options.Size);
+        Rewards = new float[count];
+        Terminated = new bool[count];
+        Truncated = new bool[count];
+    }
+
+    /// <summary>The rules every world follows.</summary>
+    public GridWorldOptions Options { get; }
+
+    /// <summary>B, the number of worlds.</summary>
+    public int Count => _worlds.Length;
+
+    /// <summary>Reward of each world in the last step.</summary>
+    public float[] Rewards { get; }
+
+    /// <summary>Which worlds ended by arrival in the last step.</summary>
+    public bool[] Terminated { get; }
+
+    /// <summary>Which worlds ended by timeout in the last step.</summary>
+    public bool[] Truncated { get; }
+
+    /// <summary>The episodes that ended in the last step.</summary>
+    public IReadOnlyList<FinishedEpisode> Finished => _finished;
+
+    /// <summary>World <paramref name="index"/>, for reading its state (do not step it directly).</summary>
+    public GridWorld this[int index] => _worlds[index];
+
+    /// <summary>Starts every world: world i is reset with seed Derive(<paramref name="seed"/>, i).</summary>
+    public void Reset(ulong seed)
+    {
+        for (int i = 0; i < _worlds.Length; i++)
+        {
+            _worlds[i].Reset(SeededRandom.Derive(seed, (ulong)i));
+        }
+
+        Array.Clear(Rewards);
+        Array.Clear(Terminated);
+        Array.Clear(Truncated);
+        _finished.Clear();
+    }
+
+    /// <summary>Steps world i with <paramref name="actions"/>[i] (0..4); ended worlds reset at once.</summary>
+    public void Step(ReadOnlySpan<int> actions)
+    {
+        if (actions.Length != _worlds.Length)
+        {
+            throw new ArgumentException($"expected {_worlds.Length} actions, got {actions.Length}", nameof(actions));
+        }
+
+        _finished.Clear();
+        for (int i = 0; i < _worlds.Length; i++)
+        {
+            GridWorld world = _worlds[i];
+            (float reward, bool terminated, bool truncated) = world.Advance(GridActions.FromIndex(actions[i]));
+            Rewards[i] = reward;
+            Terminated[i] = terminated;
+            Truncated[i] = truncated;
+            if (terminated || truncated)
+            {
+                _finished.Add(new FinishedEpisode(i, reward, terminated, world.Info));
+                world.Reset();
+            }
+        }
+    }
+
+    /// <summary>Writes each world's frame key (see <see cref="FrameCache.KeyOf"/>) into <paramref name="keys"/>.</summary>
+    public void CopyFrameKeys(Span<int> keys)
+    {
+        for (int i = 0; i < _worlds.Length; i++)
+        {
+            keys[i] = _worlds[i].FrameKey;
+        }
+    }
+
+    /// <summary>Writes each world's instruction T into <paramref name="instructions"/>.</summary>
+    public void CopyInstructions(Span<float> instructions)
+    {
+        for (int i = 0; i < _worlds.Length; i++)
+        {
+            instructions[i] = _worlds[i].Instruction;
+        }
+    }
+
+    /// <summary>The current observations as a new [B, 3, 56, 56] float32 tensor in [0, 1].</summary>
+    public Tensor ObservationTensor()
+    {
+        Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
+        CopyFrameKeys(keys);
+        return _frames.BatchTensor(keys);
+    }
+
+    /// <summary>The current instructions as a new [B] float32 tensor of raw T values.</summary>
+    public Tensor InstructionTensor()
+    {
+        var instructions = new float[_worlds.Length];
+        CopyInstructions(instructions);
+        return tensor(instructions);
+    }
+}

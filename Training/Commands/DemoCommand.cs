@@ -1,0 +1,96 @@
+using System.CommandLine;
+using GridTime.Environment;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime demo</c>: plays the grid world with two scripted agents, a random one and one that knows
+/// the time (waits T − d steps, then walks the shortest path), and prints what each earns. It shows the
+/// rules and the reward scale without any learning.
+/// </summary>
+public static class DemoCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var episodes = new Option<int>("--episodes") { Description = "Episodes per scripted agent.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
+        var show = new Option<bool>("--show") { Description = "Also print one episode of the timing agent as text pictures." };
+        var command = new Command("demo", "Play the grid world with a random and a perfectly timed scripted agent (no learning).") { episodes, seed, show };
+        command.SetAction(result =>
+        {
+            int count = result.GetValue(episodes);
+            if (count < 1)
+            {
+                throw new UsageException($"--episodes must be at least 1, got {count}");
+            }
+
+            Run(count, result.GetValue(seed), result.GetValue(show));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(int episodes, ulong seed, bool show)
+    {
+        var options = new GridWorldOptions();
+        Console.WriteLine($"grid {options.Size}x{options.Size}, T ~ U{{{options.MinInstruction}..{options.MaxInstruction}}}, m = {options.MaxReward}, L = T + m, {episodes} episodes per agent, seed {seed}");
+        var random = new SeededRandom(SeededRandom.Derive(seed, 99));
+        foreach ((string name, Func<GridWorld, GridAction> policy) in new (string, Func<GridWorld, GridAction>)[]
+        {
+            ("random", _ => (GridAction)random.NextInt(GridActions.Count)),
+            ("timed", TimedPolicy),
+        })
+        {
+            var world = new GridWorld(options);
+            double reward = 0, best = 0;
+            int exact = 0;
+            for (int e = 0; e < episodes; e++)
+            {
+                world.Reset(SeededRandom.Derive(seed, (ulong)e));
+                StepResult step;
+                do
+                {
+                    step = world.Step(policy(world));
+                    if (show && name == "timed" && e == 0)
+                    {
+                        Console.WriteLine($"t={step.Info.Time} T={step.Info.Instruction}\n{Picture(world)}");
+                    }
+                }
+                while (!step.Terminated && !step.Truncated);
+                reward += step.Reward;
+                best += step.Info.BestAchievableReward;
+                exact += step.Info.ArrivalTime == step.Info.Instruction ? 1 : 0;
+            }
+
+            Console.WriteLine($"{name,-7} mean reward {reward / episodes,5:F2}   fraction of best {reward / best,5:F3}   exact arrivals {(double)exact / episodes,5:P0}");
+        }
+    }
+
+    /// <summary>Waits while the target is farther in time than in space, then walks straight to it.</summary>
+    private static GridAction TimedPolicy(GridWorld world)
+    {
+        int distance = world.Agent.ManhattanDistance(world.Target);
+        if (world.Instruction - world.Time > distance)
+        {
+            return GridAction.Stay;
+        }
+
+        return world.Target.Row < world.Agent.Row ? GridAction.Up
+            : world.Target.Row > world.Agent.Row ? GridAction.Down
+            : world.Target.Column < world.Agent.Column ? GridAction.Left
+            : GridAction.Right;
+    }
+
+    private static string Picture(GridWorld world)
+    {
+        var rows = new List<string>();
+        for (int r = 0; r < world.Options.Size; r++)
+        {
+            rows.Add(string.Concat(Enumerable.Range(0, world.Options.Size).Select(c =>
+                new Cell(r, c) == world.Agent ? 'A' : new Cell(r, c) == world.Target ? 'X' : '.')));
+        }
+
+        return string.Join('\n', rows);
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using GridTime.Training.Commands;
+
+namespace GridTime.Training;
+
+/// <summary>Entry point of the <c>gridtime</c> command-line program.</summary>
+public static class Program
+{
+    /// <summary>Exit code for bad input: arguments, config files, logs, checkpoints.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Runs one gridtime command and returns its exit code.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
+        root.Subcommands.Add(DemoCommand.Create());
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"gridtime: {parsed.Errors[0].Message} (see gridtime --help)");
+            return BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"gridtime: {e.Message}");
+            return BadInput;
+        }
+    }
+}
+
+/// <summary>Bad input from the user (arguments, files): reported as one line with exit code 2.</summary>
+public sealed class UsageException(string message, Exception? inner = null) : Exception(message, inner);
