@@ -24,7 +24,7 @@ public static class Program
 
         try
         {
-            return parsed.Invoke();
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
