@@ -14,6 +14,7 @@ public static class Program
     {
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ArithCommand.Create());
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

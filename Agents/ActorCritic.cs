@@ -1,0 +1,140 @@
+using GridTime.Agents.Cores;
+using GridTime.Agents.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents;
+
+/// <summary>What the network gives for a rollout of N steps of B environments.</summary>
+/// <param name="Logits">Policy logits over the 5 actions, [N, B, 5].</param>
+/// <param name="Values">State-value estimates, [N, B].</param>
+/// <param name="State">The recurrent state after the last step, [B, StateSize].</param>
+public sealed record AgentOutput(Tensor Logits, Tensor Values, Tensor State) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Logits.Dispose();
+        Values.Dispose();
+        State.Dispose();
+    }
+}
+
+/// <summary>
+/// The actor-critic agent: <see cref="ConvEncoder"/> → a <see cref="RecurrentCore"/> that also reads the
+/// instruction T (its raw integer value, never normalised: the experiment is about its magnitude) →
+/// a policy head (logits over the 5 actions) and a value head. The recurrent state is explicit: passed
+/// in, returned, and reset per environment.
+/// <para>
+/// Initialisation: TorchSharp defaults for the encoder and LSTM weights, LSTM biases 0; heads with
+/// normal rows scaled to norm 0.01 (policy: near-uniform first actions) and 1.0 (value), biases 0.
+/// All of it flows from <see cref="AgentOptions.Seed"/>.
+/// </para>
+/// </summary>
+public sealed class ActorCritic : nn.Module
+{
+    private readonly ConvEncoder encoder;
+    private readonly RecurrentCore core;
+    private readonly Linear policy;
+    private readonly Linear value;
+
+    /// <summary>A freshly initialised network of shape <paramref name="options"/>.</summary>
+    public ActorCritic(AgentOptions options) : base("actor_critic")
+    {
+        Options = options.Validate();
+
+        (encoder, core, policy, value) = SeededConstruction.Build(options.Seed, () => Build(options));
+        RegisterComponents();
+    }
+
+    private static (ConvEncoder, RecurrentCore, Linear, Linear) Build(AgentOptions options)
+    {
+        var encoder = new ConvEncoder(options.Hidden);
+        RecurrentCore core = options.Core switch
+        {
+            CoreKind.Baseline => new LstmCore(options.Hidden, options.Hidden, null, 0),
+            CoreKind.Nac => new LstmCore(options.Hidden, options.Hidden, new Nac(1 + options.Hidden, options.ArithmeticWidth), options.ArithmeticWidth),
+            CoreKind.Nalu => new LstmCore(options.Hidden, options.Hidden, new Nalu(1 + options.Hidden, options.ArithmeticWidth, options.NaluEpsilon), options.ArithmeticWidth),
+            _ => throw new ArgumentException($"unknown core {options.Core}"),
+        };
+        Linear policy = nn.Linear(core.OutputSize, Actions);
+        Linear value = nn.Linear(core.OutputSize, 1);
+        using (no_grad())
+        {
+            NormalisedRows(policy.weight!, 0.01);
+            NormalisedRows(value.weight!, 1.0);
+            policy.bias!.zero_();
+            value.bias!.zero_();
+        }
+
+        return (encoder, core, policy, value);
+    }
+
+    /// <summary>Number of actions (width of the policy head).</summary>
+    public const int Actions = 5;
+
+    /// <summary>The shape this network was built with.</summary>
+    public AgentOptions Options { get; }
+
+    /// <summary>Width of the recurrent state tensor.</summary>
+    public int StateSize => core.StateSize;
+
+    /// <summary>The encoder, for tools that inspect it.</summary>
+    public ConvEncoder Encoder => encoder;
+
+    /// <summary>The recurrent core, for tools that inspect it.</summary>
+    public RecurrentCore Core => core;
+
+    /// <summary>The state at the start of an episode: zeros [B, StateSize].</summary>
+    public Tensor InitialState(long batch) => zeros(batch, StateSize);
+
+    /// <summary>
+    /// Evaluates a rollout in one call. The encoder runs once over all N·B frames; the core steps through
+    /// time. Where <paramref name="episodeStarts"/>[i, b] is 1, environment b's state is zeroed before
+    /// step i (a new episode began there).
+    /// </summary>
+    /// <param name="observations">[N, B, 3, 56, 56] in [0, 1].</param>
+    /// <param name="instructions">[N, B] raw T values.</param>
+    /// <param name="state">[B, StateSize] before the first step.</param>
+    /// <param name="episodeStarts">[N, B] of 0 and 1, or null when no episode starts inside the rollout.</param>
+    public AgentOutput Rollout(Tensor observations, Tensor instructions, Tensor state, Tensor? episodeStarts = null)
+    {
+        using var scope = NewDisposeScope();
+        long steps = observations.shape[0], batch = observations.shape[1];
+        Tensor features = encoder.call(observations.reshape(steps * batch, 3, 56, 56)).view(steps, batch, -1);
+        Tensor keep = episodeStarts is null ? ones(steps, batch, 1) : (1 - episodeStarts).unsqueeze(2);
+        var outputs = new Tensor[steps];
+        for (long i = 0; i < steps; i++)
+        {
+            if (episodeStarts is not null)
+            {
+                state = state * keep[i];
+            }
+
+            (outputs[i], state) = core.Step(features[i], instructions[i].unsqueeze(1), state);
+        }
+
+        Tensor hidden = stack(outputs, 0).view(steps * batch, -1);
+        Tensor logits = policy.call(hidden).view(steps, batch, Actions);
+        Tensor values = value.call(hidden).view(steps, batch);
+        return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>One step for B environments: observations [B, 3, 56, 56], instructions [B], state [B, S]; gives logits [B, 5], values [B] and the next state.</summary>
+    public AgentOutput Step(Tensor observations, Tensor instructions, Tensor state)
+    {
+        using var scope = NewDisposeScope();
+        AgentOutput output = Rollout(observations.unsqueeze(0), instructions.unsqueeze(0), state);
+        return new AgentOutput(
+            output.Logits.squeeze(0).MoveToOuterDisposeScope(),
+            output.Values.squeeze(0).MoveToOuterDisposeScope(),
+            output.State.MoveToOuterDisposeScope());
+    }
+
+    private static void NormalisedRows(Tensor weight, double norm)
+    {
+        weight.normal_();
+        weight.mul_(norm / weight.pow(2).sum(1, keepdim: true).sqrt());
+    }
+}

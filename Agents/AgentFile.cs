@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GridTime.Agents;
+
+/// <summary>
+/// Saves and loads a network with the options that shape it, so a file alone rebuilds it.
+/// Layout: the 8 ASCII bytes "GTAGENT1", a 32-bit length and that many bytes of UTF-8 JSON
+/// (<see cref="AgentOptions"/>), then TorchSharp's own parameter format (<c>Module.save</c>).
+/// </summary>
+public static class AgentFile
+{
+    private static readonly byte[] Magic = "GTAGENT1"u8.ToArray();
+
+    /// <summary>JSON settings shared by every GridTime file (enums by name, camelCase).</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Writes <paramref name="network"/> to <paramref name="stream"/>.</summary>
+    public static void Save(ActorCritic network, Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        byte[] options = JsonSerializer.SerializeToUtf8Bytes(network.Options, Json);
+        writer.Write(Magic);
+        writer.Write(options.Length);
+        writer.Write(options);
+        network.save(writer);
+    }
+
+    /// <summary>Writes <paramref name="network"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
+    public static void Save(ActorCritic network, string path)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = File.Create(temporary))
+        {
+            Save(network, stream);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Reads a network saved by <see cref="Save(ActorCritic, Stream)"/>. Throws <see cref="InvalidDataException"/>
+    /// with the reason when the stream is not such a file or is damaged.
+    /// </summary>
+    public static ActorCritic Load(Stream stream, string description = "agent file")
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            {
+                throw new InvalidDataException($"{description} is not a GridTime agent file");
+            }
+
+            int length = reader.ReadInt32();
+            if (length is < 2 or > 1 << 20)
+            {
+                throw new InvalidDataException($"{description} is damaged (options block of {length} bytes)");
+            }
+
+            AgentOptions options = JsonSerializer.Deserialize<AgentOptions>(reader.ReadBytes(length), Json)
+                ?? throw new InvalidDataException($"{description} has no network options");
+            var network = new ActorCritic(options);
+            network.load(reader, strict: true);
+            return network;
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{description} is damaged or truncated ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Reads a network from <paramref name="path"/> (see <see cref="Load(Stream, string)"/>).</summary>
+    public static ActorCritic Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Load(stream, path);
+    }
+}

@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GridTime.Agents;
+
+/// <summary>
+/// The observation encoder (the A3C/DQN-style convnet the paper's agent uses):
+/// <code>
+/// [B, 3, 56, 56] -- conv 16 @ 8x8 stride 4, ReLU --> [B, 16, 13, 13]
+///                -- conv 32 @ 4x4 stride 2, ReLU --> [B, 32, 5, 5]
+///                -- flatten, linear 800 -> H, ReLU --> [B, H]   (H = 256 by default)
+/// </code>
+/// </summary>
+public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Side of the first convolution's output: (56 − 8) / 4 + 1.</summary>
+    public const int Conv1Side = 13;
+
+    /// <summary>Side of the second convolution's output: (13 − 4) / 2 + 1.</summary>
+    public const int Conv2Side = 5;
+
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly Linear fc;
+
+    /// <summary>An encoder with <paramref name="features"/> outputs.</summary>
+    public ConvEncoder(int features, string name = "encoder") : base(name)
+    {
+        conv1 = nn.Conv2d(3, 16, 8, stride: 4);
+        conv2 = nn.Conv2d(16, 32, 4, stride: 2);
+        fc = nn.Linear(32 * Conv2Side * Conv2Side, features);
+        Features = features;
+        RegisterComponents();
+    }
+
+    /// <summary>Width of the output feature vector.</summary>
+    public int Features { get; }
+
+    /// <summary>Encodes a batch of observations [B, 3, 56, 56] to features [B, H].</summary>
+    public override Tensor forward(Tensor observations)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = F.relu(conv1.call(observations));
+        x = F.relu(conv2.call(x));
+        return F.relu(fc.call(x.flatten(1))).MoveToOuterDisposeScope();
+    }
+}

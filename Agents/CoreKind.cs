@@ -1,0 +1,39 @@
+namespace GridTime.Agents;
+
+/// <summary>Which recurrent core an agent uses: how the instruction T reaches the LSTM.</summary>
+public enum CoreKind
+{
+    /// <summary>The paper's plain A3C agent: LSTM input = [encoder features, T].</summary>
+    Baseline,
+
+    /// <summary>The paper's NAC agent: LSTM input = [features, T, NAC([T, h(t−1)])].</summary>
+    Nac,
+
+    /// <summary>As <see cref="Nac"/> with a NALU in place of the NAC.</summary>
+    Nalu,
+}
+
+/// <summary>Names of the cores as the command line and the files spell them.</summary>
+public static class CoreKinds
+{
+    /// <summary>Every core, in the order listed in help texts.</summary>
+    public static IReadOnlyList<CoreKind> All { get; } = Enum.GetValues<CoreKind>();
+
+    /// <summary>The lower-case name of a core (baseline, nac, nalu).</summary>
+    public static string Name(this CoreKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>The core called <paramref name="name"/>; throws <see cref="ArgumentException"/> listing the valid names.</summary>
+    public static CoreKind Parse(string name)
+    {
+        string wanted = name.Trim().ToLowerInvariant();
+        foreach (CoreKind kind in All)
+        {
+            if (kind.Name() == wanted)
+            {
+                return kind;
+            }
+        }
+
+        throw new ArgumentException($"unknown agent '{name}' (expected one of: {string.Join(", ", All.Select(Name))})");
+    }
+}

@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents.Cores;
+
+/// <summary>
+/// The paper's cores: one LSTM cell whose input is [features, T] (baseline) or
+/// [features, T, A([T, h(t−1)])] where A is a NAC or a NALU (nac, nalu).
+/// <code>
+///   features ──┐
+///   T ─────────┼──────────────────────────► LSTM ──► h(t) ──► heads
+///   T, h(t−1) ─┴─► NAC or NALU (width 8) ──►  ▲
+/// </code>
+/// State layout: [h (Hidden) | c (Hidden)].
+/// </summary>
+public sealed class LstmCore : RecurrentCore
+{
+    private readonly LSTMCell lstm;
+    private readonly nn.Module<Tensor, Tensor>? arithmetic;
+
+    /// <summary>A core reading <paramref name="features"/> encoder features.</summary>
+    /// <param name="features">Encoder output width.</param>
+    /// <param name="hidden">LSTM width.</param>
+    /// <param name="arithmetic">The NAC or NALU that reads [T, h(t−1)], or null for the baseline.</param>
+    /// <param name="arithmeticWidth">Output width of <paramref name="arithmetic"/>.</param>
+    public LstmCore(int features, int hidden, nn.Module<Tensor, Tensor>? arithmetic, int arithmeticWidth) : base("core")
+    {
+        Hidden = hidden;
+        this.arithmetic = arithmetic;
+        lstm = nn.LSTMCell(features + 1 + (arithmetic is null ? 0 : arithmeticWidth), hidden);
+        using (no_grad())
+        {
+            // Zero LSTM biases, as in the A3C implementations this agent follows.
+            lstm.bias_ih!.zero_();
+            lstm.bias_hh!.zero_();
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Width of h and c.</summary>
+    public int Hidden { get; }
+
+    /// <inheritdoc/>
+    public override int StateSize => 2 * Hidden;
+
+    /// <inheritdoc/>
+    public override int OutputSize => Hidden;
+
+    /// <inheritdoc/>
+    public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
+    {
+        using var scope = NewDisposeScope();
+        Tensor h = state.narrow(1, 0, Hidden);
+        Tensor c = state.narrow(1, Hidden, Hidden);
+        Tensor input = arithmetic is null
+            ? cat([features, instruction], 1)
+            : cat([features, instruction, arithmetic.call(cat([instruction, h], 1))], 1);
+        (Tensor nextH, Tensor nextC) = lstm.call(input, (h, c));
+        return (nextH.MoveToOuterDisposeScope(), cat([nextH, nextC], 1).MoveToOuterDisposeScope());
+    }
+}

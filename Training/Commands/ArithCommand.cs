@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Diagnostics;
+using GridTime.Agents.Arithmetic;
+using static TorchSharp.torch;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime arith</c>: the paper's static arithmetic task (section 4.1), a check that the NAC and NALU
+/// layers are right. Trains an MLP, a two-layer NAC and a two-layer NALU on six operations and prints
+/// interpolation and extrapolation errors, raw and normalised (random model = 100, perfect = 0).
+/// </summary>
+public static class ArithCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var defaults = new ArithmeticSettings();
+        var steps = new Option<int>("--steps") { Description = "Adam steps per model.", DefaultValueFactory = _ => defaults.Steps };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the data and the initial weights.", DefaultValueFactory = _ => defaults.Seed };
+        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+        var only = new Option<string[]>("--operation")
+        {
+            Description = "Run only these operations (add, subtract, multiply, divide, square, squareroot); default all.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("arith", "Static arithmetic task: MLP vs NAC vs NALU, interpolation and extrapolation error.") { steps, seed, learningRate, only };
+        command.SetAction(result =>
+        {
+            var settings = defaults with { Steps = result.GetValue(steps), Seed = result.GetValue(seed), LearningRate = result.GetValue(learningRate) };
+            if (settings.Steps < 1 || settings.LearningRate <= 0)
+            {
+                throw new UsageException("--steps must be at least 1 and --lr positive");
+            }
+
+            string[] names = result.GetValue(only) ?? [];
+            ArithmeticOperation[] operations = names.Length == 0
+                ? Enum.GetValues<ArithmeticOperation>()
+                : [.. names.Select(ParseOperation)];
+            Run(settings, operations);
+            return 0;
+        });
+        return command;
+    }
+
+    private static ArithmeticOperation ParseOperation(string name) =>
+        Enum.TryParse(name, ignoreCase: true, out ArithmeticOperation operation) && Enum.IsDefined(operation)
+            ? operation
+            : throw new UsageException($"unknown operation '{name}' (expected one of: {string.Join(", ", Enum.GetNames<ArithmeticOperation>().Select(n => n.ToLowerInvariant()))})");
+
+    private static void Run(ArithmeticSettings settings, IEnumerable<ArithmeticOperation> operations)
+    {
+        set_num_threads(1);
+        Console.WriteLine($"static arithmetic task: {settings.Inputs} inputs, a = sum of inputs {settings.ASliceStart}..{settings.ASliceStart + settings.SliceLength - 1}, "
+            + $"b = sum of inputs {settings.BSliceStart}..{settings.BSliceStart + settings.SliceLength - 1}; train on [0, {settings.TrainRange}), "
+            + $"extrapolate to [0, {settings.ExtrapolationRange}); {settings.Steps} Adam steps (lr {settings.LearningRate}, batch {settings.BatchSize}), seed {settings.Seed}");
+        Console.WriteLine("normalised error: 100 = mean of randomly initialised models of the same kind, 0 = perfect");
+        Console.WriteLine();
+        Console.WriteLine($"{"operation",-9} {"model",-5} {"interp MSE",11} {"extrap MSE",11} {"interp norm",11} {"extrap norm",11} {"extrap rel",10}");
+        var clock = Stopwatch.StartNew();
+        foreach (ArithmeticOperation operation in operations)
+        {
+            foreach (ArithmeticModel model in Enum.GetValues<ArithmeticModel>())
+            {
+                ArithmeticResult r = ArithmeticExperiment.Run(operation, model, settings);
+                Console.WriteLine($"{operation.Symbol(),-9} {model.ToString().ToLowerInvariant(),-5} {r.Interpolation,11:G3} {r.Extrapolation,11:G3} {r.InterpolationNormalised,11:F1} {r.ExtrapolationNormalised,11:F1} {r.ExtrapolationRelative,10:P1}");
+            }
+        }
+
+        Console.WriteLine($"\n{clock.Elapsed.TotalSeconds:F1} s");
+    }
+}
