@@ -1,0 +1,73 @@
+namespace GridTime.Environment.Episodes;
+
+/// <summary>One step of a logged episode.</summary>
+/// <param name="Action">The action taken (0 stay, 1 up, 2 down, 3 left, 4 right).</param>
+/// <param name="Agent">The agent's cell after the step.</param>
+/// <param name="Reward">The reward of the step.</param>
+/// <param name="Value">The network's value estimate before the step.</param>
+/// <param name="Probabilities">The policy's probabilities of the 5 actions before the step.</param>
+public sealed record EpisodeStep(int Action, Cell Agent, float Reward, float Value, float[] Probabilities);
+
+/// <summary>
+/// Everything needed to replay and analyse one episode without the network. Stored as one MessagePack map
+/// per episode; the format is documented in docs/episode-log.md.
+/// </summary>
+public sealed record EpisodeRecord
+{
+    /// <summary>Version of the record layout; readers refuse versions they do not know.</summary>
+    public const int CurrentSchema = 1;
+
+    /// <summary>Layout version, <see cref="CurrentSchema"/> when written by this code.</summary>
+    public int Schema { get; init; } = CurrentSchema;
+
+    /// <summary>Name of the run that produced the episode.</summary>
+    public string Run { get; init; } = "";
+
+    /// <summary>Worker thread that played it (−1 for evaluation).</summary>
+    public int Worker { get; init; }
+
+    /// <summary>Index of the episode among those of its worker (or evaluation), from 0.</summary>
+    public long Episode { get; init; }
+
+    /// <summary>Frames the network had been trained on when the episode ended.</summary>
+    public long Frames { get; init; }
+
+    /// <summary>Agent variant (baseline, nac, ...).</summary>
+    public string Agent { get; init; } = "";
+
+    /// <summary>Grid side N.</summary>
+    public int GridSize { get; init; }
+
+    /// <summary>Seed of the run (or evaluation).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>The instruction T.</summary>
+    public int Instruction { get; init; }
+
+    /// <summary>The timeout L.</summary>
+    public int Timeout { get; init; }
+
+    /// <summary>The arrival reward m.</summary>
+    public int MaxReward { get; init; }
+
+    /// <summary>The agent's cell at t = 0.</summary>
+    public Cell AgentStart { get; init; }
+
+    /// <summary>The target's cell.</summary>
+    public Cell Target { get; init; }
+
+    /// <summary>The steps, in order (step k is t = k + 1).</summary>
+    public IReadOnlyList<EpisodeStep> Steps { get; init; } = [];
+
+    /// <summary>The step at which the agent reached the target, or null for a timeout.</summary>
+    public int? ArrivalTime { get; init; }
+
+    /// <summary>Sum of the rewards.</summary>
+    public float TotalReward { get; init; }
+
+    /// <summary>m − max(0, d − T): what a perfect agent earns in this episode.</summary>
+    public int BestAchievableReward { get; init; }
+
+    /// <summary>"arrived" or "timeout".</summary>
+    public string Outcome => ArrivalTime is null ? "timeout" : "arrived";
+}

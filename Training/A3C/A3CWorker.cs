@@ -1,0 +1,206 @@
+using System.Runtime.InteropServices;
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Environment.Episodes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GridTime.Training.A3C;
+
+/// <summary>
+/// One A3C worker (Mnih et al. 2016), run on its own thread. It owns a local copy of the network and B
+/// environments, and repeats, until the frame budget is spent or it is told to stop:
+/// <list type="number">
+/// <item>copy the shared weights into the local network;</item>
+/// <item>act for n steps in all B environments with one batched forward pass per step, keeping the graph
+///   (the same forward pass serves acting and learning; nothing is computed twice);</item>
+/// <item>bootstrap from the value of the state after the rollout (0 where an episode ended);</item>
+/// <item>compute generalised advantage estimates and the loss:
+///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments;</item>
+/// <item>backpropagate, clip the gradient norm, and apply the gradients to the shared network through the
+///   shared Adam.</item>
+/// </list>
+/// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
+/// zeroed for an environment whose episode ended.
+/// </summary>
+public sealed class A3CWorker(SharedTraining shared, int index, ulong environmentSeed, EpisodeLogWriter? episodeLog)
+{
+    private readonly Config.TrainConfig _config = shared.Config;
+    private long _episodesStarted;
+
+    /// <summary>Which worker this is (0-based).</summary>
+    public int Index { get; } = index;
+
+    /// <summary>Trains until the budget is spent or <paramref name="stop"/> is cancelled.</summary>
+    public void Run(CancellationToken stop)
+    {
+        set_num_threads(1);
+        int batch = _config.EnvsPerWorker, steps = _config.Steps;
+        var environments = new VectorGridWorld(_config.World, batch);
+        environments.Reset(environmentSeed);
+        var sampling = new Generator(SeededRandom.Derive(environmentSeed, 0xACE));
+        using var local = new ActorCritic(_config.Network);
+        Parameter[] localParameters = [.. local.parameters()];
+        Parameter[] sharedParameters = [.. shared.Network.parameters()];
+        var recorders = new EpisodeRecorder?[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            recorders[b] = StartRecorder(environments[b]);
+        }
+
+        var actions = new int[batch];
+        var keep = new float[batch];
+        Tensor state = local.InitialState(batch);
+
+        while (!stop.IsCancellationRequested && shared.Frames < _config.Frames)
+        {
+            using var scope = NewDisposeScope();
+
+            // 1. Start from the current shared weights.
+            using (no_grad())
+            {
+                lock (shared.Optimizer.Lock)
+                {
+                    for (int p = 0; p < localParameters.Length; p++)
+                    {
+                        localParameters[p].copy_(sharedParameters[p]);
+                    }
+                }
+            }
+
+            // 2. Act for n steps, keeping the graph for learning.
+            var logProbabilitiesTaken = new Tensor[steps];
+            var entropies = new Tensor[steps];
+            var values = new Tensor[steps];
+            var rewards = new Tensor[steps];
+            var notDone = new Tensor[steps];
+            for (int i = 0; i < steps; i++)
+            {
+                AgentOutput output = local.Step(environments.ObservationTensor(), environments.InstructionTensor(), state);
+                Tensor logProbabilities = F.log_softmax(output.Logits, 1);
+                Tensor probabilities = logProbabilities.exp();
+                Tensor chosen = multinomial(probabilities.detach(), 1, generator: sampling);
+                logProbabilitiesTaken[i] = logProbabilities.gather(1, chosen).squeeze(1);
+                entropies[i] = -(logProbabilities * probabilities).sum(1);
+                values[i] = output.Values;
+
+                CopyActions(chosen, actions);
+                Record(recorders, environments, actions, probabilities, output.Values);
+                environments.Step(actions);
+                for (int b = 0; b < batch; b++)
+                {
+                    keep[b] = environments.Terminated[b] || environments.Truncated[b] ? 0f : 1f;
+                }
+
+                rewards[i] = tensor(environments.Rewards);
+                notDone[i] = tensor(keep);
+                state = output.State * notDone[i].unsqueeze(1);
+                FinishEpisodes(recorders, environments);
+            }
+
+            // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
+            Tensor nextValue;
+            using (no_grad())
+            {
+                nextValue = local.Step(environments.ObservationTensor(), environments.InstructionTensor(), state).Values;
+            }
+
+            // 4. Returns and generalised advantage estimates, from the last step back.
+            double gamma = _config.Gamma, lambda = _config.GaeLambda;
+            Tensor returns = nextValue;
+            Tensor advantage = zeros(batch);
+            Tensor followingValue = nextValue;
+            Tensor policyLoss = zeros(batch), valueLoss = zeros(batch), entropySum = zeros(batch);
+            for (int i = steps - 1; i >= 0; i--)
+            {
+                returns = rewards[i] + (gamma * returns * notDone[i]);
+                valueLoss = valueLoss + (0.5 * (returns - values[i]).pow(2));
+                Tensor value = values[i].detach();
+                Tensor delta = rewards[i] + (gamma * followingValue * notDone[i]) - value;
+                advantage = (advantage * (gamma * lambda) * notDone[i]) + delta;
+                followingValue = value;
+                policyLoss = policyLoss - (logProbabilitiesTaken[i] * advantage);
+                entropySum = entropySum + entropies[i];
+            }
+
+            Tensor loss = (policyLoss - (_config.EntropyCoef * entropySum) + (_config.ValueCoef * valueLoss)).mean();
+
+            // 5. Backpropagate, clip, and apply to the shared network.
+            local.zero_grad();
+            loss.backward();
+            double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
+            Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
+            lock (shared.Optimizer.Lock)
+            {
+                shared.Optimizer.Step(gradients, _config.LearningRate);
+                shared.AddFrames((long)batch * steps);
+            }
+
+            shared.Statistics.AddUpdate(
+                policyLoss.mean().item<float>() / steps,
+                valueLoss.mean().item<float>() / steps,
+                entropySum.mean().item<float>() / steps,
+                gradientNorm);
+
+            // The state goes on into the next rollout, without its graph.
+            Tensor carried = state.detach().MoveToOuterDisposeScope();
+            state = carried;
+        }
+
+        state.Dispose();
+        episodeLog?.Flush();
+    }
+
+    private EpisodeRecorder? StartRecorder(GridWorld world)
+    {
+        long episode = _episodesStarted++;
+        return episodeLog is not null && _config.EpisodeLogEvery > 0 && episode % _config.EpisodeLogEvery == 0
+            ? new EpisodeRecorder(episode, world.AgentStart, world.Target, world.Instruction, world.Timeout)
+            : null;
+    }
+
+    private static void CopyActions(Tensor chosen, int[] actions)
+    {
+        ReadOnlySpan<long> sampled = MemoryMarshal.Cast<byte, long>(chosen.bytes);
+        for (int b = 0; b < actions.Length; b++)
+        {
+            actions[b] = (int)sampled[b];
+        }
+    }
+
+    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, Tensor probabilities, Tensor values)
+    {
+        if (Array.TrueForAll(recorders, r => r is null))
+        {
+            return;
+        }
+
+        using Tensor p = probabilities.detach().contiguous();
+        using Tensor v = values.detach().contiguous();
+        ReadOnlySpan<float> probabilityData = MemoryMarshal.Cast<byte, float>(p.bytes);
+        ReadOnlySpan<float> valueData = MemoryMarshal.Cast<byte, float>(v.bytes);
+        for (int b = 0; b < recorders.Length; b++)
+        {
+            GridWorld world = environments[b];
+            recorders[b]?.Add(actions[b], world.Agent.Move((GridAction)actions[b], world.Options.Size), valueData[b], probabilityData.Slice(b * ActorCritic.Actions, ActorCritic.Actions).ToArray());
+        }
+    }
+
+    private void FinishEpisodes(EpisodeRecorder?[] recorders, VectorGridWorld environments)
+    {
+        foreach (FinishedEpisode episode in environments.Finished)
+        {
+            shared.Statistics.AddEpisode(episode.Reward, episode.Final.BestAchievableReward, episode.ArrivedExactly);
+            int b = episode.EnvironmentIndex;
+            if (recorders[b] is EpisodeRecorder recorder)
+            {
+                recorder.SetLastReward(episode.Reward);
+                episodeLog!.Append(recorder.Finish(shared, Index, episode));
+            }
+
+            recorders[b] = StartRecorder(environments[b]);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+namespace GridTime.Training.A3C;
+
+/// <summary>Totals over one logging interval, gathered from all workers.</summary>
+public sealed record IntervalTotals
+{
+    /// <summary>Episodes that ended.</summary>
+    public long Episodes { get; init; }
+
+    /// <summary>Sum of their rewards.</summary>
+    public double Reward { get; init; }
+
+    /// <summary>Sum of their best achievable rewards.</summary>
+    public double BestReward { get; init; }
+
+    /// <summary>Episodes that arrived exactly at T.</summary>
+    public long ExactArrivals { get; init; }
+
+    /// <summary>Updates applied.</summary>
+    public long Updates { get; init; }
+
+    /// <summary>Sum of the updates' policy losses.</summary>
+    public double PolicyLoss { get; init; }
+
+    /// <summary>Sum of the updates' value losses.</summary>
+    public double ValueLoss { get; init; }
+
+    /// <summary>Sum of the updates' mean policy entropies.</summary>
+    public double Entropy { get; init; }
+
+    /// <summary>Sum of the updates' gradient norms before clipping.</summary>
+    public double GradientNorm { get; init; }
+
+    /// <summary>Mean reward per episode.</summary>
+    public double MeanReward => Episodes > 0 ? Reward / Episodes : double.NaN;
+
+    /// <summary>Total reward as a fraction of the total best achievable reward.</summary>
+    public double FractionOfBest => BestReward > 0 ? Reward / BestReward : double.NaN;
+
+    /// <summary>Share of episodes that arrived exactly at T.</summary>
+    public double ExactArrivalRate => Episodes > 0 ? (double)ExactArrivals / Episodes : double.NaN;
+
+    /// <summary>Mean over updates of a per-update sum.</summary>
+    public double PerUpdate(double sum) => Updates > 0 ? sum / Updates : double.NaN;
+}
+
+/// <summary>Thread-safe accumulator the workers add to and the main thread drains once per interval.</summary>
+public sealed class TrainingStatistics
+{
+    private readonly Lock _lock = new();
+    private IntervalTotals _totals = new();
+
+    /// <summary>Adds a finished episode.</summary>
+    public void AddEpisode(float reward, int bestReward, bool exact)
+    {
+        lock (_lock)
+        {
+            _totals = _totals with
+            {
+                Episodes = _totals.Episodes + 1,
+                Reward = _totals.Reward + reward,
+                BestReward = _totals.BestReward + bestReward,
+                ExactArrivals = _totals.ExactArrivals + (exact ? 1 : 0),
+            };
+        }
+    }
+
+    /// <summary>Adds an applied update.</summary>
+    public void AddUpdate(double policyLoss, double valueLoss, double entropy, double gradientNorm)
+    {
+        lock (_lock)
+        {
+            _totals = _totals with
+            {
+                Updates = _totals.Updates + 1,
+                PolicyLoss = _totals.PolicyLoss + policyLoss,
+                ValueLoss = _totals.ValueLoss + valueLoss,
+                Entropy = _totals.Entropy + entropy,
+                GradientNorm = _totals.GradientNorm + gradientNorm,
+            };
+        }
+    }
+
+    /// <summary>Returns the totals since the last call and starts a new interval.</summary>
+    public IntervalTotals Drain()
+    {
+        lock (_lock)
+        {
+            IntervalTotals totals = _totals;
+            _totals = new IntervalTotals();
+            return totals;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Xml.Linq;
+using GridTime.Agents;
+
+namespace GridTime.Training.Config;
+
+/// <summary>
+/// Turns the properties of a settings record into command-line flags (help text from the properties' doc
+/// comments) and merges a JSON file and flags into one record: defaults, then the file, then the flags.
+/// </summary>
+/// <typeparam name="T">The settings record, for example <see cref="TrainConfig"/>.</typeparam>
+public sealed class ConfigBinding<T>
+    where T : class, new()
+{
+    private readonly List<(PropertyInfo Property, Option<string> Option)> _fields = [];
+
+    /// <summary>Builds one string-valued flag per settable property of <typeparamref name="T"/>.</summary>
+    public ConfigBinding()
+    {
+        var defaults = new T();
+        IReadOnlyDictionary<string, string> docs = XmlDocs.Summaries(typeof(T));
+        foreach (PropertyInfo property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null))
+        {
+            string help = docs.GetValueOrDefault(property.Name, property.Name);
+            var option = new Option<string>("--" + KebabCase(property.Name))
+            {
+                Description = $"{help} [default: {Show(property.GetValue(defaults))}]",
+                HelpName = HelpName(property.PropertyType),
+            };
+            _fields.Add((property, option));
+        }
+    }
+
+    /// <summary>JSON settings of config files: camelCase keys, enums by name, unknown keys refused.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>The flags, to add to a command.</summary>
+    public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
+
+    /// <summary>The flags the user gave explicitly, by property name.</summary>
+    public IReadOnlyList<string> GivenFlags(ParseResult parsed) =>
+        [.. _fields.Where(f => parsed.GetResult(f.Option) is not null).Select(f => f.Property.Name)];
+
+    /// <summary>The flag of a property, for messages.</summary>
+    public static string FlagOf(string propertyName) => "--" + KebabCase(propertyName);
+
+    /// <summary>Applies the flags given in <paramref name="parsed"/> on top of <paramref name="baseline"/>.</summary>
+    public T ApplyFlags(T baseline, ParseResult parsed)
+    {
+        T merged = Clone(baseline);
+        foreach ((PropertyInfo property, Option<string> option) in _fields)
+        {
+            if (parsed.GetResult(option) is null)
+            {
+                continue;
+            }
+
+            string text = parsed.GetValue(option) ?? "";
+            property.SetValue(merged, ParseValue(property.PropertyType, text, option.Name));
+        }
+
+        return merged;
+    }
+
+    /// <summary>Reads a config file; a missing, unreadable or invalid file is a <see cref="UsageException"/>.</summary>
+    public static T ReadFile(string path, params string[] ignoredKeys)
+    {
+        try
+        {
+            JsonNode node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new UsageException($"config file {path} is empty");
+            if (node is not JsonObject fields)
+            {
+                throw new UsageException($"config file {path} must hold a JSON object");
+            }
+
+            foreach (string key in ignoredKeys)
+            {
+                fields.Remove(key);
+            }
+
+            return fields.Deserialize<T>(Json) ?? throw new UsageException($"config file {path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"config file {path} is not valid: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read config file {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>"LearningRate" → "learning-rate".</summary>
+    public static string KebabCase(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c) && i > 0)
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+
+    private static T Clone(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Json), Json)!;
+
+    private static object ParseValue(Type type, string text, string flag)
+    {
+        CultureInfo invariant = CultureInfo.InvariantCulture;
+        object? value = type switch
+        {
+            _ when type == typeof(int) => int.TryParse(text, NumberStyles.Integer, invariant, out int i) ? i : null,
+            _ when type == typeof(long) => ParseLong(text),
+            _ when type == typeof(ulong) => ulong.TryParse(text, NumberStyles.Integer, invariant, out ulong u) ? u : null,
+            _ when type == typeof(double) => double.TryParse(text, NumberStyles.Float, invariant, out double d) ? d : null,
+            _ when type == typeof(bool) => bool.TryParse(text, out bool b) ? b : null,
+            _ when type == typeof(string) => text,
+            _ when type == typeof(CoreKind) => ParseCore(text, flag),
+            _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
+        };
+        return value ?? throw new UsageException($"{flag}: expected {HelpName(type)}, got '{text}'");
+    }
+
+    // Frame counts are easier to type as 5e6 or 5_000_000.
+    private static object? ParseLong(string text)
+    {
+        string plain = text.Replace("_", "", StringComparison.Ordinal);
+        if (long.TryParse(plain, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l))
+        {
+            return l;
+        }
+
+        return double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e18 ? (long)d : null;
+    }
+
+    private static CoreKind ParseCore(string text, string flag)
+    {
+        try
+        {
+            return CoreKinds.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{flag}: {e.Message}", e);
+        }
+    }
+
+    private static string HelpName(Type type) => type switch
+    {
+        _ when type == typeof(int) || type == typeof(long) || type == typeof(ulong) => "integer",
+        _ when type == typeof(double) => "number",
+        _ when type == typeof(bool) => "true|false",
+        _ when type == typeof(CoreKind) => string.Join("|", CoreKinds.All.Select(k => k.Name())),
+        _ => "text",
+    };
+
+    private static string Show(object? value) => value switch
+    {
+        CoreKind kind => kind.Name(),
+        double d => d.ToString("G", CultureInfo.InvariantCulture),
+        0 => "0",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+}
+
+/// <summary>Reads the summaries of a type's properties from the XML documentation file beside its assembly.</summary>
+public static class XmlDocs
+{
+    /// <summary>Property name → summary text (whitespace collapsed); empty when the documentation file is missing.</summary>
+    public static IReadOnlyDictionary<string, string> Summaries(Type type)
+    {
+        string file = Path.ChangeExtension(type.Assembly.Location, ".xml");
+        var summaries = new Dictionary<string, string>();
+        if (!File.Exists(file))
+        {
+            return summaries;
+        }
+
+        string prefix = $"P:{type.FullName}.";
+        foreach (XElement member in XDocument.Load(file).Descendants("member"))
+        {
+            string? name = member.Attribute("name")?.Value;
+            XElement? summary = member.Element("summary");
+            if (name is not null && summary is not null && name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                string text = string.Concat(summary.Nodes().Select(n => n switch
+                {
+                    XElement e => e.Attribute("cref")?.Value.Split('.').Last() ?? e.Value,
+                    XText t => t.Value,
+                    _ => "",
+                }));
+                summaries[name[prefix.Length..]] = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        return summaries;
+    }
+}

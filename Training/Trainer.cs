@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Environment.Episodes;
+using GridTime.Training.A3C;
+using GridTime.Training.Config;
+using GridTime.Training.Runs;
+using static TorchSharp.torch;
+
+namespace GridTime.Training;
+
+/// <summary>How a training session ended.</summary>
+/// <param name="Frames">Frames trained in total (all sessions of the run).</param>
+/// <param name="WallSeconds">Training time in total.</param>
+/// <param name="Interrupted">True when stopped by a signal before the budget was spent.</param>
+public sealed record TrainingOutcome(long Frames, double WallSeconds, bool Interrupted);
+
+/// <summary>
+/// Runs A3C training for one run folder: starts one dedicated thread per worker (TorchSharp state is
+/// per thread), and on the main thread writes metrics, checkpoints and progress until the frame budget is
+/// spent or <c>stop</c> is cancelled; then it stops the workers, writes a final checkpoint and flushes logs.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Trains; <paramref name="resumeFrom"/> is the checkpoint to continue from, or null for a new run.</summary>
+    public static TrainingOutcome Run(TrainConfig config, RunFolder folder, string? resumeFrom, CancellationToken stop, TextWriter? output = null)
+    {
+        set_num_threads(1);
+        long startFrames = 0;
+        double previousSeconds = 0;
+        ActorCritic network;
+        SharedAdam optimizer;
+        if (resumeFrom is null)
+        {
+            network = new ActorCritic(config.Network);
+            optimizer = new SharedAdam(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        }
+        else
+        {
+            (CheckpointHeader header, network, optimizer) = Checkpoint.Load(resumeFrom);
+            startFrames = header.Frames;
+            previousSeconds = header.WallSeconds;
+        }
+
+        using var sharedNetwork = network;
+        using var sharedOptimizer = optimizer;
+        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name);
+        using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
+        var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
+        progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.ResolvedWorkers} workers x {config.EnvsPerWorker} environments, "
+            + $"{config.Steps}-step rollouts, lr {config.LearningRate}, seed {config.Seed}, budget {config.Frames:N0} frames -> {folder.Path}");
+
+        // Each session draws fresh episodes: the environment seeds depend on the frame count it starts from.
+        ulong sessionSeed = SeededRandom.Derive(config.Seed, (ulong)startFrames);
+        var episodeLogs = new List<EpisodeLogWriter>();
+        var failures = new List<Exception>();
+        using var stopWorkers = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var threads = new List<Thread>();
+        for (int w = 0; w < config.ResolvedWorkers; w++)
+        {
+            EpisodeLogWriter? log = config.EpisodeLogEvery > 0 ? new EpisodeLogWriter(folder.EpisodeLog(w)) : null;
+            if (log is not null)
+            {
+                episodeLogs.Add(log);
+            }
+
+            var worker = new A3CWorker(shared, w, SeededRandom.Derive(sessionSeed, (ulong)w), log);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    worker.Run(stopWorkers.Token);
+                }
+                catch (Exception e)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(e);
+                    }
+
+                    stopWorkers.Cancel();
+                }
+            })
+            { Name = $"a3c-worker-{w}", IsBackground = true };
+            threads.Add(thread);
+        }
+
+        var clock = Stopwatch.StartNew();
+        threads.ForEach(t => t.Start());
+        long nextLog = ((startFrames / config.LogInterval) + 1) * config.LogInterval;
+        long nextCheckpoint = ((startFrames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
+        long lastRowFrames = startFrames;
+        double lastRowSeconds = 0;
+        long episodes = 0;
+        IntervalTotals lastTotals = new();
+        double Seconds() => clock.Elapsed.TotalSeconds;
+
+        void WriteRow()
+        {
+            long frames = shared.Frames;
+            double seconds = Seconds();
+            IntervalTotals totals = shared.Statistics.Drain();
+            double rate = seconds > lastRowSeconds ? (frames - lastRowFrames) / (seconds - lastRowSeconds) : 0;
+            metrics.Write(frames, previousSeconds + seconds, totals, rate);
+            episodes += totals.Episodes;
+            if (totals.Episodes > 0)
+            {
+                lastTotals = totals;
+            }
+
+            lastRowFrames = frames;
+            lastRowSeconds = seconds;
+        }
+
+        while (threads.Exists(t => t.IsAlive))
+        {
+            Thread.Sleep(200);
+            long frames = shared.Frames;
+            if (frames >= nextLog)
+            {
+                WriteRow();
+                nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;
+            }
+
+            if (frames >= nextCheckpoint)
+            {
+                Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
+                episodeLogs.ForEach(l => l.Flush());
+                nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
+            }
+
+            double sessionRate = Seconds() > 0 ? (frames - startFrames) / Seconds() : 0;
+            progress.Report(frames, sessionRate, episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(previousSeconds + Seconds()));
+        }
+
+        threads.ForEach(t => t.Join());
+        if (failures.Count > 0)
+        {
+            episodeLogs.ForEach(l => l.Dispose());
+            throw new InvalidOperationException($"a worker failed: {failures[0].Message}", failures[0]);
+        }
+
+        if (shared.Frames > lastRowFrames)
+        {
+            WriteRow();
+        }
+
+        double total = previousSeconds + Seconds();
+        Checkpoint.Save(shared, total, folder.LatestCheckpoint);
+        episodeLogs.ForEach(l => l.Dispose());
+        bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;
+        progress.Report(shared.Frames, (shared.Frames - startFrames) / Math.Max(Seconds(), 1e-9), episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(total), force: true);
+        progress.Message(interrupted
+            ? $"interrupted at {shared.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {folder.Path}"
+            : $"done: {shared.Frames:N0} frames in {TimeSpan.FromSeconds(total):hh\\:mm\\:ss}; latest checkpoint {folder.LatestCheckpoint}");
+        return new TrainingOutcome(shared.Frames, total, interrupted);
+    }
+}
