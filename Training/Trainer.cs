@@ -47,7 +47,7 @@ public static class Trainer
         var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name);
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
         var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
-        progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.ResolvedWorkers} workers x {config.EnvsPerWorker} environments, "
+        progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.Workers} workers x {config.EnvsPerWorker} environments, "
             + $"{config.Steps}-step rollouts, lr {config.LearningRate}, seed {config.Seed}, budget {config.Frames:N0} frames -> {folder.Path}");
 
         // Each session draws fresh episodes: the environment seeds depend on the frame count it starts from.
@@ -56,7 +56,7 @@ public static class Trainer
         var failures = new List<Exception>();
         using var stopWorkers = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var threads = new List<Thread>();
-        for (int w = 0; w < config.ResolvedWorkers; w++)
+        for (int w = 0; w < config.Workers; w++)
         {
             EpisodeLogWriter? log = config.EpisodeLogEvery > 0 ? new EpisodeLogWriter(folder.EpisodeLog(w)) : null;
             if (log is not null)

@@ -14,7 +14,7 @@ public static class EpisodeLogFormat
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (64 * record.Steps.Count));
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(19);
+        writer.WriteMapHeader(20); // the number of keys written below
         Write(ref writer, "schema", record.Schema);
         writer.Write("run");
         writer.Write(record.Run);

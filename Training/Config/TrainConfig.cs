@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GridTime.Agents;
 using GridTime.Environment;
 
@@ -31,8 +32,8 @@ public sealed record TrainConfig
     /// <summary>Output width of the NAC or NALU in the nac and nalu agents.</summary>
     public int ArithmeticWidth { get; init; } = 8;
 
-    /// <summary>Worker threads, each with its own copy of the network and its own environments (0 = one per core).</summary>
-    public int Workers { get; init; }
+    /// <summary>Worker threads, each with its own copy of the network and its own environments (default: one per core).</summary>
+    public int Workers { get; init; } = System.Environment.ProcessorCount;
 
     /// <summary>Environments each worker steps together (one batched forward pass per step).</summary>
     public int EnvsPerWorker { get; init; } = 32;
@@ -85,13 +86,12 @@ public sealed record TrainConfig
     /// <summary>Seconds between progress lines when output is not a terminal.</summary>
     public double ProgressSeconds { get; init; } = 30;
 
-    /// <summary>The worker count this config resolves to on this machine.</summary>
-    public int ResolvedWorkers => Workers > 0 ? Workers : System.Environment.ProcessorCount;
-
     /// <summary>The environment rules of the run.</summary>
+    [JsonIgnore]
     public GridWorldOptions World => new() { Size = GridSize, MinInstruction = MinT, MaxInstruction = MaxT, MaxReward = MaxReward };
 
     /// <summary>The network shape of the run.</summary>
+    [JsonIgnore]
     public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, Seed = Seed };
 
     /// <summary>Every problem with this config, as "flag: reason" lines (empty when valid).</summary>
@@ -112,7 +112,7 @@ public sealed record TrainConfig
         Check(MaxT >= MinT, $"--max-t: the T range {MinT}..{MaxT} is empty");
         Check(MaxReward >= 1, $"--max-reward must be at least 1, got {MaxReward}");
         Check(Hidden >= 1 && ArithmeticWidth >= 1, "--hidden and --arithmetic-width must be at least 1");
-        Check(Workers >= 0, $"--workers must be at least 1 (or 0 for one per core), got {Workers}");
+        Check(Workers >= 1, $"--workers must be at least 1, got {Workers}");
         Check(EnvsPerWorker >= 1, $"--envs-per-worker must be at least 1, got {EnvsPerWorker}");
         Check(Steps >= 1, $"--steps must be at least 1, got {Steps}");
         Check(LearningRate > 0 && double.IsFinite(LearningRate), $"--learning-rate must be positive, got {LearningRate}");

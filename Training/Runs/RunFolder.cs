@@ -62,10 +62,10 @@ public sealed class RunFolder(string path)
         Directory.CreateDirectory(TensorBoardFolder);
     }
 
-    /// <summary>Writes config.json: every setting (workers resolved) and a versions block.</summary>
+    /// <summary>Writes config.json: every setting and a versions block.</summary>
     public void WriteConfig(TrainConfig config)
     {
-        JsonObject json = JsonSerializer.SerializeToNode(config with { Workers = config.ResolvedWorkers }, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        JsonObject json = JsonSerializer.SerializeToNode(config, ConfigBinding<TrainConfig>.Json)!.AsObject();
         json[VersionsKey] = JsonSerializer.SerializeToNode(Versions);
         string temporary = ConfigFile + ".tmp";
         File.WriteAllText(temporary, json.ToJsonString(ConfigBinding<TrainConfig>.Json));

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
+using GridTime.Agents;
+using GridTime.Environment.Episodes;
+using GridTime.Rendering.Plots;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime eval</c>: plays trained agents, without learning, for every T of a range on the same start
+/// positions, and writes eval.csv, eval.png and the episodes (eval-episodes.msgpack) into each run folder.
+/// With several runs, their curves also go on one plot.
+/// </summary>
+public static class EvalCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var runs = new Option<string[]>("--run") { Description = "Run folder to evaluate (repeat for several).", Required = true, AllowMultipleArgumentsPerToken = false, HelpName = "folder" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to evaluate instead of the run's latest (one run only).", HelpName = "file" };
+        var from = new Option<int>("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
+        var to = new Option<int>("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes per T.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the start positions (the same for every T) and of the action sampling.", DefaultValueFactory = _ => 1 };
+        var greedy = new Option<bool>("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
+        var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
+        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, from, to, episodes, seed, greedy, output };
+        command.SetAction(parsed =>
+        {
+            var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), parsed.GetValue(greedy));
+            string[] folders = parsed.GetValue(runs) ?? [];
+            string? file = parsed.GetValue(checkpoint);
+            if (file is not null && folders.Length != 1)
+            {
+                throw new UsageException("--checkpoint needs exactly one --run");
+            }
+
+            settings.Validate();
+            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file))).ToList();
+            var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
+            foreach (var (folder, (header, network)) in loaded)
+            {
+                using var _ = network;
+                var run = new RunFolder(folder);
+                EvaluationTable table = Evaluate(run, network, header.Config.World, settings);
+                Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
+                Console.Write(table.ToText());
+                Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT));
+                Console.WriteLine($"wrote {run.Path}/eval.csv, eval.png, eval-episodes.msgpack\n");
+                results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
+            }
+
+            if (results.Count > 1)
+            {
+                string outFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
+                Directory.CreateDirectory(outFolder);
+                string plot = Path.Combine(outFolder, "eval.png");
+                SavePlot(plot, results.Select(r => (r.Name, r.Table)).ToList(), results[0].MinT, results[0].MaxT);
+                Console.WriteLine($"wrote {plot}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>One line with the horizons and the training-range figures.</summary>
+    public static string Summary(EvaluationTable table, int minT, int maxT) => string.Create(CultureInfo.InvariantCulture,
+        $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}; on the training range T {minT}..{maxT}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
+
+    /// <summary>Evaluates and writes eval.csv, eval.png and eval-episodes.msgpack into the run folder.</summary>
+    public static EvaluationTable Evaluate(RunFolder run, ActorCritic network, GridTime.Environment.GridWorldOptions rules, EvalSettings settings)
+    {
+        string episodesFile = Path.Combine(run.Path, "eval-episodes.msgpack");
+        File.Delete(episodesFile);
+        EvaluationTable table;
+        using (var log = new EpisodeLogWriter(episodesFile))
+        {
+            table = AgentEvaluation.Run(network, rules, settings.From, settings.To, settings.Episodes, settings.Seed, settings.Greedy, log);
+        }
+
+        File.WriteAllText(Path.Combine(run.Path, "eval.csv"), table.ToCsv());
+        SavePlot(Path.Combine(run.Path, "eval.png"), [(run.Name, table)], rules.MinInstruction, rules.MaxInstruction);
+        return table;
+    }
+
+    private static void SavePlot(string path, IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT)
+    {
+        var curves = new List<Curve>();
+        EvaluationTable first = tables[0].Table;
+        curves.Add(new Curve("best achievable", [.. first.Rows.Select(r => (double)r.Instruction)], [.. first.Rows.Select(r => r.MeanBest)], Dashed: true));
+        foreach ((string name, EvaluationTable table) in tables)
+        {
+            curves.Add(new Curve($"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
+        }
+
+        CurvePlot.SavePng(path, new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}"), curves);
+    }
+
+    private static string Show(int? horizon) => horizon?.ToString(CultureInfo.InvariantCulture) ?? "none";
+}
+
+/// <summary>What an evaluation plays.</summary>
+/// <param name="From">Smallest T.</param>
+/// <param name="To">Largest T.</param>
+/// <param name="Episodes">Episodes per T.</param>
+/// <param name="Seed">Seed of start positions and sampling.</param>
+/// <param name="Greedy">Most probable action instead of sampling.</param>
+public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false)
+{
+    /// <summary>Throws a <see cref="UsageException"/> naming the bad value.</summary>
+    public void Validate()
+    {
+        if (From < 1 || To < From)
+        {
+            throw new UsageException($"--t-from must be at least 1 and --t-to at least --t-from, got {From}..{To}");
+        }
+
+        if (Episodes < 1)
+        {
+            throw new UsageException($"--episodes must be at least 1, got {Episodes}");
+        }
+    }
+}

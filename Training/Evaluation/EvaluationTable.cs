@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text;
+
+namespace GridTime.Training.Evaluation;
+
+/// <summary>How an agent did for one instruction T.</summary>
+/// <param name="Instruction">T.</param>
+/// <param name="Episodes">Episodes played.</param>
+/// <param name="MeanReward">Mean reward.</param>
+/// <param name="MeanBest">Mean best achievable reward of the same episodes.</param>
+/// <param name="ExactRate">Share of episodes that arrived exactly at T.</param>
+/// <param name="Early">Episodes that arrived before T.</param>
+/// <param name="Late">Episodes that arrived after T.</param>
+/// <param name="Timeouts">Episodes that never arrived.</param>
+/// <param name="MeanArrivalError">Mean |arrival time − T| over the episodes that arrived (NaN if none).</param>
+public sealed record EvaluationRow(int Instruction, int Episodes, double MeanReward, double MeanBest, double ExactRate, int Early, int Late, int Timeouts, double MeanArrivalError)
+{
+    /// <summary>Mean reward as a fraction of the mean best achievable reward.</summary>
+    public double FractionOfBest => MeanBest > 0 ? MeanReward / MeanBest : double.NaN;
+
+    /// <summary>Summarises the episodes of one T.</summary>
+    public static EvaluationRow From(int instruction, IReadOnlyList<EvaluationEpisode> episodes)
+    {
+        int count = episodes.Count;
+        var arrived = episodes.Where(e => e.ArrivalTime is not null).ToList();
+        return new EvaluationRow(
+            instruction,
+            count,
+            episodes.Average(e => (double)e.Reward),
+            episodes.Average(e => (double)e.BestAchievableReward),
+            episodes.Count(e => e.Exact) / (double)count,
+            arrived.Count(e => e.ArrivalTime < instruction),
+            arrived.Count(e => e.ArrivalTime > instruction),
+            count - arrived.Count,
+            arrived.Count > 0 ? arrived.Average(e => Math.Abs(e.ArrivalTime!.Value - instruction)) : double.NaN);
+    }
+}
+
+/// <summary>The per-T results of one agent and the horizons read from them.</summary>
+public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
+{
+    /// <summary>Threshold of <see cref="H90"/>: mean reward at least this fraction of the best achievable.</summary>
+    public const double RewardThreshold = 0.9;
+
+    /// <summary>Threshold of <see cref="HExact"/>: at least this share of episodes arrive exactly at T.</summary>
+    public const double ExactThreshold = 0.5;
+
+    /// <summary>The CSV columns, in order.</summary>
+    public static readonly string[] Columns =
+        ["T", "episodes", "mean_reward", "mean_best_reward", "fraction_of_best", "exact_rate", "early", "late", "timeout", "mean_abs_arrival_error"];
+
+    /// <summary>
+    /// H90: the largest T such that, for every T from <paramref name="from"/> up to it, the mean reward is at least
+    /// 0.9 of the best achievable. Null when T = <paramref name="from"/> itself fails or was not evaluated.
+    /// </summary>
+    public int? H90(int from = 5) => Horizon(from, r => r.FractionOfBest >= RewardThreshold);
+
+    /// <summary>
+    /// Hexact: the largest T such that, for every T from <paramref name="from"/> up to it, at least half the
+    /// episodes arrive exactly at T. Stricter than H90, where arriving one step off still scores 0.9.
+    /// </summary>
+    public int? HExact(int from = 5) => Horizon(from, r => r.ExactRate >= ExactThreshold);
+
+    /// <summary>Mean fraction of best achievable reward over the T in [<paramref name="from"/>, <paramref name="to"/>].</summary>
+    public double FractionOfBest(int from, int to)
+    {
+        var rows = Rows.Where(r => r.Instruction >= from && r.Instruction <= to).ToList();
+        return rows.Count > 0 ? rows.Sum(r => r.MeanReward) / rows.Sum(r => r.MeanBest) : double.NaN;
+    }
+
+    /// <summary>Mean exact-arrival rate over the T in [<paramref name="from"/>, <paramref name="to"/>].</summary>
+    public double ExactRate(int from, int to)
+    {
+        var rows = Rows.Where(r => r.Instruction >= from && r.Instruction <= to).ToList();
+        return rows.Count > 0 ? rows.Average(r => r.ExactRate) : double.NaN;
+    }
+
+    /// <summary>The table as CSV, one row per T.</summary>
+    public string ToCsv()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(string.Join(',', Columns));
+        foreach (EvaluationRow r in Rows)
+        {
+            text.AppendLine(string.Join(',', new object[] { r.Instruction, r.Episodes, F(r.MeanReward), F(r.MeanBest), F(r.FractionOfBest), F(r.ExactRate), r.Early, r.Late, r.Timeouts, F(r.MeanArrivalError) }
+                .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The table for a terminal.</summary>
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"T",3} {"reward",7} {"best",6} {"frac",6} {"exact",6} {"early",6} {"late",5} {"tmout",6} {"|t-T|",6}");
+        foreach (EvaluationRow r in Rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Instruction,3} {r.MeanReward,7:F2} {r.MeanBest,6:F2} {r.FractionOfBest,6:F3} {r.ExactRate,6:F2} {r.Early,6} {r.Late,5} {r.Timeouts,6} {r.MeanArrivalError,6:F2}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Reads a table written by <see cref="ToCsv"/>; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static EvaluationTable FromCsv(string csv, string description)
+    {
+        string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length == 0 || lines[0] != string.Join(',', Columns))
+        {
+            throw new InvalidDataException($"{description} is not an evaluation table (expected the columns {string.Join(',', Columns)})");
+        }
+
+        var rows = new List<EvaluationRow>();
+        foreach (string line in lines.Skip(1))
+        {
+            string[] f = line.Split(',');
+            try
+            {
+                double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+                int I(int i) => int.Parse(f[i], CultureInfo.InvariantCulture);
+                rows.Add(new EvaluationRow(I(0), I(1), D(2), D(3), D(5), I(6), I(7), I(8), D(9)));
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
+            {
+                throw new InvalidDataException($"{description}: bad row '{line}'", e);
+            }
+        }
+
+        return new EvaluationTable(rows);
+    }
+
+    private int? Horizon(int from, Func<EvaluationRow, bool> good)
+    {
+        int? horizon = null;
+        foreach (EvaluationRow row in Rows.Where(r => r.Instruction >= from).OrderBy(r => r.Instruction))
+        {
+            if (row.Instruction != (horizon ?? from - 1) + 1 || !good(row))
+            {
+                break;
+            }
+
+            horizon = row.Instruction;
+        }
+
+        return horizon;
+    }
+
+    private static string F(double value) => double.IsNaN(value) ? "NaN" : value.ToString("0.####", CultureInfo.InvariantCulture);
+}

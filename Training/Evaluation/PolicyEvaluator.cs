@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Environment.Episodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridTime.Training.Evaluation;
+
+/// <summary>The result of one evaluation episode.</summary>
+/// <param name="Instruction">T.</param>
+/// <param name="Reward">Reward earned.</param>
+/// <param name="BestAchievableReward">What a perfect agent earns in the same episode.</param>
+/// <param name="ArrivalTime">Step of arrival, or null for a timeout.</param>
+/// <param name="Record">The whole episode, when recording was asked for.</param>
+public sealed record EvaluationEpisode(int Instruction, float Reward, int BestAchievableReward, int? ArrivalTime, EpisodeRecord? Record)
+{
+    /// <summary>Arrived exactly at T.</summary>
+    public bool Exact => ArrivalTime == Instruction;
+}
+
+/// <summary>
+/// Plays a network, without learning, on episodes with a fixed instruction T. Episode e starts from the
+/// cells of <c>GridWorld.Reset(Derive(seed, e))</c>, which do not depend on T, so every T is judged on the
+/// same start positions. All episodes run as one batch.
+/// </summary>
+public static class PolicyEvaluator
+{
+    /// <summary>Plays <paramref name="episodes"/> episodes with instruction <paramref name="instruction"/>.</summary>
+    /// <param name="network">The agent.</param>
+    /// <param name="rules">Grid size and m (the T range is ignored: T is fixed).</param>
+    /// <param name="instruction">T for every episode.</param>
+    /// <param name="episodes">Number of episodes.</param>
+    /// <param name="seed">Seed of the start positions and of the action sampling.</param>
+    /// <param name="greedy">Take the most probable action instead of sampling.</param>
+    /// <param name="record">Keep each episode's steps (for logs and replays).</param>
+    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false)
+    {
+        var options = rules with { MinInstruction = 1, MaxInstruction = Math.Max(1, instruction), Timeout = null };
+        var worlds = new GridWorld[episodes];
+        var steps = new List<EpisodeStep>?[episodes];
+        for (int e = 0; e < episodes; e++)
+        {
+            worlds[e] = new GridWorld(options);
+            worlds[e].Reset(SeededRandom.Derive(seed, (ulong)e), instruction);
+            steps[e] = record ? [] : null;
+        }
+
+        FrameCache frames = FrameCache.ForSize(options.Size);
+        var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
+        var keys = new int[episodes];
+        var rewards = new float[episodes];
+        using var noGrad = no_grad();
+        Tensor state = network.InitialState(episodes);
+        using Tensor instructions = full(episodes, (float)instruction);
+        while (Array.Exists(worlds, w => !w.IsDone))
+        {
+            using var scope = NewDisposeScope();
+            for (int e = 0; e < episodes; e++)
+            {
+                keys[e] = worlds[e].FrameKey;
+            }
+
+            AgentOutput output = network.Step(frames.BatchTensor(keys), instructions, state);
+            Tensor probabilities = nn.functional.softmax(output.Logits, 1);
+            Tensor chosen = greedy ? probabilities.argmax(1) : multinomial(probabilities, 1, generator: sampling).squeeze(1);
+            ReadOnlySpan<long> actions = MemoryMarshal.Cast<byte, long>(chosen.contiguous().bytes);
+            float[] p = record ? probabilities.contiguous().data<float>().ToArray() : [];
+            float[] v = record ? output.Values.contiguous().data<float>().ToArray() : [];
+            for (int e = 0; e < episodes; e++)
+            {
+                if (worlds[e].IsDone)
+                {
+                    continue;
+                }
+
+                StepResult result = worlds[e].Step((int)actions[e]);
+                rewards[e] += result.Reward;
+                steps[e]?.Add(new EpisodeStep((int)actions[e], result.Info.Agent, result.Reward, v[e], p[(e * ActorCritic.Actions)..((e + 1) * ActorCritic.Actions)]));
+            }
+
+            Tensor next = output.State.MoveToOuterDisposeScope();
+            state.Dispose();
+            state = next;
+        }
+
+        state.Dispose();
+        var results = new EvaluationEpisode[episodes];
+        for (int e = 0; e < episodes; e++)
+        {
+            GridWorld w = worlds[e];
+            EpisodeRecord? episodeRecord = record
+                ? new EpisodeRecord
+                {
+                    Worker = -1,
+                    Episode = e,
+                    Agent = network.Options.Core.Name(),
+                    GridSize = options.Size,
+                    Seed = seed,
+                    Instruction = instruction,
+                    Timeout = w.Timeout,
+                    MaxReward = options.MaxReward,
+                    AgentStart = w.AgentStart,
+                    Target = w.Target,
+                    Steps = steps[e]!,
+                    ArrivalTime = w.ArrivalTime,
+                    TotalReward = rewards[e],
+                    BestAchievableReward = w.BestAchievableReward,
+                }
+                : null;
+            results[e] = new EvaluationEpisode(instruction, rewards[e], w.BestAchievableReward, w.ArrivalTime, episodeRecord);
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,70 @@
+namespace GridTime.Tests.Training;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class TrainCommandErrorTests
+{
+    public static TheoryData<string[], string> BadArguments => new()
+    {
+        { ["--workers", "0"], "--workers must be at least 1" },
+        { ["--min-t", "9", "--max-t", "8"], "T range 9..8 is empty" },
+        { ["--min-t", "0"], "--min-t must be at least 1" },
+        { ["--agent", "lstm"], "unknown agent 'lstm'" },
+        { ["--learning-rate", "fast"], "--learning-rate: expected number" },
+        { ["--config", "/nonexistent/config.json"], "cannot read config file" },
+        { ["--frames"], "--frames" },
+        { ["--no-such-flag", "1"], "no-such-flag" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArguments))]
+    public void BadArgumentsFailWithOneLineAndTouchNothing(string[] arguments, string expected)
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, .. arguments]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Equal("", output);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void AMissingResumeFolderOrCheckpointFails()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run("train", "--resume", folder["nothing-here"]);
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error);
+        Assert.False(Directory.Exists(folder["nothing-here"]));
+
+        Directory.CreateDirectory(folder["empty"]);
+        (code, _, error) = Cli.Run("train", "--resume", folder["empty"]);
+        Assert.Equal(2, code);
+        Assert.Contains("has no checkpoint", error);
+        Assert.Empty(Directory.GetFileSystemEntries(folder["empty"]));
+    }
+
+    [Fact]
+    public void AnUnreadableConfigFileFails()
+    {
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder["bad.json"], "{ \"workers\": ");
+        (int code, _, string error) = Cli.Run("train", "--run-dir", folder["run"], "--config", folder["bad.json"]);
+        Assert.Equal(2, code);
+        Assert.Contains("not valid", error);
+        Assert.False(Directory.Exists(folder["run"]));
+    }
+
+    [Fact]
+    public void AnExistingRunIsNeverOverwritten()
+    {
+        using var folder = new TemporaryFolder();
+        Directory.CreateDirectory(folder["run"]);
+        File.WriteAllText(Path.Combine(folder["run"], "metrics.csv"), "precious");
+        (int code, _, string error) = Cli.Run("train", "--run-dir", folder["run"], "--frames", "100");
+        Assert.Equal(2, code);
+        Assert.Contains("already exists", error);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(folder["run"], "metrics.csv")));
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using GridTime.Agents;
+using GridTime.Training.Commands;
+using GridTime.Training.Config;
+
+namespace GridTime.Tests.Training;
+
+public sealed class TrainConfigTests
+{
+    private static ParseResult Parse(ConfigBinding<TrainConfig> binding, params string[] args)
+    {
+        var command = new RootCommand();
+        foreach (Option option in binding.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        return command.Parse(args);
+    }
+
+    [Fact]
+    public void DefaultsThenFileThenFlags()
+    {
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder["c.json"], """{ "learningRate": 0.002, "workers": 3, "agent": "baseline", "frames": 1000 }""");
+        TrainConfig fromFile = ConfigBinding<TrainConfig>.ReadFile(folder["c.json"]);
+        var binding = new ConfigBinding<TrainConfig>();
+        ParseResult parsed = Parse(binding, "--learning-rate", "0.01", "--frames", "2e6", "--agent", "nalu");
+        TrainConfig merged = binding.ApplyFlags(fromFile, parsed);
+
+        Assert.Equal(0.01, merged.LearningRate); // flag over file
+        Assert.Equal(3, merged.Workers); // file over default
+        Assert.Equal(2_000_000, merged.Frames);
+        Assert.Equal(CoreKind.Nalu, merged.Agent);
+        Assert.Equal(new TrainConfig().Gamma, merged.Gamma); // default
+        Assert.Equal(0.002, fromFile.LearningRate); // the file's record is not changed
+    }
+
+    [Fact]
+    public void EverySettingHasADocumentedFlag()
+    {
+        var binding = new ConfigBinding<TrainConfig>();
+        var names = binding.Options.Select(o => o.Name).ToList();
+        Assert.Contains("--learning-rate", names);
+        Assert.Contains("--agent", names);
+        Assert.Contains("--workers", names);
+        Assert.Contains("--frames", names);
+        Assert.Contains("--seed", names);
+        Assert.Contains("--envs-per-worker", names);
+        Assert.All(binding.Options, o => Assert.Contains("[default: ", o.Description));
+        Option rate = binding.Options.Single(o => o.Name == "--learning-rate");
+        Assert.StartsWith("Learning rate of the shared Adam optimizer.", rate.Description);
+    }
+
+    [Fact]
+    public void UnknownKeysAndBadValuesInAFileAreRejected()
+    {
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder["a.json"], """{ "learningRat": 0.002 }""");
+        File.WriteAllText(folder["b.json"], """{ "workers": "many" }""");
+        File.WriteAllText(folder["c.json"], "not json");
+        Assert.Contains("learningRat", Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["a.json"])).Message);
+        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["b.json"]));
+        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["c.json"]));
+        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["missing.json"]));
+    }
+
+    [Fact]
+    public void ProblemsNameTheFlag()
+    {
+        Assert.Empty(new TrainConfig().Problems());
+        Assert.Contains("--workers", Assert.Single(new TrainConfig { Workers = 0 }.Problems()));
+        Assert.Contains("--max-t", Assert.Single(new TrainConfig { MinT = 9, MaxT = 8 }.Problems()));
+        Assert.Contains("--min-t", Assert.Single(new TrainConfig { MinT = 0 }.Problems()));
+        Assert.Equal(TrainCommand.Interrupted, 130);
+    }
+}
