@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using GridTime.Agents;
+using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime reproduce</c>: the paper's time-tracking comparison. Trains every listed agent with every
+/// seed on the same budget, evaluates each for T = 1..30, and writes comparison.csv, comparison.png,
+/// comparison-reward.png and summary.md. Each (agent, seed) cell is its own run folder, AGENT-sSEED/, so an
+/// interrupted comparison resumes where it stopped and finished cells are not trained again.
+/// </summary>
+public static class ReproduceCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var binding = new ConfigBinding<TrainConfig>();
+        var agents = new Option<string>("--agents") { Description = "Agents to compare, comma-separated.", DefaultValueFactory = _ => "baseline,nac" };
+        var seeds = new Option<int>("--seeds") { Description = "Training seeds per agent (first-seed, first-seed + 1, ...).", DefaultValueFactory = _ => 1 };
+        var firstSeed = new Option<ulong>("--first-seed") { Description = "The first training seed.", DefaultValueFactory = _ => 1 };
+        var runDir = new Option<string>("--run-dir") { Description = "Folder of the comparison [default: runs/reproduce-TIME]; give an existing one to resume it.", HelpName = "folder" };
+        var from = new Option<int>("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
+        var to = new Option<int>("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
+        var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
+        var evalSeed = new Option<ulong>("--eval-seed") { Description = "Seed of the evaluation's start positions and sampling.", DefaultValueFactory = _ => 1 };
+        var greedy = new Option<bool>("--greedy") { Description = "Evaluate with the most probable action instead of sampling." };
+        var command = new Command("reproduce", "Train and evaluate several agents over several seeds and compare them (the paper's Figure 5).")
+        {
+            agents, seeds, firstSeed, runDir, from, to, episodes, evalSeed, greedy,
+        };
+        foreach (Option option in binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parsed =>
+        {
+            CoreKind[] kinds = ParseAgents(parsed.GetValue(agents)!);
+            int seedCount = parsed.GetValue(seeds);
+            if (seedCount < 1)
+            {
+                throw new UsageException($"--seeds must be at least 1, got {seedCount}");
+            }
+
+            var eval = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(evalSeed), parsed.GetValue(greedy));
+            eval.Validate();
+            TrainConfig template = binding.ApplyFlags(new TrainConfig(), parsed);
+            IReadOnlyList<string> problems = template.Problems();
+            if (problems.Count > 0)
+            {
+                throw new UsageException(string.Join("; ", problems));
+            }
+
+            string folder = parsed.GetValue(runDir) ?? Path.Combine("runs", $"reproduce-{DateTime.Now:yyyyMMdd-HHmmss}");
+            if (File.Exists(folder))
+            {
+                throw new UsageException($"{folder} is a file, not a folder");
+            }
+
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            try
+            {
+                Directory.CreateDirectory(folder);
+                var cells = new List<ComparisonCell>();
+                foreach (CoreKind kind in kinds)
+                {
+                    for (int s = 0; s < seedCount; s++)
+                    {
+                        TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
+                        ComparisonCell? cell = RunCell(folder, config, eval, stop.Token);
+                        if (cell is null)
+                        {
+                            Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
+                            return TrainCommand.Interrupted;
+                        }
+
+                        cells.Add(cell);
+                    }
+                }
+
+                var comparison = new Comparison(cells, template.MinT, template.MaxT);
+                File.WriteAllText(Path.Combine(folder, "comparison.csv"), comparison.ToCsv());
+                comparison.SavePlots(Path.Combine(folder, "comparison.png"), Path.Combine(folder, "comparison-reward.png"));
+                string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', System.Environment.GetCommandLineArgs().Skip(1)));
+                File.WriteAllText(Path.Combine(folder, "summary.md"), summary);
+                Console.WriteLine();
+                Console.WriteLine(summary);
+                Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Parses "baseline,nac" into agents; an unknown name is a <see cref="UsageException"/>.</summary>
+    public static CoreKind[] ParseAgents(string text)
+    {
+        try
+        {
+            CoreKind[] kinds = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CoreKinds.Parse).Distinct()];
+            return kinds.Length > 0 ? kinds : throw new UsageException("--agents lists no agent");
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--agents: {e.Message}", e);
+        }
+    }
+
+    // Trains (or resumes, or skips when finished) one cell and evaluates it; null when interrupted.
+    private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, CancellationToken stop)
+    {
+        var run = new RunFolder(Path.Combine(folder, $"{config.Agent.Name()}-s{config.Seed}"));
+        string? resume = null;
+        long done = 0;
+        if (File.Exists(run.LatestCheckpoint))
+        {
+            CheckpointHeader header = Checkpoint.ReadHeader(run.LatestCheckpoint);
+            done = header.Frames;
+            config = header.Config with { Frames = config.Frames, Workers = config.Workers, EnvsPerWorker = config.EnvsPerWorker };
+            resume = run.LatestCheckpoint;
+        }
+
+        if (done < config.Frames)
+        {
+            Console.WriteLine(resume is null ? $"== {run.Name}: training" : $"== {run.Name}: resuming at {done:N0} frames");
+            run.Create();
+            run.WriteConfig(config);
+            TrainingOutcome outcome = Trainer.Run(config, run, resume, stop);
+            if (outcome.Interrupted)
+            {
+                return null;
+            }
+        }
+        else
+        {
+            Console.WriteLine($"== {run.Name}: already trained ({done:N0} frames)");
+        }
+
+        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path);
+        using (network)
+        {
+            EvaluationTable table = EvalCommand.Evaluate(run, network, final.Config.World, eval);
+            Console.WriteLine($"{run.Name}: {EvalCommand.Summary(table, final.Config.MinT, final.Config.MaxT)}");
+            return new ComparisonCell(config.Agent, config.Seed, final.Frames, final.WallSeconds, table);
+        }
+    }
+}

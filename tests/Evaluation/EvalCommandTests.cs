@@ -1,0 +1,106 @@
+using GridTime.Agents;
+using GridTime.Environment.Episodes;
+using GridTime.Tests.Training;
+using GridTime.Training.A3C;
+using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Runs;
+using SkiaSharp;
+
+namespace GridTime.Tests.Evaluation;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class EvalCommandTests
+{
+    // A run folder holding a checkpoint of a freshly initialised small network.
+    private static RunFolder UntrainedRun(TemporaryFolder folder)
+    {
+        var run = new RunFolder(folder["run"]);
+        run.Create();
+        var config = new TrainConfig { Hidden = 16, Workers = 1 };
+        var network = new ActorCritic(config.Network);
+        var shared = new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 0, run.Name);
+        Checkpoint.Save(shared, 0, run.LatestCheckpoint);
+        return run;
+    }
+
+    [Fact]
+    public void EvalWritesTheDocumentedCsvAPngAndTheEpisodes()
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder run = UntrainedRun(folder);
+        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-from", "2", "--t-to", "7", "--episodes", "10", "--seed", "3");
+        Assert.True(code == 0, error);
+        Assert.Contains("H90 = ", output);
+
+        string[] csv = File.ReadAllLines(Path.Combine(run.Path, "eval.csv"));
+        Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error", csv[0]);
+        Assert.Equal(7, csv.Length);
+        EvaluationTable table = EvaluationTable.FromCsv(File.ReadAllText(Path.Combine(run.Path, "eval.csv")), "eval.csv");
+        Assert.Equal([2, 3, 4, 5, 6, 7], table.Rows.Select(r => r.Instruction));
+        Assert.All(table.Rows, r => Assert.Equal(10, r.Early + r.Late + r.Timeouts + (int)Math.Round(r.ExactRate * 10)));
+
+        using SKBitmap png = SKBitmap.Decode(Path.Combine(run.Path, "eval.png"));
+        Assert.True(png.Width >= 600 && png.Height >= 400);
+
+        EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack"));
+        Assert.Equal(60, episodes.Records.Count);
+        Assert.All(episodes.Records, r => Assert.Equal(-1, r.Worker));
+    }
+
+    [Fact]
+    public void EveryTIsPlayedFromTheSameStartPositions()
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder run = UntrainedRun(folder);
+        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-from", "3", "--t-to", "5", "--episodes", "8").ExitCode);
+        var byT = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack")).Records.GroupBy(r => r.Instruction)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Episode).Select(r => (r.AgentStart, r.Target)).ToList());
+        Assert.Equal(byT[3], byT[4]);
+        Assert.Equal(byT[3], byT[5]);
+    }
+
+    [Fact]
+    public void SeveralRunsGoOnOnePlot()
+    {
+        using var a = new TemporaryFolder();
+        using var b = new TemporaryFolder();
+        using var output = new TemporaryFolder();
+        RunFolder first = UntrainedRun(a), second = UntrainedRun(b);
+        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
+        Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
+    }
+
+    [Theory]
+    [InlineData("--t-from", "0", "--t-from must be at least 1")]
+    [InlineData("--t-to", "0", "--t-to at least --t-from")]
+    [InlineData("--episodes", "0", "--episodes must be at least 1")]
+    public void BadSettingsFail(string flag, string value, string expected)
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder run = UntrainedRun(folder);
+        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, flag, value);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.False(File.Exists(Path.Combine(run.Path, "eval.csv")));
+    }
+
+    [Fact]
+    public void MissingOrDamagedRunsFail()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run("eval", "--run", folder["nothing"]);
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error);
+
+        RunFolder run = UntrainedRun(folder);
+        byte[] whole = File.ReadAllBytes(run.LatestCheckpoint);
+        File.WriteAllBytes(run.LatestCheckpoint, whole[..(whole.Length / 2)]);
+        (code, _, error) = Cli.Run("eval", "--run", run.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("truncated", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}

@@ -1,0 +1,61 @@
+using GridTime.Training.Evaluation;
+
+namespace GridTime.Tests.Evaluation;
+
+public sealed class HorizonTests
+{
+    // A row with the given fraction of best (mean best 10) and exact-arrival rate.
+    private static EvaluationRow Row(int t, double fraction, double exact) =>
+        new(t, 100, 10 * fraction, 10, exact, 0, 0, 0, 0);
+
+    private static EvaluationTable Table(params (double Fraction, double Exact)[] fromT1) =>
+        new([.. fromT1.Select((r, i) => Row(i + 1, r.Fraction, r.Exact))]);
+
+    [Fact]
+    public void TheHorizonsRunFromTFiveUntilTheFirstFailure()
+    {
+        EvaluationTable table = Table(
+            (0.2, 0.0), (0.3, 0.0), (0.5, 0.1), (0.7, 0.2), // T 1..4 do not count
+            (0.95, 0.9), (0.99, 0.8), (0.9, 0.5), (0.91, 0.49), // T 5..8
+            (0.92, 0.7), (0.85, 0.9), (0.95, 0.95)); // T 9..11: a gap at 10 ends H90
+        Assert.Equal(9, table.H90());
+        Assert.Equal(7, table.HExact());
+    }
+
+    [Fact]
+    public void AFailureAtFiveMeansNoHorizon()
+    {
+        EvaluationTable table = Table((1, 1), (1, 1), (1, 1), (1, 1), (0.89, 0.4), (1, 1));
+        Assert.Null(table.H90());
+        Assert.Null(table.HExact());
+    }
+
+    [Fact]
+    public void TheHorizonStopsAtTheLastEvaluatedTAndNeedsConsecutiveTs()
+    {
+        EvaluationTable all = Table((1, 1), (1, 1), (1, 1), (1, 1), (1, 1), (1, 1));
+        Assert.Equal(6, all.H90());
+        EvaluationTable gap = new([Row(5, 1, 1), Row(6, 1, 1), Row(8, 1, 1)]);
+        Assert.Equal(6, gap.H90());
+        Assert.Equal(6, all.H90(from: 3));
+    }
+
+    [Fact]
+    public void ExactlyOnTheThresholdCounts()
+    {
+        // One step off everywhere scores exactly 0.9 of best: H90 accepts it, Hexact does not.
+        EvaluationTable table = Table((0.9, 0), (0.9, 0), (0.9, 0), (0.9, 0), (0.9, 0), (0.9, 0.5));
+        Assert.Equal(6, table.H90());
+        Assert.Null(table.HExact());
+        Assert.Equal(6, Table((1, 0), (1, 0), (1, 0), (1, 0), (1, 0.5), (1, 0.5)).HExact());
+    }
+
+    [Fact]
+    public void CsvRoundTrip()
+    {
+        EvaluationTable table = Table((0.5, 0.1), (0.95, 0.9));
+        EvaluationTable read = EvaluationTable.FromCsv(table.ToCsv(), "test");
+        Assert.Equal(table.Rows, read.Rows);
+        Assert.Throws<InvalidDataException>(() => EvaluationTable.FromCsv("a,b\n1,2", "test"));
+    }
+}

@@ -1,0 +1,53 @@
+using GridTime.Tests.Training;
+using GridTime.Training.Runs;
+
+namespace GridTime.Tests.Evaluation;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ReproduceCommandTests
+{
+    private static readonly string[] Tiny =
+        ["--frames", "3000", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--t-to", "8", "--episodes", "5", "--episode-log-every", "0"];
+
+    [Fact]
+    public void EachCellIsItsOwnRunAndFinishedCellsAreNotTrainedAgain()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["cmp"];
+        (int code, string output, string error) = Cli.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
+        Assert.True(code == 0, error + output);
+        foreach (string cell in new[] { "baseline-s1", "baseline-s2", "nac-s1", "nac-s2" })
+        {
+            Assert.True(File.Exists(new RunFolder(Path.Combine(root, cell)).LatestCheckpoint), cell);
+            Assert.True(File.Exists(Path.Combine(root, cell, "eval.csv")), cell);
+        }
+
+        foreach (string file in new[] { "comparison.csv", "comparison.png", "comparison-reward.png", "summary.md" })
+        {
+            Assert.True(File.Exists(Path.Combine(root, file)), file);
+        }
+
+        string summary = File.ReadAllText(Path.Combine(root, "summary.md"));
+        Assert.Contains("| baseline | 1, 2 |", summary);
+        Assert.Contains("| nac | 1, 2 |", summary);
+        string[] csv = File.ReadAllLines(Path.Combine(root, "comparison.csv"));
+        Assert.StartsWith("agent,seed,frames,T,", csv[0]);
+        Assert.Equal(1 + (4 * 8), csv.Length);
+
+        DateTime trained = File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "nac-s2")).LatestCheckpoint);
+        (code, output, error) = Cli.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
+        Assert.True(code == 0, error);
+        Assert.Contains("nac-s2: already trained", output);
+        Assert.Equal(trained, File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "nac-s2")).LatestCheckpoint));
+    }
+
+    [Fact]
+    public void UnknownAgentsFailBeforeAnythingIsWritten()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run(["reproduce", "--run-dir", folder["cmp"], "--agents", "baseline,transformer", .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("unknown agent 'transformer'", error);
+        Assert.False(Directory.Exists(folder["cmp"]));
+    }
+}
