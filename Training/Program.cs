@@ -9,9 +9,13 @@ public static class Program
     /// <summary>Exit code for bad input: arguments, config files, logs, checkpoints.</summary>
     public const int BadInput = 2;
 
+    /// <summary>The arguments of the running command (recorded in summaries).</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
     /// <summary>Runs one gridtime command and returns its exit code.</summary>
     public static int Main(string[] args)
     {
+        Arguments = args;
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

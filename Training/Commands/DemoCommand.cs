@@ -39,7 +39,7 @@ public static class DemoCommand
         foreach ((string name, Func<GridWorld, GridAction> policy) in new (string, Func<GridWorld, GridAction>)[]
         {
             ("random", _ => (GridAction)random.NextInt(GridActions.Count)),
-            ("timed", TimedPolicy),
+            ("timed", ScriptedPolicies.PerfectlyTimed),
         })
         {
             var world = new GridWorld(options);
@@ -65,21 +65,6 @@ public static class DemoCommand
 
             Console.WriteLine($"{name,-7} mean reward {reward / episodes,5:F2}   fraction of best {reward / best,5:F3}   exact arrivals {(double)exact / episodes,5:P0}");
         }
-    }
-
-    /// <summary>Waits while the target is farther in time than in space, then walks straight to it.</summary>
-    private static GridAction TimedPolicy(GridWorld world)
-    {
-        int distance = world.Agent.ManhattanDistance(world.Target);
-        if (world.Instruction - world.Time > distance)
-        {
-            return GridAction.Stay;
-        }
-
-        return world.Target.Row < world.Agent.Row ? GridAction.Up
-            : world.Target.Row > world.Agent.Row ? GridAction.Down
-            : world.Target.Column < world.Agent.Column ? GridAction.Left
-            : GridAction.Right;
     }
 
     private static string Picture(GridWorld world)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using GridTime.Agents;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
@@ -61,52 +60,34 @@ public static class ReproduceCommand
                 throw new UsageException($"{folder} is a file, not a folder");
             }
 
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            using var signals = new StopSignals();
+            Directory.CreateDirectory(folder);
+            var cells = new List<ComparisonCell>();
+            foreach (CoreKind kind in kinds)
             {
-                e.Cancel = true;
-                stop.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-            try
-            {
-                Directory.CreateDirectory(folder);
-                var cells = new List<ComparisonCell>();
-                foreach (CoreKind kind in kinds)
+                for (int s = 0; s < seedCount; s++)
                 {
-                    for (int s = 0; s < seedCount; s++)
+                    TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
+                    ComparisonCell? cell = RunCell(folder, config, eval, signals.Token);
+                    if (cell is null)
                     {
-                        TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
-                        ComparisonCell? cell = RunCell(folder, config, eval, stop.Token);
-                        if (cell is null)
-                        {
-                            Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
-                            return TrainCommand.Interrupted;
-                        }
-
-                        cells.Add(cell);
+                        Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
+                        return TrainCommand.Interrupted;
                     }
-                }
 
-                var comparison = new Comparison(cells, template.MinT, template.MaxT);
-                File.WriteAllText(Path.Combine(folder, "comparison.csv"), comparison.ToCsv());
-                comparison.SavePlots(Path.Combine(folder, "comparison.png"), Path.Combine(folder, "comparison-reward.png"));
-                string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', System.Environment.GetCommandLineArgs().Skip(1)));
-                File.WriteAllText(Path.Combine(folder, "summary.md"), summary);
-                Console.WriteLine();
-                Console.WriteLine(summary);
-                Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
-                return 0;
+                    cells.Add(cell);
+                }
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+
+            var comparison = new Comparison(cells, template.MinT, template.MaxT);
+            File.WriteAllText(Path.Combine(folder, "comparison.csv"), comparison.ToCsv());
+            comparison.SavePlots(Path.Combine(folder, "comparison.png"), Path.Combine(folder, "comparison-reward.png"));
+            string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments));
+            File.WriteAllText(Path.Combine(folder, "summary.md"), summary);
+            Console.WriteLine();
+            Console.WriteLine(summary);
+            Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
+            return 0;
         });
         return command;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using GridTime.Agents;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
@@ -43,29 +42,11 @@ public static class TrainCommand
                 ? PrepareNewRun(parsed, binding, parsed.GetValue(configFile), parsed.GetValue(runDir))
                 : PrepareResume(parsed, binding, resumeFolder, parsed.GetValue(configFile) is not null || parsed.GetValue(runDir) is not null);
 
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                stop.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-            try
-            {
-                folder.Create();
-                folder.WriteConfig(config);
-                TrainingOutcome outcome = Trainer.Run(config, folder, checkpoint, stop.Token);
-                return outcome.Interrupted ? Interrupted : 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var signals = new StopSignals();
+            folder.Create();
+            folder.WriteConfig(config);
+            TrainingOutcome outcome = Trainer.Run(config, folder, checkpoint, signals.Token);
+            return outcome.Interrupted ? Interrupted : 0;
         });
         return command;
     }

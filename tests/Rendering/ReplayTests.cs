@@ -18,10 +18,7 @@ public sealed class ReplayTests
         StepResult step;
         do
         {
-            int distance = world.Agent.ManhattanDistance(world.Target);
-            GridAction action = world.Instruction - world.Time > distance ? GridAction.Stay
-                : world.Target.Row != world.Agent.Row ? (world.Target.Row < world.Agent.Row ? GridAction.Up : GridAction.Down)
-                : (world.Target.Column < world.Agent.Column ? GridAction.Left : GridAction.Right);
+            GridAction action = ScriptedPolicies.PerfectlyTimed(world);
             step = world.Step(action);
             steps.Add(new EpisodeStep((int)action, step.Info.Agent, step.Reward, 5f, [0.2f, 0.2f, 0.2f, 0.2f, 0.2f]));
         }
