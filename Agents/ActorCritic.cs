@@ -86,6 +86,25 @@ public sealed class ActorCritic : nn.Module
     /// <summary>The recurrent core, for tools that inspect it.</summary>
     public RecurrentCore Core => core;
 
+    /// <summary>
+    /// Multiply-adds of one forward pass for one frame, counted from the layer shapes (convolutions,
+    /// linear layers, the NAC or NALU, the LSTM cell's two matrix products, the heads); elementwise work is
+    /// left out. FLOPs are twice this; a training frame (forward and backward) is counted as three forwards.
+    /// </summary>
+    public long MultiplyAddsPerFrame()
+    {
+        int h = Options.Hidden;
+        long conv1 = (long)ConvEncoder.Conv1Side * ConvEncoder.Conv1Side * 16 * 3 * 8 * 8;
+        long conv2 = (long)ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * 32 * 16 * 4 * 4;
+        long fc = 32L * ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * h;
+        bool arithmetic = Options.Core != CoreKind.Baseline;
+        long unit = arithmetic ? (1L + h) * Options.ArithmeticWidth * (Options.Core == CoreKind.Nalu ? 3 : 1) : 0;
+        long lstmInput = h + 1 + (arithmetic ? Options.ArithmeticWidth : 0);
+        long lstm = 4L * h * (lstmInput + h);
+        long heads = (long)core.OutputSize * (Actions + 1);
+        return conv1 + conv2 + fc + unit + lstm + heads;
+    }
+
     /// <summary>The state at the start of an episode: zeros [B, StateSize].</summary>
     public Tensor InitialState(long batch) => zeros(batch, StateSize);
 

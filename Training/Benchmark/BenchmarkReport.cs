@@ -1,0 +1,56 @@
+namespace GridTime.Training.Benchmark;
+
+/// <summary>Training speed of one setting.</summary>
+/// <param name="Setting">"compare" (32 environments x 20 steps, the PyTorch trainer's setting) or "default" (GridTime's defaults).</param>
+/// <param name="Workers">Worker threads.</param>
+/// <param name="EnvsPerWorker">Environments per worker.</param>
+/// <param name="Steps">Rollout length.</param>
+/// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up.</param>
+/// <param name="Gflops">Achieved GFLOP/s: frames/s x training FLOPs per frame.</param>
+public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops);
+
+/// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>
+public sealed record BenchmarkReport
+{
+    /// <summary>Logical cores of the machine.</summary>
+    public int Cores { get; init; }
+
+    /// <summary>Processor model name.</summary>
+    public string Processor { get; init; } = "";
+
+    /// <summary>TorchSharp version.</summary>
+    public string TorchsharpVersion { get; init; } = "";
+
+    /// <summary>libtorch version.</summary>
+    public string LibtorchVersion { get; init; } = "";
+
+    /// <summary>Single environment, one thread: steps/s including fetching the (cached) observation frame.</summary>
+    public double EnvStepsPerSecondSingle { get; init; }
+
+    /// <summary>Vectorized environments (batch <see cref="EnvBatch"/>), one thread: steps/s with observations delivered as one [B,3,56,56] float tensor per step.</summary>
+    public double EnvStepsPerSecondVectorized { get; init; }
+
+    /// <summary>Batch of the vectorized environment measurement.</summary>
+    public int EnvBatch { get; init; }
+
+    /// <summary>Frames/s of drawing an observation from scratch with SkiaSharp (what the frame cache saves).</summary>
+    public double DrawFramesPerSecond { get; init; }
+
+    /// <summary>Multiply-adds of one forward pass per frame, counted from the layer shapes.</summary>
+    public long ForwardFlopsPerFrame { get; init; }
+
+    /// <summary>FLOPs of one training frame: forward and backward, counted as three forwards.</summary>
+    public long TrainFlopsPerFrame { get; init; }
+
+    /// <summary>GFLOP/s of a 1024x1024x1024 float32 matrix multiply on one thread (best of several): the practical ceiling of one core.</summary>
+    public double MatmulGflopsOneCore { get; init; }
+
+    /// <summary>Training speeds for 1..cores workers in both settings.</summary>
+    public IReadOnlyList<TrainingSpeed> Training { get; init; } = [];
+
+    /// <summary>Best achieved training GFLOP/s over cores x one-core matmul GFLOP/s.</summary>
+    public double CeilingFraction { get; init; }
+
+    /// <summary>Frames/s with all cores over frames/s with one worker, compare setting.</summary>
+    public double ScalingAllCores { get; init; }
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Training.A3C;
+using GridTime.Training.Config;
+using static TorchSharp.torch;
+
+namespace GridTime.Training.Benchmark;
+
+/// <summary>The measurements behind <c>gridtime bench</c>, each on its own, single-threaded unless it says otherwise.</summary>
+public static class SpeedProbes
+{
+    /// <summary>Steps/s of one environment with random actions, fetching each observation frame.</summary>
+    public static double SingleEnvironment(TimeSpan duration)
+    {
+        var world = new GridWorld();
+        world.Reset(1);
+        var random = new SeededRandom(2);
+        long steps = 0, frames = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            for (int i = 0; i < 4096; i++)
+            {
+                StepResult result = world.Step((GridAction)random.NextInt(GridActions.Count));
+                frames += result.Observation.Image.Rgb.Length;
+                if (result.Terminated || result.Truncated)
+                {
+                    world.Reset();
+                }
+            }
+
+            steps += 4096;
+        }
+
+        GC.KeepAlive(frames);
+        return steps / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Steps/s of <paramref name="batch"/> environments stepped together, each step delivering the [B,3,56,56] observation tensor.</summary>
+    public static double VectorizedEnvironment(int batch, TimeSpan duration)
+    {
+        var worlds = new VectorGridWorld(new GridWorldOptions(), batch);
+        worlds.Reset(1);
+        var random = new SeededRandom(3);
+        var actions = new int[batch];
+        long steps = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                actions[b] = random.NextInt(GridActions.Count);
+            }
+
+            worlds.Step(actions);
+            using Tensor observations = worlds.ObservationTensor();
+            steps += batch;
+        }
+
+        return steps / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Frames/s of drawing observations from scratch with SkiaSharp (no cache).</summary>
+    public static double DrawFromScratch(TimeSpan duration)
+    {
+        long frames = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            FrameRenderer.DrawRgb(5, Cell.FromIndex((int)(frames % 25), 5), Cell.FromIndex((int)((frames + 7) % 25), 5));
+            frames++;
+        }
+
+        return frames / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>GFLOP/s of an n x n x n float32 matrix multiply on one thread, best of <paramref name="repeats"/>.</summary>
+    public static double MatmulGflops(int n = 1024, int repeats = 10)
+    {
+        set_num_threads(1);
+        using var scope = NewDisposeScope();
+        var generator = new Generator(1);
+        Tensor a = randn([n, n], generator: generator), b = randn([n, n], generator: generator);
+        mm(a, b).Dispose();
+        double best = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            using Tensor product = mm(a, b);
+            best = Math.Max(best, 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Training frames/s of A3C with <paramref name="config"/>: the workers run <paramref name="warmupUpdates"/>
+    /// updates each, then the frames of the next <paramref name="measuredUpdates"/> updates per worker are timed.
+    /// </summary>
+    public static double TrainingFramesPerSecond(TrainConfig config, int warmupUpdates, int measuredUpdates)
+    {
+        set_num_threads(1);
+        using var network = new ActorCritic(config.Network);
+        using var optimizer = new SharedAdam(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        var shared = new SharedTraining(config with { Frames = long.MaxValue, EpisodeLogEvery = 0 }, network, optimizer, 0, "bench");
+        long framesPerUpdate = (long)config.EnvsPerWorker * config.Steps;
+        long warmup = warmupUpdates * framesPerUpdate * config.Workers;
+        long measured = measuredUpdates * framesPerUpdate * config.Workers;
+        using var stop = new CancellationTokenSource();
+        var threads = Enumerable.Range(0, config.Workers)
+            .Select(w => new Thread(() => new A3CWorker(shared, w, SeededRandom.Derive(config.Seed, (ulong)w), null).Run(stop.Token)) { IsBackground = true })
+            .ToList();
+        threads.ForEach(t => t.Start());
+        while (shared.Frames < warmup)
+        {
+            Thread.Sleep(5);
+        }
+
+        long start = shared.Frames;
+        var clock = Stopwatch.StartNew();
+        while (shared.Frames < start + measured)
+        {
+            Thread.Sleep(5);
+        }
+
+        double rate = (shared.Frames - start) / clock.Elapsed.TotalSeconds;
+        stop.Cancel();
+        threads.ForEach(t => t.Join());
+        return rate;
+    }
+}

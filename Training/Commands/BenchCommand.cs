@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using GridTime.Agents;
+using GridTime.Training.Benchmark;
+using GridTime.Training.Config;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime bench</c>: environment, drawing and training speed, the network's FLOPs per frame and the
+/// machine's matrix-multiply ceiling, as a table or (<c>--json</c>) one JSON object (<see cref="BenchmarkReport"/>).
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var quick = new Option<bool>("--quick") { Description = "A 20-second version with short measurements." };
+        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick };
+        command.SetAction(parsed =>
+        {
+            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out);
+            if (parsed.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Runs every measurement; prints progress and the table to <paramref name="log"/> when given.</summary>
+    public static BenchmarkReport Run(bool quick, TextWriter? log)
+    {
+        TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
+        (int warmup, int measured) = quick ? (3, 8) : (40, 150);
+        int cores = System.Environment.ProcessorCount;
+        var defaults = new TrainConfig();
+        var network = new ActorCritic(defaults.Network);
+        long forward = 2 * network.MultiplyAddsPerFrame();
+        network.Dispose();
+
+        log?.WriteLine($"machine: {cores} cores, {Processor()}; TorchSharp {RunFolder.Versions["torchsharp"]}, libtorch {RunFolder.Versions["libtorch"]}");
+        double single = SpeedProbes.SingleEnvironment(probe);
+        const int batch = 32;
+        double vectorized = SpeedProbes.VectorizedEnvironment(batch, probe);
+        double draw = SpeedProbes.DrawFromScratch(probe);
+        double matmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single, {vectorized:N0} steps/s vectorized (B = {batch}, observations as a tensor); drawing from scratch {draw:N0} frames/s"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward; matmul ceiling {matmul:F1} GFLOP/s per core"));
+
+        var settings = new List<(string Name, TrainConfig Config)> { ("compare", defaults with { EnvsPerWorker = 32, Steps = 20 }) };
+        if (defaults.EnvsPerWorker != 32 || defaults.Steps != 20)
+        {
+            settings.Add(("default", defaults));
+        }
+
+        var speeds = new List<TrainingSpeed>();
+        foreach ((string name, TrainConfig config) in settings)
+        {
+            for (int workers = 1; workers <= cores; workers++)
+            {
+                double fps = SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured);
+                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * forward / 1e9);
+                speeds.Add(speed);
+                log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"training {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
+            }
+        }
+
+        if (settings.Count == 1)
+        {
+            log?.WriteLine("(GridTime's default setting is the compare setting: 32 environments x 20 steps)");
+        }
+
+        double best = speeds.Max(s => s.Gflops);
+        var compare = speeds.Where(s => s.Setting == "compare").ToList();
+        var report = new BenchmarkReport
+        {
+            Cores = cores,
+            Processor = Processor(),
+            TorchsharpVersion = RunFolder.Versions["torchsharp"],
+            LibtorchVersion = RunFolder.Versions["libtorch"],
+            EnvStepsPerSecondSingle = single,
+            EnvStepsPerSecondVectorized = vectorized,
+            EnvBatch = batch,
+            DrawFramesPerSecond = draw,
+            ForwardFlopsPerFrame = forward,
+            TrainFlopsPerFrame = 3 * forward,
+            MatmulGflopsOneCore = matmul,
+            Training = speeds,
+            CeilingFraction = best / (cores * matmul),
+            ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
+        };
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"headline: {report.CeilingFraction:P1} of the {cores}-core matmul ceiling; {cores} workers / 1 worker = {report.ScalingAllCores:F2}x"));
+        return report;
+    }
+
+    private static string Processor()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

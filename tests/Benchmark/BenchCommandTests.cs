@@ -1,0 +1,56 @@
+using System.Text.Json;
+using GridTime.Tests.Training;
+
+namespace GridTime.Tests.Benchmark;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void QuickJsonHasEveryFieldWithAPositiveValue()
+    {
+        (int code, string output, string error) = Cli.Run("bench", "--quick", "--json");
+        Assert.True(code == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        string[] fields =
+        [
+            "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized",
+            "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core", "training",
+            "ceiling_fraction", "scaling_all_cores",
+        ];
+        Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
+        foreach (JsonProperty field in json.RootElement.EnumerateObject())
+        {
+            AssertPositive(field.Name, field.Value);
+        }
+
+        JsonElement training = json.RootElement.GetProperty("training");
+        Assert.Equal(Environment.ProcessorCount, training.GetArrayLength());
+        foreach (JsonElement speed in training.EnumerateArray())
+        {
+            foreach (JsonProperty field in speed.EnumerateObject())
+            {
+                AssertPositive(field.Name, field.Value);
+            }
+        }
+    }
+
+    private static void AssertPositive(string name, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number:
+                Assert.True(value.GetDouble() > 0, $"{name} = {value}");
+                break;
+            case JsonValueKind.String:
+                Assert.False(string.IsNullOrWhiteSpace(value.GetString()), name);
+                break;
+            case JsonValueKind.Array:
+                Assert.True(value.GetArrayLength() > 0, name);
+                break;
+            default:
+                Assert.Fail($"{name} has an unexpected kind {value.ValueKind}");
+                break;
+        }
+    }
+}
