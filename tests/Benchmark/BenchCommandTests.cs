@@ -25,7 +25,7 @@ public sealed class BenchCommandTests
         }
 
         JsonElement training = json.RootElement.GetProperty("training");
-        Assert.Equal(Environment.ProcessorCount, training.GetArrayLength());
+        Assert.Equal(System.Environment.ProcessorCount, training.GetArrayLength());
         foreach (JsonElement speed in training.EnumerateArray())
         {
             foreach (JsonProperty field in speed.EnumerateObject())
