@@ -38,11 +38,15 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Width of the output feature vector.</summary>
     public int Features { get; }
 
-    /// <summary>Encodes a batch of observations [B, 3, 56, 56] to features [B, H].</summary>
+    /// <summary>
+    /// Encodes a batch of observations [B, 3, 56, 56] to features [B, H]: float32 in [0, 1], or uint8 in
+    /// 0..255, which is scaled to [0, 1] here (the same values, delivered at a quarter of the size).
+    /// </summary>
     public override Tensor forward(Tensor observations)
     {
         using var scope = NewDisposeScope();
-        Tensor x = F.relu(conv1.call(observations));
+        Tensor pixels = observations.dtype == ScalarType.Byte ? observations.to_type(ScalarType.Float32).div_(255f) : observations;
+        Tensor x = F.relu(conv1.call(pixels));
         x = F.relu(conv2.call(x));
         return F.relu(fc.call(x.flatten(1))).MoveToOuterDisposeScope();
     }

@@ -27,6 +27,13 @@ public sealed class Frame
         }
 
         Planes = chw;
+        var chwBytes = new byte[FrameRenderer.FrameLength];
+        for (int i = 0; i < chwBytes.Length; i++)
+        {
+            chwBytes[i] = (byte)Math.Round(chw[i] * 255f);
+        }
+
+        PlaneBytes = chwBytes;
     }
 
     /// <summary>The agent's cell in this frame.</summary>
@@ -40,6 +47,10 @@ public sealed class Frame
 
     /// <summary>3×56×56 floats in [0, 1], channel-major (CHW): the image as the network reads it.</summary>
     public ReadOnlyMemory<float> Planes { get; }
+
+    /// <summary>3×56×56 bytes, channel-major (CHW): the image as the network reads it, before scaling to [0, 1]
+    /// (a quarter of the float planes' size, so batches of these are the cheapest observations to deliver).</summary>
+    public ReadOnlyMemory<byte> PlaneBytes { get; }
 
     /// <summary>The frame as a new [3, 56, 56] float32 tensor in [0, 1] (one bulk copy).</summary>
     public Tensor ToTensor()

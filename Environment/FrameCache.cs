@@ -59,6 +59,22 @@ public sealed class FrameCache
         }
     }
 
+    /// <summary>
+    /// A new [B, 3, 56, 56] uint8 tensor of the frames with keys <paramref name="keys"/>, values 0..255
+    /// (the networks scale it to [0, 1] themselves; it is a quarter of the float batch's size).
+    /// </summary>
+    public Tensor BatchByteTensor(ReadOnlySpan<int> keys)
+    {
+        Tensor batch = torch.empty([keys.Length, FrameRenderer.Channels, FrameRenderer.ImageSize, FrameRenderer.ImageSize], ScalarType.Byte);
+        Span<byte> destination = batch.bytes;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            Get(keys[i]).PlaneBytes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
+        }
+
+        return batch;
+    }
+
     /// <summary>A new [B, 3, 56, 56] float32 tensor of the frames with keys <paramref name="keys"/>.</summary>
     public Tensor BatchTensor(ReadOnlySpan<int> keys)
     {

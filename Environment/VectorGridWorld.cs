@@ -136,6 +136,14 @@ public sealed class VectorGridWorld
         return _frames.BatchTensor(keys);
     }
 
+    /// <summary>The current observations as a new [B, 3, 56, 56] uint8 tensor (0..255), the cheapest form to deliver.</summary>
+    public Tensor ObservationByteTensor()
+    {
+        Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
+        CopyFrameKeys(keys);
+        return _frames.BatchByteTensor(keys);
+    }
+
     /// <summary>The current instructions as a new [B] float32 tensor of raw T values.</summary>
     public Tensor InstructionTensor()
     {

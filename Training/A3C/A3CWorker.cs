@@ -78,7 +78,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             var notDone = new Tensor[steps];
             for (int i = 0; i < steps; i++)
             {
-                AgentOutput output = local.Step(environments.ObservationTensor(), environments.InstructionTensor(), state);
+                AgentOutput output = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state);
                 Tensor logProbabilities = F.log_softmax(output.Logits, 1);
                 Tensor probabilities = logProbabilities.exp();
                 Tensor chosen = multinomial(probabilities.detach(), 1, generator: sampling);
@@ -104,7 +104,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             Tensor nextValue;
             using (no_grad())
             {
-                nextValue = local.Step(environments.ObservationTensor(), environments.InstructionTensor(), state).Values;
+                nextValue = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state).Values;
             }
 
             // 4. Returns and generalised advantage estimates, from the last step back.

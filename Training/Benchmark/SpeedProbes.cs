@@ -37,8 +37,8 @@ public static class SpeedProbes
         return steps / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Steps/s of <paramref name="batch"/> environments stepped together, each step delivering the [B,3,56,56] observation tensor.</summary>
-    public static double VectorizedEnvironment(int batch, TimeSpan duration)
+    /// <summary>Steps/s of <paramref name="batch"/> environments stepped together, each step delivering the [B,3,56,56] observation tensor (uint8, or float32 when <paramref name="asFloat"/>).</summary>
+    public static double VectorizedEnvironment(int batch, TimeSpan duration, bool asFloat = false)
     {
         var worlds = new VectorGridWorld(new GridWorldOptions(), batch);
         worlds.Reset(1);
@@ -54,7 +54,7 @@ public static class SpeedProbes
             }
 
             worlds.Step(actions);
-            using Tensor observations = worlds.ObservationTensor();
+            using Tensor observations = asFloat ? worlds.ObservationTensor() : worlds.ObservationByteTensor();
             steps += batch;
         }
 

@@ -48,9 +48,10 @@ public static class BenchCommand
         double single = SpeedProbes.SingleEnvironment(probe);
         const int batch = 32;
         double vectorized = SpeedProbes.VectorizedEnvironment(batch, probe);
+        double vectorizedFloat = SpeedProbes.VectorizedEnvironment(batch, probe, asFloat: true);
         double draw = SpeedProbes.DrawFromScratch(probe);
         double matmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single, {vectorized:N0} steps/s vectorized (B = {batch}, observations as a tensor); drawing from scratch {draw:N0} frames/s"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward; matmul ceiling {matmul:F1} GFLOP/s per core"));
 
         var settings = new List<(string Name, TrainConfig Config)> { ("compare", defaults with { EnvsPerWorker = 32, Steps = 20 }) };
@@ -87,6 +88,7 @@ public static class BenchCommand
             LibtorchVersion = RunFolder.Versions["libtorch"],
             EnvStepsPerSecondSingle = single,
             EnvStepsPerSecondVectorized = vectorized,
+            EnvStepsPerSecondVectorizedFloat = vectorizedFloat,
             EnvBatch = batch,
             DrawFramesPerSecond = draw,
             ForwardFlopsPerFrame = forward,

@@ -100,6 +100,20 @@ public sealed class ActorCriticTests
     }
 
     [Fact]
+    public void ByteAndFloatObservationsGiveTheSameOutputs()
+    {
+        using var scope = NewDisposeScope();
+        ActorCritic network = Network("nac");
+        var vector = new GridTime.Environment.VectorGridWorld(new GridTime.Environment.GridWorldOptions(), 3);
+        vector.Reset(2);
+        using var noGrad = no_grad();
+        AgentOutput fromFloats = network.Step(vector.ObservationTensor(), vector.InstructionTensor(), network.InitialState(3));
+        AgentOutput fromBytes = network.Step(vector.ObservationByteTensor(), vector.InstructionTensor(), network.InitialState(3));
+        Assert.True(fromBytes.Logits.allclose(fromFloats.Logits, rtol: 1e-5, atol: 1e-6));
+        Assert.True(fromBytes.Values.allclose(fromFloats.Values, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameNetworkAndAnotherSeedDoesNot()
     {
         using var scope = NewDisposeScope();

@@ -14,7 +14,7 @@ public sealed class BenchCommandTests
         using JsonDocument json = JsonDocument.Parse(output);
         string[] fields =
         [
-            "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized",
+            "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized", "env_steps_per_second_vectorized_float",
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core", "training",
             "ceiling_fraction", "scaling_all_cores",
         ];

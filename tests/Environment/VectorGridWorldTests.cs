@@ -73,6 +73,19 @@ public sealed class VectorGridWorldTests
     }
 
     [Fact]
+    public void ByteObservationsHoldTheSamePixels()
+    {
+        var vector = new VectorGridWorld(new GridWorldOptions(), 5);
+        vector.Reset(8);
+        using Tensor floats = vector.ObservationTensor();
+        using Tensor bytes = vector.ObservationByteTensor();
+        Assert.Equal(ScalarType.Byte, bytes.dtype);
+        Assert.Equal(floats.shape, bytes.shape);
+        using Tensor scaled = bytes.to_type(ScalarType.Float32) / 255f;
+        Assert.True(scaled.allclose(floats, rtol: 0, atol: 1e-7));
+    }
+
+    [Fact]
     public void RejectsAWrongNumberOfActionsOrWorlds()
     {
         var vector = new VectorGridWorld(new GridWorldOptions(), 3);
