@@ -37,8 +37,9 @@ public static class Program
             // Signals are handled by the commands that need them (train writes a checkpoint first).
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or InvalidDataException)
         {
+            // InvalidDataException always names a damaged input file (checkpoint, log, config).
             Console.Error.WriteLine($"gridtime: {e.Message}");
             return BadInput;
         }

@@ -10,13 +10,28 @@ public sealed class EpisodeLogWriter : IDisposable
 {
     private readonly FileStream _file;
 
-    /// <summary>Opens <paramref name="path"/> for appending, creating it (and its folder) if needed.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> for appending, creating it (and its folder) if needed. If a crash left an
+    /// incomplete last record, it is cut off first, so new records follow the last complete one and the file
+    /// stays readable from start to end.
+    /// </summary>
     public EpisodeLogWriter(string path)
     {
         Path = path;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 1 << 16);
+        long? incomplete = File.Exists(path) ? EpisodeLogReader.Read(path).TruncatedAt : null;
+        _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 1 << 16);
+        if (incomplete is long offset)
+        {
+            _file.SetLength(offset);
+            DroppedIncompleteRecord = true;
+        }
+
+        _file.Seek(0, SeekOrigin.End);
     }
+
+    /// <summary>True when opening cut off an incomplete last record left by a crash.</summary>
+    public bool DroppedIncompleteRecord { get; }
 
     /// <summary>The file written to.</summary>
     public string Path { get; }

@@ -88,6 +88,33 @@ public sealed class EpisodeLogTests
     }
 
     [Fact]
+    public void AppendingAfterACrashCutsTheIncompleteRecordFirst()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder["log.msgpack"];
+        using (var writer = new EpisodeLogWriter(path))
+        {
+            writer.Append(Record(0, 4));
+            writer.Append(Record(1, 4));
+        }
+
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(file.Length - 5);
+        }
+
+        using (var writer = new EpisodeLogWriter(path))
+        {
+            Assert.True(writer.DroppedIncompleteRecord);
+            writer.Append(Record(2, 4));
+        }
+
+        EpisodeLog log = EpisodeLogReader.Read(path);
+        Assert.Null(log.TruncatedAt);
+        Assert.Equal([0L, 2L], log.Records.Select(r => r.Episode));
+    }
+
+    [Fact]
     public void GarbageIsADamagedLogNotATruncation()
     {
         using var folder = new TemporaryFolder();
