@@ -61,7 +61,7 @@ public static class PolicyEvaluator
                 keys[e] = worlds[e].FrameKey;
             }
 
-            AgentOutput output = network.Step(frames.BatchTensor(keys), instructions, state);
+            AgentOutput output = network.Step(frames.BatchByteTensor(keys), instructions, state);
             Tensor probabilities = nn.functional.softmax(output.Logits, 1);
             Tensor chosen = greedy ? probabilities.argmax(1) : multinomial(probabilities, 1, generator: sampling).squeeze(1);
             ReadOnlySpan<long> actions = MemoryMarshal.Cast<byte, long>(chosen.contiguous().bytes);
