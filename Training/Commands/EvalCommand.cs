@@ -25,8 +25,14 @@ public static class EvalCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes per T.", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the start positions (the same for every T) and of the action sampling.", DefaultValueFactory = _ => 1 };
         var greedy = new Option<bool>("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
+        var select = new Option<int>("--select-last")
+        {
+            Description = "Evaluate the best of the run's last K checkpoints, chosen on validation episodes from the training range of T only.",
+            DefaultValueFactory = _ => 1,
+            HelpName = "K",
+        };
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
-        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, from, to, episodes, seed, greedy, output };
+        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, from, to, episodes, seed, greedy, select, output };
         command.SetAction(parsed =>
         {
             var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), parsed.GetValue(greedy));
@@ -38,7 +44,13 @@ public static class EvalCommand
             }
 
             settings.Validate();
-            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file))).ToList();
+            int selectLast = parsed.GetValue(select);
+            if (selectLast < 1 || (selectLast > 1 && file is not null))
+            {
+                throw new UsageException("--select-last must be at least 1, and cannot be combined with --checkpoint");
+            }
+
+            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file ?? Selected(f, selectLast, settings)))).ToList();
             var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
             foreach (var (folder, (header, network)) in loaded)
             {
@@ -64,6 +76,36 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The checkpoint to evaluate for a run: with <paramref name="selectLast"/> = 1 the latest (null), otherwise
+    /// the best of the last K on training-range validation episodes (<see cref="CheckpointSelection"/>).
+    /// </summary>
+    public static string? Selected(string runFolder, int selectLast, EvalSettings settings)
+    {
+        if (selectLast <= 1)
+        {
+            return null;
+        }
+
+        var run = new RunFolder(runFolder);
+        IReadOnlyList<string> candidates = CheckpointSelection.Candidates(run, selectLast);
+        if (candidates.Count == 0)
+        {
+            return null; // RunLoading reports the missing checkpoint
+        }
+
+        try
+        {
+            IReadOnlyList<CheckpointScore> ranked = CheckpointSelection.Rank(candidates, settings.Episodes, settings.Seed);
+            Console.WriteLine($"{run.Name}: {CheckpointSelection.Describe(ranked)}");
+            return ranked[0].Path;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
     }
 
     /// <summary>One line with the horizons and the training-range figures.</summary>

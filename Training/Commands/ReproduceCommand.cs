@@ -27,9 +27,15 @@ public static class ReproduceCommand
         var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
         var evalSeed = new Option<ulong>("--eval-seed") { Description = "Seed of the evaluation's start positions and sampling.", DefaultValueFactory = _ => 1 };
         var greedy = new Option<bool>("--greedy") { Description = "Evaluate with the most probable action instead of sampling." };
+        var select = new Option<int>("--select-last")
+        {
+            Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only.",
+            DefaultValueFactory = _ => 1,
+            HelpName = "K",
+        };
         var command = new Command("reproduce", "Train and evaluate several agents over several seeds and compare them (the paper's Figure 5).")
         {
-            agents, seeds, firstSeed, runDir, from, to, episodes, evalSeed, greedy,
+            agents, seeds, firstSeed, runDir, from, to, episodes, evalSeed, greedy, select,
         };
         foreach (Option option in binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
         {
@@ -47,6 +53,12 @@ public static class ReproduceCommand
 
             var eval = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(evalSeed), parsed.GetValue(greedy));
             eval.Validate();
+            int selectLast = parsed.GetValue(select);
+            if (selectLast < 1)
+            {
+                throw new UsageException($"--select-last must be at least 1, got {selectLast}");
+            }
+
             TrainConfig template = binding.ApplyFlags(new TrainConfig(), parsed);
             IReadOnlyList<string> problems = template.Problems();
             if (problems.Count > 0)
@@ -68,7 +80,7 @@ public static class ReproduceCommand
                 for (int s = 0; s < seedCount; s++)
                 {
                     TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
-                    ComparisonCell? cell = RunCell(folder, config, eval, signals.Token);
+                    ComparisonCell? cell = RunCell(folder, config, eval, selectLast, signals.Token);
                     if (cell is null)
                     {
                         Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
@@ -107,7 +119,7 @@ public static class ReproduceCommand
     }
 
     // Trains (or resumes, or skips when finished) one cell and evaluates it; null when interrupted.
-    private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, CancellationToken stop)
+    private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, int selectLast, CancellationToken stop)
     {
         var run = new RunFolder(Path.Combine(folder, $"{config.Agent.Name()}-s{config.Seed}"));
         string? resume = null;
@@ -136,7 +148,7 @@ public static class ReproduceCommand
             Console.WriteLine($"== {run.Name}: already trained ({done:N0} frames)");
         }
 
-        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path);
+        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path, EvalCommand.Selected(run.Path, selectLast, eval));
         using (network)
         {
             EvaluationTable table = EvalCommand.Evaluate(run, network, final.Config.World, eval);

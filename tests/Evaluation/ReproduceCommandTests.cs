@@ -51,3 +51,24 @@ public sealed class ReproduceCommandTests
         Assert.False(Directory.Exists(folder["cmp"]));
     }
 }
+
+[Collection(ConsoleCollection.Name)]
+public sealed class CheckpointSelectionTests
+{
+    [Fact]
+    public void EvalCanRepresentARunByTheBestOfItsLastCheckpoints()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "3000", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+            "--steps", "5", "--checkpoint-interval", "1000", "--episode-log-every", "0").ExitCode);
+        var candidates = GridTime.Training.Evaluation.CheckpointSelection.Candidates(new RunFolder(run), 3);
+        Assert.Equal(3, candidates.Count);
+        Assert.Equal(3, candidates.Select(c => Checkpoint.ReadHeader(c).Frames).Distinct().Count());
+
+        (int code, string output, string error) = Cli.Run("eval", "--run", run, "--select-last", "3", "--t-to", "8", "--episodes", "5");
+        Assert.True(code == 0, error);
+        Assert.Contains("among 3 checkpoints", output);
+        Assert.Equal(2, Cli.Run("eval", "--run", run, "--select-last", "0").ExitCode);
+    }
+}

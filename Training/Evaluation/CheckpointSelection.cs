@@ -1,0 +1,70 @@
+using System.Globalization;
+using GridTime.Agents;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Evaluation;
+
+/// <summary>How one candidate checkpoint did on the validation episodes.</summary>
+/// <param name="Path">The checkpoint file.</param>
+/// <param name="Frames">Frames it had trained on.</param>
+/// <param name="FractionOfBest">Its mean reward over the best achievable on the training range.</param>
+/// <param name="ExactRate">Its exact-arrival rate on the training range.</param>
+public sealed record CheckpointScore(string Path, long Frames, double FractionOfBest, double ExactRate);
+
+/// <summary>
+/// Honest selection of the checkpoint that represents a run: late in training the exact-arrival rate swings
+/// from one interval to the next, so the last snapshot is a noisy sample of the policy. This picks, among
+/// the last K checkpoints, the one with the highest fraction of best achievable reward (ties: exact-arrival
+/// rate) on validation episodes drawn only from the training range of T, with a seed of their own, so
+/// nothing about the T values a run is judged on enters the choice.
+/// </summary>
+public static class CheckpointSelection
+{
+    /// <summary>Seed offset of the validation episodes, so they never coincide with evaluation episodes.</summary>
+    public const ulong ValidationSeedOffset = 0x7A11D;
+
+    /// <summary>The candidates: the last <paramref name="count"/> periodic checkpoints and latest.ckpt, newest first.</summary>
+    public static IReadOnlyList<string> Candidates(RunFolder run, int count)
+    {
+        var periodic = Directory.Exists(run.CheckpointFolder)
+            ? Directory.GetFiles(run.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).Reverse().ToList()
+            : [];
+        var candidates = new List<string>();
+        if (File.Exists(run.LatestCheckpoint))
+        {
+            candidates.Add(run.LatestCheckpoint);
+        }
+
+        candidates.AddRange(periodic);
+
+        // latest.ckpt is usually a copy of the newest periodic checkpoint: score each state once.
+        return [.. candidates.DistinctBy(path => Checkpoint.ReadHeader(path).Frames).Take(Math.Max(1, count))];
+    }
+
+    /// <summary>Scores each candidate on the training range and returns the scores, best first.</summary>
+    public static IReadOnlyList<CheckpointScore> Rank(IReadOnlyList<string> candidates, int episodesPerT, ulong seed)
+    {
+        var scores = new List<CheckpointScore>();
+        foreach (string path in candidates)
+        {
+            (CheckpointHeader header, ActorCritic network, A3C.SharedAdam optimizer) = Checkpoint.Load(path);
+            using (network)
+            using (optimizer)
+            {
+                int from = header.Config.MinT, to = header.Config.MaxT;
+                EvaluationTable table = AgentEvaluation.Run(network, header.Config.World, from, to, episodesPerT, seed + ValidationSeedOffset, greedy: false);
+                scores.Add(new CheckpointScore(path, header.Frames, table.FractionOfBest(from, to), table.ExactRate(from, to)));
+            }
+        }
+
+        return [.. scores.OrderByDescending(s => s.FractionOfBest).ThenByDescending(s => s.ExactRate).ThenByDescending(s => s.Frames)];
+    }
+
+    /// <summary>One line describing the choice.</summary>
+    public static string Describe(IReadOnlyList<CheckpointScore> ranked)
+    {
+        string scores = string.Join(", ", ranked.OrderByDescending(s => s.Frames).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Frames / 1e6:F2}M {s.FractionOfBest:F3}/{s.ExactRate:F2}")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"selected {System.IO.Path.GetFileName(ranked[0].Path)} ({ranked[0].Frames:N0} frames) among {ranked.Count} checkpoints by fraction of best / exact rate on training-range validation episodes: {scores}");
+    }
+}
