@@ -56,6 +56,7 @@ public sealed class ActorCritic : nn.Module
             CoreKind.Baseline => new LstmCore(options.Hidden, options.Hidden, null, 0),
             CoreKind.Nac => new LstmCore(options.Hidden, options.Hidden, new Nac(1 + options.Hidden, options.ArithmeticWidth), options.ArithmeticWidth),
             CoreKind.Nalu => new LstmCore(options.Hidden, options.Hidden, new Nalu(1 + options.Hidden, options.ArithmeticWidth, options.NaluEpsilon), options.ArithmeticWidth),
+            CoreKind.Counter => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth),
             _ => throw new ArgumentException($"unknown core {options.Core}"),
         };
         Linear policy = nn.Linear(core.OutputSize, Actions);
@@ -97,9 +98,14 @@ public sealed class ActorCritic : nn.Module
         long conv1 = (long)ConvEncoder.Conv1Side * ConvEncoder.Conv1Side * 16 * 3 * 8 * 8;
         long conv2 = (long)ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * 32 * 16 * 4 * 4;
         long fc = 32L * ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * h;
-        bool arithmetic = Options.Core != CoreKind.Baseline;
-        long unit = arithmetic ? (1L + h) * Options.ArithmeticWidth * (Options.Core == CoreKind.Nalu ? 3 : 1) : 0;
-        long lstmInput = h + 1 + (arithmetic ? Options.ArithmeticWidth : 0);
+        int k = Options.ArithmeticWidth;
+        (long unit, long lstmInput) = Options.Core switch
+        {
+            CoreKind.Baseline => (0L, h + 1L),
+            CoreKind.Nac => ((1L + h) * k, h + 1L + k),
+            CoreKind.Nalu => (3 * (1L + h) * k, h + 1L + k),
+            _ => (k + ((1L + k) * k), (long)h + k), // counter: step and readout NACs
+        };
         long lstm = 4L * h * (lstmInput + h);
         long heads = (long)core.OutputSize * (Actions + 1);
         return conv1 + conv2 + fc + unit + lstm + heads;

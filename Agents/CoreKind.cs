@@ -11,6 +11,9 @@ public enum CoreKind
 
     /// <summary>As <see cref="Nac"/> with a NALU in place of the NAC.</summary>
     Nalu,
+
+    /// <summary>An exact step counter a(t) = a(t−1) + NAC([1]) and a readout NAC([T, a]) of the time left, fed to the LSTM and the heads instead of T (see Cores/CounterCore.cs).</summary>
+    Counter,
 }
 
 /// <summary>Names of the cores as the command line and the files spell them.</summary>

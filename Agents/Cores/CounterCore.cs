@@ -1,0 +1,73 @@
+using GridTime.Agents.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents.Cores;
+
+/// <summary>
+/// A core built to extrapolate in T (issue 9's first design). It keeps a count that is never squashed:
+/// <code>
+///   a(t) = a(t−1) + NAC_step([1])          accumulator, K units; with W = 1 it holds t exactly
+///   r(t) = NAC_read([T, a(t)])             K readouts; with weights (1, −1) it is T − t, the steps left
+///   LSTM input = [features, r(t)]          the raw T never reaches the LSTM, only the time left
+///   heads read [h(t), r(t)]                so "time left" also acts on the policy linearly
+/// </code>
+/// Why: the paper's NAC sends its result back through the LSTM, whose state lives in (−1, 1); a T larger
+/// than any seen in training then drives the LSTM somewhere it has never been. Here the count is carried by
+/// an addition (exact for any length) and the LSTM only sees the time left, which falls into the familiar
+/// range as the deadline approaches. State layout: [h (Hidden) | c (Hidden) | a (K)].
+/// </summary>
+public sealed class CounterCore : RecurrentCore
+{
+    private readonly LSTMCell lstm;
+    private readonly Nac step;
+    private readonly Nac read;
+
+    /// <summary>A counter core reading <paramref name="features"/> encoder features, with <paramref name="counters"/> accumulator units.</summary>
+    public CounterCore(int features, int hidden, int counters) : base("core")
+    {
+        Hidden = hidden;
+        Counters = counters;
+        step = new Nac(1, counters, "step");
+        read = new Nac(1 + counters, counters, "read");
+        lstm = nn.LSTMCell(features + counters, hidden);
+        using (no_grad())
+        {
+            lstm.bias_ih!.zero_();
+            lstm.bias_hh!.zero_();
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Width of h and c.</summary>
+    public int Hidden { get; }
+
+    /// <summary>Accumulator units K.</summary>
+    public int Counters { get; }
+
+    /// <summary>The accumulator's increment NAC (input [1]).</summary>
+    public Nac StepNac => step;
+
+    /// <summary>The readout NAC (input [T, a]).</summary>
+    public Nac ReadNac => read;
+
+    /// <inheritdoc/>
+    public override int StateSize => (2 * Hidden) + Counters;
+
+    /// <inheritdoc/>
+    public override int OutputSize => Hidden + Counters;
+
+    /// <inheritdoc/>
+    public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
+    {
+        using var scope = NewDisposeScope();
+        Tensor h = state.narrow(1, 0, Hidden);
+        Tensor c = state.narrow(1, Hidden, Hidden);
+        Tensor count = state.narrow(1, 2 * Hidden, Counters) + step.call(ones_like(instruction));
+        Tensor left = read.call(cat([instruction, count], 1));
+        (Tensor nextH, Tensor nextC) = lstm.call(cat([features, left], 1), (h, c));
+        return (cat([nextH, left], 1).MoveToOuterDisposeScope(), cat([nextH, nextC, count], 1).MoveToOuterDisposeScope());
+    }
+}
