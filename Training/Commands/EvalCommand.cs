@@ -20,22 +20,13 @@ public static class EvalCommand
     {
         var runs = new Option<string[]>("--run") { Description = "Run folder to evaluate (repeat for several).", Required = true, AllowMultipleArgumentsPerToken = false, HelpName = "folder" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to evaluate instead of the run's latest (one run only).", HelpName = "file" };
-        var from = new Option<int>("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
-        var to = new Option<int>("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
-        var episodes = new Option<int>("--episodes") { Description = "Episodes per T.", DefaultValueFactory = _ => 100 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the start positions (the same for every T) and of the action sampling.", DefaultValueFactory = _ => 1 };
-        var greedy = new Option<bool>("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
-        var select = new Option<int>("--select-last")
-        {
-            Description = "Evaluate the best of the run's last K checkpoints, chosen on validation episodes from the training range of T only.",
-            DefaultValueFactory = _ => 1,
-            HelpName = "K",
-        };
+        var evaluation = new EvalOptions("--seed");
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
-        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, from, to, episodes, seed, greedy, select, output };
+        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, output };
+        evaluation.AddTo(command);
         command.SetAction(parsed =>
         {
-            var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), parsed.GetValue(greedy));
+            EvalSettings settings = evaluation.Read(parsed);
             string[] folders = parsed.GetValue(runs) ?? [];
             string? file = parsed.GetValue(checkpoint);
             if (file is not null && folders.Length != 1)
@@ -43,14 +34,12 @@ public static class EvalCommand
                 throw new UsageException("--checkpoint needs exactly one --run");
             }
 
-            settings.Validate();
-            int selectLast = parsed.GetValue(select);
-            if (selectLast < 1 || (selectLast > 1 && file is not null))
+            if (settings.SelectLast > 1 && file is not null)
             {
-                throw new UsageException("--select-last must be at least 1, and cannot be combined with --checkpoint");
+                throw new UsageException("--select-last cannot be combined with --checkpoint");
             }
 
-            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file ?? Selected(f, selectLast, settings)))).ToList();
+            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file ?? Selected(f, settings)))).ToList();
             var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
             foreach (var (folder, (header, network)) in loaded)
             {
@@ -79,18 +68,18 @@ public static class EvalCommand
     }
 
     /// <summary>
-    /// The checkpoint to evaluate for a run: with <paramref name="selectLast"/> = 1 the latest (null), otherwise
-    /// the best of the last K on training-range validation episodes (<see cref="CheckpointSelection"/>).
+    /// The checkpoint to evaluate for a run: with SelectLast = 1 the latest (null), otherwise the best of the
+    /// last K on training-range validation episodes (<see cref="CheckpointSelection"/>).
     /// </summary>
-    public static string? Selected(string runFolder, int selectLast, EvalSettings settings)
+    public static string? Selected(string runFolder, EvalSettings settings)
     {
-        if (selectLast <= 1)
+        if (settings.SelectLast <= 1)
         {
             return null;
         }
 
         var run = new RunFolder(runFolder);
-        IReadOnlyList<string> candidates = CheckpointSelection.Candidates(run, selectLast);
+        IReadOnlyList<string> candidates = CheckpointSelection.Candidates(run, settings.SelectLast);
         if (candidates.Count == 0)
         {
             return null; // RunLoading reports the missing checkpoint
@@ -150,7 +139,8 @@ public static class EvalCommand
 /// <param name="Episodes">Episodes per T.</param>
 /// <param name="Seed">Seed of start positions and sampling.</param>
 /// <param name="Greedy">Most probable action instead of sampling.</param>
-public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false)
+/// <param name="SelectLast">Represent a run by the best of its last K checkpoints (1: the latest).</param>
+public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = 1)
 {
     /// <summary>Throws a <see cref="UsageException"/> naming the bad value.</summary>
     public void Validate()
@@ -163,6 +153,11 @@ public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100,
         if (Episodes < 1)
         {
             throw new UsageException($"--episodes must be at least 1, got {Episodes}");
+        }
+
+        if (SelectLast < 1)
+        {
+            throw new UsageException($"--select-last must be at least 1, got {SelectLast}");
         }
     }
 }

@@ -22,21 +22,12 @@ public static class ReproduceCommand
         var seeds = new Option<int>("--seeds") { Description = "Training seeds per agent (first-seed, first-seed + 1, ...).", DefaultValueFactory = _ => 1 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "The first training seed.", DefaultValueFactory = _ => 1 };
         var runDir = new Option<string>("--run-dir") { Description = "Folder of the comparison [default: runs/reproduce-TIME]; give an existing one to resume it.", HelpName = "folder" };
-        var from = new Option<int>("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
-        var to = new Option<int>("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
-        var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
-        var evalSeed = new Option<ulong>("--eval-seed") { Description = "Seed of the evaluation's start positions and sampling.", DefaultValueFactory = _ => 1 };
-        var greedy = new Option<bool>("--greedy") { Description = "Evaluate with the most probable action instead of sampling." };
-        var select = new Option<int>("--select-last")
-        {
-            Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only.",
-            DefaultValueFactory = _ => 1,
-            HelpName = "K",
-        };
+        var evaluation = new EvalOptions("--eval-seed");
         var command = new Command("reproduce", "Train and evaluate several agents over several seeds and compare them (the paper's Figure 5).")
         {
-            agents, seeds, firstSeed, runDir, from, to, episodes, evalSeed, greedy, select,
+            agents, seeds, firstSeed, runDir,
         };
+        evaluation.AddTo(command);
         foreach (Option option in binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
         {
             command.Options.Add(option);
@@ -51,14 +42,7 @@ public static class ReproduceCommand
                 throw new UsageException($"--seeds must be at least 1, got {seedCount}");
             }
 
-            var eval = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(evalSeed), parsed.GetValue(greedy));
-            eval.Validate();
-            int selectLast = parsed.GetValue(select);
-            if (selectLast < 1)
-            {
-                throw new UsageException($"--select-last must be at least 1, got {selectLast}");
-            }
-
+            EvalSettings eval = evaluation.Read(parsed);
             TrainConfig template = binding.ApplyFlags(new TrainConfig(), parsed);
             IReadOnlyList<string> problems = template.Problems();
             if (problems.Count > 0)
@@ -80,7 +64,7 @@ public static class ReproduceCommand
                 for (int s = 0; s < seedCount; s++)
                 {
                     TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
-                    ComparisonCell? cell = RunCell(folder, config, eval, selectLast, signals.Token);
+                    ComparisonCell? cell = RunCell(folder, config, eval, signals.Token);
                     if (cell is null)
                     {
                         Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
@@ -119,7 +103,7 @@ public static class ReproduceCommand
     }
 
     // Trains (or resumes, or skips when finished) one cell and evaluates it; null when interrupted.
-    private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, int selectLast, CancellationToken stop)
+    private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, CancellationToken stop)
     {
         var run = new RunFolder(Path.Combine(folder, $"{config.Agent.Name()}-s{config.Seed}"));
         string? resume = null;
@@ -148,7 +132,7 @@ public static class ReproduceCommand
             Console.WriteLine($"== {run.Name}: already trained ({done:N0} frames)");
         }
 
-        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path, EvalCommand.Selected(run.Path, selectLast, eval));
+        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path, EvalCommand.Selected(run.Path, eval));
         using (network)
         {
             EvaluationTable table = EvalCommand.Evaluate(run, network, final.Config.World, eval);

@@ -1,0 +1,42 @@
+using System.CommandLine;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>The evaluation flags shared by <c>eval</c> and <c>reproduce</c>, read into one <see cref="EvalSettings"/>.</summary>
+public sealed class EvalOptions
+{
+    private readonly Option<int> _from = new("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _to = new("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
+    private readonly Option<int> _episodes = new("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
+    private readonly Option<ulong> _seed;
+    private readonly Option<bool> _greedy = new("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
+    private readonly Option<int> _selectLast = new("--select-last")
+    {
+        Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only.",
+        DefaultValueFactory = _ => 1,
+        HelpName = "K",
+    };
+
+    /// <summary>The flags, with the seed flag called <paramref name="seedFlag"/> (reproduce's --seed means something else).</summary>
+    public EvalOptions(string seedFlag)
+    {
+        _seed = new Option<ulong>(seedFlag) { Description = "Seed of the evaluation's start positions (the same for every T) and of its action sampling.", DefaultValueFactory = _ => 1 };
+    }
+
+    /// <summary>Adds the flags to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { _from, _to, _episodes, _seed, _greedy, _selectLast })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The settings the flags give; throws a <see cref="UsageException"/> for a bad value.</summary>
+    public EvalSettings Read(ParseResult parsed)
+    {
+        var settings = new EvalSettings(parsed.GetValue(_from), parsed.GetValue(_to), parsed.GetValue(_episodes), parsed.GetValue(_seed), parsed.GetValue(_greedy), parsed.GetValue(_selectLast));
+        settings.Validate();
+        return settings;
+    }
+}
