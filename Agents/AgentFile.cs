@@ -25,10 +25,7 @@ public static class AgentFile
     public static void Save(ActorCritic network, Stream stream)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        byte[] options = JsonSerializer.SerializeToUtf8Bytes(network.Options, Json);
-        writer.Write(Magic);
-        writer.Write(options.Length);
-        writer.Write(options);
+        JsonHeader.Write(writer, Magic, network.Options, Json);
         network.save(writer);
     }
 
@@ -51,26 +48,14 @@ public static class AgentFile
     public static ActorCritic Load(Stream stream, string description = "agent file")
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        AgentOptions options = JsonHeader.Read<AgentOptions>(reader, Magic, description, "GridTime agent file", Json);
         try
         {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException($"{description} is not a GridTime agent file");
-            }
-
-            int length = reader.ReadInt32();
-            if (length is < 2 or > 1 << 20)
-            {
-                throw new InvalidDataException($"{description} is damaged (options block of {length} bytes)");
-            }
-
-            AgentOptions options = JsonSerializer.Deserialize<AgentOptions>(reader.ReadBytes(length), Json)
-                ?? throw new InvalidDataException($"{description} has no network options");
             var network = new ActorCritic(options);
             network.load(reader, strict: true);
             return network;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException)
         {
             throw new InvalidDataException($"{description} is damaged or truncated ({e.Message})", e);
         }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using GridTime.Agents;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
@@ -31,10 +30,7 @@ public static class Checkpoint
         lock (shared.Optimizer.Lock)
         {
             using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
-            byte[] header = JsonSerializer.SerializeToUtf8Bytes(new CheckpointHeader(shared.Frames, wallSeconds, shared.Config), ConfigBinding<TrainConfig>.Json);
-            writer.Write(Magic);
-            writer.Write(header.Length);
-            writer.Write(header);
+            JsonHeader.Write(writer, Magic, new CheckpointHeader(shared.Frames, wallSeconds, shared.Config), ConfigBinding<TrainConfig>.Json);
             writer.Flush();
             AgentFile.Save(shared.Network, buffer);
             shared.Optimizer.Save(writer);
@@ -101,27 +97,6 @@ public static class Checkpoint
         }
     }
 
-    private static CheckpointHeader ReadHeader(BinaryReader reader, string path)
-    {
-        try
-        {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException($"{path} is not a GridTime checkpoint");
-            }
-
-            int length = reader.ReadInt32();
-            if (length is < 2 or > 1 << 20)
-            {
-                throw new InvalidDataException($"{path} is damaged (header of {length} bytes)");
-            }
-
-            return JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadBytes(length), ConfigBinding<TrainConfig>.Json)
-                ?? throw new InvalidDataException($"{path} has an empty header");
-        }
-        catch (Exception e) when (e is EndOfStreamException or JsonException)
-        {
-            throw new InvalidDataException($"{path} is damaged or truncated ({e.Message})", e);
-        }
-    }
+    private static CheckpointHeader ReadHeader(BinaryReader reader, string path) =>
+        JsonHeader.Read<CheckpointHeader>(reader, Magic, path, "GridTime checkpoint", ConfigBinding<TrainConfig>.Json);
 }
