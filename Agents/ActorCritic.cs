@@ -111,6 +111,16 @@ public sealed class ActorCritic : nn.Module
         return conv1 + conv2 + fc + unit + lstm + heads;
     }
 
+    /// <summary>
+    /// For each of <see cref="nn.Module.parameters"/>, in that order: whether it belongs to a NAC or NALU
+    /// (an arithmetic unit), whose learning rate a trainer may want to set apart.
+    /// </summary>
+    public bool[] ArithmeticParameterMask()
+    {
+        string[] units = [.. named_modules().Where(m => m.module is Nac or Nalu).Select(m => m.name + ".")];
+        return [.. named_parameters().Select(p => units.Any(unit => p.name.StartsWith(unit, StringComparison.Ordinal)))];
+    }
+
     /// <summary>The state at the start of an episode: zeros [B, StateSize].</summary>
     public Tensor InitialState(long batch) => zeros(batch, StateSize);
 

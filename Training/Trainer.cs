@@ -33,7 +33,7 @@ public static class Trainer
         if (resumeFrom is null)
         {
             network = new ActorCritic(config.Network);
-            optimizer = new SharedAdam(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+            optimizer = SharedAdam.For(network, config);
         }
         else
         {

@@ -21,11 +21,23 @@ public sealed class SharedAdam : IDisposable
     private readonly Tensor[] _gradients;
     private readonly Tensor[] _firstMoments;
     private readonly Tensor[] _secondMoments;
+    private readonly double[] _rateScales;
 
     /// <summary>An optimizer for <paramref name="parameters"/> with zero moments.</summary>
-    public SharedAdam(IEnumerable<Parameter> parameters, double beta1, double beta2, double epsilon)
+    /// <param name="parameters">The shared parameters.</param>
+    /// <param name="beta1">First-moment decay.</param>
+    /// <param name="beta2">Second-moment decay.</param>
+    /// <param name="epsilon">Denominator epsilon.</param>
+    /// <param name="rateScales">Per parameter, a factor on the learning rate (null: all 1).</param>
+    public SharedAdam(IEnumerable<Parameter> parameters, double beta1, double beta2, double epsilon, IReadOnlyList<double>? rateScales = null)
     {
         _parameters = [.. parameters];
+        _rateScales = rateScales is null ? [.. _parameters.Select(_ => 1.0)] : [.. rateScales];
+        if (_rateScales.Length != _parameters.Length)
+        {
+            throw new ArgumentException($"{_rateScales.Length} learning-rate scales for {_parameters.Length} parameters");
+        }
+
         _gradients = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
         _firstMoments = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
         _secondMoments = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
@@ -33,6 +45,14 @@ public sealed class SharedAdam : IDisposable
         Beta2 = beta2;
         Epsilon = epsilon;
     }
+
+    /// <summary>
+    /// The optimizer a training run uses: the NAC and NALU parameters of <paramref name="network"/> learn at
+    /// <see cref="Config.TrainConfig.NacLearningRateScale"/> times the learning rate, everything else at 1x.
+    /// </summary>
+    public static SharedAdam For(Agents.ActorCritic network, Config.TrainConfig config) =>
+        new(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon,
+            [.. network.ArithmeticParameterMask().Select(arithmetic => arithmetic ? config.NacLearningRateScale : 1.0)]);
 
     /// <summary>Held while the shared weights change; hold it to read them consistently.</summary>
     public Lock Lock { get; } = new();
@@ -66,7 +86,7 @@ public sealed class SharedAdam : IDisposable
             _firstMoments[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
             _secondMoments[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
             Tensor denominator = (_secondMoments[i].sqrt() / Math.Sqrt(correction2)).add_(Epsilon);
-            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -learningRate / correction1);
+            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -learningRate * _rateScales[i] / correction1);
         }
     }
 

@@ -102,7 +102,7 @@ public static class SpeedProbes
     {
         set_num_threads(1);
         using var network = new ActorCritic(config.Network);
-        using var optimizer = new SharedAdam(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        using var optimizer = SharedAdam.For(network, config);
         var shared = new SharedTraining(config with { Frames = long.MaxValue, EpisodeLogEvery = 0 }, network, optimizer, 0, "bench");
         long framesPerUpdate = (long)config.EnvsPerWorker * config.Steps;
         long warmup = warmupUpdates * framesPerUpdate * config.Workers;

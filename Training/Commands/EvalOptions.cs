@@ -6,14 +6,14 @@ namespace GridTime.Training.Commands;
 public sealed class EvalOptions
 {
     private readonly Option<int> _from = new("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _to = new("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 30 };
+    private readonly Option<int> _to = new("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 60 };
     private readonly Option<int> _episodes = new("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _greedy = new("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
     private readonly Option<int> _selectLast = new("--select-last")
     {
-        Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only.",
-        DefaultValueFactory = _ => 1,
+        Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only (1 = the latest checkpoint).",
+        DefaultValueFactory = _ => 4,
         HelpName = "K",
     };
 

@@ -44,6 +44,12 @@ public sealed record TrainConfig
     /// <summary>Learning rate of the shared Adam optimizer.</summary>
     public double LearningRate { get; init; } = 5e-4;
 
+    /// <summary>
+    /// Factor on the learning rate of the NAC and NALU weights (Ŵ, M̂, G). Above 1 lets them reach the
+    /// saturated values ±1 and 0 at which a NAC adds exactly, before the LSTM weights around them absorb the scale.
+    /// </summary>
+    public double NacLearningRateScale { get; init; } = 1;
+
     /// <summary>Adam's first-moment decay.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
 
@@ -116,6 +122,7 @@ public sealed record TrainConfig
         Check(EnvsPerWorker >= 1, $"--envs-per-worker must be at least 1, got {EnvsPerWorker}");
         Check(Steps >= 1, $"--steps must be at least 1, got {Steps}");
         Check(LearningRate > 0 && double.IsFinite(LearningRate), $"--learning-rate must be positive, got {LearningRate}");
+        Check(NacLearningRateScale > 0 && double.IsFinite(NacLearningRateScale), $"--nac-learning-rate-scale must be positive, got {NacLearningRateScale}");
         Check(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "--adam-beta1/2 must be in [0, 1) and --adam-epsilon positive");
         Check(Gamma is >= 0 and <= 1, $"--gamma must be in [0, 1], got {Gamma}");
         Check(GaeLambda is >= 0 and <= 1, $"--gae-lambda must be in [0, 1], got {GaeLambda}");

@@ -68,7 +68,7 @@ public static class Checkpoint
         using var reader = new BinaryReader(stream);
         CheckpointHeader header = ReadHeader(reader, path);
         ActorCritic network = AgentFile.Load(stream, path);
-        var optimizer = new SharedAdam(network.parameters(), header.Config.AdamBeta1, header.Config.AdamBeta2, header.Config.AdamEpsilon);
+        var optimizer = SharedAdam.For(network, header.Config);
         try
         {
             optimizer.Load(reader);

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using GridTime.Agents.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime inspect</c>: prints the effective weights W = tanh(Ŵ)·σ(M̂) of every NAC (also the NAC inside a
+/// NALU) of a trained agent. It answers "did the accumulator become an accumulator?": weights near ±1 and 0
+/// add and subtract exactly; small weights mean the unit is a plain linear projection.
+/// </summary>
+public static class InspectCommand
+{
+    /// <summary>Matrices with at most this many rows are printed whole; larger ones are summarised.</summary>
+    private const int PrintedRows = 12;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is inspected.", HelpName = "DIR" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint file to inspect instead of the run's latest.", HelpName = "FILE" };
+        var command = new Command("inspect", "Print the learned NAC weights of a trained agent (are they near -1, 0, 1?).") { run, checkpoint };
+        command.SetAction(parsed =>
+        {
+            string? folder = parsed.GetValue(run), file = parsed.GetValue(checkpoint);
+            if (folder is null && file is null)
+            {
+                throw new UsageException("give --run DIR or --checkpoint FILE");
+            }
+
+            (Runs.CheckpointHeader header, Agents.ActorCritic network) = RunLoading.Load(folder ?? ".", file);
+            using (network)
+            {
+                Console.WriteLine($"{file ?? folder}: agent {header.Config.Agent}, {header.Frames:N0} frames");
+                Print(network);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Writes every NAC's effective weights (rows = inputs, columns = outputs) to the console.</summary>
+    public static void Print(Agents.ActorCritic network)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int found = 0;
+        foreach ((string name, nn.Module module) in network.named_modules())
+        {
+            if (module is not Nac nac)
+            {
+                continue;
+            }
+
+            found++;
+            float[] w = nac.Weight().contiguous().data<float>().ToArray();
+            long rows = nac.WHat.shape[0], columns = nac.WHat.shape[1];
+            float largest = w.Max(Math.Abs);
+            int nearOne = w.Count(x => Math.Abs(x) > 0.9f);
+            Console.WriteLine($"{name}: W [{rows} inputs x {columns} outputs], max |W| {largest:0.000}, {nearOne} of {w.Length} with |W| > 0.9");
+            long shownRows = Math.Min(rows, PrintedRows);
+            for (long r = 0; r < shownRows; r++)
+            {
+                string cells = string.Join(" ", Enumerable.Range(0, (int)columns).Select(c => w[(r * columns) + c].ToString("+0.000;-0.000", CultureInfo.InvariantCulture)));
+                Console.WriteLine($"  in {r,3}: {cells}");
+            }
+
+            if (rows > shownRows)
+            {
+                Console.WriteLine($"  ... {rows - shownRows} more input rows");
+            }
+        }
+
+        if (found == 0)
+        {
+            Console.WriteLine("this agent has no NAC");
+        }
+    }
+}
