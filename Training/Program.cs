@@ -9,6 +9,9 @@ public static class Program
     /// <summary>Exit code for bad input: arguments, config files, logs, checkpoints.</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code when a command could not finish: a file could not be written, or training diverged or failed.</summary>
+    public const int Failed = 1;
+
     /// <summary>The arguments of the running command (recorded in summaries).</summary>
     public static IReadOnlyList<string> Arguments { get; private set; } = [];
 
@@ -43,6 +46,17 @@ public static class Program
             // InvalidDataException always names a damaged input file (checkpoint, log, config).
             Console.Error.WriteLine($"gridtime: {e.Message}");
             return BadInput;
+        }
+        catch (TrainingFailedException e)
+        {
+            Console.Error.WriteLine($"gridtime: {e.Message}");
+            return Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Writing failed (disk full, read-only folder); what was complete before stays as it was.
+            Console.Error.WriteLine($"gridtime: cannot write: {e.Message}");
+            return Failed;
         }
     }
 }

@@ -22,6 +22,37 @@ public sealed record TrainingOutcome(long Frames, double WallSeconds, bool Inter
 /// </summary>
 public static class Trainer
 {
+    /// <summary>
+    /// Trains as the one writer of <paramref name="folder"/>: takes the run's lock (refusing when a live
+    /// process holds it, taking over a stale one), makes a resumed folder consistent with its checkpoint
+    /// (see <see cref="ResumePoint.Prepare"/> and <see cref="MetricsLog.Repair"/>), writes config.json and
+    /// trains. What was repaired or skipped is reported as warnings on <paramref name="warnings"/>.
+    /// </summary>
+    public static TrainingOutcome Start(TrainConfig config, RunFolder folder, ResumePoint? resume, CancellationToken stop, TextWriter? warnings = null)
+    {
+        warnings ??= Console.Error;
+        using RunLock runLock = RunLock.Acquire(folder.Path);
+        if (runLock.TakenOver is string previous)
+        {
+            warnings.WriteLine($"gridtime: warning: took over the lock of {folder.Name} from {previous}, which is no longer running");
+        }
+
+        folder.Create();
+        if (resume is not null)
+        {
+            IEnumerable<string> notes = resume.Skipped.Select(reason => $"{reason}; resuming from the previous checkpoint")
+                .Concat(resume.Prepare(folder))
+                .Concat(MetricsLog.Repair(folder.MetricsFile, resume.Header.Frames));
+            foreach (string note in notes)
+            {
+                warnings.WriteLine($"gridtime: warning: {note}");
+            }
+        }
+
+        folder.WriteConfig(config);
+        return Run(config, folder, resume?.Checkpoint, stop);
+    }
+
     /// <summary>Trains; <paramref name="resumeFrom"/> is the checkpoint to continue from, or null for a new run.</summary>
     public static TrainingOutcome Run(TrainConfig config, RunFolder folder, string? resumeFrom, CancellationToken stop, TextWriter? output = null)
     {
@@ -112,32 +143,53 @@ public static class Trainer
             lastRowSeconds = seconds;
         }
 
-        while (threads.Exists(t => t.IsAlive))
+        try
         {
-            Thread.Sleep(200);
-            long frames = shared.Frames;
-            if (frames >= nextLog)
+            Supervise();
+        }
+        catch
+        {
+            // The main thread could not write (disk full, read-only folder): stop the workers before reporting.
+            stopWorkers.Cancel();
+            threads.ForEach(t => t.Join());
+            DisposeQuietly(episodeLogs);
+            throw;
+        }
+
+        void Supervise()
+        {
+            while (threads.Exists(t => t.IsAlive))
             {
-                WriteRow();
-                nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;
+                Thread.Sleep(200);
+                long frames = shared.Frames;
+                if (frames >= nextLog)
+                {
+                    WriteRow();
+                    nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;
+                }
+
+                if (frames >= nextCheckpoint)
+                {
+                    Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
+                    episodeLogs.ForEach(l => l.Flush());
+                    nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
+                }
+
+                double sessionRate = Seconds() > 0 ? (frames - startFrames) / Seconds() : 0;
+                progress.Report(frames, sessionRate, episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(previousSeconds + Seconds()));
             }
 
-            if (frames >= nextCheckpoint)
-            {
-                Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
-                episodeLogs.ForEach(l => l.Flush());
-                nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
-            }
-
-            double sessionRate = Seconds() > 0 ? (frames - startFrames) / Seconds() : 0;
-            progress.Report(frames, sessionRate, episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(previousSeconds + Seconds()));
         }
 
         threads.ForEach(t => t.Join());
         if (failures.Count > 0)
         {
-            episodeLogs.ForEach(l => l.Dispose());
-            throw new InvalidOperationException($"a worker failed: {failures[0].Message}", failures[0]);
+            // No final checkpoint: the last periodic one holds the last weights known to be good.
+            WriteRow();
+            DisposeQuietly(episodeLogs);
+            Exception failure = failures[0];
+            throw new TrainingFailedException(
+                failure is TrainingDivergedException ? failure.Message : $"a worker failed: {failure.Message}", failure);
         }
 
         if (shared.Frames > lastRowFrames)
@@ -155,4 +207,22 @@ public static class Trainer
             : $"done: {shared.Frames:N0} frames in {TimeSpan.FromSeconds(total):hh\\:mm\\:ss}; latest checkpoint {folder.LatestCheckpoint}");
         return new TrainingOutcome(shared.Frames, total, interrupted);
     }
+
+    private static void DisposeQuietly(List<EpisodeLogWriter> logs)
+    {
+        foreach (EpisodeLogWriter log in logs)
+        {
+            try
+            {
+                log.Dispose();
+            }
+            catch (IOException)
+            {
+                // Already failing; the torn tail, if any, is cut when the log is next opened.
+            }
+        }
+    }
 }
+
+/// <summary>Training stopped early because a worker failed; the message says why in one line.</summary>
+public sealed class TrainingFailedException(string message, Exception inner) : Exception(message, inner);

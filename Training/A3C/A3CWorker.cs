@@ -20,7 +20,7 @@ namespace GridTime.Training.A3C;
 /// <item>compute generalised advantage estimates and the loss:
 ///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments;</item>
 /// <item>backpropagate, clip the gradient norm, and apply the gradients to the shared network through the
-///   shared Adam.</item>
+///   shared Adam, unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
 /// </list>
 /// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
 /// zeroed for an environment whose episode ended.
@@ -132,10 +132,12 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             loss.backward();
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
-            lock (shared.Optimizer.Lock)
+            if (!shared.TryApply(gradients, loss.item<float>(), gradientNorm, (long)batch * steps))
             {
-                shared.Optimizer.Step(gradients, _config.LearningRate);
-                shared.AddFrames((long)batch * steps);
+                // A NaN or infinity is never applied. The recurrent state may hold it: start it over (the
+                // environments go on where they are; their agents lose their memory of this episode).
+                state = zeros_like(state).MoveToOuterDisposeScope();
+                continue;
             }
 
             shared.Statistics.AddUpdate(

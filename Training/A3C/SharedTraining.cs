@@ -1,5 +1,6 @@
 using GridTime.Agents;
 using GridTime.Training.Config;
+using static TorchSharp.torch;
 
 namespace GridTime.Training.A3C;
 
@@ -7,6 +8,14 @@ namespace GridTime.Training.A3C;
 public sealed class SharedTraining(TrainConfig config, ActorCritic network, SharedAdam optimizer, long frames, string runName)
 {
     private long _frames = frames;
+    private long _skippedUpdates;
+    private int _skippedInARow;
+
+    /// <summary>
+    /// Consecutive updates with a non-finite loss or gradient after which the run stops: a few can be a
+    /// numerical accident, this many in a row means training has diverged and more steps would only burn time.
+    /// </summary>
+    public const int MaximumSkippedInARow = 50;
 
     /// <summary>The run's settings.</summary>
     public TrainConfig Config { get; } = config;
@@ -26,6 +35,44 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
     /// <summary>Frames consumed by learning so far (all workers; changed only under the optimizer lock).</summary>
     public long Frames => Interlocked.Read(ref _frames);
 
+    /// <summary>Updates skipped because their loss or gradient was NaN or infinite (the whole run so far).</summary>
+    public long SkippedUpdates => Interlocked.Read(ref _skippedUpdates);
+
     /// <summary>Adds the frames of one update; call it holding the optimizer lock.</summary>
     public void AddFrames(long count) => Interlocked.Add(ref _frames, count);
+
+    /// <summary>
+    /// Applies a worker's update to the shared weights, or skips it when <paramref name="loss"/> or
+    /// <paramref name="gradientNorm"/> (the norm of all of <paramref name="gradients"/>, so NaN or infinite
+    /// if any entry is) is not finite: a NaN is never written into the shared network. A skipped update
+    /// consumes no frames and is counted; after <see cref="MaximumSkippedInARow"/> in a row it throws
+    /// <see cref="TrainingDivergedException"/>. Returns whether the update was applied.
+    /// </summary>
+    public bool TryApply(IReadOnlyList<Tensor> gradients, double loss, double gradientNorm, long frames)
+    {
+        lock (Optimizer.Lock)
+        {
+            if (!double.IsFinite(loss) || !double.IsFinite(gradientNorm))
+            {
+                Interlocked.Increment(ref _skippedUpdates);
+                Statistics.AddSkippedUpdate();
+                if (++_skippedInARow >= MaximumSkippedInARow)
+                {
+                    throw new TrainingDivergedException(
+                        $"training diverged: {_skippedInARow} updates in a row had a non-finite loss or gradient (loss {loss}, gradient norm {gradientNorm}); "
+                        + "none was applied, the last checkpoint holds the last good weights (try a lower --learning-rate)");
+                }
+
+                return false;
+            }
+
+            _skippedInARow = 0;
+            Optimizer.Step(gradients, Config.LearningRate);
+            AddFrames(frames);
+            return true;
+        }
+    }
 }
+
+/// <summary>Training stopped because its updates kept being non-finite (NaN or infinity).</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -18,6 +18,9 @@ public sealed record IntervalTotals
     /// <summary>Updates applied.</summary>
     public long Updates { get; init; }
 
+    /// <summary>Updates skipped because their loss or gradient was not finite.</summary>
+    public long SkippedUpdates { get; init; }
+
     /// <summary>Sum of the updates' policy losses.</summary>
     public double PolicyLoss { get; init; }
 
@@ -77,6 +80,15 @@ public sealed class TrainingStatistics
                 Entropy = _totals.Entropy + entropy,
                 GradientNorm = _totals.GradientNorm + gradientNorm,
             };
+        }
+    }
+
+    /// <summary>Counts an update that was skipped (non-finite loss or gradient).</summary>
+    public void AddSkippedUpdate()
+    {
+        lock (_lock)
+        {
+            _totals = _totals with { SkippedUpdates = _totals.SkippedUpdates + 1 };
         }
     }
 

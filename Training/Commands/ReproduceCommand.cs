@@ -106,22 +106,18 @@ public static class ReproduceCommand
     private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, CancellationToken stop)
     {
         var run = new RunFolder(Path.Combine(folder, $"{config.Agent.Name()}-s{config.Seed}"));
-        string? resume = null;
+        ResumePoint? resume = ResumePoint.Find(run);
         long done = 0;
-        if (File.Exists(run.LatestCheckpoint))
+        if (resume is not null)
         {
-            CheckpointHeader header = Checkpoint.ReadHeader(run.LatestCheckpoint);
-            done = header.Frames;
-            config = header.Config with { Frames = config.Frames, Workers = config.Workers, EnvsPerWorker = config.EnvsPerWorker };
-            resume = run.LatestCheckpoint;
+            done = resume.Header.Frames;
+            config = resume.Header.Config with { Frames = config.Frames, Workers = config.Workers, EnvsPerWorker = config.EnvsPerWorker };
         }
 
         if (done < config.Frames)
         {
             Console.WriteLine(resume is null ? $"== {run.Name}: training" : $"== {run.Name}: resuming at {done:N0} frames");
-            run.Create();
-            run.WriteConfig(config);
-            TrainingOutcome outcome = Trainer.Run(config, run, resume, stop);
+            TrainingOutcome outcome = Trainer.Start(config, run, resume, stop);
             if (outcome.Interrupted)
             {
                 return null;

@@ -38,21 +38,19 @@ public static class TrainCommand
         command.SetAction(parsed =>
         {
             string? resumeFolder = parsed.GetValue(resume);
-            (TrainConfig config, RunFolder folder, string? checkpoint) = resumeFolder is null
+            (TrainConfig config, RunFolder folder, ResumePoint? resumePoint) = resumeFolder is null
                 ? PrepareNewRun(parsed, binding, parsed.GetValue(configFile), parsed.GetValue(runDir))
                 : PrepareResume(parsed, binding, resumeFolder, parsed.GetValue(configFile) is not null || parsed.GetValue(runDir) is not null);
 
             using var signals = new StopSignals();
-            folder.Create();
-            folder.WriteConfig(config);
-            TrainingOutcome outcome = Trainer.Run(config, folder, checkpoint, signals.Token);
+            TrainingOutcome outcome = Trainer.Start(config, folder, resumePoint, signals.Token);
             return outcome.Interrupted ? Interrupted : 0;
         });
         return command;
     }
 
     /// <summary>Resolves the settings and folder of a new run; touches nothing on disk.</summary>
-    public static (TrainConfig Config, RunFolder Folder, string? Checkpoint) PrepareNewRun(ParseResult parsed, ConfigBinding<TrainConfig> binding, string? configFile, string? runDir)
+    public static (TrainConfig Config, RunFolder Folder, ResumePoint? Resume) PrepareNewRun(ParseResult parsed, ConfigBinding<TrainConfig> binding, string? configFile, string? runDir)
     {
         TrainConfig baseline = configFile is null ? new TrainConfig() : ConfigBinding<TrainConfig>.ReadFile(configFile, RunFolder.VersionsKey);
         TrainConfig config = Validated(binding.ApplyFlags(baseline, parsed));
@@ -65,8 +63,11 @@ public static class TrainCommand
         return (config, new RunFolder(path), null);
     }
 
-    /// <summary>Resolves the settings of a resumed run from its checkpoint; touches nothing on disk.</summary>
-    public static (TrainConfig Config, RunFolder Folder, string? Checkpoint) PrepareResume(ParseResult parsed, ConfigBinding<TrainConfig> binding, string resumeFolder, bool conflicting)
+    /// <summary>
+    /// Resolves the settings of a resumed run from its newest undamaged checkpoint (see <see cref="ResumePoint"/>);
+    /// touches nothing on disk.
+    /// </summary>
+    public static (TrainConfig Config, RunFolder Folder, ResumePoint? Resume) PrepareResume(ParseResult parsed, ConfigBinding<TrainConfig> binding, string resumeFolder, bool conflicting)
     {
         if (conflicting)
         {
@@ -79,20 +80,17 @@ public static class TrainCommand
             throw new UsageException($"--resume: run folder {resumeFolder} does not exist");
         }
 
-        if (!File.Exists(folder.LatestCheckpoint))
-        {
-            throw new UsageException($"--resume: {resumeFolder} has no checkpoint (expected {folder.LatestCheckpoint})");
-        }
-
-        CheckpointHeader header;
+        ResumePoint resumePoint;
         try
         {
-            header = Checkpoint.ReadHeader(folder.LatestCheckpoint);
+            resumePoint = ResumePoint.Find(folder) ?? throw new UsageException($"--resume: {resumeFolder} has no checkpoint (expected {folder.LatestCheckpoint})");
         }
         catch (InvalidDataException e)
         {
             throw new UsageException($"--resume: {e.Message}", e);
         }
+
+        CheckpointHeader header = resumePoint.Header;
 
         string? changed = binding.GivenFlags(parsed).FirstOrDefault(FixedOnResume.Contains);
         if (changed is not null)
@@ -106,7 +104,7 @@ public static class TrainCommand
             throw new UsageException($"--resume: the run already trained {header.Frames:N0} of its {config.Frames:N0} frames (raise --frames to go on)");
         }
 
-        return (config, folder, folder.LatestCheckpoint);
+        return (config, folder, resumePoint);
     }
 
     private static TrainConfig Validated(TrainConfig config)

@@ -37,8 +37,30 @@ public static class CheckpointSelection
 
         candidates.AddRange(periodic);
 
+        // A damaged candidate is passed over (said once on stderr); if all are damaged the run cannot be evaluated.
+        var usable = new List<(string Path, long Frames)>();
+        var damaged = new List<string>();
+        foreach (string path in candidates)
+        {
+            try
+            {
+                usable.Add((path, Checkpoint.Verify(path).Frames));
+            }
+            catch (InvalidDataException e)
+            {
+                damaged.Add(e.Message);
+            }
+        }
+
+        if (usable.Count == 0 && damaged.Count > 0)
+        {
+            throw new InvalidDataException($"no usable checkpoint in {run.Path}: {string.Join("; ", damaged)}");
+        }
+
+        damaged.ForEach(reason => Console.Error.WriteLine($"gridtime: warning: {reason}; not a candidate"));
+
         // latest.ckpt is usually a copy of the newest periodic checkpoint: score each state once.
-        return [.. candidates.DistinctBy(path => Checkpoint.ReadHeader(path).Frames).Take(Math.Max(1, count))];
+        return [.. usable.DistinctBy(c => c.Frames).Select(c => c.Path).Take(Math.Max(1, count))];
     }
 
     /// <summary>Scores each candidate on the training range and returns the scores, best first.</summary>

@@ -23,6 +23,7 @@ public sealed class MetricsLog : IDisposable
         "losses/value_loss",
         "losses/entropy",
         "losses/grad_norm",
+        "losses/skipped_updates",
     ];
 
     private readonly StreamWriter _csv;
@@ -32,15 +33,71 @@ public sealed class MetricsLog : IDisposable
     public MetricsLog(string csvPath, string tensorBoardFolder)
     {
         bool exists = File.Exists(csvPath) && new FileInfo(csvPath).Length > 0;
-        _csv = new StreamWriter(csvPath, append: true);
+        _csv = new StreamWriter(csvPath, append: true) { NewLine = "\n" };
         if (!exists)
         {
-            _csv.WriteLine(string.Join(',', ["frames", "wall_seconds", .. Names]));
+            _csv.WriteLine(Header);
             _csv.Flush();
         }
 
         _tensorBoard = SummaryWriter(tensorBoardFolder);
     }
+
+    /// <summary>The header line of metrics.csv.</summary>
+    public static string Header => string.Join(',', ["frames", "wall_seconds", .. Names]);
+
+    /// <summary>
+    /// Makes metrics.csv fit a run resumed at <paramref name="resumeFrames"/>: a torn last line (the process
+    /// died mid-write) is cut, and rows logged after that checkpoint are dropped, because that stretch of
+    /// training is about to be done again and would otherwise appear twice. A file with another header
+    /// (an older GridTime) is kept as metrics.csv.previous and a new one started. Every earlier row stays.
+    /// Returns one line per change made.
+    /// </summary>
+    public static IReadOnlyList<string> Repair(string csvPath, long resumeFrames)
+    {
+        // Length of what a link points at: a device (or anything but a regular file with rows) has nothing to repair.
+        if (!File.Exists(csvPath) || (File.ResolveLinkTarget(csvPath, returnFinalTarget: true) as FileInfo ?? new FileInfo(csvPath)).Length == 0)
+        {
+            return [];
+        }
+
+        string text = File.ReadAllText(csvPath);
+        var changes = new List<string>();
+        var lines = text.Split('\n').ToList();
+        if (lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+        else
+        {
+            changes.Add($"{csvPath}: cut the torn last line \"{lines[^1]}\" (the previous process stopped while writing it)");
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        if (lines.Count > 0 && lines[0] != Header)
+        {
+            File.Move(csvPath, csvPath + ".previous", overwrite: true);
+            return [.. changes, $"{csvPath} has other columns (an older GridTime): kept as {csvPath}.previous, starting a new one"];
+        }
+
+        int kept = lines.Count > 0 ? 1 + lines.Skip(1).TakeWhile(line => RowFrames(line) is long f && f <= resumeFrames).Count() : 0;
+        if (kept < lines.Count)
+        {
+            changes.Add($"{csvPath}: dropped {lines.Count - kept} rows logged after the checkpoint at {resumeFrames:N0} frames (that training is redone)");
+        }
+
+        if (changes.Count > 0)
+        {
+            string temporary = csvPath + ".tmp";
+            File.WriteAllText(temporary, string.Concat(lines.Take(kept).Select(line => line + "\n")));
+            File.Move(temporary, csvPath, overwrite: true);
+        }
+
+        return changes;
+    }
+
+    private static long? RowFrames(string line) =>
+        long.TryParse(line.AsSpan(0, Math.Max(0, line.IndexOf(','))), NumberStyles.None, CultureInfo.InvariantCulture, out long frames) ? frames : null;
 
     /// <summary>Writes one interval's row.</summary>
     public void Write(long frames, double wallSeconds, IntervalTotals totals, double framesPerSecond)
@@ -56,6 +113,7 @@ public sealed class MetricsLog : IDisposable
             totals.PerUpdate(totals.ValueLoss),
             totals.PerUpdate(totals.Entropy),
             totals.PerUpdate(totals.GradientNorm),
+            totals.SkippedUpdates,
         ];
         var fields = new List<string> { frames.ToString(CultureInfo.InvariantCulture), wallSeconds.ToString("F1", CultureInfo.InvariantCulture) };
         fields.AddRange(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)));

@@ -1,0 +1,29 @@
+namespace GridTime.Training.Runs;
+
+/// <summary>
+/// Lets the crash tests stop the program at a chosen moment that is otherwise too short to hit: with the
+/// environment variable <c>GRIDTIME_FAULT_PAUSE</c> set to a point's name, the program announces
+/// "fault-injection: paused in NAME" on standard error and sleeps there, so a test can <c>kill -9</c> it
+/// mid-write. Unset (always, outside tests) it does nothing.
+/// </summary>
+public static class FaultInjection
+{
+    /// <summary>Halfway through writing a checkpoint's temporary file.</summary>
+    public const string CheckpointWrite = "checkpoint-write";
+
+    /// <summary>The environment variable naming the point to pause at.</summary>
+    public const string Variable = "GRIDTIME_FAULT_PAUSE";
+
+    private static readonly string? Requested = System.Environment.GetEnvironmentVariable(Variable);
+
+    /// <summary>Pauses for a minute when <see cref="Variable"/> names <paramref name="point"/>.</summary>
+    public static void PauseIfAsked(string point)
+    {
+        if (Requested == point)
+        {
+            Console.Error.WriteLine($"fault-injection: paused in {point}");
+            Console.Error.Flush();
+            Thread.Sleep(TimeSpan.FromMinutes(1));
+        }
+    }
+}

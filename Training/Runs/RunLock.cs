@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace GridTime.Training.Runs;
+
+/// <summary>
+/// One writer per run folder: a <c>train.lock</c> file holding the process id, the process's start time
+/// (so a recycled process id is not mistaken for the owner) and the host. Creating it is atomic
+/// (<see cref="FileMode.CreateNew"/>). A lock whose process is gone (a crash, <c>kill -9</c>, a power
+/// cut) or whose content is unreadable (killed while writing it) is stale and taken over.
+/// </summary>
+public sealed class RunLock : IDisposable
+{
+    /// <summary>Name of the lock file inside the run folder.</summary>
+    public const string FileName = "train.lock";
+
+    private readonly string _path;
+    private bool _released;
+
+    private RunLock(string path, string? takenOver)
+    {
+        _path = path;
+        TakenOver = takenOver;
+    }
+
+    /// <summary>When a stale lock was taken over: who held it; otherwise null.</summary>
+    public string? TakenOver { get; }
+
+    /// <summary>
+    /// Takes the lock of <paramref name="runFolder"/> (creating the folder if needed). A live owner gives a
+    /// <see cref="UsageException"/> naming it; a stale lock is replaced.
+    /// </summary>
+    public static RunLock Acquire(string runFolder)
+    {
+        Directory.CreateDirectory(runFolder);
+        string path = Path.Combine(runFolder, FileName);
+        string? takenOver = null;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (var writer = new StreamWriter(stream))
+                {
+                    writer.Write(Describe(System.Environment.ProcessId, ProcessStartTicks(System.Environment.ProcessId), System.Environment.MachineName));
+                }
+
+                return new RunLock(path, takenOver);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                Owner owner = ReadOwner(path);
+                if (owner.IsAlive)
+                {
+                    throw new UsageException($"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)");
+                }
+
+                takenOver = owner.ToString();
+                File.Delete(path);
+            }
+        }
+
+        throw new UsageException($"could not take the lock {path}: other processes keep taking it");
+    }
+
+    /// <summary>Whether a live process holds the lock of <paramref name="runFolder"/>, and which.</summary>
+    public static string? LiveOwner(string runFolder)
+    {
+        string path = Path.Combine(runFolder, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        Owner owner = ReadOwner(path);
+        return owner.IsAlive ? owner.ToString() : null;
+    }
+
+    /// <summary>Removes the lock (only if it is still this process's).</summary>
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        try
+        {
+            if (ReadOwner(_path).ProcessId == System.Environment.ProcessId)
+            {
+                File.Delete(_path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A lock we cannot remove is stale once we exit; the next run takes it over.
+        }
+    }
+
+    private static string Describe(int processId, long startTicks, string host) =>
+        string.Create(CultureInfo.InvariantCulture, $"pid={processId}\nstart={startTicks}\nhost={host}\n");
+
+    private static Owner ReadOwner(string path)
+    {
+        try
+        {
+            var fields = File.ReadAllLines(path)
+                .Select(line => line.Split('=', 2))
+                .Where(parts => parts.Length == 2)
+                .GroupBy(parts => parts[0])
+                .ToDictionary(g => g.Key, g => g.First()[1]);
+            if (fields.TryGetValue("pid", out string? pid) && int.TryParse(pid, CultureInfo.InvariantCulture, out int processId)
+                && fields.TryGetValue("start", out string? start) && long.TryParse(start, CultureInfo.InvariantCulture, out long startTicks))
+            {
+                return new Owner(processId, startTicks, fields.GetValueOrDefault("host") ?? "");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable: treated as stale below.
+        }
+
+        return new Owner(0, 0, "");
+    }
+
+    /// <summary>
+    /// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or 0 where
+    /// /proc is missing. Together with the id it names one process for the machine's uptime.
+    /// </summary>
+    private static long ProcessStartTicks(int processId)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{processId}/stat");
+
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
+    private static bool Exists(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private readonly record struct Owner(int ProcessId, long StartTicks, string Host)
+    {
+        // Another host's process cannot be checked from here: it counts as alive (shared file systems).
+        public bool IsAlive => ProcessId > 0 && (Host != System.Environment.MachineName || (StartTicks != 0 ? ProcessStartTicks(ProcessId) == StartTicks : Exists(ProcessId)));
+
+        public override string ToString() => $"process {ProcessId} on {Host}";
+    }
+}

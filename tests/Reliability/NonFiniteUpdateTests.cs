@@ -1,0 +1,91 @@
+using GridTime.Agents;
+using GridTime.Training.A3C;
+using GridTime.Training.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Tests.Reliability;
+
+public sealed class NonFiniteUpdateTests
+{
+    private static SharedTraining Shared(out ActorCritic network)
+    {
+        var config = new TrainConfig { Hidden = 8, ArithmeticWidth = 2, Workers = 1 };
+        network = new ActorCritic(config.Network);
+        return new SharedTraining(config, network, SharedAdam.For(network, config), 0, "test");
+    }
+
+    // Gradients of a real backward pass through a worker's copy, with one NaN written into one of them,
+    // and the norm the worker computes from them (clip_grad_norm_).
+    private static (Tensor[] Gradients, double Norm, double Loss) GradientsWithANaN(TrainConfig config)
+    {
+        using var local = new ActorCritic(config.Network);
+        Parameter[] parameters = [.. local.parameters()];
+        Tensor loss = local.Rollout(zeros(new long[] { 1, 2, 3, 56, 56 }, ScalarType.Byte), full(new long[] { 1, 2 }, 7f), local.InitialState(2), zeros(1, 2)).Values.sum();
+        loss.backward();
+        using (no_grad())
+        {
+            using Tensor grad = parameters[3].grad!;
+            grad.view(-1)[0] = float.NaN;
+        }
+
+        double norm = nn.utils.clip_grad_norm_(parameters, 40);
+        return ([.. parameters.Select(p => p.grad?.clone() ?? zeros_like(p))], norm, loss.item<float>());
+    }
+
+    [Fact]
+    public void ANaNInAGradientIsSkippedCountedAndNeverApplied()
+    {
+        SharedTraining shared = Shared(out ActorCritic network);
+        using (network)
+        {
+            float[][] before = [.. network.parameters().Select(p => p.data<float>().ToArray())];
+            (Tensor[] gradients, double norm, double loss) = GradientsWithANaN(shared.Config);
+            Assert.True(double.IsNaN(norm));
+
+            Assert.False(shared.TryApply(gradients, loss, norm, 40));
+            Assert.Equal(1, shared.SkippedUpdates);
+            Assert.Equal(0, shared.Frames);
+            Assert.Equal(0, shared.Optimizer.StepCount);
+            Assert.Equal(1, shared.Statistics.Drain().SkippedUpdates);
+            Assert.Equal(before, network.parameters().Select(p => p.data<float>().ToArray()));
+
+            // A finite update after it is applied as usual.
+            Tensor[] finite = [.. gradients.Select(g => nan_to_num(g, 0))];
+            Assert.True(shared.TryApply(finite, loss, 1.0, 40));
+            Assert.Equal(40, shared.Frames);
+            Assert.All(network.parameters(), p => Assert.True(isfinite(p).all().item<bool>()));
+        }
+    }
+
+    [Fact]
+    public void AnInfiniteLossIsSkippedToo()
+    {
+        SharedTraining shared = Shared(out ActorCritic network);
+        using (network)
+        {
+            Tensor[] gradients = [.. network.parameters().Select(p => zeros_like(p))];
+            Assert.False(shared.TryApply(gradients, double.PositiveInfinity, 0.0, 40));
+            Assert.Equal(1, shared.SkippedUpdates);
+        }
+    }
+
+    [Fact]
+    public void UpdatesThatKeepBeingNaNStopTheRunWithAClearMessage()
+    {
+        SharedTraining shared = Shared(out ActorCritic network);
+        using (network)
+        {
+            Tensor[] gradients = [.. network.parameters().Select(p => zeros_like(p))];
+            for (int i = 1; i < SharedTraining.MaximumSkippedInARow; i++)
+            {
+                Assert.False(shared.TryApply(gradients, double.NaN, double.NaN, 40));
+            }
+
+            var stop = Assert.Throws<TrainingDivergedException>(() => shared.TryApply(gradients, double.NaN, double.NaN, 40));
+            Assert.Contains($"{SharedTraining.MaximumSkippedInARow} updates in a row", stop.Message);
+            Assert.Equal(SharedTraining.MaximumSkippedInARow, shared.SkippedUpdates);
+        }
+    }
+}
