@@ -57,6 +57,8 @@ public sealed class ActorCritic : nn.Module
             CoreKind.Nac => new LstmCore(options.Hidden, options.Hidden, new Nac(1 + options.Hidden, options.ArithmeticWidth), options.ArithmeticWidth),
             CoreKind.Nalu => new LstmCore(options.Hidden, options.Hidden, new Nalu(1 + options.Hidden, options.ArithmeticWidth, options.NaluEpsilon), options.ArithmeticWidth),
             CoreKind.Counter => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth),
+            CoreKind.CounterLstmOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmOnly),
+            CoreKind.CounterHeadsOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.HeadsOnly),
             _ => throw new ArgumentException($"unknown core {options.Core}"),
         };
         Linear policy = nn.Linear(core.OutputSize, Actions);
@@ -104,6 +106,7 @@ public sealed class ActorCritic : nn.Module
             CoreKind.Baseline => (0L, h + 1L),
             CoreKind.Nac => ((1L + h) * k, h + 1L + k),
             CoreKind.Nalu => (3 * (1L + h) * k, h + 1L + k),
+            CoreKind.CounterHeadsOnly => (k + ((1L + k) * k), (long)h),
             _ => (k + ((1L + k) * k), (long)h + k), // counter: step and readout NACs
         };
         long lstm = 4L * h * (lstmInput + h);

@@ -14,6 +14,12 @@ public enum CoreKind
 
     /// <summary>An exact step counter a(t) = a(t−1) + NAC([1]) and a readout NAC([T, a]) of the time left, fed to the LSTM and the heads instead of T (see Cores/CounterCore.cs).</summary>
     Counter,
+
+    /// <summary>Ablation of <see cref="Counter"/>: the time left goes into the LSTM only, not to the heads.</summary>
+    CounterLstmOnly,
+
+    /// <summary>Ablation of <see cref="Counter"/>: the time left goes to the heads only; the LSTM sees no time at all.</summary>
+    CounterHeadsOnly,
 }
 
 /// <summary>Names of the cores as the command line and the files spell them.</summary>
@@ -22,8 +28,8 @@ public static class CoreKinds
     /// <summary>Every core, in the order listed in help texts.</summary>
     public static IReadOnlyList<CoreKind> All { get; } = Enum.GetValues<CoreKind>();
 
-    /// <summary>The lower-case name of a core (baseline, nac, nalu).</summary>
-    public static string Name(this CoreKind kind) => kind.ToString().ToLowerInvariant();
+    /// <summary>The kebab-case name of a core (baseline, nac, nalu, counter, counter-lstm-only, ...), as in config files.</summary>
+    public static string Name(this CoreKind kind) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
 
     /// <summary>The core called <paramref name="name"/>; throws <see cref="ArgumentException"/> listing the valid names.</summary>
     public static CoreKind Parse(string name)

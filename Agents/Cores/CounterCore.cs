@@ -13,10 +13,15 @@ namespace GridTime.Agents.Cores;
 ///   LSTM input = [features, r(t)]          the raw T never reaches the LSTM, only the time left
 ///   heads read [h(t), r(t)]                so "time left" also acts on the policy linearly
 /// </code>
+/// Two ablations keep the counter and cut one of its paths (<see cref="CounterWiring"/>): the time left goes
+/// only into the LSTM (heads read h alone), or only to the heads (the LSTM reads the image features alone).
+/// <para>
 /// Why: the paper's NAC sends its result back through the LSTM, whose state lives in (−1, 1); a T larger
 /// than any seen in training then drives the LSTM somewhere it has never been. Here the count is carried by
 /// an addition (exact for any length) and the LSTM only sees the time left, which falls into the familiar
-/// range as the deadline approaches. State layout: [h (Hidden) | c (Hidden) | a (K)].
+/// range as the deadline approaches.
+/// </para>
+/// State layout: [h (Hidden) | c (Hidden) | a (K)].
 /// </summary>
 public sealed class CounterCore : RecurrentCore
 {
@@ -25,13 +30,14 @@ public sealed class CounterCore : RecurrentCore
     private readonly Nac read;
 
     /// <summary>A counter core reading <paramref name="features"/> encoder features, with <paramref name="counters"/> accumulator units.</summary>
-    public CounterCore(int features, int hidden, int counters) : base("core")
+    public CounterCore(int features, int hidden, int counters, CounterWiring wiring = CounterWiring.LstmAndHeads) : base("core")
     {
         Hidden = hidden;
         Counters = counters;
+        Wiring = wiring;
         step = new Nac(1, counters, "step");
         read = new Nac(1 + counters, counters, "read");
-        lstm = nn.LSTMCell(features + counters, hidden);
+        lstm = nn.LSTMCell(features + (ToLstm ? counters : 0), hidden);
         using (no_grad())
         {
             lstm.bias_ih!.zero_();
@@ -47,6 +53,13 @@ public sealed class CounterCore : RecurrentCore
     /// <summary>Accumulator units K.</summary>
     public int Counters { get; }
 
+    /// <summary>Where the time left goes.</summary>
+    public CounterWiring Wiring { get; }
+
+    private bool ToLstm => Wiring != CounterWiring.HeadsOnly;
+
+    private bool ToHeads => Wiring != CounterWiring.LstmOnly;
+
     /// <summary>The accumulator's increment NAC (input [1]).</summary>
     public Nac StepNac => step;
 
@@ -57,7 +70,7 @@ public sealed class CounterCore : RecurrentCore
     public override int StateSize => (2 * Hidden) + Counters;
 
     /// <inheritdoc/>
-    public override int OutputSize => Hidden + Counters;
+    public override int OutputSize => Hidden + (ToHeads ? Counters : 0);
 
     /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
@@ -67,7 +80,21 @@ public sealed class CounterCore : RecurrentCore
         Tensor c = state.narrow(1, Hidden, Hidden);
         Tensor count = state.narrow(1, 2 * Hidden, Counters) + step.call(ones_like(instruction));
         Tensor left = read.call(cat([instruction, count], 1));
-        (Tensor nextH, Tensor nextC) = lstm.call(cat([features, left], 1), (h, c));
-        return (cat([nextH, left], 1).MoveToOuterDisposeScope(), cat([nextH, nextC, count], 1).MoveToOuterDisposeScope());
+        (Tensor nextH, Tensor nextC) = lstm.call(ToLstm ? cat([features, left], 1) : features, (h, c));
+        Tensor output = ToHeads ? cat([nextH, left], 1) : nextH.alias();
+        return (output.MoveToOuterDisposeScope(), cat([nextH, nextC, count], 1).MoveToOuterDisposeScope());
     }
+}
+
+/// <summary>Where a <see cref="CounterCore"/> sends the time left r(t).</summary>
+public enum CounterWiring
+{
+    /// <summary>Into the LSTM and to the policy and value heads (the counter agent).</summary>
+    LstmAndHeads,
+
+    /// <summary>Into the LSTM only; the heads read h alone (ablation).</summary>
+    LstmOnly,
+
+    /// <summary>To the heads only; the LSTM reads the image features alone (ablation).</summary>
+    HeadsOnly,
 }
