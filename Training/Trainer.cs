@@ -93,6 +93,10 @@ public static class Trainer
             if (log is not null)
             {
                 episodeLogs.Add(log);
+                if (log.DroppedIncompleteRecord)
+                {
+                    progress.Message($"warning: {log.Path}: cut an incomplete last record (the previous process stopped while writing it)");
+                }
             }
 
             var worker = new A3CWorker(shared, w, SeededRandom.Derive(sessionSeed, (ulong)w), log);

@@ -34,7 +34,7 @@ public sealed class RunLock : IDisposable
         Directory.CreateDirectory(runFolder);
         string path = Path.Combine(runFolder, FileName);
         string? takenOver = null;
-        for (int attempt = 0; attempt < 5; attempt++)
+        for (int attempt = 0; attempt < 50; attempt++)
         {
             try
             {
@@ -49,6 +49,14 @@ public sealed class RunLock : IDisposable
             catch (IOException) when (File.Exists(path))
             {
                 Owner owner = ReadOwner(path);
+                bool beingWritten = owner.ProcessId == 0 && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < TimeSpan.FromSeconds(5);
+                if (beingWritten)
+                {
+                    // Another process has just created it and is writing its id: give it a moment.
+                    Thread.Sleep(200);
+                    continue;
+                }
+
                 if (owner.IsAlive)
                 {
                     throw new UsageException($"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)");

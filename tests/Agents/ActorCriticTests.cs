@@ -30,7 +30,7 @@ public sealed class ActorCriticTests
         Assert.Equal([7L, 3, 5], output.Logits.shape);
         Assert.Equal([7L, 3], output.Values.shape);
         Assert.Equal([3L, network.StateSize], output.State.shape);
-        Assert.Equal(64 + (core == "counter" ? 8 : 0), network.StateSize);
+        Assert.Equal(64 + (core.StartsWith("counter", StringComparison.Ordinal) ? 8 : 0), network.StateSize);
     }
 
     [Theory]

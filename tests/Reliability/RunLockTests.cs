@@ -51,9 +51,15 @@ public sealed class RunLockTests
     public void ALockTornOrDamagedByACrashIsTakenOver(string content)
     {
         using var folder = new TemporaryFolder();
-        File.WriteAllText(Path.Combine(folder.Path, RunLock.FileName), content);
+        string path = Path.Combine(folder.Path, RunLock.FileName);
+        File.WriteAllText(path, content);
+
+        // Unreadable and just written: another process may be writing its id, so it is waited for.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(-4));
         using RunLock taken = RunLock.Acquire(folder.Path);
         Assert.NotNull(taken.TakenOver);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(0.5), "a lock being written was taken over at once");
     }
 
     [Fact]
