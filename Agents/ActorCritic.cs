@@ -59,6 +59,7 @@ public sealed class ActorCritic : nn.Module
             CoreKind.Counter => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth),
             CoreKind.CounterLstmOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmOnly),
             CoreKind.CounterHeadsOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.HeadsOnly),
+            CoreKind.CounterWithT => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmAndHeadsWithT),
             _ => throw new ArgumentException($"unknown core {options.Core}"),
         };
         Linear policy = nn.Linear(core.OutputSize, Actions);
@@ -107,6 +108,7 @@ public sealed class ActorCritic : nn.Module
             CoreKind.Nac => ((1L + h) * k, h + 1L + k),
             CoreKind.Nalu => (3 * (1L + h) * k, h + 1L + k),
             CoreKind.CounterHeadsOnly => (k + ((1L + k) * k), (long)h),
+            CoreKind.CounterWithT => (k + ((1L + k) * k), h + 1L + k),
             _ => (k + ((1L + k) * k), (long)h + k), // counter: step and readout NACs
         };
         long lstm = 4L * h * (lstmInput + h);

@@ -20,6 +20,9 @@ public enum CoreKind
 
     /// <summary>Ablation of <see cref="Counter"/>: the time left goes to the heads only; the LSTM sees no time at all.</summary>
     CounterHeadsOnly,
+
+    /// <summary>Ablation of <see cref="Counter"/>: the raw T also goes into the LSTM, beside the time left.</summary>
+    CounterWithT,
 }
 
 /// <summary>Names of the cores as the command line and the files spell them.</summary>

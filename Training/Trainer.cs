@@ -43,7 +43,7 @@ public static class Trainer
             IEnumerable<string> notes = resume.Skipped.Select(reason => $"{reason}; resuming from the previous checkpoint")
                 .Concat(resume.Prepare(folder))
                 .Concat(MetricsLog.Repair(folder.MetricsFile, resume.Header.Frames));
-            foreach (string note in notes)
+            foreach (string note in notes.Concat(KeepDamagedConfig(folder)))
             {
                 warnings.WriteLine($"gridtime: warning: {note}");
             }
@@ -51,6 +51,31 @@ public static class Trainer
 
         folder.WriteConfig(config);
         return Run(config, folder, resume?.Checkpoint, stop);
+    }
+
+    // A resumed run takes its settings from the checkpoint; a damaged config.json is kept aside, then rewritten.
+    private static IEnumerable<string> KeepDamagedConfig(RunFolder folder)
+    {
+        if (!File.Exists(folder.ConfigFile))
+        {
+            yield break;
+        }
+
+        string? problem = null;
+        try
+        {
+            ConfigBinding<TrainConfig>.ReadFile(folder.ConfigFile, RunFolder.VersionsKey);
+        }
+        catch (UsageException e)
+        {
+            problem = e.Message;
+        }
+
+        if (problem is not null)
+        {
+            File.Move(folder.ConfigFile, folder.ConfigFile + ".damaged", overwrite: true);
+            yield return $"{problem}; kept as config.json.damaged and written again from the checkpoint";
+        }
     }
 
     /// <summary>Trains; <paramref name="resumeFrom"/> is the checkpoint to continue from, or null for a new run.</summary>

@@ -13,8 +13,9 @@ namespace GridTime.Agents.Cores;
 ///   LSTM input = [features, r(t)]          the raw T never reaches the LSTM, only the time left
 ///   heads read [h(t), r(t)]                so "time left" also acts on the policy linearly
 /// </code>
-/// Two ablations keep the counter and cut one of its paths (<see cref="CounterWiring"/>): the time left goes
-/// only into the LSTM (heads read h alone), or only to the heads (the LSTM reads the image features alone).
+/// Three ablations change its wiring (<see cref="CounterWiring"/>): the time left goes only into the LSTM
+/// (heads read h alone), or only to the heads (the LSTM reads the image features alone), or the raw T also
+/// goes into the LSTM.
 /// <para>
 /// Why: the paper's NAC sends its result back through the LSTM, whose state lives in (−1, 1); a T larger
 /// than any seen in training then drives the LSTM somewhere it has never been. Here the count is carried by
@@ -37,7 +38,7 @@ public sealed class CounterCore : RecurrentCore
         Wiring = wiring;
         step = new Nac(1, counters, "step");
         read = new Nac(1 + counters, counters, "read");
-        lstm = nn.LSTMCell(features + (ToLstm ? counters : 0), hidden);
+        lstm = nn.LSTMCell(features + (ToLstm ? counters : 0) + (Wiring == CounterWiring.LstmAndHeadsWithT ? 1 : 0), hidden);
         using (no_grad())
         {
             lstm.bias_ih!.zero_();
@@ -80,7 +81,13 @@ public sealed class CounterCore : RecurrentCore
         Tensor c = state.narrow(1, Hidden, Hidden);
         Tensor count = state.narrow(1, 2 * Hidden, Counters) + step.call(ones_like(instruction));
         Tensor left = read.call(cat([instruction, count], 1));
-        (Tensor nextH, Tensor nextC) = lstm.call(ToLstm ? cat([features, left], 1) : features, (h, c));
+        Tensor lstmInput = Wiring switch
+        {
+            CounterWiring.HeadsOnly => features,
+            CounterWiring.LstmAndHeadsWithT => cat([features, instruction, left], 1),
+            _ => cat([features, left], 1),
+        };
+        (Tensor nextH, Tensor nextC) = lstm.call(lstmInput, (h, c));
         Tensor output = ToHeads ? cat([nextH, left], 1) : nextH.alias();
         return (output.MoveToOuterDisposeScope(), cat([nextH, nextC, count], 1).MoveToOuterDisposeScope());
     }
@@ -97,4 +104,7 @@ public enum CounterWiring
 
     /// <summary>To the heads only; the LSTM reads the image features alone (ablation).</summary>
     HeadsOnly,
+
+    /// <summary>Into the LSTM and to the heads, and the raw T also goes into the LSTM (ablation: does keeping T out matter?).</summary>
+    LstmAndHeadsWithT,
 }

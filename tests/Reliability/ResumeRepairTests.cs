@@ -1,5 +1,6 @@
 using GridTime.Tests.Training;
 using GridTime.Training;
+using GridTime.Training.Config;
 using GridTime.Training.Runs;
 
 namespace GridTime.Tests.Reliability;
@@ -30,6 +31,22 @@ public sealed class ResumeRepairTests
         long[] frames = [.. File.ReadAllLines(files.MetricsFile).Skip(1).Select(line => long.Parse(line.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
         Assert.Equal(frames.Order().Distinct(), frames);
         Assert.Contains(frames, f => f <= periodicFrames);
+    }
+
+    [Fact]
+    public void ADamagedConfigJsonIsKeptAsideAndWrittenAgainFromTheCheckpoint()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 500)).ExitCode);
+        var files = new RunFolder(run);
+        File.WriteAllText(files.ConfigFile, "{ \"hidden\": 16, \"workers");
+
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1000");
+        Assert.True(code == 0, error);
+        Assert.Contains("config.json is not valid", error);
+        Assert.Equal("{ \"hidden\": 16, \"workers", File.ReadAllText(files.ConfigFile + ".damaged"));
+        Assert.Equal(16, ConfigBinding<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.VersionsKey).Hidden);
     }
 
     [Fact]
