@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using GridTime.Agents;
 using GridTime.Environment;
@@ -33,6 +34,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     /// <summary>Which worker this is (0-based).</summary>
     public int Index { get; } = index;
 
+    /// <summary>When set, the time of each phase of every update is added to it (a profile; costs nothing measurable).</summary>
+    public PhaseTimes? Timing { get; init; }
+
     /// <summary>Trains until the budget is spent or <paramref name="stop"/> is cancelled.</summary>
     public void Run(CancellationToken stop)
     {
@@ -57,6 +61,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames)
         {
             using var scope = NewDisposeScope();
+            long mark = Stopwatch.GetTimestamp();
+            long environmentTicks = 0;
 
             // 1. Start from the current shared weights.
             using (no_grad())
@@ -69,6 +75,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     }
                 }
             }
+
+            mark = Timing?.Add(PhaseTimes.Phase.Sync, mark) ?? mark;
 
             // 2. Act for n steps, keeping the graph for learning.
             var logProbabilitiesTaken = new Tensor[steps];
@@ -86,6 +94,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 entropies[i] = -(logProbabilities * probabilities).sum(1);
                 values[i] = output.Values;
 
+                long environmentStart = Stopwatch.GetTimestamp();
                 CopyActions(chosen, actions);
                 Record(recorders, environments, actions, probabilities, output.Values);
                 environments.Step(actions);
@@ -98,6 +107,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 notDone[i] = tensor(keep);
                 state = output.State * notDone[i].unsqueeze(1);
                 FinishEpisodes(recorders, environments);
+                environmentTicks += Stopwatch.GetTimestamp() - environmentStart;
             }
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
@@ -105,6 +115,15 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             using (no_grad())
             {
                 nextValue = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state).Values;
+            }
+
+            if (Timing is not null)
+            {
+                // The environment's share was measured inside the acting loop as it ran.
+                long now = Stopwatch.GetTimestamp();
+                Timing.AddTicks(PhaseTimes.Phase.Environment, environmentTicks);
+                Timing.AddTicks(PhaseTimes.Phase.Act, now - mark - environmentTicks);
+                mark = now;
             }
 
             // 4. Returns and generalised advantage estimates, from the last step back.
@@ -127,12 +146,18 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             Tensor loss = (policyLoss - (_config.EntropyCoef * entropySum) + (_config.ValueCoef * valueLoss)).mean();
 
+            mark = Timing?.Add(PhaseTimes.Phase.Loss, mark) ?? mark;
+
             // 5. Backpropagate, clip, and apply to the shared network.
             local.zero_grad();
             loss.backward();
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
-            if (!shared.TryApply(gradients, loss.item<float>(), gradientNorm, (long)batch * steps))
+            mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
+            bool applied = shared.TryApply(gradients, loss.item<float>(), gradientNorm, (long)batch * steps);
+            Timing?.Add(PhaseTimes.Phase.Apply, mark);
+            Timing?.EndUpdate();
+            if (!applied)
             {
                 // A NaN or infinity is never applied. The recurrent state may hold it: start it over (the
                 // environments go on where they are; their agents lose their memory of this episode).

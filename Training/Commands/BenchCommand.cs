@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using GridTime.Agents;
 using GridTime.Training.Benchmark;
+using GridTime.Training.A3C;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
 
@@ -65,11 +66,14 @@ public static class BenchCommand
         {
             for (int workers = 1; workers <= cores; workers++)
             {
-                double fps = SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured);
+                var profile = new PhaseTimes[workers];
+                double fps = SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured, profile);
                 var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * forward / 1e9);
                 speeds.Add(speed);
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"training {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
+                log?.WriteLine("    ms per update, mean over workers: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
+                    string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profile.Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
         }
 
