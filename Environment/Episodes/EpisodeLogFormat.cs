@@ -9,12 +9,15 @@ namespace GridTime.Environment.Episodes;
 /// </summary>
 public static class EpisodeLogFormat
 {
+    /// <summary>Key of the record's CRC-32, the last field of every schema 2 record.</summary>
+    public const string ChecksumKey = "crc32";
+
     /// <summary>The MessagePack bytes of one record (one map).</summary>
     public static byte[] Encode(EpisodeRecord record)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (64 * record.Steps.Count));
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(20); // the number of keys written below
+        writer.WriteMapHeader(21); // the number of keys written below
         Write(ref writer, "schema", record.Schema);
         writer.Write("run");
         writer.Write(record.Run);
@@ -91,6 +94,12 @@ public static class EpisodeLogFormat
         writer.Write("totalReward");
         writer.Write(record.TotalReward);
         Write(ref writer, "bestReward", record.BestAchievableReward);
+
+        // Last: a CRC-32 of every byte of the record before this key, so damage anywhere is detected.
+        writer.Flush();
+        uint checksum = Crc32.Compute(buffer.WrittenSpan);
+        writer.Write(ChecksumKey);
+        writer.WriteUInt32(checksum); // always 5 bytes (0xce + big-endian uint32)
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -101,6 +110,8 @@ public static class EpisodeLogFormat
     /// </summary>
     public static EpisodeRecord Decode(ref MessagePackReader reader)
     {
+        SequencePosition start = reader.Position;
+        bool checksummed = false;
         int fields = reader.ReadMapHeader();
         var record = new EpisodeRecord();
         int[] actions = [];
@@ -109,16 +120,26 @@ public static class EpisodeLogFormat
         float[][] probabilities = [];
         for (int f = 0; f < fields; f++)
         {
+            SequencePosition keyStart = reader.Position;
             string key = reader.ReadString() ?? throw new InvalidDataException("a field without a name");
             switch (key)
             {
                 case "schema":
                     record = record with { Schema = reader.ReadInt32() };
-                    if (record.Schema != EpisodeRecord.CurrentSchema)
+                    if (record.Schema is < 1 or > EpisodeRecord.CurrentSchema)
                     {
-                        throw new InvalidDataException($"episode schema {record.Schema} is not supported (this GridTime reads {EpisodeRecord.CurrentSchema})");
+                        throw new InvalidDataException($"episode schema {record.Schema} is not supported (this GridTime reads 1..{EpisodeRecord.CurrentSchema})");
                     }
 
+                    break;
+                case ChecksumKey:
+                    uint expected = reader.ReadUInt32();
+                    if (Crc32.Compute(reader.Sequence.Slice(start, keyStart).ToArray()) != expected)
+                    {
+                        throw new InvalidDataException("the record's checksum does not match its content (damaged)");
+                    }
+
+                    checksummed = true;
                     break;
                 case "run": record = record with { Run = reader.ReadString() ?? "" }; break;
                 case "worker": record = record with { Worker = reader.ReadInt32() }; break;
@@ -141,6 +162,11 @@ public static class EpisodeLogFormat
                 case "bestReward": record = record with { BestAchievableReward = reader.ReadInt32() }; break;
                 default: reader.Skip(); break; // fields added later are ignored
             }
+        }
+
+        if (record.Schema >= 2 && !checksummed)
+        {
+            throw new InvalidDataException($"a schema {record.Schema} record without its checksum (damaged)");
         }
 
         int count = actions.Length;

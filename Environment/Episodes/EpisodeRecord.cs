@@ -15,7 +15,7 @@ public sealed record EpisodeStep(int Action, Cell Agent, float Reward, float Val
 public sealed record EpisodeRecord
 {
     /// <summary>Version of the record layout; readers refuse versions they do not know.</summary>
-    public const int CurrentSchema = 1;
+    public const int CurrentSchema = 2;
 
     /// <summary>Layout version, <see cref="CurrentSchema"/> when written by this code.</summary>
     public int Schema { get; init; } = CurrentSchema;

@@ -5,6 +5,7 @@ using GridTime.Training;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
+using Xunit.Abstractions;
 
 namespace GridTime.Tests.Reliability;
 
@@ -14,7 +15,7 @@ namespace GridTime.Tests.Reliability;
 /// <see cref="UsageException"/>) naming the file; through the CLI, exit code 2 and one line.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
-public sealed class FuzzTests
+public sealed class FuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 150;
 
@@ -76,6 +77,7 @@ public sealed class FuzzTests
         }
 
         Assert.Equal(Cases, detected);
+        output.WriteLine($"checkpoints: {Cases} damaged, {detected} refused with the documented error");
     }
 
     [Fact]
@@ -128,6 +130,7 @@ public sealed class FuzzTests
         }
 
         Assert.True(refused > Cases / 2, $"{refused} refused, {read} read");
+        output.WriteLine($"config files: {Cases} damaged, {refused} refused with the documented error, {read} still valid configs");
 
         // Through the CLI: exit 2, one line, no run folder created.
         foreach (byte[] damaged in Damaged(good, seed: 4, cases: 6).Where(d => d.Length < good.Length / 2))
@@ -187,7 +190,9 @@ public sealed class FuzzTests
             }
         }
 
-        Assert.True(refused + truncated > Cases / 2, $"{refused} refused, {truncated} truncated");
+        // With these seeds no damage goes unnoticed: every record carries a CRC-32.
+        Assert.True(refused + truncated == Cases, $"{refused} refused, {truncated} truncated, {Cases - refused - truncated} read as if intact");
+        output.WriteLine($"episode logs: {Cases} damaged, {refused} refused with the documented error, {truncated} read up to a torn last record, {Cases - refused - truncated} read whole");
 
         // replay: exit 0 (with a warning for a torn tail) or 2 with one line; never anything else.
         foreach (byte[] damaged in Damaged(bytes, seed: 6, cases: 6))

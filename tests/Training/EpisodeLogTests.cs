@@ -53,7 +53,8 @@ public sealed class EpisodeLogTests
         // Read with MessagePack's generic, schema-less deserializer, as another language would.
         byte[] bytes = EpisodeLogFormat.Encode(Record(2, 4));
         var map = MessagePackSerializer.Deserialize<Dictionary<object, object>>(bytes, MessagePack.Resolvers.ContractlessStandardResolver.Options);
-        Assert.Equal(1, Convert.ToInt32(map["schema"]));
+        Assert.Equal(2, Convert.ToInt32(map["schema"]));
+        Assert.Equal(Crc32.Compute(bytes.AsSpan(0, bytes.Length - 5 - 6)), Convert.ToUInt32(map["crc32"])); // "crc32" key 6 bytes, uint32 5 bytes
         Assert.Equal("nac", map["agent"]);
         Assert.Equal(8, Convert.ToInt32(map["T"]));
         Assert.Equal(4, ((object[])map["actions"]).Length);
