@@ -9,17 +9,14 @@ namespace GridTime.Training;
 public sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly PosixSignalRegistration _terminate;
+    private readonly PosixSignalRegistration[] _registrations;
 
     /// <summary>Starts listening.</summary>
     public StopSignals()
     {
-        Console.CancelKeyPress += OnCancelKeyPress;
-        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            _stop.Cancel();
-        });
+        // Both signals through the same direct registration (not Console.CancelKeyPress, which sets up the
+        // console first and under load was seen to leave a SIGINT unanswered in a test).
+        _registrations = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }.Select(signal => PosixSignalRegistration.Create(signal, OnSignal))];
     }
 
     /// <summary>Cancelled when a stop signal arrives.</summary>
@@ -28,14 +25,17 @@ public sealed class StopSignals : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        Console.CancelKeyPress -= OnCancelKeyPress;
-        _terminate.Dispose();
+        foreach (PosixSignalRegistration registration in _registrations)
+        {
+            registration.Dispose();
+        }
+
         _stop.Dispose();
     }
 
-    private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+    private void OnSignal(PosixSignalContext context)
     {
-        e.Cancel = true;
+        context.Cancel = true;
         _stop.Cancel();
     }
 }

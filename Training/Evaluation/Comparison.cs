@@ -51,7 +51,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             + $"{cells[0].Table.Rows[0].Episodes} episodes per T. H90 = largest T with mean reward ≥ 0.9 of the best achievable for every T from {minT} up to it; "
             + $"Hexact = largest T with at least half the episodes arriving exactly at T for every T from {minT} up to it (none: T = {minT} already fails).");
         text.AppendLine();
-        text.AppendLine("| agent | seeds | frames per seed | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
+        text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (CoreKind agent in Agents)
         {
