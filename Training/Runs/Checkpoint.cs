@@ -72,14 +72,6 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>Reads only the header of a checkpoint.</summary>
-    public static CheckpointHeader ReadHeader(string path)
-    {
-        using var stream = OpenChecked(path);
-        using var reader = new BinaryReader(stream);
-        return ReadHeader(reader, path);
-    }
-
     /// <summary>
     /// Reads a whole checkpoint: header, network, and the optimizer state (into a new <see cref="SharedAdam"/>).
     /// A file that is not a checkpoint or is damaged gives an <see cref="InvalidDataException"/> naming it.
@@ -152,18 +144,6 @@ public static class Checkpoint
         }
 
         return bytes[..^ChecksumLength];
-    }
-
-    private static FileStream OpenChecked(string path)
-    {
-        try
-        {
-            return File.OpenRead(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"cannot read checkpoint {path}: {e.Message}", e);
-        }
     }
 
     private static CheckpointHeader ReadHeader(BinaryReader reader, string path)

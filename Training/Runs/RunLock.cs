@@ -70,19 +70,6 @@ public sealed class RunLock : IDisposable
         throw new UsageException($"could not take the lock {path}: other processes keep taking it");
     }
 
-    /// <summary>Whether a live process holds the lock of <paramref name="runFolder"/>, and which.</summary>
-    public static string? LiveOwner(string runFolder)
-    {
-        string path = Path.Combine(runFolder, FileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        Owner owner = ReadOwner(path);
-        return owner.IsAlive ? owner.ToString() : null;
-    }
-
     /// <summary>Removes the lock (only if it is still this process's).</summary>
     public void Dispose()
     {

@@ -41,6 +41,6 @@ public sealed class SignalTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("interrupted at", await output);
-        Assert.True(Checkpoint.ReadHeader(new RunFolder(run).LatestCheckpoint).Frames > 0);
+        Assert.True(Checkpoint.Verify(new RunFolder(run).LatestCheckpoint).Frames > 0);
     }
 }

@@ -98,7 +98,7 @@ public sealed class TrainingRunTests
         TrainingOutcome outcome = Trainer.Run(config, files, null, stop.Token, TextWriter.Null);
         Assert.True(outcome.Interrupted);
         Assert.True(outcome.Frames > 0);
-        Assert.Equal(outcome.Frames, Checkpoint.ReadHeader(files.LatestCheckpoint).Frames);
+        Assert.Equal(outcome.Frames, Checkpoint.Verify(files.LatestCheckpoint).Frames);
     }
 
     [Fact]
