@@ -1,3 +1,4 @@
+using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,6 +49,6 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
         Tensor pixels = observations.dtype == ScalarType.Byte ? observations.to_type(ScalarType.Float32).div_(255f) : observations;
         Tensor x = F.relu(conv1.call(pixels));
         x = F.relu(conv2.call(x));
-        return F.relu(fc.call(x.flatten(1))).MoveToOuterDisposeScope();
+        return F.relu(FastLinear.Apply(x.flatten(1), fc.weight!, fc.bias)).MoveToOuterDisposeScope();
     }
 }

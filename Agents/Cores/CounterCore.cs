@@ -1,4 +1,5 @@
 using GridTime.Agents.Layers;
+using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -87,7 +88,7 @@ public sealed class CounterCore : RecurrentCore
             CounterWiring.LstmAndHeadsWithT => cat([features, instruction, left], 1),
             _ => cat([features, left], 1),
         };
-        (Tensor nextH, Tensor nextC) = lstm.call(lstmInput, (h, c));
+        (Tensor nextH, Tensor nextC) = FastLstmCell.Step(lstm, lstmInput, h, c);
         Tensor output = ToHeads ? cat([nextH, left], 1) : nextH.alias();
         return (output.MoveToOuterDisposeScope(), cat([nextH, nextC, count], 1).MoveToOuterDisposeScope());
     }

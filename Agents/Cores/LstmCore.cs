@@ -1,3 +1,4 @@
+using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -57,7 +58,7 @@ public sealed class LstmCore : RecurrentCore
         Tensor input = arithmetic is null
             ? cat([features, instruction], 1)
             : cat([features, instruction, arithmetic.call(cat([instruction, h], 1))], 1);
-        (Tensor nextH, Tensor nextC) = lstm.call(input, (h, c));
+        (Tensor nextH, Tensor nextC) = FastLstmCell.Step(lstm, input, h, c);
         return (nextH.MoveToOuterDisposeScope(), cat([nextH, nextC], 1).MoveToOuterDisposeScope());
     }
 }

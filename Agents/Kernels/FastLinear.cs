@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// y = x·Wᵀ + b, the product of <see cref="F.linear"/>, computed by <see cref="Avx512Sgemm"/> where the
+/// processor has AVX-512, with its own backward pass (∂x = g·W, ∂W = gᵀ·x, ∂b = Σ g); elsewhere, or for
+/// inputs the kernel does not take (not float32 on the CPU, or with more than two dimensions), it is
+/// <see cref="F.linear"/> itself. The two agree to float rounding (tests/Agents/FastLinearTests).
+/// </summary>
+public static class FastLinear
+{
+    /// <summary>Whether <see cref="Apply"/> uses the AVX-512 kernel on this machine (unless turned off).</summary>
+    public static bool KernelAvailable => Avx512Sgemm.IsSupported;
+
+    /// <summary>
+    /// Turns the kernel off for this process (then every call is <see cref="F.linear"/>): for comparing the
+    /// two, and for machines where a researcher wants libtorch's own numbers.
+    /// </summary>
+    public static bool Disabled { get; set; } = System.Environment.GetEnvironmentVariable("GRIDTIME_TORCH_MATMUL") == "1";
+
+    /// <summary>y = x·Wᵀ + b for x [B, in], <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
+    {
+        bool kernel = !Disabled && KernelAvailable && x.dim() == 2 && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
+            && x.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU;
+        return kernel
+            ? LinearFunction.apply(x, weight, bias!)
+            : F.linear(x, weight, bias);
+    }
+
+    /// <summary>The autograd node: forward and backward through the kernel.</summary>
+    private sealed class LinearFunction : autograd.SingleTensorFunction<LinearFunction>
+    {
+        public override string Name => "GridTimeLinear";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            // Not disposed here: autograd saves them for the backward pass after this returns.
+            Tensor x = ((Tensor)vars[0]).contiguous();
+            Tensor weight = ((Tensor)vars[1]).contiguous();
+            Tensor? bias = vars[2] as Tensor;
+            ctx.save_for_backward([x, weight]);
+            ctx.save_data("x_requires_grad", ((Tensor)vars[0]).requires_grad);
+            ctx.save_data("has_bias", bias is not null);
+            int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
+            Tensor y = empty(batch, outputs);
+            using Tensor? b = bias?.contiguous();
+            unsafe
+            {
+                // yᵀ = W·xᵀ: W's rows are the kernel's A rows, xᵀ (transposed here) its B rows.
+                float* xt = Scratch.Get(0, (long)inputs * batch);
+                float* yt = Scratch.Get(1, (long)outputs * batch);
+                fixed (byte* xBytes = x.bytes, wBytes = weight.bytes, yBytes = y.bytes)
+                {
+                    Transpose((float*)xBytes, batch, inputs, xt);
+                    Avx512Sgemm.Multiply(outputs, batch, inputs, (float*)wBytes, inputs, xt, batch, yt, batch, accumulate: false);
+                    float* yData = (float*)yBytes;
+                    if (b is null)
+                    {
+                        Transpose(yt, outputs, batch, yData);
+                    }
+                    else
+                    {
+                        fixed (byte* bBytes = b.bytes)
+                        {
+                            TransposeAddingBias(yt, outputs, batch, (float*)bBytes, yData);
+                        }
+                    }
+                }
+            }
+
+            return y;
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            List<Tensor> saved = ctx.get_saved_variables();
+            using Tensor x = saved[0], weight = saved[1];
+            using Tensor g = gradOutput.contiguous();
+            int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
+            Tensor? gradX = (bool)ctx.get_data("x_requires_grad") ? empty(batch, inputs) : null;
+            Tensor gradWeight = empty(outputs, inputs);
+            unsafe
+            {
+                fixed (byte* xBytes = x.bytes, wBytes = weight.bytes, gBytes = g.bytes, gwBytes = gradWeight.bytes)
+                {
+                    float* gData = (float*)gBytes;
+                    if (gradX is not null)
+                    {
+                        // ∂x = g·W.
+                        fixed (byte* gxBytes = gradX.bytes)
+                        {
+                            Avx512Sgemm.Multiply(batch, inputs, outputs, gData, outputs, (float*)wBytes, inputs, (float*)gxBytes, inputs, accumulate: false);
+                        }
+                    }
+
+                    // ∂W = gᵀ·x.
+                    float* gt = Scratch.Get(0, (long)outputs * batch);
+                    Transpose(gData, batch, outputs, gt);
+                    Avx512Sgemm.Multiply(outputs, inputs, batch, gt, batch, (float*)xBytes, inputs, (float*)gwBytes, inputs, accumulate: false);
+                }
+            }
+
+            Tensor? gradBias = (bool)ctx.get_data("has_bias") ? g.sum(0L, keepdim: false) : null;
+            return [gradX!, gradWeight, gradBias!];
+        }
+    }
+
+    /// <summary>target[c, r] = source[r, c] for source [rows, columns].</summary>
+    private static unsafe void Transpose(float* source, int rows, int columns, float* target) =>
+        TransposeAddingBias(source, rows, columns, null, target);
+
+    /// <summary>
+    /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source [rows, columns]. Done 16 rows at a
+    /// time so that each target row receives a whole cache line: row by row, a target 1,024 floats wide
+    /// would be written 4 KiB apart, all into the same cache set.
+    /// </summary>
+    private static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target)
+    {
+        const int Block = 16;
+        for (int r0 = 0; r0 < rows; r0 += Block)
+        {
+            int r1 = Math.Min(r0 + Block, rows);
+            for (int c = 0; c < columns; c++)
+            {
+                float* to = target + ((long)c * rows);
+                float* from = source + c;
+                for (int r = r0; r < r1; r++)
+                {
+                    to[r] = from[(long)r * columns] + (bias is null ? 0f : bias[r]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread working memory, kept between calls (workers call this thousands of times a second).</summary>
+    private static unsafe class Scratch
+    {
+        [ThreadStatic]
+        private static NativeBuffer[]? buffers;
+
+        public static float* Get(int slot, long floats)
+        {
+            buffers ??= [new NativeBuffer(), new NativeBuffer()];
+            return buffers[slot].AtLeast(floats);
+        }
+    }
+}
