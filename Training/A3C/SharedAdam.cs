@@ -18,7 +18,7 @@ namespace GridTime.Training.A3C;
 public sealed class SharedAdam : IDisposable
 {
     private readonly Parameter[] _parameters;
-    private readonly Tensor[] _gradients;
+    private readonly Tensor[] _denominators;
     private readonly Tensor[] _firstMoments;
     private readonly Tensor[] _secondMoments;
     private readonly double[] _rateScales;
@@ -38,7 +38,8 @@ public sealed class SharedAdam : IDisposable
             throw new ArgumentException($"{_rateScales.Length} learning-rate scales for {_parameters.Length} parameters");
         }
 
-        _gradients = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
+        // Working memory for Adam's denominator, so that a step allocates nothing while others wait for the lock.
+        _denominators = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
         _firstMoments = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
         _secondMoments = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
         Beta1 = beta1;
@@ -70,8 +71,8 @@ public sealed class SharedAdam : IDisposable
     public double Epsilon { get; }
 
     /// <summary>
-    /// Copies <paramref name="localGradients"/> (a worker's, in the order of the shared parameters) into the
-    /// shared gradient buffers and applies one Adam step with <paramref name="learningRate"/>. Call it holding <see cref="Lock"/>.
+    /// Applies one Adam step with <paramref name="localGradients"/> (a worker's, in the order of the shared parameters)
+    /// and <paramref name="learningRate"/> to the shared parameters. Call it holding <see cref="Lock"/>.
     /// </summary>
     public void Step(IReadOnlyList<Tensor> localGradients, double learningRate)
     {
@@ -82,10 +83,10 @@ public sealed class SharedAdam : IDisposable
         double correction2 = 1 - Math.Pow(Beta2, StepCount);
         for (int i = 0; i < _parameters.Length; i++)
         {
-            Tensor g = _gradients[i].copy_(localGradients[i]);
+            Tensor g = localGradients[i];
             _firstMoments[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
             _secondMoments[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            Tensor denominator = (_secondMoments[i].sqrt() / Math.Sqrt(correction2)).add_(Epsilon);
+            Tensor denominator = _denominators[i].copy_(_secondMoments[i]).sqrt_().div_(Math.Sqrt(correction2)).add_(Epsilon);
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -learningRate * _rateScales[i] / correction1);
         }
     }
@@ -132,7 +133,7 @@ public sealed class SharedAdam : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (Tensor t in _gradients.Concat(_firstMoments).Concat(_secondMoments))
+        foreach (Tensor t in _denominators.Concat(_firstMoments).Concat(_secondMoments))
         {
             t.Dispose();
         }

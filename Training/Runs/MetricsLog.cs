@@ -19,6 +19,7 @@ public sealed class MetricsLog : IDisposable
         "charts/fraction_of_best",
         "charts/exact_arrival_rate",
         "charts/frames_per_second",
+        "charts/resident_memory_mb",
         "losses/policy_loss",
         "losses/value_loss",
         "losses/entropy",
@@ -109,6 +110,7 @@ public sealed class MetricsLog : IDisposable
             totals.FractionOfBest,
             totals.ExactArrivalRate,
             framesPerSecond,
+            ResidentMegabytes(),
             totals.PerUpdate(totals.PolicyLoss),
             totals.PerUpdate(totals.ValueLoss),
             totals.PerUpdate(totals.Entropy),
@@ -127,6 +129,16 @@ public sealed class MetricsLog : IDisposable
                 _tensorBoard.add_scalar(Names[i], (float)values[i], step);
             }
         }
+    }
+
+    /// <summary>
+    /// The process's resident memory now, in MiB (/proc's VmRSS: managed heap, libtorch's native tensors and
+    /// the native libraries' pages), logged so a leak shows as a rising column.
+    /// </summary>
+    private static double ResidentMegabytes()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.WorkingSet64 / (1024.0 * 1024.0);
     }
 
     /// <inheritdoc/>

@@ -40,6 +40,8 @@ public sealed class TrainingRunTests
         string[] metrics = File.ReadAllLines(files.MetricsFile);
         Assert.Equal(["frames", "wall_seconds", .. MetricsLog.Names], metrics[0].Split(','));
         Assert.True(metrics.Length >= 4, string.Join('\n', metrics));
+        int memoryColumn = 2 + Array.IndexOf(MetricsLog.Names, "charts/resident_memory_mb");
+        Assert.All(metrics.Skip(1), row => Assert.InRange(double.Parse(row.Split(',')[memoryColumn], System.Globalization.CultureInfo.InvariantCulture), 50, 20_000));
 
         Assert.NotEmpty(Directory.GetFiles(files.TensorBoardFolder, "events.out.tfevents.*"));
 

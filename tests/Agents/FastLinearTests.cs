@@ -1,0 +1,172 @@
+using GridTime.Agents.Kernels;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GridTime.Tests.Agents;
+
+/// <summary>The AVX-512 matrix product and the layers built on it give libtorch's numbers, forward and backward.</summary>
+public sealed class FastLinearTests
+{
+    // Shapes of the network (batch 32; encoder 800 -> 256; LSTM 265 -> 1024 and 256 -> 1024) and awkward
+    // ones: rows not a multiple of the kernel's 8, columns not a multiple of its 32, a single row.
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 32, 800, 256 },
+        { 32, 265, 1024 },
+        { 32, 256, 1024 },
+        { 7, 13, 37 },
+        { 1, 3, 5 },
+        { 19, 64, 33 },
+    };
+
+    [Fact]
+    public void TheKernelIsUsedOnThisMachineOrRefusesToRun()
+    {
+        // On a processor without AVX-512 every product goes through F.linear; the kernel itself must say so.
+        if (!Avx512Sgemm.IsSupported)
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => MultiplyWithKernel(new float[1], new float[1], 1, 1, 1));
+        }
+        else
+        {
+            Assert.True(FastLinear.KernelAvailable);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void TheKernelMultipliesLikeATripleLoop(int m, int k, int n)
+    {
+        if (!Avx512Sgemm.IsSupported)
+        {
+            return; // covered by TheKernelIsUsedOnThisMachineOrRefusesToRun
+        }
+
+        var random = new Random(m * 1000 + k);
+        float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] c = MultiplyWithKernel(a, b, m, k, n);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    expected += a[(i * k) + p] * (double)b[(p * n) + j];
+                }
+
+                Assert.True(Math.Abs(c[(i * n) + j] - expected) < 1e-4, $"C[{i},{j}] = {c[(i * n) + j]}, expected {expected}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ALinearLayerGivesLibtorchsValuesAndGradients(int batch, int inputs, int outputs)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator((ulong)(batch + inputs + outputs));
+        Tensor x = randn([batch, inputs], generator: generator).requires_grad_(true);
+        Tensor weight = randn([outputs, inputs], generator: generator).requires_grad_(true);
+        Tensor bias = randn([outputs], generator: generator).requires_grad_(true);
+        Tensor upstream = randn([batch, outputs], generator: generator);
+
+        (Tensor y, Tensor[] gradients) Run(Func<Tensor> linear)
+        {
+            Tensor y = linear();
+            Tensor[] gradients = [.. autograd.grad([y], [x, weight, bias], [upstream])];
+            return (y, gradients);
+        }
+
+        (Tensor expected, Tensor[] expectedGradients) = Run(() => F.linear(x, weight, bias));
+        (Tensor actual, Tensor[] actualGradients) = Run(() => FastLinear.Apply(x, weight, bias));
+        AssertClose(expected, actual, "y");
+        AssertClose(expectedGradients[0], actualGradients[0], "dx");
+        AssertClose(expectedGradients[1], actualGradients[1], "dW");
+        AssertClose(expectedGradients[2], actualGradients[2], "db");
+    }
+
+    [Fact]
+    public void WithoutBiasAndWithAnInputThatNeedsNoGradient()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(3);
+        Tensor x = randn([32, 40], generator: generator);
+        Tensor weight = randn([70, 40], generator: generator).requires_grad_(true);
+        Tensor upstream = randn([32, 70], generator: generator);
+        Tensor expected = autograd.grad([F.linear(x, weight)], [weight], [upstream])[0];
+        Tensor actual = autograd.grad([FastLinear.Apply(x, weight, null)], [weight], [upstream])[0];
+        AssertClose(F.linear(x, weight), FastLinear.Apply(x, weight, null), "y");
+        AssertClose(expected, actual, "dW");
+    }
+
+    [Fact]
+    public void AnLstmStepGivesLstmCellsStateAndGradients()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        LSTMCell cell = nn.LSTMCell(45, 64);
+        Tensor input = randn([32, 45], generator: generator).requires_grad_(true);
+        Tensor h = randn([32, 64], generator: generator).requires_grad_(true);
+        Tensor c = randn([32, 64], generator: generator).requires_grad_(true);
+        Parameter[] parameters = [.. cell.parameters()];
+        Tensor[] inputs = [input, h, c, .. parameters];
+
+        (Tensor H, Tensor C, Tensor[] Gradients) Run(Func<(Tensor, Tensor)> step)
+        {
+            (Tensor nextH, Tensor nextC) = step();
+            Tensor loss = (nextH * nextH).sum() + (nextC * 0.5).sum();
+            return (nextH, nextC, [.. autograd.grad([loss], inputs)]);
+        }
+
+        var expected = Run(() => cell.call(input, (h, c)));
+        var actual = Run(() => FastLstmCell.Step(cell, input, h, c));
+        AssertClose(expected.H, actual.H, "h");
+        AssertClose(expected.C, actual.C, "c");
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            AssertClose(expected.Gradients[i], actual.Gradients[i], $"gradient {i}");
+        }
+    }
+
+    [Fact]
+    public void TurnedOffItIsLibtorchExactly()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(5);
+        Tensor x = randn([32, 265], generator: generator);
+        Tensor weight = randn([1024, 265], generator: generator);
+        bool before = FastLinear.Disabled;
+        try
+        {
+            FastLinear.Disabled = true;
+            Assert.Equal(0f, (F.linear(x, weight) - FastLinear.Apply(x, weight, null)).abs().max().item<float>());
+        }
+        finally
+        {
+            FastLinear.Disabled = before;
+        }
+    }
+
+    private static unsafe float[] MultiplyWithKernel(float[] a, float[] b, int m, int k, int n)
+    {
+        var c = new float[m * n];
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            Avx512Sgemm.Multiply(m, n, k, pa, k, pb, n, pc, n, accumulate: false);
+        }
+
+        return c;
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = Math.Max(1.0, expected.abs().max().item<float>());
+        double error = (expected - actual).abs().max().item<float>();
+        Assert.True(error <= 1e-4 * scale, $"{what}: largest difference {error} (largest value {scale})");
+    }
+}
