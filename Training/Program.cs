@@ -19,6 +19,7 @@ public static class Program
     public static int Main(string[] args)
     {
         Arguments = args;
+        NativeHeap.KeepFreedMemory();
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
