@@ -111,7 +111,7 @@ public static class FastLinear
     }
 
     /// <summary>target[c, r] = source[r, c] for source [rows, columns].</summary>
-    private static unsafe void Transpose(float* source, int rows, int columns, float* target) =>
+    internal static unsafe void Transpose(float* source, int rows, int columns, float* target) =>
         TransposeAddingBias(source, rows, columns, null, target);
 
     /// <summary>
@@ -119,7 +119,7 @@ public static class FastLinear
     /// time so that each target row receives a whole cache line: row by row, a target 1,024 floats wide
     /// would be written 4 KiB apart, all into the same cache set.
     /// </summary>
-    private static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target)
+    internal static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target)
     {
         const int Block = 16;
         for (int r0 = 0; r0 < rows; r0 += Block)
@@ -138,14 +138,14 @@ public static class FastLinear
     }
 
     /// <summary>Per-thread working memory, kept between calls (workers call this thousands of times a second).</summary>
-    private static unsafe class Scratch
+    internal static unsafe class Scratch
     {
         [ThreadStatic]
         private static NativeBuffer[]? buffers;
 
         public static float* Get(int slot, long floats)
         {
-            buffers ??= [new NativeBuffer(), new NativeBuffer()];
+            buffers ??= [new NativeBuffer(), new NativeBuffer(), new NativeBuffer(), new NativeBuffer()];
             return buffers[slot].AtLeast(floats);
         }
     }
