@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GridTime.Agents;
+using GridTime.Agents.Kernels;
 using GridTime.Environment;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
@@ -89,6 +90,39 @@ public static class SpeedProbes
             var clock = Stopwatch.StartNew();
             using Tensor product = mm(a, b);
             best = Math.Max(best, 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// GFLOP/s of GridTime's own AVX-512 kernel (<see cref="Avx512Sgemm"/>, what the network's linear layers
+    /// and LSTM use) on the same n x n x n product, best of <paramref name="repeats"/>; 0 where the processor
+    /// has no AVX-512.
+    /// </summary>
+    public static unsafe double KernelMatmulGflops(int n = 1024, int repeats = 10)
+    {
+        if (!Avx512Sgemm.IsSupported)
+        {
+            return 0;
+        }
+
+        var random = new Random(1);
+        float[] a = [.. Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble())];
+        float[] b = [.. Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble())];
+        var c = new float[n * n];
+        double best = 0;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            for (int r = 0; r <= repeats; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                Avx512Sgemm.Multiply(n, n, n, pa, n, pb, n, pc, n, accumulate: false);
+                if (r > 0)
+                {
+                    best = Math.Max(best, 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+                }
+            }
         }
 
         return best;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using GridTime.Agents;
+using GridTime.Agents.Kernels;
 using GridTime.Training.Benchmark;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
@@ -51,9 +52,15 @@ public static class BenchCommand
         double vectorized = SpeedProbes.VectorizedEnvironment(batch, probe);
         double vectorizedFloat = SpeedProbes.VectorizedEnvironment(batch, probe, asFloat: true);
         double draw = SpeedProbes.DrawFromScratch(probe);
-        double matmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
+        double libtorchMatmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
+        double kernelMatmul = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
+        bool kernelUsed = FastLinear.KernelAvailable && !FastLinear.Disabled;
+
+        // The ceiling is the fastest product this program has on one core, whichever of the two that is.
+        double matmul = Math.Max(libtorchMatmul, kernelMatmul);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward; matmul ceiling {matmul:F1} GFLOP/s per core"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core 1024^3 matmul: libtorch {libtorchMatmul:F1} GFLOP/s, GridTime's AVX-512 kernel {(kernelMatmul > 0 ? kernelMatmul.ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s" : "not available")}; ceiling {matmul:F1} GFLOP/s per core; linear layers and LSTM run on {(kernelUsed ? "the AVX-512 kernel" : "libtorch")}"));
 
         var settings = new List<(string Name, TrainConfig Config)> { ("compare", defaults with { EnvsPerWorker = 32, Steps = 20 }) };
         if (defaults.EnvsPerWorker != 32 || defaults.Steps != 20)
@@ -98,6 +105,9 @@ public static class BenchCommand
             ForwardFlopsPerFrame = forward,
             TrainFlopsPerFrame = 3 * forward,
             MatmulGflopsOneCore = matmul,
+            MatmulGflopsLibtorch = libtorchMatmul,
+            MatmulGflopsKernel = kernelMatmul,
+            MatmulKernel = kernelUsed ? "avx512" : "libtorch",
             Training = speeds,
             CeilingFraction = best / (cores * matmul),
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
