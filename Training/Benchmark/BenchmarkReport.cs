@@ -46,15 +46,15 @@ public sealed record BenchmarkReport
     public long TrainFlopsPerFrame { get; init; }
 
     /// <summary>
-    /// GFLOP/s of a 1024x1024x1024 float32 matrix multiply on one thread (best of several), the faster of
-    /// libtorch's and GridTime's kernel: the practical ceiling of one core.
+    /// GFLOP/s of a float32 matrix multiply on one thread (best of several), the faster of libtorch's
+    /// (1024x1024x1024) and GridTime's kernel (<see cref="MatmulGflopsKernel"/>): the practical ceiling of one core.
     /// </summary>
     public double MatmulGflopsOneCore { get; init; }
 
     /// <summary>The same product through libtorch (torch.mm: MKL in the libtorch GridTime ships with).</summary>
     public double MatmulGflopsLibtorch { get; init; }
 
-    /// <summary>The same product through GridTime's AVX-512 kernel; 0 where the processor has no AVX-512.</summary>
+    /// <summary>GridTime's AVX-512 kernel: the better of the same product and the LSTM's own shape; 0 where the processor has no AVX-512.</summary>
     public double MatmulGflopsKernel { get; init; }
 
     /// <summary>What the network's linear layers and LSTM ran on in this benchmark: "avx512" or "libtorch".</summary>
