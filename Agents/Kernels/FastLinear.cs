@@ -43,6 +43,7 @@ public static class FastLinear
             Tensor x = ((Tensor)vars[0]).contiguous();
             Tensor weight = ((Tensor)vars[1]).contiguous();
             Tensor? bias = vars[2] as Tensor;
+            ctx.set_materialize_grads(false);
             ctx.save_for_backward([x, weight]);
             ctx.save_data("x_requires_grad", ((Tensor)vars[0]).requires_grad);
             ctx.save_data("has_bias", bias is not null);
@@ -80,6 +81,11 @@ public static class FastLinear
         {
             List<Tensor> saved = ctx.get_saved_variables();
             using Tensor x = saved[0], weight = saved[1];
+            if (gradOutput.IsInvalid)
+            {
+                return [null!, null!, null!]; // y did not reach the loss: nothing flows back
+            }
+
             using Tensor g = gradOutput.contiguous();
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
             Tensor? gradX = (bool)ctx.get_data("x_requires_grad") ? empty(batch, inputs) : null;

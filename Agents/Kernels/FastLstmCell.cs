@@ -76,7 +76,9 @@ public static class FastLstmCell
 
             ctx.set_materialize_grads(false);
             ctx.save_for_backward([x, h, c, wIh, wHh, gates, tanhC]);
-            ctx.save_data("needs", new[] { x.requires_grad, h.requires_grad, c.requires_grad });
+            // Whether each input needs a gradient, asked of the inputs themselves: a contiguous() copy made here
+            // (of a state slice, say) is made with autograd off and would always say no.
+            ctx.save_data("needs", new[] { ((Tensor)vars[0]).requires_grad, ((Tensor)vars[1]).requires_grad, ((Tensor)vars[2]).requires_grad });
             return [nextH, nextC];
         }
 

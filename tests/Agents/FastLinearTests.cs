@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -104,10 +105,11 @@ public sealed class FastLinearTests
     }
 
     [Theory]
-    [InlineData(64, true)] // the vectorised gates (16 at a time)
-    [InlineData(20, true)] // 16 vectorised and 4 one by one
-    [InlineData(64, false)] // c' unused: its gradient arrives undefined
-    public void AnLstmStepGivesLstmCellsStateAndGradients(int hidden, bool lossReadsC)
+    [InlineData(64, true, false)] // the vectorised gates (16 at a time)
+    [InlineData(20, true, false)] // 16 vectorised and 4 one by one
+    [InlineData(64, false, false)] // c' unused: its gradient arrives undefined
+    [InlineData(64, true, true)] // h and c as slices of one state tensor, as the cores pass them (not contiguous)
+    public void AnLstmStepGivesLstmCellsStateAndGradients(int hidden, bool lossReadsC, bool stateSlices)
     {
         using var scope = NewDisposeScope();
         var generator = new Generator(11);
@@ -121,10 +123,11 @@ public sealed class FastLinearTests
         }
 
         Tensor input = randn([32, 45], generator: generator).requires_grad_(true);
-        Tensor h = randn([32, hidden], generator: generator).requires_grad_(true);
-        Tensor c = randn([32, hidden], generator: generator).requires_grad_(true);
+        Tensor state = randn([32, 2 * hidden], generator: generator).requires_grad_(true);
+        Tensor h = stateSlices ? state.narrow(1, 0, hidden) : state[.., ..hidden].clone().detach().requires_grad_(true);
+        Tensor c = stateSlices ? state.narrow(1, hidden, hidden) : state[.., hidden..].clone().detach().requires_grad_(true);
         Parameter[] parameters = [.. cell.parameters()];
-        Tensor[] inputs = [input, h, c, .. parameters];
+        Tensor[] inputs = stateSlices ? [input, state, .. parameters] : [input, h, c, .. parameters];
 
         (Tensor H, Tensor C, Tensor[] Gradients) Run(Func<(Tensor, Tensor)> step)
         {
@@ -140,6 +143,57 @@ public sealed class FastLinearTests
         for (int i = 0; i < inputs.Length; i++)
         {
             AssertClose(expected.Gradients[i], actual.Gradients[i], $"gradient {i}");
+        }
+    }
+
+    public static TheoryData<string> Cores => new(CoreKinds.All.Select(k => k.Name()));
+
+    [Theory]
+    [MemberData(nameof(Cores))]
+    public void AWholeNetworkLearnsTheSameWithTheKernelAsWithLibtorch(string core)
+    {
+        // A 6-step rollout of 4 environments, step by step as a worker runs it (the state carried from step to
+        // step, one environment reset halfway), and an A3C-like loss: every parameter's gradient must match.
+        using var scope = NewDisposeScope();
+        var network = new ActorCritic(new AgentOptions { Core = CoreKinds.Parse(core), Hidden = 32, Seed = 9 });
+        var generator = new Generator(4);
+        Tensor observations = rand([6, 4, 3, 56, 56], generator: generator).round();
+        Tensor instructions = randint(1, 30, [6, 4], generator: generator).to_type(ScalarType.Float32);
+        Tensor keep = ones(6, 4);
+        keep[3, 2] = tensor(0f);
+
+        Tensor[] Gradients(bool kernelOff)
+        {
+            bool before = FastLinear.Disabled;
+            try
+            {
+                FastLinear.Disabled = kernelOff;
+                network.zero_grad();
+                Tensor state = network.InitialState(4);
+                Tensor loss = zeros(1);
+                for (int i = 0; i < 6; i++)
+                {
+                    state = state * keep[i].unsqueeze(1);
+                    AgentOutput step = network.Step(observations[i], instructions[i], state);
+                    loss = loss + F.log_softmax(step.Logits, 1)[.., 0].sum() + step.Values.pow(2).sum();
+                    state = step.State;
+                }
+
+                (loss + state.pow(2).sum()).backward();
+                return [.. network.parameters().Select(p => p.grad!.clone())];
+            }
+            finally
+            {
+                FastLinear.Disabled = before;
+            }
+        }
+
+        Tensor[] expected = Gradients(kernelOff: true);
+        Tensor[] actual = Gradients(kernelOff: false);
+        string[] names = [.. network.named_parameters().Select(p => p.name)];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            AssertClose(expected[i], actual[i], names[i]);
         }
     }
 
