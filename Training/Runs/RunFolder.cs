@@ -46,6 +46,9 @@ public sealed class RunFolder(string path)
         ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown",
         ["libtorch"] = __version__,
         ["dotnet"] = System.Environment.Version.ToString(),
+
+        // Which code computed the linear layers and the LSTM: the two agree only to float rounding.
+        ["matmul"] = Agents.Kernels.FastLinear.KernelAvailable && !Agents.Kernels.FastLinear.Disabled ? "gridtime-avx512" : "libtorch",
     };
 
     /// <summary>The periodic checkpoint for <paramref name="frames"/>.</summary>
