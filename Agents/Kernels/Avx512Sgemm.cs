@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -59,55 +58,40 @@ public static unsafe class Avx512Sgemm
     /// <summary>The last &lt;32 columns: B's columns are copied into a zero-padded panel, C's through a tile.</summary>
     private static void MultiplyLastColumns(int m, int width, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
     {
-        float* panel = TailPanel(k);
+        float* panel = Scratch.Get(Scratch.TailPanel, (long)k * Columns);
+        for (int p = 0; p < k; p++)
         {
-            for (int p = 0; p < k; p++)
+            Span<float> row = new(panel + (p * Columns), Columns);
+            new ReadOnlySpan<float>(b + (p * ldb), width).CopyTo(row);
+            row[width..].Clear();
+        }
+
+        float* tile = stackalloc float[Rows * Columns];
+        for (int i = 0; i < m; i += Rows)
+        {
+            int rows = Math.Min(Rows, m - i);
+            if (rows == Rows)
             {
-                Span<float> row = new(panel + (p * Columns), Columns);
-                new ReadOnlySpan<float>(b + (p * ldb), width).CopyTo(row);
-                row[width..].Clear();
+                Kernel8x32(k, a + (i * lda), lda, panel, Columns, tile, Columns, accumulate: false);
             }
-
-            float* tile = stackalloc float[Rows * Columns];
-            for (int i = 0; i < m; i += Rows)
+            else
             {
-                int rows = Math.Min(Rows, m - i);
-                if (rows == Rows)
-                {
-                    Kernel8x32(k, a + (i * lda), lda, panel, Columns, tile, Columns, accumulate: false);
-                }
-                else
-                {
-                    for (int r = 0; r < rows; r++)
-                    {
-                        Kernel1x32(k, a + ((i + r) * lda), panel, Columns, tile + (r * Columns), accumulate: false);
-                    }
-                }
-
                 for (int r = 0; r < rows; r++)
                 {
-                    float* target = c + ((i + r) * ldc);
-                    for (int col = 0; col < width; col++)
-                    {
-                        target[col] = accumulate ? target[col] + tile[(r * Columns) + col] : tile[(r * Columns) + col];
-                    }
+                    Kernel1x32(k, a + ((i + r) * lda), panel, Columns, tile + (r * Columns), accumulate: false);
+                }
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float* target = c + ((i + r) * ldc);
+                for (int col = 0; col < width; col++)
+                {
+                    target[col] = accumulate ? target[col] + tile[(r * Columns) + col] : tile[(r * Columns) + col];
                 }
             }
         }
     }
-
-    /// <summary>
-    /// This thread's buffer for the zero-padded last columns of B, at least k x 32 floats. Kept for the
-    /// thread's life (allocating it per call costs more than the tail it serves) and freed with it.
-    /// </summary>
-    private static float* TailPanel(int k)
-    {
-        tailPanel ??= new NativeBuffer();
-        return tailPanel.AtLeast((long)k * Columns);
-    }
-
-    [ThreadStatic]
-    private static NativeBuffer? tailPanel;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel8x32(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -140,19 +139,6 @@ public static class FastLinear
                     to[r] = from[(long)r * columns] + (bias is null ? 0f : bias[r]);
                 }
             }
-        }
-    }
-
-    /// <summary>Per-thread working memory, kept between calls (workers call this thousands of times a second).</summary>
-    internal static unsafe class Scratch
-    {
-        [ThreadStatic]
-        private static NativeBuffer[]? buffers;
-
-        public static float* Get(int slot, long floats)
-        {
-            buffers ??= [new NativeBuffer(), new NativeBuffer(), new NativeBuffer(), new NativeBuffer()];
-            return buffers[slot].AtLeast(floats);
         }
     }
 }

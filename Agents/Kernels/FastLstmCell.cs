@@ -48,9 +48,9 @@ public static class FastLstmCell
             Tensor nextH = empty(batch, hidden), nextC = empty(batch, hidden), tanhC = empty(batch, hidden);
             unsafe
             {
-                float* xt = FastLinear.Scratch.Get(0, (long)inputs * batch);
-                float* gatesT = FastLinear.Scratch.Get(1, 4L * hidden * batch);
-                float* ht = FastLinear.Scratch.Get(2, (long)hidden * batch);
+                float* xt = Scratch.Get(0, (long)inputs * batch);
+                float* gatesT = Scratch.Get(1, 4L * hidden * batch);
+                float* ht = Scratch.Get(2, (long)hidden * batch);
                 fixed (byte* xB = x.bytes, hB = h.bytes, cB = c.bytes, wIhB = wIh.bytes, wHhB = wHh.bytes, bIhB = bIh.bytes, bHhB = bHh.bytes)
                 fixed (byte* gB = gates.bytes, nhB = nextH.bytes, ncB = nextC.bytes, tB = tanhC.bytes)
                 {
@@ -59,7 +59,7 @@ public static class FastLstmCell
                     FastLinear.Transpose((float*)hB, batch, hidden, ht);
                     Avx512Sgemm.Multiply(4 * hidden, batch, inputs, (float*)wIhB, inputs, xt, batch, gatesT, batch, accumulate: false);
                     Avx512Sgemm.Multiply(4 * hidden, batch, hidden, (float*)wHhB, hidden, ht, batch, gatesT, batch, accumulate: true);
-                    float* bias = FastLinear.Scratch.Get(3, 4L * hidden);
+                    float* bias = Scratch.Get(3, 4L * hidden);
                     for (int j = 0; j < 4 * hidden; j++)
                     {
                         bias[j] = ((float*)bIhB)[j] + ((float*)bHhB)[j];
@@ -99,7 +99,7 @@ public static class FastLstmCell
             {
                 fixed (byte* gB = gates.bytes, tB = tanhC.bytes, cB = c.bytes, dgB = dGates.bytes)
                 {
-                    float* zero = FastLinear.Scratch.Get(2, hidden);
+                    float* zero = Scratch.Get(2, hidden);
                     new Span<float>(zero, hidden).Clear();
                     float* dhData = dh is null ? null : (float*)Pointer(dh);
                     float* dcData = dc is null ? null : (float*)Pointer(dc);
@@ -126,7 +126,7 @@ public static class FastLstmCell
                             Avx512Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, (float*)Pointer(dPrevH), hidden, accumulate: false);
                         }
 
-                        float* dgT = FastLinear.Scratch.Get(0, 4L * hidden * batch);
+                        float* dgT = Scratch.Get(0, 4L * hidden * batch);
                         FastLinear.Transpose(dg, batch, 4 * hidden, dgT);
                         Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dgT, batch, (float*)xB, inputs, (float*)dWihB, inputs, accumulate: false);
                         Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dgT, batch, (float*)hB, hidden, (float*)dWhhB, hidden, accumulate: false);

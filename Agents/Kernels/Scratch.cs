@@ -1,0 +1,25 @@
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// Per-thread working memory of the kernels, kept between calls (a worker makes thousands of calls a
+/// second; allocating each time cost more than some of the work it served). Each caller owns its slots,
+/// so that buffers in use at the same time are never the same one.
+/// </summary>
+internal static unsafe class Scratch
+{
+    /// <summary>Slots 0-3: the layers' transposed operands and summed biases (<see cref="FastLinear"/>, <see cref="FastLstmCell"/>).</summary>
+    public const int LayerSlots = 4;
+
+    /// <summary>The zero-padded last columns of B in <see cref="Avx512Sgemm"/>, in use while the layers' slots are.</summary>
+    public const int TailPanel = LayerSlots;
+
+    [ThreadStatic]
+    private static NativeBuffer[]? buffers;
+
+    /// <summary>This thread's buffer <paramref name="slot"/>, at least <paramref name="floats"/> long (its contents are not kept when it grows).</summary>
+    public static float* Get(int slot, long floats)
+    {
+        buffers ??= [.. Enumerable.Range(0, LayerSlots + 1).Select(_ => new NativeBuffer())];
+        return buffers[slot].AtLeast(floats);
+    }
+}
