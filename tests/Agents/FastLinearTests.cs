@@ -20,6 +20,9 @@ public sealed class FastLinearTests
         { 7, 13, 37 },
         { 1, 3, 5 },
         { 19, 64, 33 },
+        { 60, 3, 18 },
+        { 40, 1, 9 },
+        { 40, 2, 18 },
     };
 
     [Fact]
