@@ -8,6 +8,11 @@ using F = TorchSharp.torch.nn.functional;
 namespace GridTime.Tests.Agents;
 
 /// <summary>The AVX-512 matrix product and the layers built on it give libtorch's numbers, forward and backward.</summary>
+/// <remarks>
+/// Some of these tests turn the kernel off for the whole process (<see cref="FastLinear.Disabled"/>), so they
+/// run alone: a test elsewhere that compares two passes exactly must not see the switch flip between them.
+/// </remarks>
+[Collection(KernelSwitchCollection.Name)]
 public sealed class FastLinearTests
 {
     // Shapes of the network (batch 32; encoder 800 -> 256; LSTM 265 -> 1024 and 256 -> 1024) and awkward
@@ -237,4 +242,10 @@ public sealed class FastLinearTests
         double error = (expected - actual).abs().max().item<float>();
         Assert.True(error <= 1e-4 * scale, $"{what}: largest difference {error} (largest value {scale})");
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class KernelSwitchCollection
+{
+    public const string Name = "kernel switch";
 }
