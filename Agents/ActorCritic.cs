@@ -143,11 +143,11 @@ public sealed class ActorCritic : nn.Module
         using var scope = NewDisposeScope();
         long steps = observations.shape[0], batch = observations.shape[1];
         Tensor features = encoder.call(observations.reshape(steps * batch, 3, 56, 56)).view(steps, batch, -1);
-        Tensor keep = episodeStarts is null ? ones(steps, batch, 1) : (1 - episodeStarts).unsqueeze(2);
+        Tensor? keep = episodeStarts is null ? null : (1 - episodeStarts).unsqueeze(2);
         var outputs = new Tensor[steps];
         for (long i = 0; i < steps; i++)
         {
-            if (episodeStarts is not null)
+            if (keep is not null)
             {
                 state = state * keep[i];
             }
