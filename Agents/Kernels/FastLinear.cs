@@ -21,11 +21,16 @@ public static class FastLinear
     /// </summary>
     public static bool Disabled { get; set; } = System.Environment.GetEnvironmentVariable("GRIDTIME_TORCH_MATMUL") == "1";
 
+    /// <summary>Whether the layers in GridTime.Agents.Kernels compute with the kernel: available and not turned off.</summary>
+    public static bool KernelInUse => KernelAvailable && !Disabled;
+
+    /// <summary>Whether the kernel takes <paramref name="t"/>: it is in use, and t is float32 on the CPU.</summary>
+    internal static bool Takes(Tensor t) => KernelInUse && t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU;
+
     /// <summary>y = x·Wᵀ + b for x [B, in], <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
     {
-        bool kernel = !Disabled && KernelAvailable && x.dim() == 2 && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
-            && x.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU;
+        bool kernel = x.dim() == 2 && Takes(x) && Takes(weight);
         return kernel
             ? LinearFunction.apply(x, weight, bias!)
             : F.linear(x, weight, bias);

@@ -22,8 +22,7 @@ public static class FastLstmCell
     /// <summary>(h', c') of <paramref name="cell"/> for input [B, in] and state h, c [B, hidden].</summary>
     public static (Tensor H, Tensor C) Step(LSTMCell cell, Tensor input, Tensor h, Tensor c)
     {
-        bool kernel = !FastLinear.Disabled && FastLinear.KernelAvailable && input.dtype == ScalarType.Float32
-            && input.device_type == DeviceType.CPU && cell.bias_ih is not null && cell.bias_hh is not null;
+        bool kernel = FastLinear.Takes(input) && cell.bias_ih is not null && cell.bias_hh is not null;
         if (!kernel)
         {
             return cell.call(input, (h, c));

@@ -54,7 +54,7 @@ public static class BenchCommand
         double draw = SpeedProbes.DrawFromScratch(probe);
         double libtorchMatmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
         double kernelMatmul = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
-        bool kernelUsed = FastLinear.KernelAvailable && !FastLinear.Disabled;
+        bool kernelUsed = FastLinear.KernelInUse;
 
         // The ceiling is the fastest product this program has on one core, whichever of the two that is.
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);

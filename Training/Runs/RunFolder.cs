@@ -48,7 +48,7 @@ public sealed class RunFolder(string path)
         ["dotnet"] = System.Environment.Version.ToString(),
 
         // Which code computed the linear layers and the LSTM: the two agree only to float rounding.
-        ["matmul"] = Agents.Kernels.FastLinear.KernelAvailable && !Agents.Kernels.FastLinear.Disabled ? "gridtime-avx512" : "libtorch",
+        ["matmul"] = Agents.Kernels.FastLinear.KernelInUse ? "gridtime-avx512" : "libtorch",
     };
 
     /// <summary>The periodic checkpoint for <paramref name="frames"/>.</summary>
