@@ -47,8 +47,7 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         Tensor pixels = observations.dtype == ScalarType.Byte ? observations.to_type(ScalarType.Float32).div_(255f) : observations;
-        Tensor x = F.relu(conv1.call(pixels));
-        x = F.relu(conv2.call(x));
-        return F.relu(FastLinear.Apply(x.flatten(1), fc.weight!, fc.bias)).MoveToOuterDisposeScope();
+        Tensor x = FastConvolutions.Apply(pixels, conv1, conv2);
+        return F.relu(FastLinear.Apply(x, fc.weight!, fc.bias)).MoveToOuterDisposeScope();
     }
 }

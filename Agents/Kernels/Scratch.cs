@@ -13,13 +13,18 @@ internal static unsafe class Scratch
     /// <summary>The zero-padded last columns of B in <see cref="Avx512Sgemm"/>, in use while the layers' slots are.</summary>
     public const int TailPanel = LayerSlots;
 
+    /// <summary>Slots 5-8: <see cref="FastConvolutions"/>' re-laid weights and channels-last gradients.</summary>
+    public const int ConvolutionSlots = TailPanel + 1;
+
+    private const int Slots = ConvolutionSlots + 4;
+
     [ThreadStatic]
     private static NativeBuffer[]? buffers;
 
     /// <summary>This thread's buffer <paramref name="slot"/>, at least <paramref name="floats"/> long (its contents are not kept when it grows).</summary>
     public static float* Get(int slot, long floats)
     {
-        buffers ??= [.. Enumerable.Range(0, LayerSlots + 1).Select(_ => new NativeBuffer())];
+        buffers ??= [.. Enumerable.Range(0, Slots).Select(_ => new NativeBuffer())];
         return buffers[slot].AtLeast(floats);
     }
 }

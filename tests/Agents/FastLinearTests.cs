@@ -92,10 +92,10 @@ public sealed class FastLinearTests
 
         (Tensor expected, Tensor[] expectedGradients) = Run(() => F.linear(x, weight, bias));
         (Tensor actual, Tensor[] actualGradients) = Run(() => FastLinear.Apply(x, weight, bias));
-        AssertClose(expected, actual, "y");
-        AssertClose(expectedGradients[0], actualGradients[0], "dx");
-        AssertClose(expectedGradients[1], actualGradients[1], "dW");
-        AssertClose(expectedGradients[2], actualGradients[2], "db");
+        TensorAssert.Close(expected, actual, "y");
+        TensorAssert.Close(expectedGradients[0], actualGradients[0], "dx");
+        TensorAssert.Close(expectedGradients[1], actualGradients[1], "dW");
+        TensorAssert.Close(expectedGradients[2], actualGradients[2], "db");
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public sealed class FastLinearTests
         Tensor upstream = randn([32, 70], generator: generator);
         Tensor expected = autograd.grad([F.linear(x, weight)], [weight], [upstream])[0];
         Tensor actual = autograd.grad([FastLinear.Apply(x, weight, null)], [weight], [upstream])[0];
-        AssertClose(F.linear(x, weight), FastLinear.Apply(x, weight, null), "y");
-        AssertClose(expected, actual, "dW");
+        TensorAssert.Close(F.linear(x, weight), FastLinear.Apply(x, weight, null), "y");
+        TensorAssert.Close(expected, actual, "dW");
     }
 
     [Theory]
@@ -146,11 +146,11 @@ public sealed class FastLinearTests
 
         var expected = Run(() => cell.call(input, (h, c)));
         var actual = Run(() => FastLstmCell.Step(cell, input, h, c));
-        AssertClose(expected.H, actual.H, "h");
-        AssertClose(expected.C, actual.C, "c");
+        TensorAssert.Close(expected.H, actual.H, "h");
+        TensorAssert.Close(expected.C, actual.C, "c");
         for (int i = 0; i < inputs.Length; i++)
         {
-            AssertClose(expected.Gradients[i], actual.Gradients[i], $"gradient {i}");
+            TensorAssert.Close(expected.Gradients[i], actual.Gradients[i], $"gradient {i}");
         }
     }
 
@@ -201,7 +201,7 @@ public sealed class FastLinearTests
         string[] names = [.. network.named_parameters().Select(p => p.name)];
         for (int i = 0; i < expected.Length; i++)
         {
-            AssertClose(expected[i], actual[i], names[i]);
+            TensorAssert.Close(expected[i], actual[i], names[i]);
         }
     }
 
@@ -233,14 +233,6 @@ public sealed class FastLinearTests
         }
 
         return c;
-    }
-
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        double scale = Math.Max(1.0, expected.abs().max().item<float>());
-        double error = (expected - actual).abs().max().item<float>();
-        Assert.True(error <= 1e-4 * scale, $"{what}: largest difference {error} (largest value {scale})");
     }
 }
 

@@ -1,0 +1,73 @@
+using GridTime.Agents.Kernels;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GridTime.Tests.Agents;
+
+/// <summary>The encoder's AVX-512 convolutions give libtorch's values and weight gradients.</summary>
+[Collection(KernelSwitchCollection.Name)]
+public sealed class FastConvolutionsTests
+{
+    // One frame, an odd batch, an acting step's batch; pixels as the environment delivers them (multiples of
+    // 1/255, many exactly 0) and as arbitrary floats.
+    public static TheoryData<int, bool> Batches => new() { { 1, true }, { 3, false }, { 32, true }, { 32, false } };
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void TheyGiveLibtorchsFeaturesAndWeightGradients(int batch, bool bytePixels)
+    {
+        using var scope = NewDisposeScope();
+        (Conv2d conv1, Conv2d conv2) = Layers(batch);
+        var generator = new Generator((ulong)batch);
+        Tensor pixels = bytePixels
+            ? randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Float32).div_(255f)
+            : rand([batch, 3, 56, 56], generator: generator);
+        Tensor outputGradient = randn([batch, 800], generator: generator);
+
+        (Tensor expected, Tensor[] expectedGradients) = Run(() => F.relu(conv2.call(F.relu(conv1.call(pixels)))).flatten(1), outputGradient, conv1, conv2);
+        (Tensor actual, Tensor[] actualGradients) = Run(() => FastConvolutions.Apply(pixels, conv1, conv2), outputGradient, conv1, conv2);
+
+        // Some features must be cut by the ReLUs, or the masks in the backward pass are not tested.
+        Assert.InRange((expected == 0).to_type(ScalarType.Float32).mean().item<float>(), 0.05f, 0.95f);
+        TensorAssert.Close(expected, actual, "features");
+        string[] names = ["conv1 weight", "conv1 bias", "conv2 weight", "conv2 bias"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            TensorAssert.Close(expectedGradients[i], actualGradients[i], names[i]);
+        }
+    }
+
+    [Fact]
+    public void AnInputThatNeedsAGradientGetsIt()
+    {
+        using var scope = NewDisposeScope();
+        (Conv2d conv1, Conv2d conv2) = Layers(2);
+        Tensor pixels = rand([2, 3, 56, 56], generator: new Generator(2)).requires_grad_(true);
+        FastConvolutions.Apply(pixels, conv1, conv2).sum().backward();
+        Tensor viaKernel = pixels.grad!.clone();
+        pixels.grad!.zero_();
+        F.relu(conv2.call(F.relu(conv1.call(pixels)))).flatten(1).sum().backward();
+        TensorAssert.Close(pixels.grad!, viaKernel, "input gradient");
+    }
+
+    private static (Conv2d, Conv2d) Layers(int seed)
+    {
+        manual_seed(seed);
+        return (nn.Conv2d(3, 16, 8, stride: 4), nn.Conv2d(16, 32, 4, stride: 2));
+    }
+
+    private static (Tensor Output, Tensor[] Gradients) Run(Func<Tensor> forward, Tensor outputGradient, Conv2d conv1, Conv2d conv2)
+    {
+        Parameter[] parameters = [.. conv1.parameters(), .. conv2.parameters()];
+        foreach (Parameter p in parameters)
+        {
+            p.grad = null;
+        }
+
+        Tensor output = forward();
+        output.backward([outputGradient]);
+        return (output.detach(), [.. parameters.Select(p => p.grad!.clone())]);
+    }
+}
