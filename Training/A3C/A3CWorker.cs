@@ -56,6 +56,10 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
         var actions = new int[batch];
         var keep = new float[batch];
+        var rewards = new float[steps * batch];
+        var notDone = new float[steps * batch];
+        var returns = new float[steps * batch];
+        var advantages = new float[steps * batch];
         Tensor state = local.InitialState(batch);
 
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames)
@@ -79,23 +83,23 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             mark = Timing?.Add(PhaseTimes.Phase.Sync, mark) ?? mark;
 
             // 2. Act for n steps, keeping the graph for learning.
-            var logProbabilitiesTaken = new Tensor[steps];
-            var entropies = new Tensor[steps];
+            var logits = new Tensor[steps];
             var values = new Tensor[steps];
-            var rewards = new Tensor[steps];
-            var notDone = new Tensor[steps];
+            var chosen = new Tensor[steps];
             for (int i = 0; i < steps; i++)
             {
                 AgentOutput output = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state);
-                Tensor logProbabilities = F.log_softmax(output.Logits, 1);
-                Tensor probabilities = logProbabilities.exp();
-                Tensor chosen = multinomial(probabilities.detach(), 1, generator: sampling);
-                logProbabilitiesTaken[i] = logProbabilities.gather(1, chosen).squeeze(1);
-                entropies[i] = -(logProbabilities * probabilities).sum(1);
+                logits[i] = output.Logits;
                 values[i] = output.Values;
+                Tensor probabilities;
+                using (no_grad())
+                {
+                    probabilities = F.softmax(output.Logits, 1);
+                    chosen[i] = multinomial(probabilities, 1, generator: sampling);
+                }
 
                 long environmentStart = Stopwatch.GetTimestamp();
-                CopyActions(chosen, actions);
+                CopyActions(chosen[i], actions);
                 Record(recorders, environments, actions, probabilities, output.Values);
                 environments.Step(actions);
                 for (int b = 0; b < batch; b++)
@@ -103,9 +107,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     keep[b] = environments.Terminated[b] || environments.Truncated[b] ? 0f : 1f;
                 }
 
-                rewards[i] = tensor(environments.Rewards);
-                notDone[i] = tensor(keep);
-                state = output.State * notDone[i].unsqueeze(1);
+                environments.Rewards.CopyTo(rewards, i * batch);
+                keep.CopyTo(notDone, i * batch);
+                state = output.State * tensor(keep).unsqueeze(1);
                 FinishEpisodes(recorders, environments);
                 environmentTicks += Stopwatch.GetTimestamp() - environmentStart;
             }
@@ -126,24 +130,18 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 mark = now;
             }
 
-            // 4. Returns and generalised advantage estimates, from the last step back.
-            double gamma = _config.Gamma, lambda = _config.GaeLambda;
-            Tensor returns = nextValue;
-            Tensor advantage = zeros(batch);
-            Tensor followingValue = nextValue;
-            Tensor policyLoss = zeros(batch), valueLoss = zeros(batch), entropySum = zeros(batch);
-            for (int i = steps - 1; i >= 0; i--)
-            {
-                returns = rewards[i] + (gamma * returns * notDone[i]);
-                valueLoss = valueLoss + (0.5 * (returns - values[i]).pow(2));
-                Tensor value = values[i].detach();
-                Tensor delta = rewards[i] + (gamma * followingValue * notDone[i]) - value;
-                advantage = (advantage * (gamma * lambda) * notDone[i]) + delta;
-                followingValue = value;
-                policyLoss = policyLoss - (logProbabilitiesTaken[i] * advantage);
-                entropySum = entropySum + entropies[i];
-            }
-
+            // 4. Returns and advantages (constants of the loss), then the loss over the whole rollout at once:
+            //    policy gradient − entropy bonus + value loss, summed over steps, averaged over environments.
+            Tensor value = stack(values, 0);                                   // [n, B]
+            ReturnsAndAdvantages.Compute(
+                rewards, notDone, value.detach().data<float>().ToArray(), nextValue.data<float>().ToArray(),
+                _config.Gamma, _config.GaeLambda, returns, advantages);
+            Tensor logProbabilities = F.log_softmax(stack(logits, 0), 2);      // [n, B, 5]
+            Tensor logProbabilityTaken = logProbabilities.gather(2, stack(chosen, 0)).squeeze(2);
+            Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
+            Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(steps, batch)).sum(0L, keepdim: false);
+            Tensor valueLoss = 0.5 * (tensor(returns).view(steps, batch) - value).pow(2).sum(0L, keepdim: false);
+            Tensor entropySum = entropy.sum(0L, keepdim: false);
             Tensor loss = (policyLoss - (_config.EntropyCoef * entropySum) + (_config.ValueCoef * valueLoss)).mean();
 
             mark = Timing?.Add(PhaseTimes.Phase.Loss, mark) ?? mark;
