@@ -51,6 +51,8 @@ public static class FastLinear
             ctx.save_for_backward([x, weight]);
             ctx.save_data("x_requires_grad", ((Tensor)vars[0]).requires_grad);
             ctx.save_data("has_bias", bias is not null);
+            ctx.save_data("deferrable", DeferredWeightGradients.CanTake([(Tensor)vars[1], bias]));
+            ctx.save_data("parameters", new[] { DeferredWeightGradients.AddressOf((Tensor)vars[1]), DeferredWeightGradients.AddressOf(bias) });
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
             Tensor y = empty(batch, outputs);
             using Tensor? b = bias?.contiguous();
@@ -93,10 +95,11 @@ public static class FastLinear
             using Tensor g = gradOutput.contiguous();
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
             Tensor? gradX = (bool)ctx.get_data("x_requires_grad") ? empty(batch, inputs) : null;
-            Tensor gradWeight = empty(outputs, inputs);
+            DeferredWeightGradients? deferred = (bool)ctx.get_data("deferrable") ? DeferredWeightGradients.Running : null;
+            Tensor? gradWeight = deferred is null ? empty(outputs, inputs) : null;
             unsafe
             {
-                fixed (byte* xBytes = x.bytes, wBytes = weight.bytes, gBytes = g.bytes, gwBytes = gradWeight.bytes)
+                fixed (byte* xBytes = x.bytes, wBytes = weight.bytes, gBytes = g.bytes)
                 {
                     float* gData = (float*)gBytes;
                     if (gradX is not null)
@@ -108,10 +111,21 @@ public static class FastLinear
                         }
                     }
 
+                    if (deferred is not null)
+                    {
+                        // ∂W and ∂b when the whole backward pass is done (DeferredWeightGradients).
+                        var parameters = (IntPtr[])ctx.get_data("parameters");
+                        deferred.Record([parameters[0]], [parameters[1]], gData, batch, outputs, [(float*)xBytes], [inputs]);
+                        return [gradX!, null!, null!];
+                    }
+
                     // ∂W = gᵀ·x.
                     float* gt = Scratch.Get(0, (long)outputs * batch);
                     Transpose(gData, batch, outputs, gt);
-                    Avx512Sgemm.Multiply(outputs, inputs, batch, gt, batch, (float*)xBytes, inputs, (float*)gwBytes, inputs, accumulate: false);
+                    fixed (byte* gwBytes = gradWeight!.bytes)
+                    {
+                        Avx512Sgemm.Multiply(outputs, inputs, batch, gt, batch, (float*)xBytes, inputs, (float*)gwBytes, inputs, accumulate: false);
+                    }
                 }
             }
 

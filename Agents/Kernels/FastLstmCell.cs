@@ -78,6 +78,9 @@ public static class FastLstmCell
             // Whether each input needs a gradient, asked of the inputs themselves: a contiguous() copy made here
             // (of a state slice, say) is made with autograd off and would always say no.
             ctx.save_data("needs", new[] { ((Tensor)vars[0]).requires_grad, ((Tensor)vars[1]).requires_grad, ((Tensor)vars[2]).requires_grad });
+            Tensor[] parameters = [(Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5], (Tensor)vars[6]];
+            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
+            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
             return [nextH, nextC];
         }
 
@@ -93,7 +96,8 @@ public static class FastLstmCell
             Tensor? dPrevC = needs[2] ? empty(batch, hidden) : null;
             Tensor? dx = needs[0] ? empty(batch, inputs) : null;
             Tensor? dPrevH = needs[1] ? empty(batch, hidden) : null;
-            Tensor dWih = empty(4 * hidden, inputs), dWhh = empty(4 * hidden, hidden);
+            DeferredWeightGradients? deferred = (bool)ctx.get_data("deferrable") ? DeferredWeightGradients.Running : null;
+            Tensor? dWih = null, dWhh = null;
             unsafe
             {
                 fixed (byte* gB = gates.bytes, tB = tanhC.bytes, cB = c.bytes, dgB = dGates.bytes)
@@ -112,7 +116,7 @@ public static class FastLstmCell
                             (float*)dgB + (4 * row), dPrevCData is null ? null : dPrevCData + row, hidden);
                     }
 
-                    fixed (byte* xB = x.bytes, hB = h.bytes, wIhB = wIh.bytes, wHhB = wHh.bytes, dWihB = dWih.bytes, dWhhB = dWhh.bytes)
+                    fixed (byte* xB = x.bytes, hB = h.bytes, wIhB = wIh.bytes, wHhB = wHh.bytes)
                     {
                         float* dg = (float*)dgB;
                         if (dx is not null)
@@ -125,16 +129,29 @@ public static class FastLstmCell
                             Avx512Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, (float*)Pointer(dPrevH), hidden, accumulate: false);
                         }
 
+                        if (deferred is not null)
+                        {
+                            // The weight and bias gradients when the whole backward pass is done (DeferredWeightGradients).
+                            var parameters = (IntPtr[])ctx.get_data("parameters");
+                            deferred.Record([parameters[0], parameters[1]], [parameters[2], parameters[3]], dg, batch, 4 * hidden, [(float*)xB, (float*)hB], [inputs, hidden]);
+                            return [dx!, dPrevH!, dPrevC!, null!, null!, null!, null!];
+                        }
+
                         float* dgT = Scratch.Get(0, 4L * hidden * batch);
                         FastLinear.Transpose(dg, batch, 4 * hidden, dgT);
-                        Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dgT, batch, (float*)xB, inputs, (float*)dWihB, inputs, accumulate: false);
-                        Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dgT, batch, (float*)hB, hidden, (float*)dWhhB, hidden, accumulate: false);
+                        dWih = empty(4 * hidden, inputs);
+                        dWhh = empty(4 * hidden, hidden);
+                        fixed (byte* dWihB = dWih.bytes, dWhhB = dWhh.bytes)
+                        {
+                            Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dgT, batch, (float*)xB, inputs, (float*)dWihB, inputs, accumulate: false);
+                            Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dgT, batch, (float*)hB, hidden, (float*)dWhhB, hidden, accumulate: false);
+                        }
                     }
                 }
             }
 
             Tensor dBias = dGates.sum(0L, keepdim: false);
-            return [dx!, dPrevH!, dPrevC!, dWih, dWhh, dBias, dBias.clone()];
+            return [dx!, dPrevH!, dPrevC!, dWih!, dWhh!, dBias, dBias.clone()];
         }
 
         private static unsafe byte* Pointer(Tensor t)

@@ -24,5 +24,28 @@ internal sealed unsafe class NativeBuffer
         return _data;
     }
 
+    /// <summary>
+    /// Like <see cref="AtLeast"/>, but its first <paramref name="keep"/> floats survive a growth; it grows to
+    /// at least twice its size, so that appending row by row copies each row a bounded number of times.
+    /// </summary>
+    public float* AtLeastKeeping(long floats, long keep)
+    {
+        if (_floats < floats)
+        {
+            long size = Math.Max(floats, 2 * _floats);
+            var data = (float*)NativeMemory.AlignedAlloc((nuint)(size * sizeof(float)), 64);
+            if (keep > 0)
+            {
+                Buffer.MemoryCopy(_data, data, size * sizeof(float), keep * sizeof(float));
+            }
+
+            NativeMemory.AlignedFree(_data);
+            _data = data;
+            _floats = size;
+        }
+
+        return _data;
+    }
+
     ~NativeBuffer() => NativeMemory.AlignedFree(_data);
 }

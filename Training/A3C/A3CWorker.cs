@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using GridTime.Agents;
+using GridTime.Agents.Kernels;
 using GridTime.Environment;
 using GridTime.Environment.Episodes;
 using TorchSharp;
@@ -48,6 +49,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         using var local = new ActorCritic(_config.Network);
         Parameter[] localParameters = [.. local.parameters()];
         Parameter[] sharedParameters = [.. shared.Network.parameters()];
+        var weightGradients = new DeferredWeightGradients(); // the matrix layers' weight gradients, once per rollout
         var recorders = new EpisodeRecorder?[batch];
         for (int b = 0; b < batch; b++)
         {
@@ -148,7 +150,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             // 5. Backpropagate, clip, and apply to the shared network.
             local.zero_grad();
-            loss.backward();
+            weightGradients.Backward(loss, localParameters);
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;

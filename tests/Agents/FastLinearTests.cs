@@ -161,7 +161,8 @@ public sealed class FastLinearTests
     public void AWholeNetworkLearnsTheSameWithTheKernelAsWithLibtorch(string core)
     {
         // A 6-step rollout of 4 environments, step by step as a worker runs it (the state carried from step to
-        // step, one environment reset halfway), and an A3C-like loss: every parameter's gradient must match.
+        // step, one environment reset halfway), and an A3C-like loss: every parameter's gradient must match,
+        // with the weight gradients formed at each step and at the end of the backward pass (as workers do).
         using var scope = NewDisposeScope();
         var network = new ActorCritic(new AgentOptions { Core = CoreKinds.Parse(core), Hidden = 32, Seed = 9 });
         var generator = new Generator(4);
@@ -170,7 +171,7 @@ public sealed class FastLinearTests
         Tensor keep = ones(6, 4);
         keep[3, 2] = tensor(0f);
 
-        Tensor[] Gradients(bool kernelOff)
+        Tensor[] Gradients(bool kernelOff, bool deferred = false)
         {
             bool before = FastLinear.Disabled;
             try
@@ -187,7 +188,16 @@ public sealed class FastLinearTests
                     state = step.State;
                 }
 
-                (loss + state.pow(2).sum()).backward();
+                loss = loss + state.pow(2).sum();
+                if (deferred)
+                {
+                    new DeferredWeightGradients().Backward(loss, [.. network.parameters()]);
+                }
+                else
+                {
+                    loss.backward();
+                }
+
                 return [.. network.parameters().Select(p => p.grad!.clone())];
             }
             finally
@@ -198,10 +208,12 @@ public sealed class FastLinearTests
 
         Tensor[] expected = Gradients(kernelOff: true);
         Tensor[] actual = Gradients(kernelOff: false);
+        Tensor[] deferred = Gradients(kernelOff: false, deferred: true);
         string[] names = [.. network.named_parameters().Select(p => p.name)];
         for (int i = 0; i < expected.Length; i++)
         {
             TensorAssert.Close(expected[i], actual[i], names[i]);
+            TensorAssert.Close(expected[i], deferred[i], names[i] + " (deferred)");
         }
     }
 

@@ -1,0 +1,218 @@
+using System.Runtime.Intrinsics;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// A backward pass in which the weight gradients of <see cref="FastLinear"/> and <see cref="FastLstmCell"/>
+/// are formed once, at its end, instead of at every use of the weight.
+/// <para>
+/// Why: a recurrent network uses each weight once per step. Per use, ∂W = gᵀ·x is a full [out, in] matrix
+/// product of only a batch of terms (32), which autograd then adds into W.grad: for the LSTM some 8 MB of
+/// memory traffic per step, and with two workers the two cores spent much of the backward pass waiting on
+/// memory. Over a whole rollout it is one product of n·B terms (640), which the kernel runs near its peak.
+/// </para>
+/// <para>
+/// While <see cref="Backward"/> runs, those layers keep each use's output-gradient rows and input rows here
+/// (and return no weight gradient to autograd); then each weight gets ∂W = Σ gᵀ·x from one matrix product,
+/// and each bias Σ g, added to its <c>grad</c>. Only parameters (leaf tensors that need a gradient) are
+/// deferred; they are known by the address of their data (a module such as LSTMCell hands out a new wrapper
+/// at every access), and must be among the parameters given. One per thread at a time; the buffers are kept
+/// from one backward pass to the next.
+/// </para>
+/// </summary>
+public sealed unsafe class DeferredWeightGradients
+{
+    [ThreadStatic]
+    private static DeferredWeightGradients? running;
+
+    private readonly List<Product> _products = [];
+    private readonly NativeBuffer _transposed = new();
+
+    /// <summary>
+    /// Runs <c>loss.backward()</c>, then adds the deferred weight and bias gradients to the <c>grad</c> of
+    /// those of <paramref name="parameters"/> they belong to (all deferred ones must be there).
+    /// </summary>
+    public void Backward(Tensor loss, IReadOnlyList<Tensor> parameters)
+    {
+        if (running is not null)
+        {
+            throw new InvalidOperationException("a deferred backward pass is already running on this thread");
+        }
+
+        foreach (Product product in _products)
+        {
+            product.Rows = 0;
+        }
+
+        running = this;
+        try
+        {
+            loss.backward();
+        }
+        finally
+        {
+            running = null;
+        }
+
+        var byAddress = new Dictionary<IntPtr, Tensor>();
+        foreach (Tensor parameter in parameters)
+        {
+            byAddress[AddressOf(parameter)] = parameter;
+        }
+
+        foreach (Product product in _products)
+        {
+            product.AddToGradients(_transposed, address => byAddress.TryGetValue(address, out Tensor? parameter)
+                ? parameter
+                : throw new InvalidOperationException("a layer's weight gradient was deferred, but the weight is not among the parameters given"));
+        }
+    }
+
+    /// <summary>
+    /// Whether the gradients of <paramref name="parameters"/> (weights and biases, null entries ignored) could be
+    /// deferred: they are all parameters, leaf tensors that need a gradient. Asked in the forward pass, while
+    /// the tensors passed in are alive.
+    /// </summary>
+    internal static bool CanTake(IEnumerable<Tensor?> parameters) => parameters.All(p => p is null || (p.is_leaf && p.requires_grad));
+
+    /// <summary>The address by which a parameter is known here (zero for none).</summary>
+    internal static IntPtr AddressOf(Tensor? parameter)
+    {
+        if (parameter is null)
+        {
+            return IntPtr.Zero;
+        }
+
+        fixed (byte* data = parameter.bytes)
+        {
+            return (IntPtr)data;
+        }
+    }
+
+    /// <summary>The deferred backward pass running on this thread, if any.</summary>
+    internal static DeferredWeightGradients? Running => running;
+
+    /// <summary>
+    /// Keeps one use: output-gradient rows <paramref name="gradient"/> [rows, outputs] shared by
+    /// <paramref name="weights"/>[i] [outputs, widths[i]], whose inputs were <paramref name="inputs"/>[i]
+    /// [rows, widths[i]], and by <paramref name="biases"/> [outputs] (each gets Σ over rows of the gradient;
+    /// zero entries are none). Parameters are given by <see cref="AddressOf"/>.
+    /// </summary>
+    internal void Record(IntPtr[] weights, IntPtr[] biases, float* gradient, int rows, int outputs, float*[] inputs, int[] widths)
+    {
+        Product? product = _products.Find(p => p.Weights[0] == weights[0]);
+        if (product is null)
+        {
+            product = new Product(weights, biases, outputs, widths);
+            _products.Add(product);
+        }
+        else if (product.Outputs != outputs || !product.Widths.AsSpan().SequenceEqual(widths))
+        {
+            throw new InvalidOperationException($"a weight of shape [{product.Outputs}, {string.Join(", ", product.Widths)}] was used with shape [{outputs}, {string.Join(", ", widths)}]");
+        }
+
+        product.Append(gradient, rows, inputs);
+    }
+
+    /// <summary>The uses of one group of weights that share their output gradient (an LSTM's two products, or one linear layer).</summary>
+    private sealed class Product(IntPtr[] weights, IntPtr[] biases, int outputs, int[] widths)
+    {
+        private readonly NativeBuffer _gradients = new();
+        private readonly NativeBuffer[] _inputs = [.. widths.Select(_ => new NativeBuffer())];
+
+        public IntPtr[] Weights { get; } = weights;
+
+        public int Outputs { get; } = outputs;
+
+        public int[] Widths { get; } = widths;
+
+        /// <summary>Rows kept in this backward pass.</summary>
+        public long Rows { get; set; }
+
+        public void Append(float* gradient, int rows, float*[] inputs)
+        {
+            long total = Rows + rows;
+            float* g = _gradients.AtLeastKeeping(total * Outputs, Rows * Outputs);
+            Buffer.MemoryCopy(gradient, g + (Rows * Outputs), (long)rows * Outputs * sizeof(float), (long)rows * Outputs * sizeof(float));
+            for (int i = 0; i < Widths.Length; i++)
+            {
+                float* x = _inputs[i].AtLeastKeeping(total * Widths[i], Rows * Widths[i]);
+                Buffer.MemoryCopy(inputs[i], x + (Rows * Widths[i]), (long)rows * Widths[i] * sizeof(float), (long)rows * Widths[i] * sizeof(float));
+            }
+
+            Rows = total;
+        }
+
+        public void AddToGradients(NativeBuffer transposed, Func<IntPtr, Tensor> parameter)
+        {
+            if (Rows == 0)
+            {
+                return;
+            }
+
+            int rows = checked((int)Rows);
+            float* g = _gradients.AtLeast(Rows * Outputs);
+            float* gt = transposed.AtLeast(Rows * Outputs);
+            FastLinear.Transpose(g, rows, Outputs, gt);
+            for (int i = 0; i < Weights.Length; i++)
+            {
+                Tensor dW = empty(Outputs, Widths[i]);
+                fixed (byte* d = dW.bytes)
+                {
+                    Avx512Sgemm.Multiply(Outputs, Widths[i], rows, gt, rows, _inputs[i].AtLeast(Rows * Widths[i]), Widths[i], (float*)d, Widths[i], accumulate: false);
+                }
+
+                AddGradient(parameter(Weights[i]), dW);
+            }
+
+            if (biases.Any(b => b != IntPtr.Zero))
+            {
+                Tensor sums = zeros(Outputs);
+                fixed (byte* s = sums.bytes)
+                {
+                    float* sum = (float*)s;
+                    for (long r = 0; r < Rows; r++)
+                    {
+                        float* row = g + (r * Outputs);
+                        int j = 0;
+                        for (; j + Vector512<float>.Count <= Outputs; j += Vector512<float>.Count)
+                        {
+                            (Vector512.Load(sum + j) + Vector512.Load(row + j)).Store(sum + j);
+                        }
+
+                        for (; j < Outputs; j++)
+                        {
+                            sum[j] += row[j];
+                        }
+                    }
+                }
+
+                foreach (IntPtr bias in biases)
+                {
+                    if (bias != IntPtr.Zero)
+                    {
+                        AddGradient(parameter(bias), sums.clone());
+                    }
+                }
+
+                sums.Dispose();
+            }
+        }
+
+        private static void AddGradient(Tensor parameter, Tensor gradient)
+        {
+            using Tensor? existing = parameter.grad;
+            if (existing is null)
+            {
+                parameter.grad = gradient;
+            }
+            else
+            {
+                existing.add_(gradient);
+            }
+
+            gradient.Dispose();
+        }
+    }
+}
