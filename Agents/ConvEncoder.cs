@@ -46,8 +46,7 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor observations)
     {
         using var scope = NewDisposeScope();
-        Tensor pixels = observations.dtype == ScalarType.Byte ? observations.to_type(ScalarType.Float32).div_(255f) : observations;
-        Tensor x = FastConvolutions.Apply(pixels, conv1, conv2);
-        return F.relu(FastLinear.Apply(x, fc.weight!, fc.bias)).MoveToOuterDisposeScope();
+        Tensor x = FastConvolutions.Apply(observations, conv1, conv2);
+        return FastLinear.Apply(x, fc.weight!, fc.bias, relu: true).MoveToOuterDisposeScope();
     }
 }

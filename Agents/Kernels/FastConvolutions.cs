@@ -29,14 +29,21 @@ public static class FastConvolutions
     private const int Out2 = 32, Kernel2 = 4, Stride2 = 2, Side2 = 5;
     private const int Patch1 = Channels * Kernel1 * Kernel1; // 192 inputs per conv1 output
     private const int Patch2 = Out1 * Kernel2 * Kernel2;     // 256 inputs per conv2 output
+    private const int ImageFloats = Channels * Side * Side;   // 9,408 (a multiple of 16)
 
     /// <summary>Number of features in the output: 32 channels x 5 x 5.</summary>
     public const int Features = Out2 * Side2 * Side2;
 
-    /// <summary>relu(conv2(relu(conv1(<paramref name="pixels"/>)))) flattened to [B, 800]; pixels are float32 [B, 3, 56, 56].</summary>
+    /// <summary>
+    /// relu(conv2(relu(conv1(<paramref name="pixels"/>)))) flattened to [B, 800]; pixels [B, 3, 56, 56] are
+    /// float32, or uint8 to be divided by 255 (done here image by image, so that the float image is never
+    /// written to memory in full: it is read from a 37 KiB buffer that stays in the L1 cache).
+    /// </summary>
     public static Tensor Apply(Tensor pixels, Conv2d conv1, Conv2d conv2)
     {
-        bool kernel = FastLinear.Takes(pixels) && !pixels.requires_grad && pixels.dim() == 4
+        bool bytes = pixels.dtype == ScalarType.Byte;
+        bool kernel = FastLinear.KernelInUse && (bytes || FastLinear.Takes(pixels)) && pixels.device_type == DeviceType.CPU
+            && !pixels.requires_grad && pixels.dim() == 4
             && pixels.shape[1] == Channels && pixels.shape[2] == Side && pixels.shape[3] == Side
             && conv1.bias is not null && conv2.bias is not null
             && conv1.weight!.shape.SequenceEqual(new long[] { Out1, Channels, Kernel1, Kernel1 })
@@ -44,7 +51,8 @@ public static class FastConvolutions
         if (!kernel)
         {
             using var scope = NewDisposeScope();
-            return F.relu(conv2.call(F.relu(conv1.call(pixels)))).flatten(1).MoveToOuterDisposeScope();
+            Tensor x = bytes ? pixels.to_type(ScalarType.Float32).div_(255f) : pixels;
+            return F.relu(conv2.call(F.relu(conv1.call(x)))).flatten(1).MoveToOuterDisposeScope();
         }
 
         return ConvolutionsFunction.apply(pixels, conv1.weight!, conv1.bias!, conv2.weight!, conv2.bias!)[0];
@@ -69,6 +77,8 @@ public static class FastConvolutions
                 float* w1k = Scratch.Get(Scratch.ConvolutionSlots, Patch1 * Out1);
                 float* w2f = Scratch.Get(Scratch.ConvolutionSlots + 1, Patch2 * Out2);
                 float* pixels = stackalloc float[Side2 * Out2];
+                float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
+                bool bytes = x.dtype == ScalarType.Byte;
                 fixed (byte* xB = x.bytes, w1B = w1.bytes, b1B = b1.bytes, w2B = w2.bytes, b2B = b2.bytes, hB = hidden.bytes, oB = output.bytes)
                 {
                     // w1k[k][o] = w1[o][k]; w2f[(ky, kx, cin)][o] = w2[o][cin][ky][kx]: a weight vector over output channels per input.
@@ -86,9 +96,10 @@ public static class FastConvolutions
 
                     for (int b = 0; b < batch; b++)
                     {
+                        float* input = Image(xB, bytes, b, image);
                         for (int oy = 0; oy < Side1; oy++)
                         {
-                            Conv1Row((float*)xB + ((long)b * Channels * Side * Side), oy, w1k, (float*)b1B, (float*)hB + ((((long)b * Side1) + oy) * Side1 * Out1));
+                            Conv1Row(input, oy, w1k, (float*)b1B, (float*)hB + ((((long)b * Side1) + oy) * Side1 * Out1));
                         }
 
                         for (int oy = 0; oy < Side2; oy++)
@@ -179,12 +190,20 @@ public static class FastConvolutions
 
                     ColumnSums(d1, positions1, Out1, (float*)dB1B);
 
-                    // conv1's weight gradient: dw[(c, ky, kx)][o], two kernel rows at a time.
-                    for (int c = 0; c < Channels; c++)
+                    // conv1's weight gradient: dw[(c, ky, kx)][o], image by image, two kernel rows at a time.
+                    new Span<float>(dw, Patch1 * Out1).Clear();
+                    float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
+                    bool bytes = x.dtype == ScalarType.Byte;
+                    for (int b = 0; b < batch; b++)
                     {
-                        for (int ky = 0; ky < Kernel1; ky += 2)
+                        float* input = Image(xB, bytes, b, image);
+                        float* gradients = d1 + ((long)b * Side1 * Side1 * Out1);
+                        for (int c = 0; c < Channels; c++)
                         {
-                            Conv1WeightGradient((float*)xB, d1, batch, c, ky, dw + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                            for (int ky = 0; ky < Kernel1; ky += 2)
+                            {
+                                Conv1WeightGradient(input, gradients, c, ky, dw + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                            }
                         }
                     }
 
@@ -410,41 +429,41 @@ public static class FastConvolutions
     }
 
     /// <summary>
-    /// conv1's weight gradient for input channel <paramref name="c"/> and kernel rows <paramref name="ky"/>, +1:
-    /// <paramref name="result"/>[(r, kx)][o] = Σ over images and output pixels of image[c, 4y + ky + r, 4x + kx] · d1[pixel][o].
+    /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/> and kernel rows
+    /// <paramref name="ky"/>, +1: <paramref name="result"/>[(r, kx)][o] += Σ over output pixels of
+    /// image[c, 4y + ky + r, 4x + kx] · d1[pixel][o].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1WeightGradient(float* images, float* d1, int batch, int c, int ky, float* result)
+    private static unsafe void Conv1WeightGradient(float* image, float* d1, int c, int ky, float* result)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
-        for (int b = 0; b < batch; b++)
+        Vector512<float> a0 = Vector512.Load(result), a1 = Vector512.Load(result + 16), a2 = Vector512.Load(result + 32), a3 = Vector512.Load(result + 48);
+        Vector512<float> a4 = Vector512.Load(result + 64), a5 = Vector512.Load(result + 80), a6 = Vector512.Load(result + 96), a7 = Vector512.Load(result + 112);
+        Vector512<float> b0 = Vector512.Load(result + 128), b1 = Vector512.Load(result + 144), b2 = Vector512.Load(result + 160), b3 = Vector512.Load(result + 176);
+        Vector512<float> b4 = Vector512.Load(result + 192), b5 = Vector512.Load(result + 208), b6 = Vector512.Load(result + 224), b7 = Vector512.Load(result + 240);
+        float* plane = image + (c * Side * Side);
+        for (int oy = 0; oy < Side1; oy++)
         {
-            float* plane = images + ((((long)b * Channels) + c) * Side * Side);
-            for (int oy = 0; oy < Side1; oy++)
+            float* top = plane + (((Stride1 * oy) + ky) * Side);
+            for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
             {
-                float* top = plane + (((Stride1 * oy) + ky) * Side);
-                for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
-                {
-                    Vector512<float> g = Vector512.Load(d1);
-                    float* bottom = top + Side;
-                    a0 = Fma(top[0], g, a0);
-                    a1 = Fma(top[1], g, a1);
-                    a2 = Fma(top[2], g, a2);
-                    a3 = Fma(top[3], g, a3);
-                    a4 = Fma(top[4], g, a4);
-                    a5 = Fma(top[5], g, a5);
-                    a6 = Fma(top[6], g, a6);
-                    a7 = Fma(top[7], g, a7);
-                    b0 = Fma(bottom[0], g, b0);
-                    b1 = Fma(bottom[1], g, b1);
-                    b2 = Fma(bottom[2], g, b2);
-                    b3 = Fma(bottom[3], g, b3);
-                    b4 = Fma(bottom[4], g, b4);
-                    b5 = Fma(bottom[5], g, b5);
-                    b6 = Fma(bottom[6], g, b6);
-                    b7 = Fma(bottom[7], g, b7);
-                }
+                Vector512<float> g = Vector512.Load(d1);
+                float* bottom = top + Side;
+                a0 = Fma(top[0], g, a0);
+                a1 = Fma(top[1], g, a1);
+                a2 = Fma(top[2], g, a2);
+                a3 = Fma(top[3], g, a3);
+                a4 = Fma(top[4], g, a4);
+                a5 = Fma(top[5], g, a5);
+                a6 = Fma(top[6], g, a6);
+                a7 = Fma(top[7], g, a7);
+                b0 = Fma(bottom[0], g, b0);
+                b1 = Fma(bottom[1], g, b1);
+                b2 = Fma(bottom[2], g, b2);
+                b3 = Fma(bottom[3], g, b3);
+                b4 = Fma(bottom[4], g, b4);
+                b5 = Fma(bottom[5], g, b5);
+                b6 = Fma(bottom[6], g, b6);
+                b7 = Fma(bottom[7], g, b7);
             }
         }
 
@@ -464,6 +483,25 @@ public static class FastConvolutions
         b5.Store(result + 208);
         b6.Store(result + 224);
         b7.Store(result + 240);
+    }
+
+    /// <summary>Image <paramref name="b"/> of the batch as floats: in place if the pixels are float32, else divided by 255 into <paramref name="buffer"/>.</summary>
+    private static unsafe float* Image(byte* pixels, bool bytes, int b, float* buffer)
+    {
+        if (!bytes)
+        {
+            return (float*)pixels + ((long)b * ImageFloats);
+        }
+
+        byte* source = pixels + ((long)b * ImageFloats);
+        Vector512<float> scale = Vector512.Create(255f);
+        for (int i = 0; i < ImageFloats; i += 16)
+        {
+            Vector512<int> widened = Avx512F.ConvertToVector512Int32(Vector128.Load(source + i));
+            (Avx512F.ConvertToVector512Single(widened) / scale).Store(buffer + i);
+        }
+
+        return buffer;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

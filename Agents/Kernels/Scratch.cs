@@ -13,10 +13,10 @@ internal static unsafe class Scratch
     /// <summary>The zero-padded last columns of B in <see cref="Avx512Sgemm"/>, in use while the layers' slots are.</summary>
     public const int TailPanel = LayerSlots;
 
-    /// <summary>Slots 5-8: <see cref="FastConvolutions"/>' re-laid weights and channels-last gradients.</summary>
+    /// <summary>Slots 5-9: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients and one image as floats.</summary>
     public const int ConvolutionSlots = TailPanel + 1;
 
-    private const int Slots = ConvolutionSlots + 4;
+    private const int Slots = ConvolutionSlots + 5;
 
     [ThreadStatic]
     private static NativeBuffer[]? buffers;

@@ -10,8 +10,8 @@ namespace GridTime.Tests.Agents;
 [Collection(KernelSwitchCollection.Name)]
 public sealed class FastConvolutionsTests
 {
-    // One frame, an odd batch, an acting step's batch; pixels as the environment delivers them (multiples of
-    // 1/255, many exactly 0) and as arbitrary floats.
+    // One frame, an odd batch, an acting step's batch; pixels as the environment delivers them (uint8, which
+    // the kernel divides by 255 itself) and as arbitrary floats.
     public static TheoryData<int, bool> Batches => new() { { 1, true }, { 3, false }, { 32, true }, { 32, false } };
 
     [Theory]
@@ -22,11 +22,12 @@ public sealed class FastConvolutionsTests
         (Conv2d conv1, Conv2d conv2) = Layers(batch);
         var generator = new Generator((ulong)batch);
         Tensor pixels = bytePixels
-            ? randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Float32).div_(255f)
+            ? randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte)
             : rand([batch, 3, 56, 56], generator: generator);
+        Tensor floats = bytePixels ? pixels.to_type(ScalarType.Float32).div_(255f) : pixels;
         Tensor outputGradient = randn([batch, 800], generator: generator);
 
-        (Tensor expected, Tensor[] expectedGradients) = Run(() => F.relu(conv2.call(F.relu(conv1.call(pixels)))).flatten(1), outputGradient, conv1, conv2);
+        (Tensor expected, Tensor[] expectedGradients) = Run(() => F.relu(conv2.call(F.relu(conv1.call(floats)))).flatten(1), outputGradient, conv1, conv2);
         (Tensor actual, Tensor[] actualGradients) = Run(() => FastConvolutions.Apply(pixels, conv1, conv2), outputGradient, conv1, conv2);
 
         // Some features must be cut by the ReLUs, or the masks in the backward pass are not tested.

@@ -76,6 +76,14 @@ public sealed class FastLinearTests
     [MemberData(nameof(Shapes))]
     public void ALinearLayerGivesLibtorchsValuesAndGradients(int batch, int inputs, int outputs)
     {
+        foreach (bool relu in new[] { false, true })
+        {
+            LinearLayerAgainstLibtorch(batch, inputs, outputs, relu);
+        }
+    }
+
+    private static void LinearLayerAgainstLibtorch(int batch, int inputs, int outputs, bool relu)
+    {
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)(batch + inputs + outputs));
         Tensor x = randn([batch, inputs], generator: generator).requires_grad_(true);
@@ -90,12 +98,13 @@ public sealed class FastLinearTests
             return (y, gradients);
         }
 
-        (Tensor expected, Tensor[] expectedGradients) = Run(() => F.linear(x, weight, bias));
-        (Tensor actual, Tensor[] actualGradients) = Run(() => FastLinear.Apply(x, weight, bias));
-        TensorAssert.Close(expected, actual, "y");
-        TensorAssert.Close(expectedGradients[0], actualGradients[0], "dx");
-        TensorAssert.Close(expectedGradients[1], actualGradients[1], "dW");
-        TensorAssert.Close(expectedGradients[2], actualGradients[2], "db");
+        (Tensor expected, Tensor[] expectedGradients) = Run(() => relu ? F.relu(F.linear(x, weight, bias)) : F.linear(x, weight, bias));
+        (Tensor actual, Tensor[] actualGradients) = Run(() => FastLinear.Apply(x, weight, bias, relu));
+        string what = relu ? " with ReLU" : "";
+        TensorAssert.Close(expected, actual, "y" + what);
+        TensorAssert.Close(expectedGradients[0], actualGradients[0], "dx" + what);
+        TensorAssert.Close(expectedGradients[1], actualGradients[1], "dW" + what);
+        TensorAssert.Close(expectedGradients[2], actualGradients[2], "db" + what);
     }
 
     [Fact]
