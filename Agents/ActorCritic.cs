@@ -161,15 +161,19 @@ public sealed class ActorCritic : nn.Module
         return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
     }
 
-    /// <summary>One step for B environments: observations [B, 3, 56, 56], instructions [B], state [B, S]; gives logits [B, 5], values [B] and the next state.</summary>
+    /// <summary>
+    /// One step for B environments: observations [B, 3, 56, 56], instructions [B], state [B, S]; gives logits
+    /// [B, 5], values [B] and the next state. The same computation as a one-step <see cref="Rollout"/>, written
+    /// out without the rollout's reshaping: a worker calls this at every step, and each tensor operation (and
+    /// its autograd node) costs microseconds of overhead whatever its size.
+    /// </summary>
     public AgentOutput Step(Tensor observations, Tensor instructions, Tensor state)
     {
         using var scope = NewDisposeScope();
-        AgentOutput output = Rollout(observations.unsqueeze(0), instructions.unsqueeze(0), state);
-        return new AgentOutput(
-            output.Logits.squeeze(0).MoveToOuterDisposeScope(),
-            output.Values.squeeze(0).MoveToOuterDisposeScope(),
-            output.State.MoveToOuterDisposeScope());
+        (Tensor hidden, Tensor next) = core.Step(encoder.call(observations), instructions.unsqueeze(1), state);
+        Tensor logits = policy.call(hidden);
+        Tensor values = value.call(hidden).squeeze(1);
+        return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 
     private static void NormalisedRows(Tensor weight, double norm)
