@@ -1,4 +1,5 @@
 using GridTime.Agents.Kernels;
+using GridTime.Agents.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,6 +53,11 @@ public sealed class LstmCore : RecurrentCore
     /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
+        if (arithmetic is null or Nac && FastLstmCoreStep.Takes(lstm, features, instruction))
+        {
+            return FastLstmCoreStep.Step(lstm, arithmetic as Nac, features, instruction, state);
+        }
+
         using var scope = NewDisposeScope();
         Tensor h = state.narrow(1, 0, Hidden);
         Tensor c = state.narrow(1, Hidden, Hidden);

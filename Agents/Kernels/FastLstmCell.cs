@@ -165,7 +165,7 @@ public static class FastLstmCell
     /// For one row: z = [z_i | z_f | z_g | z_o] (pre-activations, overwritten with i, f, g, o), c, and the
     /// outputs c' = f·c + i·g, tanh(c'), h' = o·tanh(c').
     /// </summary>
-    private static unsafe void Gates(float* z, float* c, float* nextC, float* nextH, float* tanhC, int hidden)
+    internal static unsafe void Gates(float* z, float* c, float* nextC, float* nextH, float* tanhC, int hidden)
     {
         int j = 0;
         for (; j + 16 <= hidden; j += 16)
@@ -197,7 +197,7 @@ public static class FastLstmCell
     /// For one row, from the activations a = [i | f | g | o], tanh(c'), c and the incoming ∂h', ∂c': the
     /// pre-activation gradients ∂z (into <paramref name="dz"/>) and ∂c (into <paramref name="dPrevC"/> when not null).
     /// </summary>
-    private static unsafe void GatesBackward(float* a, float* tanhC, float* c, float* dh, float* dc, float* dz, float* dPrevC, int hidden)
+    internal static unsafe void GatesBackward(float* a, float* tanhC, float* c, float* dh, float* dc, float* dz, float* dPrevC, int hidden)
     {
         Vector512<float> one = Vector512<float>.One;
         int j = 0;
@@ -233,11 +233,11 @@ public static class FastLstmCell
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sigmoid(Vector512<float> z) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-z));
+    internal static Vector512<float> Sigmoid(Vector512<float> z) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-z));
 
     /// <summary>tanh z = sign(z)·(1 − e^(−2|z|)) / (1 + e^(−2|z|)), exact to float rounding near 0 and saturating cleanly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Tanh(Vector512<float> z)
+    internal static Vector512<float> Tanh(Vector512<float> z)
     {
         Vector512<float> e = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(z));
         Vector512<float> t = (Vector512<float>.One - e) / (Vector512<float>.One + e);

@@ -16,7 +16,10 @@ internal static unsafe class Scratch
     /// <summary>Slots 5-9: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients and one image as floats.</summary>
     public const int ConvolutionSlots = TailPanel + 1;
 
-    private const int Slots = ConvolutionSlots + 5;
+    /// <summary>Slots 10-18: <see cref="FastLstmCoreStep"/>'s transposed operands, NAC weights and gradients.</summary>
+    public const int CoreSlots = ConvolutionSlots + 5;
+
+    private const int Slots = CoreSlots + 9;
 
     [ThreadStatic]
     private static NativeBuffer[]? buffers;
