@@ -1,4 +1,5 @@
 using GridTime.Agents.Cores;
+using GridTime.Agents.Kernels;
 using GridTime.Agents.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -171,8 +172,7 @@ public sealed class ActorCritic : nn.Module
     {
         using var scope = NewDisposeScope();
         (Tensor hidden, Tensor next) = core.Step(encoder.call(observations), instructions.unsqueeze(1), state);
-        Tensor logits = policy.call(hidden);
-        Tensor values = value.call(hidden).squeeze(1);
+        (Tensor logits, Tensor values) = FastHeads.Apply(hidden, policy, value);
         return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 

@@ -27,6 +27,7 @@ public sealed unsafe class DeferredWeightGradients
     private static DeferredWeightGradients? running;
 
     private readonly List<Product> _products = [];
+    private readonly Dictionary<IntPtr, Sum> _sums = [];
     private readonly NativeBuffer _transposed = new();
 
     /// <summary>
@@ -45,6 +46,11 @@ public sealed unsafe class DeferredWeightGradients
             product.Rows = 0;
         }
 
+        foreach (Sum sum in _sums.Values)
+        {
+            sum.Added = false;
+        }
+
         running = this;
         try
         {
@@ -61,11 +67,27 @@ public sealed unsafe class DeferredWeightGradients
             byAddress[AddressOf(parameter)] = parameter;
         }
 
+        Tensor Parameter(IntPtr address) => byAddress.TryGetValue(address, out Tensor? parameter)
+            ? parameter
+            : throw new InvalidOperationException("a layer's weight gradient was deferred, but the weight is not among the parameters given");
         foreach (Product product in _products)
         {
-            product.AddToGradients(_transposed, address => byAddress.TryGetValue(address, out Tensor? parameter)
-                ? parameter
-                : throw new InvalidOperationException("a layer's weight gradient was deferred, but the weight is not among the parameters given"));
+            product.AddToGradients(_transposed, Parameter);
+        }
+
+        foreach ((IntPtr address, Sum sum) in _sums)
+        {
+            if (sum.Added)
+            {
+                Tensor parameter = Parameter(address);
+                Tensor gradient = empty_like(parameter);
+                fixed (byte* g = gradient.bytes)
+                {
+                    Buffer.MemoryCopy(sum.Values.AtLeast(sum.Count), g, sum.Count * sizeof(float), sum.Count * sizeof(float));
+                }
+
+                AddGradient(parameter, gradient);
+            }
         }
     }
 
@@ -113,6 +135,72 @@ public sealed unsafe class DeferredWeightGradients
         }
 
         product.Append(gradient, rows, inputs);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="count"/> floats of a ready-made gradient of the parameter at <paramref name="address"/>
+    /// (a small one, formed at each use: a convolution's, a NAC's) to this pass's running sum, instead of
+    /// handing it to autograd to add into <c>grad</c> at every step.
+    /// </summary>
+    internal void Add(IntPtr address, float* gradient, long count)
+    {
+        if (!_sums.TryGetValue(address, out Sum? sum))
+        {
+            sum = new Sum();
+            _sums[address] = sum;
+        }
+
+        float* values = sum.Values.AtLeast(count);
+        if (!sum.Added)
+        {
+            Buffer.MemoryCopy(gradient, values, count * sizeof(float), count * sizeof(float));
+            sum.Count = count;
+            sum.Added = true;
+            return;
+        }
+
+        if (sum.Count != count)
+        {
+            throw new InvalidOperationException($"a parameter's gradient of {sum.Count} values was added to with {count}");
+        }
+
+        long i = 0;
+        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        {
+            (Vector512.Load(values + i) + Vector512.Load(gradient + i)).Store(values + i);
+        }
+
+        for (; i < count; i++)
+        {
+            values[i] += gradient[i];
+        }
+    }
+
+    /// <summary>grad += <paramref name="gradient"/> (or grad = it, if none yet); disposes <paramref name="gradient"/>'s wrapper.</summary>
+    private static void AddGradient(Tensor parameter, Tensor gradient)
+    {
+        using Tensor? existing = parameter.grad;
+        if (existing is null)
+        {
+            parameter.grad = gradient;
+        }
+        else
+        {
+            existing.add_(gradient);
+        }
+
+        gradient.Dispose();
+    }
+
+    /// <summary>A parameter's gradient summed over a pass (see <see cref="Add"/>).</summary>
+    private sealed class Sum
+    {
+        public NativeBuffer Values { get; } = new();
+
+        public long Count { get; set; }
+
+        /// <summary>Whether anything was added in the current pass.</summary>
+        public bool Added { get; set; }
     }
 
     /// <summary>The uses of one group of weights that share their output gradient (an LSTM's two products, or one linear layer).</summary>
@@ -198,21 +286,6 @@ public sealed unsafe class DeferredWeightGradients
 
                 sums.Dispose();
             }
-        }
-
-        private static void AddGradient(Tensor parameter, Tensor gradient)
-        {
-            using Tensor? existing = parameter.grad;
-            if (existing is null)
-            {
-                parameter.grad = gradient;
-            }
-            else
-            {
-                existing.add_(gradient);
-            }
-
-            gradient.Dispose();
         }
     }
 }

@@ -110,6 +110,12 @@ public static class FastLstmCoreStep
             ctx.save_data("state_needs_grad", ((Tensor)vars[2]).requires_grad);
             ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
             ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            if (wHat is not null)
+            {
+                ctx.save_data("nac_deferrable", DeferredWeightGradients.CanTake([(Tensor)vars[7], (Tensor)vars[8]]));
+                ctx.save_data("nac", new[] { DeferredWeightGradients.AddressOf((Tensor)vars[7]), DeferredWeightGradients.AddressOf((Tensor)vars[8]) });
+            }
+
             return [output, nextState];
         }
 
@@ -176,6 +182,14 @@ public static class FastLstmCoreStep
                     if (wHat is not null)
                     {
                         (dWHat, dMHat) = NacBackward(x, h, wHat, mHat!, dx + width + 1, inputs, dPrev, batch, hidden, arithmetic);
+                        if ((bool)ctx.get_data("nac_deferrable") && DeferredWeightGradients.Running is { } running)
+                        {
+                            // Summed over the rollout here, added to the parameters' grad once.
+                            var nac = (IntPtr[])ctx.get_data("nac");
+                            running.Add(nac[0], (float*)Pointer(dWHat), dWHat.numel());
+                            running.Add(nac[1], (float*)Pointer(dMHat), dMHat.numel());
+                            (dWHat, dMHat) = (null, null);
+                        }
                     }
 
                     if (deferred is not null)

@@ -1,0 +1,156 @@
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// The policy and value heads (two linear layers reading the core's output) as one autograd node:
+/// logits = h·W_πᵀ + b_π [B, A] and values = h·w_vᵀ + b_v [B]. The same parameters and result as
+/// <c>(policy.call(h), value.call(h).squeeze(1))</c> to float rounding (tests/Agents/FastLinearTests).
+/// <para>
+/// Why: the heads' arithmetic is tiny (6 dot products of 256 per frame), and as tensor operations their cost
+/// was all overhead: two matrix-product calls, a squeeze, and in the backward pass six autograd nodes and four
+/// gradient accumulations at every step. Here they are plain vector loops; while a
+/// <see cref="DeferredWeightGradients"/> pass runs, their parameters' gradients are summed over the rollout.
+/// </para>
+/// </summary>
+public static class FastHeads
+{
+    /// <summary>(logits [B, A], values [B]) of <paramref name="policy"/> and <paramref name="value"/> for <paramref name="hidden"/> [B, H].</summary>
+    public static (Tensor Logits, Tensor Values) Apply(Tensor hidden, Linear policy, Linear value)
+    {
+        bool kernel = hidden.dim() == 2 && FastLinear.Takes(hidden) && policy.bias is not null && value.bias is not null
+            && value.weight!.shape[0] == 1 && hidden.shape[1] % Vector512<float>.Count == 0;
+        if (!kernel)
+        {
+            using Tensor values = value.call(hidden);
+            return (policy.call(hidden), values.squeeze(1));
+        }
+
+        List<Tensor> outputs = HeadsFunction.apply(hidden, policy.weight!, policy.bias!, value.weight!, value.bias!);
+        return (outputs[0], outputs[1]);
+    }
+
+    private sealed class HeadsFunction : autograd.MultiTensorFunction<HeadsFunction>
+    {
+        public override string Name => "GridTimeHeads";
+
+        public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            // Not disposed here: autograd saves them for the backward pass after this returns.
+            Tensor hidden = ((Tensor)vars[0]).contiguous();
+            Tensor weights = cat([(Tensor)vars[1], (Tensor)vars[3]], 0); // [A + 1, H]: the policy's rows, then the value's
+            using Tensor biases = cat([(Tensor)vars[2], (Tensor)vars[4]], 0);
+            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], rows = (int)weights.shape[0], actions = rows - 1;
+            Tensor logits = empty(batch, actions), values = empty(batch);
+            unsafe
+            {
+                fixed (byte* hB = hidden.bytes, wB = weights.bytes, bB = biases.bytes, lB = logits.bytes, vB = values.bytes)
+                {
+                    float* h = (float*)hB, w = (float*)wB, bias = (float*)bB;
+                    for (int b = 0; b < batch; b++)
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            float y = Dot(h + ((long)b * width), w + ((long)r * width), width) + bias[r];
+                            if (r < actions)
+                            {
+                                ((float*)lB)[(b * actions) + r] = y;
+                            }
+                            else
+                            {
+                                ((float*)vB)[b] = y;
+                            }
+                        }
+                    }
+                }
+            }
+
+            ctx.set_materialize_grads(false);
+            ctx.save_for_backward([hidden, weights]);
+            Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
+            ctx.save_data("hidden_needs_grad", ((Tensor)vars[0]).requires_grad);
+            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
+            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            return [logits, values];
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
+        {
+            List<Tensor> saved = ctx.get_saved_variables();
+            using Tensor hidden = saved[0], weights = saved[1];
+            using Tensor? dLogits = gradOutputs[0].IsInvalid ? null : gradOutputs[0].contiguous();
+            using Tensor? dValues = gradOutputs[1].IsInvalid ? null : gradOutputs[1].contiguous();
+            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], rows = (int)weights.shape[0], actions = rows - 1;
+            Tensor? dHidden = (bool)ctx.get_data("hidden_needs_grad") ? zeros(batch, width) : null;
+            Tensor dWeights = zeros(rows, width), dBiases = zeros(rows);
+            unsafe
+            {
+                fixed (byte* hB = hidden.bytes, wB = weights.bytes, dwB = dWeights.bytes, dbB = dBiases.bytes)
+                {
+                    float* h = (float*)hB, w = (float*)wB, dw = (float*)dwB, db = (float*)dbB;
+                    float* dl = dLogits is null ? null : (float*)Pointer(dLogits);
+                    float* dv = dValues is null ? null : (float*)Pointer(dValues);
+                    float* dh = dHidden is null ? null : (float*)Pointer(dHidden);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            float g = r < actions ? (dl is null ? 0f : dl[(b * actions) + r]) : (dv is null ? 0f : dv[b]);
+                            if (g == 0f)
+                            {
+                                continue;
+                            }
+
+                            db[r] += g;
+                            Axpy(g, h + ((long)b * width), dw + ((long)r * width), width);   // ∂W_r += g·h_b
+                            if (dh is not null)
+                            {
+                                Axpy(g, w + ((long)r * width), dh + ((long)b * width), width); // ∂h_b += g·W_r
+                            }
+                        }
+                    }
+
+                    if ((bool)ctx.get_data("deferrable") && DeferredWeightGradients.Running is { } deferred)
+                    {
+                        // Summed over the rollout here, added to the parameters' grad once.
+                        var parameters = (IntPtr[])ctx.get_data("parameters");
+                        deferred.Add(parameters[0], dw, (long)actions * width);
+                        deferred.Add(parameters[1], db, actions);
+                        deferred.Add(parameters[2], dw + ((long)actions * width), width);
+                        deferred.Add(parameters[3], db + actions, 1);
+                        return [dHidden!, null!, null!, null!, null!];
+                    }
+                }
+            }
+
+            return [dHidden!, dWeights[..actions], dBiases[..actions], dWeights[actions..], dBiases[actions..]];
+        }
+    }
+
+    private static unsafe float Dot(float* a, float* b, int count)
+    {
+        Vector512<float> sum = Vector512<float>.Zero;
+        for (int i = 0; i < count; i += Vector512<float>.Count)
+        {
+            sum += Vector512.Load(a + i) * Vector512.Load(b + i);
+        }
+
+        return Vector512.Sum(sum);
+    }
+
+    /// <summary>y += a·x over <paramref name="count"/> floats (a multiple of 16).</summary>
+    private static unsafe void Axpy(float a, float* x, float* y, int count)
+    {
+        Vector512<float> scale = Vector512.Create(a);
+        for (int i = 0; i < count; i += Vector512<float>.Count)
+        {
+            (Vector512.Load(y + i) + (scale * Vector512.Load(x + i))).Store(y + i);
+        }
+    }
+
+    private static unsafe byte* Pointer(Tensor t) =>
+        (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref t.bytes.GetPinnableReference()); // contiguous, alive for the call
+}
