@@ -100,7 +100,7 @@ public static class Trainer
 
         using var sharedNetwork = network;
         using var sharedOptimizer = optimizer;
-        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name);
+        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
         var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
         progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.Workers} workers x {config.EnvsPerWorker} environments, "
@@ -189,7 +189,7 @@ public static class Trainer
         {
             while (threads.Exists(t => t.IsAlive))
             {
-                Thread.Sleep(200);
+                shared.IntervalReached.WaitOne(200);
                 long frames = shared.Frames;
                 if (frames >= nextLog)
                 {
@@ -204,6 +204,7 @@ public static class Trainer
                     nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
                 }
 
+                shared.Resume();
                 double sessionRate = Seconds() > 0 ? (frames - startFrames) / Seconds() : 0;
                 progress.Report(frames, sessionRate, episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(previousSeconds + Seconds()));
             }

@@ -64,7 +64,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var advantages = new float[steps * batch];
         Tensor state = local.InitialState(batch);
 
-        while (!stop.IsCancellationRequested && shared.Frames < _config.Frames)
+        while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
             using var scope = NewDisposeScope();
             long mark = Stopwatch.GetTimestamp();

@@ -10,6 +10,7 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
     private long _frames = frames;
     private long _skippedUpdates;
     private int _skippedInARow;
+    private readonly ManualResetEventSlim _open = new(true);
 
     /// <summary>
     /// Consecutive updates with a non-finite loss or gradient after which the run stops: a few can be a
@@ -38,8 +39,44 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
     /// <summary>Updates skipped because their loss or gradient was NaN or infinite (the whole run so far).</summary>
     public long SkippedUpdates => Interlocked.Read(ref _skippedUpdates);
 
+    /// <summary>
+    /// Whether an update that crosses a multiple of the log or checkpoint interval holds the workers at their
+    /// next update until <see cref="Resume"/> (set by the trainer, whose supervising thread writes the row or
+    /// checkpoint). Without the hold, a fast run crossed several intervals between two looks of the supervisor
+    /// and skipped their rows and checkpoints. Off where nothing would resume them (the benchmark).
+    /// </summary>
+    public bool HoldAtIntervals { get; init; }
+
+    /// <summary>Signalled when an update crossed an interval (with <see cref="HoldAtIntervals"/>).</summary>
+    public AutoResetEvent IntervalReached { get; } = new(false);
+
     /// <summary>Adds the frames of one update; call it holding the optimizer lock.</summary>
-    public void AddFrames(long count) => Interlocked.Add(ref _frames, count);
+    public void AddFrames(long count)
+    {
+        long after = Interlocked.Add(ref _frames, count), before = after - count;
+        if (HoldAtIntervals && (before / Config.LogInterval != after / Config.LogInterval || before / Config.CheckpointInterval != after / Config.CheckpointInterval))
+        {
+            _open.Reset();
+            IntervalReached.Set();
+        }
+    }
+
+    /// <summary>Waits while workers are held at an interval; false if <paramref name="stop"/> was cancelled meanwhile.</summary>
+    public bool WaitToContinue(CancellationToken stop)
+    {
+        while (!_open.Wait(50))
+        {
+            if (stop.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Lets held workers go on (the interval's row or checkpoint is written).</summary>
+    public void Resume() => _open.Set();
 
     /// <summary>
     /// Applies a worker's update to the shared weights, or skips it when <paramref name="loss"/> or

@@ -40,7 +40,8 @@ public sealed class TrainingRunTests
 
         string[] metrics = File.ReadAllLines(files.MetricsFile);
         Assert.Equal(["frames", "wall_seconds", .. MetricsLog.Names], metrics[0].Split(','));
-        Assert.True(metrics.Length >= 4, string.Join('\n', metrics));
+        // A row for each of the 4 log intervals, however fast the run (workers wait while the row is written).
+        Assert.True(metrics.Length >= 5, string.Join('\n', metrics));
         int memoryColumn = 2 + Array.IndexOf(MetricsLog.Names, "charts/resident_memory_mb");
         Assert.All(metrics.Skip(1), row => Assert.InRange(double.Parse(row.Split(',')[memoryColumn], System.Globalization.CultureInfo.InvariantCulture), 50, 20_000));
 
