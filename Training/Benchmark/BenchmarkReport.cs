@@ -57,7 +57,7 @@ public sealed record BenchmarkReport
     /// <summary>GridTime's AVX-512 kernel: the better of the same product and the LSTM's own shape; 0 where the processor has no AVX-512.</summary>
     public double MatmulGflopsKernel { get; init; }
 
-    /// <summary>What the network's linear layers and LSTM ran on in this benchmark: "avx512" or "libtorch".</summary>
+    /// <summary>What the network's convolutions, linear layers, LSTM and heads ran on in this benchmark: "avx512" or "libtorch".</summary>
     public string MatmulKernel { get; init; } = "";
 
     /// <summary>Training speeds for 1..cores workers in both settings.</summary>

@@ -60,7 +60,7 @@ public static class BenchCommand
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward"));
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), GridTime's AVX-512 kernel {(kernelMatmul > 0 ? kernelMatmul.ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s (best of 1024^3 and the LSTM's shape)" : "not available")}; ceiling {matmul:F1} GFLOP/s per core; linear layers and LSTM run on {(kernelUsed ? "the AVX-512 kernel" : "libtorch")}"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), GridTime's AVX-512 kernel {(kernelMatmul > 0 ? kernelMatmul.ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s (best of 1024^3 and the LSTM's shape)" : "not available")}; ceiling {matmul:F1} GFLOP/s per core; convolutions, linear layers, LSTM and heads run on {(kernelUsed ? "GridTime's AVX-512 kernels" : "libtorch")}"));
 
         var settings = new List<(string Name, TrainConfig Config)> { ("compare", defaults with { EnvsPerWorker = 32, Steps = 20 }) };
         if (defaults.EnvsPerWorker != 32 || defaults.Steps != 20)
