@@ -41,35 +41,31 @@ public static class FastHeads
         {
             // Not disposed here: autograd saves them for the backward pass after this returns.
             Tensor hidden = ((Tensor)vars[0]).contiguous();
-            Tensor weights = cat([(Tensor)vars[1], (Tensor)vars[3]], 0); // [A + 1, H]: the policy's rows, then the value's
-            using Tensor biases = cat([(Tensor)vars[2], (Tensor)vars[4]], 0);
-            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], rows = (int)weights.shape[0], actions = rows - 1;
+            Tensor policyWeight = ((Tensor)vars[1]).contiguous(), valueWeight = ((Tensor)vars[3]).contiguous();
+            using Tensor policyBias = ((Tensor)vars[2]).contiguous(), valueBias = ((Tensor)vars[4]).contiguous();
+            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], actions = (int)policyWeight.shape[0];
             Tensor logits = empty(batch, actions), values = empty(batch);
             unsafe
             {
-                fixed (byte* hB = hidden.bytes, wB = weights.bytes, bB = biases.bytes, lB = logits.bytes, vB = values.bytes)
+                fixed (byte* hB = hidden.bytes, pwB = policyWeight.bytes, pbB = policyBias.bytes, vwB = valueWeight.bytes, vbB = valueBias.bytes)
+                fixed (byte* lB = logits.bytes, vB = values.bytes)
                 {
-                    float* h = (float*)hB, w = (float*)wB, bias = (float*)bB;
+                    float* h = (float*)hB, l = (float*)lB;
                     for (int b = 0; b < batch; b++)
                     {
-                        for (int r = 0; r < rows; r++)
+                        float* row = h + ((long)b * width);
+                        for (int a = 0; a < actions; a++)
                         {
-                            float y = Dot(h + ((long)b * width), w + ((long)r * width), width) + bias[r];
-                            if (r < actions)
-                            {
-                                ((float*)lB)[(b * actions) + r] = y;
-                            }
-                            else
-                            {
-                                ((float*)vB)[b] = y;
-                            }
+                            l[(b * actions) + a] = Dot(row, (float*)pwB + ((long)a * width), width) + ((float*)pbB)[a];
                         }
+
+                        ((float*)vB)[b] = Dot(row, (float*)vwB, width) + ((float*)vbB)[0];
                     }
                 }
             }
 
             ctx.set_materialize_grads(false);
-            ctx.save_for_backward([hidden, weights]);
+            ctx.save_for_backward([hidden, policyWeight, valueWeight]);
             Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
             ctx.save_data("hidden_needs_grad", ((Tensor)vars[0]).requires_grad);
             ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
@@ -80,17 +76,17 @@ public static class FastHeads
         public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
         {
             List<Tensor> saved = ctx.get_saved_variables();
-            using Tensor hidden = saved[0], weights = saved[1];
+            using Tensor hidden = saved[0], policyWeight = saved[1], valueWeight = saved[2];
             using Tensor? dLogits = gradOutputs[0].IsInvalid ? null : gradOutputs[0].contiguous();
             using Tensor? dValues = gradOutputs[1].IsInvalid ? null : gradOutputs[1].contiguous();
-            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], rows = (int)weights.shape[0], actions = rows - 1;
+            int batch = (int)hidden.shape[0], width = (int)hidden.shape[1], actions = (int)policyWeight.shape[0], rows = actions + 1;
             Tensor? dHidden = (bool)ctx.get_data("hidden_needs_grad") ? zeros(batch, width) : null;
             Tensor dWeights = zeros(rows, width), dBiases = zeros(rows);
             unsafe
             {
-                fixed (byte* hB = hidden.bytes, wB = weights.bytes, dwB = dWeights.bytes, dbB = dBiases.bytes)
+                fixed (byte* hB = hidden.bytes, pwB = policyWeight.bytes, vwB = valueWeight.bytes, dwB = dWeights.bytes, dbB = dBiases.bytes)
                 {
-                    float* h = (float*)hB, w = (float*)wB, dw = (float*)dwB, db = (float*)dbB;
+                    float* h = (float*)hB, dw = (float*)dwB, db = (float*)dbB;
                     float* dl = dLogits is null ? null : (float*)Pointer(dLogits);
                     float* dv = dValues is null ? null : (float*)Pointer(dValues);
                     float* dh = dHidden is null ? null : (float*)Pointer(dHidden);
@@ -108,7 +104,8 @@ public static class FastHeads
                             Axpy(g, h + ((long)b * width), dw + ((long)r * width), width);   // ∂W_r += g·h_b
                             if (dh is not null)
                             {
-                                Axpy(g, w + ((long)r * width), dh + ((long)b * width), width); // ∂h_b += g·W_r
+                                float* w = r < actions ? (float*)pwB + ((long)r * width) : (float*)vwB;
+                                Axpy(g, w, dh + ((long)b * width), width); // ∂h_b += g·W_r
                             }
                         }
                     }

@@ -45,7 +45,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         int batch = _config.EnvsPerWorker, steps = _config.Steps;
         var environments = new VectorGridWorld(_config.World, batch);
         environments.Reset(environmentSeed);
-        var sampling = new Generator(SeededRandom.Derive(environmentSeed, 0xACE));
+        var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
         using var local = new ActorCritic(_config.Network);
         Parameter[] localParameters = [.. local.parameters()];
         Parameter[] sharedParameters = [.. shared.Network.parameters()];
@@ -57,6 +57,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         }
 
         var actions = new int[batch];
+        var probabilities = new float[batch * ActorCritic.Actions];
+        var taken = new long[steps * batch];
         var keep = new float[batch];
         var rewards = new float[steps * batch];
         var notDone = new float[steps * batch];
@@ -87,21 +89,19 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             // 2. Act for n steps, keeping the graph for learning.
             var logits = new Tensor[steps];
             var values = new Tensor[steps];
-            var chosen = new Tensor[steps];
             for (int i = 0; i < steps; i++)
             {
                 AgentOutput output = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state);
                 logits[i] = output.Logits;
                 values[i] = output.Values;
-                Tensor probabilities;
-                using (no_grad())
-                {
-                    probabilities = F.softmax(output.Logits, 1);
-                    chosen[i] = multinomial(probabilities, 1, generator: sampling);
-                }
+                sampler.Sample(output.Logits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
-                CopyActions(chosen[i], actions);
+                for (int b = 0; b < batch; b++)
+                {
+                    taken[(i * batch) + b] = actions[b];
+                }
+
                 Record(recorders, environments, actions, probabilities, output.Values);
                 environments.Step(actions);
                 for (int b = 0; b < batch; b++)
@@ -111,7 +111,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
                 environments.Rewards.CopyTo(rewards, i * batch);
                 keep.CopyTo(notDone, i * batch);
-                state = output.State * tensor(keep).unsqueeze(1);
+                state = Array.IndexOf(keep, 0f) < 0 ? output.State : output.State * tensor(keep).unsqueeze(1);
                 FinishEpisodes(recorders, environments);
                 environmentTicks += Stopwatch.GetTimestamp() - environmentStart;
             }
@@ -139,7 +139,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 rewards, notDone, value.detach().data<float>().ToArray(), nextValue.data<float>().ToArray(),
                 _config.Gamma, _config.GaeLambda, returns, advantages);
             Tensor logProbabilities = F.log_softmax(stack(logits, 0), 2);      // [n, B, 5]
-            Tensor logProbabilityTaken = logProbabilities.gather(2, stack(chosen, 0)).squeeze(2);
+            Tensor logProbabilityTaken = logProbabilities.gather(2, tensor(taken).view(steps, batch, 1)).squeeze(2);
             Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
             Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(steps, batch)).sum(0L, keepdim: false);
             Tensor valueLoss = 0.5 * (tensor(returns).view(steps, batch) - value).pow(2).sum(0L, keepdim: false);
@@ -188,30 +188,19 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             : null;
     }
 
-    private static void CopyActions(Tensor chosen, int[] actions)
-    {
-        ReadOnlySpan<long> sampled = MemoryMarshal.Cast<byte, long>(chosen.bytes);
-        for (int b = 0; b < actions.Length; b++)
-        {
-            actions[b] = (int)sampled[b];
-        }
-    }
-
-    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, Tensor probabilities, Tensor values)
+    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, float[] probabilities, Tensor values)
     {
         if (Array.TrueForAll(recorders, r => r is null))
         {
             return;
         }
 
-        using Tensor p = probabilities.detach().contiguous();
         using Tensor v = values.detach().contiguous();
-        ReadOnlySpan<float> probabilityData = MemoryMarshal.Cast<byte, float>(p.bytes);
         ReadOnlySpan<float> valueData = MemoryMarshal.Cast<byte, float>(v.bytes);
         for (int b = 0; b < recorders.Length; b++)
         {
             GridWorld world = environments[b];
-            recorders[b]?.Add(actions[b], world.Agent.Move((GridAction)actions[b], world.Options.Size), valueData[b], probabilityData.Slice(b * ActorCritic.Actions, ActorCritic.Actions).ToArray());
+            recorders[b]?.Add(actions[b], world.Agent.Move((GridAction)actions[b], world.Options.Size), valueData[b], probabilities.AsSpan(b * ActorCritic.Actions, ActorCritic.Actions).ToArray());
         }
     }
 
