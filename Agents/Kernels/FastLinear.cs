@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -194,25 +196,53 @@ public static class FastLinear
         TransposeAddingBias(source, rows, columns, null, target);
 
     /// <summary>
-    /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source [rows, columns]. Done 16 rows at a
-    /// time so that each target row receives a whole cache line: row by row, a target 1,024 floats wide
-    /// would be written 4 KiB apart, all into the same cache set.
+    /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source [rows, columns]: 8 x 8 blocks
+    /// transposed in AVX registers (eight loads, 24 shuffles, eight stores), the edges element by element.
+    /// Transposes sit between every matrix product and its neighbours; element by element they cost about a
+    /// nanosecond per float, as much as some of the products they served.
     /// </summary>
     internal static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target)
     {
-        const int Block = 16;
-        for (int r0 = 0; r0 < rows; r0 += Block)
+        int fullRows = Avx.IsSupported ? rows & ~7 : 0, fullColumns = Avx.IsSupported ? columns & ~7 : 0;
+        for (int r0 = 0; r0 < fullRows; r0 += 8)
         {
-            int r1 = Math.Min(r0 + Block, rows);
-            for (int c = 0; c < columns; c++)
+            Vector256<float> b = bias is null ? Vector256<float>.Zero : Avx.LoadVector256(bias + r0);
+            for (int c0 = 0; c0 < fullColumns; c0 += 8)
             {
-                float* to = target + ((long)c * rows);
-                float* from = source + c;
-                for (int r = r0; r < r1; r++)
-                {
-                    to[r] = from[(long)r * columns] + (bias is null ? 0f : bias[r]);
-                }
+                Transpose8x8(source + ((long)r0 * columns) + c0, columns, target + ((long)c0 * rows) + r0, rows, b);
             }
         }
+
+        // The edges: the last columns of the full rows, then the last rows.
+        for (int r = 0; r < rows; r++)
+        {
+            float add = bias is null ? 0f : bias[r];
+            for (int c = r < fullRows ? fullColumns : 0; c < columns; c++)
+            {
+                target[((long)c * rows) + r] = source[((long)r * columns) + c] + add;
+            }
+        }
+    }
+
+    /// <summary>The transpose of the 8 x 8 block at <paramref name="source"/> (row stride <paramref name="ld"/>) plus <paramref name="bias"/> on each target row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* source, long ld, float* target, long ldTarget, Vector256<float> bias)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + ld);
+        Vector256<float> r2 = Avx.LoadVector256(source + (2 * ld)), r3 = Avx.LoadVector256(source + (3 * ld));
+        Vector256<float> r4 = Avx.LoadVector256(source + (4 * ld)), r5 = Avx.LoadVector256(source + (5 * ld));
+        Vector256<float> r6 = Avx.LoadVector256(source + (6 * ld)), r7 = Avx.LoadVector256(source + (7 * ld));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(target, Avx.Add(Avx.Permute2x128(u0, u4, 0x20), bias));
+        Avx.Store(target + ldTarget, Avx.Add(Avx.Permute2x128(u1, u5, 0x20), bias));
+        Avx.Store(target + (2 * ldTarget), Avx.Add(Avx.Permute2x128(u2, u6, 0x20), bias));
+        Avx.Store(target + (3 * ldTarget), Avx.Add(Avx.Permute2x128(u3, u7, 0x20), bias));
+        Avx.Store(target + (4 * ldTarget), Avx.Add(Avx.Permute2x128(u0, u4, 0x31), bias));
+        Avx.Store(target + (5 * ldTarget), Avx.Add(Avx.Permute2x128(u1, u5, 0x31), bias));
+        Avx.Store(target + (6 * ldTarget), Avx.Add(Avx.Permute2x128(u2, u6, 0x31), bias));
+        Avx.Store(target + (7 * ldTarget), Avx.Add(Avx.Permute2x128(u3, u7, 0x31), bias));
     }
 }

@@ -245,6 +245,38 @@ public sealed class FastLinearTests
         }
     }
 
+    [Theory]
+    [InlineData(32, 800)]
+    [InlineData(1024, 32)]
+    [InlineData(8, 8)]
+    [InlineData(7, 13)]
+    [InlineData(16, 9)]
+    [InlineData(9, 16)]
+    [InlineData(1, 5)]
+    [InlineData(23, 41)]
+    public unsafe void TransposesPutEveryElementInItsPlace(int rows, int columns)
+    {
+        var random = new Random(rows * 100 + columns);
+        float[] source = [.. Enumerable.Range(0, rows * columns).Select(_ => (float)random.NextDouble())];
+        float[] bias = [.. Enumerable.Range(0, rows).Select(_ => (float)random.NextDouble())];
+        var plain = new float[rows * columns];
+        var biased = new float[rows * columns];
+        fixed (float* s = source, b = bias, p = plain, t = biased)
+        {
+            FastLinear.Transpose(s, rows, columns, p);
+            FastLinear.TransposeAddingBias(s, rows, columns, b, t);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                Assert.Equal(source[(r * columns) + c], plain[(c * rows) + r]);
+                Assert.Equal(source[(r * columns) + c] + bias[r], biased[(c * rows) + r]);
+            }
+        }
+    }
+
     private static unsafe float[] MultiplyWithKernel(float[] a, float[] b, int m, int k, int n)
     {
         var c = new float[m * n];
