@@ -29,7 +29,9 @@ public static class FastHeads
             return (policy.call(hidden), values.squeeze(1));
         }
 
-        List<Tensor> outputs = HeadsFunction.apply(hidden, policy.weight!, policy.bias!, value.weight!, value.bias!);
+        object[] inputs = [hidden, policy.weight!, policy.bias!, value.weight!, value.bias!];
+        List<Tensor> outputs = HeadsFunction.apply(inputs);
+        GC.KeepAlive(inputs); // see FastLinear.Apply
         return (outputs[0], outputs[1]);
     }
 

@@ -28,7 +28,9 @@ public static class FastLstmCell
             return cell.call(input, (h, c));
         }
 
-        List<Tensor> outputs = LstmFunction.apply(input, h, c, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!);
+        object[] inputs = [input, h, c, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!];
+        List<Tensor> outputs = LstmFunction.apply(inputs);
+        GC.KeepAlive(inputs); // see FastLinear.Apply
         return (outputs[0], outputs[1]);
     }
 

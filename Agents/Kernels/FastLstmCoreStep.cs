@@ -31,9 +31,12 @@ public static class FastLstmCoreStep
     /// </summary>
     public static (Tensor Output, Tensor State) Step(LSTMCell cell, Nac? nac, Tensor features, Tensor instruction, Tensor state)
     {
-        List<Tensor> outputs = CoreFunction.apply(
-            features, instruction, state, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!,
-            nac?.WHat!, nac?.MHat!);
+        object[] inputs =
+        [
+            features, instruction, state, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!, nac?.WHat!, nac?.MHat!,
+        ];
+        List<Tensor> outputs = CoreFunction.apply(inputs);
+        GC.KeepAlive(inputs); // see FastLinear.Apply: the carried state is the input this protects
         return (outputs[0], outputs[1]);
     }
 
