@@ -55,10 +55,7 @@ public static class FastConvolutions
             return F.relu(conv2.call(F.relu(conv1.call(x)))).flatten(1).MoveToOuterDisposeScope();
         }
 
-        object[] inputs = [pixels, conv1.weight!, conv1.bias!, conv2.weight!, conv2.bias!];
-        Tensor output = ConvolutionsFunction.apply(inputs)[0];
-        GC.KeepAlive(inputs); // see FastLinear.Apply
-        return output;
+        return KeptAlive.Apply(ConvolutionsFunction.apply, pixels, conv1.weight!, conv1.bias!, conv2.weight!, conv2.bias!)[0];
     }
 
     private sealed class ConvolutionsFunction : autograd.MultiTensorFunction<ConvolutionsFunction>

@@ -29,9 +29,7 @@ public static class FastHeads
             return (policy.call(hidden), values.squeeze(1));
         }
 
-        object[] inputs = [hidden, policy.weight!, policy.bias!, value.weight!, value.bias!];
-        List<Tensor> outputs = HeadsFunction.apply(inputs);
-        GC.KeepAlive(inputs); // see FastLinear.Apply
+        List<Tensor> outputs = KeptAlive.Apply(HeadsFunction.apply, hidden, policy.weight!, policy.bias!, value.weight!, value.bias!);
         return (outputs[0], outputs[1]);
     }
 

@@ -40,14 +40,7 @@ public static class FastLinear
         bool kernel = x.dim() == 2 && Takes(x) && Takes(weight);
         if (kernel)
         {
-            // TorchSharp's Function.apply stops referring to its inputs before its last native call (wrapping the
-            // outputs). An input referenced nowhere else (a recurrent state carried between rollouts lives outside
-            // any dispose scope) could be finalized by the GC during that call, freeing its handle while native
-            // code read it: training crashed about once in ten minutes. Every kernel keeps its inputs alive so.
-            object[] inputs = [x, weight, bias!, relu];
-            Tensor output = LinearFunction.apply(inputs);
-            GC.KeepAlive(inputs);
-            return output;
+            return KeptAlive.Apply(LinearFunction.apply, x, weight, bias!, relu);
         }
 
         if (!relu)

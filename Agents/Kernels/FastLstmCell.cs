@@ -28,9 +28,7 @@ public static class FastLstmCell
             return cell.call(input, (h, c));
         }
 
-        object[] inputs = [input, h, c, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!];
-        List<Tensor> outputs = LstmFunction.apply(inputs);
-        GC.KeepAlive(inputs); // see FastLinear.Apply
+        List<Tensor> outputs = KeptAlive.Apply(LstmFunction.apply, input, h, c, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!);
         return (outputs[0], outputs[1]);
     }
 
@@ -139,15 +137,7 @@ public static class FastLstmCell
                             return [dx!, dPrevH!, dPrevC!, null!, null!, null!, null!];
                         }
 
-                        float* dgT = Scratch.Get(0, 4L * hidden * batch);
-                        FastLinear.Transpose(dg, batch, 4 * hidden, dgT);
-                        dWih = empty(4 * hidden, inputs);
-                        dWhh = empty(4 * hidden, hidden);
-                        fixed (byte* dWihB = dWih.bytes, dWhhB = dWhh.bytes)
-                        {
-                            Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dgT, batch, (float*)xB, inputs, (float*)dWihB, inputs, accumulate: false);
-                            Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dgT, batch, (float*)hB, hidden, (float*)dWhhB, hidden, accumulate: false);
-                        }
+                        (dWih, dWhh) = WeightGradients(dg, (float*)xB, (float*)hB, batch, inputs, hidden, Scratch.Get(0, 4L * hidden * batch));
                     }
                 }
             }
@@ -161,6 +151,23 @@ public static class FastLstmCell
             // The tensors passed here are contiguous and stay alive for the call; their storage does not move.
             return (byte*)Unsafe.AsPointer(ref t.bytes.GetPinnableReference());
         }
+    }
+
+    /// <summary>
+    /// ∂W_ih = ∂zᵀ·x and ∂W_hh = ∂zᵀ·h for one step, from the gate gradients <paramref name="dz"/> [B, 4H] (transposed
+    /// into <paramref name="dzT"/>, working memory of 4H·B floats), inputs x [B, in] and h [B, H].
+    /// </summary>
+    internal static unsafe (Tensor DWih, Tensor DWhh) WeightGradients(float* dz, float* x, float* h, int batch, int inputs, int hidden, float* dzT)
+    {
+        FastLinear.Transpose(dz, batch, 4 * hidden, dzT);
+        Tensor dWih = empty(4 * hidden, inputs), dWhh = empty(4 * hidden, hidden);
+        fixed (byte* dWihB = dWih.bytes, dWhhB = dWhh.bytes)
+        {
+            Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dzT, batch, x, inputs, (float*)dWihB, inputs, accumulate: false);
+            Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dzT, batch, h, hidden, (float*)dWhhB, hidden, accumulate: false);
+        }
+
+        return (dWih, dWhh);
     }
 
     /// <summary>

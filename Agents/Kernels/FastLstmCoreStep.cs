@@ -31,12 +31,9 @@ public static class FastLstmCoreStep
     /// </summary>
     public static (Tensor Output, Tensor State) Step(LSTMCell cell, Nac? nac, Tensor features, Tensor instruction, Tensor state)
     {
-        object[] inputs =
-        [
-            features, instruction, state, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!, nac?.WHat!, nac?.MHat!,
-        ];
-        List<Tensor> outputs = CoreFunction.apply(inputs);
-        GC.KeepAlive(inputs); // see FastLinear.Apply: the carried state is the input this protects
+        // Kept alive: the state carried between rollouts is referenced nowhere else (KeptAlive).
+        List<Tensor> outputs = KeptAlive.Apply(
+            CoreFunction.apply, features, instruction, state, cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh!, nac?.WHat!, nac?.MHat!);
         return (outputs[0], outputs[1]);
     }
 
@@ -203,15 +200,7 @@ public static class FastLstmCoreStep
                     }
                     else
                     {
-                        float* dgT = Scratch.Get(Scratch.CoreSlots + 3, 4L * hidden * batch);
-                        FastLinear.Transpose(dg, batch, 4 * hidden, dgT);
-                        dWih = empty(4 * hidden, inputs);
-                        dWhh = empty(4 * hidden, hidden);
-                        fixed (byte* dWihB = dWih.bytes, dWhhB = dWhh.bytes)
-                        {
-                            Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dgT, batch, (float*)xB, inputs, (float*)dWihB, inputs, accumulate: false);
-                            Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dgT, batch, (float*)hB, hidden, (float*)dWhhB, hidden, accumulate: false);
-                        }
+                        (dWih, dWhh) = FastLstmCell.WeightGradients(dg, (float*)xB, (float*)hB, batch, inputs, hidden, Scratch.Get(Scratch.CoreSlots + 3, 4L * hidden * batch));
 
                         dBias = dGates.sum(0L, keepdim: false);
                     }
