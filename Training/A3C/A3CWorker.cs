@@ -21,7 +21,8 @@ namespace GridTime.Training.A3C;
 /// <item>bootstrap from the value of the state after the rollout (0 where an episode ended);</item>
 /// <item>compute generalised advantage estimates and the loss:
 ///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments;</item>
-/// <item>backpropagate, clip the gradient norm, and apply the gradients to the shared network through the
+/// <item>backpropagate (the matrix layers' weight gradients formed once for the whole rollout,
+///   <see cref="DeferredWeightGradients"/>), clip the gradient norm, and apply the gradients to the shared network through the
 ///   shared Adam, unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
 /// </list>
 /// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
