@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -92,14 +93,33 @@ public sealed unsafe class DeferredWeightGradients
     }
 
     /// <summary>
-    /// Whether the gradients of <paramref name="parameters"/> (weights and biases, null entries ignored) could be
-    /// deferred: they are all parameters, leaf tensors that need a gradient. Asked in the forward pass, while
-    /// the tensors passed in are alive.
+    /// In a layer's forward pass: notes in <paramref name="ctx"/>, under <paramref name="key"/>, the addresses of
+    /// <paramref name="parameters"/> (weights and biases, null entries for none) if their gradients could be
+    /// deferred: they are all parameters, leaf tensors that need a gradient. Asked while the tensors passed in
+    /// are alive; the backward pass gets them back from <see cref="TryRecall"/>.
     /// </summary>
-    internal static bool CanTake(IEnumerable<Tensor?> parameters) => parameters.All(p => p is null || (p.is_leaf && p.requires_grad));
+    internal static void Remember(autograd.AutogradContext ctx, string key, params Tensor?[] parameters) =>
+        ctx.save_data(key, parameters.All(p => p is null || (p.is_leaf && p.requires_grad)) ? parameters.Select(AddressOf).ToArray() : null!);
+
+    /// <summary>
+    /// In the layer's backward pass: the deferred pass running on this thread and the addresses noted under
+    /// <paramref name="key"/> by <see cref="Remember"/>, if there is such a pass and those parameters can go to it.
+    /// </summary>
+    internal static bool TryRecall(autograd.AutogradContext ctx, string key, [NotNullWhen(true)] out DeferredWeightGradients? pass, out IntPtr[] parameters)
+    {
+        pass = running;
+        parameters = ctx.get_data(key) as IntPtr[] ?? [];
+        if (pass is null || parameters.Length == 0)
+        {
+            pass = null;
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>The address by which a parameter is known here (zero for none).</summary>
-    internal static IntPtr AddressOf(Tensor? parameter)
+    private static IntPtr AddressOf(Tensor? parameter)
     {
         if (parameter is null)
         {
@@ -111,9 +131,6 @@ public sealed unsafe class DeferredWeightGradients
             return (IntPtr)data;
         }
     }
-
-    /// <summary>The deferred backward pass running on this thread, if any.</summary>
-    internal static DeferredWeightGradients? Running => running;
 
     /// <summary>
     /// Keeps one use: output-gradient rows <paramref name="gradient"/> [rows, outputs] shared by

@@ -111,9 +111,7 @@ public static class FastConvolutions
             }
 
             ctx.save_for_backward([x, hidden, output, w2]);
-            Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
-            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
-            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            DeferredWeightGradients.Remember(ctx, "parameters", (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
             return [output];
         }
 
@@ -211,10 +209,9 @@ public static class FastConvolutions
                     }
 
                     Transpose(dw, Patch1, Out1, (float*)dW1B);
-                    if ((bool)ctx.get_data("deferrable") && DeferredWeightGradients.Running is { } deferred)
+                    if (DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters))
                     {
                         // Summed over the rollout here, added to the parameters' grad once (DeferredWeightGradients).
-                        var parameters = (IntPtr[])ctx.get_data("parameters");
                         deferred.Add(parameters[0], (float*)dW1B, Patch1 * Out1);
                         deferred.Add(parameters[1], (float*)dB1B, Out1);
                         deferred.Add(parameters[2], (float*)dW2B, Patch2 * Out2);

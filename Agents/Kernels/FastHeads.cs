@@ -66,10 +66,8 @@ public static class FastHeads
 
             ctx.set_materialize_grads(false);
             ctx.save_for_backward([hidden, policyWeight, valueWeight]);
-            Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
             ctx.save_data("hidden_needs_grad", ((Tensor)vars[0]).requires_grad);
-            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
-            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            DeferredWeightGradients.Remember(ctx, "parameters", (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
             return [logits, values];
         }
 
@@ -110,10 +108,9 @@ public static class FastHeads
                         }
                     }
 
-                    if ((bool)ctx.get_data("deferrable") && DeferredWeightGradients.Running is { } deferred)
+                    if (DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters))
                     {
                         // Summed over the rollout here, added to the parameters' grad once.
-                        var parameters = (IntPtr[])ctx.get_data("parameters");
                         deferred.Add(parameters[0], dw, (long)actions * width);
                         deferred.Add(parameters[1], db, actions);
                         deferred.Add(parameters[2], dw + ((long)actions * width), width);

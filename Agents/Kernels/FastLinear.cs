@@ -67,8 +67,7 @@ public static class FastLinear
             ctx.set_materialize_grads(false);
             ctx.save_data("x_requires_grad", ((Tensor)vars[0]).requires_grad);
             ctx.save_data("has_bias", bias is not null);
-            ctx.save_data("deferrable", DeferredWeightGradients.CanTake([(Tensor)vars[1], bias]));
-            ctx.save_data("parameters", new[] { DeferredWeightGradients.AddressOf((Tensor)vars[1]), DeferredWeightGradients.AddressOf(bias) });
+            DeferredWeightGradients.Remember(ctx, "parameters", (Tensor)vars[1], bias);
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
             Tensor y = empty(batch, outputs);
             using Tensor? b = bias?.contiguous();
@@ -119,7 +118,7 @@ public static class FastLinear
             using Tensor g = y is null ? gradOutput.contiguous() : PassedByRelu(gradOutput, y);
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], outputs = (int)weight.shape[0];
             Tensor? gradX = (bool)ctx.get_data("x_requires_grad") ? empty(batch, inputs) : null;
-            DeferredWeightGradients? deferred = (bool)ctx.get_data("deferrable") ? DeferredWeightGradients.Running : null;
+            DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters);
             Tensor? gradWeight = deferred is null ? empty(outputs, inputs) : null;
             unsafe
             {
@@ -138,7 +137,6 @@ public static class FastLinear
                     if (deferred is not null)
                     {
                         // ∂W and ∂b when the whole backward pass is done (DeferredWeightGradients).
-                        var parameters = (IntPtr[])ctx.get_data("parameters");
                         deferred.Record([parameters[0]], [parameters[1]], gData, batch, outputs, [(float*)xBytes], [inputs]);
                         return [gradX!, null!, null!, null!];
                     }

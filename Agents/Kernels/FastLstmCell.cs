@@ -79,8 +79,7 @@ public static class FastLstmCell
             // (of a state slice, say) is made with autograd off and would always say no.
             ctx.save_data("needs", new[] { ((Tensor)vars[0]).requires_grad, ((Tensor)vars[1]).requires_grad, ((Tensor)vars[2]).requires_grad });
             Tensor[] parameters = [(Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5], (Tensor)vars[6]];
-            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
-            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            DeferredWeightGradients.Remember(ctx, "parameters", parameters);
             return [nextH, nextC];
         }
 
@@ -96,7 +95,7 @@ public static class FastLstmCell
             Tensor? dPrevC = needs[2] ? empty(batch, hidden) : null;
             Tensor? dx = needs[0] ? empty(batch, inputs) : null;
             Tensor? dPrevH = needs[1] ? empty(batch, hidden) : null;
-            DeferredWeightGradients? deferred = (bool)ctx.get_data("deferrable") ? DeferredWeightGradients.Running : null;
+            DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters);
             Tensor? dWih = null, dWhh = null;
             unsafe
             {
@@ -132,7 +131,6 @@ public static class FastLstmCell
                         if (deferred is not null)
                         {
                             // The weight and bias gradients when the whole backward pass is done (DeferredWeightGradients).
-                            var parameters = (IntPtr[])ctx.get_data("parameters");
                             deferred.Record([parameters[0], parameters[1]], [parameters[2], parameters[3]], dg, batch, 4 * hidden, [(float*)xB, (float*)hB], [inputs, hidden]);
                             return [dx!, dPrevH!, dPrevC!, null!, null!, null!, null!];
                         }

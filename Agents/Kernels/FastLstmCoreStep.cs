@@ -108,12 +108,10 @@ public static class FastLstmCoreStep
             Tensor[] parameters = [(Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5], (Tensor)vars[6]];
             ctx.save_data("features_need_grad", ((Tensor)vars[0]).requires_grad);
             ctx.save_data("state_needs_grad", ((Tensor)vars[2]).requires_grad);
-            ctx.save_data("deferrable", DeferredWeightGradients.CanTake(parameters));
-            ctx.save_data("parameters", parameters.Select(DeferredWeightGradients.AddressOf).ToArray());
+            DeferredWeightGradients.Remember(ctx, "parameters", parameters);
             if (wHat is not null)
             {
-                ctx.save_data("nac_deferrable", DeferredWeightGradients.CanTake([(Tensor)vars[7], (Tensor)vars[8]]));
-                ctx.save_data("nac", new[] { DeferredWeightGradients.AddressOf((Tensor)vars[7]), DeferredWeightGradients.AddressOf((Tensor)vars[8]) });
+                DeferredWeightGradients.Remember(ctx, "nac", (Tensor)vars[7], (Tensor)vars[8]);
             }
 
             return [output, nextState];
@@ -129,7 +127,7 @@ public static class FastLstmCoreStep
             int batch = (int)x.shape[0], inputs = (int)x.shape[1], hidden = (int)h.shape[1];
             int arithmetic = wHat is null ? 0 : (int)wHat.shape[1], width = inputs - 1 - arithmetic;
             bool featuresNeedGrad = (bool)ctx.get_data("features_need_grad"), stateNeedsGrad = (bool)ctx.get_data("state_needs_grad");
-            DeferredWeightGradients? deferred = (bool)ctx.get_data("deferrable") ? DeferredWeightGradients.Running : null;
+            DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters);
             Tensor dGates = empty(batch, 4 * hidden);
             Tensor? dFeatures = featuresNeedGrad ? empty(batch, width) : null;
             Tensor? dPrevState = stateNeedsGrad ? empty(batch, 2 * hidden) : null;
@@ -182,10 +180,9 @@ public static class FastLstmCoreStep
                     if (wHat is not null)
                     {
                         (dWHat, dMHat) = NacBackward(x, h, wHat, mHat!, dx + width + 1, inputs, dPrev, batch, hidden, arithmetic);
-                        if ((bool)ctx.get_data("nac_deferrable") && DeferredWeightGradients.Running is { } running)
+                        if (DeferredWeightGradients.TryRecall(ctx, "nac", out DeferredWeightGradients? running, out IntPtr[] nac))
                         {
                             // Summed over the rollout here, added to the parameters' grad once.
-                            var nac = (IntPtr[])ctx.get_data("nac");
                             running.Add(nac[0], (float*)Pointer(dWHat), dWHat.numel());
                             running.Add(nac[1], (float*)Pointer(dMHat), dMHat.numel());
                             (dWHat, dMHat) = (null, null);
@@ -195,7 +192,6 @@ public static class FastLstmCoreStep
                     if (deferred is not null)
                     {
                         // The weight and bias gradients when the whole backward pass is done (DeferredWeightGradients).
-                        var parameters = (IntPtr[])ctx.get_data("parameters");
                         deferred.Record([parameters[0], parameters[1]], [parameters[2], parameters[3]], dg, batch, 4 * hidden, [(float*)xB, (float*)hB], [inputs, hidden]);
                     }
                     else
