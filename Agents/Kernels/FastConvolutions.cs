@@ -74,39 +74,9 @@ public static class FastConvolutions
             Tensor output = empty(batch, Features);
             unsafe
             {
-                float* w1k = Scratch.Get(Scratch.ConvolutionSlots, Patch1 * Out1);
-                float* w2f = Scratch.Get(Scratch.ConvolutionSlots + 1, Patch2 * Out2);
-                float* pixels = stackalloc float[Side2 * Out2];
-                float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
-                bool bytes = x.dtype == ScalarType.Byte;
                 fixed (byte* xB = x.bytes, w1B = w1.bytes, b1B = b1.bytes, w2B = w2.bytes, b2B = b2.bytes, hB = hidden.bytes, oB = output.bytes)
                 {
-                    // w1k[k][o] = w1[o][k]; w2f[(ky, kx, cin)][o] = w2[o][cin][ky][kx]: a weight vector over output channels per input.
-                    Transpose((float*)w1B, Out1, Patch1, w1k);
-                    for (int o = 0; o < Out2; o++)
-                    {
-                        for (int cin = 0; cin < Out1; cin++)
-                        {
-                            for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
-                            {
-                                w2f[(((kk * Out1) + cin) * Out2) + o] = ((float*)w2B)[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
-                            }
-                        }
-                    }
-
-                    for (int b = 0; b < batch; b++)
-                    {
-                        float* input = Image(xB, bytes, b, image);
-                        for (int oy = 0; oy < Side1; oy++)
-                        {
-                            Conv1Row(input, oy, w1k, (float*)b1B, (float*)hB + ((((long)b * Side1) + oy) * Side1 * Out1));
-                        }
-
-                        for (int oy = 0; oy < Side2; oy++)
-                        {
-                            Conv2Row((float*)hB + ((long)b * Side1 * Side1 * Out1), oy, w2f, (float*)b2B, pixels, (float*)oB + ((long)b * Features));
-                        }
-                    }
+                    Forward(xB, x.dtype == ScalarType.Byte, batch, (float*)w1B, (float*)b1B, (float*)w2B, (float*)b2B, (float*)hB, (float*)oB);
                 }
             }
 
@@ -121,94 +91,14 @@ public static class FastConvolutions
             using Tensor x = saved[0], hidden = saved[1], output = saved[2], w2 = saved[3];
             using Tensor gradient = gradOutputs[0].contiguous();
             int batch = (int)x.shape[0];
-            long positions2 = (long)batch * Side2 * Side2, positions1 = (long)batch * Side1 * Side1;
             Tensor dW1 = empty(Out1, Channels, Kernel1, Kernel1), dB1 = empty(Out1);
             Tensor dW2 = empty(Out2, Out1, Kernel2, Kernel2), dB2 = empty(Out2);
             unsafe
             {
-                float* d2 = Scratch.Get(Scratch.ConvolutionSlots, positions2 * Out2);      // conv2 pre-activation gradient, channels-last
-                float* d1 = Scratch.Get(Scratch.ConvolutionSlots + 1, positions1 * Out1);  // conv1 pre-activation gradient, channels-last
-                float* w2b = Scratch.Get(Scratch.ConvolutionSlots + 2, Patch2 * Out2);     // w2b[(ky, kx, o)][cin] = w2[o][cin][ky][kx]
-                float* dw = Scratch.Get(Scratch.ConvolutionSlots + 3, Patch2 * Out2);      // weight gradients, input-major
                 fixed (byte* xB = x.bytes, hB = hidden.bytes, oB = output.bytes, gB = gradient.bytes, w2B = w2.bytes)
                 fixed (byte* dW1B = dW1.bytes, dB1B = dB1.bytes, dW2B = dW2.bytes, dB2B = dB2.bytes)
                 {
-                    float* h = (float*)hB;
-
-                    // Through conv2's ReLU, into channels-last order.
-                    for (int b = 0; b < batch; b++)
-                    {
-                        float* o = (float*)oB + ((long)b * Features), g = (float*)gB + ((long)b * Features);
-                        float* d = d2 + ((long)b * Side2 * Side2 * Out2);
-                        for (int c = 0; c < Out2; c++)
-                        {
-                            for (int p = 0; p < Side2 * Side2; p++)
-                            {
-                                int i = (c * Side2 * Side2) + p;
-                                d[(p * Out2) + c] = o[i] > 0f ? g[i] : 0f;
-                            }
-                        }
-                    }
-
-                    ColumnSums(d2, positions2, Out2, (float*)dB2B);
-
-                    // conv2's weight gradient: dw[(ky, kx, cin)][o] = Σ over output pixels of input · gradient.
-                    for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
-                    {
-                        for (int cin = 0; cin < Out1; cin += 8)
-                        {
-                            Conv2WeightGradient(h, d2, batch, kk / Kernel2, kk % Kernel2, cin, dw + (((kk * Out1) + cin) * Out2));
-                        }
-                    }
-
-                    for (int o = 0; o < Out2; o++)
-                    {
-                        for (int cin = 0; cin < Out1; cin++)
-                        {
-                            for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
-                            {
-                                ((float*)dW2B)[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk] = dw[(((kk * Out1) + cin) * Out2) + o];
-                                w2b[(((kk * Out2) + o) * Out1) + cin] = ((float*)w2B)[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
-                            }
-                        }
-                    }
-
-                    // conv2's input gradient, then through conv1's ReLU.
-                    new Span<float>(d1, checked((int)(positions1 * Out1))).Clear();
-                    for (int b = 0; b < batch; b++)
-                    {
-                        for (int p = 0; p < Side2 * Side2; p++)
-                        {
-                            Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1 + ((long)b * Side1 * Side1 * Out1), p / Side2, p % Side2);
-                        }
-                    }
-
-                    for (long i = 0; i < positions1 * Out1; i += Vector512<float>.Count)
-                    {
-                        Vector512<float> mask = Vector512.GreaterThan(Vector512.Load(h + i), Vector512<float>.Zero);
-                        Vector512.BitwiseAnd(Vector512.Load(d1 + i), mask).Store(d1 + i);
-                    }
-
-                    ColumnSums(d1, positions1, Out1, (float*)dB1B);
-
-                    // conv1's weight gradient: dw[(c, ky, kx)][o], image by image, two kernel rows at a time.
-                    new Span<float>(dw, Patch1 * Out1).Clear();
-                    float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
-                    bool bytes = x.dtype == ScalarType.Byte;
-                    for (int b = 0; b < batch; b++)
-                    {
-                        float* input = Image(xB, bytes, b, image);
-                        float* gradients = d1 + ((long)b * Side1 * Side1 * Out1);
-                        for (int c = 0; c < Channels; c++)
-                        {
-                            for (int ky = 0; ky < Kernel1; ky += 2)
-                            {
-                                Conv1WeightGradient(input, gradients, c, ky, dw + (((c * Kernel1) + ky) * Kernel1 * Out1));
-                            }
-                        }
-                    }
-
-                    Transpose(dw, Patch1, Out1, (float*)dW1B);
+                    Backward(xB, x.dtype == ScalarType.Byte, batch, (float*)hB, (float*)oB, (float*)gB, (float*)w2B, (float*)dW1B, (float*)dB1B, (float*)dW2B, (float*)dB2B);
                     if (DeferredWeightGradients.TryRecall(ctx, "parameters", out DeferredWeightGradients? deferred, out IntPtr[] parameters))
                     {
                         // Summed over the rollout here, added to the parameters' grad once (DeferredWeightGradients).
@@ -223,6 +113,138 @@ public static class FastConvolutions
 
             return [null!, dW1, dB1, dW2, dB2];
         }
+    }
+
+    /// <summary>
+    /// The forward pass of <paramref name="batch"/> images <paramref name="pixels"/> [B, 3, 56, 56] (uint8 when
+    /// <paramref name="bytes"/>, else float32): conv1's output after ReLU into <paramref name="hidden"/> [B, 13, 13, 16]
+    /// (channels-last), conv2's after ReLU into <paramref name="output"/> [B, 800] (PyTorch's flattened order).
+    /// Weights and biases as in PyTorch's Conv2d.
+    /// </summary>
+    internal static unsafe void Forward(byte* pixels, bool bytes, int batch, float* w1, float* b1, float* w2, float* b2, float* hidden, float* output)
+    {
+        float* w1k = Scratch.Get(Scratch.ConvolutionSlots, Patch1 * Out1);
+        float* w2f = Scratch.Get(Scratch.ConvolutionSlots + 1, Patch2 * Out2);
+        float* row = stackalloc float[Side2 * Out2];
+        float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
+
+        // w1k[k][o] = w1[o][k]; w2f[(ky, kx, cin)][o] = w2[o][cin][ky][kx]: a weight vector over output channels per input.
+        Transpose(w1, Out1, Patch1, w1k);
+        for (int o = 0; o < Out2; o++)
+        {
+            for (int cin = 0; cin < Out1; cin++)
+            {
+                for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+                {
+                    w2f[(((kk * Out1) + cin) * Out2) + o] = w2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
+                }
+            }
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            float* input = Image(pixels, bytes, b, image);
+            for (int oy = 0; oy < Side1; oy++)
+            {
+                Conv1Row(input, oy, w1k, b1, hidden + ((((long)b * Side1) + oy) * Side1 * Out1));
+            }
+
+            for (int oy = 0; oy < Side2; oy++)
+            {
+                Conv2Row(hidden + ((long)b * Side1 * Side1 * Out1), oy, w2f, b2, row, output + ((long)b * Features));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward pass of <see cref="Forward"/> for <paramref name="batch"/> images, from the gradient of its
+    /// output <paramref name="gradient"/> [B, 800]: the weight and bias gradients, summed over the batch, into
+    /// <paramref name="dW1"/> [16, 3, 8, 8], <paramref name="dB1"/> [16], <paramref name="dW2"/> [32, 16, 4, 4],
+    /// <paramref name="dB2"/> [32] (overwritten). The pixels get no gradient.
+    /// </summary>
+    internal static unsafe void Backward(
+        byte* pixels, bool bytes, int batch, float* hidden, float* output, float* gradient, float* w2, float* dW1, float* dB1, float* dW2, float* dB2)
+    {
+        long positions2 = (long)batch * Side2 * Side2, positions1 = (long)batch * Side1 * Side1;
+        float* d2 = Scratch.Get(Scratch.ConvolutionSlots, positions2 * Out2);      // conv2 pre-activation gradient, channels-last
+        float* d1 = Scratch.Get(Scratch.ConvolutionSlots + 1, positions1 * Out1);  // conv1 pre-activation gradient, channels-last
+        float* w2b = Scratch.Get(Scratch.ConvolutionSlots + 2, Patch2 * Out2);     // w2b[(ky, kx, o)][cin] = w2[o][cin][ky][kx]
+        float* dw = Scratch.Get(Scratch.ConvolutionSlots + 3, Patch2 * Out2);      // weight gradients, input-major
+        float* h = hidden;
+
+        // Through conv2's ReLU, into channels-last order.
+        for (int b = 0; b < batch; b++)
+        {
+            float* o = output + ((long)b * Features), g = gradient + ((long)b * Features);
+            float* d = d2 + ((long)b * Side2 * Side2 * Out2);
+            for (int c = 0; c < Out2; c++)
+            {
+                for (int p = 0; p < Side2 * Side2; p++)
+                {
+                    int i = (c * Side2 * Side2) + p;
+                    d[(p * Out2) + c] = o[i] > 0f ? g[i] : 0f;
+                }
+            }
+        }
+
+        ColumnSums(d2, positions2, Out2, dB2);
+
+        // conv2's weight gradient: dw[(ky, kx, cin)][o] = Σ over output pixels of input · gradient.
+        for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+        {
+            for (int cin = 0; cin < Out1; cin += 8)
+            {
+                Conv2WeightGradient(h, d2, batch, kk / Kernel2, kk % Kernel2, cin, dw + (((kk * Out1) + cin) * Out2));
+            }
+        }
+
+        for (int o = 0; o < Out2; o++)
+        {
+            for (int cin = 0; cin < Out1; cin++)
+            {
+                for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+                {
+                    dW2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk] = dw[(((kk * Out1) + cin) * Out2) + o];
+                    w2b[(((kk * Out2) + o) * Out1) + cin] = w2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
+                }
+            }
+        }
+
+        // conv2's input gradient, then through conv1's ReLU.
+        new Span<float>(d1, checked((int)(positions1 * Out1))).Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int p = 0; p < Side2 * Side2; p++)
+            {
+                Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1 + ((long)b * Side1 * Side1 * Out1), p / Side2, p % Side2);
+            }
+        }
+
+        for (long i = 0; i < positions1 * Out1; i += Vector512<float>.Count)
+        {
+            Vector512<float> mask = Vector512.GreaterThan(Vector512.Load(h + i), Vector512<float>.Zero);
+            Vector512.BitwiseAnd(Vector512.Load(d1 + i), mask).Store(d1 + i);
+        }
+
+        ColumnSums(d1, positions1, Out1, dB1);
+
+        // conv1's weight gradient: dw[(c, ky, kx)][o], image by image, two kernel rows at a time.
+        new Span<float>(dw, Patch1 * Out1).Clear();
+        float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
+        for (int b = 0; b < batch; b++)
+        {
+            float* input = Image(pixels, bytes, b, image);
+            float* gradients = d1 + ((long)b * Side1 * Side1 * Out1);
+            for (int c = 0; c < Channels; c++)
+            {
+                for (int ky = 0; ky < Kernel1; ky += 2)
+                {
+                    Conv1WeightGradient(input, gradients, c, ky, dw + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                }
+            }
+        }
+
+        Transpose(dw, Patch1, Out1, dW1);
     }
 
     /// <summary>One row (13 pixels, 16 channels each) of conv1's output after ReLU, from one image [3, 56, 56].</summary>

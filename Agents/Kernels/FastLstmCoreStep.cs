@@ -55,50 +55,30 @@ public static class FastLstmCoreStep
             Tensor output = empty(batch, hidden), nextState = empty(batch, 2 * hidden);
             unsafe
             {
-                float* xt = Scratch.Get(Scratch.CoreSlots, (long)inputs * batch);
-                float* ut = Scratch.Get(Scratch.CoreSlots + 1, (1L + hidden) * batch); // [T | h]ᵀ: the NAC's input, and hᵀ after its first row
-                float* gatesT = Scratch.Get(Scratch.CoreSlots + 2, 4L * hidden * batch);
-                float* bias = Scratch.Get(Scratch.CoreSlots + 3, 4L * hidden);
                 fixed (byte* fB = features.bytes, tB = instruction.bytes, sB = state.bytes, wIhB = wIh.bytes, wHhB = wHh.bytes, bIhB = bIh.bytes, bHhB = bHh.bytes)
                 fixed (byte* xB = x.bytes, hB = h.bytes, cB = c.bytes, gB = gates.bytes, tcB = tanhC.bytes, oB = output.bytes, nsB = nextState.bytes)
                 {
-                    float* s = (float*)sB, t = (float*)tB;
+                    float* s = (float*)sB;
                     for (int b = 0; b < batch; b++)
                     {
                         Copy(s + (2L * hidden * b), (float*)hB + ((long)hidden * b), hidden);
                         Copy(s + (2L * hidden * b) + hidden, (float*)cB + ((long)hidden * b), hidden);
-                        xt[((long)width * batch) + b] = t[b];
-                        ut[b] = t[b];
                     }
 
-                    FastLinear.Transpose((float*)fB, batch, width, xt);
-                    FastLinear.Transpose((float*)hB, batch, hidden, ut + batch);
+                    float* tanhW = null, sigmoidM = null;
                     if (wHat is not null)
                     {
-                        // nacᵀ = Wᵀ·[T | h]ᵀ, written straight into the last rows of xᵀ.
-                        float* wT = Scratch.Get(Scratch.CoreSlots + 4, (1L + hidden) * arithmetic);
-                        float* tanhW = Scratch.Get(Scratch.CoreSlots + 7, (1L + hidden) * arithmetic);
-                        float* sigmoidM = Scratch.Get(Scratch.CoreSlots + 8, (1L + hidden) * arithmetic);
+                        tanhW = Scratch.Get(Scratch.CoreSlots + 7, (1L + hidden) * arithmetic);
+                        sigmoidM = Scratch.Get(Scratch.CoreSlots + 8, (1L + hidden) * arithmetic);
                         NacFactors(wHat, mHat!, tanhW, sigmoidM);
-                        NacWeightTransposed(tanhW, sigmoidM, 1 + hidden, arithmetic, wT);
-                        Avx512Sgemm.Multiply(arithmetic, batch, 1 + hidden, wT, 1 + hidden, ut, batch, xt + ((width + 1L) * batch), batch, accumulate: false);
                     }
 
-                    FastLinear.Transpose(xt, inputs, batch, (float*)xB);
-                    Avx512Sgemm.Multiply(4 * hidden, batch, inputs, (float*)wIhB, inputs, xt, batch, gatesT, batch, accumulate: false);
-                    Avx512Sgemm.Multiply(4 * hidden, batch, hidden, (float*)wHhB, hidden, ut + batch, batch, gatesT, batch, accumulate: true);
-                    for (int j = 0; j < 4 * hidden; j++)
-                    {
-                        bias[j] = ((float*)bIhB)[j] + ((float*)bHhB)[j];
-                    }
-
-                    FastLinear.TransposeAddingBias(gatesT, 4 * hidden, batch, bias, (float*)gB);
+                    Forward(
+                        batch, width, hidden, arithmetic, (float*)fB, (float*)tB, (float*)hB, (float*)cB, (float*)wIhB, (float*)wHhB, (float*)bIhB, (float*)bHhB,
+                        tanhW, sigmoidM, (float*)xB, (float*)gB, (float*)tcB, (float*)nsB, (float*)nsB + hidden, 2 * hidden);
                     for (int b = 0; b < batch; b++)
                     {
-                        long row = (long)b * hidden;
-                        float* next = (float*)nsB + (2 * row);
-                        FastLstmCell.Gates((float*)gB + (4 * row), (float*)cB + row, next + hidden, next, (float*)tcB + row, hidden);
-                        Copy(next, (float*)oB + row, hidden);
+                        Copy((float*)nsB + (2L * hidden * b), (float*)oB + ((long)hidden * b), hidden);
                     }
                 }
             }
@@ -263,30 +243,83 @@ public static class FastLstmCoreStep
         }
     }
 
+    /// <summary>
+    /// The step's arithmetic for <paramref name="batch"/> rows: from features [B, width], T [B], state h and c
+    /// [B, H] and, with a NAC, its factors tanh(Ŵ) and σ(M̂) [1 + H, K] (null without one): the LSTM input
+    /// x = [features | T | nac([T | h])] into <paramref name="x"/> [B, width + 1 + K], the gate activations
+    /// [i | f | g | o] into <paramref name="gates"/> [B, 4H], tanh(c') into <paramref name="tanhC"/> [B, H], and h', c'
+    /// into <paramref name="nextH"/>, <paramref name="nextC"/> (rows <paramref name="ldNext"/> floats apart).
+    /// </summary>
+    internal static unsafe void Forward(
+        int batch, int width, int hidden, int arithmetic, float* features, float* instruction, float* h, float* c,
+        float* wIh, float* wHh, float* bIh, float* bHh, float* tanhW, float* sigmoidM,
+        float* x, float* gates, float* tanhC, float* nextH, float* nextC, long ldNext)
+    {
+        int inputs = width + 1 + arithmetic;
+        float* xt = Scratch.Get(Scratch.CoreSlots, (long)inputs * batch);
+        float* ut = Scratch.Get(Scratch.CoreSlots + 1, (1L + hidden) * batch); // [T | h]ᵀ: the NAC's input, and hᵀ after its first row
+        float* gatesT = Scratch.Get(Scratch.CoreSlots + 2, 4L * hidden * batch);
+        float* bias = Scratch.Get(Scratch.CoreSlots + 3, 4L * hidden);
+        for (int b = 0; b < batch; b++)
+        {
+            xt[((long)width * batch) + b] = instruction[b];
+            ut[b] = instruction[b];
+        }
+
+        FastLinear.Transpose(features, batch, width, xt);
+        FastLinear.Transpose(h, batch, hidden, ut + batch);
+        if (arithmetic > 0)
+        {
+            // nacᵀ = Wᵀ·[T | h]ᵀ, written straight into the last rows of xᵀ.
+            float* wT = Scratch.Get(Scratch.CoreSlots + 4, (1L + hidden) * arithmetic);
+            NacWeightTransposed(tanhW, sigmoidM, 1 + hidden, arithmetic, wT);
+            Avx512Sgemm.Multiply(arithmetic, batch, 1 + hidden, wT, 1 + hidden, ut, batch, xt + ((width + 1L) * batch), batch, accumulate: false);
+        }
+
+        FastLinear.Transpose(xt, inputs, batch, x);
+        Avx512Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xt, batch, gatesT, batch, accumulate: false);
+        Avx512Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, ut + batch, batch, gatesT, batch, accumulate: true);
+        for (int j = 0; j < 4 * hidden; j++)
+        {
+            bias[j] = bIh[j] + bHh[j];
+        }
+
+        FastLinear.TransposeAddingBias(gatesT, 4 * hidden, batch, bias, gates);
+        for (int b = 0; b < batch; b++)
+        {
+            long row = (long)b * hidden;
+            FastLstmCell.Gates(gates + (4 * row), c + row, nextC + (b * ldNext), nextH + (b * ldNext), tanhC + row, hidden);
+        }
+    }
+
     /// <summary>tanh(Ŵ) and σ(M̂), element by element, vectorised (a NAC's weight is their product).</summary>
     private static unsafe void NacFactors(Tensor wHat, Tensor mHat, float* tanhW, float* sigmoidM)
     {
-        long count = wHat.numel();
         fixed (byte* whB = wHat.bytes, mhB = mHat.bytes)
         {
-            float* wh = (float*)whB, mh = (float*)mhB;
-            long i = 0;
-            for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-            {
-                FastLstmCell.Tanh(Vector512.Load(wh + i)).Store(tanhW + i);
-                FastLstmCell.Sigmoid(Vector512.Load(mh + i)).Store(sigmoidM + i);
-            }
+            NacFactors((float*)whB, (float*)mhB, wHat.numel(), tanhW, sigmoidM);
+        }
+    }
 
-            for (; i < count; i++)
-            {
-                tanhW[i] = MathF.Tanh(wh[i]);
-                sigmoidM[i] = 1f / (1f + MathF.Exp(-mh[i]));
-            }
+    /// <summary>tanh(<paramref name="wh"/>) and σ(<paramref name="mh"/>) over <paramref name="count"/> elements.</summary>
+    internal static unsafe void NacFactors(float* wh, float* mh, long count, float* tanhW, float* sigmoidM)
+    {
+        long i = 0;
+        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        {
+            FastLstmCell.Tanh(Vector512.Load(wh + i)).Store(tanhW + i);
+            FastLstmCell.Sigmoid(Vector512.Load(mh + i)).Store(sigmoidM + i);
+        }
+
+        for (; i < count; i++)
+        {
+            tanhW[i] = MathF.Tanh(wh[i]);
+            sigmoidM[i] = 1f / (1f + MathF.Exp(-mh[i]));
         }
     }
 
     /// <summary>Wᵀ [K, units] for W = tanh(Ŵ)⊙σ(M̂) [units, K].</summary>
-    private static unsafe void NacWeightTransposed(float* tanhW, float* sigmoidM, int units, int arithmetic, float* wT)
+    internal static unsafe void NacWeightTransposed(float* tanhW, float* sigmoidM, int units, int arithmetic, float* wT)
     {
         for (int j = 0; j < units; j++)
         {
