@@ -91,6 +91,9 @@ public sealed class ActorCritic : nn.Module
     /// <summary>The recurrent core, for tools that inspect it.</summary>
     public RecurrentCore Core => core;
 
+    /// <summary>The policy and value heads, for kernels that run the network without autograd (<see cref="FastRolloutPass"/>).</summary>
+    internal (Linear Policy, Linear Value) Heads => (policy, value);
+
     /// <summary>
     /// Multiply-adds of one forward pass for one frame, counted from the layer shapes (convolutions,
     /// linear layers, the NAC or NALU, the LSTM cell's two matrix products, the heads); elementwise work is

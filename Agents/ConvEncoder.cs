@@ -36,6 +36,9 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The layers, for kernels that run the encoder without autograd (<see cref="FastRolloutPass"/>).</summary>
+    internal (Conv2d Conv1, Conv2d Conv2, Linear Fc) Layers => (conv1, conv2, fc);
+
     /// <summary>Width of the output feature vector.</summary>
     public int Features { get; }
 

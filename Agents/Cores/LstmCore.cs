@@ -41,6 +41,12 @@ public sealed class LstmCore : RecurrentCore
         RegisterComponents();
     }
 
+    /// <summary>The LSTM cell, for kernels that run the step without autograd (<see cref="FastRolloutPass"/>).</summary>
+    internal LSTMCell Cell => lstm;
+
+    /// <summary>The NAC or NALU reading [T, h(t−1)], or null for the baseline.</summary>
+    internal nn.Module<Tensor, Tensor>? Arithmetic => arithmetic;
+
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
 

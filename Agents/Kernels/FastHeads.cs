@@ -124,7 +124,7 @@ public static class FastHeads
         }
     }
 
-    private static unsafe float Dot(float* a, float* b, int count)
+    internal static unsafe float Dot(float* a, float* b, int count)
     {
         Vector512<float> sum = Vector512<float>.Zero;
         for (int i = 0; i < count; i += Vector512<float>.Count)
@@ -136,7 +136,7 @@ public static class FastHeads
     }
 
     /// <summary>y += a·x over <paramref name="count"/> floats (a multiple of 16).</summary>
-    private static unsafe void Axpy(float a, float* x, float* y, int count)
+    internal static unsafe void Axpy(float a, float* x, float* y, int count)
     {
         Vector512<float> scale = Vector512.Create(a);
         for (int i = 0; i < count; i += Vector512<float>.Count)

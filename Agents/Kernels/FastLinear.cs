@@ -157,7 +157,7 @@ public static class FastLinear
     }
 
     /// <summary>max(x, 0) in place.</summary>
-    private static unsafe void Relu(float* data, long count)
+    internal static unsafe void Relu(float* data, long count)
     {
         long i = 0;
         for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)

@@ -16,13 +16,13 @@ namespace GridTime.Training.A3C;
 /// environments, and repeats, until the frame budget is spent or it is told to stop:
 /// <list type="number">
 /// <item>copy the shared weights into the local network;</item>
-/// <item>act for n steps in all B environments with one batched forward pass per step, keeping the graph
-///   (the same forward pass serves acting and learning; nothing is computed twice);</item>
+/// <item>act for n steps in all B environments with one batched forward pass per step, recorded for learning
+///   by a <see cref="RolloutPass"/> (the same forward pass serves acting and learning; nothing is computed twice);</item>
 /// <item>bootstrap from the value of the state after the rollout (0 where an episode ended);</item>
-/// <item>compute generalised advantage estimates and the loss:
+/// <item>compute generalised advantage estimates and the loss from the rollout's logits and values:
 ///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments;</item>
-/// <item>backpropagate (the matrix layers' weight gradients formed once for the whole rollout,
-///   <see cref="DeferredWeightGradients"/>), clip the gradient norm, and apply the gradients to the shared network through the
+/// <item>backpropagate: autograd takes the loss back to the logits and values, the rollout pass from there
+///   through the network; clip the gradient norm, and apply the gradients to the shared network through the
 ///   shared Adam, unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
 /// </list>
 /// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
@@ -43,14 +43,14 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     public void Run(CancellationToken stop)
     {
         set_num_threads(1);
-        int batch = _config.EnvsPerWorker, steps = _config.Steps;
+        int batch = _config.EnvsPerWorker, steps = _config.Steps, actionCount = ActorCritic.Actions;
         var environments = new VectorGridWorld(_config.World, batch);
         environments.Reset(environmentSeed);
         var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
         using var local = new ActorCritic(_config.Network);
+        using RolloutPass rollout = RolloutPass.For(local, batch, steps);
         Parameter[] localParameters = [.. local.parameters()];
         Parameter[] sharedParameters = [.. shared.Network.parameters()];
-        var weightGradients = new DeferredWeightGradients(); // the matrix layers' weight gradients, once per rollout
         var recorders = new EpisodeRecorder?[batch];
         for (int b = 0; b < batch; b++)
         {
@@ -58,14 +58,16 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         }
 
         var actions = new int[batch];
-        var probabilities = new float[batch * ActorCritic.Actions];
+        var probabilities = new float[batch * actionCount];
         var taken = new long[steps * batch];
         var keep = new float[batch];
+        var logits = new float[steps * batch * actionCount];
+        var values = new float[steps * batch];
+        var bootstrap = new float[batch];
         var rewards = new float[steps * batch];
         var notDone = new float[steps * batch];
         var returns = new float[steps * batch];
         var advantages = new float[steps * batch];
-        Tensor state = local.InitialState(batch);
 
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
@@ -87,15 +89,12 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             mark = Timing?.Add(PhaseTimes.Phase.Sync, mark) ?? mark;
 
-            // 2. Act for n steps, keeping the graph for learning.
-            var logits = new Tensor[steps];
-            var values = new Tensor[steps];
+            // 2. Act for n steps, recording the forward passes for learning.
             for (int i = 0; i < steps; i++)
             {
-                AgentOutput output = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state);
-                logits[i] = output.Logits;
-                values[i] = output.Values;
-                sampler.Sample(output.Logits, actions, probabilities);
+                Span<float> stepLogits = logits.AsSpan(i * batch * actionCount, batch * actionCount), stepValues = values.AsSpan(i * batch, batch);
+                rollout.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), stepLogits, stepValues);
+                sampler.Sample(stepLogits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
                 for (int b = 0; b < batch; b++)
@@ -103,7 +102,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     taken[(i * batch) + b] = actions[b];
                 }
 
-                Record(recorders, environments, actions, probabilities, output.Values);
+                Record(recorders, environments, actions, probabilities, stepValues);
                 environments.Step(actions);
                 for (int b = 0; b < batch; b++)
                 {
@@ -112,18 +111,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
                 environments.Rewards.CopyTo(rewards, i * batch);
                 keep.CopyTo(notDone, i * batch);
-                state = Array.IndexOf(keep, 0f) < 0 ? output.State : output.State * tensor(keep).unsqueeze(1);
+                rollout.EndEpisodes(keep);
                 FinishEpisodes(recorders, environments);
                 environmentTicks += Stopwatch.GetTimestamp() - environmentStart;
             }
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
-            Tensor nextValue;
-            using (no_grad())
-            {
-                nextValue = local.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), state).Values;
-            }
-
+            rollout.Values(environments.ObservationByteTensor(), environments.InstructionTensor(), bootstrap);
             if (Timing is not null)
             {
                 // The environment's share was measured inside the acting loop as it ran.
@@ -135,11 +129,10 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             // 4. Returns and advantages (constants of the loss), then the loss over the whole rollout at once:
             //    policy gradient − entropy bonus + value loss, summed over steps, averaged over environments.
-            Tensor value = stack(values, 0);                                   // [n, B]
-            ReturnsAndAdvantages.Compute(
-                rewards, notDone, value.detach().data<float>().ToArray(), nextValue.data<float>().ToArray(),
-                _config.Gamma, _config.GaeLambda, returns, advantages);
-            Tensor logProbabilities = F.log_softmax(stack(logits, 0), 2);      // [n, B, 5]
+            ReturnsAndAdvantages.Compute(rewards, notDone, values, bootstrap, _config.Gamma, _config.GaeLambda, returns, advantages);
+            Tensor logit = tensor(logits).view(steps, batch, actionCount).requires_grad_(true); // [n, B, 5]
+            Tensor value = tensor(values).view(steps, batch).requires_grad_(true);             // [n, B]
+            Tensor logProbabilities = F.log_softmax(logit, 2);
             Tensor logProbabilityTaken = logProbabilities.gather(2, tensor(taken).view(steps, batch, 1)).squeeze(2);
             Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
             Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(steps, batch)).sum(0L, keepdim: false);
@@ -149,9 +142,11 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             mark = Timing?.Add(PhaseTimes.Phase.Loss, mark) ?? mark;
 
-            // 5. Backpropagate, clip, and apply to the shared network.
+            // 5. Backpropagate (autograd to the logits and values, the rollout pass through the network), clip,
+            //    and apply to the shared network.
+            loss.backward();
             local.zero_grad();
-            weightGradients.Backward(loss, localParameters);
+            rollout.Backward(GradientOf(logit), GradientOf(value));
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
@@ -162,7 +157,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             {
                 // A NaN or infinity is never applied. The recurrent state may hold it: start it over (the
                 // environments go on where they are; their agents lose their memory of this episode).
-                state = zeros_like(state).MoveToOuterDisposeScope();
+                rollout.Restart();
                 continue;
             }
 
@@ -171,14 +166,15 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 valueLoss.mean().item<float>() / steps,
                 entropySum.mean().item<float>() / steps,
                 gradientNorm);
-
-            // The state goes on into the next rollout, without its graph.
-            Tensor carried = state.detach().MoveToOuterDisposeScope();
-            state = carried;
         }
 
-        state.Dispose();
         episodeLog?.Flush();
+    }
+
+    private static float[] GradientOf(Tensor leaf)
+    {
+        using Tensor gradient = leaf.grad ?? zeros_like(leaf);
+        return gradient.data<float>().ToArray();
     }
 
     private EpisodeRecorder? StartRecorder(GridWorld world)
@@ -189,15 +185,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             : null;
     }
 
-    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, float[] probabilities, Tensor values)
+    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, float[] probabilities, ReadOnlySpan<float> valueData)
     {
         if (Array.TrueForAll(recorders, r => r is null))
         {
             return;
         }
 
-        using Tensor v = values.detach().contiguous();
-        ReadOnlySpan<float> valueData = MemoryMarshal.Cast<byte, float>(v.bytes);
         for (int b = 0; b < recorders.Length; b++)
         {
             GridWorld world = environments[b];

@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using GridTime.Environment;
-using static TorchSharp.torch;
 
 namespace GridTime.Training.A3C;
 
@@ -16,13 +14,12 @@ public sealed class ActionSampler(ulong seed)
 
     /// <summary>
     /// Fills <paramref name="actions"/> [B] and <paramref name="probabilities"/> [B·A] (the policy, for episode
-    /// logs) from <paramref name="logits"/> [B, A].
+    /// logs) from <paramref name="logits"/> [B·A] (B rows of A).
     /// </summary>
-    public void Sample(Tensor logits, Span<int> actions, Span<float> probabilities)
+    public void Sample(ReadOnlySpan<float> logits, Span<int> actions, Span<float> probabilities)
     {
-        using Tensor values = logits.detach().contiguous();
-        ReadOnlySpan<float> z = MemoryMarshal.Cast<byte, float>(values.bytes);
-        int count = (int)values.shape[1];
+        ReadOnlySpan<float> z = logits;
+        int count = logits.Length / actions.Length;
         for (int b = 0; b < actions.Length; b++)
         {
             ReadOnlySpan<float> row = z.Slice(b * count, count);

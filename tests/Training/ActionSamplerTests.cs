@@ -12,7 +12,7 @@ public sealed class ActionSamplerTests
         using var scope = NewDisposeScope();
         // Two environments: probabilities 0.1, 0.2, 0.3, 0.4, 0 (one action impossible), and all mass on action 2.
         float[] first = [MathF.Log(0.1f), MathF.Log(0.2f), MathF.Log(0.3f), MathF.Log(0.4f), -1e30f];
-        Tensor logits = tensor([.. first, 0, 0, 50, 0, 0]).view(2, 5);
+        float[] logits = [.. first, 0, 0, 50, 0, 0];
         var sampler = new ActionSampler(7);
         var counts = new int[5];
         var actions = new int[2];
@@ -41,7 +41,7 @@ public sealed class ActionSamplerTests
     public void TheSameSeedDrawsTheSameActions()
     {
         using var scope = NewDisposeScope();
-        Tensor logits = randn([32, 5], generator: new Generator(3));
+        float[] logits = randn([32 * 5], generator: new Generator(3)).data<float>().ToArray();
         int[] Draw(ulong seed)
         {
             var sampler = new ActionSampler(seed);

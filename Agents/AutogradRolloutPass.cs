@@ -1,0 +1,106 @@
+using GridTime.Agents.Kernels;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents;
+
+/// <summary>
+/// A <see cref="RolloutPass"/> through TorchSharp's autograd, for any network: each step is
+/// <see cref="ActorCritic.Step"/> with its graph kept, and the backward pass is autograd's from
+/// Σ logits·∂logits + Σ values·∂values (whose gradient is the one given), with the matrix layers' weight
+/// gradients formed once per rollout (<see cref="DeferredWeightGradients"/>).
+/// </summary>
+public sealed class AutogradRolloutPass(ActorCritic network, int batch) : RolloutPass
+{
+    private readonly List<Tensor> _logits = [];
+    private readonly List<Tensor> _values = [];
+    private readonly Tensor[] _parameters = [.. network.parameters()];
+    private readonly DeferredWeightGradients _weightGradients = new();
+    private Tensor _state = network.InitialState(batch).DetachFromDisposeScope();
+
+    /// <inheritdoc/>
+    public override ActorCritic Network => network;
+
+    /// <inheritdoc/>
+    public override int Steps => _logits.Count;
+
+    /// <inheritdoc/>
+    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values)
+    {
+        AgentOutput output = network.Step(observations, instructions, _state);
+        _logits.Add(output.Logits.DetachFromDisposeScope());
+        _values.Add(output.Values.DetachFromDisposeScope());
+        Replace(output.State.DetachFromDisposeScope());
+        CopyTo(output.Logits, logits);
+        CopyTo(output.Values, values);
+    }
+
+    /// <inheritdoc/>
+    public override void EndEpisodes(ReadOnlySpan<float> keep)
+    {
+        if (keep.IndexOf(0f) < 0)
+        {
+            return;
+        }
+
+        using Tensor mask = tensor(keep.ToArray()).unsqueeze(1);
+        Replace((_state * mask).DetachFromDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    public override void Values(Tensor observations, Tensor instructions, Span<float> values)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        CopyTo(network.Step(observations, instructions, _state).Values, values);
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients)
+    {
+        using (NewDisposeScope())
+        {
+            Tensor logits = stack(_logits, 0), values = stack(_values, 0);
+            Tensor dLogits = tensor(logitGradients.ToArray()).view(logits.shape), dValues = tensor(valueGradients.ToArray()).view(values.shape);
+            Tensor surrogate = (logits * dLogits).sum() + (values * dValues).sum();
+            _weightGradients.Backward(surrogate, _parameters);
+        }
+
+        Forget();
+        Replace(_state.detach().DetachFromDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    public override void Restart()
+    {
+        Forget();
+        Replace(zeros_like(_state).DetachFromDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        Forget();
+        _state.Dispose();
+    }
+
+    private void Forget()
+    {
+        _logits.ForEach(t => t.Dispose());
+        _values.ForEach(t => t.Dispose());
+        _logits.Clear();
+        _values.Clear();
+    }
+
+    private void Replace(Tensor state)
+    {
+        // The old state may still be an input of the recorded graph: autograd keeps its own reference.
+        _state.Dispose();
+        _state = state;
+    }
+
+    private static void CopyTo(Tensor source, Span<float> target)
+    {
+        using Tensor values = source.detach().contiguous();
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values.bytes)[..target.Length].CopyTo(target);
+    }
+}

@@ -1,0 +1,63 @@
+using GridTime.Agents.Kernels;
+using static TorchSharp.torch;
+
+namespace GridTime.Agents;
+
+/// <summary>
+/// A network run over one rollout for learning: forward one step at a time as the agent acts (each step's
+/// outputs are needed to choose the actions that make the next step's observations), then one backward pass
+/// over the whole rollout from the gradients of the loss with respect to the logits and values. The recurrent
+/// state is held here: it carries from one rollout to the next (gradients stop at the rollout boundary) and
+/// is zeroed for environments whose episode ended.
+/// <para>
+/// <see cref="For"/> picks <see cref="FastRolloutPass"/> (GridTime's kernels, no autograd) where it takes
+/// the network, else <see cref="AutogradRolloutPass"/> (any network, through TorchSharp's autograd). Both give
+/// the same outputs and gradients to float rounding (tests/Agents/RolloutPassTests).
+/// </para>
+/// </summary>
+public abstract class RolloutPass : IDisposable
+{
+    /// <summary>The network this pass runs (its parameters receive the gradients).</summary>
+    public abstract ActorCritic Network { get; }
+
+    /// <summary>The pass for <paramref name="network"/>, <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps.</summary>
+    public static RolloutPass For(ActorCritic network, int batch, int steps) =>
+        FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps) : new AutogradRolloutPass(network, batch);
+
+    /// <summary>Steps recorded in the current rollout.</summary>
+    public abstract int Steps { get; }
+
+    /// <summary>
+    /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (uint8 or
+    /// float32) and instructions [B], the logits [B·A] and values [B] into the spans given. The network's
+    /// weights must not change until <see cref="Backward"/> has run.
+    /// </summary>
+    public abstract void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values);
+
+    /// <summary>After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode ended).</summary>
+    public abstract void EndEpisodes(ReadOnlySpan<float> keep);
+
+    /// <summary>The values [B] of the current state for these observations, not recorded (the rollout's bootstrap).</summary>
+    public abstract void Values(Tensor observations, Tensor instructions, Span<float> values);
+
+    /// <summary>
+    /// The backward pass through the recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major):
+    /// adds the parameters' gradients to their <c>grad</c>. Then the next rollout begins, from the current state.
+    /// </summary>
+    public abstract void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients);
+
+    /// <summary>Forgets the recorded steps and zeroes the recurrent state of every environment (after a non-finite update).</summary>
+    public abstract void Restart();
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees what the pass holds.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

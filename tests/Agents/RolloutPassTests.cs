@@ -1,0 +1,105 @@
+using GridTime.Agents;
+using GridTime.Agents.Kernels;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTime.Tests.Agents;
+
+/// <summary>
+/// The rollout pass without autograd (<see cref="FastRolloutPass"/>) gives the outputs and parameter gradients
+/// of the network run through libtorch's own layers and autograd (<see cref="AutogradRolloutPass"/> with
+/// GridTime's kernels turned off), across episode ends inside a rollout and the state carried between rollouts.
+/// </summary>
+[Collection(KernelSwitchCollection.Name)]
+public sealed class RolloutPassTests
+{
+    public static TheoryData<CoreKind, int> Networks => new() { { CoreKind.Nac, 3 }, { CoreKind.Baseline, 5 }, { CoreKind.Nac, 32 } };
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void TheFastPassGivesLibtorchsOutputsAndGradients(CoreKind core, int batch)
+    {
+        if (!FastLinear.KernelAvailable)
+        {
+            return; // nothing to compare on a processor without AVX-512
+        }
+
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7 });
+        Parameter[] parameters = [.. network.parameters()];
+        using RolloutPass fast = RolloutPass.For(network, batch, 4);
+        Assert.IsType<FastRolloutPass>(fast);
+        RolloutResult[] expected, actual;
+        actual = [Run(fast, parameters, batch, steps: 4, seed: 1), Run(fast, parameters, batch, steps: 3, seed: 2)];
+        FastLinear.Disabled = true;
+        try
+        {
+            using var reference = new AutogradRolloutPass(network, batch);
+            expected = [Run(reference, parameters, batch, steps: 4, seed: 1), Run(reference, parameters, batch, steps: 3, seed: 2)];
+        }
+        finally
+        {
+            FastLinear.Disabled = false;
+        }
+
+        for (int rollout = 0; rollout < 2; rollout++)
+        {
+            TensorAssert.Close(expected[rollout].Logits, actual[rollout].Logits, $"rollout {rollout}: logits");
+            TensorAssert.Close(expected[rollout].Values, actual[rollout].Values, $"rollout {rollout}: values");
+            TensorAssert.Close(expected[rollout].Bootstrap, actual[rollout].Bootstrap, $"rollout {rollout}: bootstrap values");
+            string[] names = [.. network.named_parameters().Select(p => p.name)];
+            for (int i = 0; i < names.Length; i++)
+            {
+                TensorAssert.Close(expected[rollout].Gradients[i], actual[rollout].Gradients[i], $"rollout {rollout}: gradient of {names[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ANetworkTheKernelsDoNotRunGoesThroughAutograd()
+    {
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Counter });
+        using RolloutPass pass = RolloutPass.For(network, 2, 3);
+        Assert.IsType<AutogradRolloutPass>(pass);
+    }
+
+    private static Tensor Gradient(Parameter parameter)
+    {
+        using Tensor? gradient = parameter.grad;
+        return gradient?.clone() ?? zeros_like(parameter);
+    }
+
+    private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor[] Gradients);
+
+    /// <summary>
+    /// A rollout of random frames in which environment 0's episode ends after step 1 and environment 1's after the
+    /// last step (so the next rollout starts it from zero), then the backward pass from random output gradients.
+    /// </summary>
+    private static RolloutResult Run(RolloutPass pass, Parameter[] parameters, int batch, int steps, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var logits = new float[steps * batch * ActorCritic.Actions];
+        var values = new float[steps * batch];
+        for (int i = 0; i < steps; i++)
+        {
+            Tensor observations = randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
+            Tensor instructions = randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
+            pass.Step(observations, instructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch));
+            float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
+            pass.EndEpisodes(keep);
+        }
+
+        var bootstrap = new float[batch];
+        pass.Values(
+            randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte),
+            randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32),
+            bootstrap);
+        float[] logitGradients = randn([logits.Length], generator: generator).data<float>().ToArray();
+        float[] valueGradients = randn([values.Length], generator: generator).data<float>().ToArray();
+        pass.Network.zero_grad();
+        pass.Backward(logitGradients, valueGradients);
+        Tensor[] gradients = [.. parameters.Select(Gradient)];
+        return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), gradients);
+    }
+}
