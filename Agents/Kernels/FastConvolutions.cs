@@ -165,36 +165,89 @@ public static class FastConvolutions
     internal static unsafe void Backward(
         byte* pixels, bool bytes, int batch, float* hidden, float* output, float* gradient, float* w2, float* dW1, float* dB1, float* dW2, float* dB2)
     {
-        long positions2 = (long)batch * Side2 * Side2, positions1 = (long)batch * Side1 * Side1;
-        float* d2 = Scratch.Get(Scratch.ConvolutionSlots, positions2 * Out2);      // conv2 pre-activation gradient, channels-last
-        float* d1 = Scratch.Get(Scratch.ConvolutionSlots + 1, positions1 * Out1);  // conv1 pre-activation gradient, channels-last
-        float* w2b = Scratch.Get(Scratch.ConvolutionSlots + 2, Patch2 * Out2);     // w2b[(ky, kx, o)][cin] = w2[o][cin][ky][kx]
-        float* dw = Scratch.Get(Scratch.ConvolutionSlots + 3, Patch2 * Out2);      // weight gradients, input-major
-        float* h = hidden;
-
-        // Through conv2's ReLU, into channels-last order.
-        for (int b = 0; b < batch; b++)
+        // In chunks of images, so that what a chunk's passes share stays in the L2 cache, and image by image
+        // for conv1, whose gradient then stays in the L1 cache (over a whole rollout of 640 frames the
+        // intermediate gradients are megabytes, and pass after pass over them ran at the speed of memory).
+        const int Chunk = 16, PixelsPerImage1 = Side1 * Side1 * Out1;
+        float* d2 = Scratch.Get(Scratch.ConvolutionSlots, (long)Chunk * Side2 * Side2 * Out2); // conv2 pre-activation gradient, channels-last
+        float* d1 = Scratch.Get(Scratch.ConvolutionSlots + 1, PixelsPerImage1);               // one image's conv1 pre-activation gradient, channels-last
+        float* w2b = Scratch.Get(Scratch.ConvolutionSlots + 2, Patch2 * Out2);                // w2b[(ky, kx, o)][cin] = w2[o][cin][ky][kx]
+        float* dw2 = Scratch.Get(Scratch.ConvolutionSlots + 3, Patch2 * Out2);                // conv2's weight gradient, input-major
+        float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
+        float* dw1 = Scratch.Get(Scratch.ConvolutionSlots + 5, Patch1 * Out1);                // conv1's weight gradient, input-major
+        for (int o = 0; o < Out2; o++)
         {
-            float* o = output + ((long)b * Features), g = gradient + ((long)b * Features);
-            float* d = d2 + ((long)b * Side2 * Side2 * Out2);
-            for (int c = 0; c < Out2; c++)
+            for (int cin = 0; cin < Out1; cin++)
             {
-                for (int p = 0; p < Side2 * Side2; p++)
+                for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
                 {
-                    int i = (c * Side2 * Side2) + p;
-                    d[(p * Out2) + c] = o[i] > 0f ? g[i] : 0f;
+                    w2b[(((kk * Out2) + o) * Out1) + cin] = w2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
                 }
             }
         }
 
-        ColumnSums(d2, positions2, Out2, dB2);
-
-        // conv2's weight gradient: dw[(ky, kx, cin)][o] = Σ over output pixels of input · gradient.
-        for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+        new Span<float>(dw2, Patch2 * Out2).Clear();
+        new Span<float>(dw1, Patch1 * Out1).Clear();
+        new Span<float>(dB2, Out2).Clear();
+        new Span<float>(dB1, Out1).Clear();
+        for (int first = 0; first < batch; first += Chunk)
         {
-            for (int cin = 0; cin < Out1; cin += 8)
+            int images = Math.Min(Chunk, batch - first);
+            float* h = hidden + ((long)first * PixelsPerImage1);
+
+            // Through conv2's ReLU, into channels-last order.
+            for (int b = 0; b < images; b++)
             {
-                Conv2WeightGradient(h, d2, batch, kk / Kernel2, kk % Kernel2, cin, dw + (((kk * Out1) + cin) * Out2));
+                float* o = output + ((long)(first + b) * Features), g = gradient + ((long)(first + b) * Features);
+                float* d = d2 + ((long)b * Side2 * Side2 * Out2);
+                for (int c = 0; c < Out2; c++)
+                {
+                    for (int p = 0; p < Side2 * Side2; p++)
+                    {
+                        int i = (c * Side2 * Side2) + p;
+                        d[(p * Out2) + c] = o[i] > 0f ? g[i] : 0f;
+                    }
+                }
+            }
+
+            AddColumnSums(d2, (long)images * Side2 * Side2, Out2, dB2);
+
+            // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient.
+            for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+            {
+                for (int cin = 0; cin < Out1; cin += 8)
+                {
+                    Conv2WeightGradient(h, d2, images, kk / Kernel2, kk % Kernel2, cin, dw2 + (((kk * Out1) + cin) * Out2));
+                }
+            }
+
+            for (int b = 0; b < images; b++)
+            {
+                // conv2's input gradient, then through conv1's ReLU.
+                float* hb = h + ((long)b * PixelsPerImage1);
+                new Span<float>(d1, PixelsPerImage1).Clear();
+                for (int p = 0; p < Side2 * Side2; p++)
+                {
+                    Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1, p / Side2, p % Side2);
+                }
+
+                for (int i = 0; i < PixelsPerImage1; i += Vector512<float>.Count)
+                {
+                    Vector512<float> mask = Vector512.GreaterThan(Vector512.Load(hb + i), Vector512<float>.Zero);
+                    Vector512.BitwiseAnd(Vector512.Load(d1 + i), mask).Store(d1 + i);
+                }
+
+                AddColumnSums(d1, Side1 * Side1, Out1, dB1);
+
+                // conv1's weight gradient: dw1[(c, ky, kx)][o], two kernel rows at a time.
+                float* input = Image(pixels, bytes, first + b, image);
+                for (int c = 0; c < Channels; c++)
+                {
+                    for (int ky = 0; ky < Kernel1; ky += 2)
+                    {
+                        Conv1WeightGradient(input, d1, c, ky, dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                    }
+                }
             }
         }
 
@@ -204,47 +257,12 @@ public static class FastConvolutions
             {
                 for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
                 {
-                    dW2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk] = dw[(((kk * Out1) + cin) * Out2) + o];
-                    w2b[(((kk * Out2) + o) * Out1) + cin] = w2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk];
+                    dW2[(o * Patch2) + (cin * Kernel2 * Kernel2) + kk] = dw2[(((kk * Out1) + cin) * Out2) + o];
                 }
             }
         }
 
-        // conv2's input gradient, then through conv1's ReLU.
-        new Span<float>(d1, checked((int)(positions1 * Out1))).Clear();
-        for (int b = 0; b < batch; b++)
-        {
-            for (int p = 0; p < Side2 * Side2; p++)
-            {
-                Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1 + ((long)b * Side1 * Side1 * Out1), p / Side2, p % Side2);
-            }
-        }
-
-        for (long i = 0; i < positions1 * Out1; i += Vector512<float>.Count)
-        {
-            Vector512<float> mask = Vector512.GreaterThan(Vector512.Load(h + i), Vector512<float>.Zero);
-            Vector512.BitwiseAnd(Vector512.Load(d1 + i), mask).Store(d1 + i);
-        }
-
-        ColumnSums(d1, positions1, Out1, dB1);
-
-        // conv1's weight gradient: dw[(c, ky, kx)][o], image by image, two kernel rows at a time.
-        new Span<float>(dw, Patch1 * Out1).Clear();
-        float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
-        for (int b = 0; b < batch; b++)
-        {
-            float* input = Image(pixels, bytes, b, image);
-            float* gradients = d1 + ((long)b * Side1 * Side1 * Out1);
-            for (int c = 0; c < Channels; c++)
-            {
-                for (int ky = 0; ky < Kernel1; ky += 2)
-                {
-                    Conv1WeightGradient(input, gradients, c, ky, dw + (((c * Kernel1) + ky) * Kernel1 * Out1));
-                }
-            }
-        }
-
-        Transpose(dw, Patch1, Out1, dW1);
+        Transpose(dw1, Patch1, Out1, dW1);
     }
 
     /// <summary>One row (13 pixels, 16 channels each) of conv1's output after ReLU, from one image [3, 56, 56].</summary>
@@ -354,14 +372,16 @@ public static class FastConvolutions
 
     /// <summary>
     /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>) and input channels
-    /// <paramref name="cin"/>..+7: <paramref name="result"/>[j][o] = Σ over images and output pixels of
+    /// <paramref name="cin"/>..+7: <paramref name="result"/>[j][o] += Σ over images and output pixels of
     /// hidden[y, x, cin + j] · d2[pixel][o].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv2WeightGradient(float* hidden, float* d2, int batch, int ky, int kx, int cin, float* result)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        Vector512<float> a0 = Vector512.Load(result), a1 = Vector512.Load(result + 32), a2 = Vector512.Load(result + 64), a3 = Vector512.Load(result + 96);
+        Vector512<float> a4 = Vector512.Load(result + 128), a5 = Vector512.Load(result + 160), a6 = Vector512.Load(result + 192), a7 = Vector512.Load(result + 224);
+        Vector512<float> b0 = Vector512.Load(result + 16), b1 = Vector512.Load(result + 48), b2 = Vector512.Load(result + 80), b3 = Vector512.Load(result + 112);
+        Vector512<float> b4 = Vector512.Load(result + 144), b5 = Vector512.Load(result + 176), b6 = Vector512.Load(result + 208), b7 = Vector512.Load(result + 240);
         for (int b = 0; b < batch; b++)
         {
             float* image = hidden + ((long)b * Side1 * Side1 * Out1);
@@ -556,12 +576,12 @@ public static class FastConvolutions
         }
     }
 
-    /// <summary>The sums of the columns of <paramref name="rows"/> x <paramref name="columns"/> (16 or 32) into <paramref name="result"/>.</summary>
-    private static unsafe void ColumnSums(float* data, long rows, int columns, float* result)
+    /// <summary>Adds the sums of the columns of <paramref name="rows"/> x <paramref name="columns"/> (16 or 32) to <paramref name="result"/>.</summary>
+    private static unsafe void AddColumnSums(float* data, long rows, int columns, float* result)
     {
         for (int j = 0; j < columns; j += 16)
         {
-            Vector512<float> sum = default;
+            Vector512<float> sum = Vector512.Load(result + j);
             for (long i = 0; i < rows; i++)
             {
                 sum += Vector512.Load(data + (i * columns) + j);

@@ -13,11 +13,11 @@ internal static unsafe class Scratch
     /// <summary>The zero-padded last columns of B in <see cref="Avx512Sgemm"/>, in use while the layers' slots are.</summary>
     public const int TailPanel = LayerSlots;
 
-    /// <summary>Slots 5-9: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients and one image as floats.</summary>
+    /// <summary>Slots 5-10: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients, weight gradients and one image as floats.</summary>
     public const int ConvolutionSlots = TailPanel + 1;
 
-    /// <summary>Slots 10-18: <see cref="FastLstmCoreStep"/>'s transposed operands, NAC weights and gradients.</summary>
-    public const int CoreSlots = ConvolutionSlots + 5;
+    /// <summary>Slots 11-19: <see cref="FastLstmCoreStep"/>'s transposed operands, NAC weights and gradients.</summary>
+    public const int CoreSlots = ConvolutionSlots + 6;
 
     private const int Slots = CoreSlots + 9;
 
