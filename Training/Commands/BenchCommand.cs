@@ -39,7 +39,7 @@ public static class BenchCommand
     public static BenchmarkReport Run(bool quick, TextWriter? log)
     {
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
-        (int warmup, int measured) = quick ? (3, 8) : (40, 150);
+        (int warmup, int measured) = quick ? (3, 8) : (60, 400);
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);
