@@ -343,6 +343,21 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        Buffer[] buffers =
+        [
+            _pixels, _instructions, _convHidden, _convOutput, _features, _x, _hIn, _cIn, _gates, _tanhC, _hOut, _cOut, _keep,
+            _h0, _c0, _dHidden, _dGates, _dGatesT, _dX, _dh, _dc, _dhPrev, _dcPrev, _dConvOutput, _dFeaturesT,
+            _tanhW, _sigmoidM, _nacWT, _dU, _u, _dNac, _gradients,
+        ];
+        foreach (Buffer buffer in buffers)
+        {
+            buffer.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
     public override void Restart()
     {
         _steps = 0;
@@ -528,11 +543,18 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private static float* Data(Tensor t) =>
         (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref t.bytes.GetPinnableReference()); // parameters: contiguous, storage never moves
 
-    /// <summary>A float buffer of fixed size, freed when the pass is collected.</summary>
-    private sealed class Buffer(long floats)
+    /// <summary>A 64-byte-aligned float buffer of fixed size in native memory, freed with the pass (or, failing that, when collected).</summary>
+    private sealed class Buffer(long floats) : IDisposable
     {
-        private readonly NativeBuffer _memory = new();
+        public float* Data { get; private set; } = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(Math.Max(floats, 1) * sizeof(float)), 64);
 
-        public float* Data => _memory.AtLeast(Math.Max(floats, 1));
+        public void Dispose()
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(Data);
+            Data = null;
+            GC.SuppressFinalize(this);
+        }
+
+        ~Buffer() => System.Runtime.InteropServices.NativeMemory.AlignedFree(Data);
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using GridTime.Agents;
-using GridTime.Agents.Kernels;
 using GridTime.Environment;
 using GridTime.Environment.Episodes;
 using TorchSharp;

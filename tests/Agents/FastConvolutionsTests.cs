@@ -41,6 +41,25 @@ public sealed class FastConvolutionsTests
     }
 
     [Fact]
+    public void PixelsAreDividedBy255ExactlyAsTheDivisionRounds()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            return; // the conversion is AVX-512 code
+        }
+
+        for (int first = 0; first < 256; first += 16)
+        {
+            var x = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(first, 16).Select(v => (float)v).ToArray());
+            var converted = FastConvolutions.DividedBy255(x);
+            for (int i = 0; i < 16; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits((first + i) / 255f), BitConverter.SingleToInt32Bits(converted[i]));
+            }
+        }
+    }
+
+    [Fact]
     public void AnInputThatNeedsAGradientGetsIt()
     {
         using var scope = NewDisposeScope();

@@ -18,12 +18,15 @@ public sealed class TrainingRunTests
         "--log-interval", "1000", "--checkpoint-interval", "2000", "--episode-log-every", "1",
     ];
 
-    [Fact]
-    public void AShortRunWritesEveryArtifact()
+    // nac trains through GridTime's rollout pass without autograd (FastRolloutPass), nalu through autograd.
+    [Theory]
+    [InlineData("nac")]
+    [InlineData("nalu")]
+    public void AShortRunWritesEveryArtifact(string agent)
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, "--frames", "4000", "--seed", "3", .. Small]);
+        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, "--agent", agent, "--frames", "4000", "--seed", "3", .. Small]);
         Assert.True(code == 0, error + output);
 
         var files = new RunFolder(run);
@@ -52,7 +55,7 @@ public sealed class TrainingRunTests
         Assert.NotEmpty(log.Records);
         EpisodeRecord first = log.Records[0];
         Assert.Equal("run", first.Run);
-        Assert.Equal("nac", first.Agent);
+        Assert.Equal(agent, first.Agent);
         Assert.InRange(first.Instruction, 5, 12);
         Assert.Equal(first.Instruction + 10, first.Timeout);
         Assert.All(first.Steps, s => Assert.Equal(1f, s.Probabilities.Sum(), 3));
