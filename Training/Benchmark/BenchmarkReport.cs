@@ -5,9 +5,10 @@ namespace GridTime.Training.Benchmark;
 /// <param name="Workers">Worker threads.</param>
 /// <param name="EnvsPerWorker">Environments per worker.</param>
 /// <param name="Steps">Rollout length.</param>
-/// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up.</param>
+/// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up: the median of <paramref name="FramesPerSecondRuns"/>.</param>
 /// <param name="Gflops">Achieved GFLOP/s: frames/s x training FLOPs per frame.</param>
-public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops);
+/// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
+public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns);
 
 /// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>
 public sealed record BenchmarkReport
@@ -63,9 +64,9 @@ public sealed record BenchmarkReport
     /// <summary>Training speeds for 1..cores workers in both settings.</summary>
     public IReadOnlyList<TrainingSpeed> Training { get; init; } = [];
 
-    /// <summary>Best achieved training GFLOP/s over cores x one-core matmul GFLOP/s.</summary>
+    /// <summary>Best achieved training GFLOP/s (a median over runs) over cores x one-core matmul GFLOP/s.</summary>
     public double CeilingFraction { get; init; }
 
-    /// <summary>Frames/s with all cores over frames/s with one worker, compare setting.</summary>
+    /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting.</summary>
     public double ScalingAllCores { get; init; }
 }

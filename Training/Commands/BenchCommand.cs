@@ -39,7 +39,9 @@ public static class BenchCommand
     public static BenchmarkReport Run(bool quick, TextWriter? log)
     {
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
-        (int warmup, int measured) = quick ? (3, 8) : (60, 400);
+        // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
+        // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
+        (int warmup, int measured, int repeats) = quick ? (3, 8, 1) : (40, 150, 3);
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);
@@ -71,16 +73,34 @@ public static class BenchCommand
         var speeds = new List<TrainingSpeed>();
         foreach ((string name, TrainConfig config) in settings)
         {
+            var runs = new List<double>[cores];
+            var profiles = new List<PhaseTimes>[cores];
+            for (int w = 0; w < cores; w++)
+            {
+                (runs[w], profiles[w]) = ([], []);
+            }
+
+            for (int repeat = 0; repeat < repeats; repeat++)
+            {
+                for (int workers = 1; workers <= cores; workers++)
+                {
+                    var profile = new PhaseTimes[workers];
+                    runs[workers - 1].Add(SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured, profile));
+                    profiles[workers - 1].AddRange(profile);
+                }
+            }
+
             for (int workers = 1; workers <= cores; workers++)
             {
-                var profile = new PhaseTimes[workers];
-                double fps = SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured, profile);
-                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * forward / 1e9);
+                List<double> taken = runs[workers - 1];
+                double fps = taken.Order().ElementAt(taken.Count / 2);
+                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * forward / 1e9, taken);
                 speeds.Add(speed);
+                string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
-                log?.WriteLine("    ms per update, mean over workers: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
-                    string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profile.Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
+                    $"training {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
+                log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
+                    string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
         }
 
