@@ -36,6 +36,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     // The state the rollout started from, and working memory of the backward pass and the NAC.
     private readonly Buffer _h0, _c0, _dHidden, _dGates, _dGatesT, _dX, _dh, _dc, _dhPrev, _dcPrev, _dConvOutput, _dFeaturesT;
     private readonly Buffer _tanhW, _sigmoidM, _nacWT, _dU, _u, _dNac, _gradients;
+    private readonly float[] _bootstrapLogits;
     private int _steps;
 
     /// <summary>Whether this pass can run <paramref name="network"/>: the kernels are in use, the core is the baseline or NAC LSTM, widths are multiples of 16.</summary>
@@ -103,6 +104,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _u = new(rows * units);
         _dNac = new(rows * _arithmetic);
         _gradients = new(Math.Max(4L * _hidden * Math.Max(_inputs, _hidden), (long)_width * ConvOutput));
+        _bootstrapLogits = new float[batch * _actions];
         Restart(); // the first rollout starts from zeros (native memory comes uninitialised)
     }
 
@@ -120,11 +122,9 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             throw new InvalidOperationException($"the rollout already holds {_capacity} steps; run Backward first");
         }
 
-        if (_steps == 0 && _arithmetic > 0)
+        if (_steps == 0)
         {
-            // The NAC's weight W = tanh(Ŵ)⊙σ(M̂) is the same for every step of the rollout.
-            FastLstmCoreStep.NacFactors(Data(_wHat!), Data(_mHat!), _wHat!.numel(), _tanhW.Data, _sigmoidM.Data);
-            FastLstmCoreStep.NacWeightTransposed(_tanhW.Data, _sigmoidM.Data, 1 + _hidden, _arithmetic, _nacWT.Data);
+            ReadNacWeight();
         }
 
         Forward(_steps, observations, instructions, logits, values);
@@ -160,14 +160,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     /// <inheritdoc/>
     public override void Values(Tensor observations, Tensor instructions, Span<float> values)
     {
-        if (_steps == 0 && _arithmetic > 0)
+        if (_steps == 0)
         {
-            FastLstmCoreStep.NacFactors(Data(_wHat!), Data(_mHat!), _wHat!.numel(), _tanhW.Data, _sigmoidM.Data);
-            FastLstmCoreStep.NacWeightTransposed(_tanhW.Data, _sigmoidM.Data, 1 + _hidden, _arithmetic, _nacWT.Data);
+            ReadNacWeight();
         }
 
-        Span<float> logits = stackalloc float[_batch * _actions];
-        Forward(_steps, observations, instructions, logits, values); // into the spare block after the recorded steps
+        Forward(_steps, observations, instructions, _bootstrapLogits, values); // into the block after the recorded steps
     }
 
     /// <inheritdoc/>
@@ -363,6 +361,16 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _steps = 0;
         new Span<float>(_h0.Data, _batch * _hidden).Clear();
         new Span<float>(_c0.Data, _batch * _hidden).Clear();
+    }
+
+    /// <summary>The NAC's weight W = tanh(Ŵ)⊙σ(M̂), its factors kept for the backward pass: read once per rollout, since the weights do not change within one.</summary>
+    private void ReadNacWeight()
+    {
+        if (_arithmetic > 0)
+        {
+            FastLstmCoreStep.NacFactors(Data(_wHat!), Data(_mHat!), _wHat!.numel(), _tanhW.Data, _sigmoidM.Data);
+            FastLstmCoreStep.NacWeightTransposed(_tanhW.Data, _sigmoidM.Data, 1 + _hidden, _arithmetic, _nacWT.Data);
+        }
     }
 
     /// <summary>The forward pass of one step into block <paramref name="step"/> of the buffers, from the state after step − 1.</summary>
