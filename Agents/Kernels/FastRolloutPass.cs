@@ -256,7 +256,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
                 }
             }
 
-            // dhPrev and dc now hold ∂h, ∂c of the state entering step t; through step t−1's keep mask.
+            // dhPrev and dc now hold ∂h and ∂c of the state entering step t (dc becomes dcPrev for step t − 1);
+            // through step t − 1's keep mask.
             float* swap = dc;
             dc = dcPrev;
             dcPrev = swap;

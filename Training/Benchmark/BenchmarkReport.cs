@@ -40,7 +40,7 @@ public sealed record BenchmarkReport
     /// <summary>Frames/s of drawing an observation from scratch with SkiaSharp (what the frame cache saves).</summary>
     public double DrawFramesPerSecond { get; init; }
 
-    /// <summary>Multiply-adds of one forward pass per frame, counted from the layer shapes.</summary>
+    /// <summary>FLOPs of one forward pass per frame (twice its multiply-adds), counted from the layer shapes.</summary>
     public long ForwardFlopsPerFrame { get; init; }
 
     /// <summary>FLOPs of one training frame: forward and backward, counted as three forwards.</summary>
