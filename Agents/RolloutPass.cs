@@ -28,16 +28,16 @@ public abstract class RolloutPass : IDisposable
     public abstract int Steps { get; }
 
     /// <summary>
-    /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (uint8 or
-    /// float32) and instructions [B], the logits [B·A] and values [B] into the spans given. The network's
-    /// weights must not change until <see cref="Backward"/> has run.
+    /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (uint8, as
+    /// the environment delivers them) and instructions [B], the logits [B·A] and values [B] into the spans given.
+    /// The network's weights must not change until <see cref="Backward"/> has run.
     /// </summary>
     public abstract void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values);
 
     /// <summary>After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode ended).</summary>
     public abstract void EndEpisodes(ReadOnlySpan<float> keep);
 
-    /// <summary>The values [B] of the current state for these observations, not recorded (the rollout's bootstrap).</summary>
+    /// <summary>The values [B] of the current state for these observations (uint8), not recorded (the rollout's bootstrap).</summary>
     public abstract void Values(Tensor observations, Tensor instructions, Span<float> values);
 
     /// <summary>

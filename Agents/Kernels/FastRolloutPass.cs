@@ -386,7 +386,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         byte* pixels = (byte*)_pixels.Data + (first * Pixels);
         float* instruction = _instructions.Data + first;
-        using (Tensor o = observations.contiguous(), t = instructions.to_type(ScalarType.Float32).contiguous())
+        using (Tensor o = observations.contiguous(), asFloat = instructions.to_type(ScalarType.Float32))
+        using (Tensor t = asFloat.contiguous())
         {
             o.bytes.CopyTo(new Span<byte>(pixels, batch * Pixels));
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes)[..batch].CopyTo(new Span<float>(instruction, batch));
