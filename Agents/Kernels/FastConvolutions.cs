@@ -175,6 +175,7 @@ public static class FastConvolutions
         float* dw2 = Scratch.Get(Scratch.ConvolutionSlots + 3, Patch2 * Out2);                // conv2's weight gradient, input-major
         float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
         float* dw1 = Scratch.Get(Scratch.ConvolutionSlots + 5, Patch1 * Out1);                // conv1's weight gradient, input-major
+        float* masked = stackalloc float[Features];                                            // one image's output gradient through the ReLU
         for (int o = 0; o < Out2; o++)
         {
             for (int cin = 0; cin < Out1; cin++)
@@ -195,19 +196,17 @@ public static class FastConvolutions
             int images = Math.Min(Chunk, batch - first);
             float* h = hidden + ((long)first * PixelsPerImage1);
 
-            // Through conv2's ReLU, into channels-last order.
+            // Through conv2's ReLU (a mask, not a branch: the ReLU's pattern is unpredictable), into channels-last order.
             for (int b = 0; b < images; b++)
             {
                 float* o = output + ((long)(first + b) * Features), g = gradient + ((long)(first + b) * Features);
-                float* d = d2 + ((long)b * Side2 * Side2 * Out2);
-                for (int c = 0; c < Out2; c++)
+                for (int i = 0; i < Features; i += Vector512<float>.Count)
                 {
-                    for (int p = 0; p < Side2 * Side2; p++)
-                    {
-                        int i = (c * Side2 * Side2) + p;
-                        d[(p * Out2) + c] = o[i] > 0f ? g[i] : 0f;
-                    }
+                    Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(o + i), Vector512<float>.Zero);
+                    Vector512.BitwiseAnd(Vector512.Load(g + i), passes).Store(masked + i);
                 }
+
+                FastLinear.Transpose(masked, Out2, Side2 * Side2, d2 + ((long)b * Side2 * Side2 * Out2));
             }
 
             AddColumnSums(d2, (long)images * Side2 * Side2, Out2, dB2);

@@ -249,9 +249,9 @@ public sealed unsafe class FastRolloutPass : RolloutPass
                 for (int b = 0; b < batch; b++)
                 {
                     float* to = dhPrev + ((long)b * hidden), from = dU + ((long)b * units) + 1;
-                    for (int j = 0; j < hidden; j++)
+                    for (int j = 0; j < hidden; j += Vector512<float>.Count)
                     {
-                        to[j] += from[j];
+                        (Vector512.Load(to + j) + Vector512.Load(from + j)).Store(to + j);
                     }
                 }
             }
@@ -314,10 +314,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         float* dY = dX, features = _features.Data; // ∂y in place of ∂x's features columns, rows `inputs` apart
         for (long r = 0; r < rows; r++)
         {
+            // A mask, not a branch: the ReLU's pattern is unpredictable.
             float* row = dY + (r * inputs), y = features + (r * width);
-            for (int j = 0; j < width; j++)
+            for (int j = 0; j < width; j += Vector512<float>.Count)
             {
-                row[j] = y[j] > 0f ? row[j] : 0f;
+                Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(y + j), Vector512<float>.Zero);
+                Vector512.BitwiseAnd(Vector512.Load(row + j), passes).Store(row + j);
             }
         }
 
