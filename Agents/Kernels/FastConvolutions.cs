@@ -589,8 +589,8 @@ public static class FastConvolutions
         }
     }
 
-    /// <summary>Adds the sums of the columns of <paramref name="rows"/> x <paramref name="columns"/> (16 or 32) to <paramref name="result"/>.</summary>
-    private static unsafe void AddColumnSums(float* data, long rows, int columns, float* result)
+    /// <summary>Adds the sums of the columns of <paramref name="rows"/> x <paramref name="columns"/> (a multiple of 16) to <paramref name="result"/>.</summary>
+    internal static unsafe void AddColumnSums(float* data, long rows, int columns, float* result)
     {
         for (int j = 0; j < columns; j += 16)
         {

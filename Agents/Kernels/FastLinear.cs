@@ -191,15 +191,23 @@ public static class FastLinear
 
     /// <summary>target[c, r] = source[r, c] for source [rows, columns].</summary>
     internal static unsafe void Transpose(float* source, int rows, int columns, float* target) =>
-        TransposeAddingBias(source, rows, columns, null, target);
+        TransposeAddingBias(source, rows, columns, columns, null, target);
+
+    /// <summary>target[c, r] = source[r, c] for the first <paramref name="columns"/> columns of <paramref name="rows"/> rows <paramref name="ld"/> floats apart.</summary>
+    internal static unsafe void Transpose(float* source, int rows, int columns, long ld, float* target) =>
+        TransposeAddingBias(source, rows, columns, ld, null, target);
+
+    /// <summary>target[c, r] = source[r, c] + bias[r] (bias may be null) for source [rows, columns].</summary>
+    internal static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target) =>
+        TransposeAddingBias(source, rows, columns, columns, bias, target);
 
     /// <summary>
-    /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source [rows, columns]: 8 x 8 blocks
-    /// transposed in AVX registers (eight loads, 24 shuffles, eight stores), the edges element by element.
-    /// Transposes sit between every matrix product and its neighbours; element by element they cost about a
-    /// nanosecond per float, as much as some of the products they served.
+    /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source rows <paramref name="ld"/> floats apart:
+    /// 8 x 8 blocks transposed in AVX registers (eight loads, 24 shuffles, eight stores), the edges element by
+    /// element. Transposes sit between every matrix product and its neighbours; element by element they cost
+    /// about a nanosecond per float, as much as some of the products they served.
     /// </summary>
-    internal static unsafe void TransposeAddingBias(float* source, int rows, int columns, float* bias, float* target)
+    private static unsafe void TransposeAddingBias(float* source, int rows, int columns, long ld, float* bias, float* target)
     {
         int fullRows = Avx.IsSupported ? rows & ~7 : 0, fullColumns = Avx.IsSupported ? columns & ~7 : 0;
         for (int r0 = 0; r0 < fullRows; r0 += 8)
@@ -207,7 +215,7 @@ public static class FastLinear
             Vector256<float> b = bias is null ? Vector256<float>.Zero : Avx.LoadVector256(bias + r0);
             for (int c0 = 0; c0 < fullColumns; c0 += 8)
             {
-                Transpose8x8(source + ((long)r0 * columns) + c0, columns, target + ((long)c0 * rows) + r0, rows, b);
+                Transpose8x8(source + (r0 * ld) + c0, ld, target + ((long)c0 * rows) + r0, rows, b);
             }
         }
 
@@ -217,7 +225,7 @@ public static class FastLinear
             float add = bias is null ? 0f : bias[r];
             for (int c = r < fullRows ? fullColumns : 0; c < columns; c++)
             {
-                target[((long)c * rows) + r] = source[((long)r * columns) + c] + add;
+                target[((long)c * rows) + r] = source[(r * ld) + c] + add;
             }
         }
     }

@@ -282,7 +282,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         AddGradient(_wIh, gradient);
         Avx512Sgemm.Multiply(4 * hidden, hidden, rows, dGatesT, rows, _hIn.Data, hidden, gradient, hidden, accumulate: false);
         AddGradient(_wHh, gradient);
-        ColumnSums(dGates, rows, 4 * hidden, gradient);
+        new Span<float>(gradient, 4 * hidden).Clear();
+        FastConvolutions.AddColumnSums(dGates, rows, 4 * hidden, gradient);
         AddGradient(_bIh, gradient);
         AddGradient(_bHh, gradient);
 
@@ -326,7 +327,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         float* fcWeight = Data(_fcWeight);
         Avx512Sgemm.Multiply(rows, ConvOutput, width, dY, inputs, fcWeight, ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _dFeaturesT.Data;
-        TransposeColumns(dY, rows, width, inputs, dYT);
+        FastLinear.Transpose(dY, rows, width, inputs, dYT);
         Avx512Sgemm.Multiply(width, ConvOutput, rows, dYT, rows, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
         AddGradient(_fcWeight, gradient);
         RowSums(dYT, width, rows, gradient);
@@ -495,20 +496,6 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
     }
 
-    /// <summary>The sums of the <paramref name="columns"/> columns of <paramref name="rows"/> rows (columns a multiple of 16).</summary>
-    private static void ColumnSums(float* data, int rows, int columns, float* result)
-    {
-        new Span<float>(result, columns).Clear();
-        for (long r = 0; r < rows; r++)
-        {
-            float* row = data + (r * columns);
-            for (int j = 0; j < columns; j += Vector512<float>.Count)
-            {
-                (Vector512.Load(result + j) + Vector512.Load(row + j)).Store(result + j);
-            }
-        }
-    }
-
     /// <summary>The sums of the <paramref name="rows"/> rows of <paramref name="columns"/> columns each.</summary>
     private static void RowSums(float* data, int rows, int columns, float* result)
     {
@@ -529,23 +516,6 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             }
 
             result[r] = total;
-        }
-    }
-
-    /// <summary>target[c, r] = source[r, c] for the first <paramref name="columns"/> columns of rows <paramref name="ld"/> floats apart.</summary>
-    private static void TransposeColumns(float* source, int rows, int columns, int ld, float* target)
-    {
-        for (int r0 = 0; r0 < rows; r0 += 64)
-        {
-            int end = Math.Min(rows, r0 + 64);
-            for (int c = 0; c < columns; c++)
-            {
-                float* to = target + ((long)c * rows);
-                for (int r = r0; r < end; r++)
-                {
-                    to[r] = source[((long)r * ld) + c];
-                }
-            }
         }
     }
 
