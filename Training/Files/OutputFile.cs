@@ -1,0 +1,94 @@
+namespace GridTime.Training.Files;
+
+/// <summary>
+/// Writes a command's output files whole or not at all: into a temporary file in the same folder (named for
+/// this process, so two processes never share one), flushed to disk, then renamed over the final name, so the
+/// previous version stays intact until the new one is complete. Before anything is written, a path that is
+/// empty, an existing directory, a symlink, a FIFO or device, or the same file as one of the command's inputs
+/// is refused.
+/// </summary>
+public static class OutputFile
+{
+    /// <summary>
+    /// Refuses (<see cref="UsageException"/>, naming <paramref name="what"/> and the path) an output path that must
+    /// not be written: empty, an existing directory, symlink or non-regular file, or the same file as one of
+    /// <paramref name="inputs"/> (compared by device and inode, so other names and hard links count).
+    /// </summary>
+    public static void Check(string path, string what, params string[] inputs)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new UsageException($"the {what} path is empty");
+        }
+
+        FileStatus? existing;
+        try
+        {
+            existing = FileStatus.Of(path, followLinks: false);
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"cannot write {what} {path}: {e.Message}", e);
+        }
+
+        if (existing is { Kind: not FileKind.Regular } other)
+        {
+            throw new UsageException($"{what} {path} is a {InputFile.Describe(other.Kind)}: refusing to replace it with a file");
+        }
+
+        if (existing is { } file)
+        {
+            foreach (string input in inputs)
+            {
+                if (FileStatus.Of(input) is { } read && read.SameFileAs(file))
+                {
+                    throw new UsageException($"{what} {path} is the input {input}: refusing to overwrite it");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> whole: <paramref name="write"/> fills a temporary file beside it, which is
+    /// flushed to disk and renamed over <paramref name="path"/>. If anything fails the temporary file is removed,
+    /// the previous file is untouched, and the exception goes on (an <see cref="IOException"/> for a failed write).
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        string temporary = TemporaryPath(path);
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) through <see cref="Write"/>.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream => stream.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
+
+    /// <summary>The temporary name used for <paramref name="path"/> by this process: "NAME.tmp-PID" in the same folder.</summary>
+    public static string TemporaryPath(string path) => $"{path}.tmp-{System.Environment.ProcessId}";
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind under a temporary name: it is never taken for an output.
+        }
+    }
+}
