@@ -3,6 +3,15 @@ namespace GridTime.Environment;
 /// <summary>The rules of one grid world. Validate with <see cref="Validate"/> (the environments do).</summary>
 public sealed record GridWorldOptions
 {
+    /// <summary>
+    /// Largest instruction T and largest reward m any world accepts: L = T + m and every step count stay far
+    /// inside a 32-bit integer, and an episode of that length is still played in well under a second.
+    /// </summary>
+    public const int MaximumInstruction = 1_000_000;
+
+    /// <summary>Largest arrival reward m any world accepts (see <see cref="MaximumInstruction"/>).</summary>
+    public const int MaximumReward = 1_000_000;
+
     /// <summary>Side of the square grid N (N x N cells), 2 to 56 (each cell must get at least one pixel).</summary>
     public int Size { get; init; } = 5;
 

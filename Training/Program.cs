@@ -12,6 +12,17 @@ public static class Program
     /// <summary>Exit code when a command could not finish: a file could not be written, or training diverged or failed.</summary>
     public const int Failed = 1;
 
+    /// <summary>Exit code when a command was stopped by Ctrl+C (SIGINT) or SIGTERM (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>
+    /// Cancelled when Ctrl+C or SIGTERM arrives during a command. Long commands check it at points where their
+    /// outputs are whole (between checkpoints, evaluations, frames), then stop: train writes a final checkpoint
+    /// and returns <see cref="Interrupted"/>; others throw <see cref="OperationCanceledException"/>, which
+    /// <see cref="Main"/> reports in one line with exit code <see cref="Interrupted"/>.
+    /// </summary>
+    public static CancellationToken Stop { get; private set; }
+
     /// <summary>The arguments of the running command (recorded in summaries).</summary>
     public static IReadOnlyList<string> Arguments { get; private set; } = [];
 
@@ -37,9 +48,10 @@ public static class Program
             return BadInput;
         }
 
+        using var signals = new StopSignals();
+        Stop = signals.Token;
         try
         {
-            // Signals are handled by the commands that need them (train writes a checkpoint first).
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception e) when (e is UsageException or InvalidDataException)
@@ -47,6 +59,12 @@ public static class Program
             // InvalidDataException always names a damaged input file (checkpoint, log, config).
             Console.Error.WriteLine($"gridtime: {e.Message}");
             return BadInput;
+        }
+        catch (OperationCanceledException) when (Stop.IsCancellationRequested)
+        {
+            // Outputs are written whole or not at all, so nothing half-made is left under a final name.
+            Console.Error.WriteLine("gridtime: interrupted");
+            return Interrupted;
         }
         catch (TrainingFailedException e)
         {

@@ -56,7 +56,6 @@ public static class ReproduceCommand
                 throw new UsageException($"{folder} is a file, not a folder");
             }
 
-            using var signals = new StopSignals();
             Directory.CreateDirectory(folder);
             var cells = new List<ComparisonCell>();
             foreach (CoreKind kind in kinds)
@@ -64,7 +63,7 @@ public static class ReproduceCommand
                 for (int s = 0; s < seedCount; s++)
                 {
                     TrainConfig config = template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s };
-                    ComparisonCell? cell = RunCell(folder, config, eval, signals.Token);
+                    ComparisonCell? cell = RunCell(folder, config, eval, Program.Stop);
                     if (cell is null)
                     {
                         Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");

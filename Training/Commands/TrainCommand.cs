@@ -12,8 +12,8 @@ namespace GridTime.Training.Commands;
 /// </summary>
 public static class TrainCommand
 {
-    /// <summary>Exit code when training was interrupted by Ctrl+C or SIGTERM (128 + SIGINT).</summary>
-    public const int Interrupted = 130;
+    /// <summary>Exit code when training was interrupted by Ctrl+C or SIGTERM (see <see cref="Program.Interrupted"/>).</summary>
+    public const int Interrupted = Program.Interrupted;
 
     // Settings that shape the network or the task: a resumed run must keep them.
     private static readonly string[] FixedOnResume = [nameof(TrainConfig.Agent), nameof(TrainConfig.GridSize), nameof(TrainConfig.MinT), nameof(TrainConfig.MaxT),
@@ -42,8 +42,7 @@ public static class TrainCommand
                 ? PrepareNewRun(parsed, binding, parsed.GetValue(configFile), parsed.GetValue(runDir))
                 : PrepareResume(parsed, binding, resumeFolder, parsed.GetValue(configFile) is not null || parsed.GetValue(runDir) is not null);
 
-            using var signals = new StopSignals();
-            TrainingOutcome outcome = Trainer.Start(config, folder, resumePoint, signals.Token);
+            TrainingOutcome outcome = Trainer.Start(config, folder, resumePoint, Program.Stop);
             return outcome.Interrupted ? Interrupted : 0;
         });
         return command;
