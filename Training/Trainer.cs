@@ -25,10 +25,11 @@ public static class Trainer
     /// <summary>
     /// Trains as the one writer of <paramref name="folder"/>: takes the run's lock (refusing when a live
     /// process holds it, taking over a stale one), makes a resumed folder consistent with its checkpoint
-    /// (see <see cref="ResumePoint.Prepare"/> and <see cref="MetricsLog.Repair"/>), writes config.json and
-    /// trains. What was repaired or skipped is reported as warnings on <paramref name="warnings"/>.
+    /// (see <see cref="ResumePoint.Prepare"/>, <see cref="MetricsLog.Repair"/> and
+    /// <see cref="MetricsLog.RebuildTensorBoard"/>), writes config.json and trains. What was repaired or
+    /// skipped is reported as warnings on <paramref name="warnings"/>.
     /// </summary>
-    public static TrainingOutcome Start(TrainConfig config, RunFolder folder, ResumePoint? resume, CancellationToken stop, TextWriter? warnings = null)
+    public static TrainingOutcome Start(TrainConfig config, RunFolder folder, SessionStart start, CancellationToken stop, TextWriter? warnings = null)
     {
         warnings ??= Console.Error;
         using RunLock runLock = RunLock.Acquire(folder.Path);
@@ -38,19 +39,23 @@ public static class Trainer
         }
 
         folder.Create();
-        if (resume is not null)
+        if (start.Resumes)
         {
-            IEnumerable<string> notes = resume.Skipped.Select(reason => $"{reason}; resuming from the previous checkpoint")
-                .Concat(resume.Prepare(folder))
-                .Concat(MetricsLog.Repair(folder.MetricsFile, resume.Header.Frames));
+            long frames = start.Resume?.Header.Frames ?? 0;
+            IEnumerable<string> notes = start.Notes
+                .Concat((start.Resume?.Skipped ?? []).Select(reason => $"{reason}; resuming from the previous checkpoint"))
+                .Concat(start.Resume?.Prepare(folder) ?? [])
+                .Concat(MetricsLog.Repair(folder.MetricsFile, frames));
             foreach (string note in notes.Concat(KeepDamagedConfig(folder)))
             {
                 warnings.WriteLine($"gridtime: warning: {note}");
             }
+
+            MetricsLog.RebuildTensorBoard(folder.MetricsFile, folder.TensorBoardFolder);
         }
 
-        folder.WriteConfig(config);
-        return Run(config, folder, resume?.Checkpoint, stop);
+        folder.WriteConfig(config, new RunRecord(start.RunId, start.Changes));
+        return Run(config, folder, start, stop);
     }
 
     // A resumed run takes its settings from the checkpoint; a damaged config.json is kept aside, then rewritten.
@@ -64,7 +69,7 @@ public static class Trainer
         string? problem = null;
         try
         {
-            ConfigBinding<TrainConfig>.ReadFile(folder.ConfigFile, RunFolder.VersionsKey);
+            folder.ReadConfig();
         }
         catch (UsageException e)
         {
@@ -78,29 +83,32 @@ public static class Trainer
         }
     }
 
-    /// <summary>Trains; <paramref name="resumeFrom"/> is the checkpoint to continue from, or null for a new run.</summary>
-    public static TrainingOutcome Run(TrainConfig config, RunFolder folder, string? resumeFrom, CancellationToken stop, TextWriter? output = null)
+    /// <summary>
+    /// Trains from <paramref name="start"/>: a new network, or the checkpoint it resumes (whose optimizer takes
+    /// the hyperparameters of <paramref name="config"/>, so a setting changed on resume applies at once).
+    /// </summary>
+    public static TrainingOutcome Run(TrainConfig config, RunFolder folder, SessionStart start, CancellationToken stop, TextWriter? output = null)
     {
         set_num_threads(1);
         long startFrames = 0;
         double previousSeconds = 0;
         ActorCritic network;
         SharedAdam optimizer;
-        if (resumeFrom is null)
+        if (start.Resume is not { } resume)
         {
             network = new ActorCritic(config.Network);
             optimizer = SharedAdam.For(network, config);
         }
         else
         {
-            (CheckpointHeader header, network, optimizer) = Checkpoint.Load(resumeFrom);
-            startFrames = header.Frames;
-            previousSeconds = header.WallSeconds;
+            (network, optimizer) = Checkpoint.Load(resume.File, config);
+            startFrames = resume.Header.Frames;
+            previousSeconds = resume.Header.WallSeconds;
         }
 
         using var sharedNetwork = network;
         using var sharedOptimizer = optimizer;
-        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true };
+        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId, Changes = start.Changes };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
         var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
         progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.Workers} workers x {config.EnvsPerWorker} environments, "

@@ -56,6 +56,8 @@ public static class ReproduceCommand
                 throw new UsageException($"{folder} is a file, not a folder");
             }
 
+            TrainConfig[] configs = [.. kinds.SelectMany(kind => Enumerable.Range(0, seedCount).Select(s => template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s }))];
+            CheckCells(folder, configs);
             Directory.CreateDirectory(folder);
             var cells = new List<ComparisonCell>();
             foreach (CoreKind kind in kinds)
@@ -101,22 +103,62 @@ public static class ReproduceCommand
         }
     }
 
+    /// <summary>The run folder of one (agent, seed) cell of a comparison.</summary>
+    public static RunFolder CellFolder(string comparisonFolder, TrainConfig config) => new(Path.Combine(comparisonFolder, $"{config.Agent.Name()}-s{config.Seed}"));
+
+    /// <summary>
+    /// Refuses (<see cref="UsageException"/>, naming the first difference) a comparison folder whose existing
+    /// cells were trained with settings other than <paramref name="configs"/>: only --frames (a larger budget
+    /// trains them on) and --progress-seconds may differ. Checked for every cell before anything is trained.
+    /// </summary>
+    public static void CheckCells(string comparisonFolder, IEnumerable<TrainConfig> configs)
+    {
+        foreach (TrainConfig config in configs)
+        {
+            RunFolder run = CellFolder(comparisonFolder, config);
+            if (!Directory.Exists(run.Path))
+            {
+                continue;
+            }
+
+            TrainConfig? existing;
+            try
+            {
+                existing = ResumePoint.Find(run)?.Header.Config ?? run.ReadConfig()?.Config;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+
+            if (existing is null)
+            {
+                continue;
+            }
+
+            var differences = ResumePlan.Differences(existing with { Frames = config.Frames, ProgressSeconds = config.ProgressSeconds }, config);
+            if (differences.Count > 0)
+            {
+                (string setting, string before, string now) = differences[0];
+                throw new UsageException($"{comparisonFolder} holds {run.Name} trained with other settings: {setting} is {before} there but {now} in this command"
+                    + $"{(differences.Count > 1 ? $" (and {differences.Count - 1} more)" : "")}; give the settings it was made with, or a new --run-dir");
+            }
+        }
+    }
+
     // Trains (or resumes, or skips when finished) one cell and evaluates it; null when interrupted.
     private static ComparisonCell? RunCell(string folder, TrainConfig config, EvalSettings eval, CancellationToken stop)
     {
-        var run = new RunFolder(Path.Combine(folder, $"{config.Agent.Name()}-s{config.Seed}"));
+        RunFolder run = CellFolder(folder, config);
         ResumePoint? resume = ResumePoint.Find(run);
-        long done = 0;
-        if (resume is not null)
-        {
-            done = resume.Header.Frames;
-            config = resume.Header.Config with { Frames = config.Frames, Workers = config.Workers, EnvsPerWorker = config.EnvsPerWorker };
-        }
-
+        long done = resume?.Header.Frames ?? 0;
         if (done < config.Frames)
         {
+            SessionStart start = resume is null && !File.Exists(run.ConfigFile)
+                ? SessionStart.NewRun()
+                : ResumePlan.Make(run, settings => settings with { Frames = config.Frames, ProgressSeconds = config.ProgressSeconds }, []).Start;
             Console.WriteLine(resume is null ? $"== {run.Name}: training" : $"== {run.Name}: resuming at {done:N0} frames");
-            TrainingOutcome outcome = Trainer.Start(config, run, resume, stop);
+            TrainingOutcome outcome = Trainer.Start(config, run, start, stop);
             if (outcome.Interrupted)
             {
                 return null;

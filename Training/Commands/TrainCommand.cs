@@ -15,10 +15,6 @@ public static class TrainCommand
     /// <summary>Exit code when training was interrupted by Ctrl+C or SIGTERM (see <see cref="Program.Interrupted"/>).</summary>
     public const int Interrupted = Program.Interrupted;
 
-    // Settings that shape the network or the task: a resumed run must keep them.
-    private static readonly string[] FixedOnResume = [nameof(TrainConfig.Agent), nameof(TrainConfig.GridSize), nameof(TrainConfig.MinT), nameof(TrainConfig.MaxT),
-        nameof(TrainConfig.MaxReward), nameof(TrainConfig.Hidden), nameof(TrainConfig.ArithmeticWidth), nameof(TrainConfig.Seed)];
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -38,72 +34,60 @@ public static class TrainCommand
         command.SetAction(parsed =>
         {
             string? resumeFolder = parsed.GetValue(resume);
-            (TrainConfig config, RunFolder folder, ResumePoint? resumePoint) = resumeFolder is null
+            (TrainConfig config, RunFolder folder, SessionStart start) = resumeFolder is null
                 ? PrepareNewRun(parsed, binding, parsed.GetValue(configFile), parsed.GetValue(runDir))
                 : PrepareResume(parsed, binding, resumeFolder, parsed.GetValue(configFile) is not null || parsed.GetValue(runDir) is not null);
 
-            TrainingOutcome outcome = Trainer.Start(config, folder, resumePoint, Program.Stop);
+            TrainingOutcome outcome = Trainer.Start(config, folder, start, Program.Stop);
             return outcome.Interrupted ? Interrupted : 0;
         });
         return command;
     }
 
     /// <summary>Resolves the settings and folder of a new run; touches nothing on disk.</summary>
-    public static (TrainConfig Config, RunFolder Folder, ResumePoint? Resume) PrepareNewRun(ParseResult parsed, ConfigBinding<TrainConfig> binding, string? configFile, string? runDir)
+    public static (TrainConfig Config, RunFolder Folder, SessionStart Start) PrepareNewRun(ParseResult parsed, ConfigBinding<TrainConfig> binding, string? configFile, string? runDir)
     {
-        TrainConfig baseline = configFile is null ? new TrainConfig() : ConfigBinding<TrainConfig>.ReadFile(configFile, RunFolder.VersionsKey);
+        TrainConfig baseline = configFile is null ? new TrainConfig() : ConfigBinding<TrainConfig>.ReadFile(configFile, RunFolder.RecordKeys);
         TrainConfig config = Validated(binding.ApplyFlags(baseline, parsed));
         string path = runDir ?? Path.Combine("runs", $"{config.Agent.Name()}-s{config.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new UsageException("--run-dir is empty");
+        }
+
+        if (File.Exists(path) || (Directory.Exists(path) && HoldsFiles(path)))
         {
             throw new UsageException($"run folder {path} already exists and is not empty (use --resume {path} to continue it)");
         }
 
-        return (config, new RunFolder(path), null);
+        return (config, new RunFolder(path), SessionStart.NewRun());
     }
 
     /// <summary>
-    /// Resolves the settings of a resumed run from its newest undamaged checkpoint (see <see cref="ResumePoint"/>);
-    /// touches nothing on disk.
+    /// Resolves the settings of a resumed run (see <see cref="ResumePlan"/>); touches nothing on disk.
     /// </summary>
-    public static (TrainConfig Config, RunFolder Folder, ResumePoint? Resume) PrepareResume(ParseResult parsed, ConfigBinding<TrainConfig> binding, string resumeFolder, bool conflicting)
+    public static (TrainConfig Config, RunFolder Folder, SessionStart Start) PrepareResume(ParseResult parsed, ConfigBinding<TrainConfig> binding, string resumeFolder, bool conflicting)
     {
         if (conflicting)
         {
             throw new UsageException("--resume takes its settings from the run: do not combine it with --config or --run-dir");
         }
 
+        if (string.IsNullOrEmpty(resumeFolder))
+        {
+            throw new UsageException("--resume is empty");
+        }
+
         var folder = new RunFolder(resumeFolder);
-        if (!Directory.Exists(folder.Path))
-        {
-            throw new UsageException($"--resume: run folder {resumeFolder} does not exist");
-        }
+        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => Validated(binding.ApplyFlags(settings, parsed)), binding.GivenFlags(parsed));
+        return (config, folder, start);
+    }
 
-        ResumePoint resumePoint;
-        try
-        {
-            resumePoint = ResumePoint.Find(folder) ?? throw new UsageException($"--resume: {resumeFolder} has no checkpoint (expected {folder.LatestCheckpoint})");
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UsageException($"--resume: {e.Message}", e);
-        }
-
-        CheckpointHeader header = resumePoint.Header;
-
-        string? changed = binding.GivenFlags(parsed).FirstOrDefault(FixedOnResume.Contains);
-        if (changed is not null)
-        {
-            throw new UsageException($"{ConfigBinding<TrainConfig>.FlagOf(changed)} cannot change when resuming (it shapes the network or the task)");
-        }
-
-        TrainConfig config = Validated(binding.ApplyFlags(header.Config, parsed));
-        if (header.Frames >= config.Frames)
-        {
-            throw new UsageException($"--resume: the run already trained {header.Frames:N0} of its {config.Frames:N0} frames (raise --frames to go on)");
-        }
-
-        return (config, folder, resumePoint);
+    // A folder a run may start in: nothing but empty folders and a stale lock (a process killed as it began).
+    private static bool HoldsFiles(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Any(f => f != Path.Combine(full, RunLock.FileName));
     }
 
     private static TrainConfig Validated(TrainConfig config)

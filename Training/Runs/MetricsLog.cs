@@ -121,12 +121,63 @@ public sealed class MetricsLog : IDisposable
         fields.AddRange(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)));
         _csv.WriteLine(string.Join(',', fields));
         _csv.Flush();
+        WriteScalars(_tensorBoard, frames, values);
+    }
+
+    /// <summary>
+    /// Makes tb/ hold exactly the rows of metrics.csv, one point per metric and step, by writing them into a new
+    /// event file in a folder beside it and swapping the folders. Done on every resume after
+    /// <see cref="Repair"/>: the previous session may have logged steps to TensorBoard that metrics.csv dropped
+    /// because training redoes them, and TensorBoard would otherwise show two values at those steps.
+    /// </summary>
+    public static void RebuildTensorBoard(string csvPath, string tensorBoardFolder)
+    {
+        string parent = Path.GetDirectoryName(Path.GetFullPath(tensorBoardFolder))!;
+        string name = Path.GetFileName(tensorBoardFolder);
+        foreach (string leftover in Directory.GetDirectories(parent, name + ".rebuild-*").Concat(Directory.GetDirectories(parent, name + ".old-*")))
+        {
+            Directory.Delete(leftover, recursive: true);
+        }
+
+        string rebuilt = $"{tensorBoardFolder}.rebuild-{System.Environment.ProcessId}";
+        Directory.CreateDirectory(rebuilt);
+        TorchSharp.Modules.SummaryWriter writer = SummaryWriter(rebuilt);
+        // Only a regular file has rows (metrics.csv may be a link to a device, as in the write-failure tests).
+        bool hasRows = Files.FileStatus.Of(csvPath) is { Kind: Files.FileKind.Regular };
+        foreach (string line in hasRows ? File.ReadLines(csvPath).Skip(1) : [])
+        {
+            string[] fields = line.Split(',');
+            if (fields.Length != Names.Length + 2 || RowFrames(line) is not long frames)
+            {
+                continue;
+            }
+
+            double[] values = [.. fields.Skip(2).Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN)];
+            WriteScalars(writer, frames, values);
+        }
+
+        if (Directory.Exists(tensorBoardFolder))
+        {
+            string old = $"{tensorBoardFolder}.old-{System.Environment.ProcessId}";
+            Directory.Move(tensorBoardFolder, old);
+            Directory.Move(rebuilt, tensorBoardFolder);
+            Directory.Delete(old, recursive: true);
+        }
+        else
+        {
+            Directory.Move(rebuilt, tensorBoardFolder);
+        }
+    }
+
+    // TensorBoard steps are 32-bit: a run longer than 2^31 frames logs its later rows at the last step.
+    private static void WriteScalars(TorchSharp.Modules.SummaryWriter writer, long frames, double[] values)
+    {
         int step = (int)Math.Min(frames, int.MaxValue);
         for (int i = 0; i < Names.Length; i++)
         {
             if (double.IsFinite(values[i]))
             {
-                _tensorBoard.add_scalar(Names[i], (float)values[i], step);
+                writer.add_scalar(Names[i], (float)values[i], step);
             }
         }
     }

@@ -2,20 +2,26 @@ namespace GridTime.Training.Runs;
 
 /// <summary>
 /// Where a run continues from: its newest checkpoint that is whole and undamaged. latest.ckpt is tried
-/// first, then the periodic frames-N.ckpt from newest to oldest, each checked in full (magic, header,
-/// checksum). What was wrong with the files passed over is kept in <see cref="Skipped"/>.
+/// first, then the periodic frames-N.ckpt from newest to oldest, each read once and checked in full (magic,
+/// header, checksum); the bytes checked are the bytes training resumes from. What was wrong with the files
+/// passed over is kept in <see cref="Skipped"/>.
 /// </summary>
-/// <param name="Checkpoint">The checkpoint to resume from.</param>
-/// <param name="Header">Its header (frames, time, config).</param>
+/// <param name="File">The checkpoint to resume from, as read and verified.</param>
 /// <param name="Skipped">One line per newer checkpoint that could not be used, saying why.</param>
-public sealed record ResumePoint(string Checkpoint, CheckpointHeader Header, IReadOnlyList<string> Skipped)
+public sealed record ResumePoint(CheckpointFile File, IReadOnlyList<string> Skipped)
 {
+    /// <summary>The checkpoint file resumed from.</summary>
+    public string Checkpoint => File.Path;
+
+    /// <summary>Its header (frames, time, config, provenance).</summary>
+    public CheckpointHeader Header => File.Header;
+
     /// <summary>The resume point of <paramref name="folder"/>, or null when it has no checkpoint file at all.</summary>
     /// <exception cref="InvalidDataException">Every checkpoint of the run is damaged (the message lists them).</exception>
     public static ResumePoint? Find(RunFolder folder)
     {
         var candidates = new List<string>();
-        if (File.Exists(folder.LatestCheckpoint))
+        if (System.IO.File.Exists(folder.LatestCheckpoint))
         {
             candidates.Add(folder.LatestCheckpoint);
         }
@@ -36,7 +42,7 @@ public sealed record ResumePoint(string Checkpoint, CheckpointHeader Header, IRe
         {
             try
             {
-                return new ResumePoint(path, Runs.Checkpoint.Verify(path), skipped);
+                return new ResumePoint(Runs.Checkpoint.Read(path), skipped);
             }
             catch (InvalidDataException e)
             {
@@ -60,14 +66,14 @@ public sealed record ResumePoint(string Checkpoint, CheckpointHeader Header, IRe
         var done = new List<string>();
         foreach (string temporary in Directory.GetFiles(folder.CheckpointFolder, "*" + Runs.Checkpoint.TemporarySuffix))
         {
-            File.Delete(temporary);
+            System.IO.File.Delete(temporary);
             done.Add($"removed {temporary}, a checkpoint the previous process did not finish writing");
         }
 
-        if (FellBack(folder) && File.Exists(folder.LatestCheckpoint))
+        if (FellBack(folder) && System.IO.File.Exists(folder.LatestCheckpoint))
         {
             string kept = folder.LatestCheckpoint + ".damaged";
-            File.Move(folder.LatestCheckpoint, kept, overwrite: true);
+            System.IO.File.Move(folder.LatestCheckpoint, kept, overwrite: true);
             done.Add($"kept the damaged latest checkpoint as {kept}");
         }
 

@@ -15,6 +15,15 @@ public sealed class RunFolder(string path)
     /// <summary>Key of the versions block in config.json (not a setting; ignored when the file is read back).</summary>
     public const string VersionsKey = "versions";
 
+    /// <summary>Key of the run's record in config.json (identity, changes, settings hash; not a setting).</summary>
+    public const string RunKey = "run";
+
+    /// <summary>Largest config.json read (a settings file is a few hundred bytes).</summary>
+    public const long MaximumConfigBytes = 1 << 20;
+
+    /// <summary>The keys of config.json that are not settings: a run's config.json can be given as --config.</summary>
+    public static readonly string[] RecordKeys = [VersionsKey, RunKey];
+
     /// <summary>The run folder.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
@@ -65,13 +74,58 @@ public sealed class RunFolder(string path)
         Directory.CreateDirectory(TensorBoardFolder);
     }
 
-    /// <summary>Writes config.json: every setting and a versions block.</summary>
-    public void WriteConfig(TrainConfig config)
+    /// <summary>
+    /// Writes config.json (whole, through a temporary file): every setting, a versions block, and the run's
+    /// record: its identity, every setting changed by a resume (with the frame it began at) and a SHA-256 of the
+    /// settings as written, by which a later resume notices a file edited by hand.
+    /// </summary>
+    public void WriteConfig(TrainConfig config, RunRecord record)
     {
         JsonObject json = JsonSerializer.SerializeToNode(config, ConfigBinding<TrainConfig>.Json)!.AsObject();
         json[VersionsKey] = JsonSerializer.SerializeToNode(Versions);
-        string temporary = ConfigFile + ".tmp";
-        File.WriteAllText(temporary, json.ToJsonString(ConfigBinding<TrainConfig>.Json));
-        File.Move(temporary, ConfigFile, overwrite: true);
+        json[RunKey] = JsonSerializer.SerializeToNode(record with { SettingsSha256 = SettingsHash(config) }, ConfigBinding<TrainConfig>.Json);
+        Files.OutputFile.WriteAllText(ConfigFile, json.ToJsonString(ConfigBinding<TrainConfig>.Json));
     }
+
+    /// <summary>
+    /// Reads config.json: its settings and its run record (null in a config.json of an older GridTime).
+    /// Null when there is no config.json.
+    /// </summary>
+    /// <exception cref="UsageException">The file is damaged, not a config file, or not a regular file.</exception>
+    public (TrainConfig Config, RunRecord? Record)? ReadConfig()
+    {
+        if (Files.FileStatus.Of(ConfigFile, followLinks: false) is null)
+        {
+            return null;
+        }
+
+        TrainConfig config = ConfigBinding<TrainConfig>.ReadFile(ConfigFile, RecordKeys);
+        RunRecord? record = null;
+        try
+        {
+            JsonNode? node = JsonNode.Parse(Files.InputFile.ReadAllText(ConfigFile, MaximumConfigBytes, "config file"))?[RunKey];
+            record = node?.Deserialize<RunRecord>(ConfigBinding<TrainConfig>.Json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block: {e.Message}", e);
+        }
+
+        if (record is not null && string.IsNullOrEmpty(record.Id))
+        {
+            throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block has no id");
+        }
+
+        return (config, record);
+    }
+
+    /// <summary>SHA-256 (lowercase hex) of <paramref name="config"/> as config.json writes it: equal settings, equal hash.</summary>
+    public static string SettingsHash(TrainConfig config) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config, ConfigBinding<TrainConfig>.Json)));
 }
+
+/// <summary>The run's record in config.json.</summary>
+/// <param name="Id">The run's identity (<see cref="RunIdentity"/>), also in every checkpoint it saves.</param>
+/// <param name="Changes">Every setting changed by a resume, with the frame at which it began (oldest first).</param>
+/// <param name="SettingsSha256">SHA-256 of the settings as GridTime wrote them (<see cref="RunFolder.SettingsHash"/>).</param>
+public sealed record RunRecord(string Id, IReadOnlyList<SettingChange> Changes, string? SettingsSha256 = null);

@@ -117,6 +117,7 @@ public sealed class CrashTests
     {
         JsonObject config = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
         config.Remove(RunFolder.VersionsKey);
+        config.Remove(RunFolder.RunKey);
         config.Remove("frames");
         return config;
     }

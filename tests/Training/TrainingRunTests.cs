@@ -102,7 +102,7 @@ public sealed class TrainingRunTests
         files.Create();
         var config = new TrainConfig { Hidden = 32, Workers = 2, EnvsPerWorker = 4, Steps = 5, Frames = 10_000_000, CheckpointInterval = 1_000_000 };
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        TrainingOutcome outcome = Trainer.Run(config, files, null, stop.Token, TextWriter.Null);
+        TrainingOutcome outcome = Trainer.Run(config, files, SessionStart.NewRun(), stop.Token, TextWriter.Null);
         Assert.True(outcome.Interrupted);
         Assert.True(outcome.Frames > 0);
         Assert.Equal(outcome.Frames, Checkpoint.Verify(files.LatestCheckpoint).Frames);

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridTime.Training.Config;
+
+namespace GridTime.Training.Runs;
+
+/// <summary>
+/// Decides how <c>train --resume</c> continues a run, touching nothing on disk. The settings come from the
+/// checkpoint resumed from, then the flags given; a flag applies from this session on and is recorded. What
+/// could make the continued run other than the run it claims to be is refused (<see cref="UsageException"/>,
+/// one line naming the difference): a checkpoint of another run (its run id), a setting that shapes the
+/// network or the task, and a config.json edited by hand (its settings no longer match the hash GridTime wrote).
+/// A run whose process died before its first checkpoint starts again from frame 0 with its config.json.
+/// </summary>
+public static class ResumePlan
+{
+    /// <summary>Settings that shape the network or the task: a resumed run must keep them (property names).</summary>
+    public static readonly IReadOnlyList<string> FixedSettings = [nameof(TrainConfig.Agent), nameof(TrainConfig.GridSize), nameof(TrainConfig.MinT),
+        nameof(TrainConfig.MaxT), nameof(TrainConfig.MaxReward), nameof(TrainConfig.Hidden), nameof(TrainConfig.ArithmeticWidth), nameof(TrainConfig.Seed)];
+
+    /// <summary>
+    /// The settings and start of a resumed session. <paramref name="applyFlags"/> puts the flags given on top of
+    /// the run's settings; <paramref name="givenFlags"/> names them (property names).
+    /// </summary>
+    /// <exception cref="UsageException">The run cannot be resumed as asked; the message says why.</exception>
+    public static (TrainConfig Config, SessionStart Start) Make(RunFolder folder, Func<TrainConfig, TrainConfig> applyFlags, IReadOnlyList<string> givenFlags)
+    {
+        string run = folder.Path;
+        if (!Directory.Exists(run))
+        {
+            throw new UsageException($"--resume: run folder {run} does not exist");
+        }
+
+        if (givenFlags.FirstOrDefault(FixedSettings.Contains) is string fixedFlag)
+        {
+            throw new UsageException($"{ConfigBinding<TrainConfig>.FlagOf(fixedFlag)} cannot change when resuming (it shapes the network or the task)");
+        }
+
+        (TrainConfig Config, RunRecord? Record)? file;
+        bool configDamaged = false;
+        try
+        {
+            file = folder.ReadConfig();
+        }
+        catch (UsageException)
+        {
+            // A damaged config.json is kept aside and written again from the checkpoint (Trainer.Start).
+            file = null;
+            configDamaged = true;
+        }
+
+        ResumePoint? resume;
+        try
+        {
+            resume = ResumePoint.Find(folder);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException($"--resume: {e.Message}", e);
+        }
+
+        var notes = new List<string>();
+        TrainConfig settings;
+        string runId;
+        IReadOnlyList<SettingChange> history;
+        long frames;
+        if (resume is null)
+        {
+            if (file is not { } fromFile)
+            {
+                throw new UsageException($"--resume: {run} has no checkpoint (expected {folder.LatestCheckpoint}) and no {(configDamaged ? "readable " : "")}config.json to start it from");
+            }
+
+            if (fromFile.Record is { } record && record.SettingsSha256 != RunFolder.SettingsHash(fromFile.Config))
+            {
+                throw new UsageException($"--resume: {folder.ConfigFile} was edited by hand (its settings do not match the hash GridTime wrote) and {folder.Name} has no checkpoint to check it against; "
+                    + $"restore it, or start a new run with --config {folder.ConfigFile}");
+            }
+
+            settings = fromFile.Config;
+            runId = fromFile.Record?.Id ?? RunIdentity.New();
+            history = fromFile.Record?.Changes ?? [];
+            frames = 0;
+            notes.Add($"{folder.Name} has no checkpoint yet (the process that trained it stopped before its first): starting it again from frame 0 with the settings of its config.json");
+        }
+        else
+        {
+            CheckpointHeader header = resume.Header;
+            string checkpoint = Path.GetRelativePath(run, resume.Checkpoint);
+            if (resume.File.Warning is string warning)
+            {
+                notes.Add(warning);
+            }
+
+            if (file is { Record: { } record } && header.RunId is not null && header.RunId != record.Id)
+            {
+                throw new UsageException($"--resume: {checkpoint} belongs to another run (run id {header.RunId}), not to {folder.Name} (run id {record.Id} in its config.json); move it out of the run folder");
+            }
+
+            if (header.RunId is null)
+            {
+                notes.Add($"{checkpoint} records no run id (made by an older GridTime): that it belongs to {folder.Name} cannot be verified");
+            }
+
+            if (file is { } fromFile)
+            {
+                RefuseHandEdits(folder, fromFile.Config, fromFile.Record, header.Config, $"the checkpoint {checkpoint}", applyFlags);
+                var differences = Differences(header.Config, fromFile.Config);
+                if (differences.FirstOrDefault(d => IsFixed(d.Setting)) is { Setting: not null } shaping)
+                {
+                    throw new UsageException($"--resume: {checkpoint} does not match {folder.Name}'s config.json: {shaping.Setting} is {shaping.Before} in the checkpoint but {shaping.After} in config.json (a checkpoint of another run?); move it out of the run folder");
+                }
+
+                if (differences.Count > 0)
+                {
+                    notes.Add($"config.json holds settings the checkpoint does not ({Describe(differences)}): a session changed them and stopped before its first checkpoint; "
+                        + "resuming with the checkpoint's settings (give the flags again to change them)");
+                }
+            }
+
+            settings = header.Config;
+            runId = header.RunId ?? (file is { Record: { } fileRecord } ? fileRecord.Id : RunIdentity.New());
+            history = header.Changes;
+            frames = header.Frames;
+        }
+
+        TrainConfig config = applyFlags(settings);
+        if (frames >= config.Frames)
+        {
+            throw new UsageException($"--resume: the run already trained {frames:N0} of its {config.Frames:N0} frames (raise --frames to go on)");
+        }
+
+        IReadOnlyList<SettingChange> changes = [.. history, .. Differences(settings, config).Select(d => new SettingChange(frames, d.Setting, d.Before, d.After))];
+        return (config, new SessionStart(runId, changes, resume, notes) { Resumes = true });
+    }
+
+    /// <summary>
+    /// The settings that differ between <paramref name="before"/> and <paramref name="after"/>, by flag name
+    /// ("learning-rate") with the values as config.json writes them.
+    /// </summary>
+    public static IReadOnlyList<(string Setting, string Before, string After)> Differences(TrainConfig before, TrainConfig after)
+    {
+        JsonObject a = JsonSerializer.SerializeToNode(before, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        JsonObject b = JsonSerializer.SerializeToNode(after, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        return [.. a.Where(field => !JsonNode.DeepEquals(field.Value, b[field.Key]))
+            .Select(field => (ConfigBinding<TrainConfig>.KebabCase(field.Key), Show(field.Value), Show(b[field.Key])))];
+    }
+
+    // A config.json whose settings no longer match the hash GridTime wrote (or an older one without a hash) and
+    // that differs from the settings resumed from: each difference must be given as a flag with the file's value.
+    private static void RefuseHandEdits(RunFolder folder, TrainConfig fileConfig, RunRecord? record, TrainConfig resumedFrom, string source, Func<TrainConfig, TrainConfig> applyFlags)
+    {
+        bool written = record?.SettingsSha256 == RunFolder.SettingsHash(fileConfig);
+        if (written)
+        {
+            return;
+        }
+
+        TrainConfig wanted = applyFlags(resumedFrom);
+        var unexplained = Differences(resumedFrom, fileConfig).Where(d => Differences(wanted, fileConfig).Any(w => w.Setting == d.Setting)).ToList();
+        if (unexplained.Count == 0)
+        {
+            return;
+        }
+
+        (string setting, string before, string after) = unexplained[0];
+        string edited = record is null ? "differs from" : "was edited by hand and differs from";
+        string remedy = IsFixed(setting)
+            ? $"{setting} shapes the network or the task and cannot change; restore config.json"
+            : $"settings change only through flags on --resume: give --{setting} {after.Trim('"')} or restore config.json";
+        throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {setting} is {after} there but {before} in {source}{(unexplained.Count > 1 ? $" (and {unexplained.Count - 1} more)" : "")}; {remedy}");
+    }
+
+    private static bool IsFixed(string setting) => FixedSettings.Any(f => ConfigBinding<TrainConfig>.FlagOf(f) == "--" + setting);
+
+    private static string Describe(IReadOnlyList<(string Setting, string Before, string After)> differences) =>
+        string.Join(", ", differences.Select(d => $"{d.Setting} {d.After}"));
+
+    private static string Show(JsonNode? value) => value?.ToJsonString() ?? "null";
+}
