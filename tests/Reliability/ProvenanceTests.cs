@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GridTime.Agents;
+using GridTime.Tests.Training;
+using GridTime.Training.Runs;
+using static TorchSharp.torch;
+
+namespace GridTime.Tests.Reliability;
+
+/// <summary>Issue 17's resume and provenance cases: each failed (exit 0 with a wrong or untraceable result) before.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ProvenanceTests
+{
+    // One worker: a session's weights depend only on the checkpoint and the settings.
+    private static readonly string[] Small = ["--workers", "1", "--hidden", "16", "--envs-per-worker", "4", "--steps", "5", "--log-interval", "200", "--episode-log-every", "0", "--arithmetic-width", "2"];
+
+    private static string[] Train(string run, long frames, params string[] more) =>
+        ["train", "--run-dir", run, "--frames", frames.ToString(CultureInfo.InvariantCulture), .. Small, .. more];
+
+    private static Dictionary<string, byte[]> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+    [Fact]
+    public void ACheckpointOfAnotherRunIsRefusedAndNothingIsWritten()
+    {
+        using var folder = new TemporaryFolder();
+        string a = folder["a"], b = folder["b"];
+        Assert.Equal(0, Cli.Run(Train(a, 1000, "--checkpoint-interval", "400")).ExitCode);
+        Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small]).ExitCode);
+        File.Copy(new RunFolder(b).LatestCheckpoint, new RunFolder(a).LatestCheckpoint, overwrite: true);
+        Dictionary<string, byte[]> before = Snapshot(a);
+
+        (int code, string output, string error) = Cli.Run("train", "--resume", a, "--frames", "1500");
+        Assert.Equal(2, code);
+        Assert.Contains("belongs to another run", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Equal("", output);
+        Dictionary<string, byte[]> after = Snapshot(a);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+    }
+
+    [Fact]
+    public void ACheckpointWithoutRunIdThatDoesNotMatchConfigJsonIsRefused()
+    {
+        // Checkpoints of an older GridTime have no run id: the settings in config.json still tell them apart.
+        using var folder = new TemporaryFolder();
+        string a = folder["a"];
+        Assert.Equal(0, Cli.Run(Train(a, 300)).ExitCode);
+        var files = new RunFolder(a);
+        JsonObject config = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
+        config.Remove(RunFolder.RunKey);
+        config["hidden"] = 32;
+        File.WriteAllText(files.ConfigFile, config.ToJsonString());
+        (int code, _, string error) = Cli.Run("train", "--resume", a, "--frames", "600");
+        Assert.Equal(2, code);
+        Assert.Contains("hidden is 32 there but 16", error);
+    }
+
+    [Fact]
+    public void ASettingGivenOnResumeAppliesAtOnceAndIsRecorded()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 400)).ExitCode);
+        string plain = folder["plain"], again = folder["again"], scaled = folder["scaled"];
+        foreach (string copy in new[] { plain, again, scaled })
+        {
+            CopyFolder(run, copy);
+        }
+
+        Assert.Equal(0, Cli.Run("train", "--resume", plain, "--frames", "800").ExitCode);
+        Assert.Equal(0, Cli.Run("train", "--resume", again, "--frames", "800").ExitCode);
+        (int code, _, string error) = Cli.Run("train", "--resume", scaled, "--frames", "800", "--nac-learning-rate-scale", "1000", "--adam-epsilon", "0.001");
+        Assert.True(code == 0, error);
+
+        // Two plain resumes agree to the bit, so a difference is the setting's doing.
+        float[] Weights(string r)
+        {
+            (_, ActorCritic network, var optimizer) = Checkpoint.Load(new RunFolder(r).LatestCheckpoint);
+            using (network)
+            using (optimizer)
+            {
+                return [.. network.parameters().SelectMany(p => p.data<float>().ToArray())];
+            }
+        }
+
+        Assert.Equal(Weights(plain), Weights(again));
+        Assert.NotEqual(Weights(plain), Weights(scaled));
+
+        JsonObject config = JsonNode.Parse(File.ReadAllText(new RunFolder(scaled).ConfigFile))!.AsObject();
+        JsonArray changes = config[RunFolder.RunKey]!["changes"]!.AsArray();
+        Assert.Contains(changes, c => (string?)c!["setting"] == "nac-learning-rate-scale" && (string?)c["to"] == "1000" && (long)c["frames"]! >= 400);
+        Assert.Contains(changes, c => (string?)c!["setting"] == "adam-epsilon" && (string?)c["from"] == "1E-08" && (string?)c["to"] == "0.001");
+        Assert.Contains(changes, c => (string?)c!["setting"] == "frames" && (string?)c["to"] == "800");
+        Assert.Equal(1000, (double)config["nacLearningRateScale"]!);
+
+        // The checkpoint carries the history too, so a damaged config.json loses none of it.
+        Assert.Equal(3, Checkpoint.Verify(new RunFolder(scaled).LatestCheckpoint).Changes.Count);
+    }
+
+    [Fact]
+    public void AConfigJsonEditedByHandIsRefusedUnlessTheFlagSaysTheSame()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        var files = new RunFolder(run);
+        string original = File.ReadAllText(files.ConfigFile);
+        File.WriteAllText(files.ConfigFile, original.Replace("\"learningRate\": 0.0005", "\"learningRate\": 0.002", StringComparison.Ordinal));
+
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "600");
+        Assert.Equal(2, code);
+        Assert.Contains("edited by hand", error);
+        Assert.Contains("--learning-rate 0.002", error);
+        Assert.Single(error.Trim().Split('\n'));
+
+        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.002");
+        Assert.True(code == 0, error);
+        Assert.Equal(0.002, Checkpoint.Verify(files.LatestCheckpoint).Config.LearningRate);
+
+        File.WriteAllText(files.ConfigFile, File.ReadAllText(files.ConfigFile).Replace("\"hidden\": 16", "\"hidden\": 64", StringComparison.Ordinal));
+        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "900");
+        Assert.Equal(2, code);
+        Assert.Contains("hidden shapes the network", error);
+    }
+
+    [Fact]
+    public void ARunKilledBeforeItsFirstCheckpointResumesFromFrameZero()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 600)).ExitCode);
+        var files = new RunFolder(run);
+        string runId = Checkpoint.Verify(files.LatestCheckpoint).RunId!;
+
+        // What kill -9 before the first checkpoint leaves: config.json, metrics and logs, no checkpoint.
+        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
+        {
+            File.Delete(checkpoint);
+        }
+
+        (int code, _, string error) = Cli.Run(Train(run, 600));
+        Assert.Equal(2, code);
+        Assert.Contains("--resume", error);
+
+        (code, _, error) = Cli.Run("train", "--resume", run);
+        Assert.True(code == 0, error);
+        Assert.Contains("starting it again from frame 0", error);
+        CheckpointHeader header = Checkpoint.Verify(files.LatestCheckpoint);
+        Assert.InRange(header.Frames, 600, 700);
+        Assert.Equal(runId, header.RunId);
+        long[] rows = [.. File.ReadAllLines(files.MetricsFile).Skip(1).Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture))];
+        Assert.Equal(rows.Distinct().Order(), rows);
+    }
+
+    [Fact]
+    public void AfterResumeTensorBoardHasOnePointPerStepAndAgreesWithMetricsCsv()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
+        var files = new RunFolder(run);
+
+        // As after kill -9 at 1200 frames whose last checkpoints were lost: training from 400 is redone.
+        File.Delete(files.LatestCheckpoint);
+        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Where(f => Checkpoint.Verify(f).Frames > 500))
+        {
+            File.Delete(checkpoint);
+        }
+
+        Assert.Contains(TensorBoardEvents.Read(files.TensorBoardFolder), p => p.Step > 500);
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1200");
+        Assert.True(code == 0, error);
+
+        var points = TensorBoardEvents.Read(files.TensorBoardFolder).Where(p => p.Tag == "charts/frames_per_second").ToList();
+        string[] rows = [.. File.ReadAllLines(files.MetricsFile).Skip(1)];
+        Assert.Equal(points.Select(p => p.Step).Distinct().Count(), points.Count);
+        Assert.Equal(rows.Length, points.Count);
+        int column = 2 + Array.IndexOf(MetricsLog.Names, "charts/frames_per_second");
+        foreach (string row in rows)
+        {
+            string[] fields = row.Split(',');
+            long step = long.Parse(fields[0], CultureInfo.InvariantCulture);
+            float logged = points.Single(p => p.Step == step).Value;
+            Assert.Equal(double.Parse(fields[column], CultureInfo.InvariantCulture), logged, 1e-5 * Math.Max(1, Math.Abs(logged)));
+        }
+    }
+
+    [Fact]
+    public void AChecksummedCheckpointRelabelledAsUncheckedIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        var files = new RunFolder(run);
+        byte[] bytes = File.ReadAllBytes(files.LatestCheckpoint);
+        "GTCKPT01"u8.CopyTo(bytes);
+        bytes[bytes.Length / 2] ^= 0x40;
+        string relabelled = folder["relabelled.ckpt"];
+        File.WriteAllBytes(relabelled, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Read(relabelled));
+        Assert.Contains(relabelled, error.Message);
+        (int code, _, string message) = Cli.Run("inspect", "--checkpoint", relabelled);
+        Assert.Equal(2, code);
+        Assert.Single(message.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void ReproduceRefusesCellsTrainedWithOtherSettingsAndWritesNothing()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["cmp"];
+        string[] tiny = ["reproduce", "--run-dir", root, "--agents", "baseline", "--workers", "1", "--envs-per-worker", "4", "--steps", "5",
+            "--t-to", "3", "--episodes", "2", "--select-last", "1", "--episode-log-every", "0"];
+        (int code, string output, string error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
+        Assert.True(code == 0, error + output);
+        Dictionary<string, byte[]> before = Snapshot(root);
+
+        (code, output, error) = Cli.Run([.. tiny, "--hidden", "64", "--grid-size", "7", "--max-t", "8", "--frames", "300"]);
+        Assert.Equal(2, code);
+        Assert.Contains("baseline-s1 trained with other settings", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Dictionary<string, byte[]> after = Snapshot(root);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+
+        // A larger budget is not another setting: the cell trains on.
+        (code, output, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "600"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("resuming at", output);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+namespace GridTime.Tests.Reliability;
+
+/// <summary>
+/// Reads the scalars of TensorBoard event files (TFRecord framing: length, CRC, an Event protocol buffer, CRC),
+/// enough to check what TensorBoard would show: Event.step (field 2) and Summary.Value {tag (1), simple_value (2)}.
+/// </summary>
+public static class TensorBoardEvents
+{
+    /// <summary>Every (tag, step, value) in the event files of <paramref name="folder"/>.</summary>
+    public static List<(string Tag, long Step, float Value)> Read(string folder)
+    {
+        var points = new List<(string, long, float)>();
+        foreach (string file in Directory.GetFiles(folder, "events.out.tfevents*"))
+        {
+            byte[] bytes = File.ReadAllBytes(file);
+            int at = 0;
+            while (at + 12 <= bytes.Length)
+            {
+                int length = (int)BitConverter.ToUInt64(bytes, at);
+                ReadEvent(bytes.AsSpan(at + 12, length), points);
+                at += 12 + length + 4;
+            }
+        }
+
+        return points;
+    }
+
+    private static void ReadEvent(ReadOnlySpan<byte> message, List<(string, long, float)> points)
+    {
+        long step = 0;
+        var values = new List<(string, float)>();
+        int at = 0;
+        while (at < message.Length)
+        {
+            ulong key = Varint(message, ref at);
+            int field = (int)(key >> 3), type = (int)(key & 7);
+            if (field == 2 && type == 0)
+            {
+                step = (long)Varint(message, ref at);
+            }
+            else if (field == 5 && type == 2)
+            {
+                int length = (int)Varint(message, ref at);
+                ReadSummary(message.Slice(at, length), values);
+                at += length;
+            }
+            else
+            {
+                Skip(message, ref at, type);
+            }
+        }
+
+        points.AddRange(values.Select(v => (v.Item1, step, v.Item2)));
+    }
+
+    private static void ReadSummary(ReadOnlySpan<byte> summary, List<(string, float)> values)
+    {
+        int at = 0;
+        while (at < summary.Length)
+        {
+            ulong key = Varint(summary, ref at);
+            if ((key >> 3) != 1 || (key & 7) != 2)
+            {
+                Skip(summary, ref at, (int)(key & 7));
+                continue;
+            }
+
+            int length = (int)Varint(summary, ref at);
+            ReadOnlySpan<byte> value = summary.Slice(at, length);
+            at += length;
+            string tag = "";
+            float number = float.NaN;
+            int v = 0;
+            while (v < value.Length)
+            {
+                ulong inner = Varint(value, ref v);
+                if (inner == ((1 << 3) | 2))
+                {
+                    int n = (int)Varint(value, ref v);
+                    tag = System.Text.Encoding.UTF8.GetString(value.Slice(v, n));
+                    v += n;
+                }
+                else if (inner == ((2 << 3) | 5))
+                {
+                    number = BitConverter.ToSingle(value.Slice(v, 4));
+                    v += 4;
+                }
+                else
+                {
+                    Skip(value, ref v, (int)(inner & 7));
+                }
+            }
+
+            values.Add((tag, number));
+        }
+    }
+
+    private static ulong Varint(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        ulong result = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = bytes[at++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+        }
+    }
+
+    private static void Skip(ReadOnlySpan<byte> bytes, ref int at, int type)
+    {
+        switch (type)
+        {
+            case 0: Varint(bytes, ref at); break;
+            case 1: at += 8; break;
+            case 2: int n = (int)Varint(bytes, ref at); at += n; break;
+            case 5: at += 4; break;
+            default: throw new InvalidDataException($"protobuf wire type {type}");
+        }
+    }
+}
