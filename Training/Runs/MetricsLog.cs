@@ -89,9 +89,7 @@ public sealed class MetricsLog : IDisposable
 
         if (changes.Count > 0)
         {
-            string temporary = csvPath + ".tmp";
-            File.WriteAllText(temporary, string.Concat(lines.Take(kept).Select(line => line + "\n")));
-            File.Move(temporary, csvPath, overwrite: true);
+            Files.OutputFile.WriteAllText(csvPath, string.Concat(lines.Take(kept).Select(line => line + "\n")));
         }
 
         return changes;

@@ -167,7 +167,7 @@ public static class ResumePlan
         string edited = record is null ? "differs from" : "was edited by hand and differs from";
         string remedy = IsFixed(setting)
             ? $"{setting} shapes the network or the task and cannot change; restore config.json"
-            : $"settings change only through flags on --resume: give --{setting} {after.Trim('"')} or restore config.json";
+            : $"settings change only through flags on --resume: give --{setting} {after} or restore config.json";
         throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {setting} is {after} there but {before} in {source}{(unexplained.Count > 1 ? $" (and {unexplained.Count - 1} more)" : "")}; {remedy}");
     }
 
@@ -176,5 +176,6 @@ public static class ResumePlan
     private static string Describe(IReadOnlyList<(string Setting, string Before, string After)> differences) =>
         string.Join(", ", differences.Select(d => $"{d.Setting} {d.After}"));
 
-    private static string Show(JsonNode? value) => value?.ToJsonString() ?? "null";
+    // As config.json writes the value, without the quotes of a string ("nac", not "\"nac\"").
+    private static string Show(JsonNode? value) => value is JsonValue text && text.TryGetValue(out string? name) ? name : value?.ToJsonString() ?? "null";
 }
