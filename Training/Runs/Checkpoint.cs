@@ -19,6 +19,9 @@ public sealed record CheckpointHeader(long Frames, double WallSeconds, TrainConf
     /// </summary>
     public string? RunId { get; init; }
 
+    /// <summary>The GridTime version that wrote the checkpoint (version+commit); null in older checkpoints.</summary>
+    public string? Version { get; init; }
+
     /// <summary>Every setting changed by a resume so far, with the frame at which the change began (oldest first).</summary>
     public IReadOnlyList<SettingChange> Changes { get; init; } = [];
 }
@@ -71,7 +74,7 @@ public static class Checkpoint
         lock (shared.Optimizer.Lock)
         {
             using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
-            var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = shared.Changes };
+            var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = shared.Changes, Version = RunFolder.GridTimeVersion };
             JsonHeader.Write(writer, Magic, header, ConfigBinding<TrainConfig>.Json);
             writer.Flush();
             AgentFile.Save(shared.Network, buffer);

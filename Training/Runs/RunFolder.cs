@@ -48,10 +48,14 @@ public sealed class RunFolder(string path)
     /// <summary>MessagePack episode logs.</summary>
     public string EpisodeFolder => System.IO.Path.Combine(Path, "episodes");
 
+    /// <summary>GridTime's version and the commit it was built from, e.g. "0.1.0+d7e2e2ba…".</summary>
+    public static string GridTimeVersion { get; } =
+        typeof(RunFolder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     /// <summary>The versions recorded in config.json.</summary>
     public static IReadOnlyDictionary<string, string> Versions => new Dictionary<string, string>
     {
-        ["gridtime"] = typeof(RunFolder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+        ["gridtime"] = GridTimeVersion,
         ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown",
         ["libtorch"] = __version__,
         ["dotnet"] = System.Environment.Version.ToString(),
