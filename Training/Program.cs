@@ -48,7 +48,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ArithCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
-        InputPaths.RefuseEmptyValues(root);
+        CommandLineChecks.Add(root);
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
