@@ -46,7 +46,11 @@ public sealed class GridWorld
     /// <summary>The timeout L of this episode.</summary>
     public int Timeout { get; private set; }
 
-    /// <summary>m − max(0, d − T): the reward of a perfect agent in this episode.</summary>
+    /// <summary>
+    /// max(0, m − max(0, d − T)), d the Manhattan distance from the agent's start to the target: the reward of a
+    /// perfect agent in this episode (it cannot arrive before step d, so it is max(0, d − T) steps late at best).
+    /// Never negative: when the target is more than m steps too far to reach by T, a perfect agent earns 0.
+    /// </summary>
     public int BestAchievableReward { get; private set; }
 
     /// <summary>The step at which the agent reached the target, if it has.</summary>
@@ -159,8 +163,15 @@ public sealed class GridWorld
         ArrivalTime = null;
         IsDone = false;
         _started = true;
-        BestAchievableReward = Options.MaxReward - Math.Max(0, agent.ManhattanDistance(target) - instruction);
+        BestAchievableReward = BestAchievable(Options.MaxReward, agent.ManhattanDistance(target), instruction);
     }
+
+    /// <summary>
+    /// max(0, m − max(0, d − T)): what a perfect agent earns with arrival reward <paramref name="maxReward"/> m,
+    /// distance <paramref name="distance"/> d (steps) from start to target and instruction <paramref name="instruction"/> T.
+    /// </summary>
+    public static int BestAchievable(int maxReward, int distance, int instruction) =>
+        Math.Max(0, maxReward - Math.Max(0, distance - instruction));
 
     private bool InGrid(Cell cell) => cell.Row >= 0 && cell.Row < Options.Size && cell.Column >= 0 && cell.Column < Options.Size;
 }

@@ -36,21 +36,29 @@ public sealed record GridWorldOptions
     /// <summary>Number of cells, N².</summary>
     public int CellCount => Size * Size;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first field that is out of range: Size 2..56, T range within
+    /// 1..<see cref="MaximumInstruction"/>, m 1..<see cref="MaximumReward"/>, a fixed L above every T and at most
+    /// <see cref="MaximumInstruction"/> + <see cref="MaximumReward"/>. Returns this.
+    /// </summary>
     public GridWorldOptions Validate()
     {
         Require(Size is >= 2 and <= FrameRenderer.ImageSize, $"grid size must be 2..{FrameRenderer.ImageSize}, got {Size}");
-        Require(MinInstruction >= 1, $"the smallest instruction T must be at least 1, got {MinInstruction}");
+        Require(MinInstruction is >= 1 and <= MaximumInstruction, $"the smallest instruction T must be 1..{MaximumInstruction}, got {MinInstruction}");
+        Require(MaxInstruction is >= 1 and <= MaximumInstruction, $"the largest instruction T must be 1..{MaximumInstruction}, got {MaxInstruction}");
         Require(MaxInstruction >= MinInstruction, $"the T range is empty: {MinInstruction}..{MaxInstruction}");
-        Require(MaxReward >= 1, $"the arrival reward m must be at least 1, got {MaxReward}");
-        Require(Timeout is null || Timeout > MaxInstruction, $"the timeout L must exceed every T (largest T is {MaxInstruction}), got L = {Timeout}");
+        Require(MaxReward is >= 1 and <= MaximumReward, $"the arrival reward m must be 1..{MaximumReward}, got {MaxReward}");
+        Require(Timeout is null || (Timeout > MaxInstruction && Timeout <= MaximumInstruction + MaximumReward), $"the timeout L must exceed every T (largest T is {MaxInstruction}) and be at most {MaximumInstruction + MaximumReward}, got L = {Timeout}");
         return this;
     }
 
-    /// <summary>Throws when <paramref name="instruction"/> cannot be given to an episode under these rules.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when <paramref name="instruction"/> cannot be given to an episode under
+    /// these rules: T outside 1..<see cref="MaximumInstruction"/>, or T not below the timeout L.
+    /// </summary>
     public void ValidateInstruction(int instruction)
     {
-        Require(instruction >= 1, $"the instruction T must be at least 1, got {instruction}");
+        Require(instruction is >= 1 and <= MaximumInstruction, $"the instruction T must be 1..{MaximumInstruction}, got {instruction}");
         Require(TimeoutFor(instruction) > instruction, $"the timeout L = {TimeoutFor(instruction)} must exceed T = {instruction}");
     }
 

@@ -7,7 +7,7 @@ namespace GridTime.Environment;
 /// <param name="Agent">The agent's cell now.</param>
 /// <param name="Target">The target's cell (it never moves).</param>
 /// <param name="AgentStart">The agent's cell at t = 0.</param>
-/// <param name="BestAchievableReward">m - max(0, d - T), d the distance from the agent's start to the target: what a perfect agent earns.</param>
+/// <param name="BestAchievableReward">max(0, m - max(0, d - T)), d the Manhattan distance from the agent's start to the target: what a perfect agent earns (never negative).</param>
 /// <param name="ArrivalTime">The step at which the agent reached the target, or null if it has not.</param>
 public readonly record struct StepInfo(
     int Time,

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using GridTime.Training.Commands;
+using GridTime.Training.Files;
 
 namespace GridTime.Training;
 
@@ -29,6 +31,12 @@ public static class Program
     /// <summary>Runs one gridtime command and returns its exit code.</summary>
     public static int Main(string[] args)
     {
+        // Every number of every command (flags, config files, output) is read and written the same way under
+        // any LANG: System.CommandLine parses Option<double> with the current culture (de-DE reads 0.01 as 1).
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
         Arguments = args;
         NativeHeap.KeepFreedMemory();
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
@@ -40,6 +48,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ArithCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        CommandLineChecks.Add(root);
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

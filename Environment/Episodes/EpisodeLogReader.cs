@@ -21,9 +21,15 @@ public static class EpisodeLogReader
     /// writing) is reported in <see cref="EpisodeLog.TruncatedAt"/>; anything else that is not a valid
     /// record throws <see cref="InvalidDataException"/> naming the file and offset.
     /// </summary>
-    public static EpisodeLog Read(string path)
+    public static EpisodeLog Read(string path) => Read(File.ReadAllBytes(path), path);
+
+    /// <summary>
+    /// Reads every complete record of a whole episode log already in memory (<paramref name="bytes"/>, as read from
+    /// the file <paramref name="path"/>, which names it in messages); otherwise as <see cref="Read(string)"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A record that is not valid (not at the end of the bytes).</exception>
+    public static EpisodeLog Read(byte[] bytes, string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
         var records = new List<EpisodeRecord>();
         var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes));
         while (!reader.End)

@@ -65,7 +65,7 @@ public sealed record EpisodeRecord
     /// <summary>Sum of the rewards.</summary>
     public float TotalReward { get; init; }
 
-    /// <summary>m − max(0, d − T): what a perfect agent earns in this episode.</summary>
+    /// <summary>max(0, m − max(0, d − T)): what a perfect agent earns in this episode (never negative).</summary>
     public int BestAchievableReward { get; init; }
 
     /// <summary>"arrived" or "timeout".</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using GridTime.Agents.Arithmetic;
 using static TorchSharp.torch;
 
@@ -12,6 +13,9 @@ namespace GridTime.Training.Commands;
 /// </summary>
 public static class ArithCommand
 {
+    /// <summary>Largest --steps.</summary>
+    public const int MaximumSteps = 1_000_000;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -28,9 +32,9 @@ public static class ArithCommand
         command.SetAction(result =>
         {
             var settings = defaults with { Steps = result.GetValue(steps), Seed = result.GetValue(seed), LearningRate = result.GetValue(learningRate) };
-            if (settings.Steps < 1 || settings.LearningRate <= 0)
+            if (settings.Steps is < 1 or > MaximumSteps || !(settings.LearningRate > 0) || !double.IsFinite(settings.LearningRate))
             {
-                throw new UsageException("--steps must be at least 1 and --lr positive");
+                throw new UsageException($"--steps must be 1..{MaximumSteps} and --lr a positive finite number, got {settings.Steps} and {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
             }
 
             string[] names = result.GetValue(only) ?? [];
@@ -53,7 +57,7 @@ public static class ArithCommand
         set_num_threads(1);
         Console.WriteLine($"static arithmetic task: {settings.Inputs} inputs, a = sum of inputs {settings.ASliceStart}..{settings.ASliceStart + settings.SliceLength - 1}, "
             + $"b = sum of inputs {settings.BSliceStart}..{settings.BSliceStart + settings.SliceLength - 1}; train on [0, {settings.TrainRange}), "
-            + $"extrapolate to [0, {settings.ExtrapolationRange}); {settings.Steps} Adam steps (lr {settings.LearningRate}, batch {settings.BatchSize}), seed {settings.Seed}");
+            + $"extrapolate to [0, {settings.ExtrapolationRange}); {settings.Steps} Adam steps (lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}), seed {settings.Seed}");
         Console.WriteLine("normalised error: 100 = mean of randomly initialised models of the same kind, 0 = perfect");
         Console.WriteLine();
         Console.WriteLine($"{"operation",-9} {"model",-5} {"interp MSE",11} {"extrap MSE",11} {"interp norm",11} {"extrap norm",11} {"extrap rel",10}");

@@ -11,6 +11,10 @@ namespace GridTime.Training.Commands;
 public static class DemoCommand
 {
     /// <summary>Builds the command.</summary>
+    /// <summary>Largest --episodes.</summary>
+    public const int MaximumEpisodes = 10_000_000;
+
+    /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var episodes = new Option<int>("--episodes") { Description = "Episodes per scripted agent.", DefaultValueFactory = _ => 1000 };
@@ -20,9 +24,9 @@ public static class DemoCommand
         command.SetAction(result =>
         {
             int count = result.GetValue(episodes);
-            if (count < 1)
+            if (count is < 1 or > MaximumEpisodes)
             {
-                throw new UsageException($"--episodes must be at least 1, got {count}");
+                throw new UsageException($"--episodes must be at least 1 and at most {MaximumEpisodes}, got {count}");
             }
 
             Run(count, result.GetValue(seed), result.GetValue(show));

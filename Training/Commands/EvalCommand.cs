@@ -142,17 +142,33 @@ public static class EvalCommand
 /// <param name="SelectLast">Represent a run by the best of its last K checkpoints (1: the latest).</param>
 public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = 1)
 {
-    /// <summary>Throws a <see cref="UsageException"/> naming the bad value.</summary>
+    /// <summary>Largest --episodes (per T).</summary>
+    public const int MaximumEpisodes = 1_000_000;
+
+    /// <summary>Largest number of episodes of one evaluation, (To − From + 1) · Episodes.</summary>
+    public const long MaximumTotalEpisodes = 10_000_000;
+
+    /// <summary>
+    /// Throws a <see cref="UsageException"/> naming the bad value: T range within
+    /// 1..<see cref="GridTime.Environment.GridWorldOptions.MaximumInstruction"/>, Episodes 1..<see cref="MaximumEpisodes"/>,
+    /// at most <see cref="MaximumTotalEpisodes"/> episodes in all, SelectLast at least 1.
+    /// </summary>
     public void Validate()
     {
-        if (From < 1 || To < From)
+        const int maxT = GridTime.Environment.GridWorldOptions.MaximumInstruction;
+        if (From < 1 || To < From || To > maxT)
         {
-            throw new UsageException($"--t-from must be at least 1 and --t-to at least --t-from, got {From}..{To}");
+            throw new UsageException($"--t-from must be at least 1, --t-to at least --t-from and at most {maxT}, got {From}..{To}");
         }
 
-        if (Episodes < 1)
+        if (Episodes is < 1 or > MaximumEpisodes)
         {
-            throw new UsageException($"--episodes must be at least 1, got {Episodes}");
+            throw new UsageException($"--episodes must be at least 1 and at most {MaximumEpisodes}, got {Episodes}");
+        }
+
+        if ((long)(To - From + 1) * Episodes > MaximumTotalEpisodes)
+        {
+            throw new UsageException($"--t-from {From} to --t-to {To} with --episodes {Episodes} is {(long)(To - From + 1) * Episodes} episodes, more than the {MaximumTotalEpisodes} an evaluation plays");
         }
 
         if (SelectLast < 1)

@@ -1,12 +1,16 @@
 using System.CommandLine;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Replay;
+using GridTime.Training.Files;
 
 namespace GridTime.Training.Commands;
 
 /// <summary><c>gridtime replay</c>: turns logged episodes into an animated, looping GIF.</summary>
 public static class ReplayCommand
 {
+    /// <summary>Largest episode log replay reads: 1 GiB.</summary>
+    public const long MaximumLogBytes = 1L << 30;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -34,15 +38,11 @@ public static class ReplayCommand
                 throw new UsageException($"--scale must be 1..32 and --fps in (0, 100], got {style.Scale} and {style.FramesPerSecond}");
             }
 
-            if (!File.Exists(path))
-            {
-                throw new UsageException($"episode log {path} does not exist");
-            }
-
             EpisodeLog log;
             try
             {
-                log = EpisodeLogReader.Read(path);
+                // Only a regular file of at most MaximumLogBytes: a FIFO or /dev/zero is one line, not a hang.
+                log = EpisodeLogReader.Read(InputFile.ReadAllBytes(path, MaximumLogBytes, "episode log"), path);
             }
             catch (InvalidDataException e)
             {

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Xml.Linq;
 using GridTime.Agents;
+using GridTime.Training.Files;
 
 namespace GridTime.Training.Config;
 
@@ -73,12 +74,24 @@ public sealed class ConfigBinding<T>
         return merged;
     }
 
-    /// <summary>Reads a config file; a missing, unreadable or invalid file is a <see cref="UsageException"/>.</summary>
+    /// <summary>Largest config file read: 1 MiB (a full config.json is about 1 KiB).</summary>
+    public const long MaximumFileBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads a config file (a --config file or a run's config.json): a JSON object of settings, keys in camelCase,
+    /// each at most once; <paramref name="ignoredKeys"/> are dropped before binding.
+    /// </summary>
+    /// <exception cref="UsageException">
+    /// Empty path, missing or unreadable file, not a regular file (FIFO, device, directory), more than
+    /// <see cref="MaximumFileBytes"/>, invalid JSON, a duplicate or unknown key, or a value of the wrong type.
+    /// </exception>
     public static T ReadFile(string path, params string[] ignoredKeys)
     {
+        string text = InputFile.ReadAllText(path, MaximumFileBytes, "config file");
         try
         {
-            JsonNode node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new UsageException($"config file {path} is empty");
+            JsonNode node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })
+                ?? throw new UsageException($"config file {path} is empty");
             if (node is not JsonObject fields)
             {
                 throw new UsageException($"config file {path} must hold a JSON object");
@@ -93,13 +106,11 @@ public sealed class ConfigBinding<T>
         }
         catch (JsonException e)
         {
-            throw new UsageException($"config file {path} is not valid: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot read config file {path}: {e.Message}", e);
+            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
         }
     }
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>"LearningRate" → "learning-rate".</summary>
     public static string KebabCase(string name)

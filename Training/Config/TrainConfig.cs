@@ -104,7 +104,32 @@ public sealed record TrainConfig
     [JsonIgnore]
     public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, Seed = Seed };
 
-    /// <summary>Every problem with this config, as "flag: reason" lines (empty when valid).</summary>
+    /// <summary>Largest <see cref="Hidden"/>.</summary>
+    public const int MaximumHidden = 8192;
+
+    /// <summary>Largest <see cref="ArithmeticWidth"/>.</summary>
+    public const int MaximumArithmeticWidth = 1024;
+
+    /// <summary>Largest <see cref="Workers"/>.</summary>
+    public const int MaximumWorkers = 1024;
+
+    /// <summary>Largest <see cref="EnvsPerWorker"/>.</summary>
+    public const int MaximumEnvsPerWorker = 4096;
+
+    /// <summary>Largest <see cref="Steps"/>.</summary>
+    public const int MaximumSteps = 1000;
+
+    /// <summary>Largest <see cref="Frames"/>, <see cref="LogInterval"/> and <see cref="CheckpointInterval"/> (10^13): frame counts and their sums stay far inside a long.</summary>
+    public const long MaximumFrames = 10_000_000_000_000;
+
+    /// <summary>Largest <see cref="ProgressSeconds"/> (one day).</summary>
+    public const double MaximumProgressSeconds = 86_400;
+
+    /// <summary>
+    /// Every problem with this config, as "flag: reason" messages (empty when valid): each setting within its
+    /// bounds (T and m within <see cref="GridWorldOptions.MaximumInstruction"/> and <see cref="GridWorldOptions.MaximumReward"/>,
+    /// every number finite), and the run's <see cref="MemoryEstimate.Bytes"/> within the machine's available memory.
+    /// </summary>
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
@@ -116,26 +141,46 @@ public sealed record TrainConfig
             }
         }
 
+        const int maxT = GridWorldOptions.MaximumInstruction, maxM = GridWorldOptions.MaximumReward;
         Check(Enum.IsDefined(Agent), $"--agent: unknown agent {(int)Agent}");
         Check(GridSize is >= 2 and <= FrameRenderer.ImageSize, $"--grid-size must be 2..{FrameRenderer.ImageSize}, got {GridSize}");
-        Check(MinT >= 1, $"--min-t must be at least 1, got {MinT}");
+        Check(MinT is >= 1 and <= maxT, $"--min-t must be at least 1 and at most {maxT}, got {MinT}");
+        Check(MaxT is >= 1 and <= maxT, $"--max-t must be at least 1 and at most {maxT}, got {MaxT}");
         Check(MaxT >= MinT, $"--max-t: the T range {MinT}..{MaxT} is empty");
-        Check(MaxReward >= 1, $"--max-reward must be at least 1, got {MaxReward}");
-        Check(Hidden >= 1 && ArithmeticWidth >= 1, "--hidden and --arithmetic-width must be at least 1");
-        Check(Workers >= 1, $"--workers must be at least 1, got {Workers}");
-        Check(EnvsPerWorker >= 1, $"--envs-per-worker must be at least 1, got {EnvsPerWorker}");
-        Check(Steps >= 1, $"--steps must be at least 1, got {Steps}");
-        Check(LearningRate > 0 && double.IsFinite(LearningRate), $"--learning-rate must be positive, got {LearningRate}");
-        Check(NacLearningRateScale > 0 && double.IsFinite(NacLearningRateScale), $"--nac-learning-rate-scale must be positive, got {NacLearningRateScale}");
-        Check(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "--adam-beta1/2 must be in [0, 1) and --adam-epsilon positive");
-        Check(Gamma is >= 0 and <= 1, $"--gamma must be in [0, 1], got {Gamma}");
-        Check(GaeLambda is >= 0 and <= 1, $"--gae-lambda must be in [0, 1], got {GaeLambda}");
-        Check(EntropyCoef >= 0 && ValueCoef >= 0, "--entropy-coef and --value-coef must not be negative");
-        Check(GradClip > 0, $"--grad-clip must be positive, got {GradClip}");
-        Check(Frames >= 1, $"--frames must be at least 1, got {Frames}");
-        Check(LogInterval >= 1 && CheckpointInterval >= 1, "--log-interval and --checkpoint-interval must be at least 1");
+        Check(MaxReward is >= 1 and <= maxM, $"--max-reward must be at least 1 and at most {maxM}, got {MaxReward}");
+        Check(Hidden is >= 1 and <= MaximumHidden, $"--hidden must be at least 1 and at most {MaximumHidden}, got {Hidden}");
+        Check(ArithmeticWidth is >= 1 and <= MaximumArithmeticWidth, $"--arithmetic-width must be at least 1 and at most {MaximumArithmeticWidth}, got {ArithmeticWidth}");
+        Check(Workers is >= 1 and <= MaximumWorkers, $"--workers must be at least 1 and at most {MaximumWorkers}, got {Workers}");
+        Check(EnvsPerWorker is >= 1 and <= MaximumEnvsPerWorker, $"--envs-per-worker must be at least 1 and at most {MaximumEnvsPerWorker}, got {EnvsPerWorker}");
+        Check(Steps is >= 1 and <= MaximumSteps, $"--steps must be at least 1 and at most {MaximumSteps}, got {Steps}");
+        Check(Positive(LearningRate), $"--learning-rate must be a positive finite number, got {Show(LearningRate)}");
+        Check(Positive(NacLearningRateScale), $"--nac-learning-rate-scale must be a positive finite number, got {Show(NacLearningRateScale)}");
+        Check(AdamBeta1 is >= 0 and < 1, $"--adam-beta1 must be in [0, 1), got {Show(AdamBeta1)}");
+        Check(AdamBeta2 is >= 0 and < 1, $"--adam-beta2 must be in [0, 1), got {Show(AdamBeta2)}");
+        Check(Positive(AdamEpsilon), $"--adam-epsilon must be a positive finite number, got {Show(AdamEpsilon)}");
+        Check(Gamma is >= 0 and <= 1, $"--gamma must be in [0, 1], got {Show(Gamma)}");
+        Check(GaeLambda is >= 0 and <= 1, $"--gae-lambda must be in [0, 1], got {Show(GaeLambda)}");
+        Check(EntropyCoef >= 0 && double.IsFinite(EntropyCoef), $"--entropy-coef must be a finite number, not negative, got {Show(EntropyCoef)}");
+        Check(ValueCoef >= 0 && double.IsFinite(ValueCoef), $"--value-coef must be a finite number, not negative, got {Show(ValueCoef)}");
+        Check(Positive(GradClip), $"--grad-clip must be a positive finite number, got {Show(GradClip)}");
+        Check(Frames is >= 1 and <= MaximumFrames, $"--frames must be at least 1 and at most {MaximumFrames:0}, got {Frames}");
+        Check(LogInterval is >= 1 and <= MaximumFrames, $"--log-interval must be at least 1 and at most {MaximumFrames:0}, got {LogInterval}");
+        Check(CheckpointInterval is >= 1 and <= MaximumFrames, $"--checkpoint-interval must be at least 1 and at most {MaximumFrames:0}, got {CheckpointInterval}");
         Check(EpisodeLogEvery >= 0, $"--episode-log-every must not be negative, got {EpisodeLogEvery}");
-        Check(ProgressSeconds > 0, $"--progress-seconds must be positive, got {ProgressSeconds}");
+        Check(ProgressSeconds is > 0 and <= MaximumProgressSeconds, $"--progress-seconds must be in (0, {MaximumProgressSeconds:0}], got {Show(ProgressSeconds)}");
+        if (problems.Count == 0)
+        {
+            // Only for sizes within the bounds above; checked before anything is allocated.
+            double needed = MemoryEstimate.Bytes(this);
+            long available = MemoryEstimate.AvailableBytes();
+            Check(needed <= available, $"--hidden {Hidden}, --workers {Workers}, --envs-per-worker {EnvsPerWorker} and --steps {Steps} need about {MemoryEstimate.Show(needed)} "
+                + $"(weights, Adam moments, gradients and rollouts), more than the {MemoryEstimate.Show(available)} this machine has");
+        }
+
         return problems;
     }
+
+    private static bool Positive(double value) => value > 0 && double.IsFinite(value);
+
+    private static string Show(double value) => value.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
 }

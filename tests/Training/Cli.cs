@@ -1,3 +1,4 @@
+using System.Globalization;
 using GridTime.Training;
 
 namespace GridTime.Tests.Training;
@@ -5,8 +6,14 @@ namespace GridTime.Tests.Training;
 /// <summary>Runs the gridtime program in-process and captures what it prints.</summary>
 public static class Cli
 {
+    /// <summary>
+    /// Runs <c>gridtime args</c>. Program.Main sets the invariant culture for the process; the caller's cultures
+    /// (this thread's and the defaults of new threads) are restored afterwards, so other tests see theirs.
+    /// </summary>
     public static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
+        CultureInfo culture = CultureInfo.CurrentCulture, uiCulture = CultureInfo.CurrentUICulture;
+        CultureInfo? threadCulture = CultureInfo.DefaultThreadCurrentCulture, threadUiCulture = CultureInfo.DefaultThreadCurrentUICulture;
         TextWriter output = Console.Out, error = Console.Error;
         var capturedOutput = new StringWriter();
         var capturedError = new StringWriter();
@@ -21,6 +28,10 @@ public static class Cli
         {
             Console.SetOut(output);
             Console.SetError(error);
+            CultureInfo.CurrentCulture = culture;
+            CultureInfo.CurrentUICulture = uiCulture;
+            CultureInfo.DefaultThreadCurrentCulture = threadCulture;
+            CultureInfo.DefaultThreadCurrentUICulture = threadUiCulture;
         }
     }
 }

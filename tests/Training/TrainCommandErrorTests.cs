@@ -10,7 +10,7 @@ public sealed class TrainCommandErrorTests
         { ["--min-t", "0"], "--min-t must be at least 1" },
         { ["--agent", "lstm"], "unknown agent 'lstm'" },
         { ["--learning-rate", "fast"], "--learning-rate: expected number" },
-        { ["--config", "/nonexistent/config.json"], "cannot read config file" },
+        { ["--config", "/nonexistent/config.json"], "config file /nonexistent/config.json does not exist" },
         { ["--frames"], "--frames" },
         { ["--no-such-flag", "1"], "no-such-flag" },
     };
