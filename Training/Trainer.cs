@@ -45,7 +45,8 @@ public static class Trainer
             IEnumerable<string> notes = start.Notes
                 .Concat((start.Resume?.Skipped ?? []).Select(reason => $"{reason}; resuming from the previous checkpoint"))
                 .Concat(start.Resume?.Prepare(folder) ?? [])
-                .Concat(MetricsLog.Repair(folder.MetricsFile, frames));
+                .Concat(MetricsLog.Repair(folder.MetricsFile, frames))
+                .Concat(Directory.GetFiles(folder.EpisodeFolder, "worker-*.msgpack").Order(StringComparer.Ordinal).SelectMany(log => EpisodeLogRepair.Repair(log, frames)));
             foreach (string note in notes.Concat(KeepDamagedConfig(folder)))
             {
                 warnings.WriteLine($"gridtime: warning: {note}");

@@ -188,6 +188,32 @@ public sealed class ProvenanceTests
     }
 
     [Fact]
+    public void AfterResumeEpisodeLogsHoldEachStretchOfTrainingOnce()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        string[] logged = ["--workers", "1", "--hidden", "16", "--envs-per-worker", "4", "--steps", "5", "--log-interval", "200", "--episode-log-every", "1", "--arithmetic-width", "2"];
+        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "1200", "--checkpoint-interval", "400", .. logged]).ExitCode);
+        var files = new RunFolder(run);
+        File.Delete(files.LatestCheckpoint);
+        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Where(f => Checkpoint.Verify(f).Frames > 500))
+        {
+            File.Delete(checkpoint);
+        }
+
+        long resumedAt = Checkpoint.Verify(Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Single()).Frames;
+        Assert.Contains(GridTime.Environment.Episodes.EpisodeLogReader.Read(files.EpisodeLog(0)).Records, r => r.Frames > resumedAt);
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1200");
+        Assert.True(code == 0, error);
+        Assert.Contains("episode records played after the checkpoint", error);
+
+        // One worker: its records' frame counts never go back, as they would if the redone stretch were logged twice.
+        long[] frames = [.. GridTime.Environment.Episodes.EpisodeLogReader.Read(files.EpisodeLog(0)).Records.Select(r => r.Frames)];
+        Assert.Equal(frames.Order(), frames);
+        Assert.Contains(frames, f => f > resumedAt);
+    }
+
+    [Fact]
     public void AChecksummedCheckpointRelabelledAsUncheckedIsRefused()
     {
         using var folder = new TemporaryFolder();
