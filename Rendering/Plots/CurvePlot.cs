@@ -69,7 +69,14 @@ public static class CurvePlot
         }
 
         plot.Title(layout.Title);
-        plot.XLabel(layout.Caption is null ? layout.XLabel : $"{layout.XLabel}\n{layout.Caption}");
+        plot.XLabel(layout.Caption is null ? layout.XLabel : $"{layout.XLabel}\n{Wrap(layout.Caption, 110)}");
+        if (layout.Caption is not null)
+        {
+            // The caption shares the axis label: smaller and plain so that the provenance fits the width.
+            plot.Axes.Bottom.Label.FontSize = 12;
+            plot.Axes.Bottom.Label.Bold = false;
+        }
+
         plot.YLabel(layout.YLabel);
         plot.ShowLegend(Alignment.LowerLeft);
         plot.Axes.Margins(0.02, 0.08);
@@ -107,6 +114,25 @@ public static class CurvePlot
         }
 
         return null;
+    }
+
+    // Breaks text into lines of at most `width` characters at "; " (a longer part stays whole on its line).
+    private static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        foreach (string part in text.Split("; "))
+        {
+            if (lines.Count > 0 && lines[^1].Length + 2 + part.Length <= width)
+            {
+                lines[^1] += "; " + part;
+            }
+            else
+            {
+                lines.Add(part);
+            }
+        }
+
+        return string.Join('\n', lines);
     }
 
     // Inserts a tEXt chunk right after IHDR (signature 8 bytes, IHDR chunk 25 bytes).
