@@ -70,9 +70,13 @@ public sealed record ArithmeticResult(
 /// </summary>
 public static class ArithmeticExperiment
 {
-    /// <summary>Trains <paramref name="model"/> on <paramref name="operation"/> and measures it.</summary>
-    public static ArithmeticResult Run(ArithmeticOperation operation, ArithmeticModel model, ArithmeticSettings settings)
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="operation"/> and measures it; <paramref name="stop"/> is
+    /// checked between random baselines and between training steps (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static ArithmeticResult Run(ArithmeticOperation operation, ArithmeticModel model, ArithmeticSettings settings, CancellationToken stop = default)
     {
+        stop.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         ulong cell = (ulong)(((int)operation * 16) + (int)model);
         var data = new Generator((settings.Seed * 1000) + cell);
@@ -82,13 +86,14 @@ public static class ArithmeticExperiment
         double randomInterpolation = 0, randomExtrapolation = 0;
         for (int r = 0; r < settings.RandomBaselines; r++)
         {
+            stop.ThrowIfCancellationRequested();
             var untrained = ArithmeticModels.Create(model, settings.Inputs, settings.Seed * 7919 + cell * 101 + (ulong)r + 1);
             randomInterpolation += MeanSquaredError(untrained, interpolationX, interpolationY) / settings.RandomBaselines;
             randomExtrapolation += MeanSquaredError(untrained, extrapolationX, extrapolationY) / settings.RandomBaselines;
         }
 
         var trained = ArithmeticModels.Create(model, settings.Inputs, settings.Seed * 7919 + cell * 101);
-        Train(trained, operation, settings, data);
+        Train(trained, operation, settings, data, stop);
         double interpolation = MeanSquaredError(trained, interpolationX, interpolationY);
         double extrapolation = MeanSquaredError(trained, extrapolationX, extrapolationY);
         double relative;
@@ -107,12 +112,13 @@ public static class ArithmeticExperiment
             relative);
     }
 
-    /// <summary>Fits <paramref name="model"/> to op(a, b) with Adam on fresh batches from the training range.</summary>
-    public static void Train(nn.Module<Tensor, Tensor> model, ArithmeticOperation operation, ArithmeticSettings settings, Generator data)
+    /// <summary>Fits <paramref name="model"/> to op(a, b) with Adam on fresh batches from the training range; <paramref name="stop"/> is checked every step.</summary>
+    public static void Train(nn.Module<Tensor, Tensor> model, ArithmeticOperation operation, ArithmeticSettings settings, Generator data, CancellationToken stop = default)
     {
         using var optimizer = optim.Adam(model.parameters(), lr: settings.LearningRate);
         for (int step = 0; step < settings.Steps; step++)
         {
+            stop.ThrowIfCancellationRequested();
             // Cosine decay to zero: the weights must settle exactly on -1, 0 or 1, and a constant rate keeps them hovering.
             optimizer.ParamGroups.First().LearningRate = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / settings.Steps));
             using var scope = NewDisposeScope();

@@ -17,13 +17,21 @@ public static class EpisodeLogFormat
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (64 * record.Steps.Count));
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(21); // the number of keys written below
+        // The provenance keys of evaluation episodes are written only when set, so training logs are unchanged.
+        (string Key, string Value)[] provenance = [.. new[] { ("runId", record.RunId), ("checkpoint", record.Checkpoint), ("checkpointSha256", record.CheckpointSha256) }.Where(p => p.Item2.Length > 0)];
+        writer.WriteMapHeader(21 + provenance.Length); // the number of keys written below
         Write(ref writer, "schema", record.Schema);
         writer.Write("run");
         writer.Write(record.Run);
         Write(ref writer, "worker", record.Worker);
         Write(ref writer, "episode", record.Episode);
         Write(ref writer, "frames", record.Frames);
+        foreach ((string key, string value) in provenance)
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+
         writer.Write("agent");
         writer.Write(record.Agent);
         Write(ref writer, "grid", record.GridSize);
@@ -145,6 +153,9 @@ public static class EpisodeLogFormat
                 case "worker": record = record with { Worker = reader.ReadInt32() }; break;
                 case "episode": record = record with { Episode = reader.ReadInt64() }; break;
                 case "frames": record = record with { Frames = reader.ReadInt64() }; break;
+                case "runId": record = record with { RunId = reader.ReadString() ?? "" }; break;
+                case "checkpoint": record = record with { Checkpoint = reader.ReadString() ?? "" }; break;
+                case "checkpointSha256": record = record with { CheckpointSha256 = reader.ReadString() ?? "" }; break;
                 case "agent": record = record with { Agent = reader.ReadString() ?? "" }; break;
                 case "grid": record = record with { GridSize = reader.ReadInt32() }; break;
                 case "seed": record = record with { Seed = reader.ReadUInt64() }; break;

@@ -29,8 +29,26 @@ public sealed record EpisodeRecord
     /// <summary>Index of the episode among those of its worker (or evaluation), from 0.</summary>
     public long Episode { get; init; }
 
-    /// <summary>Frames the network had been trained on when the episode ended.</summary>
+    /// <summary>Frames the network had been trained on when the episode ended (for evaluation: the checkpoint's frames).</summary>
     public long Frames { get; init; }
+
+    /// <summary>
+    /// Identity of the run (its checkpoints' run id), "unknown" when the checkpoint predates run ids; empty when
+    /// not recorded (training logs, and evaluation logs written before it was added). Key "runId".
+    /// </summary>
+    public string RunId { get; init; } = "";
+
+    /// <summary>
+    /// For evaluation episodes: the checkpoint file played, relative to the run folder; empty when not
+    /// recorded (training logs, older evaluation logs). Key "checkpoint".
+    /// </summary>
+    public string Checkpoint { get; init; } = "";
+
+    /// <summary>
+    /// For evaluation episodes: SHA-256 (lowercase hex) of the checkpoint file played; empty when not recorded
+    /// (training logs, older evaluation logs). Key "checkpointSha256".
+    /// </summary>
+    public string CheckpointSha256 { get; init; } = "";
 
     /// <summary>Agent variant (baseline, nac, ...).</summary>
     public string Agent { get; init; } = "";

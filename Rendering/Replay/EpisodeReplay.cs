@@ -29,8 +29,11 @@ public static class EpisodeReplay
     public static (int Width, int Height) FrameSize(ReplayStyle style) =>
         (FrameRenderer.ImageSize * style.Scale, (FrameRenderer.ImageSize + CaptionHeightPerScale) * style.Scale);
 
-    /// <summary>Writes episodes one after another into one GIF on <paramref name="output"/>.</summary>
-    public static void WriteGif(Stream output, IReadOnlyList<EpisodeRecord> episodes, ReplayStyle style)
+    /// <summary>
+    /// Writes episodes one after another into one GIF on <paramref name="output"/>; <paramref name="stop"/> is
+    /// checked before every frame (<see cref="OperationCanceledException"/>: the GIF is incomplete, discard it).
+    /// </summary>
+    public static void WriteGif(Stream output, IReadOnlyList<EpisodeRecord> episodes, ReplayStyle style, CancellationToken stop = default)
     {
         if (style.Scale is < 1 or > 32 || style.FramesPerSecond <= 0 || style.HoldSeconds < 0)
         {
@@ -44,6 +47,7 @@ public static class EpisodeReplay
         {
             for (int k = 0; k <= episode.Steps.Count; k++)
             {
+                stop.ThrowIfCancellationRequested();
                 bool last = k == episode.Steps.Count;
                 gif.AddFrame(DrawFrame(episode, k, style), last ? Math.Max(delay, (int)Math.Round(style.HoldSeconds * 100)) : delay);
             }

@@ -66,7 +66,7 @@ public static class ArithCommand
         {
             foreach (ArithmeticModel model in Enum.GetValues<ArithmeticModel>())
             {
-                ArithmeticResult r = ArithmeticExperiment.Run(operation, model, settings);
+                ArithmeticResult r = ArithmeticExperiment.Run(operation, model, settings, Program.Stop);
                 Console.WriteLine($"{operation.Symbol(),-9} {model.ToString().ToLowerInvariant(),-5} {r.Interpolation,11:G3} {r.Extrapolation,11:G3} {r.InterpolationNormalised,11:F1} {r.ExtrapolationNormalised,11:F1} {r.ExtrapolationRelative,10:P1}");
             }
         }

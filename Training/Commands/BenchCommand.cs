@@ -24,7 +24,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick };
         command.SetAction(parsed =>
         {
-            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out);
+            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out, Program.Stop);
             if (parsed.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
@@ -35,9 +35,13 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>Runs every measurement; prints progress and the table to <paramref name="log"/> when given.</summary>
-    public static BenchmarkReport Run(bool quick, TextWriter? log)
+    /// <summary>
+    /// Runs every measurement; prints progress and the table to <paramref name="log"/> when given.
+    /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default)
     {
+        stop.ThrowIfCancellationRequested();
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
         // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
@@ -51,10 +55,15 @@ public static class BenchCommand
         log?.WriteLine($"machine: {cores} cores, {Processor()}; TorchSharp {RunFolder.Versions["torchsharp"]}, libtorch {RunFolder.Versions["libtorch"]}");
         double single = SpeedProbes.SingleEnvironment(probe);
         const int batch = 32;
+        stop.ThrowIfCancellationRequested();
         double vectorized = SpeedProbes.VectorizedEnvironment(batch, probe);
+        stop.ThrowIfCancellationRequested();
         double vectorizedFloat = SpeedProbes.VectorizedEnvironment(batch, probe, asFloat: true);
+        stop.ThrowIfCancellationRequested();
         double draw = SpeedProbes.DrawFromScratch(probe);
+        stop.ThrowIfCancellationRequested();
         double libtorchMatmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
+        stop.ThrowIfCancellationRequested();
         double kernelMatmul = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
         bool kernelUsed = FastLinear.KernelInUse;
 
@@ -84,6 +93,7 @@ public static class BenchCommand
             {
                 for (int workers = 1; workers <= cores; workers++)
                 {
+                    stop.ThrowIfCancellationRequested();
                     var profile = new PhaseTimes[workers];
                     runs[workers - 1].Add(SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured, profile));
                     profiles[workers - 1].AddRange(profile);

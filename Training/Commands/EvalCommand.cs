@@ -4,22 +4,35 @@ using GridTime.Agents;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Plots;
 using GridTime.Training.Evaluation;
+using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
 namespace GridTime.Training.Commands;
 
 /// <summary>
 /// <c>gridtime eval</c>: plays trained agents, without learning, for every T of a range on the same start
-/// positions, and writes eval.csv, eval.png and the episodes (eval-episodes.msgpack) into each run folder.
-/// With several runs, their curves also go on one plot.
+/// positions, and writes eval.csv, eval.png and the episodes (eval-episodes.msgpack) into each run folder,
+/// each carrying the provenance of what was evaluated (<see cref="EvalProvenance"/>). With several runs, their
+/// curves also go on one plot. The outputs of a run are written as a set: all to temporary files first, then
+/// renamed, so an interruption or a failed write leaves the previous set intact. A run is evaluated by one
+/// process at a time (<see cref="RunLock.EvalFileName"/>).
 /// </summary>
 public static class EvalCommand
 {
+    /// <summary>The evaluation table in a run folder.</summary>
+    public const string CsvName = "eval.csv";
+
+    /// <summary>The evaluation plot in a run folder (and the combined plot of several runs).</summary>
+    public const string PlotName = "eval.png";
+
+    /// <summary>The evaluation episodes in a run folder.</summary>
+    public const string EpisodesName = "eval-episodes.msgpack";
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var runs = new Option<string[]>("--run") { Description = "Run folder to evaluate (repeat for several).", Required = true, AllowMultipleArgumentsPerToken = false, HelpName = "folder" };
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to evaluate instead of the run's latest (one run only).", HelpName = "file" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to evaluate instead of the run's selected one (one run only; exactly this file).", HelpName = "file" };
         var evaluation = new EvalOptions("--seed");
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
         var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, output };
@@ -34,32 +47,79 @@ public static class EvalCommand
                 throw new UsageException("--checkpoint needs exactly one --run");
             }
 
-            if (settings.SelectLast > 1 && file is not null)
+            // --checkpoint evaluates exactly that file: only an explicit --select-last K > 1 contradicts it.
+            if (file is not null && evaluation.SelectLastGiven(parsed) && settings.SelectLast > 1)
             {
-                throw new UsageException("--select-last cannot be combined with --checkpoint");
+                throw new UsageException("--select-last cannot be combined with --checkpoint (which evaluates exactly that file)");
             }
 
-            var loaded = folders.Select(f => (Folder: f, Loaded: RunLoading.Load(f, file ?? Selected(f, settings)))).ToList();
-            var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
-            foreach (var (folder, (header, network)) in loaded)
+            var folderList = folders.Select(f => new RunFolder(f)).ToList();
+            if (folderList.Select(r => r.Path).Distinct().Count() != folderList.Count)
             {
-                using var _ = network;
-                var run = new RunFolder(folder);
-                EvaluationTable table = Evaluate(run, network, header.Config.World, settings);
-                Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
-                Console.Write(table.ToText());
-                Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT));
-                Console.WriteLine($"wrote {run.Path}/eval.csv, eval.png, eval-episodes.msgpack\n");
-                results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
+                throw new UsageException("the same run folder is given twice with --run");
             }
 
-            if (results.Count > 1)
+            // Every output is checked before any work: a directory, symlink or device under an output's name is refused.
+            foreach ((RunFolder run, string given) in folderList.Zip(folders))
+            {
+                if (!Directory.Exists(run.Path))
+                {
+                    throw new UsageException($"run folder {given} does not exist");
+                }
+
+                CheckOutputs(run, file);
+            }
+
+            string? combined = null;
+            if (folderList.Count > 1)
             {
                 string outFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
-                Directory.CreateDirectory(outFolder);
-                string plot = Path.Combine(outFolder, "eval.png");
-                SavePlot(plot, results.Select(r => (r.Name, r.Table)).ToList(), results[0].MinT, results[0].MaxT);
-                Console.WriteLine($"wrote {plot}");
+                if (File.Exists(outFolder))
+                {
+                    throw new UsageException($"--out {outFolder} is a file, not a folder");
+                }
+
+                combined = Path.Combine(outFolder, PlotName);
+                OutputFile.Check(combined, "combined plot");
+            }
+
+            var locks = new List<RunLock>();
+            try
+            {
+                foreach (RunFolder run in folderList)
+                {
+                    locks.Add(RunLock.Acquire(run.Path, RunLock.EvalFileName));
+                }
+
+                var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
+                foreach (RunFolder run in folderList)
+                {
+                    CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
+                    CheckpointHeader header = chosen.Header;
+                    (EvaluationTable table, EvalProvenance provenance) = Evaluate(run, chosen, settings, Program.Stop);
+                    Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
+                    Console.Write(table.ToText());
+                    Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT));
+                    Console.WriteLine($"provenance: {provenance}");
+                    Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {EpisodesName}\n");
+                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
+                }
+
+                if (combined is not null)
+                {
+                    byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
+                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}");
+                    Program.Stop.ThrowIfCancellationRequested();
+                    Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
+                    using var outputs = new OutputSet();
+                    outputs.Add(combined, png);
+                    outputs.Commit(Program.Stop);
+                    Console.WriteLine($"wrote {combined}");
+                }
+            }
+            finally
+            {
+                locks.ForEach(l => l.Dispose());
             }
 
             return 0;
@@ -68,28 +128,54 @@ public static class EvalCommand
     }
 
     /// <summary>
-    /// The checkpoint to evaluate for a run: with SelectLast = 1 the latest (null), otherwise the best of the
-    /// last K on training-range validation episodes (<see cref="CheckpointSelection"/>).
+    /// Refuses (<see cref="UsageException"/>) a run whose eval.csv, eval.png or eval-episodes.msgpack may not be
+    /// written: a directory, symlink, device or FIFO under that name, or the checkpoint being evaluated.
     /// </summary>
-    public static string? Selected(string runFolder, EvalSettings settings)
+    public static void CheckOutputs(RunFolder run, string? checkpoint = null)
     {
-        if (settings.SelectLast <= 1)
+        string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
+        foreach (string name in new[] { CsvName, PlotName, EpisodesName })
         {
-            return null;
+            OutputFile.Check(Path.Combine(run.Path, name), "evaluation output", inputs);
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint that represents a run, read once (<see cref="CheckpointFile"/>): <paramref name="checkpoint"/>
+    /// when given (exactly that file), the latest with SelectLast = 1, otherwise the best of the last K on
+    /// training-range validation episodes (<see cref="CheckpointSelection"/>). Its warning, if any, is printed.
+    /// </summary>
+    public static CheckpointFile Choose(string runFolder, string? checkpoint, EvalSettings settings, CancellationToken stop)
+    {
+        CheckpointFile chosen = checkpoint is not null || settings.SelectLast <= 1
+            ? RunLoading.Read(runFolder, checkpoint)
+            : Selected(runFolder, settings, stop) ?? RunLoading.Read(runFolder);
+        if (chosen.Warning is not null)
+        {
+            Console.Error.WriteLine($"gridtime: warning: {chosen.Warning}");
         }
 
+        return chosen;
+    }
+
+    /// <summary>
+    /// The best of the last K checkpoints of a run on training-range validation episodes, or null when the run
+    /// has no checkpoint (<see cref="RunLoading"/> then reports it).
+    /// </summary>
+    public static CheckpointFile? Selected(string runFolder, EvalSettings settings, CancellationToken stop = default)
+    {
         var run = new RunFolder(runFolder);
-        IReadOnlyList<string> candidates = CheckpointSelection.Candidates(run, settings.SelectLast);
-        if (candidates.Count == 0)
-        {
-            return null; // RunLoading reports the missing checkpoint
-        }
-
         try
         {
-            IReadOnlyList<CheckpointScore> ranked = CheckpointSelection.Rank(candidates, settings.Episodes, settings.Seed);
+            IReadOnlyList<CheckpointFile> candidates = CheckpointSelection.Candidates(run, settings.SelectLast, stop);
+            if (candidates.Count == 0)
+            {
+                return null;
+            }
+
+            IReadOnlyList<CheckpointScore> ranked = CheckpointSelection.Rank(candidates, settings.Episodes, settings.Seed, stop);
             Console.WriteLine($"{run.Name}: {CheckpointSelection.Describe(ranked)}");
-            return ranked[0].Path;
+            return ranked[0].File;
         }
         catch (InvalidDataException e)
         {
@@ -101,23 +187,61 @@ public static class EvalCommand
     public static string Summary(EvaluationTable table, int minT, int maxT) => string.Create(CultureInfo.InvariantCulture,
         $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}; on the training range T {minT}..{maxT}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
 
-    /// <summary>Evaluates and writes eval.csv, eval.png and eval-episodes.msgpack into the run folder.</summary>
-    public static EvaluationTable Evaluate(RunFolder run, ActorCritic network, GridTime.Environment.GridWorldOptions rules, EvalSettings settings)
+    /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>
+    public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(
+        run.Name,
+        checkpoint.Header.RunId ?? "unknown",
+        Path.GetRelativePath(run.Path, Path.GetFullPath(checkpoint.Path)),
+        checkpoint.Sha256,
+        checkpoint.Header.Frames,
+        settings.Seed,
+        settings.Greedy,
+        settings.From,
+        settings.To,
+        settings.Episodes,
+        RunFolder.Versions["gridtime"]);
+
+    /// <summary>
+    /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png and
+    /// eval-episodes.msgpack into the run folder as a set (<see cref="OutputSet"/>), each with the provenance.
+    /// <paramref name="stop"/> is checked between T values, steps and before the files are renamed.
+    /// </summary>
+    public static (EvaluationTable Table, EvalProvenance Provenance) Evaluate(RunFolder run, CheckpointFile checkpoint, EvalSettings settings, CancellationToken stop)
     {
-        string episodesFile = Path.Combine(run.Path, "eval-episodes.msgpack");
-        File.Delete(episodesFile);
+        EvalProvenance provenance = Provenance(run, checkpoint, settings);
+        GridTime.Environment.GridWorldOptions rules = checkpoint.Header.Config.World;
+        var records = new List<EpisodeRecord>();
         EvaluationTable table;
-        using (var log = new EpisodeLogWriter(episodesFile))
+        using (ActorCritic network = RunLoading.Network(checkpoint))
         {
-            table = AgentEvaluation.Run(network, rules, settings.From, settings.To, settings.Episodes, settings.Seed, settings.Greedy, log);
+            table = AgentEvaluation.Run(network, rules, settings.From, settings.To, settings.Episodes, settings.Seed, settings.Greedy,
+                record => records.Add(record with
+                {
+                    Run = provenance.Run,
+                    RunId = provenance.RunId,
+                    Frames = provenance.Frames,
+                    Checkpoint = provenance.Checkpoint,
+                    CheckpointSha256 = provenance.Sha256,
+                }),
+                stop);
         }
 
-        File.WriteAllText(Path.Combine(run.Path, "eval.csv"), table.ToCsv());
-        SavePlot(Path.Combine(run.Path, "eval.png"), [(run.Name, table)], rules.MinInstruction, rules.MaxInstruction);
-        return table;
+        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption);
+        using var outputs = new OutputSet();
+        outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
+        {
+            foreach (EpisodeRecord record in records)
+            {
+                stream.Write(EpisodeLogFormat.Encode(record));
+            }
+        });
+        outputs.AddText(Path.Combine(run.Path, CsvName), table.ToCsv(provenance));
+        outputs.Add(Path.Combine(run.Path, PlotName), png);
+        outputs.Commit(stop);
+        return (table, provenance);
     }
 
-    private static void SavePlot(string path, IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT)
+    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption)
     {
         var curves = new List<Curve>();
         EvaluationTable first = tables[0].Table;
@@ -127,7 +251,7 @@ public static class EvalCommand
             curves.Add(new Curve($"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
         }
 
-        CurvePlot.SavePng(path, new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}"), curves);
+        return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption), curves);
     }
 
     private static string Show(int? horizon) => horizon?.ToString(CultureInfo.InvariantCulture) ?? "none";

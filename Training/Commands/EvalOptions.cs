@@ -32,6 +32,9 @@ public sealed class EvalOptions
         }
     }
 
+    /// <summary>True when --select-last was given on the command line (not just its default).</summary>
+    public bool SelectLastGiven(ParseResult parsed) => parsed.GetResult(_selectLast) is { Implicit: false };
+
     /// <summary>The settings the flags give; throws a <see cref="UsageException"/> for a bad value.</summary>
     public EvalSettings Read(ParseResult parsed)
     {

@@ -64,22 +64,10 @@ public static class ReplayCommand
                 : (index ?? 0) >= 0 && (index ?? 0) < log.Records.Count ? [log.Records[index ?? 0]]
                 : throw new UsageException($"--episode {index} is out of range: {path} holds records 0..{log.Records.Count - 1}");
 
+            // Refused before anything is written: the input log itself, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
-            string temporary = target + ".tmp";
-            try
-            {
-                using (var stream = File.Create(temporary))
-                {
-                    EpisodeReplay.WriteGif(stream, chosen, style);
-                }
-
-                File.Move(temporary, target, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                File.Delete(temporary);
-                throw new UsageException($"cannot write {target}: {e.Message}", e);
-            }
+            OutputFile.Check(target, "GIF", path);
+            OutputFile.Write(target, stream => EpisodeReplay.WriteGif(stream, chosen, style, Program.Stop));
 
             int frames = chosen.Sum(r => r.Steps.Count + 1);
             Console.WriteLine($"wrote {target}: {chosen.Count} episode(s), {frames} frames");

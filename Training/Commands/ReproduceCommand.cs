@@ -2,6 +2,7 @@ using System.CommandLine;
 using GridTime.Agents;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
+using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
 namespace GridTime.Training.Commands;
@@ -58,6 +59,18 @@ public static class ReproduceCommand
 
             TrainConfig[] configs = [.. kinds.SelectMany(kind => Enumerable.Range(0, seedCount).Select(s => template with { Agent = kind, Seed = parsed.GetValue(firstSeed) + (ulong)s }))];
             CheckCells(folder, configs);
+
+            // Every output is checked before any training: the comparison's files and each cell's evaluation files.
+            foreach (string name in OutputNames)
+            {
+                OutputFile.Check(Path.Combine(folder, name), "comparison output");
+            }
+
+            foreach (TrainConfig config in configs)
+            {
+                EvalCommand.CheckOutputs(CellFolder(folder, config));
+            }
+
             Directory.CreateDirectory(folder);
             var cells = new List<ComparisonCell>();
             foreach (CoreKind kind in kinds)
@@ -77,10 +90,19 @@ public static class ReproduceCommand
             }
 
             var comparison = new Comparison(cells, template.MinT, template.MaxT);
-            File.WriteAllText(Path.Combine(folder, "comparison.csv"), comparison.ToCsv());
-            comparison.SavePlots(Path.Combine(folder, "comparison.png"), Path.Combine(folder, "comparison-reward.png"));
+            (byte[] fractionPlot, byte[] rewardPlot) = comparison.EncodePlots();
             string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments));
-            File.WriteAllText(Path.Combine(folder, "summary.md"), summary);
+
+            // Written as a set: all four complete under temporary names, then renamed (previous set intact until then).
+            using (var outputs = new OutputSet())
+            {
+                outputs.AddText(Path.Combine(folder, OutputNames[0]), comparison.ToCsv());
+                outputs.Add(Path.Combine(folder, OutputNames[1]), fractionPlot);
+                outputs.Add(Path.Combine(folder, OutputNames[2]), rewardPlot);
+                outputs.AddText(Path.Combine(folder, OutputNames[3]), summary);
+                outputs.Commit(Program.Stop);
+            }
+
             Console.WriteLine();
             Console.WriteLine(summary);
             Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
@@ -88,6 +110,9 @@ public static class ReproduceCommand
         });
         return command;
     }
+
+    /// <summary>The files a comparison writes into its folder.</summary>
+    public static readonly string[] OutputNames = ["comparison.csv", "comparison.png", "comparison-reward.png", "summary.md"];
 
     /// <summary>Parses "baseline,nac" into agents; an unknown name is a <see cref="UsageException"/>.</summary>
     public static CoreKind[] ParseAgents(string text)
@@ -169,12 +194,15 @@ public static class ReproduceCommand
             Console.WriteLine($"== {run.Name}: already trained ({done:N0} frames)");
         }
 
-        (CheckpointHeader final, ActorCritic network) = RunLoading.Load(run.Path, EvalCommand.Selected(run.Path, eval));
-        using (network)
+        // The cell's evaluation holds the run's eval lock: a concurrent eval of the same run is refused.
+        using (RunLock.Acquire(run.Path, RunLock.EvalFileName))
         {
-            EvaluationTable table = EvalCommand.Evaluate(run, network, final.Config.World, eval);
+            CheckpointFile chosen = EvalCommand.Choose(run.Path, null, eval, stop);
+            CheckpointHeader final = chosen.Header;
+            (EvaluationTable table, EvalProvenance provenance) = EvalCommand.Evaluate(run, chosen, eval, stop);
             Console.WriteLine($"{run.Name}: {EvalCommand.Summary(table, final.Config.MinT, final.Config.MaxT)}");
-            return new ComparisonCell(config.Agent, config.Seed, final.Frames, final.WallSeconds, table);
+            Console.WriteLine($"{run.Name}: provenance: {provenance}");
+            return new ComparisonCell(config.Agent, config.Seed, final.Frames, final.WallSeconds, table, provenance);
         }
     }
 }

@@ -6,8 +6,11 @@ namespace GridTime.Training.Commands;
 /// <summary>Opens the checkpoint of a run for commands that read runs; bad input becomes a <see cref="UsageException"/>.</summary>
 public static class RunLoading
 {
-    /// <summary>Loads <paramref name="checkpoint"/>, or the latest checkpoint of <paramref name="runFolder"/>.</summary>
-    public static (CheckpointHeader Header, Agents.ActorCritic Network) Load(string runFolder, string? checkpoint = null)
+    /// <summary>
+    /// Reads and verifies <paramref name="checkpoint"/>, or the latest checkpoint of <paramref name="runFolder"/>,
+    /// once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
+    /// </summary>
+    public static CheckpointFile Read(string runFolder, string? checkpoint = null)
     {
         var folder = new RunFolder(runFolder);
         if (checkpoint is null && !Directory.Exists(folder.Path))
@@ -23,13 +26,33 @@ public static class RunLoading
 
         try
         {
-            (CheckpointHeader header, Agents.ActorCritic network, SharedAdam optimizer) = Checkpoint.Load(path);
-            optimizer.Dispose();
-            return (header, network);
+            return Checkpoint.Read(path);
         }
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message, e);
         }
+    }
+
+    /// <summary>Builds the network of a checkpoint already read (<see cref="Read"/>), from those very bytes.</summary>
+    public static Agents.ActorCritic Network(CheckpointFile file)
+    {
+        try
+        {
+            (Agents.ActorCritic network, SharedAdam optimizer) = Checkpoint.Load(file);
+            optimizer.Dispose();
+            return network;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+    }
+
+    /// <summary>Loads <paramref name="checkpoint"/>, or the latest checkpoint of <paramref name="runFolder"/>.</summary>
+    public static (CheckpointHeader Header, Agents.ActorCritic Network) Load(string runFolder, string? checkpoint = null)
+    {
+        CheckpointFile file = Read(runFolder, checkpoint);
+        return (file.Header, Network(file));
     }
 }

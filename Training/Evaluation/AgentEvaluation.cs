@@ -10,31 +10,49 @@ public static class AgentEvaluation
     /// <summary>
     /// Plays <paramref name="episodes"/> episodes for every T in [<paramref name="from"/>, <paramref name="to"/>]
     /// and returns the table. Each T uses the same start positions (<see cref="PolicyEvaluator"/>). When
-    /// <paramref name="episodeLog"/> is given, every episode is appended to it.
+    /// <paramref name="episodeLog"/> is given, it receives every episode, in order of T and episode.
+    /// <paramref name="stop"/> is checked between T values and between the steps of a batch of episodes; when it
+    /// is cancelled every thread stops and an <see cref="OperationCanceledException"/> is thrown (nothing returned).
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, EpisodeLogWriter? episodeLog = null)
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default)
     {
+        stop.ThrowIfCancellationRequested();
         TorchSharp.torch.set_num_threads(1);
         int count = to - from + 1;
         var rows = new EvaluationRow[count];
         var played = new IReadOnlyList<EvaluationEpisode>[count];
         int next = -1;
+        Exception? failure = null;
         var threads = Enumerable.Range(0, Math.Min(System.Environment.ProcessorCount, count)).Select(_ => new Thread(() =>
         {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
+            try
             {
-                played[i] = PolicyEvaluator.Run(network, rules, from + i, episodes, seed, greedy, record: episodeLog is not null);
-                rows[i] = EvaluationRow.From(from + i, played[i]);
+                int i;
+                while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
+                {
+                    stop.ThrowIfCancellationRequested();
+                    played[i] = PolicyEvaluator.Run(network, rules, from + i, episodes, seed, greedy, record: episodeLog is not null, stop);
+                    rows[i] = EvaluationRow.From(from + i, played[i]);
+                }
+            }
+            catch (Exception e)
+            {
+                // An exception must not escape a thread (it would end the process): the caller rethrows it.
+                Interlocked.CompareExchange(ref failure, e, null);
             }
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
         if (episodeLog is not null)
         {
             foreach (EvaluationEpisode e in played.SelectMany(p => p))
             {
-                episodeLog.Append(e.Record!);
+                episodeLog(e.Record!);
             }
         }
 

@@ -5,11 +5,17 @@ using GridTime.Training.Runs;
 namespace GridTime.Training.Evaluation;
 
 /// <summary>How one candidate checkpoint did on the validation episodes.</summary>
-/// <param name="Path">The checkpoint file.</param>
-/// <param name="Frames">Frames it had trained on.</param>
+/// <param name="File">The checkpoint, as read once (the bytes that were scored are the bytes to load).</param>
 /// <param name="FractionOfBest">Its mean reward over the best achievable on the training range.</param>
 /// <param name="ExactRate">Its exact-arrival rate on the training range.</param>
-public sealed record CheckpointScore(string Path, long Frames, double FractionOfBest, double ExactRate);
+public sealed record CheckpointScore(CheckpointFile File, double FractionOfBest, double ExactRate)
+{
+    /// <summary>The checkpoint file's path.</summary>
+    public string Path => File.Path;
+
+    /// <summary>Frames it had trained on.</summary>
+    public long Frames => File.Header.Frames;
+}
 
 /// <summary>
 /// Honest selection of the checkpoint that represents a run: late in training the exact-arrival rate swings
@@ -23,8 +29,12 @@ public static class CheckpointSelection
     /// <summary>Seed offset of the validation episodes, so they never coincide with evaluation episodes.</summary>
     public const ulong ValidationSeedOffset = 0x7A11D;
 
-    /// <summary>The candidates: the last <paramref name="count"/> periodic checkpoints and latest.ckpt, newest first.</summary>
-    public static IReadOnlyList<string> Candidates(RunFolder run, int count)
+    /// <summary>
+    /// The candidates: the last <paramref name="count"/> periodic checkpoints and latest.ckpt, newest first, each
+    /// read once and verified (<see cref="Checkpoint.Read"/>), so a file replaced meanwhile (training writing
+    /// latest.ckpt) cannot change what is scored or loaded. <paramref name="stop"/> is checked between files.
+    /// </summary>
+    public static IReadOnlyList<CheckpointFile> Candidates(RunFolder run, int count, CancellationToken stop = default)
     {
         var periodic = Directory.Exists(run.CheckpointFolder)
             ? Directory.GetFiles(run.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).Reverse().ToList()
@@ -38,13 +48,19 @@ public static class CheckpointSelection
         candidates.AddRange(periodic);
 
         // A damaged candidate is passed over (said once on stderr); if all are damaged the run cannot be evaluated.
-        var usable = new List<(string Path, long Frames)>();
+        var usable = new List<CheckpointFile>();
         var damaged = new List<string>();
         foreach (string path in candidates)
         {
+            stop.ThrowIfCancellationRequested();
+            if (usable.DistinctBy(c => c.Header.Frames).Count() >= Math.Max(1, count))
+            {
+                break; // enough candidates: older files are not read
+            }
+
             try
             {
-                usable.Add((path, Checkpoint.Verify(path).Frames));
+                usable.Add(Checkpoint.Read(path));
             }
             catch (InvalidDataException e)
             {
@@ -60,22 +76,27 @@ public static class CheckpointSelection
         damaged.ForEach(reason => Console.Error.WriteLine($"gridtime: warning: {reason}; not a candidate"));
 
         // latest.ckpt is usually a copy of the newest periodic checkpoint: score each state once.
-        return [.. usable.DistinctBy(c => c.Frames).Select(c => c.Path).Take(Math.Max(1, count))];
+        return [.. usable.DistinctBy(c => c.Header.Frames).Take(Math.Max(1, count))];
     }
 
-    /// <summary>Scores each candidate on the training range and returns the scores, best first.</summary>
-    public static IReadOnlyList<CheckpointScore> Rank(IReadOnlyList<string> candidates, int episodesPerT, ulong seed)
+    /// <summary>
+    /// Scores each candidate on the training range (built from its bytes as read, <see cref="Checkpoint.Load(CheckpointFile, Config.TrainConfig?)"/>)
+    /// and returns the scores, best first. <paramref name="stop"/> is checked between and during candidates.
+    /// </summary>
+    public static IReadOnlyList<CheckpointScore> Rank(IReadOnlyList<CheckpointFile> candidates, int episodesPerT, ulong seed, CancellationToken stop = default)
     {
         var scores = new List<CheckpointScore>();
-        foreach (string path in candidates)
+        foreach (CheckpointFile file in candidates)
         {
-            (CheckpointHeader header, ActorCritic network, A3C.SharedAdam optimizer) = Checkpoint.Load(path);
+            stop.ThrowIfCancellationRequested();
+            (ActorCritic network, A3C.SharedAdam optimizer) = Checkpoint.Load(file);
             using (network)
             using (optimizer)
             {
+                CheckpointHeader header = file.Header;
                 int from = header.Config.MinT, to = header.Config.MaxT;
-                EvaluationTable table = AgentEvaluation.Run(network, header.Config.World, from, to, episodesPerT, seed + ValidationSeedOffset, greedy: false);
-                scores.Add(new CheckpointScore(path, header.Frames, table.FractionOfBest(from, to), table.ExactRate(from, to)));
+                EvaluationTable table = AgentEvaluation.Run(network, header.Config.World, from, to, episodesPerT, seed + ValidationSeedOffset, greedy: false, stop: stop);
+                scores.Add(new CheckpointScore(file, table.FractionOfBest(from, to), table.ExactRate(from, to)));
             }
         }
 

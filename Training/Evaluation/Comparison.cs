@@ -11,7 +11,8 @@ namespace GridTime.Training.Evaluation;
 /// <param name="Frames">Frames it trained on.</param>
 /// <param name="TrainingSeconds">Training time.</param>
 /// <param name="Table">Its evaluation.</param>
-public sealed record ComparisonCell(CoreKind Agent, ulong Seed, long Frames, double TrainingSeconds, EvaluationTable Table);
+/// <param name="Provenance">What was evaluated (run, checkpoint and its SHA-256, evaluation settings), or null.</param>
+public sealed record ComparisonCell(CoreKind Agent, ulong Seed, long Frames, double TrainingSeconds, EvaluationTable Table, EvalProvenance? Provenance = null);
 
 /// <summary>
 /// Compares agents over seeds: comparison.csv (every cell's per-T figures), comparison.png (mean fraction of
@@ -23,15 +24,20 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
     /// <summary>The agents, in the order first seen.</summary>
     public IReadOnlyList<CoreKind> Agents => [.. cells.Select(c => c.Agent).Distinct()];
 
-    /// <summary>All per-T rows of all cells, long form.</summary>
+    /// <summary>
+    /// All per-T rows of all cells, long form: agent, seed, frames, <see cref="EvaluationTable.Columns"/>, then the
+    /// cell's horizons h90 and hexact ("none" when not reached) and its <see cref="EvalProvenance.Columns"/>
+    /// (empty when unknown), constant over the cell's rows.
+    /// </summary>
     public string ToCsv()
     {
-        var text = new StringBuilder("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + "\n");
+        var text = new StringBuilder("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + ",h90,hexact," + string.Join(',', EvalProvenance.Columns) + "\n");
         foreach (ComparisonCell cell in cells)
         {
-            foreach (string row in cell.Table.ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            string provenance = string.Join(',', cell.Provenance?.CsvValues ?? EvalProvenance.Columns.Select(_ => ""));
+            foreach (string row in cell.Table.CsvRows())
             {
-                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row},{Show(cell.Table.H90(minT))},{Show(cell.Table.HExact(minT))},{provenance}\n");
             }
         }
 
@@ -49,7 +55,9 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         text.AppendLine();
         text.AppendLine(c, $"Trained on T ~ U{{{minT}..{maxT}}}; evaluated for T = {cells[0].Table.Rows[0].Instruction}..{cells[0].Table.Rows[^1].Instruction}, "
             + $"{cells[0].Table.Rows[0].Episodes} episodes per T. H90 = largest T with mean reward ≥ 0.9 of the best achievable for every T from {minT} up to it; "
-            + $"Hexact = largest T with at least half the episodes arriving exactly at T for every T from {minT} up to it (none: T = {minT} already fails).");
+            + $"Hexact = largest T with at least half the episodes arriving exactly at T for every T from {minT} up to it (none: T = {minT} already fails). "
+            + $"Median (range) over seeds: none ranks below every T; the median is the middle value, or the mean of the two middle values, "
+            + $"and is none when a middle value is none (at least half the seeds reach no horizon); the range runs from the lowest to the highest, e.g. none–16.");
         text.AppendLine();
         text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
@@ -68,8 +76,8 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         return text.ToString();
     }
 
-    /// <summary>Writes comparison.png (fraction of best with spread) and comparison-reward.png (mean reward, Figure 5 layout).</summary>
-    public void SavePlots(string fractionPlot, string rewardPlot)
+    /// <summary>The PNGs of comparison.png (fraction of best with spread) and comparison-reward.png (mean reward, Figure 5 layout).</summary>
+    public (byte[] Fraction, byte[] Reward) EncodePlots()
     {
         var fractionCurves = new List<Curve>();
         var rewardCurves = new List<Curve>();
@@ -82,26 +90,38 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             var mine = cells.Where(x => x.Agent == agent).Select(x => x.Table).ToList();
             double[] Across(Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) =>
                 [.. Enumerable.Range(0, ts.Length).Select(i => combine(mine.Select(t => value(t.Rows[i]))))];
-            string label = $"{agent.Name()} ({mine.Count} seed{(mine.Count > 1 ? "s" : "")}; H90 {MedianRange(mine.Select(t => t.H90(minT)).ToArray())})";
+            string label = $"{agent.Name()} ({mine.Count} seed{(mine.Count > 1 ? "s" : "")}; H90 {MedianRange([.. mine.Select(t => t.H90(minT))])})";
             fractionCurves.Add(new Curve(label, ts, Across(r => r.FractionOfBest, v => v.Average()), Across(r => r.FractionOfBest, v => v.Min()), Across(r => r.FractionOfBest, v => v.Max())));
             rewardCurves.Add(new Curve(label, ts, Across(r => r.MeanReward, v => v.Average()), Across(r => r.MeanReward, v => v.Min()), Across(r => r.MeanReward, v => v.Max())));
         }
 
-        CurvePlot.SavePng(fractionPlot, new PlotLayout("Fraction of best achievable reward against T (band: range over seeds)", "instruction T (steps)", "mean reward / best achievable", minT, maxT, $"training range T {minT}..{maxT}"), fractionCurves);
-        CurvePlot.SavePng(rewardPlot, new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}"), rewardCurves);
+        return (CurvePlot.EncodePng(new PlotLayout("Fraction of best achievable reward against T (band: range over seeds)", "instruction T (steps)", "mean reward / best achievable", minT, maxT, $"training range T {minT}..{maxT}"), fractionCurves),
+            CurvePlot.EncodePng(new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}"), rewardCurves));
     }
 
-    /// <summary>"15 (14–16)" for the median and range of horizons; a missing horizon counts as minT − 1.</summary>
-    public string MedianRange(int?[] horizons)
+    /// <summary>
+    /// "15 (14–16)": the median and range over seeds of a horizon, where a horizon not reached (null) is "none"
+    /// and ranks below every T. The median is the middle value (odd count) or the mean of the two middle values
+    /// (even count); it is "none" when a middle value is none, i.e. when at least half the seeds (more than half
+    /// for an odd count) reach no horizon. The range is lowest–highest: "none–16" when some seeds reach none.
+    /// When no seed reaches a horizon the whole is just "none"; with no seeds, "-".
+    /// </summary>
+    public static string MedianRange(int?[] horizons)
     {
-        int[] values = [.. horizons.Select(h => h ?? (minT - 1)).Order()];
+        int?[] values = [.. horizons.OrderBy(h => h ?? int.MinValue)];
         if (values.Length == 0)
         {
             return "-";
         }
 
-        double median = values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2.0;
-        return string.Create(CultureInfo.InvariantCulture, $"{median:0.#} ({values[0]}–{values[^1]})");
+        if (values[^1] is null)
+        {
+            return "none";
+        }
+
+        int? low = values[(values.Length - 1) / 2], high = values[values.Length / 2];
+        string median = low is int a && high is int b ? ((a + b) / 2.0).ToString("0.#", CultureInfo.InvariantCulture) : "none";
+        return $"{median} ({Show(values[0])}–{Show(values[^1])})";
     }
 
     private static double StandardDeviation(double[] values)

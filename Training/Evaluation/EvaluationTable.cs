@@ -75,19 +75,30 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
         return rows.Count > 0 ? rows.Average(r => r.ExactRate) : double.NaN;
     }
 
-    /// <summary>The table as CSV, one row per T.</summary>
-    public string ToCsv()
+    /// <summary>
+    /// The table as CSV, one row per T: <see cref="Columns"/>, then, when <paramref name="provenance"/> is given,
+    /// its <see cref="EvalProvenance.Columns"/> with the same values on every row (tidy: a row copied out of the
+    /// file still says what it measured).
+    /// </summary>
+    public string ToCsv(EvalProvenance? provenance = null)
     {
         var text = new StringBuilder();
-        text.AppendLine(string.Join(',', Columns));
-        foreach (EvaluationRow r in Rows)
+        text.Append(string.Join(',', Columns));
+        text.Append(provenance is null ? "" : "," + string.Join(',', EvalProvenance.Columns));
+        text.Append('\n');
+        string constant = provenance is null ? "" : "," + string.Join(',', provenance.CsvValues);
+        foreach (string row in CsvRows())
         {
-            text.AppendLine(string.Join(',', new object[] { r.Instruction, r.Episodes, F(r.MeanReward), F(r.MeanBest), F(r.FractionOfBest), F(r.ExactRate), r.Early, r.Late, r.Timeouts, F(r.MeanArrivalError) }
-                .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+            text.Append(row).Append(constant).Append('\n');
         }
 
         return text.ToString();
     }
+
+    /// <summary>The rows of <see cref="Columns"/>, one per T, without a header or line ends.</summary>
+    public IEnumerable<string> CsvRows() => Rows.Select(r =>
+        string.Join(',', new object[] { r.Instruction, r.Episodes, F(r.MeanReward), F(r.MeanBest), F(r.FractionOfBest), F(r.ExactRate), r.Early, r.Late, r.Timeouts, F(r.MeanArrivalError) }
+            .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
 
     /// <summary>The table for a terminal.</summary>
     public string ToText()
@@ -102,11 +113,15 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
         return text.ToString();
     }
 
-    /// <summary>Reads a table written by <see cref="ToCsv"/>; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    /// <summary>
+    /// Reads a table written by <see cref="ToCsv"/> (with or without provenance columns, which follow
+    /// <see cref="Columns"/> and are not read); throws <see cref="InvalidDataException"/> when it is not one.
+    /// </summary>
     public static EvaluationTable FromCsv(string csv, string description)
     {
         string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length == 0 || lines[0] != string.Join(',', Columns))
+        string header = string.Join(',', Columns);
+        if (lines.Length == 0 || (lines[0] != header && !lines[0].StartsWith(header + ",", StringComparison.Ordinal)))
         {
             throw new InvalidDataException($"{description} is not an evaluation table (expected the columns {string.Join(',', Columns)})");
         }

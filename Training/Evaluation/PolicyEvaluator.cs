@@ -34,7 +34,8 @@ public static class PolicyEvaluator
     /// <param name="seed">Seed of the start positions and of the action sampling.</param>
     /// <param name="greedy">Take the most probable action instead of sampling.</param>
     /// <param name="record">Keep each episode's steps (for logs and replays).</param>
-    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false)
+    /// <param name="stop">Checked before every step of the batch (<see cref="OperationCanceledException"/>).</param>
+    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false, CancellationToken stop = default)
     {
         var options = rules with { MinInstruction = 1, MaxInstruction = Math.Max(1, instruction), Timeout = null };
         var worlds = new GridWorld[episodes];
@@ -55,6 +56,12 @@ public static class PolicyEvaluator
         using Tensor instructions = full(episodes, (float)instruction);
         while (Array.Exists(worlds, w => !w.IsDone))
         {
+            if (stop.IsCancellationRequested)
+            {
+                state.Dispose();
+                stop.ThrowIfCancellationRequested();
+            }
+
             using var scope = NewDisposeScope();
             for (int e = 0; e < episodes; e++)
             {

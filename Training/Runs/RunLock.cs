@@ -3,15 +3,19 @@ using System.Globalization;
 namespace GridTime.Training.Runs;
 
 /// <summary>
-/// One writer per run folder: a <c>train.lock</c> file holding the process id, the process's start time
+/// One writer of a kind per run folder: a lock file (<c>train.lock</c> for training, <c>eval.lock</c> for an
+/// evaluation, which writes the run's eval.* files) holding the process id, the process's start time
 /// (so a recycled process id is not mistaken for the owner) and the host. Creating it is atomic
 /// (<see cref="FileMode.CreateNew"/>). A lock whose process is gone (a crash, <c>kill -9</c>, a power
 /// cut) or whose content is unreadable (killed while writing it) is stale and taken over.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
-    /// <summary>Name of the lock file inside the run folder.</summary>
+    /// <summary>Name of the training lock file inside the run folder (the default).</summary>
     public const string FileName = "train.lock";
+
+    /// <summary>Name of the evaluation lock file inside the run folder: one eval (or reproduce's evaluation of a cell) per run.</summary>
+    public const string EvalFileName = "eval.lock";
 
     private readonly string _path;
     private bool _released;
@@ -26,13 +30,14 @@ public sealed class RunLock : IDisposable
     public string? TakenOver { get; }
 
     /// <summary>
-    /// Takes the lock of <paramref name="runFolder"/> (creating the folder if needed). A live owner gives a
+    /// Takes the lock <paramref name="fileName"/> (<see cref="FileName"/> for training, <see cref="EvalFileName"/>
+    /// for evaluation) of <paramref name="runFolder"/> (creating the folder if needed). A live owner gives a
     /// <see cref="UsageException"/> naming it; a stale lock is replaced.
     /// </summary>
-    public static RunLock Acquire(string runFolder)
+    public static RunLock Acquire(string runFolder, string fileName = FileName)
     {
         Directory.CreateDirectory(runFolder);
-        string path = Path.Combine(runFolder, FileName);
+        string path = Path.Combine(runFolder, fileName);
         string? takenOver = null;
         for (int attempt = 0; attempt < 50; attempt++)
         {
@@ -59,7 +64,9 @@ public sealed class RunLock : IDisposable
 
                 if (owner.IsAlive)
                 {
-                    throw new UsageException($"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)");
+                    throw new UsageException(fileName == FileName
+                        ? $"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)"
+                        : $"run folder {runFolder} is being evaluated by {owner} ({fileName}; one evaluation per run at a time)");
                 }
 
                 takenOver = owner.ToString();

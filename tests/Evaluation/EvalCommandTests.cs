@@ -34,7 +34,8 @@ public sealed class EvalCommandTests
         Assert.Contains("H90 = ", output);
 
         string[] csv = File.ReadAllLines(Path.Combine(run.Path, "eval.csv"));
-        Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error", csv[0]);
+        Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error,"
+            + "run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,episodes_per_t,gridtime_version", csv[0]);
         Assert.Equal(7, csv.Length);
         EvaluationTable table = EvaluationTable.FromCsv(File.ReadAllText(Path.Combine(run.Path, "eval.csv")), "eval.csv");
         Assert.Equal([2, 3, 4, 5, 6, 7], table.Rows.Select(r => r.Instruction));

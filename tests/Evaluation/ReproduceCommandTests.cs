@@ -64,7 +64,7 @@ public sealed class CheckpointSelectionTests
             "--steps", "5", "--checkpoint-interval", "1000", "--episode-log-every", "0").ExitCode);
         var candidates = GridTime.Training.Evaluation.CheckpointSelection.Candidates(new RunFolder(run), 3);
         Assert.Equal(3, candidates.Count);
-        Assert.Equal(3, candidates.Select(c => Checkpoint.Verify(c).Frames).Distinct().Count());
+        Assert.Equal(3, candidates.Select(c => c.Header.Frames).Distinct().Count());
 
         (int code, string output, string error) = Cli.Run("eval", "--run", run, "--select-last", "3", "--t-to", "8", "--episodes", "5");
         Assert.True(code == 0, error);

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace GridTime.Training.Evaluation;
+
+/// <summary>
+/// What an evaluation evaluated and how: written as constant columns of every row of eval.csv (and
+/// comparison.csv), as the caption of eval.png, into every record of eval-episodes.msgpack, and printed.
+/// </summary>
+/// <param name="Run">The run folder's name.</param>
+/// <param name="RunId">The run's identity from the checkpoint header, or "unknown" (checkpoints from before run ids).</param>
+/// <param name="Checkpoint">The checkpoint file evaluated, relative to the run folder (e.g. checkpoints/latest.ckpt).</param>
+/// <param name="Sha256">SHA-256 of the checkpoint file as read (lowercase hex, what sha256sum prints).</param>
+/// <param name="Frames">Frames the checkpoint had trained on.</param>
+/// <param name="Seed">The evaluation seed.</param>
+/// <param name="Greedy">Most probable actions (greedy) or sampled from the policy.</param>
+/// <param name="From">Smallest T evaluated.</param>
+/// <param name="To">Largest T evaluated.</param>
+/// <param name="Episodes">Episodes per T.</param>
+/// <param name="Version">GridTime's version (as in config.json's versions block).</param>
+public sealed record EvalProvenance(string Run, string RunId, string Checkpoint, string Sha256, long Frames, ulong Seed, bool Greedy, int From, int To, int Episodes, string Version)
+{
+    /// <summary>The columns appended to eval.csv after <see cref="EvaluationTable.Columns"/>, in order.</summary>
+    public static readonly string[] Columns =
+        ["run", "run_id", "checkpoint", "checkpoint_sha256", "checkpoint_frames", "eval_seed", "actions", "t_from", "t_to", "episodes_per_t", "gridtime_version"];
+
+    /// <summary>"greedy" or "sampled".</summary>
+    public string Actions => Greedy ? "greedy" : "sampled";
+
+    /// <summary>The values of <see cref="Columns"/>, CSV-quoted where needed.</summary>
+    public IReadOnlyList<string> CsvValues =>
+        [.. new object[] { Run, RunId, Checkpoint, Sha256, Frames, Seed, Actions, From, To, Episodes, Version }
+            .Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))];
+
+    /// <summary>One line for the terminal, with the whole SHA-256.</summary>
+    public override string ToString() => Describe(Sha256);
+
+    /// <summary>The same line with the SHA-256 cut to 12 digits, short enough for a plot caption.</summary>
+    public string Caption => Describe(Sha256[..Math.Min(12, Sha256.Length)]);
+
+    private string Describe(string hash) => string.Create(CultureInfo.InvariantCulture,
+        $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {Actions} actions, eval seed {Seed}, T {From}..{To}, {Episodes} episodes per T; GridTime {Version}");
+
+    /// <summary>A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
+    public static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
+}
