@@ -71,7 +71,8 @@ public static class ReproduceCommand
                 EvalCommand.CheckOutputs(CellFolder(folder, config));
             }
 
-            Directory.CreateDirectory(folder);
+            // One reproduce per comparison folder: a second would train the same cells and replace the same outputs.
+            using RunLock comparisonLock = RunLock.Acquire(folder, RunLock.ReproduceFileName);
             var cells = new List<ComparisonCell>();
             foreach (CoreKind kind in kinds)
             {
@@ -91,7 +92,8 @@ public static class ReproduceCommand
 
             var comparison = new Comparison(cells, template.MinT, template.MaxT);
             (byte[] fractionPlot, byte[] rewardPlot) = comparison.EncodePlots();
-            string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments));
+            string settings = string.Join(", ", ResumePlan.Differences(new TrainConfig(), template).Where(d => d.Setting is not "agent" and not "seed").Select(d => $"{d.Setting} {d.After}"));
+            string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments), settings);
 
             // Written as a set: all four complete under temporary names, then renamed (previous set intact until then).
             using (var outputs = new OutputSet())

@@ -45,7 +45,10 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
     }
 
     /// <summary>The summary in Markdown.</summary>
-    public string ToMarkdown(string title, string commandLine)
+    /// <param name="title">The heading.</param>
+    /// <param name="commandLine">The command that wrote this summary (cells it found trained are not trained again).</param>
+    /// <param name="settings">The training settings every cell shares, as "flag value" pairs, or empty for none given.</param>
+    public string ToMarkdown(string title, string commandLine, string settings = "")
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -53,6 +56,12 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         text.AppendLine();
         text.AppendLine(c, $"Command: `{commandLine}`");
         text.AppendLine();
+        if (settings.Length > 0)
+        {
+            text.AppendLine(c, $"Training settings of every cell, where not GridTime's defaults: {settings} (each cell's whole config is in its config.json; a rerun with other settings is refused).");
+            text.AppendLine();
+        }
+
         text.AppendLine(c, $"Trained on T ~ U{{{minT}..{maxT}}}; evaluated for T = {cells[0].Table.Rows[0].Instruction}..{cells[0].Table.Rows[^1].Instruction}, "
             + $"{cells[0].Table.Rows[0].Episodes} episodes per T. H90 = largest T with mean reward ≥ 0.9 of the best achievable for every T from {minT} up to it; "
             + $"Hexact = largest T with at least half the episodes arriving exactly at T for every T from {minT} up to it (none: T = {minT} already fails). "
@@ -71,6 +80,20 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
                 + $"{fractions.Average():F3} ± {StandardDeviation(fractions):F3} | {exact.Average():F3} ± {StandardDeviation(exact):F3} | "
                 + $"{MedianRange(h90)} | {MedianRange(hExact)} | {string.Join(", ", h90.Select(Show))} | {string.Join(", ", hExact.Select(Show))} |");
+        }
+
+        if (cells.All(x => x.Provenance is not null))
+        {
+            text.AppendLine();
+            text.AppendLine("Evaluated checkpoints:");
+            text.AppendLine();
+            text.AppendLine("| agent | seed | run id | checkpoint | sha256 | frames | GridTime |");
+            text.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (ComparisonCell cell in cells)
+            {
+                EvalProvenance p = cell.Provenance!;
+                text.AppendLine(c, $"| {cell.Agent.Name()} | {cell.Seed} | {p.RunId} | {p.Run}/{p.Checkpoint} | {p.Sha256} | {p.Frames:N0} | {p.Version} |");
+            }
         }
 
         return text.ToString();

@@ -17,6 +17,9 @@ public sealed class RunLock : IDisposable
     /// <summary>Name of the evaluation lock file inside the run folder: one eval (or reproduce's evaluation of a cell) per run.</summary>
     public const string EvalFileName = "eval.lock";
 
+    /// <summary>Name of the lock file a <c>reproduce</c> holds in its comparison folder.</summary>
+    public const string ReproduceFileName = "reproduce.lock";
+
     private readonly string _path;
     private bool _released;
 
@@ -64,9 +67,12 @@ public sealed class RunLock : IDisposable
 
                 if (owner.IsAlive)
                 {
-                    throw new UsageException(fileName == FileName
-                        ? $"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)"
-                        : $"run folder {runFolder} is being evaluated by {owner} ({fileName}; one evaluation per run at a time)");
+                    throw new UsageException(fileName switch
+                    {
+                        FileName => $"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)",
+                        ReproduceFileName => $"comparison folder {runFolder} is in use by {owner} (one reproduce per folder at a time)",
+                        _ => $"run folder {runFolder} is being evaluated by {owner} ({fileName}; one evaluation per run at a time)",
+                    });
                 }
 
                 takenOver = owner.ToString();

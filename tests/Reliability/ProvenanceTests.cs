@@ -252,6 +252,18 @@ public sealed class ProvenanceTests
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
 
+        string summary = File.ReadAllText(Path.Combine(root, "summary.md"));
+        Assert.Contains("hidden 16", summary);
+        Assert.Contains(Checkpoint.Read(new RunFolder(Path.Combine(root, "baseline-s1")).LatestCheckpoint).Sha256, summary);
+
+        // A second reproduce into the same folder while one runs is refused.
+        using (RunLock.Acquire(root, RunLock.ReproduceFileName))
+        {
+            (code, _, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
+            Assert.Equal(2, code);
+            Assert.Contains("one reproduce per folder", error);
+        }
+
         // A larger budget is not another setting: the cell trains on.
         (code, output, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "600"]);
         Assert.True(code == 0, error + output);
