@@ -4,7 +4,8 @@ namespace GridTime.Training;
 
 /// <summary>
 /// Turns Ctrl+C (SIGINT) and SIGTERM into a cancellation token for the duration of a command, instead of
-/// killing the process, so long jobs can write a final checkpoint and flush their logs before exiting.
+/// killing the process, so long jobs can write a final checkpoint and flush their logs before exiting. A second
+/// signal while the command is stopping ends the process at once.
 /// </summary>
 public sealed class StopSignals : IDisposable
 {
@@ -33,9 +34,11 @@ public sealed class StopSignals : IDisposable
         _stop.Dispose();
     }
 
+    // The first signal asks the command to stop at its next safe point; a second one, while it is still
+    // stopping, ends the process the default way (a command that cannot stop soon is never unkillable by Ctrl+C).
     private void OnSignal(PosixSignalContext context)
     {
-        context.Cancel = true;
+        context.Cancel = !_stop.IsCancellationRequested;
         _stop.Cancel();
     }
 }

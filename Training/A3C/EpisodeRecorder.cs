@@ -26,6 +26,7 @@ public sealed class EpisodeRecorder(long episode, Cell agentStart, Cell target, 
     public EpisodeRecord Finish(SharedTraining shared, int worker, FinishedEpisode finished) => new()
     {
         Run = shared.RunName,
+        RunId = shared.RunId ?? "",
         Worker = worker,
         Episode = episode,
         Frames = shared.Frames,

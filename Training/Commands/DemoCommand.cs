@@ -51,6 +51,7 @@ public static class DemoCommand
             int exact = 0;
             for (int e = 0; e < episodes; e++)
             {
+                Program.Stop.ThrowIfCancellationRequested();
                 world.Reset(SeededRandom.Derive(seed, (ulong)e));
                 StepResult step;
                 do
