@@ -10,7 +10,7 @@ namespace GridTime.Tests.Rendering;
 public sealed class ReplayTests
 {
     // An episode played by the timed scripted policy, logged as training would log it.
-    private static EpisodeRecord Episode(ulong seed, int instruction)
+    internal static EpisodeRecord Episode(ulong seed, int instruction)
     {
         var world = new GridWorld();
         world.Reset(seed, instruction);

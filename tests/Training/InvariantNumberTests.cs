@@ -17,7 +17,7 @@ public sealed class InvariantNumberTests
         string log = folder["log.msgpack"];
         using (var writer = new EpisodeLogWriter(log))
         {
-            writer.Append(Episode());
+            writer.Append(GridTime.Tests.Rendering.ReplayTests.Episode(4, 9));
         }
 
         (int code, _, string error) = BadInputTests.RunWithin(TimeSpan.FromSeconds(60), null, "de-DE", "replay", log, "--out", folder["a.gif"], "--fps", "2.5");
@@ -61,35 +61,5 @@ public sealed class InvariantNumberTests
         Assert.True(code == 0, error);
         Assert.Contains("Duplicate property 'hidden'", error);
         Assert.True(File.Exists(Path.Combine(run, "config.json.damaged")));
-    }
-
-    private static EpisodeRecord Episode()
-    {
-        var world = new GridWorld();
-        world.Reset(4, 9);
-        var steps = new List<EpisodeStep>();
-        StepResult step;
-        do
-        {
-            GridAction action = ScriptedPolicies.PerfectlyTimed(world);
-            step = world.Step(action);
-            steps.Add(new EpisodeStep((int)action, step.Info.Agent, step.Reward, 5f, [0.2f, 0.2f, 0.2f, 0.2f, 0.2f]));
-        }
-        while (!step.Terminated && !step.Truncated);
-        return new EpisodeRecord
-        {
-            Run = "culture-test",
-            Agent = "nac",
-            GridSize = 5,
-            Instruction = 9,
-            Timeout = world.Timeout,
-            MaxReward = 10,
-            AgentStart = world.AgentStart,
-            Target = world.Target,
-            Steps = steps,
-            ArrivalTime = world.ArrivalTime,
-            TotalReward = step.Reward,
-            BestAchievableReward = world.BestAchievableReward,
-        };
     }
 }
