@@ -55,22 +55,9 @@ public static class OutputFile
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
-        string temporary = TemporaryPath(path);
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        using var set = new OutputSet();
+        set.Add(path, write);
+        set.Commit();
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) through <see cref="Write"/>.</summary>
@@ -79,16 +66,4 @@ public static class OutputFile
 
     /// <summary>The temporary name used for <paramref name="path"/> by this process: "NAME.tmp-PID" in the same folder.</summary>
     public static string TemporaryPath(string path) => $"{path}.tmp-{System.Environment.ProcessId}";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left behind under a temporary name: it is never taken for an output.
-        }
-    }
 }
