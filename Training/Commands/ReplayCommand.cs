@@ -54,6 +54,11 @@ public static class ReplayCommand
                 Console.Error.WriteLine($"gridtime: warning: {report}");
             }
 
+            if (log.Records.Count(r => r.Schema < 2) is int unverifiable and > 0)
+            {
+                Console.Error.WriteLine($"gridtime: warning: {path}: {unverifiable} records of schema 1 (older GridTime) carry no checksum: damage to them cannot be detected");
+            }
+
             if (log.Records.Count == 0)
             {
                 throw new UsageException($"{path} holds no complete episode");

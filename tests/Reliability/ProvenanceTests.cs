@@ -270,6 +270,27 @@ public sealed class ProvenanceTests
         Assert.Contains("resuming at", output);
     }
 
+    [Fact]
+    public void AnEpisodeLogWithoutChecksumsIsReplayedWithAWarning()
+    {
+        // A schema 1 record (older GridTime): the same map without its crc32 key.
+        byte[] bytes = GridTime.Environment.Episodes.EpisodeLogFormat.Encode(GridTime.Tests.Rendering.ReplayTests.Episode(3, 8) with { Schema = 1 });
+        int crc = bytes.AsSpan().LastIndexOf("crc32"u8) - 1;
+        Assert.Equal(0xA5, bytes[crc]);
+        Assert.Equal(0xDE, bytes[0]);
+        byte[] schemaOne = bytes[..crc];
+        int keys = (schemaOne[1] << 8) | schemaOne[2];
+        schemaOne[1] = (byte)((keys - 1) >> 8);
+        schemaOne[2] = (byte)(keys - 1);
+        using var folder = new TemporaryFolder();
+        File.WriteAllBytes(folder["old.msgpack"], schemaOne);
+
+        (int code, _, string error) = Cli.Run("replay", folder["old.msgpack"], "--out", folder["old.gif"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("1 records of schema 1 (older GridTime) carry no checksum", error);
+        Assert.True(File.Exists(folder["old.gif"]));
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
