@@ -32,11 +32,7 @@ public static class Trainer
     public static TrainingOutcome Start(TrainConfig config, RunFolder folder, SessionStart start, CancellationToken stop, TextWriter? warnings = null)
     {
         warnings ??= Console.Error;
-        using RunLock runLock = RunLock.Acquire(folder.Path);
-        if (runLock.TakenOver is string previous)
-        {
-            warnings.WriteLine($"gridtime: warning: took over the lock of {folder.Name} from {previous}, which is no longer running");
-        }
+        using RunLock runLock = RunLock.Acquire(folder.Path, RunLock.FileName, warnings);
 
         folder.Create();
         if (start.Resumes)

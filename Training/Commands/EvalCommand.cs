@@ -31,8 +31,12 @@ public static class EvalCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var runs = new Option<string[]>("--run") { Description = "Run folder to evaluate (repeat for several).", Required = true, AllowMultipleArgumentsPerToken = false, HelpName = "folder" };
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to evaluate instead of the run's selected one (one run only; exactly this file).", HelpName = "file" };
+        var runs = new Option<string[]>("--run") { Description = "Run folder to evaluate (repeat for several); its outputs are written into it.", AllowMultipleArgumentsPerToken = false, HelpName = "folder" };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Checkpoint file to evaluate instead of the run's selected one (exactly this file; it must belong to the --run, which defaults to the run whose checkpoints/ folder holds it).",
+            HelpName = "file",
+        };
         var evaluation = new EvalOptions("--seed");
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
         var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, output };
@@ -40,8 +44,13 @@ public static class EvalCommand
         command.SetAction(parsed =>
         {
             EvalSettings settings = evaluation.Read(parsed);
-            string[] folders = parsed.GetValue(runs) ?? [];
             string? file = parsed.GetValue(checkpoint);
+            string[] folders = parsed.GetResult(runs) is not null ? parsed.GetValue(runs) ?? [] : file is null ? [] : [RunOf(file)];
+            if (folders.Length == 0)
+            {
+                throw new UsageException("give the run to evaluate with --run FOLDER (or a checkpoint with --checkpoint FILE)");
+            }
+
             if (file is not null && folders.Length != 1)
             {
                 throw new UsageException("--checkpoint needs exactly one --run");
@@ -62,10 +71,7 @@ public static class EvalCommand
             // Every output is checked before any work: a directory, symlink or device under an output's name is refused.
             foreach ((RunFolder run, string given) in folderList.Zip(folders))
             {
-                if (!Directory.Exists(run.Path))
-                {
-                    throw new UsageException($"run folder {given} does not exist");
-                }
+                RunLoading.RequireRunFolder(given);
 
                 CheckOutputs(run, file);
             }
@@ -128,6 +134,19 @@ public static class EvalCommand
     }
 
     /// <summary>
+    /// The run folder a checkpoint file lives in (RUN/checkpoints/NAME.ckpt → RUN), for <c>--checkpoint</c> without
+    /// <c>--run</c>; a checkpoint elsewhere is a <see cref="UsageException"/> asking for --run.
+    /// </summary>
+    public static string RunOf(string checkpoint)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(checkpoint));
+        string? run = folder is not null && Path.GetFileName(folder) == "checkpoints" ? Path.GetDirectoryName(folder) : null;
+        return run is not null && File.Exists(new RunFolder(run).ConfigFile)
+            ? run
+            : throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run FOLDER, the run it belongs to, to write the evaluation into");
+    }
+
+    /// <summary>
     /// Refuses (<see cref="UsageException"/>) a run whose eval.csv, eval.png or eval-episodes.msgpack may not be
     /// written: a directory, symlink, device or FIFO under that name, or the checkpoint being evaluated.
     /// </summary>
@@ -150,6 +169,13 @@ public static class EvalCommand
         CheckpointFile chosen = checkpoint is not null || settings.SelectLast <= 1
             ? RunLoading.Read(runFolder, checkpoint)
             : Selected(runFolder, settings, stop) ?? RunLoading.Read(runFolder);
+        if (checkpoint is not null)
+        {
+            // Its results go into the run folder under the run's name: a checkpoint of another run is refused.
+            var run = new RunFolder(runFolder);
+            RunMembership.Require(run, RunMembership.ReadConfig(run), chosen.Header, checkpoint, $"evaluate it with --run set to the run it belongs to");
+        }
+
         if (chosen.Warning is not null)
         {
             Console.Error.WriteLine($"gridtime: warning: {chosen.Warning}");

@@ -35,7 +35,9 @@ public static class ReplayCommand
             var style = new ReplayStyle(parsed.GetValue(scale), parsed.GetValue(fps));
             if (style.Scale is < 1 or > 32 || !(style.FramesPerSecond > 0) || style.FramesPerSecond > 100)
             {
-                throw new UsageException($"--scale must be 1..32 and --fps in (0, 100], got {style.Scale} and {style.FramesPerSecond}");
+                throw new UsageException(style.Scale is < 1 or > 32
+                    ? $"--scale must be 1..32, got {style.Scale}"
+                    : $"--fps must be more than 0 and at most 100, got {style.FramesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             }
 
             EpisodeLog log;
@@ -72,6 +74,11 @@ public static class ReplayCommand
             // Refused before anything is written: the input log itself, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
             OutputFile.Check(target, "GIF", path);
+            if (Path.GetDirectoryName(Path.GetFullPath(target)) is string folder && !Directory.Exists(folder))
+            {
+                throw new UsageException($"--out {target}: the folder {folder} does not exist");
+            }
+
             OutputFile.Write(target, stream => EpisodeReplay.WriteGif(stream, chosen, style, Program.Stop));
 
             int frames = chosen.Sum(r => r.Steps.Count + 1);

@@ -13,12 +13,17 @@ public static class RunLoading
     public static CheckpointFile Read(string runFolder, string? checkpoint = null)
     {
         var folder = new RunFolder(runFolder);
-        if (checkpoint is null && !Directory.Exists(folder.Path))
+        if (checkpoint is null)
         {
-            throw new UsageException($"run folder {runFolder} does not exist");
+            RequireRunFolder(runFolder);
         }
 
         string path = checkpoint ?? folder.LatestCheckpoint;
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"checkpoint {path} is a folder, not a checkpoint file (give a .ckpt file, or the run folder with --run)");
+        }
+
         if (!File.Exists(path))
         {
             throw new UsageException(checkpoint is null ? $"{runFolder} has no checkpoint (expected {path})" : $"checkpoint {path} does not exist");
@@ -31,6 +36,20 @@ public static class RunLoading
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message, e);
+        }
+    }
+
+    /// <summary>Refuses (<see cref="UsageException"/>) a run folder that does not exist, or that is a file (a checkpoint given as a run?).</summary>
+    public static void RequireRunFolder(string runFolder)
+    {
+        if (File.Exists(runFolder))
+        {
+            throw new UsageException($"run folder {runFolder} is a file, not a folder (a checkpoint? give it with --checkpoint)");
+        }
+
+        if (!Directory.Exists(runFolder))
+        {
+            throw new UsageException($"run folder {runFolder} does not exist");
         }
     }
 

@@ -138,7 +138,7 @@ public sealed class ConfigBinding<T>
         object? value = type switch
         {
             _ when type == typeof(int) => int.TryParse(text, NumberStyles.Integer, invariant, out int i) ? i : null,
-            _ when type == typeof(long) => ParseLong(text),
+            _ when type == typeof(long) => ParseLong(text, flag),
             _ when type == typeof(ulong) => ulong.TryParse(text, NumberStyles.Integer, invariant, out ulong u) ? u : null,
             _ when type == typeof(double) => double.TryParse(text, NumberStyles.Float, invariant, out double d) ? d : null,
             _ when type == typeof(bool) => bool.TryParse(text, out bool b) ? b : null,
@@ -150,7 +150,7 @@ public sealed class ConfigBinding<T>
     }
 
     // Frame counts are easier to type as 5e6 or 5_000_000.
-    private static object? ParseLong(string text)
+    private static object? ParseLong(string text, string flag)
     {
         string plain = text.Replace("_", "", StringComparison.Ordinal);
         if (long.TryParse(plain, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l))
@@ -158,7 +158,12 @@ public sealed class ConfigBinding<T>
             return l;
         }
 
-        return double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e18 ? (long)d : null;
+        if (!double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || d != Math.Floor(d))
+        {
+            return null;
+        }
+
+        return Math.Abs(d) < 9e18 ? (long)d : throw new UsageException($"{flag}: {text} is far too large (a setting of this kind is at most about 10^13)");
     }
 
     private static CoreKind ParseCore(string text, string flag)

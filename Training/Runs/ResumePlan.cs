@@ -92,11 +92,6 @@ public static class ResumePlan
                 notes.Add(warning);
             }
 
-            if (file is { Record: { } record } && header.RunId is not null && header.RunId != record.Id)
-            {
-                throw new UsageException($"--resume: {checkpoint} belongs to another run (run id {header.RunId}), not to {folder.Name} (run id {record.Id} in its config.json); move it out of the run folder");
-            }
-
             if (header.RunId is null)
             {
                 notes.Add($"{checkpoint} records no run id (made by an older GridTime): that it belongs to {folder.Name} cannot be verified");
@@ -105,12 +100,8 @@ public static class ResumePlan
             if (file is { } fromFile)
             {
                 RefuseHandEdits(folder, fromFile.Config, fromFile.Record, header.Config, $"the checkpoint {checkpoint}", applyFlags);
+                RunMembership.Require(folder, fromFile, header, checkpoint, "move it out of the run folder");
                 var differences = Differences(header.Config, fromFile.Config);
-                if (differences.FirstOrDefault(d => IsFixed(d.Setting)) is { Setting: not null } shaping)
-                {
-                    throw new UsageException($"--resume: {checkpoint} does not match {folder.Name}'s config.json: {shaping.Setting} is {shaping.Before} in the checkpoint but {shaping.After} in config.json (a checkpoint of another run?); move it out of the run folder");
-                }
-
                 if (differences.Count > 0)
                 {
                     notes.Add($"config.json holds settings the checkpoint does not ({Describe(differences)}): a session changed them and stopped before its first checkpoint; "
@@ -127,7 +118,7 @@ public static class ResumePlan
         TrainConfig config = applyFlags(settings);
         if (frames >= config.Frames)
         {
-            throw new UsageException($"--resume: the run already trained {frames:N0} of its {config.Frames:N0} frames (raise --frames to go on)");
+            throw new UsageException($"--resume: the run already trained {frames:N0} frames, at least the {config.Frames:N0} of its budget (give a larger --frames to go on)");
         }
 
         IReadOnlyList<SettingChange> changes = [.. history, .. Differences(settings, config).Select(d => new SettingChange(frames, d.Setting, d.Before, d.After))];
@@ -171,7 +162,8 @@ public static class ResumePlan
         throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {setting} is {after} there but {before} in {source}{(unexplained.Count > 1 ? $" (and {unexplained.Count - 1} more)" : "")}; {remedy}");
     }
 
-    private static bool IsFixed(string setting) => FixedSettings.Any(f => ConfigBinding<TrainConfig>.FlagOf(f) == "--" + setting);
+    /// <summary>Whether the setting of flag name <paramref name="setting"/> ("hidden") is one of <see cref="FixedSettings"/>.</summary>
+    public static bool IsFixed(string setting) => FixedSettings.Any(f => ConfigBinding<TrainConfig>.FlagOf(f) == "--" + setting);
 
     private static string Describe(IReadOnlyList<(string Setting, string Before, string After)> differences) =>
         string.Join(", ", differences.Select(d => $"{d.Setting} {d.After}"));

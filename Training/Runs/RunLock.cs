@@ -35,9 +35,10 @@ public sealed class RunLock : IDisposable
     /// <summary>
     /// Takes the lock <paramref name="fileName"/> (<see cref="FileName"/> for training, <see cref="EvalFileName"/>
     /// for evaluation) of <paramref name="runFolder"/> (creating the folder if needed). A live owner gives a
-    /// <see cref="UsageException"/> naming it; a stale lock is replaced.
+    /// <see cref="UsageException"/> naming it; a stale lock is replaced, with a warning on <paramref name="warnings"/>
+    /// (standard error by default).
     /// </summary>
-    public static RunLock Acquire(string runFolder, string fileName = FileName)
+    public static RunLock Acquire(string runFolder, string fileName = FileName, TextWriter? warnings = null)
     {
         Directory.CreateDirectory(runFolder);
         string path = Path.Combine(runFolder, fileName);
@@ -50,6 +51,11 @@ public sealed class RunLock : IDisposable
                 using (var writer = new StreamWriter(stream))
                 {
                     writer.Write(Describe(System.Environment.ProcessId, ProcessStartTicks(System.Environment.ProcessId), System.Environment.MachineName));
+                }
+
+                if (takenOver is not null)
+                {
+                    (warnings ?? Console.Error).WriteLine($"gridtime: warning: took over {fileName} of {Path.GetFileName(Path.GetFullPath(runFolder).TrimEnd('/'))} from {takenOver}, which is no longer running");
                 }
 
                 return new RunLock(path, takenOver);

@@ -291,6 +291,80 @@ public sealed class ProvenanceTests
         Assert.True(File.Exists(folder["old.gif"]));
     }
 
+    [Fact]
+    public void EvalRefusesACheckpointOfAnotherRunAndFindsTheRunOfItsOwn()
+    {
+        using var folder = new TemporaryFolder();
+        string a = folder["a"], b = folder["b"];
+        Assert.Equal(0, Cli.Run(Train(a, 300)).ExitCode);
+        Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small]).ExitCode);
+        string[] evaluation = ["--t-to", "3", "--episodes", "2"];
+        Assert.Equal(0, Cli.Run(["eval", "--run", a, "--select-last", "1", .. evaluation]).ExitCode);
+        Dictionary<string, byte[]> before = Snapshot(a);
+
+        (int code, _, string error) = Cli.Run(["eval", "--run", a, "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
+        Assert.Equal(2, code);
+        Assert.Contains("belongs to another run", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Dictionary<string, byte[]> after = Snapshot(a);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+
+        // Without --run, a checkpoint is evaluated into the run whose checkpoints/ folder holds it.
+        (code, string output, error) = Cli.Run(["eval", "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
+        Assert.True(code == 0, error);
+        Assert.Contains(Checkpoint.Read(new RunFolder(b).LatestCheckpoint).Sha256, File.ReadAllText(Path.Combine(b, "eval.csv")));
+        Assert.Contains("provenance:", output);
+
+        // A checkpoint given as the run, or a folder given as the checkpoint, is named for what it is.
+        (code, _, error) = Cli.Run(["eval", "--run", new RunFolder(a).LatestCheckpoint, .. evaluation]);
+        Assert.Equal(2, code);
+        Assert.Contains("is a file, not a folder (a checkpoint? give it with --checkpoint)", error);
+        (code, _, error) = Cli.Run("inspect", "--checkpoint", a);
+        Assert.Equal(2, code);
+        Assert.Contains("is a folder, not a checkpoint file", error);
+    }
+
+    [Fact]
+    public void AStaleEvalLockIsTakenOverWithAWarning()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+
+        // As kill -9 during an eval leaves it: a process that no longer runs.
+        File.WriteAllText(Path.Combine(run, RunLock.EvalFileName), $"pid=999999\nstart=1\nhost={System.Environment.MachineName}\n");
+        (int code, _, string error) = Cli.Run("eval", "--run", run, "--select-last", "1", "--t-to", "3", "--episodes", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: took over eval.lock of run from process 999999", error);
+        Assert.False(File.Exists(Path.Combine(run, RunLock.EvalFileName)));
+    }
+
+    [Fact]
+    public void OrdinaryMistakesAreNamedForWhatTheyAre()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "300", "--episode-log-every", "1", .. Small[..^4], "--arithmetic-width", "2"]).ExitCode);
+        string log = new RunFolder(run).EpisodeLog(0);
+
+        (int code, _, string error) = Cli.Run("replay", log, "--out", Path.Combine(folder["missing"], "x.gif"));
+        Assert.Equal(2, code);
+        Assert.Contains($"the folder {folder["missing"]} does not exist", error);
+
+        (code, _, error) = Cli.Run("replay", log, "--out", folder["x.gif"], "--fps", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--fps must be more than 0", error);
+
+        (code, _, error) = Cli.Run(Train(folder["big"], 300, "--checkpoint-interval", "1e30"));
+        Assert.Equal(2, code);
+        Assert.Contains("--checkpoint-interval: 1e30 is far too large", error);
+
+        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "100");
+        Assert.Equal(2, code);
+        Assert.Contains("give a larger --frames", error);
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
