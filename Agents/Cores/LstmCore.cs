@@ -57,6 +57,14 @@ public sealed class LstmCore : RecurrentCore
     public override int OutputSize => Hidden;
 
     /// <inheritdoc/>
+    public override bool HasFastCore(int features) =>
+        arithmetic is null or Nac && lstm.bias_ih is not null && lstm.bias_hh is not null;
+
+    /// <inheritdoc/>
+    public override FastCore? CreateFastCore(int features, int batch, int steps) =>
+        HasFastCore(features) ? new FastLstmCore(this, features, batch, steps) : null;
+
+    /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         if (arithmetic is null or Nac && FastLstmCoreStep.Takes(lstm, features, instruction))

@@ -17,4 +17,15 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
 
     /// <summary>One step for a batch: features [B, F], instruction [B, 1] (raw T), state [B, StateSize].</summary>
     public abstract (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state);
+
+    /// <summary>
+    /// This core's arithmetic for the fast rollout pass (<see cref="Kernels.FastRolloutPass"/>), reading
+    /// <paramref name="features"/> encoder features, for <paramref name="batch"/> environments and rollouts of up to
+    /// <paramref name="steps"/> steps; null when the core has none (it then trains through autograd). It must give
+    /// the outputs and gradients of <see cref="Step"/> to float rounding (tests/Agents/RolloutPassTests).
+    /// </summary>
+    public virtual Kernels.FastCore? CreateFastCore(int features, int batch, int steps) => null;
+
+    /// <summary>Whether <see cref="CreateFastCore"/> gives a fast core for <paramref name="features"/> encoder features.</summary>
+    public virtual bool HasFastCore(int features) => false;
 }

@@ -1,0 +1,82 @@
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// The seam between <see cref="FastRolloutPass"/> and a recurrent core: a core's arithmetic over one rollout,
+/// without autograd. The pass runs the encoder and the heads for every core, carries the state from step to
+/// step (zeroing it where an episode ended) and drives the core through this interface; the core keeps, per
+/// frame, whatever its backward pass needs. A core that has one of these trains on the fast path
+/// (<see cref="Cores.RecurrentCore.CreateFastCore"/>); its outputs and every parameter gradient must equal
+/// those of its autograd form to float rounding (tests/Agents/RolloutPassTests).
+/// <para>
+/// Frames are rows r = step·B + b. The pass owns each step's inputs — features [B, F], the instruction T [B] and
+/// the state entering the step [B, S] — and keeps them unchanged until the rollout's backward pass; a core may read
+/// them again there. <see cref="Forward"/> is called for steps 0, 1, ... in order (and once more, for the
+/// bootstrap values, with step = the number of recorded steps: that block is never backpropagated);
+/// <see cref="Backward"/> for the recorded steps from the last to the first; then <see cref="AddWeightGradients"/>.
+/// </para>
+/// </summary>
+public abstract unsafe class FastCore : IDisposable
+{
+    /// <summary>A core for <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps.</summary>
+    protected FastCore(int batch, int steps)
+    {
+        Batch = batch;
+        Capacity = steps;
+    }
+
+    /// <summary>B, the environments stepped together.</summary>
+    public int Batch { get; }
+
+    /// <summary>The most steps a rollout records (the buffers hold one block of B rows more, for the bootstrap).</summary>
+    public int Capacity { get; }
+
+    /// <summary>F, the width of the encoder features it reads.</summary>
+    public abstract int FeatureSize { get; }
+
+    /// <summary>S, the width of its state.</summary>
+    public abstract int StateSize { get; }
+
+    /// <summary>O, the width of the output the heads read.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>
+    /// Called before the first step of every rollout: the weights stay fixed until the rollout's backward pass,
+    /// so whatever is derived from them (a NAC's W) is formed here once.
+    /// </summary>
+    public virtual void BeginRollout()
+    {
+    }
+
+    /// <summary>
+    /// The forward pass of block <paramref name="step"/>: from <paramref name="features"/> [B, F],
+    /// <paramref name="instructions"/> [B] (raw T) and <paramref name="state"/> [B, S], the output [B, O] and the
+    /// next state [B, S] (rows contiguous, overwritten).
+    /// </summary>
+    public abstract void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState);
+
+    /// <summary>
+    /// The backward pass of block <paramref name="step"/>, with the same inputs as its <see cref="Forward"/>: from
+    /// ∂output [B, O] and ∂nextState [B, S] (what the later steps send back to the state this step made, already
+    /// through the episode-end masks), ∂features [B, F] and ∂state [B, S] (overwritten; ∂T is not needed).
+    /// </summary>
+    public abstract void Backward(int step, float* features, float* instructions, float* state, float* dOutput, float* dNextState, float* dFeatures, float* dState);
+
+    /// <summary>
+    /// After the backward passes of the first <paramref name="steps"/> steps: adds to each of the core's parameters
+    /// its gradient over the rollout (every weight gradient one product over the n·B frames). The arguments are the
+    /// whole rollout's inputs, as in <see cref="Forward"/>: features [n·B, F], instructions [n·B], states [n·B, S].
+    /// </summary>
+    public abstract void AddWeightGradients(int steps, float* features, float* instructions, float* states);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the core's buffers.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
