@@ -62,6 +62,16 @@ public sealed class CounterCore : RecurrentCore
 
     private bool ToHeads => Wiring != CounterWiring.LstmOnly;
 
+    /// <summary>The LSTM cell, for the fast path's kernels.</summary>
+    internal LSTMCell Cell => lstm;
+
+    /// <inheritdoc/>
+    public override bool HasFastCore(int features) => lstm.bias_ih is not null && lstm.bias_hh is not null;
+
+    /// <inheritdoc/>
+    public override FastCore? CreateFastCore(int features, int batch, int steps) =>
+        HasFastCore(features) ? new FastCounterCore(this, features, batch, steps) : null;
+
     /// <summary>The accumulator's increment NAC (input [1]).</summary>
     public Nac StepNac => step;
 

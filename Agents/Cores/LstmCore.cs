@@ -58,7 +58,7 @@ public sealed class LstmCore : RecurrentCore
 
     /// <inheritdoc/>
     public override bool HasFastCore(int features) =>
-        arithmetic is null or Nac && lstm.bias_ih is not null && lstm.bias_hh is not null;
+        arithmetic is null or Nac or Nalu && lstm.bias_ih is not null && lstm.bias_hh is not null;
 
     /// <inheritdoc/>
     public override FastCore? CreateFastCore(int features, int batch, int steps) =>
