@@ -61,6 +61,7 @@ public sealed class ActorCritic : nn.Module
             CoreKind.CounterLstmOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmOnly),
             CoreKind.CounterHeadsOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.HeadsOnly),
             CoreKind.CounterWithT => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmAndHeadsWithT),
+            CoreKind.Gru => new GruCore(options.Hidden, options.Hidden),
             _ => throw new ArgumentException($"unknown core {options.Core}"),
         };
         Linear policy = nn.Linear(core.OutputSize, Actions);
@@ -96,7 +97,7 @@ public sealed class ActorCritic : nn.Module
 
     /// <summary>
     /// Multiply-adds of one forward pass for one frame, counted from the layer shapes (convolutions,
-    /// linear layers, the NAC or NALU, the LSTM cell's two matrix products, the heads); elementwise work is
+    /// linear layers, the core's products (<see cref="RecurrentCore.MultiplyAddsPerStep"/>), the heads); elementwise work is
     /// left out. FLOPs are twice this; a training frame (forward and backward) is counted as three forwards.
     /// </summary>
     public long MultiplyAddsPerFrame()
@@ -105,19 +106,8 @@ public sealed class ActorCritic : nn.Module
         long conv1 = (long)ConvEncoder.Conv1Side * ConvEncoder.Conv1Side * 16 * 3 * 8 * 8;
         long conv2 = (long)ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * 32 * 16 * 4 * 4;
         long fc = 32L * ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * h;
-        int k = Options.ArithmeticWidth;
-        (long unit, long lstmInput) = Options.Core switch
-        {
-            CoreKind.Baseline => (0L, h + 1L),
-            CoreKind.Nac => ((1L + h) * k, h + 1L + k),
-            CoreKind.Nalu => (3 * (1L + h) * k, h + 1L + k),
-            CoreKind.CounterHeadsOnly => (k + ((1L + k) * k), (long)h),
-            CoreKind.CounterWithT => (k + ((1L + k) * k), h + 1L + k),
-            _ => (k + ((1L + k) * k), (long)h + k), // counter: step and readout NACs
-        };
-        long lstm = 4L * h * (lstmInput + h);
         long heads = (long)core.OutputSize * (Actions + 1);
-        return conv1 + conv2 + fc + unit + lstm + heads;
+        return conv1 + conv2 + fc + core.MultiplyAddsPerStep(encoder.Features) + heads;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public enum CoreKind
 
     /// <summary>Ablation of <see cref="Counter"/>: the raw T also goes into the LSTM, beside the time left.</summary>
     CounterWithT,
+
+    /// <summary>The baseline with a GRU cell in the LSTM's place: input [features, T] (see Cores/GruCore.cs).</summary>
+    Gru,
 }
 
 /// <summary>Names of the cores as the command line and the files spell them.</summary>

@@ -66,6 +66,10 @@ public sealed class CounterCore : RecurrentCore
     internal LSTMCell Cell => lstm;
 
     /// <inheritdoc/>
+    public override long MultiplyAddsPerStep(int features) =>
+        Counters + ((1L + Counters) * Counters) + (4L * Hidden * (lstm.weight_ih!.shape[1] + Hidden)); // step and readout NACs, the LSTM
+
+    /// <inheritdoc/>
     public override bool HasFastCore(int features) => lstm.bias_ih is not null && lstm.bias_hh is not null;
 
     /// <inheritdoc/>

@@ -57,6 +57,20 @@ public sealed class LstmCore : RecurrentCore
     public override int OutputSize => Hidden;
 
     /// <inheritdoc/>
+    public override long MultiplyAddsPerStep(int features)
+    {
+        long inputs = lstm.weight_ih!.shape[1], units = 1L + Hidden;
+        long unit = arithmetic switch
+        {
+            null => 0,
+            Nac nac => units * nac.WHat.shape[1],
+            Nalu nalu => 3 * units * nalu.Gate.shape[1], // the add path, the log path and the gate
+            _ => throw new InvalidOperationException($"no multiply-add count for {arithmetic.GetType().Name}"),
+        };
+        return unit + (4L * Hidden * (inputs + Hidden));
+    }
+
+    /// <inheritdoc/>
     public override bool HasFastCore(int features) =>
         arithmetic is null or Nac or Nalu && lstm.bias_ih is not null && lstm.bias_hh is not null;
 

@@ -15,6 +15,12 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     /// <summary>Width of the output the policy and value heads read.</summary>
     public abstract int OutputSize { get; }
 
+    /// <summary>
+    /// Multiply-adds of one step for one frame reading <paramref name="features"/> encoder features, counted from
+    /// the layer shapes (matrix products only; elementwise work is left out).
+    /// </summary>
+    public abstract long MultiplyAddsPerStep(int features);
+
     /// <summary>One step for a batch: features [B, F], instruction [B, 1] (raw T), state [B, StateSize].</summary>
     public abstract (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state);
 

@@ -30,7 +30,8 @@ public sealed class ActorCriticTests
         Assert.Equal([7L, 3, 5], output.Logits.shape);
         Assert.Equal([7L, 3], output.Values.shape);
         Assert.Equal([3L, network.StateSize], output.State.shape);
-        Assert.Equal(64 + (core.StartsWith("counter", StringComparison.Ordinal) ? 8 : 0), network.StateSize);
+        // Hidden 32: h and c for an LSTM (64), plus the counter's 8 accumulators; h alone for the GRU.
+        Assert.Equal(core == "gru" ? 32 : 64 + (core.StartsWith("counter", StringComparison.Ordinal) ? 8 : 0), network.StateSize);
     }
 
     [Theory]

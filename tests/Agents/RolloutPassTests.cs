@@ -17,7 +17,7 @@ public sealed class RolloutPassTests
     public static TheoryData<CoreKind, int> Networks => new()
     {
         { CoreKind.Nac, 3 }, { CoreKind.Baseline, 5 }, { CoreKind.Nac, 32 }, { CoreKind.Nalu, 3 },
-        { CoreKind.Counter, 3 }, { CoreKind.CounterLstmOnly, 4 }, { CoreKind.CounterHeadsOnly, 2 }, { CoreKind.CounterWithT, 3 },
+        { CoreKind.Counter, 3 }, { CoreKind.CounterLstmOnly, 4 }, { CoreKind.CounterHeadsOnly, 2 }, { CoreKind.CounterWithT, 3 }, { CoreKind.Gru, 3 },
     };
 
     [Theory]
