@@ -21,17 +21,27 @@ public sealed record GridWorldOptions
     /// <summary>Largest instruction T drawn at reset; at least <see cref="MinInstruction"/>.</summary>
     public int MaxInstruction { get; init; } = 12;
 
-    /// <summary>The reward m for arriving exactly at T; arriving k steps off earns max(0, m - k).</summary>
+    /// <summary>The reward m for arriving exactly at T; arriving k steps off earns max(0, m - k) under the paper's rule (<see cref="Rules"/>).</summary>
     public int MaxReward { get; init; } = 10;
 
     /// <summary>
-    /// A fixed timeout L for every episode. Null (the default) means L = T + m, the first step after which
-    /// nothing more can be earned. A fixed L must exceed every T the episode can be given.
+    /// A fixed timeout L for every episode. Null (the default) means the rules' timeout
+    /// (<see cref="EpisodeRules.Timeout"/>: L = T + m for the paper's rule). A fixed L must exceed every T the
+    /// episode can be given.
     /// </summary>
     public int? Timeout { get; init; }
 
-    /// <summary>The timeout L for an episode with instruction <paramref name="instruction"/>.</summary>
-    public int TimeoutFor(int instruction) => Timeout ?? (instruction + MaxReward);
+    /// <summary>
+    /// The reward of each step, the best achievable reward and the timeout formula
+    /// (<see cref="EpisodeRules.Paper"/>, the rule of Trask et al. 2018, by default).
+    /// </summary>
+    public EpisodeRules Rules { get; init; } = EpisodeRules.Paper;
+
+    /// <summary>The timeout L, in steps, for an episode with instruction <paramref name="instruction"/>: <see cref="Timeout"/> or the rules' L.</summary>
+    public int TimeoutFor(int instruction) => Timeout ?? Rules.Timeout(instruction, MaxReward);
+
+    /// <summary>The best achievable reward of an episode whose agent starts <paramref name="distance"/> steps from the target with instruction <paramref name="instruction"/> (the rules' formula).</summary>
+    public int BestAchievableFor(int distance, int instruction) => Rules.BestAchievable(MaxReward, distance, instruction);
 
     /// <summary>Number of cells, N².</summary>
     public int CellCount => Size * Size;
