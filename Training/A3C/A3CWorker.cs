@@ -34,6 +34,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     /// <summary>Which worker this is (0-based).</summary>
     public int Index { get; } = index;
 
+    /// <summary>
+    /// The rules of this worker's environments: the run's (<see cref="Config.TrainConfig.World"/>, the paper's rule)
+    /// unless set. Not a setting of a run (neither a flag nor in config.json): it lets a test train under another
+    /// rule, such as a dense reward.
+    /// </summary>
+    public GridWorldOptions World { get; init; } = shared.Config.World;
+
     /// <summary>When set, the time of each phase of every update is added to it (a profile; costs nothing measurable).</summary>
     public PhaseTimes? Timing { get; init; }
 
@@ -42,7 +49,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     {
         set_num_threads(1);
         int batch = _config.EnvsPerWorker, steps = _config.Steps, actionCount = ActorCritic.Actions;
-        var environments = new VectorGridWorld(_config.World, batch);
+        var environments = new VectorGridWorld(World, batch);
         environments.Reset(environmentSeed);
         var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
         using var local = new ActorCritic(_config.Network);
