@@ -18,24 +18,43 @@ public sealed record AgentOptions
     /// <summary>Seed of the initial weights.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Largest <see cref="Hidden"/>: a network of that width with its Adam moments, gradients and rollouts still fits a large machine.</summary>
+    public const int MaximumHidden = 8192;
+
+    /// <summary>Largest <see cref="ArithmeticWidth"/>.</summary>
+    public const int MaximumArithmeticWidth = 1024;
+
+    /// <summary>The defaults (the paper's nac agent: LSTM 256, NAC width 8, seed 1); the training settings start from them.</summary>
+    public static AgentOptions Default { get; } = new();
+
+    /// <summary>
+    /// Every field out of range, in field order, each as (the property's name, a message naming the field in words):
+    /// a known core, Hidden 1..<see cref="MaximumHidden"/>, ArithmeticWidth 1..<see cref="MaximumArithmeticWidth"/>,
+    /// a positive NALU epsilon. Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
+    /// throws the first, the training settings name their flags before them.
+    /// </summary>
+    public IReadOnlyList<(string Property, string Message)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        void Check(bool ok, string property, string message)
+        {
+            if (!ok)
+            {
+                problems.Add((property, message));
+            }
+        }
+
+        Check(Enum.IsDefined(Core), nameof(Core), $"unknown core {(int)Core}");
+        Check(Hidden is >= 1 and <= MaximumHidden, nameof(Hidden), $"the hidden width must be at least 1 and at most {MaximumHidden}, got {Hidden}");
+        Check(ArithmeticWidth is >= 1 and <= MaximumArithmeticWidth, nameof(ArithmeticWidth), $"the arithmetic width must be at least 1 and at most {MaximumArithmeticWidth}, got {ArithmeticWidth}");
+        Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");
+        return problems;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with the first of <see cref="Problems"/>, if any. Returns this.</summary>
     public AgentOptions Validate()
     {
-        if (!Enum.IsDefined(Core))
-        {
-            throw new ArgumentException($"unknown core {(int)Core}");
-        }
-
-        if (Hidden < 1 || ArithmeticWidth < 1)
-        {
-            throw new ArgumentException($"hidden ({Hidden}) and arithmetic width ({ArithmeticWidth}) must be at least 1");
-        }
-
-        if (NaluEpsilon <= 0)
-        {
-            throw new ArgumentException($"the NALU epsilon must be positive, got {NaluEpsilon}");
-        }
-
-        return this;
+        IReadOnlyList<(string Property, string Message)> problems = Problems();
+        return problems.Count == 0 ? this : throw new ArgumentException(problems[0].Message);
     }
 }

@@ -7,8 +7,10 @@ namespace GridTime.Environment;
 /// <para>
 /// Rules: at reset the agent and the target take two distinct cells drawn uniformly, T is drawn from
 /// U{MinInstruction..MaxInstruction} unless fixed by the caller, and t = 0. Each step increases t by one, then
-/// moves the agent (a move into a wall stays). Standing on the target ends the episode (terminated) with
-/// reward max(0, m − |t − T|); otherwise reaching t = L ends it (truncated) with reward 0.
+/// moves the agent (a move into a wall stays). Standing on the target ends the episode (terminated);
+/// otherwise reaching t = L ends it (truncated). What each step pays, the best achievable reward and L are the
+/// formulas of <see cref="GridWorldOptions.Rules"/> (by default the paper's: reward max(0, m − |t − T|) on
+/// arrival, 0 otherwise; L = T + m). The world sums every step's reward into the episode's return.
 /// </para>
 /// Drawing lives in <see cref="FrameRenderer"/>; this class holds only the rules.
 /// </summary>
@@ -47,11 +49,13 @@ public sealed class GridWorld
     public int Timeout { get; private set; }
 
     /// <summary>
-    /// max(0, m − max(0, d − T)), d the Manhattan distance from the agent's start to the target: the reward of a
-    /// perfect agent in this episode (it cannot arrive before step d, so it is max(0, d − T) steps late at best).
-    /// Never negative: when the target is more than m steps too far to reach by T, a perfect agent earns 0.
+    /// The return of a perfect agent in this episode, by the rules' formula (<see cref="EpisodeRules.BestAchievable"/>;
+    /// the paper's: max(0, m − max(0, d − T)), d the Manhattan distance from the agent's start to the target).
     /// </summary>
     public int BestAchievableReward { get; private set; }
+
+    /// <summary>The sum of the rewards of this episode's steps so far (0 after reset).</summary>
+    public float EpisodeReturn { get; private set; }
 
     /// <summary>The step at which the agent reached the target, if it has.</summary>
     public int? ArrivalTime { get; private set; }
@@ -66,7 +70,7 @@ public sealed class GridWorld
     public Observation Observation => new(_frames.Get(FrameKey), Instruction);
 
     /// <summary>The step information for the current state.</summary>
-    public StepInfo Info => new(Time, Instruction, Timeout, Agent, Target, AgentStart, BestAchievableReward, ArrivalTime);
+    public StepInfo Info => new(Time, Instruction, Timeout, Agent, Target, AgentStart, BestAchievableReward, ArrivalTime, EpisodeReturn);
 
     /// <summary>
     /// Starts an episode. With a <paramref name="seed"/>, the generator restarts from it (same seed, same
@@ -135,21 +139,19 @@ public sealed class GridWorld
         }
 
         Time++;
+        Cell from = Agent;
         Agent = Agent.Move(action, Options.Size);
-        if (Agent == Target)
+        bool arrived = Agent == Target;
+        bool timedOut = !arrived && Time >= Timeout;
+        if (arrived)
         {
             ArrivalTime = Time;
-            IsDone = true;
-            return (Math.Max(0, Options.MaxReward - Math.Abs(Time - Instruction)), true, false);
         }
 
-        if (Time >= Timeout)
-        {
-            IsDone = true;
-            return (0f, false, true);
-        }
-
-        return (0f, false, false);
+        IsDone = arrived || timedOut;
+        float reward = Options.Rules.Reward(new StepEvent(action, from, Agent, Time, Instruction, Options.MaxReward, arrived, timedOut));
+        EpisodeReturn += reward;
+        return (reward, arrived, timedOut);
     }
 
     private void Start(Cell agent, Cell target, int instruction)
@@ -161,17 +163,11 @@ public sealed class GridWorld
         Timeout = Options.TimeoutFor(instruction);
         Time = 0;
         ArrivalTime = null;
+        EpisodeReturn = 0f;
         IsDone = false;
         _started = true;
-        BestAchievableReward = BestAchievable(Options.MaxReward, agent.ManhattanDistance(target), instruction);
+        BestAchievableReward = Options.BestAchievableFor(agent.ManhattanDistance(target), instruction);
     }
-
-    /// <summary>
-    /// max(0, m − max(0, d − T)): what a perfect agent earns with arrival reward <paramref name="maxReward"/> m,
-    /// distance <paramref name="distance"/> d (steps) from start to target and instruction <paramref name="instruction"/> T.
-    /// </summary>
-    public static int BestAchievable(int maxReward, int distance, int instruction) =>
-        Math.Max(0, maxReward - Math.Max(0, distance - instruction));
 
     private bool InGrid(Cell cell) => cell.Row >= 0 && cell.Row < Options.Size && cell.Column >= 0 && cell.Column < Options.Size;
 }

@@ -4,11 +4,13 @@ namespace GridTime.Environment;
 
 /// <summary>How one episode of a <see cref="VectorGridWorld"/> ended.</summary>
 /// <param name="EnvironmentIndex">Which of the B environments it ran in.</param>
-/// <param name="Reward">The episode's total reward (only the arrival step earns).</param>
 /// <param name="Terminated">True if it ended by arrival, false if by timeout.</param>
 /// <param name="Final">The state at its last step.</param>
-public readonly record struct FinishedEpisode(int EnvironmentIndex, float Reward, bool Terminated, StepInfo Final)
+public readonly record struct FinishedEpisode(int EnvironmentIndex, bool Terminated, StepInfo Final)
 {
+    /// <summary>The episode's return: the sum of all its steps' rewards, as the world accumulated it (<see cref="StepInfo.EpisodeReturn"/>).</summary>
+    public float Reward => Final.EpisodeReturn;
+
     /// <summary>Reward as a fraction of the best achievable reward.</summary>
     public float FractionOfBest => Final.BestAchievableReward > 0 ? Reward / Final.BestAchievableReward : 0f;
 
@@ -18,8 +20,8 @@ public readonly record struct FinishedEpisode(int EnvironmentIndex, float Reward
 
 /// <summary>
 /// B grid worlds stepped together, for the trainer. Episodes reset automatically in the same step they end:
-/// after <see cref="Step"/>, <see cref="Rewards"/>, <see cref="Terminated"/> and <see cref="Truncated"/> describe
-/// the step just taken, <see cref="Finished"/> lists the episodes that ended in it (with their final state),
+/// after <see cref="Step"/>, <see cref="Rewards"/>, <see cref="Terminated"/>, <see cref="Truncated"/> and
+/// <see cref="Infos"/> describe the step just taken, <see cref="Finished"/> lists the episodes that ended in it (with their final state),
 /// and the observations are already those of the next episode for those environments.
 /// Environment i behaves exactly like a <see cref="GridWorld"/> reset with seed
 /// <c>SeededRandom.Derive(seed, i)</c> and then reset without a seed after every episode.
@@ -49,6 +51,7 @@ public sealed class VectorGridWorld
         Rewards = new float[count];
         Terminated = new bool[count];
         Truncated = new bool[count];
+        Infos = new StepInfo[count];
     }
 
     /// <summary>The rules every world follows.</summary>
@@ -66,6 +69,12 @@ public sealed class VectorGridWorld
     /// <summary>Which worlds ended by timeout in the last step.</summary>
     public bool[] Truncated { get; }
 
+    /// <summary>
+    /// The state each world reached in the last step, before any automatic reset (for a world whose episode ended,
+    /// its final state, as in <see cref="Finished"/>; Gymnasium's final info).
+    /// </summary>
+    public StepInfo[] Infos { get; }
+
     /// <summary>The episodes that ended in the last step.</summary>
     public IReadOnlyList<FinishedEpisode> Finished => _finished;
 
@@ -78,6 +87,7 @@ public sealed class VectorGridWorld
         for (int i = 0; i < _worlds.Length; i++)
         {
             _worlds[i].Reset(SeededRandom.Derive(seed, (ulong)i));
+            Infos[i] = _worlds[i].Info;
         }
 
         Array.Clear(Rewards);
@@ -102,9 +112,10 @@ public sealed class VectorGridWorld
             Rewards[i] = reward;
             Terminated[i] = terminated;
             Truncated[i] = truncated;
+            Infos[i] = world.Info;
             if (terminated || truncated)
             {
-                _finished.Add(new FinishedEpisode(i, reward, terminated, world.Info));
+                _finished.Add(new FinishedEpisode(i, terminated, Infos[i]));
                 world.Reset();
             }
         }

@@ -34,6 +34,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     /// <summary>Which worker this is (0-based).</summary>
     public int Index { get; } = index;
 
+    /// <summary>
+    /// The rules of this worker's environments: the run's (<see cref="Config.TrainConfig.World"/>, the paper's rule)
+    /// unless set. Not a setting of a run (neither a flag nor in config.json): it lets a test train under another
+    /// rule, such as a dense reward.
+    /// </summary>
+    public GridWorldOptions World { get; init; } = shared.Config.World;
+
     /// <summary>When set, the time of each phase of every update is added to it (a profile; costs nothing measurable).</summary>
     public PhaseTimes? Timing { get; init; }
 
@@ -42,17 +49,17 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     {
         set_num_threads(1);
         int batch = _config.EnvsPerWorker, steps = _config.Steps, actionCount = ActorCritic.Actions;
-        var environments = new VectorGridWorld(_config.World, batch);
+        var environments = new VectorGridWorld(World, batch);
         environments.Reset(environmentSeed);
         var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
         using var local = new ActorCritic(_config.Network);
         using RolloutPass rollout = RolloutPass.For(local, batch, steps);
         Parameter[] localParameters = [.. local.parameters()];
         Parameter[] sharedParameters = [.. shared.Network.parameters()];
-        var recorders = new EpisodeRecorder?[batch];
+        var recorders = new EpisodeRecordBuilder?[batch];
         for (int b = 0; b < batch; b++)
         {
-            recorders[b] = StartRecorder(environments[b]);
+            recorders[b] = StartRecorder();
         }
 
         var actions = new int[batch];
@@ -100,8 +107,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     taken[(i * batch) + b] = actions[b];
                 }
 
-                Record(recorders, environments, actions, probabilities, stepValues);
                 environments.Step(actions);
+                Record(recorders, environments, actions, probabilities, stepValues);
                 for (int b = 0; b < batch; b++)
                 {
                     keep[b] = environments.Terminated[b] || environments.Truncated[b] ? 0f : 1f;
@@ -175,15 +182,16 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         return gradient.data<float>().ToArray();
     }
 
-    private EpisodeRecorder? StartRecorder(GridWorld world)
+    private EpisodeRecordBuilder? StartRecorder()
     {
         long episode = _episodesStarted++;
         return episodeLog is not null && _config.EpisodeLogEvery > 0 && episode % _config.EpisodeLogEvery == 0
-            ? new EpisodeRecorder(episode, world.AgentStart, world.Target, world.Instruction, world.Timeout)
+            ? new EpisodeRecordBuilder(episode)
             : null;
     }
 
-    private static void Record(EpisodeRecorder?[] recorders, VectorGridWorld environments, int[] actions, float[] probabilities, ReadOnlySpan<float> valueData)
+    // After the step: each logged episode takes the step's reward and info as the environments returned them.
+    private static void Record(EpisodeRecordBuilder?[] recorders, VectorGridWorld environments, int[] actions, float[] probabilities, ReadOnlySpan<float> valueData)
     {
         if (Array.TrueForAll(recorders, r => r is null))
         {
@@ -192,24 +200,28 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
         for (int b = 0; b < recorders.Length; b++)
         {
-            GridWorld world = environments[b];
-            recorders[b]?.Add(actions[b], world.Agent.Move((GridAction)actions[b], world.Options.Size), valueData[b], probabilities.AsSpan(b * ActorCritic.Actions, ActorCritic.Actions).ToArray());
+            recorders[b]?.Add(actions[b], valueData[b], probabilities.AsSpan(b * ActorCritic.Actions, ActorCritic.Actions).ToArray(), environments.Rewards[b], environments.Infos[b]);
         }
     }
 
-    private void FinishEpisodes(EpisodeRecorder?[] recorders, VectorGridWorld environments)
+    private void FinishEpisodes(EpisodeRecordBuilder?[] recorders, VectorGridWorld environments)
     {
         foreach (FinishedEpisode episode in environments.Finished)
         {
             shared.Statistics.AddEpisode(episode.Reward, episode.Final.BestAchievableReward, episode.ArrivedExactly);
             int b = episode.EnvironmentIndex;
-            if (recorders[b] is EpisodeRecorder recorder)
+            if (recorders[b] is EpisodeRecordBuilder recorder)
             {
-                recorder.SetLastReward(episode.Reward);
-                episodeLog!.Append(recorder.Finish(shared, Index, episode));
+                episodeLog!.Append(recorder.Finish(episode.Final, environments.Options, _config.Agent.Name(), _config.Seed) with
+                {
+                    Run = shared.RunName,
+                    RunId = shared.RunId ?? "",
+                    Worker = Index,
+                    Frames = shared.Frames,
+                });
             }
 
-            recorders[b] = StartRecorder(environments[b]);
+            recorders[b] = StartRecorder();
         }
     }
 }

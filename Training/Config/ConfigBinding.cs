@@ -28,9 +28,10 @@ public sealed class ConfigBinding<T>
         foreach (PropertyInfo property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null))
         {
             string help = docs.GetValueOrDefault(property.Name, property.Name);
+            string fixedNote = property.IsDefined(typeof(FixedOnResumeAttribute), inherit: true) ? " " + FixedOnResumeAttribute.HelpNote : "";
             var option = new Option<string>("--" + KebabCase(property.Name))
             {
-                Description = $"{help} [default: {Show(property.GetValue(defaults))}]",
+                Description = $"{help} [default: {Show(property.GetValue(defaults))}]{fixedNote}",
                 HelpName = HelpName(property.PropertyType),
             };
             _fields.Add((property, option));

@@ -16,25 +16,32 @@ public sealed record TrainConfig
     /// counter (an unsquashed step accumulator and a NAC readout of the time left, to the LSTM and the heads),
     /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations). See docs/agents.md.
     /// </summary>
-    public CoreKind Agent { get; init; } = CoreKind.Nac;
+    [FixedOnResume]
+    public CoreKind Agent { get; init; } = AgentOptions.Default.Core;
 
     /// <summary>Side N of the N x N grid.</summary>
-    public int GridSize { get; init; } = 5;
+    [FixedOnResume]
+    public int GridSize { get; init; } = GridWorldOptions.Default.Size;
 
     /// <summary>Smallest instruction T of training episodes (T ~ U{min-t..max-t}).</summary>
-    public int MinT { get; init; } = 5;
+    [FixedOnResume]
+    public int MinT { get; init; } = GridWorldOptions.Default.MinInstruction;
 
     /// <summary>Largest instruction T of training episodes.</summary>
-    public int MaxT { get; init; } = 12;
+    [FixedOnResume]
+    public int MaxT { get; init; } = GridWorldOptions.Default.MaxInstruction;
 
     /// <summary>Reward m for arriving exactly at T; k steps off earns max(0, m - k). Episodes time out at L = T + m.</summary>
-    public int MaxReward { get; init; } = 10;
+    [FixedOnResume]
+    public int MaxReward { get; init; } = GridWorldOptions.Default.MaxReward;
 
     /// <summary>Width of the LSTM and of the encoder's output.</summary>
-    public int Hidden { get; init; } = 256;
+    [FixedOnResume]
+    public int Hidden { get; init; } = AgentOptions.Default.Hidden;
 
     /// <summary>Output width of the NAC or NALU in the nac and nalu agents.</summary>
-    public int ArithmeticWidth { get; init; } = 8;
+    [FixedOnResume]
+    public int ArithmeticWidth { get; init; } = AgentOptions.Default.ArithmeticWidth;
 
     /// <summary>Worker threads, each with its own copy of the network and its own environments (default: one per core).</summary>
     public int Workers { get; init; } = System.Environment.ProcessorCount;
@@ -82,7 +89,8 @@ public sealed record TrainConfig
     public long Frames { get; init; } = 10_000_000;
 
     /// <summary>Seed of everything random in the run: initial weights, environments, action sampling.</summary>
-    public ulong Seed { get; init; } = 1;
+    [FixedOnResume]
+    public ulong Seed { get; init; } = AgentOptions.Default.Seed;
 
     /// <summary>Frames between rows of metrics.csv (and TensorBoard points).</summary>
     public long LogInterval { get; init; } = 100_000;
@@ -96,19 +104,39 @@ public sealed record TrainConfig
     /// <summary>Seconds between progress lines when output is not a terminal.</summary>
     public double ProgressSeconds { get; init; } = 30;
 
-    /// <summary>The environment rules of the run.</summary>
+    /// <summary>The environment rules of the run (the paper's reward, best achievable reward and timeout: <see cref="EpisodeRules.Paper"/>).</summary>
     [JsonIgnore]
     public GridWorldOptions World => new() { Size = GridSize, MinInstruction = MinT, MaxInstruction = MaxT, MaxReward = MaxReward };
+
+    // Which setting fills each field of World (its problems are reported under that setting's flag).
+    private static readonly Dictionary<string, string> WorldSettings = new()
+    {
+        [nameof(GridWorldOptions.Size)] = nameof(GridSize),
+        [nameof(GridWorldOptions.MinInstruction)] = nameof(MinT),
+        [nameof(GridWorldOptions.MaxInstruction)] = nameof(MaxT),
+        [nameof(GridWorldOptions.MaxReward)] = nameof(MaxReward),
+        [nameof(GridWorldOptions.Timeout)] = nameof(MaxT), // never set by a training run: L = T + m
+    };
+
+    // Which setting fills each field of Network.
+    private static readonly Dictionary<string, string> NetworkSettings = new()
+    {
+        [nameof(AgentOptions.Core)] = nameof(Agent),
+        [nameof(AgentOptions.Hidden)] = nameof(Hidden),
+        [nameof(AgentOptions.ArithmeticWidth)] = nameof(ArithmeticWidth),
+        [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
+        [nameof(AgentOptions.Seed)] = nameof(Seed),
+    };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
     public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, Seed = Seed };
 
-    /// <summary>Largest <see cref="Hidden"/>.</summary>
-    public const int MaximumHidden = 8192;
+    /// <summary>Largest <see cref="Hidden"/> (<see cref="AgentOptions.MaximumHidden"/>).</summary>
+    public const int MaximumHidden = AgentOptions.MaximumHidden;
 
-    /// <summary>Largest <see cref="ArithmeticWidth"/>.</summary>
-    public const int MaximumArithmeticWidth = 1024;
+    /// <summary>Largest <see cref="ArithmeticWidth"/> (<see cref="AgentOptions.MaximumArithmeticWidth"/>).</summary>
+    public const int MaximumArithmeticWidth = AgentOptions.MaximumArithmeticWidth;
 
     /// <summary>Largest <see cref="Workers"/>.</summary>
     public const int MaximumWorkers = 1024;
@@ -127,8 +155,8 @@ public sealed record TrainConfig
 
     /// <summary>
     /// Every problem with this config, as "flag: reason" messages (empty when valid): each setting within its
-    /// bounds (T and m within <see cref="GridWorldOptions.MaximumInstruction"/> and <see cref="GridWorldOptions.MaximumReward"/>,
-    /// every number finite), and the run's <see cref="MemoryEstimate.Bytes"/> within the machine's available memory.
+    /// bounds (the task's settings by <see cref="GridWorldOptions.Problems"/>, T and m within
+    /// <see cref="GridWorldOptions.MaximumInstruction"/> and <see cref="GridWorldOptions.MaximumReward"/>; every number finite), and the run's <see cref="MemoryEstimate.Bytes"/> within the machine's available memory.
     /// </summary>
     public IReadOnlyList<string> Problems()
     {
@@ -141,15 +169,17 @@ public sealed record TrainConfig
             }
         }
 
-        const int maxT = GridWorldOptions.MaximumInstruction, maxM = GridWorldOptions.MaximumReward;
-        Check(Enum.IsDefined(Agent), $"--agent: unknown agent {(int)Agent}");
-        Check(GridSize is >= 2 and <= FrameRenderer.ImageSize, $"--grid-size must be 2..{FrameRenderer.ImageSize}, got {GridSize}");
-        Check(MinT is >= 1 and <= maxT, $"--min-t must be at least 1 and at most {maxT}, got {MinT}");
-        Check(MaxT is >= 1 and <= maxT, $"--max-t must be at least 1 and at most {maxT}, got {MaxT}");
-        Check(MaxT >= MinT, $"--max-t: the T range {MinT}..{MaxT} is empty");
-        Check(MaxReward is >= 1 and <= maxM, $"--max-reward must be at least 1 and at most {maxM}, got {MaxReward}");
-        Check(Hidden is >= 1 and <= MaximumHidden, $"--hidden must be at least 1 and at most {MaximumHidden}, got {Hidden}");
-        Check(ArithmeticWidth is >= 1 and <= MaximumArithmeticWidth, $"--arithmetic-width must be at least 1 and at most {MaximumArithmeticWidth}, got {ArithmeticWidth}");
+        // The environment's and the network's own bounds and messages, named by the flag that sets the field.
+        foreach ((string property, string message) in Network.Problems())
+        {
+            problems.Add($"{ConfigBinding<TrainConfig>.FlagOf(NetworkSettings[property])}: {message}");
+        }
+
+        foreach ((string property, string message) in World.Problems())
+        {
+            problems.Add($"{ConfigBinding<TrainConfig>.FlagOf(WorldSettings[property])}: {message}");
+        }
+
         Check(Workers is >= 1 and <= MaximumWorkers, $"--workers must be at least 1 and at most {MaximumWorkers}, got {Workers}");
         Check(EnvsPerWorker is >= 1 and <= MaximumEnvsPerWorker, $"--envs-per-worker must be at least 1 and at most {MaximumEnvsPerWorker}, got {EnvsPerWorker}");
         Check(Steps is >= 1 and <= MaximumSteps, $"--steps must be at least 1 and at most {MaximumSteps}, got {Steps}");

@@ -9,7 +9,7 @@ namespace GridTime.Training.Evaluation;
 
 /// <summary>The result of one evaluation episode.</summary>
 /// <param name="Instruction">T.</param>
-/// <param name="Reward">Reward earned.</param>
+/// <param name="Reward">The episode's return (the sum of its steps' rewards, as the world accumulated it).</param>
 /// <param name="BestAchievableReward">What a perfect agent earns in the same episode.</param>
 /// <param name="ArrivalTime">Step of arrival, or null for a timeout.</param>
 /// <param name="Record">The whole episode, when recording was asked for.</param>
@@ -39,18 +39,17 @@ public static class PolicyEvaluator
     {
         var options = rules with { MinInstruction = 1, MaxInstruction = Math.Max(1, instruction), Timeout = null };
         var worlds = new GridWorld[episodes];
-        var steps = new List<EpisodeStep>?[episodes];
+        var recorders = new EpisodeRecordBuilder?[episodes];
         for (int e = 0; e < episodes; e++)
         {
             worlds[e] = new GridWorld(options);
             worlds[e].Reset(SeededRandom.Derive(seed, (ulong)e), instruction);
-            steps[e] = record ? [] : null;
+            recorders[e] = record ? new EpisodeRecordBuilder(e) : null;
         }
 
         FrameCache frames = FrameCache.ForSize(options.Size);
         var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
         var keys = new int[episodes];
-        var rewards = new float[episodes];
         using var noGrad = no_grad();
         Tensor state = network.InitialState(episodes);
         using Tensor instructions = full(episodes, (float)instruction);
@@ -82,8 +81,7 @@ public static class PolicyEvaluator
                 }
 
                 StepResult result = worlds[e].Step((int)actions[e]);
-                rewards[e] += result.Reward;
-                steps[e]?.Add(new EpisodeStep((int)actions[e], result.Info.Agent, result.Reward, v[e], p[(e * ActorCritic.Actions)..((e + 1) * ActorCritic.Actions)]));
+                recorders[e]?.Add((int)actions[e], v[e], p[(e * ActorCritic.Actions)..((e + 1) * ActorCritic.Actions)], result.Reward, result.Info);
             }
 
             Tensor next = output.State.MoveToOuterDisposeScope();
@@ -95,27 +93,9 @@ public static class PolicyEvaluator
         var results = new EvaluationEpisode[episodes];
         for (int e = 0; e < episodes; e++)
         {
-            GridWorld w = worlds[e];
-            EpisodeRecord? episodeRecord = record
-                ? new EpisodeRecord
-                {
-                    Worker = -1,
-                    Episode = e,
-                    Agent = network.Options.Core.Name(),
-                    GridSize = options.Size,
-                    Seed = seed,
-                    Instruction = instruction,
-                    Timeout = w.Timeout,
-                    MaxReward = options.MaxReward,
-                    AgentStart = w.AgentStart,
-                    Target = w.Target,
-                    Steps = steps[e]!,
-                    ArrivalTime = w.ArrivalTime,
-                    TotalReward = rewards[e],
-                    BestAchievableReward = w.BestAchievableReward,
-                }
-                : null;
-            results[e] = new EvaluationEpisode(instruction, rewards[e], w.BestAchievableReward, w.ArrivalTime, episodeRecord);
+            StepInfo final = worlds[e].Info;
+            EpisodeRecord? episodeRecord = recorders[e]?.Finish(final, options, network.Options.Core.Name(), seed);
+            results[e] = new EvaluationEpisode(instruction, final.EpisodeReturn, final.BestAchievableReward, final.ArrivalTime, episodeRecord);
         }
 
         return results;

@@ -11,21 +11,27 @@ namespace GridTime.Training.Runs;
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
-    /// <summary>The metric names, in column order after frames and wall_seconds.</summary>
-    public static readonly string[] Names =
+    /// <summary>
+    /// Every metric, once: its name and how its value is computed from an interval's <see cref="MetricInputs"/>,
+    /// in column order after frames and wall_seconds. metrics.csv and TensorBoard are both written from this list.
+    /// </summary>
+    public static readonly IReadOnlyList<Metric> Metrics =
     [
-        "charts/episodes",
-        "charts/mean_reward",
-        "charts/fraction_of_best",
-        "charts/exact_arrival_rate",
-        "charts/frames_per_second",
-        "charts/resident_memory_mb",
-        "losses/policy_loss",
-        "losses/value_loss",
-        "losses/entropy",
-        "losses/grad_norm",
-        "losses/skipped_updates",
+        new("charts/episodes", i => i.Totals.Episodes),
+        new("charts/mean_reward", i => i.Totals.MeanReward),
+        new("charts/fraction_of_best", i => i.Totals.FractionOfBest),
+        new("charts/exact_arrival_rate", i => i.Totals.ExactArrivalRate),
+        new("charts/frames_per_second", i => i.FramesPerSecond),
+        new("charts/resident_memory_mb", i => i.ResidentMegabytes),
+        new("losses/policy_loss", i => i.Totals.PerUpdate(i.Totals.PolicyLoss)),
+        new("losses/value_loss", i => i.Totals.PerUpdate(i.Totals.ValueLoss)),
+        new("losses/entropy", i => i.Totals.PerUpdate(i.Totals.Entropy)),
+        new("losses/grad_norm", i => i.Totals.PerUpdate(i.Totals.GradientNorm)),
+        new("losses/skipped_updates", i => i.Totals.SkippedUpdates),
     ];
+
+    /// <summary>The metric names (<see cref="Metrics"/>), in column order after frames and wall_seconds.</summary>
+    public static readonly string[] Names = [.. Metrics.Select(m => m.Name)];
 
     private readonly StreamWriter _csv;
     private readonly TorchSharp.Modules.SummaryWriter _tensorBoard;
@@ -98,23 +104,15 @@ public sealed class MetricsLog : IDisposable
     private static long? RowFrames(string line) =>
         long.TryParse(line.AsSpan(0, Math.Max(0, line.IndexOf(','))), NumberStyles.None, CultureInfo.InvariantCulture, out long frames) ? frames : null;
 
-    /// <summary>Writes one interval's row.</summary>
+    /// <summary>
+    /// Writes one interval's row: <paramref name="frames"/> (all workers together), <paramref name="wallSeconds"/>
+    /// of training so far, and every metric of <see cref="Metrics"/> computed from <paramref name="totals"/>,
+    /// <paramref name="framesPerSecond"/> and the resident memory now.
+    /// </summary>
     public void Write(long frames, double wallSeconds, IntervalTotals totals, double framesPerSecond)
     {
-        double[] values =
-        [
-            totals.Episodes,
-            totals.MeanReward,
-            totals.FractionOfBest,
-            totals.ExactArrivalRate,
-            framesPerSecond,
-            ResidentMegabytes(),
-            totals.PerUpdate(totals.PolicyLoss),
-            totals.PerUpdate(totals.ValueLoss),
-            totals.PerUpdate(totals.Entropy),
-            totals.PerUpdate(totals.GradientNorm),
-            totals.SkippedUpdates,
-        ];
+        var inputs = new MetricInputs(totals, framesPerSecond, ResidentMegabytes());
+        double[] values = [.. Metrics.Select(m => m.Value(inputs))];
         var fields = new List<string> { frames.ToString(CultureInfo.InvariantCulture), wallSeconds.ToString("F1", CultureInfo.InvariantCulture) };
         fields.AddRange(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)));
         _csv.WriteLine(string.Join(',', fields));
@@ -193,3 +191,14 @@ public sealed class MetricsLog : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _csv.Dispose();
 }
+
+/// <summary>One metric of metrics.csv and TensorBoard: its name (CleanRL style, charts/… or losses/…) and its value.</summary>
+/// <param name="Name">Column name in metrics.csv and scalar tag in TensorBoard.</param>
+/// <param name="Value">Its value for one logging interval (NaN when undefined, e.g. a mean over no episodes: empty in TensorBoard).</param>
+public sealed record Metric(string Name, Func<MetricInputs, double> Value);
+
+/// <summary>What the metrics of one logging interval are computed from.</summary>
+/// <param name="Totals">The interval's totals from all workers.</param>
+/// <param name="FramesPerSecond">Frames per second of wall time over the interval.</param>
+/// <param name="ResidentMegabytes">The process's resident memory at the end of the interval, in MiB.</param>
+public readonly record struct MetricInputs(IntervalTotals Totals, double FramesPerSecond, double ResidentMegabytes);

@@ -14,9 +14,11 @@ namespace GridTime.Training.Runs;
 /// </summary>
 public static class ResumePlan
 {
-    /// <summary>Settings that shape the network or the task: a resumed run must keep them (property names).</summary>
-    public static readonly IReadOnlyList<string> FixedSettings = [nameof(TrainConfig.Agent), nameof(TrainConfig.GridSize), nameof(TrainConfig.MinT),
-        nameof(TrainConfig.MaxT), nameof(TrainConfig.MaxReward), nameof(TrainConfig.Hidden), nameof(TrainConfig.ArithmeticWidth), nameof(TrainConfig.Seed)];
+    /// <summary>
+    /// Settings that shape the network or the task: a resumed run must keep them (property names of
+    /// <see cref="TrainConfig"/>, those marked <see cref="FixedOnResumeAttribute"/>, in declaration order).
+    /// </summary>
+    public static readonly IReadOnlyList<string> FixedSettings = FixedOnResumeAttribute.PropertiesOf(typeof(TrainConfig));
 
     /// <summary>
     /// The settings and start of a resumed session. <paramref name="applyFlags"/> puts the flags given on top of

@@ -40,14 +40,9 @@ public sealed class FastConvolutionsTests
         }
     }
 
-    [Fact]
+    [FactNeedingAvx512] // the conversion is AVX-512 code
     public void PixelsAreDividedBy255ExactlyAsTheDivisionRounds()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-        {
-            return; // the conversion is AVX-512 code
-        }
-
         for (int first = 0; first < 256; first += 16)
         {
             var x = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(first, 16).Select(v => (float)v).ToArray());

@@ -44,15 +44,10 @@ public sealed class FastLinearTests
         }
     }
 
-    [Theory]
+    [TheoryNeedingAvx512] // without AVX-512: TheKernelIsUsedOnThisMachineOrRefusesToRun
     [MemberData(nameof(Shapes))]
     public void TheKernelMultipliesLikeATripleLoop(int m, int k, int n)
     {
-        if (!Avx512Sgemm.IsSupported)
-        {
-            return; // covered by TheKernelIsUsedOnThisMachineOrRefusesToRun
-        }
-
         var random = new Random(m * 1000 + k);
         float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
         float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];

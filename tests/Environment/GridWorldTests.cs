@@ -171,7 +171,7 @@ public sealed class GridWorldTests
     [Theory]
     [InlineData(1, 5, 12, 10, null, "grid size")]
     [InlineData(5, 0, 12, 10, null, "smallest instruction")]
-    [InlineData(5, 8, 7, 10, null, "T range is empty")]
+    [InlineData(5, 8, 7, 10, null, "T range 8..7 is empty")]
     [InlineData(5, 5, 12, 0, null, "arrival reward")]
     [InlineData(5, 5, 12, 10, 12, "timeout L must exceed")]
     public void BadOptionsAreRejectedWithTheReason(int size, int min, int max, int m, int? timeout, string reason)

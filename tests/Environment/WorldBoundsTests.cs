@@ -15,7 +15,7 @@ public sealed class WorldBoundsTests
         (_, StepInfo info) = world.ResetTo(new Cell(ar, ac), new Cell(tr, tc), instruction);
         Assert.Equal(best, info.BestAchievableReward);
         Assert.Equal(best, world.BestAchievableReward);
-        Assert.Equal(best, GridWorld.BestAchievable(2, new Cell(ar, ac).ManhattanDistance(new Cell(tr, tc)), instruction));
+        Assert.Equal(best, EpisodeRules.Paper.BestAchievable(2, new Cell(ar, ac).ManhattanDistance(new Cell(tr, tc)), instruction));
     }
 
     [Theory]

@@ -7,7 +7,7 @@ public sealed class TrainCommandErrorTests
     {
         { ["--workers", "0"], "--workers must be at least 1" },
         { ["--min-t", "9", "--max-t", "8"], "T range 9..8 is empty" },
-        { ["--min-t", "0"], "--min-t must be at least 1" },
+        { ["--min-t", "0"], "--min-t: the smallest instruction T must be 1..1000000, got 0" },
         { ["--agent", "lstm"], "unknown agent 'lstm'" },
         { ["--learning-rate", "fast"], "--learning-rate: expected number" },
         { ["--config", "/nonexistent/config.json"], "config file /nonexistent/config.json does not exist" },
