@@ -8,7 +8,11 @@ namespace GridTime.Training.Benchmark;
 /// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up: the median of <paramref name="FramesPerSecondRuns"/>.</param>
 /// <param name="Gflops">Achieved GFLOP/s: frames/s x training FLOPs per frame.</param>
 /// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
-public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns);
+public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns)
+{
+    /// <summary>The agent trained (its --agent name); GFLOP/s are counted from its own network's FLOPs per frame.</summary>
+    public string Agent { get; init; } = "";
+}
 
 /// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>
 public sealed record BenchmarkReport
@@ -67,6 +71,6 @@ public sealed record BenchmarkReport
     /// <summary>Best achieved training GFLOP/s (a median over runs) over cores x one-core matmul GFLOP/s.</summary>
     public double CeilingFraction { get; init; }
 
-    /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting.</summary>
+    /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting, first agent measured.</summary>
     public double ScalingAllCores { get; init; }
 }

@@ -20,11 +20,17 @@ public static class BenchCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
-        var quick = new Option<bool>("--quick") { Description = "A 20-second version with short measurements." };
-        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick };
+        var quick = new Option<bool>("--quick") { Description = "A short version with short measurements." };
+        var agents = new Option<string>("--agents")
+        {
+            Description = "Agents whose training speed is measured, comma-separated (taking turns, so that all are measured in the same minutes).",
+            DefaultValueFactory = _ => string.Join(",", DefaultAgents.Select(a => a.Name())),
+        };
+        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick, agents };
         command.SetAction(parsed =>
         {
-            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out, Program.Stop);
+            CoreKind[] kinds = ReproduceCommand.ParseAgents(parsed.GetValue(agents)!);
+            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out, Program.Stop, kinds);
             if (parsed.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
@@ -39,8 +45,9 @@ public static class BenchCommand
     /// Runs every measurement; prints progress and the table to <paramref name="log"/> when given.
     /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>).
     /// </summary>
-    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default)
+    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null)
     {
+        agents ??= [new TrainConfig().Agent];
         stop.ThrowIfCancellationRequested();
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
@@ -70,57 +77,77 @@ public static class BenchCommand
         // The ceiling is the fastest product this program has on one core, whichever of the two that is.
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward"));
+        string others = agents.Count > 1 || agents[0] != defaults.Agent
+            ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }) / 1e6:F2}"))) + " MFLOP forward"
+            : "";
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), GridTime's AVX-512 kernel {(kernelMatmul > 0 ? kernelMatmul.ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s (best of 1024^3 and the LSTM's shape)" : "not available")}; ceiling {matmul:F1} GFLOP/s per core; convolutions, linear layers, LSTM and heads run on {(kernelUsed ? "GridTime's AVX-512 kernels" : "libtorch")}"));
 
-        var settings = new List<(string Name, TrainConfig Config)> { ("compare", defaults with { EnvsPerWorker = 32, Steps = 20 }) };
-        if (defaults.EnvsPerWorker != 32 || defaults.Steps != 20)
+        // Each (agent, setting) is measured for 1..cores workers, `repeats` times, everything taking turns.
+        var settings = new List<(string Name, CoreKind Agent, TrainConfig Config)>();
+        foreach (CoreKind agent in agents)
         {
-            settings.Add(("default", defaults));
+            TrainConfig withAgent = defaults with { Agent = agent };
+            settings.Add(("compare", agent, withAgent with { EnvsPerWorker = 32, Steps = 20 }));
+            if (defaults.EnvsPerWorker != 32 || defaults.Steps != 20)
+            {
+                settings.Add(("default", agent, withAgent));
+            }
         }
 
-        var speeds = new List<TrainingSpeed>();
-        foreach ((string name, TrainConfig config) in settings)
+        var runs = settings.Select(_ => Enumerable.Range(0, cores).Select(_ => new List<double>()).ToArray()).ToArray();
+        var profiles = settings.Select(_ => Enumerable.Range(0, cores).Select(_ => new List<PhaseTimes>()).ToArray()).ToArray();
+        for (int repeat = 0; repeat < repeats; repeat++)
         {
-            var runs = new List<double>[cores];
-            var profiles = new List<PhaseTimes>[cores];
-            for (int w = 0; w < cores; w++)
-            {
-                (runs[w], profiles[w]) = ([], []);
-            }
-
-            for (int repeat = 0; repeat < repeats; repeat++)
+            for (int i = 0; i < settings.Count; i++)
             {
                 for (int workers = 1; workers <= cores; workers++)
                 {
                     stop.ThrowIfCancellationRequested();
                     var profile = new PhaseTimes[workers];
-                    runs[workers - 1].Add(SpeedProbes.TrainingFramesPerSecond(config with { Workers = workers }, warmup, measured, profile));
-                    profiles[workers - 1].AddRange(profile);
+                    runs[i][workers - 1].Add(SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile));
+                    profiles[i][workers - 1].AddRange(profile);
                 }
-            }
-
-            for (int workers = 1; workers <= cores; workers++)
-            {
-                List<double> taken = runs[workers - 1];
-                double fps = taken.Order().ElementAt(taken.Count / 2);
-                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * forward / 1e9, taken);
-                speeds.Add(speed);
-                string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
-                log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
-                log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
-                    string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
         }
 
-        if (settings.Count == 1)
+        var speeds = new List<TrainingSpeed>();
+        for (int i = 0; i < settings.Count; i++)
+        {
+            (string name, CoreKind agent, TrainConfig config) = settings[i];
+            long agentForward = ForwardFlops(config);
+            for (int workers = 1; workers <= cores; workers++)
+            {
+                List<double> taken = runs[i][workers - 1];
+                double fps = taken.Order().ElementAt(taken.Count / 2);
+                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * agentForward / 1e9, taken) { Agent = agent.Name() };
+                speeds.Add(speed);
+                string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
+                log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
+                log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
+                    string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[i][workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
+            }
+        }
+
+        if (settings.All(s => s.Name == "compare"))
         {
             log?.WriteLine("(GridTime's default setting is the compare setting: 32 environments x 20 steps)");
         }
 
+        if (agents.Count > 1)
+        {
+            var allCores = speeds.Where(s => s.Setting == "compare" && s.Workers == cores).ToList();
+            double fastest = allCores.Max(s => s.FramesPerSecond);
+            string shares = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Agent} {s.FramesPerSecond / fastest:F2}")));
+            string scaling = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture,
+                $"{s.Agent} {s.FramesPerSecond / speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1).FramesPerSecond:F2}x")));
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"));
+            log?.WriteLine($"1 -> {cores} workers: {scaling}");
+        }
+
         double best = speeds.Max(s => s.Gflops);
-        var compare = speeds.Where(s => s.Setting == "compare").ToList();
+        var compare = speeds.Where(s => s.Setting == "compare" && s.Agent == agents[0].Name()).ToList();
         var report = new BenchmarkReport
         {
             Cores = cores,
@@ -144,6 +171,15 @@ public static class BenchCommand
         };
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"headline: {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best / (cores * libtorchMatmul):P1} of {cores} x libtorch's matmul); {cores} workers / 1 worker = {report.ScalingAllCores:F2}x"));
         return report;
+    }
+
+    /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU and the GRU.</summary>
+    public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru];
+
+    private static long ForwardFlops(TrainConfig config)
+    {
+        using var network = new ActorCritic(config.Network);
+        return 2 * network.MultiplyAddsPerFrame();
     }
 
     private static string Processor()
