@@ -9,7 +9,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void QuickJsonHasEveryFieldWithAPositiveValue()
     {
-        (int code, string output, string error) = Cli.Run("bench", "--quick", "--json");
+        (int code, string output, string error) = Cli.Run("bench", "--quick", "--json", "--agents", "nac,gru");
         Assert.True(code == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         string[] fields =
@@ -29,7 +29,9 @@ public sealed class BenchCommandTests
         }
 
         JsonElement training = json.RootElement.GetProperty("training");
-        Assert.Equal(System.Environment.ProcessorCount, training.GetArrayLength());
+        // One entry per agent and worker count.
+        Assert.Equal(2 * System.Environment.ProcessorCount, training.GetArrayLength());
+        Assert.Equal(["gru", "nac"], training.EnumerateArray().Select(s => s.GetProperty("agent").GetString()).Distinct().Order());
         foreach (JsonElement speed in training.EnumerateArray())
         {
             foreach (JsonProperty field in speed.EnumerateObject())
