@@ -6,13 +6,14 @@ namespace GridTime.Agents;
 /// <summary>
 /// A <see cref="RolloutPass"/> through TorchSharp's autograd, for any network: each step is
 /// <see cref="ActorCritic.Step"/> with its graph kept, and the backward pass is autograd's from
-/// Σ logits·∂logits + Σ values·∂values (whose gradient is the one given), with the matrix layers' weight
+/// Σ logits·∂logits + Σ values·∂values (+ Σ outputs·∂outputs for an auxiliary loss; its gradient is the one given), with the matrix layers' weight
 /// gradients formed once per rollout (<see cref="DeferredWeightGradients"/>).
 /// </summary>
 public sealed class AutogradRolloutPass(ActorCritic network, int batch) : RolloutPass
 {
     private readonly List<Tensor> _logits = [];
     private readonly List<Tensor> _values = [];
+    private readonly List<Tensor> _outputs = [];
     private readonly Tensor[] _parameters = [.. network.parameters()];
     private readonly DeferredWeightGradients _weightGradients = new();
     private Tensor _state = network.InitialState(batch).DetachFromDisposeScope();
@@ -24,14 +25,19 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     public override int Steps => _logits.Count;
 
     /// <inheritdoc/>
-    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values)
+    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
         AgentOutput output = network.Step(observations, instructions, _state);
         _logits.Add(output.Logits.DetachFromDisposeScope());
         _values.Add(output.Values.DetachFromDisposeScope());
+        _outputs.Add(output.Hidden!.DetachFromDisposeScope());
         Replace(output.State.DetachFromDisposeScope());
         CopyTo(output.Logits, logits);
         CopyTo(output.Values, values);
+        if (!outputs.IsEmpty)
+        {
+            CopyTo(output.Hidden!, outputs);
+        }
     }
 
     /// <inheritdoc/>
@@ -55,13 +61,19 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     }
 
     /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients)
+    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
     {
         using (NewDisposeScope())
         {
             Tensor logits = stack(_logits, 0), values = stack(_values, 0);
             Tensor dLogits = tensor(logitGradients.ToArray()).view(logits.shape), dValues = tensor(valueGradients.ToArray()).view(values.shape);
             Tensor surrogate = (logits * dLogits).sum() + (values * dValues).sum();
+            if (!outputGradients.IsEmpty)
+            {
+                Tensor outputs = stack(_outputs, 0);
+                surrogate += (outputs * tensor(outputGradients.ToArray()).view(outputs.shape)).sum();
+            }
+
             _weightGradients.Backward(surrogate, _parameters);
         }
 
@@ -87,8 +99,10 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     {
         _logits.ForEach(t => t.Dispose());
         _values.ForEach(t => t.Dispose());
+        _outputs.ForEach(t => t.Dispose());
         _logits.Clear();
         _values.Clear();
+        _outputs.Clear();
     }
 
     private void Replace(Tensor state)

@@ -27,12 +27,17 @@ public abstract class RolloutPass : IDisposable
     /// <summary>Steps recorded in the current rollout.</summary>
     public abstract int Steps { get; }
 
+    /// <summary>O, the width of the core's output (what the heads read): the width of the spans of core outputs below.</summary>
+    public int OutputSize => Network.Core.OutputSize;
+
     /// <summary>
     /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (uint8, as
-    /// the environment delivers them) and instructions [B], the logits [B·A] and values [B] into the spans given.
+    /// the environment delivers them) and instructions [B], the logits [B·A] and values [B] into the spans given,
+    /// and, when <paramref name="outputs"/> is not empty, the core's output [B·O] (for an auxiliary head of the
+    /// researcher's own, whose loss's gradient goes back through <see cref="Backward"/>'s outputGradients).
     /// The network's weights must not change until <see cref="Backward"/> has run.
     /// </summary>
-    public abstract void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values);
+    public abstract void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default);
 
     /// <summary>After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode ended).</summary>
     public abstract void EndEpisodes(ReadOnlySpan<float> keep);
@@ -41,10 +46,12 @@ public abstract class RolloutPass : IDisposable
     public abstract void Values(Tensor observations, Tensor instructions, Span<float> values);
 
     /// <summary>
-    /// The backward pass through the recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major):
-    /// adds the parameters' gradients to their <c>grad</c>. Then the next rollout begins, from the current state.
+    /// The backward pass through the recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major),
+    /// and, when <paramref name="outputGradients"/> is not empty, ∂loss/∂(core output) [n·B·O] of an auxiliary loss
+    /// on the core's outputs (added to what the heads send back): adds the parameters' gradients to their
+    /// <c>grad</c>. Then the next rollout begins, from the current state.
     /// </summary>
-    public abstract void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients);
+    public abstract void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default);
 
     /// <summary>Forgets the recorded steps and zeroes the recurrent state of every environment (after a non-finite update).</summary>
     public abstract void Restart();

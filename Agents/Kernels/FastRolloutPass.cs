@@ -94,7 +94,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override int Steps => _steps;
 
     /// <inheritdoc/>
-    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values)
+    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
         if (_steps == _core.Capacity)
         {
@@ -107,6 +107,11 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
 
         Forward(_steps, observations, instructions, logits, values);
+        if (!outputs.IsEmpty)
+        {
+            new ReadOnlySpan<float>(_outputs.Data + ((long)_steps * _batch * _output), _batch * _output).CopyTo(outputs);
+        }
+
         new Span<float>(_keep.Data + ((long)_steps * _batch), _batch).Fill(1f);
         _steps++;
     }
@@ -147,18 +152,26 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients)
+    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
     {
         int n = _steps, batch = _batch, width = _width, output = _output, state = _state;
         int rows = n * batch;
-        if (logitGradients.Length != rows * _actions || valueGradients.Length != rows)
+        if (logitGradients.Length != rows * _actions || valueGradients.Length != rows || (!outputGradients.IsEmpty && outputGradients.Length != rows * output))
         {
             throw new ArgumentException($"expected gradients for {n} steps of {batch} environments");
         }
 
-        // 1. The heads, for every frame at once: ∂output = ∂logits·W_π + ∂values·w_v; their weights' gradients.
+        // 1. The heads, for every frame at once: ∂output = ∂logits·W_π + ∂values·w_v (plus an auxiliary loss's ∂output); their weights' gradients.
         float* dOutputs = _dOutputs.Data, outputs = _outputs.Data;
-        new Span<float>(dOutputs, rows * output).Clear();
+        if (outputGradients.IsEmpty)
+        {
+            new Span<float>(dOutputs, rows * output).Clear();
+        }
+        else
+        {
+            outputGradients.CopyTo(new Span<float>(dOutputs, rows * output));
+        }
+
         float* dHeads = _scratch.Data; // [A + 1, O] then the biases [A + 1]
         new Span<float>(dHeads, ((_actions + 1) * output) + _actions + 1).Clear();
         float* dHeadBiases = dHeads + ((_actions + 1) * output);

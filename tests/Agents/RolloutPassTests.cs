@@ -50,6 +50,7 @@ public sealed class RolloutPassTests
             TensorAssert.Close(expected[rollout].Logits, actual[rollout].Logits, $"rollout {rollout}: logits");
             TensorAssert.Close(expected[rollout].Values, actual[rollout].Values, $"rollout {rollout}: values");
             TensorAssert.Close(expected[rollout].Bootstrap, actual[rollout].Bootstrap, $"rollout {rollout}: bootstrap values");
+            TensorAssert.Close(expected[rollout].Outputs, actual[rollout].Outputs, $"rollout {rollout}: core outputs");
             string[] names = [.. network.named_parameters().Select(p => p.name)];
             for (int i = 0; i < names.Length; i++)
             {
@@ -80,7 +81,7 @@ public sealed class RolloutPassTests
         return gradient?.clone() ?? zeros_like(parameter);
     }
 
-    private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor[] Gradients);
+    private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor Outputs, Tensor[] Gradients);
 
     /// <summary>
     /// A rollout of random frames in which environment 0's episode ends after step 1 and environment 1's after the
@@ -91,11 +92,13 @@ public sealed class RolloutPassTests
         var generator = new Generator((ulong)seed);
         var logits = new float[steps * batch * ActorCritic.Actions];
         var values = new float[steps * batch];
+        int width = pass.OutputSize;
+        var outputs = new float[steps * batch * width];
         for (int i = 0; i < steps; i++)
         {
             Tensor observations = randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
             Tensor instructions = randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
-            pass.Step(observations, instructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch));
+            pass.Step(observations, instructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
             float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
             pass.EndEpisodes(keep);
         }
@@ -107,9 +110,11 @@ public sealed class RolloutPassTests
             bootstrap);
         float[] logitGradients = randn([logits.Length], generator: generator).data<float>().ToArray();
         float[] valueGradients = randn([values.Length], generator: generator).data<float>().ToArray();
+        // The second rollout adds an auxiliary loss on the core's outputs (as a head predicting the time left would).
+        float[] outputGradients = seed == 2 ? randn([outputs.Length], generator: generator).data<float>().ToArray() : [];
         pass.Network.zero_grad();
-        pass.Backward(logitGradients, valueGradients);
+        pass.Backward(logitGradients, valueGradients, outputGradients);
         Tensor[] gradients = [.. parameters.Select(Gradient)];
-        return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), gradients);
+        return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), tensor(outputs), gradients);
     }
 }
