@@ -11,7 +11,8 @@ namespace GridTime.Agents;
 /// <param name="Logits">Policy logits over the 5 actions, [N, B, 5].</param>
 /// <param name="Values">State-value estimates, [N, B].</param>
 /// <param name="State">The recurrent state after the last step, [B, StateSize].</param>
-public sealed record AgentOutput(Tensor Logits, Tensor Values, Tensor State) : IDisposable
+/// <param name="Hidden">What the heads read, the core's output [B, OutputSize] (set by <see cref="ActorCritic.Step"/>; null from a rollout).</param>
+public sealed record AgentOutput(Tensor Logits, Tensor Values, Tensor State, Tensor? Hidden = null) : IDisposable
 {
     /// <inheritdoc/>
     public void Dispose()
@@ -19,6 +20,7 @@ public sealed record AgentOutput(Tensor Logits, Tensor Values, Tensor State) : I
         Logits.Dispose();
         Values.Dispose();
         State.Dispose();
+        Hidden?.Dispose();
     }
 }
 
@@ -52,18 +54,7 @@ public sealed class ActorCritic : nn.Module
     private static (ConvEncoder, RecurrentCore, Linear, Linear) Build(AgentOptions options)
     {
         var encoder = new ConvEncoder(options.Hidden);
-        RecurrentCore core = options.Core switch
-        {
-            CoreKind.Baseline => new LstmCore(options.Hidden, options.Hidden, null, 0),
-            CoreKind.Nac => new LstmCore(options.Hidden, options.Hidden, new Nac(1 + options.Hidden, options.ArithmeticWidth), options.ArithmeticWidth),
-            CoreKind.Nalu => new LstmCore(options.Hidden, options.Hidden, new Nalu(1 + options.Hidden, options.ArithmeticWidth, options.NaluEpsilon), options.ArithmeticWidth),
-            CoreKind.Counter => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth),
-            CoreKind.CounterLstmOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmOnly),
-            CoreKind.CounterHeadsOnly => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.HeadsOnly),
-            CoreKind.CounterWithT => new CounterCore(options.Hidden, options.Hidden, options.ArithmeticWidth, CounterWiring.LstmAndHeadsWithT),
-            CoreKind.Gru => new GruCore(options.Hidden, options.Hidden),
-            _ => throw new ArgumentException($"unknown core {options.Core}"),
-        };
+        RecurrentCore core = CoreTable.Of(options.Core).Build(options);
         Linear policy = nn.Linear(core.OutputSize, Actions);
         Linear value = nn.Linear(core.OutputSize, 1);
         using (no_grad())
@@ -166,7 +157,7 @@ public sealed class ActorCritic : nn.Module
         using var scope = NewDisposeScope();
         (Tensor hidden, Tensor next) = core.Step(encoder.call(observations), instructions.unsqueeze(1), state);
         (Tensor logits, Tensor values) = FastHeads.Apply(hidden, policy, value);
-        return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
+        return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
 
     private static void NormalisedRows(Tensor weight, double norm)

@@ -17,30 +17,15 @@ public static class MemoryEstimate
 
     /// <summary>
     /// Parameters (floats) of the network of <paramref name="config"/>, counted from the layer shapes (h = Hidden,
-    /// k = ArithmeticWidth, A = 5 actions): convolutions 11 312; encoder output 800·h + h; the arithmetic unit
-    /// (nac: a NAC [1 + h → k], 2·(1 + h)·k; nalu: a NAC and a gate, 3·(1 + h)·k; counter cores: a step NAC
-    /// [1 → k] and a readout NAC [1 + k → k], 2·k + 2·(1 + k)·k; baseline none); the LSTM cell of input width i
-    /// (baseline h + 1, nac and nalu h + 1 + k, counter and counter-lstm-only h + k, counter-heads-only h,
-    /// counter-with-t h + k + 1), 4·h·(i + h) + 8·h; the heads from the core's output width o (h, plus k for the
-    /// counter cores that feed the heads), (o + 1)·(A + 1).
+    /// A = 5 actions): convolutions 11 312; encoder output 800·h + h; the core's own count and output width o from its
+    /// row of <see cref="CoreTable"/>; the heads (o + 1)·(A + 1).
     /// </summary>
     public static long Parameters(TrainConfig config)
     {
-        long h = config.Hidden, k = config.ArithmeticWidth;
-        (long unit, long lstmInput, long output) = config.Agent switch
-        {
-            CoreKind.Baseline => (0L, h + 1, h),
-            CoreKind.Nac => (2 * (1 + h) * k, h + 1 + k, h),
-            CoreKind.Nalu => (3 * (1 + h) * k, h + 1 + k, h),
-            CoreKind.CounterLstmOnly => ((2 * k) + (2 * (1 + k) * k), h + k, h),
-            CoreKind.CounterHeadsOnly => ((2 * k) + (2 * (1 + k) * k), h, h + k),
-            CoreKind.CounterWithT => ((2 * k) + (2 * (1 + k) * k), h + k + 1, h + k),
-            _ => ((2 * k) + (2 * (1 + k) * k), h + k, h + k), // counter
-        };
-        long encoder = ConvolutionParameters + (EncoderFeatures * h) + h;
-        long lstm = (4 * h * (lstmInput + h)) + (8 * h);
+        (long core, long output) = CoreTable.Of(config.Agent).Size(config.Network);
+        long encoder = ConvolutionParameters + (EncoderFeatures * config.Hidden) + config.Hidden;
         long heads = (output + 1) * (ActorCritic.Actions + 1);
-        return encoder + unit + lstm + heads;
+        return encoder + core + heads;
     }
 
     /// <summary>

@@ -22,12 +22,27 @@ public sealed class MemoryEstimateTests
     [InlineData(CoreKind.CounterLstmOnly, 4, 26_710)]
     // counter-with-t: 48; LSTM input 21: 4·16·37 + 128 = 2 496; heads 126 → 26 798.
     [InlineData(CoreKind.CounterWithT, 4, 26_798)]
+    // gru: input 17: 3·16·17 + 3·16·16 + 6·16 = 1 680; heads 102 → 25 910.
+    [InlineData(CoreKind.Gru, 8, 25_910)]
     public void ParametersAreCountedFromTheLayerShapes(CoreKind kind, int width, long expected)
     {
         var config = new TrainConfig { Agent = kind, Hidden = 16, ArithmeticWidth = width };
         Assert.Equal(expected, MemoryEstimate.Parameters(config));
         using var network = new ActorCritic(config.Network);
         Assert.Equal(expected, network.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void EveryCoreIsInTheTableAndSizedAsBuilt()
+    {
+        foreach (CoreKind kind in CoreKinds.All)
+        {
+            var options = new AgentOptions { Core = kind, Hidden = 24, ArithmeticWidth = 5 };
+            (long parameters, long output) = CoreTable.Of(kind).Size(options);
+            using var core = CoreTable.Of(kind).Build(options);
+            Assert.Equal(parameters, core.parameters().Sum(p => p.numel()));
+            Assert.Equal(output, core.OutputSize);
+        }
     }
 
     [Fact]

@@ -1,0 +1,54 @@
+using GridTime.Agents.Cores;
+using GridTime.Agents.Layers;
+
+namespace GridTime.Agents;
+
+/// <summary>One row of <see cref="CoreTable"/>: what an agent name builds, and its size before anything is built.</summary>
+/// <param name="Kind">The core's name (<see cref="CoreKind"/>; its doc comment is the agent's help text).</param>
+/// <param name="Build">Builds the core for a network of shape <see cref="AgentOptions"/> (encoder width = Hidden).</param>
+/// <param name="Size">
+/// Its parameters and output width for that shape, counted from the layer shapes without building anything (the
+/// memory estimate is made before allocating); tests compare them with the built core.
+/// </param>
+public sealed record CoreDescriptor(CoreKind Kind, Func<AgentOptions, RecurrentCore> Build, Func<AgentOptions, (long Parameters, long Output)> Size);
+
+/// <summary>
+/// Every core an agent can have, one row each. <see cref="ActorCritic"/> builds from it, the memory estimate sizes
+/// from it, and <c>--help</c> and the tests list from <see cref="CoreKinds.All"/>. A core's other facts — state
+/// layout and size, output width, multiply-adds per step, its fast path — are members of its class
+/// (<see cref="RecurrentCore"/>). h = Hidden (also the encoder's width), k = ArithmeticWidth.
+/// </summary>
+public static class CoreTable
+{
+    /// <summary>The rows, in <see cref="CoreKind"/> order.</summary>
+    public static IReadOnlyList<CoreDescriptor> All { get; } =
+    [
+        new(CoreKind.Baseline, o => new LstmCore(o.Hidden, o.Hidden, null, 0), o => (Lstm(o.Hidden + 1L, o.Hidden), o.Hidden)),
+        new(CoreKind.Nac, o => new LstmCore(o.Hidden, o.Hidden, new Nac(1 + o.Hidden, o.ArithmeticWidth), o.ArithmeticWidth),
+            o => ((2 * (1L + o.Hidden) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden)),
+        new(CoreKind.Nalu, o => new LstmCore(o.Hidden, o.Hidden, new Nalu(1 + o.Hidden, o.ArithmeticWidth, o.NaluEpsilon), o.ArithmeticWidth),
+            o => ((3 * (1L + o.Hidden) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden)),
+        Counter(CoreKind.Counter, CounterWiring.LstmAndHeads),
+        Counter(CoreKind.CounterLstmOnly, CounterWiring.LstmOnly),
+        Counter(CoreKind.CounterHeadsOnly, CounterWiring.HeadsOnly),
+        Counter(CoreKind.CounterWithT, CounterWiring.LstmAndHeadsWithT),
+        new(CoreKind.Gru, o => new GruCore(o.Hidden, o.Hidden), o => ((3L * o.Hidden * (o.Hidden + 1L + o.Hidden)) + (6L * o.Hidden), o.Hidden)),
+    ];
+
+    /// <summary>The row of <paramref name="kind"/>; an unknown core is an <see cref="ArgumentException"/>, never another core's row.</summary>
+    public static CoreDescriptor Of(CoreKind kind) => All.FirstOrDefault(row => row.Kind == kind) ?? throw new ArgumentException($"no core called {kind}");
+
+    // An LSTM cell of input width i and width h: 4h·i + 4h·h weights and two biases of 4h.
+    private static long Lstm(long inputs, long hidden) => (4 * hidden * (inputs + hidden)) + (8 * hidden);
+
+    // The counter's step NAC [1 → k] and readout NAC [1 + k → k] (Ŵ and M̂ each), and its LSTM by wiring.
+    private static CoreDescriptor Counter(CoreKind kind, CounterWiring wiring) => new(
+        kind,
+        o => new CounterCore(o.Hidden, o.Hidden, o.ArithmeticWidth, wiring),
+        o =>
+        {
+            long h = o.Hidden, k = o.ArithmeticWidth;
+            long inputs = h + (wiring == CounterWiring.HeadsOnly ? 0 : k) + (wiring == CounterWiring.LstmAndHeadsWithT ? 1 : 0);
+            return ((2 * k) + (2 * (1 + k) * k) + Lstm(inputs, h), h + (wiring == CounterWiring.LstmOnly ? 0 : k));
+        });
+}
