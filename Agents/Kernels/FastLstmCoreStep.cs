@@ -216,7 +216,7 @@ public static class FastLstmCoreStep
                 if (dPrevState is not null)
                 {
                     // ∂[T | h] = ∂nac·Wᵀ; its h part adds to ∂h(t−1).
-                    NacWeightTransposed(tanhW, sigmoidM, units, arithmetic, wT);
+                    NacMath.Weight(tanhW, sigmoidM, units, arithmetic, null, wT);
                     Avx512Sgemm.Multiply(batch, units, arithmetic, dNacRows, arithmetic, wT, units, du, units, accumulate: false);
                     for (int b = 0; b < batch; b++)
                     {
@@ -231,12 +231,7 @@ public static class FastLstmCoreStep
                 // ∂W = [T | h]ᵀ·∂nac into ∂Ŵ's storage, then both parameters' gradients in place.
                 float* dW = (float*)dwB, dM = (float*)dmB;
                 Avx512Sgemm.Multiply(units, arithmetic, batch, ut, batch, dNacRows, arithmetic, dW, arithmetic, accumulate: false);
-                for (long i = 0; i < (long)units * arithmetic; i++)
-                {
-                    float tanh = tanhW[i], sigmoid = sigmoidM[i];
-                    dM[i] = dW[i] * tanh * sigmoid * (1f - sigmoid);
-                    dW[i] *= sigmoid * (1f - (tanh * tanh));
-                }
+                NacMath.WeightBackward(dW, tanhW, sigmoidM, (long)units * arithmetic, dM);
             }
 
             return (dWHat, dMHat);
@@ -272,7 +267,7 @@ public static class FastLstmCoreStep
         {
             // nacᵀ = Wᵀ·[T | h]ᵀ, written straight into the last rows of xᵀ.
             float* wT = Scratch.Get(Scratch.CoreSlots + 4, (1L + hidden) * arithmetic);
-            NacWeightTransposed(tanhW, sigmoidM, 1 + hidden, arithmetic, wT);
+            NacMath.Weight(tanhW, sigmoidM, 1 + hidden, arithmetic, null, wT);
             Avx512Sgemm.Multiply(arithmetic, batch, 1 + hidden, wT, 1 + hidden, ut, batch, xt + ((width + 1L) * batch), batch, accumulate: false);
         }
 
@@ -297,37 +292,7 @@ public static class FastLstmCoreStep
     {
         fixed (byte* whB = wHat.bytes, mhB = mHat.bytes)
         {
-            NacFactors((float*)whB, (float*)mhB, wHat.numel(), tanhW, sigmoidM);
-        }
-    }
-
-    /// <summary>tanh(<paramref name="wh"/>) and σ(<paramref name="mh"/>) over <paramref name="count"/> elements.</summary>
-    internal static unsafe void NacFactors(float* wh, float* mh, long count, float* tanhW, float* sigmoidM)
-    {
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-        {
-            FastLstmCell.Tanh(Vector512.Load(wh + i)).Store(tanhW + i);
-            FastLstmCell.Sigmoid(Vector512.Load(mh + i)).Store(sigmoidM + i);
-        }
-
-        for (; i < count; i++)
-        {
-            tanhW[i] = MathF.Tanh(wh[i]);
-            sigmoidM[i] = 1f / (1f + MathF.Exp(-mh[i]));
-        }
-    }
-
-    /// <summary>Wᵀ [K, units] for W = tanh(Ŵ)⊙σ(M̂) [units, K].</summary>
-    internal static unsafe void NacWeightTransposed(float* tanhW, float* sigmoidM, int units, int arithmetic, float* wT)
-    {
-        for (int j = 0; j < units; j++)
-        {
-            for (int k = 0; k < arithmetic; k++)
-            {
-                long i = ((long)j * arithmetic) + k;
-                wT[((long)k * units) + j] = tanhW[i] * sigmoidM[i];
-            }
+            NacMath.Factors((float*)whB, (float*)mhB, wHat.numel(), tanhW, sigmoidM);
         }
     }
 

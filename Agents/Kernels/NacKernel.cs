@@ -4,10 +4,9 @@ using static GridTime.Agents.Kernels.ParameterMemory;
 namespace GridTime.Agents.Kernels;
 
 /// <summary>
-/// A <see cref="Nac"/> (y = u·W, W = tanh(Ŵ) ⊙ σ(M̂), Trask et al. 2018) run over a rollout by a <see cref="FastCore"/>:
-/// W is formed once per rollout (<see cref="Refresh"/>), the forward and backward passes are products with W and
-/// Wᵀ, and the weight gradient ∂W = Σ uᵀ·∂y becomes ∂Ŵ = ∂W ⊙ σ(M̂) ⊙ (1 − tanh²(Ŵ)) and
-/// ∂M̂ = ∂W ⊙ tanh(Ŵ) ⊙ σ(M̂) ⊙ (1 − σ(M̂)).
+/// A <see cref="Nac"/> (y = u·W, <see cref="NacMath"/>) run over a rollout by a <see cref="FastCore"/>: W is formed
+/// once per rollout (<see cref="Refresh"/>), the forward and backward passes are products with W and Wᵀ, and the
+/// weight gradient ∂W = Σ uᵀ·∂y goes to ∂Ŵ and ∂M̂ through <see cref="NacMath.WeightBackward"/>.
 /// </summary>
 internal sealed unsafe class NacKernel : IDisposable
 {
@@ -36,12 +35,8 @@ internal sealed unsafe class NacKernel : IDisposable
     /// <summary>Forms W (and Wᵀ) from Ŵ and M̂: once per rollout, since the weights do not change within one.</summary>
     public void Refresh()
     {
-        FastLstmCoreStep.NacFactors(Data(_nac.WHat), Data(_nac.MHat), (long)Inputs * Outputs, _tanhW.Data, _sigmoidM.Data);
-        FastLstmCoreStep.NacWeightTransposed(_tanhW.Data, _sigmoidM.Data, Inputs, Outputs, _wT.Data);
-        for (long i = 0; i < (long)Inputs * Outputs; i++)
-        {
-            _w.Data[i] = _tanhW.Data[i] * _sigmoidM.Data[i];
-        }
+        NacMath.Factors(Data(_nac.WHat), Data(_nac.MHat), (long)Inputs * Outputs, _tanhW.Data, _sigmoidM.Data);
+        NacMath.Weight(_tanhW.Data, _sigmoidM.Data, Inputs, Outputs, _w.Data, _wT.Data);
     }
 
     /// <summary>y = u·W for <paramref name="rows"/> rows: u rows <paramref name="ldU"/> apart, y rows <paramref name="ldY"/> apart (overwritten).</summary>
@@ -65,16 +60,9 @@ internal sealed unsafe class NacKernel : IDisposable
     /// <summary>Adds ∂Ŵ and ∂M̂ to the parameters' gradients from ∂W [Inputs, Outputs] (overwritten).</summary>
     public void AddWeightGradients(float* dW)
     {
-        float* tanhW = _tanhW.Data, sigmoidM = _sigmoidM.Data, dM = _dM.Data;
-        for (long i = 0; i < (long)Inputs * Outputs; i++)
-        {
-            float tanh = tanhW[i], sigmoid = sigmoidM[i];
-            dM[i] = dW[i] * tanh * sigmoid * (1f - sigmoid);
-            dW[i] *= sigmoid * (1f - (tanh * tanh));
-        }
-
+        NacMath.WeightBackward(dW, _tanhW.Data, _sigmoidM.Data, (long)Inputs * Outputs, _dM.Data);
         AddGradient(_nac.WHat, dW);
-        AddGradient(_nac.MHat, dM);
+        AddGradient(_nac.MHat, _dM.Data);
     }
 
     /// <inheritdoc/>

@@ -4,10 +4,8 @@ using static GridTime.Agents.Kernels.ParameterMemory;
 namespace GridTime.Agents.Kernels;
 
 /// <summary>
-/// A <see cref="Nalu"/> (Trask et al. 2018) as an <see cref="ArithmeticUnitKernel"/>: a = u·W, m = exp(ℓ·W) with
-/// ℓ = log(|u| + ε), g = σ(u·G), y = g⊙a + (1 − g)⊙m, W = tanh(Ŵ)⊙σ(M̂). Backward: ∂a = ∂y⊙g, ∂(ℓ·W) = ∂y⊙(1 − g)⊙m,
-/// ∂(u·G) = ∂y⊙(a − m)⊙g⊙(1 − g); ∂u = ∂a·Wᵀ + (∂(ℓ·W)·Wᵀ)⊙sign(u)/(|u| + ε) + ∂(u·G)·Gᵀ (sign(0) = 0, as libtorch's
-/// |x|); ∂W = uᵀ·∂a + ℓᵀ·∂(ℓ·W), ∂G = uᵀ·∂(u·G).
+/// A <see cref="Nalu"/> (its arithmetic in <see cref="NaluMath"/>) as an <see cref="ArithmeticUnitKernel"/>, with
+/// ℓ = log(|u| + ε): ∂u = ∂a·Wᵀ + (∂(ℓ·W)·Wᵀ)⊙sign(u)/(|u| + ε) + ∂(u·G)·Gᵀ; ∂W = uᵀ·∂a + ℓᵀ·∂(ℓ·W), ∂G = uᵀ·∂(u·G).
 /// </summary>
 internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
 {
@@ -49,10 +47,7 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
         long first = (long)step * batch;
         float* u = Input(step), log = _log.Data + (first * inputs);
         float* add = _add.Data + (first * outputs), multiply = _multiply.Data + (first * outputs), gate = _gate.Data + (first * outputs);
-        for (long i = 0; i < (long)batch * inputs; i++)
-        {
-            log[i] = MathF.Log(MathF.Abs(u[i]) + _epsilon);
-        }
+        NaluMath.Log(u, (long)batch * inputs, _epsilon, log);
 
         _nac.Forward(batch, u, inputs, add, outputs);
         _nac.Forward(batch, log, inputs, multiply, outputs);
@@ -62,10 +57,7 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
             for (int j = 0; j < outputs; j++)
             {
                 long i = ((long)b * outputs) + j;
-                float m = MathF.Exp(multiply[i]), g = 1f / (1f + MathF.Exp(-gate[i]));
-                multiply[i] = m;
-                gate[i] = g;
-                y[(b * ldY) + j] = (g * add[i]) + ((1f - g) * m);
+                y[(b * ldY) + j] = NaluMath.Mix(add[i], multiply[i], gate[i], out multiply[i], out gate[i]);
             }
         }
     }
@@ -81,21 +73,14 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
             for (int j = 0; j < outputs; j++)
             {
                 long i = ((long)b * outputs) + j;
-                float d = dy[(b * ldDy) + j], g = gate[i], m = multiply[i];
-                dAdd[i] = d * g;
-                dLogW[i] = d * (1f - g) * m;
-                dGateInput[i] = d * (add[i] - m) * g * (1f - g);
+                (dAdd[i], dLogW[i], dGateInput[i]) = NaluMath.MixBackward(dy[(b * ldDy) + j], add[i], multiply[i], gate[i]);
             }
         }
 
         // ∂u = ∂a·Wᵀ + (∂(ℓ·W)·Wᵀ)⊙sign(u)/(|u| + ε) + ∂(u·G)·Gᵀ.
         float* u = Input(step), scratch = _scratch.Data;
         _nac.Backward(batch, dLogW, outputs, scratch, inputs);
-        for (long i = 0; i < (long)batch * inputs; i++)
-        {
-            float x = u[i];
-            scratch[i] = x == 0f ? 0f : scratch[i] * MathF.Sign(x) / (MathF.Abs(x) + _epsilon);
-        }
+        NaluMath.LogBackward(scratch, u, (long)batch * inputs, _epsilon);
 
         _nac.Backward(batch, dAdd, outputs, du, inputs);
         Add(scratch, du, batch * inputs);

@@ -39,7 +39,7 @@ public sealed class Nac : nn.Module<Tensor, Tensor>
     public Parameter MHat => mHat;
 
     /// <summary>The effective weight matrix W = tanh(Ŵ) ⊙ σ(M̂) [in, out], each entry in (−1, 1).</summary>
-    public Tensor Weight() => tanh(wHat) * sigmoid(mHat);
+    public Tensor Weight() => NacMath.Weight(wHat, mHat);
 
     /// <summary>y = x·W for x of shape [..., in].</summary>
     public override Tensor forward(Tensor input) => input.matmul(Weight());

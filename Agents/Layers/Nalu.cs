@@ -44,11 +44,7 @@ public sealed class Nalu : nn.Module<Tensor, Tensor>
     /// <summary>y = g ⊙ a + (1 − g) ⊙ m for x of shape [..., in].</summary>
     public override Tensor forward(Tensor input)
     {
-        using var scope = NewDisposeScope();
-        Tensor weight = nac.Weight();
-        Tensor add = input.matmul(weight);
-        Tensor multiply = exp(log(input.abs() + Epsilon).matmul(weight));
-        Tensor g = sigmoid(input.matmul(gate));
-        return (g * add + (1 - g) * multiply).MoveToOuterDisposeScope();
+        using Tensor weight = nac.Weight();
+        return NaluMath.Forward(input, weight, gate, Epsilon);
     }
 }
