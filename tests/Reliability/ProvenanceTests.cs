@@ -20,6 +20,14 @@ public sealed class ProvenanceTests
     private static Dictionary<string, byte[]> Snapshot(string folder) =>
         Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
 
+    // The same files, byte for byte: a refused command wrote nothing.
+    private static void AssertUnchanged(Dictionary<string, byte[]> before, string folder)
+    {
+        Dictionary<string, byte[]> after = Snapshot(folder);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+    }
+
     [Fact]
     public void ACheckpointOfAnotherRunIsRefusedAndNothingIsWritten()
     {
@@ -35,9 +43,7 @@ public sealed class ProvenanceTests
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal("", output);
-        Dictionary<string, byte[]> after = Snapshot(a);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+        AssertUnchanged(before, a);
     }
 
     [Fact]
@@ -248,9 +254,7 @@ public sealed class ProvenanceTests
         Assert.Equal(2, code);
         Assert.Contains("baseline-s1 trained with other settings", error);
         Assert.Single(error.Trim().Split('\n'));
-        Dictionary<string, byte[]> after = Snapshot(root);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+        AssertUnchanged(before, root);
 
         string summary = File.ReadAllText(Path.Combine(root, "summary.md"));
         Assert.Contains("hidden 16", summary);
@@ -306,9 +310,7 @@ public sealed class ProvenanceTests
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
-        Dictionary<string, byte[]> after = Snapshot(a);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
+        AssertUnchanged(before, a);
 
         // Without --run, a checkpoint is evaluated into the run whose checkpoints/ folder holds it.
         (code, string output, error) = Cli.Run(["eval", "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
