@@ -4,7 +4,7 @@ using GridTime.Agents.Layers;
 namespace GridTime.Agents;
 
 /// <summary>One row of <see cref="CoreTable"/>: what an agent name builds, and its size before anything is built.</summary>
-/// <param name="Kind">The core's name (<see cref="CoreKind"/>; its doc comment is the agent's help text).</param>
+/// <param name="Kind">The core's name (<see cref="CoreKind"/>, spelt in kebab case on the command line).</param>
 /// <param name="Build">Builds the core for a network of shape <see cref="AgentOptions"/> (encoder width = Hidden).</param>
 /// <param name="Size">
 /// Its parameters and output width for that shape, counted from the layer shapes without building anything (the

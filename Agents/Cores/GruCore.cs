@@ -70,7 +70,7 @@ public sealed class GruCore : RecurrentCore
     {
         private readonly GRUCell _cell;
         private readonly int _features, _hidden, _inputs;
-        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _dT, _gradient;
+        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient;
 
         public Fast(GruCore core, int features, int batch, int steps) : base(batch, steps)
         {
@@ -88,7 +88,6 @@ public sealed class GruCore : RecurrentCore
             _gi = new(gates * batch);
             _gh = new(gates * batch);
             _dh = new((long)batch * _hidden);
-            _dT = new(batch);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
         }
 
@@ -149,7 +148,7 @@ public sealed class GruCore : RecurrentCore
             Copy(nextState, output, (long)batch * hidden);
         }
 
-        public override void Backward(int step, float* features, float* instructions, float* state, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
         {
             int batch = Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             long first = (long)step * batch;
@@ -172,10 +171,9 @@ public sealed class GruCore : RecurrentCore
                 }
             }
 
-            // ∂x = ∂gi·W_ih: its features part to the encoder, ∂T dropped; ∂h = ∂h'⊙z + ∂gh·W_hh.
+            // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed); ∂h = ∂h'⊙z + ∂gh·W_hh.
             float* wIh = Data(_cell.weight_ih!);
             Avx512Sgemm.Multiply(batch, _features, gates, dGi, gates, wIh, inputs, dFeatures, _features, accumulate: false);
-            Avx512Sgemm.Multiply(batch, 1, gates, dGi, gates, wIh + _features, inputs, _dT.Data, 1, accumulate: false);
             Copy(dh, dState, (long)batch * hidden);
             Avx512Sgemm.Multiply(batch, hidden, gates, dGh, gates, Data(_cell.weight_hh!), hidden, dState, hidden, accumulate: true);
         }
@@ -198,7 +196,7 @@ public sealed class GruCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _dT, _gradient })
+            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient })
             {
                 buffer.Dispose();
             }

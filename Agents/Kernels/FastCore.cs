@@ -55,11 +55,12 @@ public abstract unsafe class FastCore : IDisposable
     public abstract void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState);
 
     /// <summary>
-    /// The backward pass of block <paramref name="step"/>, with the same inputs as its <see cref="Forward"/>: from
-    /// ∂output [B, O] and ∂nextState [B, S] (what the later steps send back to the state this step made, already
-    /// through the episode-end masks), ∂features [B, F] and ∂state [B, S] (overwritten; ∂T is not needed).
+    /// The backward pass of block <paramref name="step"/>, with the same inputs as its <see cref="Forward"/> and the
+    /// next state it made [B, S]: from ∂output [B, O] and ∂nextState [B, S] (what the later steps send back to the
+    /// state this step made, already through the episode-end masks; where the output is (part of) the state, the
+    /// two add), ∂features [B, F] and ∂state [B, S] (overwritten; ∂T is not needed).
     /// </summary>
-    public abstract void Backward(int step, float* features, float* instructions, float* state, float* dOutput, float* dNextState, float* dFeatures, float* dState);
+    public abstract void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState);
 
     /// <summary>
     /// After the backward passes of the first <paramref name="steps"/> steps: adds to each of the core's parameters

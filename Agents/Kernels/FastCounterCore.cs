@@ -96,7 +96,7 @@ internal sealed unsafe class FastCounterCore : FastCore
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
     {
         int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, o = OutputSize;
         long first = (long)step * batch;

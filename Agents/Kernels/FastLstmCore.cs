@@ -65,7 +65,7 @@ internal sealed unsafe class FastLstmCore : FastCore
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
     {
         int batch = Batch, hidden = _hidden, units = 1 + hidden;
         float* dh = _dh.Data;

@@ -205,7 +205,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         {
             long first = (long)t * batch;
             _core.Backward(
-                t, _features.Data + (first * width), _instructions.Data + first, _states.Data + (first * state),
+                t, _features.Data + (first * width), _instructions.Data + first, _states.Data + (first * state), _nextStates.Data + (first * state),
                 dOutputs + (first * output), dNext, _dFeatures.Data + (first * width), dState);
             if (t > 0)
             {
