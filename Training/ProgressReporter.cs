@@ -19,9 +19,12 @@ public sealed class ProgressReporter(long budget, TimeSpan interval, TextWriter?
         double remaining = framesPerSecond > 0 ? Math.Max(0, budget - frames) / framesPerSecond : double.NaN;
         string eta = double.IsFinite(remaining) ? TimeSpan.FromSeconds(Math.Round(remaining)).ToString("c", CultureInfo.InvariantCulture) : "--:--:--";
         double share = Math.Min(1, (double)frames / budget);
+
+        // Before the first episode ends there is no reward to show: "-", not NaN.
+        string Percent(double value) => double.IsFinite(value) ? value.ToString("P1", CultureInfo.InvariantCulture) : "-";
         string line = string.Create(CultureInfo.InvariantCulture,
             $"{frames,12:N0}/{budget:N0} frames ({share,4:P0})  {framesPerSecond,7:N0} frames/s  {episodes,9:N0} episodes  "
-            + $"reward {fractionOfBest,5:P1} of best  exact {exactRate,5:P1}  elapsed {elapsed:hh\\:mm\\:ss}  ETA {eta}");
+            + $"reward {Percent(fractionOfBest),6} of best  exact {Percent(exactRate),6}  elapsed {elapsed:hh\\:mm\\:ss}  ETA {eta}");
         if (_terminal)
         {
             string bar = new string('#', (int)(share * 20)).PadRight(20, '.');

@@ -52,6 +52,12 @@ public static class Trainer
         }
 
         folder.WriteConfig(config, new RunRecord(start.RunId, start.Changes));
+        if (start.NewChanges.Count > 0)
+        {
+            // Said once it is true: the lock is held and config.json records the changes.
+            Console.WriteLine($"from {start.NewChanges[0].Frames:N0} frames on: {string.Join(", ", start.NewChanges.Select(c => $"{c.Setting} {c.To} (was {c.From})"))}; recorded in {folder.ConfigFile}");
+        }
+
         return Run(config, folder, start, stop);
     }
 
@@ -238,7 +244,7 @@ public static class Trainer
         bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;
         progress.Report(shared.Frames, (shared.Frames - startFrames) / Math.Max(Seconds(), 1e-9), episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(total), force: true);
         progress.Message(interrupted
-            ? $"interrupted at {shared.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {folder.Path}"
+            ? $"interrupted at {shared.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}"
             : $"done: {shared.Frames:N0} frames in {TimeSpan.FromSeconds(total):hh\\:mm\\:ss}; latest checkpoint {folder.LatestCheckpoint}");
         return new TrainingOutcome(shared.Frames, total, interrupted);
     }

@@ -52,7 +52,8 @@ public static class BenchCommand
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
         // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
-        (int warmup, int measured, int repeats) = quick ? (3, 8, 1) : (40, 150, 3);
+        // The warm-up also takes the JIT's first compilations out of the first measurement.
+        (int warmup, int measured, int repeats) = quick ? (12, 8, 1) : (40, 150, 3);
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);

@@ -42,6 +42,9 @@ public static class InspectCommand
         return command;
     }
 
+    /// <summary>A weight as printed: sign and three decimals; one that rounds to zero is +0.000, never -+0.000 or -0.000.</summary>
+    public static string Show(float weight) => (Math.Round(weight, 3) + 0.0).ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
+
     /// <summary>Writes every NAC's effective weights (rows = inputs, columns = outputs) to the console.</summary>
     public static void Print(Agents.ActorCritic network)
     {
@@ -64,7 +67,7 @@ public static class InspectCommand
             long shownRows = Math.Min(rows, PrintedRows);
             for (long r = 0; r < shownRows; r++)
             {
-                string cells = string.Join(" ", Enumerable.Range(0, (int)columns).Select(c => w[(r * columns) + c].ToString("+0.000;-0.000", CultureInfo.InvariantCulture)));
+                string cells = string.Join(" ", Enumerable.Range(0, (int)columns).Select(c => Show(w[(r * columns) + c])));
                 Console.WriteLine($"  in {r,3}: {cells}");
             }
 

@@ -82,7 +82,7 @@ public static class ReproduceCommand
                     ComparisonCell? cell = RunCell(folder, config, eval, Program.Stop);
                     if (cell is null)
                     {
-                        Console.WriteLine($"interrupted; run the same command with --run-dir {folder} to resume");
+                        Console.Error.WriteLine($"gridtime: interrupted; run the same command with --run-dir {CommandLine.Quote(folder)} to resume");
                         return TrainCommand.Interrupted;
                     }
 
@@ -93,7 +93,7 @@ public static class ReproduceCommand
             var comparison = new Comparison(cells, template.MinT, template.MaxT);
             (byte[] fractionPlot, byte[] rewardPlot) = comparison.EncodePlots();
             string settings = string.Join(", ", ResumePlan.Differences(new TrainConfig(), template).Where(d => d.Setting is not "agent" and not "seed").Select(d => $"{d.Setting} {d.After}"));
-            string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments), settings);
+            string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)), settings);
 
             // Written as a set: all four complete under temporary names, then renamed (previous set intact until then).
             using (var outputs = new OutputSet())

@@ -80,13 +80,6 @@ public static class TrainCommand
 
         var folder = new RunFolder(resumeFolder);
         (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => Validated(binding.ApplyFlags(settings, parsed)), binding.GivenFlags(parsed));
-        long frames = start.Resume?.Header.Frames ?? 0;
-        var changed = start.Changes.Where(c => c.Frames == frames && !(start.Resume?.Header.Changes.Contains(c) ?? false)).ToList();
-        if (changed.Count > 0)
-        {
-            Console.WriteLine($"from {frames:N0} frames on: {string.Join(", ", changed.Select(c => $"{c.Setting} {c.To} (was {c.From})"))}; recorded in {folder.ConfigFile}");
-        }
-
         return (config, folder, start);
     }
 

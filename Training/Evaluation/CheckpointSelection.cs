@@ -106,7 +106,7 @@ public static class CheckpointSelection
     /// <summary>One line describing the choice.</summary>
     public static string Describe(IReadOnlyList<CheckpointScore> ranked)
     {
-        string scores = string.Join(", ", ranked.OrderByDescending(s => s.Frames).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Frames / 1e6:F2}M {s.FractionOfBest:F3}/{s.ExactRate:F2}")));
+        string scores = string.Join(", ", ranked.OrderByDescending(s => s.Frames).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Frames:N0} frames {s.FractionOfBest:F3}/{s.ExactRate:F2}")));
         return string.Create(CultureInfo.InvariantCulture,
             $"selected {System.IO.Path.GetFileName(ranked[0].Path)} ({ranked[0].Frames:N0} frames) among {ranked.Count} checkpoints by fraction of best / exact rate on training-range validation episodes: {scores}");
     }

@@ -9,7 +9,9 @@ namespace GridTime.Training.Runs;
 /// Makes a worker's episode log fit a run resumed at a checkpoint, as <see cref="MetricsLog.Repair"/> does for
 /// metrics.csv: records of episodes played after that checkpoint belong to training that is about to be redone
 /// from it, by a network that no longer exists, so they are dropped (with a torn last record), and the log holds
-/// each stretch of training once. The records kept are kept byte for byte.
+/// each stretch of training once. A record carries the frames trained when its episode ended; an episode ending in
+/// a rollout that was under way when the checkpoint at F frames was taken is stamped F (the rollout's update came
+/// after), so records stamped F or more are the redone stretch's, and those below F are kept, byte for byte.
 /// </summary>
 public static class EpisodeLogRepair
 {
@@ -17,7 +19,7 @@ public static class EpisodeLogRepair
     public const long MaximumBytes = 1L << 30;
 
     /// <summary>
-    /// Drops the records of <paramref name="path"/> whose frame count is past <paramref name="resumeFrames"/>, and
+    /// Drops the records of <paramref name="path"/> whose frame count is not below <paramref name="resumeFrames"/>, and
     /// a torn last record; rewrites the file whole (temporary file, rename) only when something is dropped.
     /// Returns one line per change made. A damaged record is an <see cref="InvalidDataException"/> naming the file.
     /// </summary>
@@ -36,7 +38,7 @@ public static class EpisodeLogRepair
         {
             int start = (int)reader.Consumed;
             EpisodeLogFormat.Decode(ref reader);
-            if (record.Frames <= resumeFrames)
+            if (record.Frames < resumeFrames)
             {
                 kept.Add((start, (int)reader.Consumed - start));
             }

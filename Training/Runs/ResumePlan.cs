@@ -103,7 +103,16 @@ public static class ResumePlan
             {
                 RefuseHandEdits(folder, fromFile.Config, fromFile.Record, header.Config, $"the checkpoint {checkpoint}", applyFlags);
                 RunMembership.Require(folder, fromFile, header, checkpoint, "move it out of the run folder");
-                var differences = Differences(header.Config, fromFile.Config);
+                if (resume.Latest is { } latest && latest != resume.File)
+                {
+                    // Older than the checkpoint resumed from, and about to be replaced: still never another run's.
+                    RunMembership.Require(folder, fromFile, latest.Header, Path.GetRelativePath(run, latest.Path), "move it out of the run folder");
+                }
+
+                // Settings config.json holds that neither the checkpoint nor this command's flags give: a session
+                // changed them and stopped before its first checkpoint.
+                TrainConfig wanted = applyFlags(header.Config);
+                var differences = Differences(header.Config, fromFile.Config).Where(d => Differences(wanted, fromFile.Config).Any(w => w.Setting == d.Setting)).ToList();
                 if (differences.Count > 0)
                 {
                     notes.Add($"config.json holds settings the checkpoint does not ({Describe(differences)}): a session changed them and stopped before its first checkpoint; "
@@ -123,8 +132,8 @@ public static class ResumePlan
             throw new UsageException($"--resume: the run already trained {frames:N0} frames, at least the {config.Frames:N0} of its budget (give a larger --frames to go on)");
         }
 
-        IReadOnlyList<SettingChange> changes = [.. history, .. Differences(settings, config).Select(d => new SettingChange(frames, d.Setting, d.Before, d.After))];
-        return (config, new SessionStart(runId, changes, resume, notes) { Resumes = true });
+        SettingChange[] fresh = [.. Differences(settings, config).Select(d => new SettingChange(frames, d.Setting, d.Before, d.After))];
+        return (config, new SessionStart(runId, [.. history, .. fresh], resume, notes) { Resumes = true, NewChanges = fresh });
     }
 
     /// <summary>

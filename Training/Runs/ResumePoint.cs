@@ -1,10 +1,10 @@
 namespace GridTime.Training.Runs;
 
 /// <summary>
-/// Where a run continues from: its newest checkpoint that is whole and undamaged. latest.ckpt is tried
-/// first, then the periodic frames-N.ckpt from newest to oldest, each read once and checked in full (magic,
-/// header, checksum); the bytes checked are the bytes training resumes from. What was wrong with the files
-/// passed over is kept in <see cref="Skipped"/>.
+/// Where a run continues from: its newest checkpoint that is whole and undamaged (latest.ckpt, or the newest
+/// periodic frames-N.ckpt when it has more frames), each read once and checked in full (magic, header,
+/// checksum); the bytes checked are the bytes training resumes from. What was wrong with the files passed over
+/// is kept in <see cref="Skipped"/>.
 /// </summary>
 /// <param name="File">The checkpoint to resume from, as read and verified.</param>
 /// <param name="Skipped">One line per newer checkpoint that could not be used, saying why.</param>
@@ -16,44 +16,71 @@ public sealed record ResumePoint(CheckpointFile File, IReadOnlyList<string> Skip
     /// <summary>Its header (frames, time, config, provenance).</summary>
     public CheckpointHeader Header => File.Header;
 
-    /// <summary>The resume point of <paramref name="folder"/>, or null when it has no checkpoint file at all.</summary>
+    /// <summary>
+    /// The resume point of <paramref name="folder"/>, or null when it has no checkpoint file at all: of latest.ckpt
+    /// and the newest periodic checkpoint that verifies, the one with more frames (latest.ckpt on a tie). latest.ckpt
+    /// is usually the newer, but a write that failed (a full disk) can leave it behind a periodic checkpoint.
+    /// </summary>
     /// <exception cref="InvalidDataException">Every checkpoint of the run is damaged (the message lists them).</exception>
     public static ResumePoint? Find(RunFolder folder)
     {
-        var candidates = new List<string>();
-        if (System.IO.File.Exists(folder.LatestCheckpoint))
-        {
-            candidates.Add(folder.LatestCheckpoint);
-        }
+        bool hasLatest = System.IO.File.Exists(folder.LatestCheckpoint);
 
-        if (Directory.Exists(folder.CheckpointFolder))
-        {
-            // frames-N.ckpt names hold N zero-padded to 11 digits: name order is frame order.
-            candidates.AddRange(Directory.GetFiles(folder.CheckpointFolder, "frames-*.ckpt").OrderDescending(StringComparer.Ordinal));
-        }
-
-        if (candidates.Count == 0)
+        // frames-N.ckpt names hold N zero-padded to 11 digits: name order is frame order.
+        string[] periodic = Directory.Exists(folder.CheckpointFolder)
+            ? [.. Directory.GetFiles(folder.CheckpointFolder, "frames-*.ckpt").OrderDescending(StringComparer.Ordinal)]
+            : [];
+        if (!hasLatest && periodic.Length == 0)
         {
             return null;
         }
 
         var skipped = new List<string>();
-        foreach (string path in candidates)
+        CheckpointFile? Verified(string path)
         {
             try
             {
-                return new ResumePoint(Runs.Checkpoint.Read(path), skipped);
+                return Runs.Checkpoint.Read(path);
             }
             catch (InvalidDataException e)
             {
                 skipped.Add(e.Message);
+                return null;
             }
         }
 
-        throw new InvalidDataException($"no usable checkpoint in {folder.Path}: {string.Join("; ", skipped)}");
+        CheckpointFile? latest = hasLatest ? Verified(folder.LatestCheckpoint) : null;
+        CheckpointFile? newestPeriodic = null;
+        foreach (string path in periodic)
+        {
+            if (latest is not null && PeriodicFrames(path) is long frames && frames <= latest.Header.Frames)
+            {
+                break; // no periodic checkpoint newer than latest.ckpt remains
+            }
+
+            if ((newestPeriodic = Verified(path)) is not null)
+            {
+                break;
+            }
+        }
+
+        CheckpointFile? chosen = latest is null || (newestPeriodic is not null && newestPeriodic.Header.Frames > latest.Header.Frames) ? newestPeriodic ?? latest : latest;
+        return chosen is null
+            ? throw new InvalidDataException($"no usable checkpoint in {folder.Path}: {string.Join("; ", skipped)}")
+            : new ResumePoint(chosen, skipped) { LatestDamaged = hasLatest && latest is null, Latest = latest };
     }
 
-    /// <summary>Whether latest.ckpt was passed over (damaged) and an older checkpoint is used instead.</summary>
+    // N of frames-N.ckpt, or null for another name.
+    private static long? PeriodicFrames(string path) =>
+        long.TryParse(System.IO.Path.GetFileNameWithoutExtension(path).AsSpan("frames-".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long frames) ? frames : null;
+
+    /// <summary>latest.ckpt as read and verified, whether resumed from or not (null when missing or damaged).</summary>
+    public CheckpointFile? Latest { get; init; }
+
+    /// <summary>Whether latest.ckpt exists but failed its check (it is then kept aside by <see cref="Prepare"/>).</summary>
+    public bool LatestDamaged { get; init; }
+
+    /// <summary>Whether a checkpoint other than latest.ckpt is resumed from (latest.ckpt damaged, missing or older).</summary>
     public bool FellBack(RunFolder folder) => Checkpoint != folder.LatestCheckpoint;
 
     /// <summary>
@@ -70,7 +97,7 @@ public sealed record ResumePoint(CheckpointFile File, IReadOnlyList<string> Skip
             done.Add($"removed {temporary}, a checkpoint the previous process did not finish writing");
         }
 
-        if (FellBack(folder) && System.IO.File.Exists(folder.LatestCheckpoint))
+        if (LatestDamaged && System.IO.File.Exists(folder.LatestCheckpoint))
         {
             string kept = folder.LatestCheckpoint + ".damaged";
             System.IO.File.Move(folder.LatestCheckpoint, kept, overwrite: true);

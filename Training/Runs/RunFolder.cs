@@ -25,10 +25,10 @@ public sealed class RunFolder(string path)
     public static readonly string[] RecordKeys = [VersionsKey, RunKey];
 
     /// <summary>The run folder.</summary>
-    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    public string Path { get; } = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
 
     /// <summary>The run's name (the folder's name).</summary>
-    public string Name => System.IO.Path.GetFileName(Path.TrimEnd('/'));
+    public string Name => System.IO.Path.GetFileName(Path);
 
     /// <summary>The full resolved config with the software versions.</summary>
     public string ConfigFile => System.IO.Path.Combine(Path, "config.json");

@@ -123,6 +123,7 @@ public sealed class ProvenanceTests
 
         (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.002");
         Assert.True(code == 0, error);
+        Assert.DoesNotContain("config.json holds settings", error); // the advice followed: no warning about it
         Assert.Equal(0.002, Checkpoint.Verify(files.LatestCheckpoint).Config.LearningRate);
 
         File.WriteAllText(files.ConfigFile, File.ReadAllText(files.ConfigFile).Replace("\"hidden\": 16", "\"hidden\": 64", StringComparison.Ordinal));
@@ -136,7 +137,7 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 600)).ExitCode);
+        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "600", .. Small[..^4], "--arithmetic-width", "2", "--episode-log-every", "1"]).ExitCode);
         var files = new RunFolder(run);
         string runId = Checkpoint.Verify(files.LatestCheckpoint).RunId!;
 
@@ -158,7 +159,65 @@ public sealed class ProvenanceTests
         Assert.Equal(runId, header.RunId);
         long[] rows = [.. File.ReadAllLines(files.MetricsFile).Skip(1).Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture))];
         Assert.Equal(rows.Distinct().Order(), rows);
+
+        // The session from frame 0 plays the same episodes again (same seed): the dead session's are all gone.
+        var records = GridTime.Environment.Episodes.EpisodeLogReader.Read(files.EpisodeLog(0)).Records;
+        Assert.NotEmpty(records);
+        Assert.Equal(records.Count, records.Select(r => (r.Episode, r.Frames, r.Instruction, r.AgentStart, r.Target)).Distinct().Count());
     }
+
+    [Fact]
+    public void ResumeTakesAPeriodicCheckpointNewerThanLatest()
+    {
+        // As a full disk leaves it: frames-N.ckpt written, latest.ckpt still the one before.
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
+        var files = new RunFolder(run);
+        string[] periodic = [.. Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal)];
+        File.Copy(periodic[0], files.LatestCheckpoint, overwrite: true);
+
+        ResumePoint point = ResumePoint.Find(files)!;
+        Assert.Equal(periodic[^1], point.Checkpoint);
+        Assert.False(point.LatestDamaged);
+        Assert.Empty(point.Skipped);
+        Assert.Empty(point.Prepare(files));
+        Assert.True(File.Exists(files.LatestCheckpoint));
+    }
+
+    [Fact]
+    public void ASettingChangeIsAnnouncedOnlyOnceRecorded()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        string config = File.ReadAllText(new RunFolder(run).ConfigFile);
+        using (RunLock.Acquire(run))
+        {
+            (int code, string output, string error) = Cli.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.001");
+            Assert.Equal(2, code);
+            Assert.Contains("in use by", error);
+            Assert.DoesNotContain("recorded in", output);
+        }
+
+        Assert.Equal(config, File.ReadAllText(new RunFolder(run).ConfigFile));
+    }
+
+    [Theory]
+    [InlineData("runs/a", "runs/a")]
+    [InlineData("copy of A", "'copy of A'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("", "''")]
+    public void CommandLinesQuoteWhatAShellWouldSplit(string argument, string quoted) =>
+        Assert.Equal(quoted, GridTime.Training.Commands.CommandLine.Quote(argument));
+
+    [Theory]
+    [InlineData(-0.0004f, "+0.000")]
+    [InlineData(0.0004f, "+0.000")]
+    [InlineData(-0.0126f, "-0.013")]
+    [InlineData(0.9996f, "+1.000")]
+    public void InspectPrintsAWeightThatRoundsToZeroAsPlusZero(float weight, string shown) =>
+        Assert.Equal(shown, GridTime.Training.Commands.InspectCommand.Show(weight));
 
     [Fact]
     public void AfterResumeTensorBoardHasOnePointPerStepAndAgreesWithMetricsCsv()
