@@ -51,7 +51,7 @@ public static class Trainer
             MetricsLog.RebuildTensorBoard(folder.MetricsFile, folder.TensorBoardFolder);
         }
 
-        folder.WriteConfig(config, new RunRecord(start.RunId, start.Changes));
+        folder.WriteConfig(config, new RunRecord(start.RunId, start.Changes) { Folder = folder.Path, Ancestors = start.Ancestors });
         if (start.NewChanges.Count > 0)
         {
             // Said once it is true: the lock is held and config.json records the changes.

@@ -121,9 +121,21 @@ public static class ResumePlan
             }
 
             settings = header.Config;
-            runId = header.RunId ?? (file is { Record: { } fileRecord } ? fileRecord.Id : RunIdentity.New());
+            // config.json names the run (its checkpoints may carry an ancestor's id, as RunMembership allowed).
+            runId = file?.Record?.Id ?? header.RunId ?? RunIdentity.New();
             history = header.Changes;
             frames = header.Frames;
+        }
+
+        // A run folder copied or moved elsewhere continues under a new id, so the copy and the original never share
+        // one; the id it had joins its ancestors, whose checkpoints it still owns.
+        IReadOnlyList<string> ancestors = file?.Record?.Ancestors ?? [];
+        if (file?.Record is { Folder: string was } previous && was != folder.Path)
+        {
+            ancestors = [.. ancestors, previous.Id];
+            string forked = previous.Id;
+            runId = RunIdentity.New();
+            notes.Add($"{folder.Name} was trained in {was} (copied or moved): it continues as run id {runId}, forked from {forked}");
         }
 
         TrainConfig config = applyFlags(settings);
@@ -133,7 +145,7 @@ public static class ResumePlan
         }
 
         SettingChange[] fresh = [.. Differences(settings, config).Select(d => new SettingChange(frames, d.Setting, d.Before, d.After))];
-        return (config, new SessionStart(runId, [.. history, .. fresh], resume, notes) { Resumes = true, NewChanges = fresh });
+        return (config, new SessionStart(runId, [.. history, .. fresh], resume, notes) { Resumes = true, NewChanges = fresh, Ancestors = ancestors });
     }
 
     /// <summary>

@@ -132,4 +132,17 @@ public sealed class RunFolder(string path)
 /// <param name="Id">The run's identity (<see cref="RunIdentity"/>), also in every checkpoint it saves.</param>
 /// <param name="Changes">Every setting changed by a resume, with the frame at which it began (oldest first).</param>
 /// <param name="SettingsSha256">SHA-256 of the settings as GridTime wrote them (<see cref="RunFolder.SettingsHash"/>).</param>
-public sealed record RunRecord(string Id, IReadOnlyList<SettingChange> Changes, string? SettingsSha256 = null);
+public sealed record RunRecord(string Id, IReadOnlyList<SettingChange> Changes, string? SettingsSha256 = null)
+{
+    /// <summary>The folder (absolute path) the run was last trained in; null in records of an older GridTime.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>
+    /// The ids of the runs this one continues, oldest first: a run folder copied or moved elsewhere continues under
+    /// a new id (so the copy and the original never share one), and its checkpoints from before carry these.
+    /// </summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
+
+    /// <summary>Whether a checkpoint with run id <paramref name="runId"/> belongs to this run or to one it continues.</summary>
+    public bool Owns(string runId) => runId == Id || Ancestors.Contains(runId);
+}

@@ -23,7 +23,7 @@ public static class RunMembership
             return;
         }
 
-        if (file.Record is { } record && header.RunId is not null && header.RunId != record.Id)
+        if (file.Record is { } record && header.RunId is not null && !record.Owns(header.RunId))
         {
             throw new UsageException($"{checkpoint} belongs to another run (run id {header.RunId}), not to {run.Name} (run id {record.Id} in its config.json); {remedy}");
         }

@@ -13,6 +13,9 @@ public sealed record SessionStart(string RunId, IReadOnlyList<SettingChange> Cha
     /// <summary>A new run: a new identity, no history, frame 0.</summary>
     public static SessionStart NewRun() => new(RunIdentity.New(), [], null, []);
 
+    /// <summary>The ids of the runs this one continues (<see cref="RunRecord.Ancestors"/>).</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
+
     /// <summary>The settings this session changes (given as flags with --resume), also at the end of <see cref="Changes"/>.</summary>
     public IReadOnlyList<SettingChange> NewChanges { get; init; } = [];
 

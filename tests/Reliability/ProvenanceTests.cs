@@ -167,6 +167,32 @@ public sealed class ProvenanceTests
     }
 
     [Fact]
+    public void ACopiedRunContinuesUnderANewIdAndTheOriginalRefusesItsCheckpoints()
+    {
+        using var folder = new TemporaryFolder();
+        string original = folder["original"], copy = folder["copy of it"];
+        Assert.Equal(0, Cli.Run(Train(original, 300, "--checkpoint-interval", "200")).ExitCode);
+        string originalId = Checkpoint.Verify(new RunFolder(original).LatestCheckpoint).RunId!;
+        CopyFolder(original, copy);
+
+        (int code, _, string error) = Cli.Run("train", "--resume", copy, "--frames", "600");
+        Assert.True(code == 0, error);
+        Assert.Contains($"forked from {originalId}", error);
+        string copyId = Checkpoint.Verify(new RunFolder(copy).LatestCheckpoint).RunId!;
+        Assert.NotEqual(originalId, copyId);
+
+        // The original goes on under its own id and does not take the copy's new checkpoints for its own.
+        Assert.Equal(0, Cli.Run("train", "--resume", original, "--frames", "600").ExitCode);
+        Assert.Equal(originalId, Checkpoint.Verify(new RunFolder(original).LatestCheckpoint).RunId);
+        (code, _, error) = Cli.Run("eval", "--run", original, "--checkpoint", new RunFolder(copy).LatestCheckpoint, "--t-to", "3", "--episodes", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("belongs to another run", error);
+
+        // The copy still owns the checkpoints it was copied with (its ancestor's).
+        Assert.Equal(0, Cli.Run("eval", "--run", copy, "--checkpoint", Directory.GetFiles(new RunFolder(copy).CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).First(), "--t-to", "3", "--episodes", "2").ExitCode);
+    }
+
+    [Fact]
     public void ResumeTakesAPeriodicCheckpointNewerThanLatest()
     {
         // As a full disk leaves it: frames-N.ckpt written, latest.ckpt still the one before.
