@@ -56,10 +56,10 @@ public static class FastHeads
                         float* row = h + ((long)b * width);
                         for (int a = 0; a < actions; a++)
                         {
-                            l[(b * actions) + a] = Dot(row, (float*)pwB + ((long)a * width), width) + ((float*)pbB)[a];
+                            l[(b * actions) + a] = ParameterMemory.Dot(row, (float*)pwB + ((long)a * width), width) + ((float*)pbB)[a];
                         }
 
-                        ((float*)vB)[b] = Dot(row, (float*)vwB, width) + ((float*)vbB)[0];
+                        ((float*)vB)[b] = ParameterMemory.Dot(row, (float*)vwB, width) + ((float*)vbB)[0];
                     }
                 }
             }
@@ -99,11 +99,11 @@ public static class FastHeads
                             }
 
                             db[r] += g;
-                            Axpy(g, h + ((long)b * width), dw + ((long)r * width), width);   // ∂W_r += g·h_b
+                            ParameterMemory.Axpy(g, h + ((long)b * width), dw + ((long)r * width), width);   // ∂W_r += g·h_b
                             if (dh is not null)
                             {
                                 float* w = r < actions ? (float*)pwB + ((long)r * width) : (float*)vwB;
-                                Axpy(g, w, dh + ((long)b * width), width); // ∂h_b += g·W_r
+                                ParameterMemory.Axpy(g, w, dh + ((long)b * width), width); // ∂h_b += g·W_r
                             }
                         }
                     }
@@ -121,27 +121,6 @@ public static class FastHeads
             }
 
             return [dHidden!, dWeights[..actions], dBiases[..actions], dWeights[actions..], dBiases[actions..]];
-        }
-    }
-
-    internal static unsafe float Dot(float* a, float* b, int count)
-    {
-        Vector512<float> sum = Vector512<float>.Zero;
-        for (int i = 0; i < count; i += Vector512<float>.Count)
-        {
-            sum += Vector512.Load(a + i) * Vector512.Load(b + i);
-        }
-
-        return Vector512.Sum(sum);
-    }
-
-    /// <summary>y += a·x over <paramref name="count"/> floats (a multiple of 16).</summary>
-    internal static unsafe void Axpy(float a, float* x, float* y, int count)
-    {
-        Vector512<float> scale = Vector512.Create(a);
-        for (int i = 0; i < count; i += Vector512<float>.Count)
-        {
-            (Vector512.Load(y + i) + (scale * Vector512.Load(x + i))).Store(y + i);
         }
     }
 
