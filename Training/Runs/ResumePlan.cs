@@ -112,7 +112,7 @@ public static class ResumePlan
                 // Settings config.json holds that neither the checkpoint nor this command's flags give: a session
                 // changed them and stopped before its first checkpoint.
                 TrainConfig wanted = applyFlags(header.Config);
-                var differences = Differences(header.Config, fromFile.Config).Where(d => Differences(wanted, fromFile.Config).Any(w => w.Setting == d.Setting)).ToList();
+                var differences = Unexplained(header.Config, wanted, fromFile.Config);
                 if (differences.Count > 0)
                 {
                     notes.Add($"config.json holds settings the checkpoint does not ({Describe(differences)}): a session changed them and stopped before its first checkpoint; "
@@ -171,7 +171,7 @@ public static class ResumePlan
         }
 
         TrainConfig wanted = applyFlags(resumedFrom);
-        var unexplained = Differences(resumedFrom, fileConfig).Where(d => Differences(wanted, fileConfig).Any(w => w.Setting == d.Setting)).ToList();
+        var unexplained = Unexplained(resumedFrom, wanted, fileConfig);
         if (unexplained.Count == 0)
         {
             return;
@@ -183,6 +183,14 @@ public static class ResumePlan
             ? $"{setting} shapes the network or the task and cannot change; restore config.json"
             : $"settings change only through flags on --resume: give --{setting} {after} or restore config.json";
         throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {setting} is {after} there but {before} in {source}{(unexplained.Count > 1 ? $" (and {unexplained.Count - 1} more)" : "")}; {remedy}");
+    }
+
+    // The settings in which config.json differs from the settings resumed from and which the wanted settings (those
+    // with this command's flags) do not give it either.
+    private static List<(string Setting, string Before, string After)> Unexplained(TrainConfig resumedFrom, TrainConfig wanted, TrainConfig file)
+    {
+        HashSet<string> stillDiffering = [.. Differences(wanted, file).Select(d => d.Setting)];
+        return [.. Differences(resumedFrom, file).Where(d => stillDiffering.Contains(d.Setting))];
     }
 
     /// <summary>Whether the setting of flag name <paramref name="setting"/> ("hidden") is one of <see cref="FixedSettings"/>.</summary>
