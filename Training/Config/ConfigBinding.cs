@@ -86,23 +86,37 @@ public sealed class ConfigBinding<T>
     /// Empty path, missing or unreadable file, not a regular file (FIFO, device, directory), more than
     /// <see cref="MaximumFileBytes"/>, invalid JSON, a duplicate or unknown key, or a value of the wrong type.
     /// </exception>
-    public static T ReadFile(string path, params string[] ignoredKeys)
+    public static T ReadFile(string path, params string[] ignoredKeys) => FromObject(ReadObject(path), path, ignoredKeys);
+
+    /// <summary>
+    /// The JSON object of a config file, read once (see <see cref="ReadFile"/> for what is refused), for callers that
+    /// read more than the settings from it (a run's config.json); <see cref="FromObject"/> takes the settings.
+    /// </summary>
+    public static JsonObject ReadObject(string path)
     {
         string text = InputFile.ReadAllText(path, MaximumFileBytes, "config file");
         try
         {
             JsonNode node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })
                 ?? throw new UsageException($"config file {path} is empty");
-            if (node is not JsonObject fields)
-            {
-                throw new UsageException($"config file {path} must hold a JSON object");
-            }
+            return node as JsonObject ?? throw new UsageException($"config file {path} must hold a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
+        }
+    }
 
-            foreach (string key in ignoredKeys)
-            {
-                fields.Remove(key);
-            }
+    /// <summary>The settings of a config file's object without <paramref name="ignoredKeys"/> (removed from it); <paramref name="path"/> names it in messages.</summary>
+    public static T FromObject(JsonObject fields, string path, params string[] ignoredKeys)
+    {
+        foreach (string key in ignoredKeys)
+        {
+            fields.Remove(key);
+        }
 
+        try
+        {
             return fields.Deserialize<T>(Json) ?? throw new UsageException($"config file {path} is empty");
         }
         catch (JsonException e)

@@ -18,9 +18,6 @@ public sealed class RunFolder(string path)
     /// <summary>Key of the run's record in config.json (identity, changes, settings hash; not a setting).</summary>
     public const string RunKey = "run";
 
-    /// <summary>Largest config.json read (a settings file is a few hundred bytes).</summary>
-    public const long MaximumConfigBytes = 1 << 20;
-
     /// <summary>The keys of config.json that are not settings: a run's config.json can be given as --config.</summary>
     public static readonly string[] RecordKeys = [VersionsKey, RunKey];
 
@@ -103,12 +100,12 @@ public sealed class RunFolder(string path)
             return null;
         }
 
-        TrainConfig config = ConfigBinding<TrainConfig>.ReadFile(ConfigFile, RecordKeys);
+        // Read once: the run's record and the settings come from the same bytes.
+        JsonObject fields = ConfigBinding<TrainConfig>.ReadObject(ConfigFile);
         RunRecord? record = null;
         try
         {
-            JsonNode? node = JsonNode.Parse(Files.InputFile.ReadAllText(ConfigFile, MaximumConfigBytes, "config file"))?[RunKey];
-            record = node?.Deserialize<RunRecord>(ConfigBinding<TrainConfig>.Json);
+            record = fields[RunKey]?.Deserialize<RunRecord>(ConfigBinding<TrainConfig>.Json);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -120,7 +117,7 @@ public sealed class RunFolder(string path)
             throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block has no id");
         }
 
-        return (config, record);
+        return (ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys), record);
     }
 
     /// <summary>SHA-256 (lowercase hex) of <paramref name="config"/> as config.json writes it: equal settings, equal hash.</summary>
