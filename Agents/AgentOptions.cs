@@ -12,6 +12,9 @@ public sealed record AgentOptions
     /// <summary>Output width of the NAC or NALU in the nac and nalu cores.</summary>
     public int ArithmeticWidth { get; init; } = 8;
 
+    /// <summary>What the NAC or NALU of the nac and nalu cores reads: [T, h(t−1)] (the default) or [T] alone.</summary>
+    public ArithmeticInput ArithmeticInput { get; init; } = ArithmeticInput.InstructionAndState;
+
     /// <summary>ε in the NALU's log(|x| + ε).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;
 
@@ -30,7 +33,8 @@ public sealed record AgentOptions
     /// <summary>
     /// Every field out of range, in field order, each as (the property's name, a message naming the field in words):
     /// a known core, Hidden 1..<see cref="MaximumHidden"/>, ArithmeticWidth 1..<see cref="MaximumArithmeticWidth"/>,
-    /// a positive NALU epsilon. Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
+    /// a positive NALU epsilon, an arithmetic input other than the default only for a core with an arithmetic unit
+    /// (<see cref="CoreDescriptor.HasArithmeticUnit"/>). Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
     /// throws the first, the training settings name their flags before them.
     /// </summary>
     public IReadOnlyList<(string Property, string Message)> Problems()
@@ -47,6 +51,9 @@ public sealed record AgentOptions
         Check(Enum.IsDefined(Core), nameof(Core), $"unknown core {(int)Core}");
         Check(Hidden is >= 1 and <= MaximumHidden, nameof(Hidden), $"the hidden width must be at least 1 and at most {MaximumHidden}, got {Hidden}");
         Check(ArithmeticWidth is >= 1 and <= MaximumArithmeticWidth, nameof(ArithmeticWidth), $"the arithmetic width must be at least 1 and at most {MaximumArithmeticWidth}, got {ArithmeticWidth}");
+        Check(Enum.IsDefined(ArithmeticInput), nameof(ArithmeticInput), $"unknown arithmetic input {(int)ArithmeticInput}");
+        Check(ArithmeticInput == ArithmeticInput.InstructionAndState || !Enum.IsDefined(Core) || CoreTable.Of(Core).HasArithmeticUnit, nameof(ArithmeticInput),
+            $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.HasArithmeticUnit).Select(row => row.Kind.Name()))} have)");
         Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");
         return problems;
     }

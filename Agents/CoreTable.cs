@@ -10,7 +10,11 @@ namespace GridTime.Agents;
 /// Its parameters and output width for that shape, counted from the layer shapes without building anything (the
 /// memory estimate is made before allocating); tests compare them with the built core.
 /// </param>
-public sealed record CoreDescriptor(CoreKind Kind, Func<AgentOptions, RecurrentCore> Build, Func<AgentOptions, (long Parameters, long Output)> Size);
+/// <param name="HasArithmeticUnit">
+/// Whether the core has a NAC or NALU whose input <see cref="AgentOptions.ArithmeticInput"/> chooses (nac, nalu); other
+/// cores refuse a non-default choice.
+/// </param>
+public sealed record CoreDescriptor(CoreKind Kind, Func<AgentOptions, RecurrentCore> Build, Func<AgentOptions, (long Parameters, long Output)> Size, bool HasArithmeticUnit = false);
 
 /// <summary>
 /// Every core an agent can have, one row each. <see cref="ActorCritic"/> builds from it, the memory estimate sizes
@@ -24,10 +28,10 @@ public static class CoreTable
     public static IReadOnlyList<CoreDescriptor> All { get; } =
     [
         new(CoreKind.Baseline, o => new LstmCore(o.Hidden, o.Hidden, null, 0), o => (Lstm(o.Hidden + 1L, o.Hidden), o.Hidden)),
-        new(CoreKind.Nac, o => new LstmCore(o.Hidden, o.Hidden, new Nac(1 + o.Hidden, o.ArithmeticWidth), o.ArithmeticWidth),
-            o => ((2 * (1L + o.Hidden) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden)),
-        new(CoreKind.Nalu, o => new LstmCore(o.Hidden, o.Hidden, new Nalu(1 + o.Hidden, o.ArithmeticWidth, o.NaluEpsilon), o.ArithmeticWidth),
-            o => ((3 * (1L + o.Hidden) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden)),
+        new(CoreKind.Nac, o => new LstmCore(o.Hidden, o.Hidden, new Nac(UnitInputs(o), o.ArithmeticWidth), o.ArithmeticWidth),
+            o => ((2L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), HasArithmeticUnit: true),
+        new(CoreKind.Nalu, o => new LstmCore(o.Hidden, o.Hidden, new Nalu(UnitInputs(o), o.ArithmeticWidth, o.NaluEpsilon), o.ArithmeticWidth),
+            o => ((3L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), HasArithmeticUnit: true),
         Counter(CoreKind.Counter, CounterWiring.LstmAndHeads),
         Counter(CoreKind.CounterLstmOnly, CounterWiring.LstmOnly),
         Counter(CoreKind.CounterHeadsOnly, CounterWiring.HeadsOnly),
@@ -37,6 +41,9 @@ public static class CoreTable
 
     /// <summary>The row of <paramref name="kind"/>; an unknown core is an <see cref="ArgumentException"/>, never another core's row.</summary>
     public static CoreDescriptor Of(CoreKind kind) => All.FirstOrDefault(row => row.Kind == kind) ?? throw new ArgumentException($"no core called {kind}");
+
+    // The NAC's or NALU's input width in the nac and nalu cores: [T | h(t−1)] or [T] (AgentOptions.ArithmeticInput).
+    private static int UnitInputs(AgentOptions o) => o.ArithmeticInput == ArithmeticInput.Instruction ? 1 : 1 + o.Hidden;
 
     // An LSTM cell of input width i and width h: 4h·i + 4h·h weights and two biases of 4h.
     private static long Lstm(long inputs, long hidden) => (4 * hidden * (inputs + hidden)) + (8 * hidden);

@@ -31,6 +31,21 @@ public record EpisodeRules
     /// <summary>The paper's rule (see the type's comment).</summary>
     public static EpisodeRules Paper { get; } = new();
 
+    /// <summary>
+    /// The paper's rule without the clipping at 0: m − |t − T| on arrival (negative when more than m steps off) and a
+    /// best achievable reward of m − max(0, d − T), which is negative when even a perfect agent arrives more than m steps late.
+    /// </summary>
+    public static EpisodeRules Unclipped { get; } = new UnclippedRules();
+
+    /// <summary>The rules of <paramref name="shape"/>: <see cref="Paper"/> for <see cref="RewardShape.Clipped"/>, <see cref="Unclipped"/> for <see cref="RewardShape.Unclipped"/>.</summary>
+    /// <exception cref="ArgumentException">An undefined <paramref name="shape"/>.</exception>
+    public static EpisodeRules For(RewardShape shape) => shape switch
+    {
+        RewardShape.Clipped => Paper,
+        RewardShape.Unclipped => Unclipped,
+        _ => throw new ArgumentException($"unknown reward shape {(int)shape}", nameof(shape)),
+    };
+
     /// <summary>The reward of one step: max(0, m − |t − T|) on arrival, otherwise 0 (the paper's rule).</summary>
     public virtual float Reward(in StepEvent step) =>
         step.Arrived ? Math.Max(0, step.MaxReward - Math.Abs(step.Time - step.Instruction)) : 0f;
@@ -48,4 +63,14 @@ public record EpisodeRules
     /// <paramref name="maxReward"/> m: L = T + m (the paper's rule). Must exceed T.
     /// </summary>
     public virtual int Timeout(int instruction, int maxReward) => instruction + maxReward;
+}
+
+/// <summary>The rules of <see cref="EpisodeRules.Unclipped"/>.</summary>
+internal sealed record UnclippedRules : EpisodeRules
+{
+    /// <summary>m − |t − T| on arrival, otherwise 0.</summary>
+    public override float Reward(in StepEvent step) => step.Arrived ? step.MaxReward - Math.Abs(step.Time - step.Instruction) : 0f;
+
+    /// <summary>m − max(0, d − T).</summary>
+    public override int BestAchievable(int maxReward, int distance, int instruction) => maxReward - Math.Max(0, distance - instruction);
 }

@@ -5,12 +5,14 @@ namespace GridTime.Environment;
 /// surface: <see cref="Reset"/> gives (observation, info), <see cref="Step(GridAction)"/> gives
 /// (observation, reward, terminated, truncated, info).
 /// <para>
-/// Rules: at reset the agent and the target take two distinct cells drawn uniformly, T is drawn from
+/// Rules: at reset the agent and the target take two distinct cells drawn uniformly (or, with
+/// <see cref="StartCell.Centre"/>, the agent the centre cell and the target one of the others), T is drawn from
 /// U{MinInstruction..MaxInstruction} unless fixed by the caller, and t = 0. Each step increases t by one, then
 /// moves the agent (a move into a wall stays). Standing on the target ends the episode (terminated);
 /// otherwise reaching t = L ends it (truncated). What each step pays, the best achievable reward and L are the
 /// formulas of <see cref="GridWorldOptions.Rules"/> (by default the paper's: reward max(0, m − |t − T|) on
-/// arrival, 0 otherwise; L = T + m). The world sums every step's reward into the episode's return.
+/// arrival, 0 otherwise; L = T + m). The world sums every step's reward into the episode's return. The observation
+/// carries T at every step, or only at t = 0 (<see cref="GridWorldOptions.InstructionShown"/>).
 /// </para>
 /// Drawing lives in <see cref="FrameRenderer"/>; this class holds only the rules.
 /// </summary>
@@ -66,8 +68,11 @@ public sealed class GridWorld
     /// <summary>The frame key of the current (agent, target) pair in <see cref="FrameCache"/>.</summary>
     public int FrameKey => _frames.KeyOf(Agent.ToIndex(Options.Size), Target.ToIndex(Options.Size));
 
+    /// <summary>The instruction the agent observes now: T, or 0 after t = 0 when T is shown only at the start (<see cref="GridWorldOptions.ObservedInstruction"/>).</summary>
+    public int ObservedInstruction => Options.ObservedInstruction(Instruction, Time);
+
     /// <summary>What the agent sees now.</summary>
-    public Observation Observation => new(_frames.Get(FrameKey), Instruction);
+    public Observation Observation => new(_frames.Get(FrameKey), ObservedInstruction);
 
     /// <summary>The step information for the current state.</summary>
     public StepInfo Info => new(Time, Instruction, Timeout, Agent, Target, AgentStart, BestAchievableReward, ArrivalTime, EpisodeReturn);
@@ -90,7 +95,7 @@ public sealed class GridWorld
         }
 
         int cells = Options.CellCount;
-        int agent = _random.NextInt(cells);
+        int agent = Options.AgentStart == StartCell.Centre ? Options.CentreCell.ToIndex(Options.Size) : _random.NextInt(cells);
         int target = _random.NextInt(cells - 1);
         if (target >= agent)
         {

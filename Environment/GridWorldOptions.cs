@@ -40,6 +40,18 @@ public sealed record GridWorldOptions
     /// </summary>
     public EpisodeRules Rules { get; init; } = EpisodeRules.Paper;
 
+    /// <summary>When the agent is shown T: in every observation (the default) or only at t = 0.</summary>
+    public InstructionShown InstructionShown { get; init; } = InstructionShown.EveryStep;
+
+    /// <summary>Where the agent starts: a random cell (the default) or the centre cell; the target is drawn among the other cells.</summary>
+    public StartCell AgentStart { get; init; } = StartCell.Random;
+
+    /// <summary>The centre cell of the grid (row and column ⌊N/2⌋), where <see cref="StartCell.Centre"/> starts the agent.</summary>
+    public Cell CentreCell => new(Size / 2, Size / 2);
+
+    /// <summary>The instruction the agent observes at step count <paramref name="time"/> of an episode with instruction <paramref name="instruction"/>: T, or 0 after t = 0 when <see cref="InstructionShown"/> is <see cref="InstructionShown.FirstStep"/>.</summary>
+    public int ObservedInstruction(int instruction, int time) => InstructionShown == InstructionShown.FirstStep && time > 0 ? 0 : instruction;
+
     /// <summary>The timeout L, in steps, for an episode with instruction <paramref name="instruction"/>: <see cref="Timeout"/> or the rules' L.</summary>
     public int TimeoutFor(int instruction) => Timeout ?? Rules.Timeout(instruction, MaxReward);
 
@@ -72,6 +84,8 @@ public sealed record GridWorldOptions
         Check(MaxInstruction is >= 1 and <= MaximumInstruction, nameof(MaxInstruction), $"the largest instruction T must be 1..{MaximumInstruction}, got {MaxInstruction}");
         Check(MaxInstruction >= MinInstruction, nameof(MaxInstruction), $"the T range {MinInstruction}..{MaxInstruction} is empty");
         Check(MaxReward is >= 1 and <= MaximumReward, nameof(MaxReward), $"the arrival reward m must be 1..{MaximumReward}, got {MaxReward}");
+        Check(Enum.IsDefined(InstructionShown), nameof(InstructionShown), $"unknown instruction visibility {(int)InstructionShown}");
+        Check(Enum.IsDefined(AgentStart), nameof(AgentStart), $"unknown agent start {(int)AgentStart}");
         Check(Timeout is null || (Timeout > MaxInstruction && Timeout <= MaximumInstruction + MaximumReward), nameof(Timeout), $"the timeout L must exceed every T (largest T is {MaxInstruction}) and be at most {MaximumInstruction + MaximumReward}, got L = {Timeout}");
         return problems;
     }

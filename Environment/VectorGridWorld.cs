@@ -130,12 +130,12 @@ public sealed class VectorGridWorld
         }
     }
 
-    /// <summary>Writes each world's instruction T into <paramref name="instructions"/>.</summary>
+    /// <summary>Writes the instruction each world's agent observes now (<see cref="GridWorld.ObservedInstruction"/>) into <paramref name="instructions"/>.</summary>
     public void CopyInstructions(Span<float> instructions)
     {
         for (int i = 0; i < _worlds.Length; i++)
         {
-            instructions[i] = _worlds[i].Instruction;
+            instructions[i] = _worlds[i].ObservedInstruction;
         }
     }
 
@@ -155,7 +155,7 @@ public sealed class VectorGridWorld
         return _frames.BatchByteTensor(keys);
     }
 
-    /// <summary>The current instructions as a new [B] float32 tensor of raw T values.</summary>
+    /// <summary>The instructions the agents observe now as a new [B] float32 tensor of raw T values (0 where T is no longer shown).</summary>
     public Tensor InstructionTensor()
     {
         var instructions = new float[_worlds.Length];

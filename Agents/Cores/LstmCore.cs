@@ -8,7 +8,8 @@ namespace GridTime.Agents.Cores;
 
 /// <summary>
 /// The paper's cores: one LSTM cell whose input is [features, T] (baseline) or
-/// [features, T, A([T, h(t−1)])] where A is a NAC or a NALU (nac, nalu).
+/// [features, T, A([T, h(t−1)])] where A is a NAC or a NALU (nac, nalu); A reads [T] alone when built with
+/// input width 1 (<see cref="ArithmeticInput.Instruction"/>).
 /// <code>
 ///   features ──┐
 ///   T ─────────┼──────────────────────────► LSTM ──► h(t) ──► heads
@@ -44,8 +45,20 @@ public sealed class LstmCore : RecurrentCore
     /// <summary>The LSTM cell, for kernels that run the step without autograd (<see cref="FastRolloutPass"/>).</summary>
     internal LSTMCell Cell => lstm;
 
-    /// <summary>The NAC or NALU reading [T, h(t−1)], or null for the baseline.</summary>
+    /// <summary>The NAC or NALU reading [T, h(t−1)] (or [T] alone, <see cref="ArithmeticReadsState"/>), or null for the baseline.</summary>
     internal nn.Module<Tensor, Tensor>? Arithmetic => arithmetic;
+
+    /// <summary>Whether the arithmetic unit reads [T, h(t−1)] (input width 1 + Hidden) rather than [T] alone (width 1).</summary>
+    internal bool ArithmeticReadsState => arithmetic is not null && ArithmeticInputs != 1;
+
+    // The unit's input width, from its weights: 1 + Hidden or 1.
+    private long ArithmeticInputs => arithmetic switch
+    {
+        null => 0,
+        Nac nac => nac.WHat.shape[0],
+        Nalu nalu => nalu.Gate.shape[0],
+        _ => throw new InvalidOperationException($"no input width for {arithmetic.GetType().Name}"),
+    };
 
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
@@ -59,7 +72,7 @@ public sealed class LstmCore : RecurrentCore
     /// <inheritdoc/>
     public override long MultiplyAddsPerStep(int features)
     {
-        long inputs = lstm.weight_ih!.shape[1], units = 1L + Hidden;
+        long inputs = lstm.weight_ih!.shape[1], units = ArithmeticInputs;
         long unit = arithmetic switch
         {
             null => 0,
@@ -81,7 +94,7 @@ public sealed class LstmCore : RecurrentCore
     /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
-        if (arithmetic is null or Nac && FastLstmCoreStep.Takes(lstm, features, instruction))
+        if ((arithmetic is null || (arithmetic is Nac && ArithmeticReadsState)) && FastLstmCoreStep.Takes(lstm, features, instruction))
         {
             return FastLstmCoreStep.Step(lstm, arithmetic as Nac, features, instruction, state);
         }
@@ -91,7 +104,7 @@ public sealed class LstmCore : RecurrentCore
         Tensor c = state.narrow(1, Hidden, Hidden);
         Tensor input = arithmetic is null
             ? cat([features, instruction], 1)
-            : cat([features, instruction, arithmetic.call(cat([instruction, h], 1))], 1);
+            : cat([features, instruction, arithmetic.call(ArithmeticReadsState ? cat([instruction, h], 1) : instruction)], 1);
         (Tensor nextH, Tensor nextC) = FastLstmCell.Step(lstm, input, h, c);
         return (nextH.MoveToOuterDisposeScope(), cat([nextH, nextC], 1).MoveToOuterDisposeScope());
     }

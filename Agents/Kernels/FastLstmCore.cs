@@ -5,13 +5,14 @@ namespace GridTime.Agents.Kernels;
 
 /// <summary>
 /// The paper's cores (<see cref="LstmCore"/>: baseline, and nac or nalu with a NAC or NALU reading [T | h(t−1)]) on
-/// the fast path: x = [features | T | unit([T | h])] into one LSTM cell; output h'. State [h | c].
+/// the fast path: x = [features | T | unit([T | h])] (or unit([T]) when the unit reads T alone) into one LSTM cell;
+/// output h'. State [h | c].
 /// </summary>
 internal sealed unsafe class FastLstmCore : FastCore
 {
     private readonly LstmKernel _lstm;
     private readonly ArithmeticUnitKernel? _unit;
-    private readonly int _features, _hidden, _arithmetic;
+    private readonly int _features, _hidden, _arithmetic, _units;
     private readonly RolloutBuffer _dh, _dTail, _dU;
 
     public FastLstmCore(LstmCore core, int features, int batch, int steps) : base(batch, steps)
@@ -22,9 +23,10 @@ internal sealed unsafe class FastLstmCore : FastCore
         _features = features;
         _hidden = core.Hidden;
         _arithmetic = _unit?.Outputs ?? 0;
+        _units = core.ArithmeticReadsState ? 1 + _hidden : 1; // the unit's input: [T | h(t−1)] or [T]
         _dh = new((long)batch * _hidden);
         _dTail = new((long)batch * (1 + _arithmetic));
-        _dU = new((long)batch * (1 + _hidden));
+        _dU = new((long)batch * _units);
     }
 
     public override int FeatureSize => _features;
@@ -37,7 +39,7 @@ internal sealed unsafe class FastLstmCore : FastCore
 
     public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
     {
-        int batch = Batch, hidden = _hidden, inputs = _lstm.Inputs, units = 1 + hidden;
+        int batch = Batch, hidden = _hidden, inputs = _lstm.Inputs, units = _units;
         float* x = _lstm.X(step);
         for (int b = 0; b < batch; b++)
         {
@@ -47,12 +49,15 @@ internal sealed unsafe class FastLstmCore : FastCore
 
         if (_unit is not null)
         {
-            // The unit reads [T | h(t−1)]; its output fills x's last columns.
+            // The unit reads [T | h(t−1)] (or [T]); its output fills x's last columns.
             float* u = _unit.Input(step);
             for (int b = 0; b < batch; b++)
             {
                 u[(long)b * units] = instructions[b];
-                Copy(state + ((long)b * 2 * hidden), u + ((long)b * units) + 1, hidden);
+                if (units > 1)
+                {
+                    Copy(state + ((long)b * 2 * hidden), u + ((long)b * units) + 1, hidden);
+                }
             }
 
             _unit.Forward(step, x + _features + 1, inputs);
@@ -67,7 +72,7 @@ internal sealed unsafe class FastLstmCore : FastCore
 
     public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
     {
-        int batch = Batch, hidden = _hidden, units = 1 + hidden;
+        int batch = Batch, hidden = _hidden, units = _units;
         float* dh = _dh.Data;
         for (int b = 0; b < batch; b++)
         {
@@ -81,9 +86,10 @@ internal sealed unsafe class FastLstmCore : FastCore
         _lstm.Backward(step, dh, dNextState + hidden, state + hidden, 2 * hidden, dFeatures, _features, dTail, dState, dState + hidden);
         if (_unit is not null)
         {
+            // The unit keeps ∂y for its weight gradients; only a unit that reads h(t−1) sends gradient back into it (∂T is dropped).
             float* dU = _dU.Data;
             _unit.Backward(step, dTail + 1, 1 + _arithmetic, dU);
-            for (int b = 0; b < batch; b++)
+            for (int b = 0; units > 1 && b < batch; b++)
             {
                 Add(dU + ((long)b * units) + 1, dState + ((long)b * 2 * hidden), hidden);
             }

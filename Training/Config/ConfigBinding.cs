@@ -159,6 +159,7 @@ public sealed class ConfigBinding<T>
             _ when type == typeof(bool) => bool.TryParse(text, out bool b) ? b : null,
             _ when type == typeof(string) => text,
             _ when type == typeof(CoreKind) => ParseCore(text, flag),
+            _ when type.IsEnum => ParseEnum(type, text),
             _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
         };
         return value ?? throw new UsageException($"{flag}: expected {HelpName(type)}, got '{text}'");
@@ -181,6 +182,12 @@ public sealed class ConfigBinding<T>
         return Math.Abs(d) < 9e18 ? (long)d : throw new UsageException($"{flag}: {text} is far too large (a setting of this kind is at most about 10^13)");
     }
 
+    // Any other choice (reward shape, agent start, ...) by its kebab-case name, as config.json spells it.
+    private static object? ParseEnum(Type type, string text) =>
+        Enum.GetValues(type).Cast<object>().FirstOrDefault(value => KebabName(value) == text.Trim().ToLowerInvariant());
+
+    private static string KebabName(object value) => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString()!);
+
     private static CoreKind ParseCore(string text, string flag)
     {
         try
@@ -199,12 +206,14 @@ public sealed class ConfigBinding<T>
         _ when type == typeof(double) => "number",
         _ when type == typeof(bool) => "true|false",
         _ when type == typeof(CoreKind) => string.Join("|", CoreKinds.All.Select(k => k.Name())),
+        _ when type.IsEnum => string.Join("|", Enum.GetValues(type).Cast<object>().Select(KebabName)),
         _ => "text",
     };
 
     private static string Show(object? value) => value switch
     {
         CoreKind kind => kind.Name(),
+        Enum choice => KebabName(choice),
         double d => d.ToString("G", CultureInfo.InvariantCulture),
         0 => "0",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",

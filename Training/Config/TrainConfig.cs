@@ -32,9 +32,24 @@ public sealed record TrainConfig
     [FixedOnResume]
     public int MaxT { get; init; } = GridWorldOptions.Default.MaxInstruction;
 
-    /// <summary>Reward m for arriving exactly at T; k steps off earns max(0, m - k). Episodes time out at L = T + m.</summary>
+    /// <summary>Reward m for arriving exactly at T; k steps off earns max(0, m - k) (see --reward-shape). Episodes time out at L = T + m.</summary>
     [FixedOnResume]
     public int MaxReward { get; init; } = GridWorldOptions.Default.MaxReward;
+
+    /// <summary>
+    /// The arrival reward: clipped, max(0, m - |t - T|), or unclipped, m - |t - T| (negative when more than m steps
+    /// off). The paper gives m - |t - T| and leaves the clipping open.
+    /// </summary>
+    [FixedOnResume]
+    public RewardShape RewardShape { get; init; } = RewardShape.Clipped;
+
+    /// <summary>When the agent is shown T: every-step, or first-step (only at t = 0, 0 afterwards; the paper: "at the start of the episode").</summary>
+    [FixedOnResume]
+    public InstructionShown InstructionShown { get; init; } = GridWorldOptions.Default.InstructionShown;
+
+    /// <summary>Where the agent starts: random (any cell), or centre (the centre cell); the target is drawn among the other cells.</summary>
+    [FixedOnResume]
+    public StartCell AgentStart { get; init; } = GridWorldOptions.Default.AgentStart;
 
     /// <summary>Width of the LSTM and of the encoder's output.</summary>
     [FixedOnResume]
@@ -43,6 +58,13 @@ public sealed record TrainConfig
     /// <summary>Output width of the NAC or NALU in the nac and nalu agents.</summary>
     [FixedOnResume]
     public int ArithmeticWidth { get; init; } = AgentOptions.Default.ArithmeticWidth;
+
+    /// <summary>
+    /// What the NAC or NALU of the nac and nalu agents reads: instruction-and-state, [T, h(t-1)], or instruction, [T]
+    /// alone (the paper names only T as its input).
+    /// </summary>
+    [FixedOnResume]
+    public ArithmeticInput ArithmeticInput { get; init; } = AgentOptions.Default.ArithmeticInput;
 
     /// <summary>Worker threads, each with its own copy of the network and its own environments (default: one per core).</summary>
     public int Workers { get; init; } = System.Environment.ProcessorCount;
@@ -105,9 +127,18 @@ public sealed record TrainConfig
     /// <summary>Seconds between progress lines when output is not a terminal.</summary>
     public double ProgressSeconds { get; init; } = 30;
 
-    /// <summary>The environment rules of the run (the paper's reward, best achievable reward and timeout: <see cref="EpisodeRules.Paper"/>).</summary>
+    /// <summary>The environment rules of the run (reward, best achievable reward and timeout: <see cref="EpisodeRules.For"/> its <see cref="RewardShape"/>).</summary>
     [JsonIgnore]
-    public GridWorldOptions World => new() { Size = GridSize, MinInstruction = MinT, MaxInstruction = MaxT, MaxReward = MaxReward };
+    public GridWorldOptions World => new()
+    {
+        Size = GridSize,
+        MinInstruction = MinT,
+        MaxInstruction = MaxT,
+        MaxReward = MaxReward,
+        Rules = Enum.IsDefined(RewardShape) ? EpisodeRules.For(RewardShape) : EpisodeRules.Paper, // an undefined shape is reported by Problems
+        InstructionShown = InstructionShown,
+        AgentStart = AgentStart,
+    };
 
     // Which setting fills each field of World (its problems are reported under that setting's flag).
     private static readonly Dictionary<string, string> WorldSettings = new()
@@ -117,6 +148,8 @@ public sealed record TrainConfig
         [nameof(GridWorldOptions.MaxInstruction)] = nameof(MaxT),
         [nameof(GridWorldOptions.MaxReward)] = nameof(MaxReward),
         [nameof(GridWorldOptions.Timeout)] = nameof(MaxT), // never set by a training run: L = T + m
+        [nameof(GridWorldOptions.InstructionShown)] = nameof(InstructionShown),
+        [nameof(GridWorldOptions.AgentStart)] = nameof(AgentStart),
     };
 
     // Which setting fills each field of Network.
@@ -125,13 +158,14 @@ public sealed record TrainConfig
         [nameof(AgentOptions.Core)] = nameof(Agent),
         [nameof(AgentOptions.Hidden)] = nameof(Hidden),
         [nameof(AgentOptions.ArithmeticWidth)] = nameof(ArithmeticWidth),
+        [nameof(AgentOptions.ArithmeticInput)] = nameof(ArithmeticInput),
         [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
         [nameof(AgentOptions.Seed)] = nameof(Seed),
     };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, Seed = Seed };
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, Seed = Seed };
 
     /// <summary>Largest <see cref="Hidden"/> (<see cref="AgentOptions.MaximumHidden"/>).</summary>
     public const int MaximumHidden = AgentOptions.MaximumHidden;
@@ -181,6 +215,7 @@ public sealed record TrainConfig
             problems.Add($"{ConfigBinding<TrainConfig>.FlagOf(WorldSettings[property])}: {message}");
         }
 
+        Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
         Check(Workers is >= 1 and <= MaximumWorkers, $"--workers must be at least 1 and at most {MaximumWorkers}, got {Workers}");
         Check(EnvsPerWorker is >= 1 and <= MaximumEnvsPerWorker, $"--envs-per-worker must be at least 1 and at most {MaximumEnvsPerWorker}, got {EnvsPerWorker}");
         Check(Steps is >= 1 and <= MaximumSteps, $"--steps must be at least 1 and at most {MaximumSteps}, got {Steps}");

@@ -50,9 +50,9 @@ public static class PolicyEvaluator
         FrameCache frames = FrameCache.ForSize(options.Size);
         var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
         var keys = new int[episodes];
+        var observed = new float[episodes];
         using var noGrad = no_grad();
         Tensor state = network.InitialState(episodes);
-        using Tensor instructions = full(episodes, (float)instruction);
         while (Array.Exists(worlds, w => !w.IsDone))
         {
             if (stop.IsCancellationRequested)
@@ -65,9 +65,10 @@ public static class PolicyEvaluator
             for (int e = 0; e < episodes; e++)
             {
                 keys[e] = worlds[e].FrameKey;
+                observed[e] = worlds[e].ObservedInstruction; // T, or 0 after t = 0 where the rules show it only at the start
             }
 
-            AgentOutput output = network.Step(frames.BatchByteTensor(keys), instructions, state);
+            AgentOutput output = network.Step(frames.BatchByteTensor(keys), tensor(observed), state);
             Tensor probabilities = nn.functional.softmax(output.Logits, 1);
             Tensor chosen = greedy ? probabilities.argmax(1) : multinomial(probabilities, 1, generator: sampling).squeeze(1);
             ReadOnlySpan<long> actions = MemoryMarshal.Cast<byte, long>(chosen.contiguous().bytes);

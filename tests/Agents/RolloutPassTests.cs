@@ -14,21 +14,25 @@ namespace GridTime.Tests.Agents;
 [Collection(KernelSwitchCollection.Name)]
 public sealed class RolloutPassTests
 {
-    public static TheoryData<CoreKind, int> Networks => new()
+    private const ArithmeticInput WithState = ArithmeticInput.InstructionAndState;
+
+    public static TheoryData<CoreKind, int, ArithmeticInput> Networks => new()
     {
-        { CoreKind.Nac, 3 }, { CoreKind.Baseline, 5 }, { CoreKind.Nac, 32 }, { CoreKind.Nalu, 3 },
-        { CoreKind.Counter, 3 }, { CoreKind.CounterLstmOnly, 4 }, { CoreKind.CounterHeadsOnly, 2 }, { CoreKind.CounterWithT, 3 }, { CoreKind.Gru, 3 },
+        { CoreKind.Nac, 3, WithState }, { CoreKind.Baseline, 5, WithState }, { CoreKind.Nac, 32, WithState }, { CoreKind.Nalu, 3, WithState },
+        { CoreKind.Counter, 3, WithState }, { CoreKind.CounterLstmOnly, 4, WithState }, { CoreKind.CounterHeadsOnly, 2, WithState },
+        { CoreKind.CounterWithT, 3, WithState }, { CoreKind.Gru, 3, WithState },
+        { CoreKind.Nac, 3, ArithmeticInput.Instruction }, { CoreKind.Nalu, 4, ArithmeticInput.Instruction },
     };
 
     [TheoryNeedingAvx512] // nothing to compare on a processor without AVX-512
     [MemberData(nameof(Networks))]
-    public void TheFastPassGivesLibtorchsOutputsAndGradients(CoreKind core, int batch)
+    public void TheFastPassGivesLibtorchsOutputsAndGradients(CoreKind core, int batch, ArithmeticInput input)
     {
         using var scope = NewDisposeScope();
         // The NALU's log path makes its output explode where its input is near 0, as h is at an episode's start
         // (log(0 + 1e-7)·W sums to tens): two float computations of it then part by far more than rounding. A larger
         // ε keeps it well-conditioned; ArithmeticUnitKernelTests checks the NALU at the default ε with chosen inputs.
-        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7, ArithmeticInput = input });
         Parameter[] parameters = [.. network.parameters()];
         using RolloutPass fast = RolloutPass.For(network, batch, 4);
         Assert.IsType<FastRolloutPass>(fast);

@@ -33,15 +33,28 @@ public sealed class MemoryEstimateTests
     }
 
     [Fact]
+    public void ANacReadingTAloneHasOneInputRow()
+    {
+        // NAC [1 → 8]: 2·1·8 = 16; LSTM input 25: 2 752; heads 102; encoder 24 128 → 26 998.
+        var config = new TrainConfig { Agent = CoreKind.Nac, Hidden = 16, ArithmeticWidth = 8, ArithmeticInput = ArithmeticInput.Instruction };
+        Assert.Equal(26_998, MemoryEstimate.Parameters(config));
+        using var network = new ActorCritic(config.Network);
+        Assert.Equal(26_998, network.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
     public void EveryCoreIsInTheTableAndSizedAsBuilt()
     {
         foreach (CoreKind kind in CoreKinds.All)
         {
-            var options = new AgentOptions { Core = kind, Hidden = 24, ArithmeticWidth = 5 };
-            (long parameters, long output) = CoreTable.Of(kind).Size(options);
-            using var core = CoreTable.Of(kind).Build(options);
-            Assert.Equal(parameters, core.parameters().Sum(p => p.numel()));
-            Assert.Equal(output, core.OutputSize);
+            foreach (ArithmeticInput input in CoreTable.Of(kind).HasArithmeticUnit ? Enum.GetValues<ArithmeticInput>() : [ArithmeticInput.InstructionAndState])
+            {
+                var options = new AgentOptions { Core = kind, Hidden = 24, ArithmeticWidth = 5, ArithmeticInput = input };
+                (long parameters, long output) = CoreTable.Of(kind).Size(options);
+                using var core = CoreTable.Of(kind).Build(options);
+                Assert.Equal(parameters, core.parameters().Sum(p => p.numel()));
+                Assert.Equal(output, core.OutputSize);
+            }
         }
     }
 
