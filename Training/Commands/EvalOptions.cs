@@ -47,20 +47,29 @@ public sealed class EvalOptions
     /// <summary>True when --select-last was given on the command line (not just its default).</summary>
     public bool SelectLastGiven(ParseResult parsed) => parsed.GetResult(_selectLast) is { Implicit: false };
 
+    /// <summary>
+    /// The T values of <paramref name="list"/> (<see cref="EvalSettings.ParseList"/>), or null when it was not given; a
+    /// <see cref="UsageException"/> when it is bad or given with <paramref name="from"/> or <paramref name="to"/>.
+    /// </summary>
+    public static IReadOnlyList<int>? ReadList(ParseResult parsed, Option<string>? list, Option<int> from, Option<int> to)
+    {
+        if (list is null || parsed.GetResult(list) is null)
+        {
+            return null;
+        }
+
+        if (parsed.GetResult(from) is { Implicit: false } || parsed.GetResult(to) is { Implicit: false })
+        {
+            throw new UsageException("--t-list cannot be combined with --t-from or --t-to (give either chosen T values or a range)");
+        }
+
+        return EvalSettings.ParseList(parsed.GetValue(list) ?? "");
+    }
+
     /// <summary>The settings the flags give; throws a <see cref="UsageException"/> for a bad value.</summary>
     public EvalSettings Read(ParseResult parsed)
     {
-        IReadOnlyList<int>? list = null;
-        if (_list is not null && parsed.GetResult(_list) is not null)
-        {
-            if (parsed.GetResult(_from) is { Implicit: false } || parsed.GetResult(_to) is { Implicit: false })
-            {
-                throw new UsageException("--t-list cannot be combined with --t-from or --t-to (give either chosen T values or a range)");
-            }
-
-            list = EvalSettings.ParseList(parsed.GetValue(_list) ?? "");
-        }
-
+        IReadOnlyList<int>? list = ReadList(parsed, _list, _from, _to);
         var settings = new EvalSettings(parsed.GetValue(_from), parsed.GetValue(_to), parsed.GetValue(_episodes), parsed.GetValue(_seed), parsed.GetValue(_greedy), parsed.GetValue(_selectLast), list);
         if (list is not null)
         {
