@@ -327,7 +327,7 @@ public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100,
     /// <summary>
     /// Largest number of episode steps one evaluation may play, Σ over its T of Episodes · L(T) with L the rules'
     /// timeout (T + m for the paper's rule): bounds its time and the memory of the episodes it keeps for
-    /// eval-episodes.msgpack (about 100 bytes a step).
+    /// eval-episodes.msgpack (every step of every episode is held until the outputs are written).
     /// </summary>
     public const long MaximumTotalSteps = 20_000_000;
 
