@@ -82,6 +82,21 @@ public sealed class TimeProbeTests
     }
 
     [Fact]
+    public void EveryCoreIsProbedOnItsWholeState()
+    {
+        // Every step every episode took is measured once: per T, the steps equal the episodes' lengths (eval's episodes).
+        foreach (CoreKind kind in CoreKinds.All)
+        {
+            using var network = new ActorCritic(new AgentOptions { Core = kind, Hidden = 16, Seed = 3 });
+            IReadOnlyList<ProbeRow> rows = TimeProbe.Run(network, GridTime.Environment.GridWorldOptions.Default, [6, 20], episodes: 3, seed: 4, ridge: 0.01);
+            long[] lengths = [.. new[] { 6, 20 }.Select(t => PolicyEvaluator.Run(network, GridTime.Environment.GridWorldOptions.Default, t, 3, 4, greedy: true)
+                .Sum(e => (long)(e.ArrivalTime ?? t + 10)))];
+            Assert.Equal(lengths, rows.Select(r => r.Steps));
+            Assert.All(rows, r => Assert.True(double.IsFinite(r.Elapsed.MeanAbsoluteError) && double.IsFinite(r.Left.MeanAbsoluteError), kind.Name()));
+        }
+    }
+
+    [Fact]
     public void ProbeWritesProbeCsvWithProvenanceForATrainedRun()
     {
         using var folder = new TemporaryFolder();
