@@ -113,6 +113,7 @@ public static class Trainer
         using var sharedOptimizer = optimizer;
         var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId, Changes = start.Changes };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
+        using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config) : null;
         var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
         progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.Workers} workers x {config.EnvsPerWorker} environments, "
             + $"{config.Steps}-step rollouts, lr {config.LearningRate}, seed {config.Seed}, budget {config.Frames:N0} frames -> {folder.Path}");
@@ -160,19 +161,20 @@ public static class Trainer
         threads.ForEach(t => t.Start());
         long nextLog = ((startFrames / config.LogInterval) + 1) * config.LogInterval;
         long nextCheckpoint = ((startFrames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
+        long nextMonitor = monitor?.NextAfter(startFrames) ?? long.MaxValue;
         long lastRowFrames = startFrames;
         double lastRowSeconds = 0;
         long episodes = 0;
         IntervalTotals lastTotals = new();
         double Seconds() => clock.Elapsed.TotalSeconds;
 
-        void WriteRow()
+        void WriteRow(MonitorHorizons? horizons = null)
         {
             long frames = shared.Frames;
             double seconds = Seconds();
             IntervalTotals totals = shared.Statistics.Drain();
             double rate = seconds > lastRowSeconds ? (frames - lastRowFrames) / (seconds - lastRowSeconds) : 0;
-            metrics.Write(frames, previousSeconds + seconds, totals, rate);
+            metrics.Write(frames, previousSeconds + seconds, totals, rate, horizons);
             episodes += totals.Episodes;
             if (totals.Episodes > 0)
             {
@@ -202,9 +204,21 @@ public static class Trainer
             {
                 shared.IntervalReached.WaitOne(200);
                 long frames = shared.Frames;
+
+                // Monitoring (never selection) while the workers wait at the interval; its interval is a multiple of
+                // the log interval, so its figures go into this row. Its time is left out of the row's frames/s.
+                MonitorHorizons? horizons = null;
+                if (frames >= nextMonitor && monitor is not null)
+                {
+                    var evaluating = Stopwatch.StartNew();
+                    horizons = monitor.Evaluate(network, optimizer.Lock, stop);
+                    lastRowSeconds += evaluating.Elapsed.TotalSeconds;
+                    nextMonitor = monitor.NextAfter(frames);
+                }
+
                 if (frames >= nextLog)
                 {
-                    WriteRow();
+                    WriteRow(horizons);
                     nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;
                 }
 

@@ -37,7 +37,7 @@ public static class EvalCommand
             Description = "Checkpoint file to evaluate instead of the run's selected one (exactly this file; it must belong to the --run, which defaults to the run whose checkpoints/ folder holds it).",
             HelpName = "file",
         };
-        var evaluation = new EvalOptions("--seed");
+        var evaluation = new EvalOptions("--seed", withList: true);
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
         var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, output };
         evaluation.AddTo(command);
@@ -74,6 +74,12 @@ public static class EvalCommand
                 RunLoading.RequireRunFolder(given);
 
                 CheckOutputs(run, file);
+
+                // A too long evaluation is refused before checkpoints are scored (Evaluate checks again with the checkpoint's rules).
+                if (RunMembership.ReadConfig(run) is { } config)
+                {
+                    settings.CheckSteps(config.Config.World);
+                }
             }
 
             string? combined = null;
@@ -105,7 +111,7 @@ public static class EvalCommand
                     (EvaluationTable table, EvalProvenance provenance) = Evaluate(run, chosen, settings, Program.Stop);
                     Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
                     Console.Write(table.ToText());
-                    Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT));
+                    Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
                     Console.WriteLine($"provenance: {provenance}");
                     Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {EpisodesName}\n");
                     results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
@@ -114,7 +120,7 @@ public static class EvalCommand
                 if (combined is not null)
                 {
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
-                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}");
+                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}", settings.IsRange);
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
                     using var outputs = new OutputSet();
@@ -209,9 +215,22 @@ public static class EvalCommand
         }
     }
 
-    /// <summary>One line with the horizons and the training-range figures.</summary>
-    public static string Summary(EvaluationTable table, int minT, int maxT) => string.Create(CultureInfo.InvariantCulture,
-        $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}; on the training range T {minT}..{maxT}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
+    /// <summary>
+    /// One line with the horizons and the training-range figures. For chosen T values (<paramref name="range"/>
+    /// false) the horizons are not defined (they need every T from <paramref name="minT"/> on) and are not given,
+    /// and the training-range figures only when some chosen T lie in it.
+    /// </summary>
+    public static string Summary(EvaluationTable table, int minT, int maxT, bool range = true)
+    {
+        string horizons = range
+            ? $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}"
+            : "H90 and Hexact: not defined for chosen T values (--t-list), only for a range; see the per-T figures";
+        bool inRange = table.Rows.Any(r => r.Instruction >= minT && r.Instruction <= maxT);
+        string chosen = range ? "" : " (the chosen T in it)";
+        return inRange
+            ? string.Create(CultureInfo.InvariantCulture, $"{horizons}; on the training range T {minT}..{maxT}{chosen}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}")
+            : string.Create(CultureInfo.InvariantCulture, $"{horizons}; no chosen T in the training range T {minT}..{maxT}");
+    }
 
     /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>
     public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(
@@ -225,7 +244,8 @@ public static class EvalCommand
         settings.From,
         settings.To,
         settings.Episodes,
-        RunFolder.Versions["gridtime"]);
+        RunFolder.Versions["gridtime"])
+    { List = settings.ListText };
 
     /// <summary>
     /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png and
@@ -236,11 +256,12 @@ public static class EvalCommand
     {
         EvalProvenance provenance = Provenance(run, checkpoint, settings);
         GridTime.Environment.GridWorldOptions rules = checkpoint.Header.Config.World;
+        settings.CheckSteps(rules);
         var records = new List<EpisodeRecord>();
         EvaluationTable table;
         using (ActorCritic network = RunLoading.Network(checkpoint))
         {
-            table = AgentEvaluation.Run(network, rules, settings.From, settings.To, settings.Episodes, settings.Seed, settings.Greedy,
+            table = AgentEvaluation.Run(network, rules, settings.Instructions, settings.Episodes, settings.Seed, settings.Greedy,
                 record => records.Add(record with
                 {
                     Run = provenance.Run,
@@ -252,7 +273,7 @@ public static class EvalCommand
                 stop);
         }
 
-        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption);
+        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, settings.IsRange);
         using var outputs = new OutputSet();
         outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
         {
@@ -267,14 +288,14 @@ public static class EvalCommand
         return (table, provenance);
     }
 
-    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption)
+    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption, bool range = true)
     {
         var curves = new List<Curve>();
         EvaluationTable first = tables[0].Table;
         curves.Add(new Curve("best achievable", [.. first.Rows.Select(r => (double)r.Instruction)], [.. first.Rows.Select(r => r.MeanBest)], Dashed: true));
         foreach ((string name, EvaluationTable table) in tables)
         {
-            curves.Add(new Curve($"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
+            curves.Add(new Curve(range ? $"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})" : $"{name} (chosen T)", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
         }
 
         return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption), curves);
@@ -284,19 +305,71 @@ public static class EvalCommand
 }
 
 /// <summary>What an evaluation plays.</summary>
-/// <param name="From">Smallest T.</param>
-/// <param name="To">Largest T.</param>
+/// <param name="From">Smallest T of a range (with a <paramref name="List"/>: its smallest T).</param>
+/// <param name="To">Largest T of a range (with a <paramref name="List"/>: its largest T).</param>
 /// <param name="Episodes">Episodes per T.</param>
 /// <param name="Seed">Seed of start positions and sampling.</param>
 /// <param name="Greedy">Most probable action instead of sampling.</param>
 /// <param name="SelectLast">Represent a run by the best of its last K checkpoints (1: the latest).</param>
-public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = 1)
+/// <param name="List">
+/// Chosen T values (<c>--t-list 200,500,1000</c>) instead of the range From..To, ascending and distinct; null for a
+/// range. Horizons (H90, Hexact) are defined only for a range (every T from the training range's smallest on), so a
+/// list gets per-T figures only.
+/// </param>
+public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = 1, IReadOnlyList<int>? List = null)
 {
     /// <summary>Largest --episodes (per T).</summary>
     public const int MaximumEpisodes = 1_000_000;
 
-    /// <summary>Largest number of episodes of one evaluation, (To − From + 1) · Episodes.</summary>
+    /// <summary>Largest number of episodes of one evaluation, (To − From + 1) · Episodes or the list's length · Episodes.</summary>
     public const long MaximumTotalEpisodes = 10_000_000;
+
+    /// <summary>
+    /// Largest number of episode steps one evaluation may play, Σ over its T of Episodes · L(T) with L the rules'
+    /// timeout (T + m for the paper's rule): bounds its time and the memory of the episodes it keeps for
+    /// eval-episodes.msgpack (every step of every episode is held until the outputs are written).
+    /// </summary>
+    public const long MaximumTotalSteps = 20_000_000;
+
+    /// <summary>Longest --t-list.</summary>
+    public const int MaximumListLength = 10_000;
+
+    /// <summary>True for a contiguous range From..To (horizons are defined), false for a <see cref="List"/>.</summary>
+    public bool IsRange => List is null;
+
+    /// <summary>The T values evaluated, ascending.</summary>
+    public IReadOnlyList<int> Instructions => List ?? [.. Enumerable.Range(From, To - From + 1)];
+
+    /// <summary>The list as provenance spells it ("200;500;1000", semicolons so no CSV quoting is needed), or "" for a range.</summary>
+    public string ListText => List is null ? "" : string.Join(';', List.Select(t => t.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// Parses a --t-list: comma-separated integers, each 1..<see cref="GridTime.Environment.GridWorldOptions.MaximumInstruction"/>,
+    /// no repeats, at most <see cref="MaximumListLength"/>; returns them ascending. A bad list is a <see cref="UsageException"/>.
+    /// </summary>
+    public static IReadOnlyList<int> ParseList(string text)
+    {
+        const int maxT = GridTime.Environment.GridWorldOptions.MaximumInstruction;
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > MaximumListLength)
+        {
+            throw new UsageException($"--t-list holds {parts.Length} values, more than {MaximumListLength}");
+        }
+
+        var values = new List<int>();
+        foreach (string part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int t) || t < 1 || t > maxT)
+            {
+                throw new UsageException($"--t-list must be comma-separated whole numbers 1..{maxT}, got '{part}' in '{text}'");
+            }
+
+            values.Add(t);
+        }
+
+        int? repeated = values.GroupBy(t => t).FirstOrDefault(g => g.Count() > 1)?.Key;
+        return repeated is int r ? throw new UsageException($"--t-list names T = {r} twice") : [.. values.Order()];
+    }
 
     /// <summary>
     /// Throws a <see cref="UsageException"/> naming the bad value: T range within
@@ -306,7 +379,7 @@ public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100,
     public void Validate()
     {
         const int maxT = GridTime.Environment.GridWorldOptions.MaximumInstruction;
-        if (From < 1 || To < From || To > maxT)
+        if (List is null && (From < 1 || To < From || To > maxT))
         {
             throw new UsageException($"--t-from must be at least 1, --t-to at least --t-from and at most {maxT}, got {From}..{To}");
         }
@@ -316,14 +389,30 @@ public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100,
             throw new UsageException($"--episodes must be at least 1 and at most {MaximumEpisodes}, got {Episodes}");
         }
 
-        if ((long)(To - From + 1) * Episodes > MaximumTotalEpisodes)
+        long count = List?.Count ?? (long)To - From + 1;
+        if (count * Episodes > MaximumTotalEpisodes)
         {
-            throw new UsageException($"--t-from {From} to --t-to {To} with --episodes {Episodes} is {(long)(To - From + 1) * Episodes} episodes, more than the {MaximumTotalEpisodes} an evaluation plays");
+            string what = List is null ? $"--t-from {From} to --t-to {To}" : $"--t-list of {count} values";
+            throw new UsageException($"{what} with --episodes {Episodes} is {count * Episodes} episodes, more than the {MaximumTotalEpisodes} an evaluation plays");
         }
 
         if (SelectLast < 1)
         {
             throw new UsageException($"--select-last must be at least 1, got {SelectLast}");
+        }
+    }
+
+    /// <summary>
+    /// Throws a <see cref="UsageException"/> when the episodes would take more than <see cref="MaximumTotalSteps"/>
+    /// steps at most under <paramref name="rules"/> (each episode counted at its timeout L(T)).
+    /// </summary>
+    public void CheckSteps(GridTime.Environment.GridWorldOptions rules)
+    {
+        long steps = Instructions.Sum(t => (long)Episodes * rules.TimeoutFor(t));
+        if (steps > MaximumTotalSteps)
+        {
+            throw new UsageException($"T {(List is null ? $"{From}..{To}" : ListText.Replace(';', ','))} with --episodes {Episodes} may play {steps} steps (episodes end at L = T + m at the latest), "
+                + $"more than the {MaximumTotalSteps} an evaluation plays: use fewer --episodes or a --t-list");
         }
     }
 }

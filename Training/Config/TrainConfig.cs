@@ -124,6 +124,20 @@ public sealed record TrainConfig
     /// <summary>Log every k-th episode of each worker to episodes/ (0 = none).</summary>
     public int EpisodeLogEvery { get; init; } = 200;
 
+    /// <summary>
+    /// Frames between evaluations for monitoring only (0 = none): H90 and Hexact on T min-t..monitor-t-to, sampled
+    /// actions, monitor-episodes per T, written to metrics.csv and TensorBoard as eval/h90 and eval/hexact (none when
+    /// not reached; NaN on rows without one). A multiple of log-interval. They never select a checkpoint and never
+    /// change training: their episodes have seeds of their own, and the workers wait while they run.
+    /// </summary>
+    public long MonitorInterval { get; init; }
+
+    /// <summary>Largest T of the monitoring evaluations (they play every T from min-t up to it).</summary>
+    public int MonitorTTo { get; init; } = 60;
+
+    /// <summary>Episodes per T of the monitoring evaluations.</summary>
+    public int MonitorEpisodes { get; init; } = 10;
+
     /// <summary>Seconds between progress lines when output is not a terminal.</summary>
     public double ProgressSeconds { get; init; } = 30;
 
@@ -185,6 +199,15 @@ public sealed record TrainConfig
     /// <summary>Largest <see cref="Frames"/>, <see cref="LogInterval"/> and <see cref="CheckpointInterval"/> (10^13): frame counts and their sums stay far inside a long.</summary>
     public const long MaximumFrames = 10_000_000_000_000;
 
+    /// <summary>Largest <see cref="MonitorEpisodes"/>.</summary>
+    public const int MaximumMonitorEpisodes = 1000;
+
+    /// <summary>
+    /// Largest number of steps one monitoring evaluation may play, <see cref="MonitorEpisodes"/> · Σ L(T) over
+    /// T = <see cref="MinT"/>..<see cref="MonitorTTo"/> (L = T + m): keeps it a small fraction of a logging interval's work.
+    /// </summary>
+    public const long MaximumMonitorSteps = 2_000_000;
+
     /// <summary>Largest <see cref="ProgressSeconds"/> (one day).</summary>
     public const double MaximumProgressSeconds = 86_400;
 
@@ -233,6 +256,21 @@ public sealed record TrainConfig
         Check(LogInterval is >= 1 and <= MaximumFrames, $"--log-interval must be at least 1 and at most {MaximumFrames:0}, got {LogInterval}");
         Check(CheckpointInterval is >= 1 and <= MaximumFrames, $"--checkpoint-interval must be at least 1 and at most {MaximumFrames:0}, got {CheckpointInterval}");
         Check(EpisodeLogEvery >= 0, $"--episode-log-every must not be negative, got {EpisodeLogEvery}");
+        Check(MonitorInterval >= 0 && MonitorInterval <= MaximumFrames && (LogInterval < 1 || MonitorInterval % LogInterval == 0),
+            $"--monitor-interval must be 0 (none) or a multiple of --log-interval {LogInterval}, at most {MaximumFrames:0}, got {MonitorInterval}");
+        if (MonitorInterval > 0)
+        {
+            // Checked only when monitoring is on: a run with --max-t above the default monitor-t-to trains without it.
+            bool rangeOk = MonitorTTo >= MaxT && MonitorTTo <= GridWorldOptions.MaximumInstruction && MinT >= 1;
+            Check(rangeOk, $"--monitor-t-to must be at least --max-t {MaxT} and at most {GridWorldOptions.MaximumInstruction}, got {MonitorTTo}");
+            Check(MonitorEpisodes is >= 1 and <= MaximumMonitorEpisodes, $"--monitor-episodes must be at least 1 and at most {MaximumMonitorEpisodes}, got {MonitorEpisodes}");
+            if (rangeOk && MonitorEpisodes is >= 1 and <= MaximumMonitorEpisodes && MaxReward is >= 1 and <= GridWorldOptions.MaximumReward)
+            {
+                long steps = MonitorSteps;
+                Check(steps <= MaximumMonitorSteps, $"--monitor-t-to {MonitorTTo} with --monitor-episodes {MonitorEpisodes} plays up to {steps} steps per monitoring evaluation, more than {MaximumMonitorSteps}");
+            }
+        }
+
         Check(ProgressSeconds is > 0 and <= MaximumProgressSeconds, $"--progress-seconds must be in (0, {MaximumProgressSeconds:0}], got {Show(ProgressSeconds)}");
         if (problems.Count == 0)
         {
@@ -244,6 +282,20 @@ public sealed record TrainConfig
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The most steps one monitoring evaluation plays: <see cref="MonitorEpisodes"/> · Σ L(T) over
+    /// T = <see cref="MinT"/>..<see cref="MonitorTTo"/>, L the world's timeout (T + m for the paper's rule).
+    /// </summary>
+    [JsonIgnore]
+    public long MonitorSteps
+    {
+        get
+        {
+            GridWorldOptions world = World;
+            return MonitorEpisodes * Enumerable.Range(MinT, Math.Max(0, MonitorTTo - MinT + 1)).Sum(t => (long)world.TimeoutFor(t));
+        }
     }
 
     private static bool Positive(double value) => value > 0 && double.IsFinite(value);

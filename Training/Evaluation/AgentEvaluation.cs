@@ -14,11 +14,20 @@ public static class AgentEvaluation
     /// <paramref name="stop"/> is checked between T values and between the steps of a batch of episodes; when it
     /// is cancelled every thread stops and an <see cref="OperationCanceledException"/> is thrown (nothing returned).
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default)
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default) =>
+        Run(network, rules, [.. Enumerable.Range(from, to - from + 1)], episodes, seed, greedy, episodeLog, stop);
+
+    /// <summary>
+    /// The same for the T values of <paramref name="instructions"/> (in the order given; the table's rows follow it).
+    /// Each T's episodes end at arrival or at the rules' timeout L (T + m for the paper's rule), so a large T plays
+    /// proportionally longer episodes; only one T's episodes per thread are in memory at a time (their records,
+    /// when <paramref name="episodeLog"/> is given, are kept until the end).
+    /// </summary>
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, IReadOnlyList<int> instructions, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default)
     {
         stop.ThrowIfCancellationRequested();
         TorchSharp.torch.set_num_threads(1);
-        int count = to - from + 1;
+        int count = instructions.Count;
         var rows = new EvaluationRow[count];
         var played = new IReadOnlyList<EvaluationEpisode>[count];
         int next = -1;
@@ -31,8 +40,8 @@ public static class AgentEvaluation
                 while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
                 {
                     stop.ThrowIfCancellationRequested();
-                    played[i] = PolicyEvaluator.Run(network, rules, from + i, episodes, seed, greedy, record: episodeLog is not null, stop);
-                    rows[i] = EvaluationRow.From(from + i, played[i]);
+                    played[i] = PolicyEvaluator.Run(network, rules, instructions[i], episodes, seed, greedy, record: episodeLog is not null, stop);
+                    rows[i] = EvaluationRow.From(instructions[i], played[i]);
                 }
             }
             catch (Exception e)

@@ -21,14 +21,17 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
 {
     /// <summary>The columns appended to eval.csv after <see cref="EvaluationTable.Columns"/>, in order.</summary>
     public static readonly string[] Columns =
-        ["run", "run_id", "checkpoint", "checkpoint_sha256", "checkpoint_frames", "eval_seed", "actions", "t_from", "t_to", "episodes_per_t", "gridtime_version"];
+        ["run", "run_id", "checkpoint", "checkpoint_sha256", "checkpoint_frames", "eval_seed", "actions", "t_from", "t_to", "t_list", "episodes_per_t", "gridtime_version"];
+
+    /// <summary>The chosen T values of a --t-list evaluation, separated by semicolons ("200;500;1000"), or "" for a range (From..To).</summary>
+    public string List { get; init; } = "";
 
     /// <summary>"greedy" or "sampled".</summary>
     public string Actions => Greedy ? "greedy" : "sampled";
 
     /// <summary>The values of <see cref="Columns"/>, CSV-quoted where needed.</summary>
     public IReadOnlyList<string> CsvValues =>
-        [.. new object[] { Run, RunId, Checkpoint, Sha256, Frames, Seed, Actions, From, To, Episodes, Version }
+        [.. new object[] { Run, RunId, Checkpoint, Sha256, Frames, Seed, Actions, From, To, List, Episodes, Version }
             .Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))];
 
     /// <summary>One line for the terminal, with the whole SHA-256.</summary>
@@ -38,7 +41,7 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
     public string Caption => Describe(Sha256[..Math.Min(12, Sha256.Length)]);
 
     private string Describe(string hash) => string.Create(CultureInfo.InvariantCulture,
-        $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {Actions} actions, eval seed {Seed}, T {From}..{To}, {Episodes} episodes per T; GridTime {Version}");
+        $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {Actions} actions, eval seed {Seed}, T {(List.Length > 0 ? List.Replace(';', ',') : $"{From}..{To}")}, {Episodes} episodes per T; GridTime {Version}");
 
     /// <summary>A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
     public static string Quote(string field) =>

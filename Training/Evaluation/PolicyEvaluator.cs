@@ -20,6 +20,14 @@ public sealed record EvaluationEpisode(int Instruction, float Reward, int BestAc
 }
 
 /// <summary>
+/// Receives the recurrent states of a batch of evaluation episodes after one step: <paramref name="step"/> is the step
+/// count t after it (1 for the first action), <paramref name="states"/> the state the network produced at that step for
+/// every episode, [episodes, StateSize] row-major, and <paramref name="took"/>[e] whether episode e took the step (was
+/// not over before it).
+/// </summary>
+public delegate void StateObserver(int step, ReadOnlySpan<float> states, ReadOnlySpan<bool> took);
+
+/// <summary>
 /// Plays a network, without learning, on episodes with a fixed instruction T. Episode e starts from the
 /// cells of <c>GridWorld.Reset(Derive(seed, e))</c>, which do not depend on T, so every T is judged on the
 /// same start positions. All episodes run as one batch.
@@ -35,7 +43,8 @@ public static class PolicyEvaluator
     /// <param name="greedy">Take the most probable action instead of sampling.</param>
     /// <param name="record">Keep each episode's steps (for logs and replays).</param>
     /// <param name="stop">Checked before every step of the batch (<see cref="OperationCanceledException"/>).</param>
-    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false, CancellationToken stop = default)
+    /// <param name="observe">When given, receives the recurrent state after every step (<see cref="StateObserver"/>).</param>
+    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false, CancellationToken stop = default, StateObserver? observe = null)
     {
         var options = rules with { MinInstruction = 1, MaxInstruction = Math.Max(1, instruction), Timeout = null };
         var worlds = new GridWorld[episodes];
@@ -51,6 +60,8 @@ public static class PolicyEvaluator
         var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
         var keys = new int[episodes];
         var observed = new float[episodes];
+        var took = new bool[episodes];
+        int step = 0;
         using var noGrad = no_grad();
         Tensor state = network.InitialState(episodes);
         while (Array.Exists(worlds, w => !w.IsDone))
@@ -83,6 +94,18 @@ public static class PolicyEvaluator
 
                 StepResult result = worlds[e].Step((int)actions[e]);
                 recorders[e]?.Add((int)actions[e], v[e], p[(e * ActorCritic.Actions)..((e + 1) * ActorCritic.Actions)], result.Reward, result.Info);
+            }
+
+            step++;
+            if (observe is not null)
+            {
+                // Which episodes took this step: those done now either ended at it (their step count is this one) or before.
+                for (int e = 0; e < episodes; e++)
+                {
+                    took[e] = worlds[e].Time == step;
+                }
+
+                observe(step, output.State.contiguous().data<float>().ToArray(), took);
             }
 
             Tensor next = output.State.MoveToOuterDisposeScope();

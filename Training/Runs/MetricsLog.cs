@@ -28,7 +28,19 @@ public sealed class MetricsLog : IDisposable
         new("losses/entropy", i => i.Totals.PerUpdate(i.Totals.Entropy)),
         new("losses/grad_norm", i => i.Totals.PerUpdate(i.Totals.GradientNorm)),
         new("losses/skipped_updates", i => i.Totals.SkippedUpdates),
+        new("eval/h90", i => Horizon(i.Monitor, m => m.H90)),
+        new("eval/hexact", i => Horizon(i.Monitor, m => m.HExact)),
     ];
+
+    /// <summary>
+    /// The value of a horizon that is not reached (<see cref="MonitorHorizons"/>): written "none" to metrics.csv and no
+    /// point to TensorBoard, never a number (a horizon of "T" it does not have).
+    /// </summary>
+    public const double NoHorizon = double.NegativeInfinity;
+
+    // NaN on a row without a monitoring evaluation, NoHorizon when it found none.
+    private static double Horizon(MonitorHorizons? monitor, Func<MonitorHorizons, int?> horizon) =>
+        monitor is null ? double.NaN : horizon(monitor) ?? NoHorizon;
 
     /// <summary>The metric names (<see cref="Metrics"/>), in column order after frames and wall_seconds.</summary>
     public static readonly string[] Names = [.. Metrics.Select(m => m.Name)];
@@ -107,14 +119,15 @@ public sealed class MetricsLog : IDisposable
     /// <summary>
     /// Writes one interval's row: <paramref name="frames"/> (all workers together), <paramref name="wallSeconds"/>
     /// of training so far, and every metric of <see cref="Metrics"/> computed from <paramref name="totals"/>,
-    /// <paramref name="framesPerSecond"/> and the resident memory now.
+    /// <paramref name="framesPerSecond"/>, the resident memory now and <paramref name="monitor"/>, the horizons of a
+    /// monitoring evaluation at this row (null: none ran).
     /// </summary>
-    public void Write(long frames, double wallSeconds, IntervalTotals totals, double framesPerSecond)
+    public void Write(long frames, double wallSeconds, IntervalTotals totals, double framesPerSecond, MonitorHorizons? monitor = null)
     {
-        var inputs = new MetricInputs(totals, framesPerSecond, ResidentMegabytes());
+        var inputs = new MetricInputs(totals, framesPerSecond, ResidentMegabytes(), monitor);
         double[] values = [.. Metrics.Select(m => m.Value(inputs))];
         var fields = new List<string> { frames.ToString(CultureInfo.InvariantCulture), wallSeconds.ToString("F1", CultureInfo.InvariantCulture) };
-        fields.AddRange(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)));
+        fields.AddRange(values.Select(v => v == NoHorizon ? "none" : v.ToString("G6", CultureInfo.InvariantCulture)));
         _csv.WriteLine(string.Join(',', fields));
         _csv.Flush();
         WriteScalars(_tensorBoard, frames, values);
@@ -201,4 +214,10 @@ public sealed record Metric(string Name, Func<MetricInputs, double> Value);
 /// <param name="Totals">The interval's totals from all workers.</param>
 /// <param name="FramesPerSecond">Frames per second of wall time over the interval.</param>
 /// <param name="ResidentMegabytes">The process's resident memory at the end of the interval, in MiB.</param>
-public readonly record struct MetricInputs(IntervalTotals Totals, double FramesPerSecond, double ResidentMegabytes);
+/// <param name="Monitor">The horizons of the monitoring evaluation at the end of the interval, or null when none ran.</param>
+public readonly record struct MetricInputs(IntervalTotals Totals, double FramesPerSecond, double ResidentMegabytes, MonitorHorizons? Monitor = null);
+
+/// <summary>What a monitoring evaluation during training found (<see cref="Evaluation.TrainingMonitor"/>).</summary>
+/// <param name="H90">H90 from the run's smallest training T, or null when not reached.</param>
+/// <param name="HExact">Hexact from the same T, or null when not reached.</param>
+public sealed record MonitorHorizons(int? H90, int? HExact);

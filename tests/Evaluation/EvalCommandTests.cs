@@ -35,7 +35,7 @@ public sealed class EvalCommandTests
 
         string[] csv = File.ReadAllLines(Path.Combine(run.Path, "eval.csv"));
         Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error,"
-            + "run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,episodes_per_t,gridtime_version", csv[0]);
+            + "run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,t_list,episodes_per_t,gridtime_version", csv[0]);
         Assert.Equal(7, csv.Length);
         EvaluationTable table = EvaluationTable.FromCsv(File.ReadAllText(Path.Combine(run.Path, "eval.csv")), "eval.csv");
         Assert.Equal([2, 3, 4, 5, 6, 7], table.Rows.Select(r => r.Instruction));
@@ -47,6 +47,52 @@ public sealed class EvalCommandTests
         EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack"));
         Assert.Equal(60, episodes.Records.Count);
         Assert.All(episodes.Records, r => Assert.Equal(-1, r.Worker));
+    }
+
+    [Fact]
+    public void EvalAtChosenTValuesGivesPerTFiguresAndEpisodesThatEndAtTheirOwnTimeout()
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder run = UntrainedRun(folder);
+        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", "200,3,40", "--episodes", "4");
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("H90 = ", output);
+        Assert.Contains("H90 and Hexact: not defined for chosen T values", output);
+        Assert.Contains("T 3,40,200,", output);
+
+        string[] csv = File.ReadAllLines(Path.Combine(run.Path, "eval.csv"));
+        EvaluationTable table = EvaluationTable.FromCsv(string.Join('\n', csv), "eval.csv");
+        Assert.Equal([3, 40, 200], table.Rows.Select(r => r.Instruction));
+        int list = Array.IndexOf(csv[0].Split(','), "t_list"), from = Array.IndexOf(csv[0].Split(','), "t_from"), to = Array.IndexOf(csv[0].Split(','), "t_to");
+        Assert.All(csv.Skip(1), row => Assert.Equal(("3;40;200", "3", "200"), (row.Split(',')[list], row.Split(',')[from], row.Split(',')[to])));
+
+        // The paper's timeout L = T + m (m = 10) scales with T: an episode that never arrives at T = 200 lasts 210 steps.
+        var episodes = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack")).Records;
+        Assert.Equal(12, episodes.Count);
+        Assert.All(episodes, r => Assert.Equal(r.Instruction + 10, r.Timeout));
+        Assert.All(episodes, r => Assert.InRange(r.Steps.Count, 1, r.Instruction + 10));
+        EvaluationRow longest = table.Rows[^1];
+        Assert.Equal(longest.Timeouts, episodes.Count(r => r.Instruction == 200 && r.Steps.Count == 210));
+    }
+
+    [Theory]
+    [InlineData("0", "--t-list must be comma-separated whole numbers 1..1000000, got '0'")]
+    [InlineData("5,x", "got 'x'")]
+    [InlineData("5,7,5", "--t-list names T = 5 twice")]
+    [InlineData("1000000", "may play 20000200 steps")]
+    public void BadTListsFailWithOneLine(string list, string expected)
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder run = UntrainedRun(folder);
+        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", list, "--episodes", "20", "--select-last", "1");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(run.Path, "eval.csv")));
+
+        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-list", "5", "--t-to", "8");
+        Assert.Equal(2, code);
+        Assert.Contains("--t-list cannot be combined with --t-from or --t-to", error);
     }
 
     [Fact]

@@ -59,9 +59,9 @@ public sealed class TrustworthyOutputsTests
         Assert.Contains($"provenance: run run (id run-id-for-test), checkpoints/latest.ckpt sha256 {sha}, 1234 frames; greedy actions, eval seed 7, T 2..5, 4 episodes per T; GridTime ", output);
 
         string[] csv = File.ReadAllLines(Path.Combine(run.Path, EvalCommand.CsvName));
-        Assert.StartsWith(string.Join(',', EvaluationTable.Columns) + ",run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,episodes_per_t,gridtime_version", csv[0]);
+        Assert.StartsWith(string.Join(',', EvaluationTable.Columns) + ",run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,t_list,episodes_per_t,gridtime_version", csv[0]);
         Assert.Equal(5, csv.Length);
-        Assert.All(csv.Skip(1), row => Assert.EndsWith($",run,run-id-for-test,checkpoints/latest.ckpt,{sha},1234,7,greedy,2,5,4,{RunFolder.Versions["gridtime"]}", row));
+        Assert.All(csv.Skip(1), row => Assert.EndsWith($",run,run-id-for-test,checkpoints/latest.ckpt,{sha},1234,7,greedy,2,5,,4,{RunFolder.Versions["gridtime"]}", row));
         Assert.Equal([2, 3, 4, 5], EvaluationTable.FromCsv(string.Join('\n', csv), "eval.csv").Rows.Select(r => r.Instruction));
 
         string? caption = CurvePlot.ReadText(File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.PlotName)), CurvePlot.CaptionKeyword);

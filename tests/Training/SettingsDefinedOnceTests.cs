@@ -59,7 +59,7 @@ public sealed class SettingsDefinedOnceTests
     {
         Assert.Equal(
             "frames,wall_seconds,charts/episodes,charts/mean_reward,charts/fraction_of_best,charts/exact_arrival_rate,charts/frames_per_second,"
-            + "charts/resident_memory_mb,losses/policy_loss,losses/value_loss,losses/entropy,losses/grad_norm,losses/skipped_updates",
+            + "charts/resident_memory_mb,losses/policy_loss,losses/value_loss,losses/entropy,losses/grad_norm,losses/skipped_updates,eval/h90,eval/hexact",
             MetricsLog.Header);
         var totals = new GridTime.Training.A3C.IntervalTotals
         {
@@ -75,6 +75,8 @@ public sealed class SettingsDefinedOnceTests
             GradientNorm = 10,
         };
         var inputs = new MetricInputs(totals, FramesPerSecond: 250, ResidentMegabytes: 99);
-        Assert.Equal([4, 7.5, 0.75, 0.25, 250, 99, 0.5, 3, 1.5, 5, 3], MetricsLog.Metrics.Select(m => m.Value(inputs)));
+        Assert.Equal([4, 7.5, 0.75, 0.25, 250, 99, 0.5, 3, 1.5, 5, 3, double.NaN, double.NaN], MetricsLog.Metrics.Select(m => m.Value(inputs)));
+        inputs = inputs with { Monitor = new MonitorHorizons(17, null) };
+        Assert.Equal([17, MetricsLog.NoHorizon], MetricsLog.Metrics.Skip(11).Select(m => m.Value(inputs)));
     }
 }

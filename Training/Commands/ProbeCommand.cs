@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using GridTime.Agents;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Files;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime probe</c>: linear read-outs of the elapsed time and the time left from a trained agent's recurrent
+/// state (<see cref="TimeProbe"/>), fitted on the training range and measured per T inside and beyond it. Writes
+/// probe.csv into the run folder (each row with the provenance columns of eval.csv, <see cref="EvalProvenance"/>)
+/// and prints a table.
+/// </summary>
+public static class ProbeCommand
+{
+    /// <summary>The probe's table in a run folder.</summary>
+    public const string CsvName = "probe.csv";
+
+    /// <summary>Largest --ridge.</summary>
+    public const double MaximumRidge = 1e6;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder to probe; probe.csv is written into it.", HelpName = "folder" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to probe instead of the run's latest (it must belong to the --run).", HelpName = "file" };
+        var from = new Option<int>("--t-from") { Description = "Smallest T measured.", DefaultValueFactory = _ => 1 };
+        var to = new Option<int>("--t-to") { Description = "Largest T measured.", DefaultValueFactory = _ => 60 };
+        var list = new Option<string>("--t-list") { Description = "Measure only these T (comma-separated, e.g. 12,100,1000) instead of --t-from..--t-to.", HelpName = "T,T,..." };
+        var episodes = new Option<int>("--episodes") { Description = "Greedy episodes per T, for the fit (every T of the training range) and for each T measured.", DefaultValueFactory = _ => 50 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the measured episodes' start positions (eval's with the same seed); the fitting episodes' seed is derived from it.", DefaultValueFactory = _ => 1 };
+        var ridge = new Option<string>("--ridge") { Description = $"Ridge penalty λ of the least-squares fit (0 = plain least squares; a positive λ shrinks the weights, in the state's own units), 0..{MaximumRidge:0}. [default: 0]", HelpName = "lambda" };
+        var command = new Command("probe", "Linear read-outs of elapsed time and time left from the agent's recurrent state, fitted on the training range and measured per T beyond it: probe.csv.")
+        {
+            run, checkpoint, from, to, list, episodes, seed, ridge,
+        };
+        command.SetAction(parsed =>
+        {
+            string? file = parsed.GetValue(checkpoint);
+            string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : EvalCommand.RunOf(file));
+            IReadOnlyList<int>? chosen = EvalOptions.ReadList(parsed, list, from, to);
+            var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), Greedy: true, SelectLast: 1, chosen);
+            if (chosen is not null)
+            {
+                settings = settings with { From = chosen[0], To = chosen[^1] };
+            }
+
+            settings.Validate();
+            double lambda = ParseRidge(parsed.GetValue(ridge) ?? "0");
+
+            RunLoading.RequireRunFolder(folder);
+            var runFolder = new RunFolder(folder);
+            string output = Path.Combine(runFolder.Path, CsvName);
+            OutputFile.Check(output, "probe output", file ?? runFolder.LatestCheckpoint);
+            if (RunMembership.ReadConfig(runFolder) is { } config)
+            {
+                settings.CheckSteps(config.Config.World);
+            }
+
+            CheckpointFile probed = EvalCommand.Choose(runFolder.Path, file, settings, Program.Stop);
+            GridTime.Environment.GridWorldOptions rules = probed.Header.Config.World;
+            settings.CheckSteps(rules);
+            EvalProvenance provenance = EvalCommand.Provenance(runFolder, probed, settings);
+            IReadOnlyList<ProbeRow> rows;
+            using (ActorCritic network = RunLoading.Network(probed))
+            {
+                rows = TimeProbe.Run(network, rules, settings.Instructions, settings.Episodes, settings.Seed, lambda, Program.Stop);
+            }
+
+            string csv = string.Join(',', [.. TimeProbe.Columns, .. EvalProvenance.Columns]) + "\n"
+                + string.Concat(TimeProbe.CsvRows(rows, lambda, provenance.CsvValues).Select(line => line + "\n"));
+            using (var outputs = new OutputSet())
+            {
+                outputs.AddText(output, csv);
+                outputs.Commit(Program.Stop);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{runFolder.Name} ({probed.Header.Config.Agent.Name()}, {probed.Header.Frames:N0} frames): read-outs of t and T - t from the {probed.Header.Config.Agent.Name()} core's state, "
+                + $"fitted on T {rules.MinInstruction}..{rules.MaxInstruction} (ridge {lambda}), {settings.Episodes} greedy episodes per T"));
+            Console.Write(TimeProbe.ToText(rows));
+            Console.Write(TimeProbe.Summary(rows));
+            Console.WriteLine($"provenance: {provenance}");
+            Console.WriteLine($"wrote {output}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>λ from its text: a finite number 0..<see cref="MaximumRidge"/>, read culture-invariantly; otherwise a <see cref="UsageException"/>.</summary>
+    public static double ParseRidge(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && value <= MaximumRidge
+            ? value
+            : throw new UsageException($"--ridge must be a number from 0 to {MaximumRidge:0}, got '{text}'");
+}
