@@ -14,7 +14,8 @@ public sealed record TrainConfig
     /// <summary>
     /// Agent variant: baseline (T beside the image features), nac (T also through a NAC into the LSTM), nalu,
     /// counter (an unsquashed step accumulator and a NAC readout of the time left, to the LSTM and the heads),
-    /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations), gru (the baseline with a GRU cell).
+    /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations), gru (the baseline with a GRU cell),
+    /// timer (NAU step count and a time-left readout cut at max-t, feed-forward policy).
     /// See docs/agents.md.
     /// </summary>
     [FixedOnResume]
