@@ -107,7 +107,7 @@ public sealed class ActorCritic : nn.Module
     /// </summary>
     public bool[] ArithmeticParameterMask()
     {
-        string[] units = [.. named_modules().Where(m => m.module is Nac or Nalu).Select(m => m.name + ".")];
+        string[] units = [.. named_modules().Where(m => m.module is Nac or Nalu or Nau).Select(m => m.name + ".")];
         return [.. named_parameters().Select(p => units.Any(unit => p.name.StartsWith(unit, StringComparison.Ordinal)))];
     }
 

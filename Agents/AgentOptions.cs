@@ -15,6 +15,12 @@ public sealed record AgentOptions
     /// <summary>What the NAC or NALU of the nac and nalu cores reads: [T, h(t−1)] (the default) or [T] alone.</summary>
     public ArithmeticInput ArithmeticInput { get; init; } = ArithmeticInput.InstructionAndState;
 
+    /// <summary>
+    /// C: the timer core passes its time-left readout on cut at C (min(r, C)), so that no input beyond those seen in
+    /// training reaches its policy. Training sets it to the largest T of training (the largest time left an episode starts with).
+    /// </summary>
+    public int TimeLeftCap { get; init; } = 12;
+
     /// <summary>ε in the NALU's log(|x| + ε).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;
 
@@ -54,6 +60,7 @@ public sealed record AgentOptions
         Check(Enum.IsDefined(ArithmeticInput), nameof(ArithmeticInput), $"unknown arithmetic input {(int)ArithmeticInput}");
         Check(ArithmeticInput == ArithmeticInput.InstructionAndState || !Enum.IsDefined(Core) || CoreTable.Of(Core).HasArithmeticUnit, nameof(ArithmeticInput),
             $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.HasArithmeticUnit).Select(row => row.Kind.Name()))} have)");
+        Check(TimeLeftCap >= 1, nameof(TimeLeftCap), $"the time-left cap must be at least 1, got {TimeLeftCap}");
         Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");
         return problems;
     }

@@ -26,6 +26,9 @@ public enum CoreKind
 
     /// <summary>The baseline with a GRU cell in the LSTM's place: input [features, T] (see Cores/GruCore.cs).</summary>
     Gru,
+
+    /// <summary>NAU step count and time-left readout cut at the training range, and a feed-forward policy (see Cores/TimerCore.cs).</summary>
+    Timer,
 }
 
 /// <summary>Names of the cores as the command line and the files spell them.</summary>

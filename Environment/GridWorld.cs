@@ -68,6 +68,9 @@ public sealed class GridWorld
     /// <summary>The frame key of the current (agent, target) pair in <see cref="FrameCache"/>.</summary>
     public int FrameKey => _frames.KeyOf(Agent.ToIndex(Options.Size), Target.ToIndex(Options.Size));
 
+    /// <summary>T − t: the steps left until the agent should stand on the target (negative once T has passed).</summary>
+    public int TimeLeft => Instruction - Time;
+
     /// <summary>The instruction the agent observes now: T, or 0 after t = 0 when T is shown only at the start (<see cref="GridWorldOptions.ObservedInstruction"/>).</summary>
     public int ObservedInstruction => Options.ObservedInstruction(Instruction, Time);
 

@@ -139,6 +139,15 @@ public sealed class VectorGridWorld
         }
     }
 
+    /// <summary>Writes each world's time left T − t (<see cref="GridWorld.TimeLeft"/>) into <paramref name="timeLeft"/>.</summary>
+    public void CopyTimeLeft(Span<float> timeLeft)
+    {
+        for (int i = 0; i < _worlds.Length; i++)
+        {
+            timeLeft[i] = _worlds[i].TimeLeft;
+        }
+    }
+
     /// <summary>The current observations as a new [B, 3, 56, 56] float32 tensor in [0, 1].</summary>
     public Tensor ObservationTensor()
     {

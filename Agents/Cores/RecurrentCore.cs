@@ -32,6 +32,18 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     /// </summary>
     public virtual Kernels.FastCore? CreateFastCore(int features, int batch, int steps) => null;
 
+    /// <summary>
+    /// The column of the output that holds the core's own estimate of the time left T − t at this step (before its
+    /// action), for an auxiliary loss that pulls it towards the true value during training; null when the core has none.
+    /// </summary>
+    public virtual int? TimeLeftOutput => null;
+
+    /// <summary>
+    /// The core's addition units (NAUs), whose weights the trainer regularises towards −1, 0 and 1 and clamps into
+    /// [−1, 1] after every update; empty when it has none.
+    /// </summary>
+    public virtual IReadOnlyList<Layers.Nau> AdditionUnits => [];
+
     /// <summary>Whether <see cref="CreateFastCore"/> gives a fast core for <paramref name="features"/> encoder features.</summary>
     public virtual bool HasFastCore(int features) => false;
 }

@@ -18,10 +18,12 @@ namespace GridTime.Training.A3C;
 ///   by a <see cref="RolloutPass"/> (the same forward pass serves acting and learning; nothing is computed twice);</item>
 /// <item>bootstrap from the value of the state after the rollout (0 where an episode ended);</item>
 /// <item>compute generalised advantage estimates and the loss from the rollout's logits and values:
-///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments;</item>
+///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments; for a core
+///   with its own time-left estimate s, also the auxiliary loss ½(s − (T − t))² (<see cref="Config.TrainConfig.TimeLeftLoss"/>);</item>
 /// <item>backpropagate: autograd takes the loss back to the logits and values, the rollout pass from there
-///   through the network; clip the gradient norm, and apply the gradients to the shared network through the
-///   shared Adam, unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
+///   through the network; add the NAU sparsity regulariser's gradient (<see cref="Config.TrainConfig.NauSparsity"/>);
+///   clip the gradient norm, and apply the gradients to the shared network through the shared Adam (which clamps
+///   NAU weights into [−1, 1]), unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
 /// </list>
 /// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
 /// zeroed for an environment whose episode ended.
@@ -54,6 +56,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
         using var local = new ActorCritic(_config.Network);
         using RolloutPass rollout = RolloutPass.For(local, batch, steps);
+        int outputs = rollout.OutputSize;
+        int? timeLeftColumn = _config.TimeLeftLoss > 0 ? local.Core.TimeLeftOutput : null;
         Parameter[] localParameters = [.. local.parameters()];
         Parameter[] sharedParameters = [.. shared.Network.parameters()];
         var recorders = new EpisodeRecordBuilder?[batch];
@@ -73,6 +77,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var notDone = new float[steps * batch];
         var returns = new float[steps * batch];
         var advantages = new float[steps * batch];
+        float[] coreOutputs = timeLeftColumn is null ? [] : new float[steps * batch * outputs];
+        float[] timeLeft = timeLeftColumn is null ? [] : new float[steps * batch];
+        float[] outputGradients = timeLeftColumn is null ? [] : new float[steps * batch * outputs];
 
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
@@ -98,7 +105,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             for (int i = 0; i < steps; i++)
             {
                 Span<float> stepLogits = logits.AsSpan(i * batch * actionCount, batch * actionCount), stepValues = values.AsSpan(i * batch, batch);
-                rollout.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), stepLogits, stepValues);
+                Span<float> stepOutputs = timeLeftColumn is null ? default : coreOutputs.AsSpan(i * batch * outputs, batch * outputs);
+                if (timeLeftColumn is not null)
+                {
+                    environments.CopyTimeLeft(timeLeft.AsSpan(i * batch, batch)); // the auxiliary target: T − t before this step's action
+                }
+
+                rollout.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), stepLogits, stepValues, stepOutputs);
                 sampler.Sample(stepLogits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
@@ -144,6 +157,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             Tensor valueLoss = 0.5 * (tensor(returns).view(steps, batch) - value).pow(2).sum(0L, keepdim: false);
             Tensor entropySum = entropy.sum(0L, keepdim: false);
             Tensor loss = (policyLoss - (_config.EntropyCoef * entropySum) + (_config.ValueCoef * valueLoss)).mean();
+            double? timeLeftLoss = timeLeftColumn is int column
+                ? TimeLeftLoss.Gradients(coreOutputs, timeLeft, outputs, column, batch, _config.TimeLeftLoss, outputGradients)
+                : null;
 
             mark = Timing?.Add(PhaseTimes.Phase.Loss, mark) ?? mark;
 
@@ -151,11 +167,12 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             //    and apply to the shared network.
             loss.backward();
             local.zero_grad();
-            rollout.Backward(GradientOf(logit), GradientOf(value));
+            rollout.Backward(GradientOf(logit), GradientOf(value), outputGradients);
+            double? nauSparsity = AddSparsityGradients(local.Core.AdditionUnits, _config.NauSparsityAt(shared.Frames));
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
-            bool applied = shared.TryApply(gradients, loss.item<float>(), gradientNorm, (long)batch * steps);
+            bool applied = shared.TryApply(gradients, loss.item<float>() + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps);
             Timing?.Add(PhaseTimes.Phase.Apply, mark);
             Timing?.EndUpdate();
             if (!applied)
@@ -170,10 +187,29 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 policyLoss.mean().item<float>() / steps,
                 valueLoss.mean().item<float>() / steps,
                 entropySum.mean().item<float>() / steps,
-                gradientNorm);
+                gradientNorm,
+                timeLeftLoss / steps,
+                nauSparsity);
         }
 
         episodeLog?.Flush();
+    }
+
+    // Adds weight·∂R/∂W of each NAU's sparsity regulariser R to its gradient; the mean R, or null without NAUs.
+    private static double? AddSparsityGradients(IReadOnlyList<Agents.Layers.Nau> units, double weight)
+    {
+        if (units.Count == 0)
+        {
+            return null;
+        }
+
+        double sum = 0;
+        foreach (Agents.Layers.Nau unit in units)
+        {
+            sum += unit.AddSparsityGradient(weight);
+        }
+
+        return sum / units.Count;
     }
 
     private static float[] GradientOf(Tensor leaf)

@@ -111,6 +111,11 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
 
             _skippedInARow = 0;
             Optimizer.Step(gradients, Config.LearningRate);
+            foreach (GridTime.Agents.Layers.Nau unit in Network.Core.AdditionUnits)
+            {
+                unit.ClampWeights(); // a NAU's W lives in [−1, 1] (Madsen & Johansen 2020)
+            }
+
             AddFrames(frames);
             return true;
         }

@@ -30,6 +30,18 @@ public sealed record IntervalTotals
     /// <summary>Sum of the updates' mean policy entropies.</summary>
     public double Entropy { get; init; }
 
+    /// <summary>Sum over updates of the auxiliary time-left loss (per step), for agents that train one.</summary>
+    public double TimeLeftLoss { get; init; }
+
+    /// <summary>Updates that trained a time-left estimate.</summary>
+    public long TimeLeftUpdates { get; init; }
+
+    /// <summary>Sum over updates of the NAU sparsity regulariser mean(min(|W|, 1 − |W|)), for agents with NAUs.</summary>
+    public double NauSparsity { get; init; }
+
+    /// <summary>Updates of an agent with NAUs.</summary>
+    public long NauUpdates { get; init; }
+
     /// <summary>Sum of the updates' gradient norms before clipping.</summary>
     public double GradientNorm { get; init; }
 
@@ -44,6 +56,12 @@ public sealed record IntervalTotals
 
     /// <summary>Mean over updates of a per-update sum.</summary>
     public double PerUpdate(double sum) => Updates > 0 ? sum / Updates : double.NaN;
+
+    /// <summary>The mean time-left loss per update, NaN for an agent without a time-left estimate.</summary>
+    public double MeanTimeLeftLoss => TimeLeftUpdates > 0 ? TimeLeftLoss / TimeLeftUpdates : double.NaN;
+
+    /// <summary>The mean NAU sparsity regulariser per update, NaN for an agent without NAUs.</summary>
+    public double MeanNauSparsity => NauUpdates > 0 ? NauSparsity / NauUpdates : double.NaN;
 }
 
 /// <summary>Thread-safe accumulator the workers add to and the main thread drains once per interval.</summary>
@@ -68,12 +86,16 @@ public sealed class TrainingStatistics
     }
 
     /// <summary>Adds an applied update.</summary>
-    public void AddUpdate(double policyLoss, double valueLoss, double entropy, double gradientNorm)
+    public void AddUpdate(double policyLoss, double valueLoss, double entropy, double gradientNorm, double? timeLeftLoss = null, double? nauSparsity = null)
     {
         lock (_lock)
         {
             _totals = _totals with
             {
+                TimeLeftLoss = _totals.TimeLeftLoss + (timeLeftLoss ?? 0),
+                TimeLeftUpdates = _totals.TimeLeftUpdates + (timeLeftLoss is null ? 0 : 1),
+                NauSparsity = _totals.NauSparsity + (nauSparsity ?? 0),
+                NauUpdates = _totals.NauUpdates + (nauSparsity is null ? 0 : 1),
                 Updates = _totals.Updates + 1,
                 PolicyLoss = _totals.PolicyLoss + policyLoss,
                 ValueLoss = _totals.ValueLoss + valueLoss,

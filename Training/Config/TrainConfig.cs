@@ -14,7 +14,8 @@ public sealed record TrainConfig
     /// <summary>
     /// Agent variant: baseline (T beside the image features), nac (T also through a NAC into the LSTM), nalu,
     /// counter (an unsquashed step accumulator and a NAC readout of the time left, to the LSTM and the heads),
-    /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations), gru (the baseline with a GRU cell).
+    /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations), gru (the baseline with a GRU cell),
+    /// timer (NAU step count and a time-left readout cut at max-t, feed-forward policy).
     /// See docs/agents.md.
     /// </summary>
     [FixedOnResume]
@@ -79,10 +80,28 @@ public sealed record TrainConfig
     public double LearningRate { get; init; } = 5e-4;
 
     /// <summary>
-    /// Factor on the learning rate of the NAC and NALU weights (Ŵ, M̂, G). Above 1 lets them reach the
+    /// Factor on the learning rate of the NAC, NALU and NAU weights (Ŵ, M̂, G, W). Above 1 lets them reach the
     /// saturated values ±1 and 0 at which a NAC adds exactly, before the LSTM weights around them absorb the scale.
     /// </summary>
     public double NacLearningRateScale { get; init; } = 1;
+
+    /// <summary>
+    /// Weight of the auxiliary loss ½(s − (T − t))² on the core's own time-left estimate s, for agents that have one
+    /// (timer); refused for others. 0 turns it off.
+    /// </summary>
+    public double TimeLeftLoss { get; init; } = 1;
+
+    /// <summary>
+    /// Weight λ of the NAU sparsity regulariser mean(min(|W|, 1 − |W|)) (Madsen &amp; Johansen 2020), for agents with
+    /// addition units (timer); refused for others. It rises linearly from 0 at --nau-sparsity-from frames to λ at --nau-sparsity-to.
+    /// </summary>
+    public double NauSparsity { get; init; } = 1;
+
+    /// <summary>Frames at which the NAU sparsity regulariser starts (weight 0 before).</summary>
+    public long NauSparsityFrom { get; init; } = 2_000_000;
+
+    /// <summary>Frames at which the NAU sparsity regulariser reaches its full weight --nau-sparsity.</summary>
+    public long NauSparsityTo { get; init; } = 4_000_000;
 
     /// <summary>Adam's first-moment decay.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
@@ -174,12 +193,17 @@ public sealed record TrainConfig
         [nameof(AgentOptions.ArithmeticWidth)] = nameof(ArithmeticWidth),
         [nameof(AgentOptions.ArithmeticInput)] = nameof(ArithmeticInput),
         [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
+        [nameof(AgentOptions.TimeLeftCap)] = nameof(MaxT),
         [nameof(AgentOptions.Seed)] = nameof(Seed),
     };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, Seed = Seed };
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = Math.Max(1, MaxT), Seed = Seed }; // a bad max-t is reported under its own flag
+
+    /// <summary>The weight of the NAU sparsity regulariser after <paramref name="frames"/> frames: 0 before --nau-sparsity-from, λ from --nau-sparsity-to, linear between.</summary>
+    public double NauSparsityAt(long frames) =>
+        frames < NauSparsityFrom ? 0 : frames >= NauSparsityTo ? NauSparsity : NauSparsity * (frames - NauSparsityFrom) / (NauSparsityTo - NauSparsityFrom);
 
     /// <summary>Largest <see cref="Hidden"/> (<see cref="AgentOptions.MaximumHidden"/>).</summary>
     public const int MaximumHidden = AgentOptions.MaximumHidden;
@@ -239,6 +263,20 @@ public sealed record TrainConfig
         }
 
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
+        Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
+        Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
+        Check(NauSparsityFrom is >= 0 and <= MaximumFrames && NauSparsityTo is >= 0 and <= MaximumFrames && NauSparsityFrom < NauSparsityTo,
+            $"--nau-sparsity-from and --nau-sparsity-to must be frame counts 0..{MaximumFrames:0} with from < to, got {NauSparsityFrom} and {NauSparsityTo}");
+        if (Enum.IsDefined(Agent))
+        {
+            // Facts of the core itself (its time-left output and its NAUs), asked of a one-unit copy of it.
+            using var core = CoreTable.Of(Agent).Build(new AgentOptions { Core = Agent, Hidden = 1, ArithmeticWidth = 1 });
+            var defaults = new TrainConfig();
+            Check(core.TimeLeftOutput is not null || TimeLeftLoss == defaults.TimeLeftLoss, $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
+            Check(core.AdditionUnits.Count > 0 || (NauSparsity == defaults.NauSparsity && NauSparsityFrom == defaults.NauSparsityFrom && NauSparsityTo == defaults.NauSparsityTo),
+                $"--nau-sparsity: the {Agent.Name()} agent has no NAU to regularise");
+        }
+
         Check(Workers is >= 1 and <= MaximumWorkers, $"--workers must be at least 1 and at most {MaximumWorkers}, got {Workers}");
         Check(EnvsPerWorker is >= 1 and <= MaximumEnvsPerWorker, $"--envs-per-worker must be at least 1 and at most {MaximumEnvsPerWorker}, got {EnvsPerWorker}");
         Check(Steps is >= 1 and <= MaximumSteps, $"--steps must be at least 1 and at most {MaximumSteps}, got {Steps}");

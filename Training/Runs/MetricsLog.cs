@@ -28,6 +28,8 @@ public sealed class MetricsLog : IDisposable
         new("losses/entropy", i => i.Totals.PerUpdate(i.Totals.Entropy)),
         new("losses/grad_norm", i => i.Totals.PerUpdate(i.Totals.GradientNorm)),
         new("losses/skipped_updates", i => i.Totals.SkippedUpdates),
+        new("losses/time_left", i => i.Totals.MeanTimeLeftLoss),
+        new("losses/nau_sparsity", i => i.Totals.MeanNauSparsity),
         new("eval/h90", i => Horizon(i.Monitor, m => m.H90)),
         new("eval/hexact", i => Horizon(i.Monitor, m => m.HExact)),
     ];

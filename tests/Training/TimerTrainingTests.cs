@@ -1,0 +1,35 @@
+using GridTime.Tests.Training;
+
+namespace GridTime.Tests.Agents;
+
+/// <summary>The timer's training settings from the command line.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class TimerTrainingTests
+{
+    [Fact]
+    public void TrainingTheTimerLogsItsTimeLeftLossAndSparsity()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, _, string error) = Cli.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "2000", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--log-interval", "1000", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        string[] lines = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        string[] header = lines[0].Split(',');
+        string[] row = lines[1].Split(',');
+        double timeLeft = double.Parse(row[Array.IndexOf(header, "losses/time_left")], System.Globalization.CultureInfo.InvariantCulture);
+        double sparsity = double.Parse(row[Array.IndexOf(header, "losses/nau_sparsity")], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(timeLeft > 0, $"time-left loss {timeLeft}");
+        Assert.InRange(sparsity, 0, 0.5);
+    }
+
+    [Theory]
+    [InlineData("--time-left-loss", "2", "--time-left-loss: the baseline agent has no time-left estimate to train")]
+    [InlineData("--nau-sparsity", "0.5", "--nau-sparsity: the baseline agent has no NAU to regularise")]
+    public void TheTimersSettingsAreRefusedForAgentsWithoutItsParts(string flag, string value, string message)
+    {
+        (int code, _, string error) = Cli.Run("train", "--agent", "baseline", flag, value, "--frames", "100");
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
+}
