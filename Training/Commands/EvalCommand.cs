@@ -114,7 +114,8 @@ public static class EvalCommand
                 if (combined is not null)
                 {
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
-                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}");
+                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}",
+                        $"{results.Count} runs; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions");
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
                     using var outputs = new OutputSet();
@@ -252,7 +253,7 @@ public static class EvalCommand
                 stop);
         }
 
-        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption);
+        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle);
         using var outputs = new OutputSet();
         outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
         {
@@ -267,7 +268,7 @@ public static class EvalCommand
         return (table, provenance);
     }
 
-    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption)
+    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption, string subtitle)
     {
         var curves = new List<Curve>();
         EvaluationTable first = tables[0].Table;
@@ -277,7 +278,7 @@ public static class EvalCommand
             curves.Add(new Curve($"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
         }
 
-        return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption), curves);
+        return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption, subtitle, IntegerX: true, YFromZero: true), curves);
     }
 
     private static string Show(int? horizon) => horizon?.ToString(CultureInfo.InvariantCulture) ?? "none";
