@@ -35,6 +35,9 @@ public static class EpisodeReplay
 
     private static readonly string[] ActionNames = ["stay", "up", "down", "left", "right"];
 
+    // The widest third caption line a frame shows (value and five probabilities).
+    private const string WidestLine = "V=-0.00 P s.00 u.00 d.00 l.00 r.00";
+
     /// <summary>Width and height of the frames of a replay in <paramref name="style"/>.</summary>
     public static (int Width, int Height) FrameSize(ReplayStyle style) =>
         (FrameRenderer.ImageSize * style.Scale, (FrameRenderer.ImageSize + CaptionHeightPerScale) * style.Scale);
@@ -244,8 +247,9 @@ public static class EpisodeReplay
         using SKTypeface typeface = SKTypeface.FromFamilyName("DejaVu Sans Mono") ?? SKTypeface.Default;
         float size = 4f * style.Scale;
         using var font = new SKFont(typeface, size) { Edging = SKFontEdging.Alias };
-        // Shrink the font until the longest line fits the frame's width.
-        while (size > 6 && lines.Max(l => font.MeasureText(l)) > width - 4)
+        // Shrink the font until the longest line fits the frame's width; every frame is measured against the
+        // widest third line too, so the text keeps one size through the episode and across a mosaic's tiles.
+        while (size > 6 && Math.Max(lines.Max(l => font.MeasureText(l)), font.MeasureText(WidestLine)) > width - 4)
         {
             size -= 1;
             font.Size = size;
