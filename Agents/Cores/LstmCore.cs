@@ -47,6 +47,14 @@ public sealed class LstmCore : RecurrentCore
     /// <summary>The NAC or NALU reading [T, h(t−1)], or null for the baseline.</summary>
     internal nn.Module<Tensor, Tensor>? Arithmetic => arithmetic;
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<LabelledUnit> ArithmeticUnits => arithmetic switch
+    {
+        Nac nac => [Labelled(nac, "NAC reading [T, h(t-1)]; its outputs n go into the LSTM beside the features and T", "n")],
+        Nalu nalu => [Labelled(nalu.Accumulator, "the NALU's NAC reading [T, h(t-1)]; the NALU's outputs n go into the LSTM", "n")],
+        _ => [],
+    };
+
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
 
@@ -95,4 +103,8 @@ public sealed class LstmCore : RecurrentCore
         (Tensor nextH, Tensor nextC) = FastLstmCell.Step(lstm, input, h, c);
         return (nextH.MoveToOuterDisposeScope(), cat([nextH, nextC], 1).MoveToOuterDisposeScope());
     }
+
+    // Inputs [T, h1..hH] in the order Step concatenates them; outputs prefix1..prefixK.
+    private LabelledUnit Labelled(Nac unit, string role, string prefix) =>
+        new(role, unit, ["T", .. LabelledUnit.Numbered("h", Hidden)], LabelledUnit.Numbered(prefix, unit.WHat.shape[1]));
 }
