@@ -9,8 +9,23 @@ namespace GridTime.Rendering.Plots;
 /// <param name="Y">Y values (NaN leaves a gap).</param>
 /// <param name="Low">Lower edge of the band, or null.</param>
 /// <param name="High">Upper edge of the band, or null.</param>
-/// <param name="Dashed">Draw as a dashed line without markers (for reference curves).</param>
-public sealed record Curve(string Label, double[] X, double[] Y, double[]? Low = null, double[]? High = null, bool Dashed = false);
+/// <param name="Dashed">Draw as a black dashed line without markers (for reference curves).</param>
+/// <param name="Colour">Index into the plot's palette (Category10), so that curves of one run share a colour across panels; null: the next unused.</param>
+/// <param name="Pattern">The line's pattern, to tell apart curves of one colour (e.g. three losses of one run).</param>
+public sealed record Curve(string Label, double[] X, double[] Y, double[]? Low = null, double[]? High = null, bool Dashed = false, int? Colour = null, CurvePattern Pattern = CurvePattern.Solid);
+
+/// <summary>Line patterns of <see cref="Curve"/>.</summary>
+public enum CurvePattern
+{
+    /// <summary>A solid line.</summary>
+    Solid,
+
+    /// <summary>A dashed line.</summary>
+    Dashed,
+
+    /// <summary>A dotted line.</summary>
+    Dotted,
+}
 
 /// <summary>What a <see cref="CurvePlot"/> shows besides its curves.</summary>
 /// <param name="Title">Title above the plot; also the PNG's tEXt chunk <see cref="CurvePlot.TitleKeyword"/>.</param>
@@ -101,7 +116,7 @@ public static class CurvePlot
         int index = 0;
         foreach (Curve curve in curves)
         {
-            Color color = curve.Dashed ? Colors.Black : palette.GetColor(index++);
+            Color color = curve.Dashed ? Colors.Black : palette.GetColor(curve.Colour ?? index++);
             if (curve.Low is not null && curve.High is not null)
             {
                 var band = plot.Add.FillY(curve.X, curve.Low, curve.High);
@@ -114,10 +129,9 @@ public static class CurvePlot
             line.LegendText = curve.Label;
             line.LineWidth = 2;
             line.MarkerSize = curve.Dashed ? 0 : 5;
-            if (curve.Dashed)
-            {
-                line.LinePattern = LinePattern.Dashed;
-            }
+            line.LinePattern = curve.Dashed || curve.Pattern == CurvePattern.Dashed ? LinePattern.Dashed
+                : curve.Pattern == CurvePattern.Dotted ? LinePattern.Dotted
+                : LinePattern.Solid;
         }
 
         // The subtitle is the title's second line (smaller title font for both): labels are centred on the data

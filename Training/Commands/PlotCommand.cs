@@ -15,13 +15,16 @@ namespace GridTime.Training.Commands;
 /// </summary>
 public static class PlotCommand
 {
-    /// <summary>The panels: title, y label, the metrics.csv columns drawn (with their legend suffix), y from 0.</summary>
-    private static readonly (string Title, string YLabel, (string Column, string Suffix)[] Columns, bool FromZero)[] Panels =
+    /// <summary>
+    /// The panels: title, y label, the metrics.csv columns drawn (with their legend suffix and line pattern), y from 0.
+    /// A run keeps its colour in every panel; the losses of one run differ by line pattern.
+    /// </summary>
+    private static readonly (string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero)[] Panels =
     [
-        ("Fraction of the best achievable reward", "mean reward / best achievable", [("charts/fraction_of_best", "")], true),
-        ("Exact arrivals (share of episodes arriving at T)", "exact arrival rate", [("charts/exact_arrival_rate", "")], true),
-        ("Losses (mean per update)", "loss", [("losses/policy_loss", " policy"), ("losses/value_loss", " value"), ("losses/entropy", " entropy")], false),
-        ("Training speed", "frames per second", [("charts/frames_per_second", "")], true),
+        ("Fraction of the best achievable reward", "mean reward / best achievable", [("charts/fraction_of_best", "", CurvePattern.Solid)], true),
+        ("Exact arrivals (share of episodes arriving at T)", "exact arrival rate", [("charts/exact_arrival_rate", "", CurvePattern.Solid)], true),
+        ("Losses (mean per update)", "loss", [("losses/policy_loss", " policy", CurvePattern.Solid), ("losses/value_loss", " value", CurvePattern.Dashed), ("losses/entropy", " entropy", CurvePattern.Dotted)], false),
+        ("Training speed", "frames per second", [("charts/frames_per_second", "", CurvePattern.Solid)], true),
     ];
 
     /// <summary>Builds the command.</summary>
@@ -84,17 +87,18 @@ public static class PlotCommand
     public static string Provenance(string name, string agent, string id, MetricsTable metrics) => string.Create(CultureInfo.InvariantCulture,
         $"{name} ({agent}, id {id}, {metrics.Column("frames")[^1]:N0} frames, {metrics.Rows.Count} rows)");
 
-    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Id, string Agent, MetricsTable Metrics)> runs)
+    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Id, string Agent, MetricsTable Metrics)> runs)
     {
         var curves = new List<Curve>();
-        foreach ((RunFolder run, _, _, MetricsTable metrics) in runs)
+        for (int r = 0; r < runs.Count; r++)
         {
+            (RunFolder run, MetricsTable metrics) = (runs[r].Run, runs[r].Metrics);
             double[] frames = metrics.Column("frames");
-            foreach ((string column, string suffix) in panel.Columns)
+            foreach ((string column, string suffix, CurvePattern pattern) in panel.Columns)
             {
                 double[] values = metrics.Columns.Contains(column) ? metrics.Column(column)
                     : throw new UsageException($"metrics file {run.MetricsFile} has no column {column}");
-                curves.Add(new Curve(run.Name + suffix, frames, values));
+                curves.Add(new Curve(run.Name + suffix, frames, values, Colour: r, Pattern: pattern));
             }
         }
 

@@ -64,6 +64,22 @@ public sealed class CurvePlotTests
     }
 
     [Fact]
+    public void ACurveTakesThePaletteColourItAsksFor()
+    {
+        double[] xs = [1, 2, 3];
+        Curve[] curves = [new("first", xs, [1, 1, 1], Colour: 3), new("second", xs, [2, 2, 2], Colour: 3, Pattern: CurvePattern.Dotted)];
+        Plot plot = CurvePlot.Build(new PlotLayout("colours", "x", "y", YFromZero: true), curves);
+        using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(800, 500, ImageFormat.Png));
+        Color expected = new ScottPlot.Palettes.Category10().GetColor(3);
+        foreach (Curve curve in curves)
+        {
+            Pixel at = plot.GetPixel(new Coordinates(curve.X[1], curve.Y[1]));
+            SKColor seen = bitmap.GetPixel((int)Math.Round(at.X), (int)Math.Round(at.Y));
+            Assert.Equal((expected.R, expected.G, expected.B), (seen.Red, seen.Green, seen.Blue));
+        }
+    }
+
+    [Fact]
     public void TheComparisonPlotsStartAtZeroWithIntegerTicksAndSaySeedsAndEpisodes()
     {
         static EvaluationTable Table(double reward) =>
