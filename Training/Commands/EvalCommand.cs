@@ -97,7 +97,7 @@ public static class EvalCommand
                     locks.Add(RunLock.Acquire(run.Path, RunLock.EvalFileName));
                 }
 
-                var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
+                var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
                 foreach (RunFolder run in folderList)
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
@@ -108,14 +108,15 @@ public static class EvalCommand
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT));
                     Console.WriteLine($"provenance: {provenance}");
                     Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {EpisodesName}\n");
-                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
+                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT, provenance));
                 }
 
                 if (combined is not null)
                 {
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
                         $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}",
-                        $"{results.Count} runs; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions");
+                        string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} ({r.Provenance.Frames:N0} frames)")))
+                        + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions");
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
                     using var outputs = new OutputSet();

@@ -133,12 +133,12 @@ public static class ReplayCommand
         return command;
     }
 
-    /// <summary>One line about a chosen record: its position, worker, episode field, frames, T and how it ended.</summary>
+    /// <summary>One line about a chosen record (the facts of its caption): position, agent, worker, episode field, frames, T and how it ended.</summary>
     public static string Describe(int position, EpisodeRecord record)
     {
         var c = CultureInfo.InvariantCulture;
         string arrival = record.ArrivalTime is int t ? string.Create(c, $" (arrived at t={t})") : "";
-        return string.Create(c, $"record {position}: worker {record.Worker}, episode {record.Episode}, {record.Frames:N0} frames, T {record.Instruction}, {record.Timing.Name()}{arrival}, reward {record.TotalReward:0.#}/{record.BestAchievableReward}");
+        return string.Create(c, $"record {position}: {record.Agent}, worker {record.Worker}, episode {record.Episode}, {record.Frames:N0} frames, T {record.Instruction}, {record.Timing.Name()}{arrival}, reward {record.TotalReward:0.#}/{record.BestAchievableReward}");
     }
 
     /// <summary>"3x3" → (3 rows, 3 columns); each side 1..<see cref="MaximumGridSide"/>.</summary>

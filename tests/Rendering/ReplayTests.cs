@@ -165,7 +165,7 @@ public sealed class ReplayTests
         using var folder = new TemporaryFolder();
         (int code, string output, string error) = Cli.Run("replay", SelectionLog(folder), "--outcome", "late", "--out", folder["x.gif"]);
         Assert.True(code == 0, error);
-        Assert.Contains("record 2: worker 0, episode 2, 0 frames, T 6, late (arrived at t=8), reward ", output);
+        Assert.Contains("record 2: nac, worker 0, episode 2, 0 frames, T 6, late (arrived at t=8), reward ", output);
     }
 
     [Theory]
