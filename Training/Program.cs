@@ -45,6 +45,7 @@ public static class Program
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(PlotCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ArithCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());

@@ -60,6 +60,14 @@ public sealed class LstmCore : RecurrentCore
         _ => throw new InvalidOperationException($"no input width for {arithmetic.GetType().Name}"),
     };
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<LabelledUnit> ArithmeticUnits => arithmetic switch
+    {
+        Nac nac => [Labelled(nac, $"NAC reading {Reads}; its outputs n go into the LSTM beside the features and T", "n")],
+        Nalu nalu => [Labelled(nalu.Accumulator, $"the NALU's NAC reading {Reads}; the NALU's outputs n go into the LSTM", "n")],
+        _ => [],
+    };
+
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
 
@@ -108,4 +116,10 @@ public sealed class LstmCore : RecurrentCore
         (Tensor nextH, Tensor nextC) = FastLstmCell.Step(lstm, input, h, c);
         return (nextH.MoveToOuterDisposeScope(), cat([nextH, nextC], 1).MoveToOuterDisposeScope());
     }
+
+    private string Reads => ArithmeticReadsState ? "[T, h(t-1)]" : "[T]";
+
+    // Inputs [T, h1..hH] (or [T]) in the order Step concatenates them; outputs prefix1..prefixK.
+    private LabelledUnit Labelled(Nac unit, string role, string prefix) =>
+        new(role, unit, ArithmeticReadsState ? ["T", .. LabelledUnit.Numbered("h", Hidden)] : ["T"], LabelledUnit.Numbered(prefix, unit.WHat.shape[1]));
 }

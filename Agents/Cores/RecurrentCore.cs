@@ -44,6 +44,9 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     /// </summary>
     public virtual IReadOnlyList<Layers.Nau> AdditionUnits => [];
 
+    /// <summary>The core's NACs (also inside a NALU) with names for their inputs and outputs; empty when it has none.</summary>
+    public virtual IReadOnlyList<LabelledUnit> ArithmeticUnits => [];
+
     /// <summary>Whether <see cref="CreateFastCore"/> gives a fast core for <paramref name="features"/> encoder features.</summary>
     public virtual bool HasFastCore(int features) => false;
 }

@@ -86,6 +86,9 @@ public sealed record EpisodeRecord
     /// <summary>max(0, m − max(0, d − T)): what a perfect agent earns in this episode (never negative).</summary>
     public int BestAchievableReward { get; init; }
 
+    /// <summary>On time, early, late or timeout (<see cref="EpisodeTimings.Of"/>).</summary>
+    public EpisodeTiming Timing => EpisodeTimings.Of(Instruction, ArrivalTime);
+
     /// <summary>"arrived" or "timeout".</summary>
     public string Outcome => ArrivalTime is null ? "timeout" : "arrived";
 }

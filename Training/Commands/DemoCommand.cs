@@ -10,7 +10,6 @@ namespace GridTime.Training.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    /// <summary>Builds the command.</summary>
     /// <summary>Largest --episodes.</summary>
     public const int MaximumEpisodes = 10_000_000;
 
@@ -39,6 +38,11 @@ public static class DemoCommand
     {
         var options = new GridWorldOptions();
         Console.WriteLine($"grid {options.Size}x{options.Size}, T ~ U{{{options.MinInstruction}..{options.MaxInstruction}}}, m = {options.MaxReward}, L = T + m, {episodes} episodes per agent, seed {seed}");
+        if (show)
+        {
+            Console.WriteLine(Legend);
+        }
+
         var random = new SeededRandom(SeededRandom.Derive(seed, 99));
         foreach ((string name, Func<GridWorld, GridAction> policy) in new (string, Func<GridWorld, GridAction>)[]
         {
@@ -72,13 +76,16 @@ public static class DemoCommand
         }
     }
 
+    /// <summary>The key to <c>--show</c>'s pictures, printed once before them.</summary>
+    public const string Legend = "pictures of the timing agent's first episode, one per step, row 0 at the top: A agent, X target, @ agent on the target, . empty cell; t = steps taken, T = the step to arrive at";
+
     private static string Picture(GridWorld world)
     {
         var rows = new List<string>();
         for (int r = 0; r < world.Options.Size; r++)
         {
             rows.Add(string.Concat(Enumerable.Range(0, world.Options.Size).Select(c =>
-                new Cell(r, c) == world.Agent ? 'A' : new Cell(r, c) == world.Target ? 'X' : '.')));
+                new Cell(r, c) == world.Agent ? (world.Agent == world.Target ? '@' : 'A') : new Cell(r, c) == world.Target ? 'X' : '.')));
         }
 
         return string.Join('\n', rows);

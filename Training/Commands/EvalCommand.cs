@@ -103,7 +103,7 @@ public static class EvalCommand
                     locks.Add(RunLock.Acquire(run.Path, RunLock.EvalFileName));
                 }
 
-                var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT)>();
+                var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
                 foreach (RunFolder run in folderList)
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
@@ -114,13 +114,15 @@ public static class EvalCommand
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
                     Console.WriteLine($"provenance: {provenance}");
                     Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {EpisodesName}\n");
-                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT));
+                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT, provenance));
                 }
 
                 if (combined is not null)
                 {
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
-                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}", settings.IsRange);
+                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}",
+                        string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} ({r.Provenance.Frames:N0} frames)")))
+                        + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions", settings.IsRange);
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
                     using var outputs = new OutputSet();
@@ -273,7 +275,7 @@ public static class EvalCommand
                 stop);
         }
 
-        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, settings.IsRange);
+        byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle, settings.IsRange);
         using var outputs = new OutputSet();
         outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
         {
@@ -288,7 +290,7 @@ public static class EvalCommand
         return (table, provenance);
     }
 
-    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption, bool range = true)
+    private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption, string subtitle, bool range = true)
     {
         var curves = new List<Curve>();
         EvaluationTable first = tables[0].Table;
@@ -298,7 +300,7 @@ public static class EvalCommand
             curves.Add(new Curve(range ? $"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})" : $"{name} (chosen T)", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)]));
         }
 
-        return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption), curves);
+        return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption, subtitle, IntegerX: true, YFromZero: true), curves);
     }
 
     private static string Show(int? horizon) => horizon?.ToString(CultureInfo.InvariantCulture) ?? "none";

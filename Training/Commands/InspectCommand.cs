@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using GridTime.Agents.Layers;
+using GridTime.Agents;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,7 +33,7 @@ public static class InspectCommand
             (Runs.CheckpointHeader header, Agents.ActorCritic network) = RunLoading.Load(folder ?? ".", file);
             using (network)
             {
-                Console.WriteLine($"{file ?? folder}: agent {header.Config.Agent}, {header.Frames:N0} frames");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file ?? folder}: agent {header.Config.Agent.Name()}, {header.Frames:N0} frames"));
                 Print(network);
             }
 
@@ -45,39 +45,40 @@ public static class InspectCommand
     /// <summary>A weight as printed: sign and three decimals; one that rounds to zero is +0.000, never -+0.000 or -0.000.</summary>
     public static string Show(float weight) => (Math.Round(weight, 3) + 0.0).ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
 
-    /// <summary>Writes every NAC's effective weights (rows = inputs, columns = outputs) to the console.</summary>
+    /// <summary>
+    /// Writes every NAC's effective weights to the console, rows = inputs and columns = outputs, each named as the
+    /// core names them (<see cref="Agents.Cores.RecurrentCore.ArithmeticUnits"/>: T, h1.., a1.. in, n1.., a1.., r1..
+    /// out).
+    /// </summary>
     public static void Print(Agents.ActorCritic network)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        int found = 0;
-        foreach ((string name, nn.Module module) in network.named_modules())
+        IReadOnlyList<Agents.Cores.LabelledUnit> units = network.Core.ArithmeticUnits;
+        foreach (Agents.Cores.LabelledUnit unit in units)
         {
-            if (module is not Nac nac)
-            {
-                continue;
-            }
-
-            found++;
-            float[] w = nac.Weight().contiguous().data<float>().ToArray();
-            long rows = nac.WHat.shape[0], columns = nac.WHat.shape[1];
+            float[] w = unit.Unit.Weight().contiguous().data<float>().ToArray();
+            long rows = unit.Unit.WHat.shape[0], columns = unit.Unit.WHat.shape[1];
             float largest = w.Max(Math.Abs);
             int nearOne = w.Count(x => Math.Abs(x) > 0.9f);
-            Console.WriteLine($"{name}: W [{rows} inputs x {columns} outputs], max |W| {largest:0.000}, {nearOne} of {w.Length} with |W| > 0.9");
+            Console.WriteLine($"{unit.Role}");
+            Console.WriteLine($"  W [{rows} inputs x {columns} outputs], max |W| {largest.ToString("0.000", CultureInfo.InvariantCulture)}, {nearOne} of {w.Length} with |W| > 0.9");
+            int width = Math.Max(8, unit.Inputs.Max(l => l.Length));
+            Console.WriteLine($"  {"in \\ out".PadRight(width)} {string.Join(" ", unit.Outputs.Select(o => o.PadLeft(6)))}");
             long shownRows = Math.Min(rows, PrintedRows);
             for (long r = 0; r < shownRows; r++)
             {
                 string cells = string.Join(" ", Enumerable.Range(0, (int)columns).Select(c => Show(w[(r * columns) + c])));
-                Console.WriteLine($"  in {r,3}: {cells}");
+                Console.WriteLine($"  {unit.Inputs[(int)r].PadRight(width)} {cells}");
             }
 
             if (rows > shownRows)
             {
-                Console.WriteLine($"  ... {rows - shownRows} more input rows");
+                Console.WriteLine($"  ... {rows - shownRows} more input rows ({unit.Inputs[(int)shownRows]}..{unit.Inputs[^1]})");
             }
         }
 
-        if (found == 0)
+        if (units.Count == 0)
         {
             Console.WriteLine("this agent has no NAC");
         }

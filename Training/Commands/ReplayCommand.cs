@@ -1,35 +1,64 @@
 using System.CommandLine;
+using System.Globalization;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Replay;
 using GridTime.Training.Files;
 
 namespace GridTime.Training.Commands;
 
-/// <summary><c>gridtime replay</c>: turns logged episodes into an animated, looping GIF.</summary>
+/// <summary>
+/// <c>gridtime replay</c>: turns logged episodes into an animated, looping GIF. Episodes are chosen by their
+/// position in the file (<c>--record</c>) or by what they are (<c>--t</c>, <c>--outcome</c>, the record's
+/// <c>episode</c> field with <c>--episode-number</c>), then one (the first match, or <c>--last</c>), all of them
+/// one after another (<c>--all</c>) or several side by side (<c>--grid 3x3</c>). Prints one line per chosen record.
+/// </summary>
 public static class ReplayCommand
 {
     /// <summary>Largest episode log replay reads: 1 GiB.</summary>
     public const long MaximumLogBytes = 1L << 30;
 
+    /// <summary>
+    /// Largest GIF replay writes, in pixels over all frames (frames × width × height): 200 million, some 5-20 MB
+    /// once LZW-compressed and about 15 minutes of playback at scale 4 and 4 frames/s. A larger selection is refused.
+    /// </summary>
+    public const long MaximumGifPixels = 200_000_000;
+
+    /// <summary>Largest side of a <c>--grid</c> mosaic, in tiles.</summary>
+    public const int MaximumGridSide = 10;
+
+    /// <summary>Chosen records printed one per line; the rest are counted.</summary>
+    private const int PrintedRecords = 20;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var file = new Argument<string>("log") { Description = "Episode log (runs/NAME/episodes/worker-K.msgpack or runs/NAME/eval-episodes.msgpack)." };
-        var episode = new Option<int?>("--episode") { Description = "Index of the record in the file to replay (from 0) [default: the first].", HelpName = "K" };
-        var last = new Option<bool>("--last") { Description = "Replay the last record of the file." };
-        var all = new Option<bool>("--all") { Description = "Replay every record of the file, one after another." };
+        var record = new Option<int?>("--record") { Description = "Replay the record at this position in the file (from 0), whatever it holds.", HelpName = "K" };
+        var number = new Option<long?>("--episode-number") { Description = "Only records whose 'episode' field is N: the N-th episode its worker (or the evaluation) played in its session, from 0; after a resume the count restarts, so several records can match.", HelpName = "N" };
+        var instruction = new Option<int?>("--t") { Description = "Only episodes with instruction T.", HelpName = "T" };
+        var outcome = new Option<string?>("--outcome") { Description = "Only episodes that ended so: on-time (arrived exactly at T), early, late or timeout (never arrived).", HelpName = "on-time|early|late|timeout" };
+        var last = new Option<bool>("--last") { Description = "Replay the last matching record instead of the first (with --grid: the last R x C)." };
+        var all = new Option<bool>("--all") { Description = "Replay every matching record, one after another." };
+        var grid = new Option<string?>("--grid") { Description = "Play the first R x C matching records side by side in one GIF (a mosaic of R rows and C columns, e.g. 3x3).", HelpName = "RxC" };
         var output = new Option<string>("--out") { Description = "The GIF to write.", Required = true, HelpName = "PATH.gif" };
         var scale = new Option<int>("--scale") { Description = "Pixels per observation pixel (1..32).", DefaultValueFactory = _ => 4 };
         var fps = new Option<double>("--fps") { Description = "Steps per second.", DefaultValueFactory = _ => 4 };
-        var command = new Command("replay", "Turn logged episodes into an animated GIF (the world as the agent saw it, with a caption).") { file, episode, last, all, output, scale, fps };
+        var command = new Command("replay", "Turn logged episodes into an animated GIF (the world as the agent saw it, with a caption).") { file, record, number, instruction, outcome, last, all, grid, output, scale, fps };
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(file)!;
-            int? index = parsed.GetValue(episode);
+            int? position = parsed.GetValue(record);
             bool takeLast = parsed.GetValue(last), takeAll = parsed.GetValue(all);
-            if ((index is not null ? 1 : 0) + (takeLast ? 1 : 0) + (takeAll ? 1 : 0) > 1)
+            (int Rows, int Columns)? mosaic = parsed.GetValue(grid) is string g ? ParseGrid(g) : null;
+            if ((position is not null ? 1 : 0) + (takeAll ? 1 : 0) + (mosaic is not null ? 1 : 0) > 1 || (takeLast && (position is not null || takeAll)))
             {
-                throw new UsageException("choose one of --episode, --last and --all");
+                throw new UsageException("choose one of --record, --all and --grid (--last goes with --grid or alone)");
+            }
+
+            var filter = new Selection(parsed.GetValue(instruction), ParseOutcome(parsed.GetValue(outcome)), parsed.GetValue(number));
+            if (position is not null && filter.Any)
+            {
+                throw new UsageException("--record picks a record by its position in the file; it does not combine with --t, --outcome or --episode-number");
             }
 
             var style = new ReplayStyle(parsed.GetValue(scale), parsed.GetValue(fps));
@@ -37,39 +66,35 @@ public static class ReplayCommand
             {
                 throw new UsageException(style.Scale is < 1 or > 32
                     ? $"--scale must be 1..32, got {style.Scale}"
-                    : $"--fps must be more than 0 and at most 100, got {style.FramesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                    : $"--fps must be more than 0 and at most 100, got {style.FramesPerSecond.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            EpisodeLog log;
-            try
+            EpisodeLog log = Read(path);
+            IReadOnlyList<int> matching = [.. Enumerable.Range(0, log.Records.Count).Where(i => filter.Matches(log.Records[i]))];
+            if (position is int k && (k < 0 || k >= log.Records.Count))
             {
-                // Only a regular file of at most MaximumLogBytes: a FIFO or /dev/zero is one line, not a hang.
-                log = EpisodeLogReader.Read(InputFile.ReadAllBytes(path, MaximumLogBytes, "episode log"), path);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new UsageException(e.Message, e);
+                throw new UsageException($"--record {k} is out of range: {path} holds records 0..{log.Records.Count - 1}");
             }
 
-            if (log.TruncationReport(path) is string report)
+            if (matching.Count == 0)
             {
-                Console.Error.WriteLine($"gridtime: warning: {report}");
+                throw new UsageException($"no record of {path} has {filter.Describe()} ({Holdings(log)})");
             }
 
-            if (log.Records.Count(r => r.Schema < 2) is int unverifiable and > 0)
-            {
-                Console.Error.WriteLine($"gridtime: warning: {path}: {unverifiable} records of schema 1 (older GridTime) carry no checksum: damage to them cannot be detected");
-            }
+            IReadOnlyList<int> chosen = position is int p ? [p]
+                : takeAll ? matching
+                : mosaic is (int rows, int columns) ? (takeLast ? matching.TakeLast(rows * columns) : matching.Take(rows * columns)).ToList()
+                : takeLast ? [matching[^1]]
+                : [matching[0]];
+            EpisodeRecord[] episodes = [.. chosen.Select(i => log.Records[i])];
 
-            if (log.Records.Count == 0)
+            (int width, int height) = mosaic is (int r, int c) ? EpisodeReplay.MosaicSize(style, c, r) : EpisodeReplay.FrameSize(style);
+            long frames = mosaic is not null ? episodes.Max(e => e.Steps.Count) + 1L : episodes.Sum(e => e.Steps.Count + 1L);
+            if (frames * width * height > MaximumGifPixels)
             {
-                throw new UsageException($"{path} holds no complete episode");
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"{episodes.Length:N0} episodes make {frames:N0} frames of {width}x{height} ({frames * width * height / 1e6:N0} Mpixel), more than a GIF of {MaximumGifPixels / 1e6:N0} Mpixel: choose fewer with --t, --outcome, --episode-number, --grid or --last, or a smaller --scale"));
             }
-
-            IReadOnlyList<EpisodeRecord> chosen = takeAll ? log.Records
-                : takeLast ? [log.Records[^1]]
-                : (index ?? 0) >= 0 && (index ?? 0) < log.Records.Count ? [log.Records[index ?? 0]]
-                : throw new UsageException($"--episode {index} is out of range: {path} holds records 0..{log.Records.Count - 1}");
 
             // Refused before anything is written: the input log itself, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
@@ -79,12 +104,134 @@ public static class ReplayCommand
                 throw new UsageException($"--out {target}: the folder {folder} does not exist");
             }
 
-            OutputFile.Write(target, stream => EpisodeReplay.WriteGif(stream, chosen, style, Program.Stop));
+            OutputFile.Write(target, stream =>
+            {
+                if (mosaic is (int rows, int columns))
+                {
+                    EpisodeReplay.WriteMosaic(stream, episodes, columns, rows, style, Program.Stop);
+                }
+                else
+                {
+                    EpisodeReplay.WriteGif(stream, episodes, style, Program.Stop);
+                }
+            });
 
-            int frames = chosen.Sum(r => r.Steps.Count + 1);
-            Console.WriteLine($"wrote {target}: {chosen.Count} episode(s), {frames} frames");
+            foreach (int i in chosen.Take(PrintedRecords))
+            {
+                Console.WriteLine(Describe(i, log.Records[i]));
+            }
+
+            if (chosen.Count > PrintedRecords)
+            {
+                Console.WriteLine($"... and {chosen.Count - PrintedRecords} more records");
+            }
+
+            string layout = mosaic is (int mr, int mc) ? $"a {mr}x{mc} mosaic, " : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {target}: {episodes.Length} episode(s), {layout}{frames} frames of {width}x{height}"));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One line about a chosen record (the facts of its caption): position, agent, worker, episode field, frames, T and how it ended.</summary>
+    public static string Describe(int position, EpisodeRecord record)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string arrival = record.ArrivalTime is int t ? string.Create(c, $" (arrived at t={t})") : "";
+        return string.Create(c, $"record {position}: {record.Agent}, worker {record.Worker}, episode {record.Episode}, {record.Frames:N0} frames, T {record.Instruction}, {record.Timing.Name()}{arrival}, reward {record.TotalReward:0.#}/{record.BestAchievableReward}");
+    }
+
+    /// <summary>"3x3" → (3 rows, 3 columns); each side 1..<see cref="MaximumGridSide"/>.</summary>
+    public static (int Rows, int Columns) ParseGrid(string text)
+    {
+        string[] parts = text.Split('x');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int rows)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int columns)
+            && rows is >= 1 and <= MaximumGridSide && columns is >= 1 and <= MaximumGridSide)
+        {
+            return (rows, columns);
+        }
+
+        throw new UsageException($"--grid must be ROWSxCOLUMNS with each 1..{MaximumGridSide} (e.g. 3x3), got '{text}'");
+    }
+
+    private static EpisodeTiming? ParseOutcome(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        EpisodeTiming[] named = [.. EpisodeTimings.All.Where(t => t.Name() == text)];
+        return named.Length == 1 ? named[0]
+            : throw new UsageException($"--outcome must be one of {string.Join(", ", EpisodeTimings.All.Select(t => t.Name()))}, got '{text}'");
+    }
+
+    // What the log holds, for a selection that matched nothing.
+    private static string Holdings(EpisodeLog log)
+    {
+        IReadOnlyList<EpisodeRecord> records = log.Records;
+        string outcomes = string.Join(", ", EpisodeTimings.All.Select(t => $"{t.Name()} {records.Count(r => r.Timing == t)}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"it holds {records.Count} records: T {records.Min(r => r.Instruction)}..{records.Max(r => r.Instruction)}; {outcomes}; episode numbers {records.Min(r => r.Episode)}..{records.Max(r => r.Episode)}");
+    }
+
+    private static EpisodeLog Read(string path)
+    {
+        EpisodeLog log;
+        try
+        {
+            // Only a regular file of at most MaximumLogBytes: a FIFO or /dev/zero is one line, not a hang.
+            log = EpisodeLogReader.Read(InputFile.ReadAllBytes(path, MaximumLogBytes, "episode log"), path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+
+        if (log.TruncationReport(path) is string report)
+        {
+            Console.Error.WriteLine($"gridtime: warning: {report}");
+        }
+
+        if (log.Records.Count(r => r.Schema < 2) is int unverifiable and > 0)
+        {
+            Console.Error.WriteLine($"gridtime: warning: {path}: {unverifiable} records of schema 1 (older GridTime) carry no checksum: damage to them cannot be detected");
+        }
+
+        return log.Records.Count > 0 ? log : throw new UsageException($"{path} holds no complete episode");
+    }
+
+    // Which records --t, --outcome and --episode-number let through (null: any).
+    private sealed record Selection(int? Instruction, EpisodeTiming? Timing, long? Episode)
+    {
+        public bool Any => Instruction is not null || Timing is not null || Episode is not null;
+
+        public bool Matches(EpisodeRecord record) =>
+            (Instruction is null || record.Instruction == Instruction)
+            && (Timing is null || record.Timing == Timing)
+            && (Episode is null || record.Episode == Episode);
+
+        public string Describe()
+        {
+            var parts = new List<string>();
+            if (Instruction is int t)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"T {t}"));
+            }
+
+            if (Timing is EpisodeTiming timing)
+            {
+                parts.Add($"outcome {timing.Name()}");
+            }
+
+            if (Episode is long e)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"episode number {e}"));
+            }
+
+            return string.Join(" and ", parts);
+        }
     }
 }

@@ -118,8 +118,19 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             rewardCurves.Add(new Curve(label, ts, Across(r => r.MeanReward, v => v.Average()), Across(r => r.MeanReward, v => v.Min()), Across(r => r.MeanReward, v => v.Max())));
         }
 
-        return (CurvePlot.EncodePng(new PlotLayout("Fraction of best achievable reward against T (band: range over seeds)", "instruction T (steps)", "mean reward / best achievable", minT, maxT, $"training range T {minT}..{maxT}"), fractionCurves),
-            CurvePlot.EncodePng(new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}"), rewardCurves));
+        string subtitle = Subtitle();
+        return (CurvePlot.EncodePng(new PlotLayout("Fraction of best achievable reward against T (band: range over seeds)", "instruction T (steps)", "mean reward / best achievable", minT, maxT, $"training range T {minT}..{maxT}", Subtitle: subtitle, IntegerX: true, YFromZero: true), fractionCurves),
+            CurvePlot.EncodePng(new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", Subtitle: subtitle, IntegerX: true, YFromZero: true), rewardCurves));
+    }
+
+    // The plots' subtitle: seeds per agent, checkpoint frames, episodes per T and how actions were chosen.
+    private string Subtitle()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string seeds = string.Join(", ", Agents.Select(a => string.Create(c, $"{a.Name()} {cells.Count(x => x.Agent == a)}")));
+        long[] frames = [.. cells.Select(x => x.Provenance?.Frames ?? x.Frames)];
+        string text = string.Create(c, $"seeds per agent: {seeds}; evaluated checkpoints of {frames.Min():N0}..{frames.Max():N0} frames; {cells[0].Table.Rows[0].Episodes} episodes per T");
+        return cells[0].Provenance is EvalProvenance p ? $"{text}; {p.Actions} actions" : text;
     }
 
     /// <summary>

@@ -37,6 +37,12 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
     /// <summary>One line for the terminal, with the whole SHA-256.</summary>
     public override string ToString() => Describe(Sha256);
 
+    /// <summary>
+    /// The key facts for a plot's subtitle: the checkpoint and its frames, the episodes per T and how actions were
+    /// chosen, e.g. "checkpoint checkpoints/latest.ckpt (60,000 frames); 100 episodes per T; sampled actions".
+    /// </summary>
+    public string Subtitle => string.Create(CultureInfo.InvariantCulture, $"checkpoint {Checkpoint} ({Frames:N0} frames); {Episodes} episodes per T; {Actions} actions");
+
     /// <summary>The same line with the SHA-256 cut to 12 digits, short enough for a plot caption.</summary>
     public string Caption => Describe(Sha256[..Math.Min(12, Sha256.Length)]);
 

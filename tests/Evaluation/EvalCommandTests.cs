@@ -118,6 +118,10 @@ public sealed class EvalCommandTests
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
         Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
+        byte[] png = File.ReadAllBytes(Path.Combine(output.Path, "eval.png"));
+        Assert.Equal("run: checkpoints/latest.ckpt (0 frames); run: checkpoints/latest.ckpt (0 frames); 5 episodes per T; sampled actions",
+            GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
+        Assert.Equal("1,2,3,4,5,6", GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.XTicksKeyword));
     }
 
     [Theory]

@@ -67,6 +67,10 @@ public sealed class TrustworthyOutputsTests
         string? caption = CurvePlot.ReadText(File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.PlotName)), CurvePlot.CaptionKeyword);
         Assert.NotNull(caption);
         Assert.Contains($"run run (id run-id-for-test), checkpoints/latest.ckpt sha256 {sha[..12]}, 1234 frames; greedy actions, eval seed 7", caption);
+        byte[] png = File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.PlotName));
+        Assert.Equal("checkpoint checkpoints/latest.ckpt (1,234 frames); 4 episodes per T; greedy actions", CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
+        Assert.Equal("2,3,4,5", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));
+        Assert.StartsWith("-0.", CurvePlot.ReadText(png, CurvePlot.YRangeKeyword)); // 0 and a sliver below it
 
         EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, EvalCommand.EpisodesName));
         Assert.Equal(16, episodes.Records.Count);

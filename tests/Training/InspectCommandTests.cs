@@ -1,0 +1,59 @@
+using GridTime.Agents;
+using GridTime.Training.A3C;
+using GridTime.Training.Config;
+using GridTime.Training.Runs;
+
+namespace GridTime.Tests.Training;
+
+/// <summary><c>gridtime inspect</c> names the agent as the command line does and labels every NAC's inputs and outputs.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class InspectCommandTests
+{
+    private static string Checkpoint(TemporaryFolder folder, CoreKind agent)
+    {
+        var run = new RunFolder(folder[agent.Name()]);
+        run.Create();
+        var config = new TrainConfig { Agent = agent, Hidden = 16, ArithmeticWidth = 3, Workers = 1 };
+        using var network = new ActorCritic(config.Network);
+        var shared = new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 500, run.Name) { RunId = "inspect-test" };
+        GridTime.Training.Runs.Checkpoint.Save(shared, 0, run.LatestCheckpoint);
+        return run.LatestCheckpoint;
+    }
+
+    private static string[] Lines(string output) => [.. output.Split('\n').Select(l => l.TrimEnd())];
+
+    [Fact]
+    public void TheCounterAgentsNacsAreLabelledOneAAndTR()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.CounterWithT));
+        Assert.True(code == 0, error);
+        string[] lines = Lines(output);
+        Assert.EndsWith(": agent counter-with-t, 500 frames", lines[0]);
+        Assert.StartsWith("step NAC", lines[1]);
+        Assert.Equal("  W [1 inputs x 3 outputs]", lines[2][..26]);
+        Assert.Equal("  in \\ out     a1     a2     a3", lines[3]);
+        Assert.StartsWith("  1        ", lines[4]);
+        Assert.StartsWith("readout NAC", lines[5]);
+        Assert.Equal("  in \\ out     r1     r2     r3", lines[7]);
+        Assert.Equal(["T", "a1", "a2", "a3"], lines[8..12].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+    }
+
+    [Fact]
+    public void TheNacAgentsNacReadsTAndHAndSaysWhatIsLeftOut()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Nac));
+        Assert.True(code == 0, error);
+        string[] lines = Lines(output);
+        Assert.EndsWith(": agent nac, 500 frames", lines[0]);
+        Assert.Equal("  in \\ out     n1     n2     n3", lines[3]);
+        Assert.Equal(["T", .. Enumerable.Range(1, 11).Select(i => $"h{i}")], lines[4..16].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        Assert.Equal("  ... 5 more input rows (h12..h16)", lines[16]);
+
+        (code, output, _) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Baseline));
+        Assert.Equal(0, code);
+        Assert.Contains("agent baseline", output);
+        Assert.Contains("this agent has no NAC", output);
+    }
+}
