@@ -82,8 +82,8 @@ public sealed class CounterCore : RecurrentCore
     /// <inheritdoc/>
     public override IReadOnlyList<LabelledUnit> ArithmeticUnits =>
     [
-        new("step NAC: a(t) = a(t-1) + NAC_step([1]), the increments of the accumulators a", step, ["1"], LabelledUnit.Numbered("a", Counters)),
-        new("readout NAC: r(t) = NAC_read([T, a(t)]), the time left r", read, ["T", .. LabelledUnit.Numbered("a", Counters)], LabelledUnit.Numbered("r", Counters)),
+        LabelledUnit.Of("step NAC: a(t) = a(t-1) + NAC_step([1]), the increments of the accumulators a", step, ["1"], LabelledUnit.Numbered("a", Counters)),
+        LabelledUnit.Of("readout NAC: r(t) = NAC_read([T, a(t)]), the time left r", read, ["T", .. LabelledUnit.Numbered("a", Counters)], LabelledUnit.Numbered("r", Counters)),
     ];
 
     /// <summary>The readout NAC (input [T, a]).</summary>

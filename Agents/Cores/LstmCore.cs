@@ -121,5 +121,5 @@ public sealed class LstmCore : RecurrentCore
 
     // Inputs [T, h1..hH] (or [T]) in the order Step concatenates them; outputs prefix1..prefixK.
     private LabelledUnit Labelled(Nac unit, string role, string prefix) =>
-        new(role, unit, ArithmeticReadsState ? ["T", .. LabelledUnit.Numbered("h", Hidden)] : ["T"], LabelledUnit.Numbered(prefix, unit.WHat.shape[1]));
+        LabelledUnit.Of(role, unit, ArithmeticReadsState ? ["T", .. LabelledUnit.Numbered("h", Hidden)] : ["T"], LabelledUnit.Numbered(prefix, unit.WHat.shape[1]));
 }

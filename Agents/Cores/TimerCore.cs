@@ -66,6 +66,13 @@ public sealed class TimerCore : RecurrentCore
     public override IReadOnlyList<Nau> AdditionUnits => [step, read];
 
     /// <inheritdoc/>
+    public override IReadOnlyList<LabelledUnit> ArithmeticUnits =>
+    [
+        LabelledUnit.Of("read NAU: r(t) = NAU_read([T, a(t-1)]), the time left (exact with weights +1, -1)", read, ["T", "a"], ["r"]),
+        LabelledUnit.Of("step NAU: a(t) = a(t-1) + NAU_step([1]), the step count (exact with W = 1)", step, ["1"], ["a"]),
+    ];
+
+    /// <inheritdoc/>
     public override long MultiplyAddsPerStep(int features) => 1 + 2 + ((features + 1L) * Hidden);
 
     /// <inheritdoc/>

@@ -57,8 +57,8 @@ public static class InspectCommand
         IReadOnlyList<Agents.Cores.LabelledUnit> units = network.Core.ArithmeticUnits;
         foreach (Agents.Cores.LabelledUnit unit in units)
         {
-            float[] w = unit.Unit.Weight().contiguous().data<float>().ToArray();
-            long rows = unit.Unit.WHat.shape[0], columns = unit.Unit.WHat.shape[1];
+            float[] w = unit.Weight().contiguous().data<float>().ToArray();
+            long rows = unit.Inputs.Count, columns = unit.Outputs.Count;
             float largest = w.Max(Math.Abs);
             int nearOne = w.Count(x => Math.Abs(x) > 0.9f);
             Console.WriteLine($"{unit.Role}");

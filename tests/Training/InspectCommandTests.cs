@@ -56,4 +56,39 @@ public sealed class InspectCommandTests
         Assert.Contains("agent baseline", output);
         Assert.Contains("this agent has no NAC", output);
     }
+
+    [Fact]
+    public void TheTimersNausShowTheirWeightsThemselves()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Timer));
+        Assert.True(code == 0, error);
+        string[] lines = Lines(output);
+        Assert.EndsWith(": agent timer, 500 frames", lines[0]);
+        Assert.StartsWith("read NAU", lines[1]);
+        Assert.Equal("  in \\ out      r", lines[3]);
+        Assert.Equal(["T", "a"], lines[4..6].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        Assert.StartsWith("step NAU", lines[6]);
+        Assert.Equal("  in \\ out      a", lines[8]);
+        Assert.StartsWith("  1        ", lines[9]);
+    }
+
+    [Fact]
+    public void ANacReadingTAloneHasOneInputRow()
+    {
+        using var folder = new TemporaryFolder();
+        var run = new RunFolder(folder["nac-t"]);
+        run.Create();
+        var config = new TrainConfig { Agent = CoreKind.Nac, Hidden = 16, ArithmeticWidth = 3, Workers = 1, ArithmeticInput = ArithmeticInput.Instruction };
+        using var network = new ActorCritic(config.Network);
+        var shared = new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 500, run.Name) { RunId = "inspect-test" };
+        GridTime.Training.Runs.Checkpoint.Save(shared, 0, run.LatestCheckpoint);
+        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", run.LatestCheckpoint);
+        Assert.True(code == 0, error);
+        string[] lines = Lines(output);
+        Assert.StartsWith("NAC reading [T];", lines[1]);
+        Assert.Equal("  W [1 inputs x 3 outputs]", lines[2][..26]);
+        Assert.StartsWith("  T ", lines[4]);
+        Assert.Equal("", lines[5]);
+    }
 }
