@@ -11,7 +11,8 @@ namespace GridTime.Training.Sweeps;
 /// Runs a sweep's cells on this machine: one after another in this process (the default; each cell's output
 /// goes both to the terminal and to logs/CELL.log), or, with --parallel N, up to N at once, each as its own
 /// <c>gridtime sweep run-cell</c> process writing to logs/CELL.log. A line per cell start and finish says which
-/// cell of how many, and when the sweep should end (ETA from the cells finished so far).
+/// cell of how many, and when the sweep should end (ETA from the cells finished so far); failed cells are
+/// reported by the caller, one line each, once all have run.
 /// </summary>
 public static partial class LocalBackend
 {
@@ -21,7 +22,7 @@ public static partial class LocalBackend
     /// <summary>
     /// Runs <paramref name="cells"/> of <paramref name="plan"/> in <paramref name="folder"/>, <paramref name="parallel"/>
     /// at a time; returns false when <paramref name="stop"/> interrupted it (finished cells stay finished, the rest resume
-    /// on the next run). A failed cell is reported in one line and the others go on.
+    /// on the next run). A failed cell does not stop the others.
     /// </summary>
     public static bool Run(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, int parallel, CancellationToken stop)
     {
@@ -53,18 +54,15 @@ public static partial class LocalBackend
                 }
                 catch (Exception e) when (e is UsageException or InvalidDataException or TrainingFailedException or IOException or UnauthorizedAccessException)
                 {
+                    // The log ends with why the cell failed; the terminal gets one line per failed cell at the end of the sweep.
                     failure = e.Message.Split('\n')[0];
+                    file.WriteLine($"gridtime: {failure}");
                 }
                 finally
                 {
                     Console.SetOut(output);
                     Console.SetError(error);
                 }
-            }
-
-            if (failure is not null)
-            {
-                Console.Error.WriteLine($"gridtime: cell {cell.Index} {cell.Name} failed: {failure}; log: {log}");
             }
 
             Console.WriteLine(progress.Finished(cell, failure is null ? "done" : "failed"));
@@ -102,11 +100,6 @@ public static partial class LocalBackend
                     running.Remove((cell, process));
                     CellRecord? record = CellRecord.Read(SweepPlan.CellFolder(folder, cell));
                     bool done = process.ExitCode == 0 && record is { State: CellState.Done };
-                    if (!done)
-                    {
-                        Console.Error.WriteLine($"gridtime: cell {cell.Index} {cell.Name} failed (exit code {process.ExitCode}): {record?.Message ?? "no record"}; log: {LogOf(folder, cell)}");
-                    }
-
                     Console.WriteLine(progress.Finished(cell, done ? "done" : "failed"));
                     process.Dispose();
                 }
