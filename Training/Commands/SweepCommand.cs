@@ -83,20 +83,26 @@ public static class SweepCommand
 
     private static Option<string> FolderOption() => new("--run-dir") { Description = "The sweep's folder.", Required = true, HelpName = "folder" };
 
+    // The sweep in the folder and where its cells stand; when Slurm cannot be asked, a warning and the cells' own records.
+    private static (string Folder, SweepPlan Plan, IReadOnlyList<CellStatus> Statuses) Statuses(string folder)
+    {
+        SweepPlan plan = SweepPlan.Require(folder);
+        IReadOnlyList<CellStatus> statuses = SweepStatus.Of(folder, plan, askSlurm: true, out string? problem);
+        if (problem is not null)
+        {
+            Console.Error.WriteLine($"gridtime: warning: {problem}; the cells' own records alone are shown");
+        }
+
+        return (folder, plan, statuses);
+    }
+
     private static Command StatusCommand()
     {
         var folder = FolderOption();
         var command = new Command("status", "Show each cell of a sweep as pending, running, done or failed (with a failed cell's log).") { folder };
         command.SetAction(parsed =>
         {
-            string path = parsed.GetValue(folder)!;
-            SweepPlan plan = SweepPlan.Require(path);
-            IReadOnlyList<CellStatus> statuses = SweepStatus.Of(path, plan, askSlurm: true, out string? problem);
-            if (problem is not null)
-            {
-                Console.Error.WriteLine($"gridtime: warning: {problem}; the cells' own records alone are shown");
-            }
-
+            (_, _, IReadOnlyList<CellStatus> statuses) = Statuses(parsed.GetValue(folder)!);
             Console.WriteLine(SweepStatus.Describe(statuses));
             return 0;
         });
@@ -109,14 +115,7 @@ public static class SweepCommand
         var command = new Command("collect", "Merge a sweep's finished cells into comparison.csv, comparison.png, comparison-reward.png and summary.md.") { folder };
         command.SetAction(parsed =>
         {
-            string path = parsed.GetValue(folder)!;
-            SweepPlan plan = SweepPlan.Require(path);
-            IReadOnlyList<CellStatus> statuses = SweepStatus.Of(path, plan, askSlurm: true, out string? problem);
-            if (problem is not null)
-            {
-                Console.Error.WriteLine($"gridtime: warning: {problem}; the cells' own records alone decide which are done");
-            }
-
+            (string path, SweepPlan plan, IReadOnlyList<CellStatus> statuses) = Statuses(parsed.GetValue(folder)!);
             string summary = SweepResults.Collect(path, plan, statuses, Program.Stop);
             Console.WriteLine(summary);
             Console.WriteLine($"wrote {path}/comparison.csv, comparison.png, comparison-reward.png, summary.md ({statuses.Count(s => s.Progress == CellProgress.Done)} of {statuses.Count} cells)");

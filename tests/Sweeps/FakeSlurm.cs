@@ -14,8 +14,9 @@ public sealed class FakeSlurm : IDisposable
             ? "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n"
             : "#!/bin/sh\nd=$(dirname \"$0\")\nn=$(cat \"$d/next-job\" 2>/dev/null || echo 4242)\necho \"$@\" > \"$d/sbatch-args-$n\"\nfor a; do last=$a; done\ncp \"$last\" \"$d/submitted-$n.sbatch\"\necho $((n + 1)) > \"$d/next-job\"\necho \"$n\"\n";
         Write("sbatch", sbatch);
-        Write("squeue", "#!/bin/sh\ncat \"$(dirname \"$0\")/squeue.out\" 2>/dev/null\nexit 0\n");
-        Write("scontrol", "#!/bin/sh\ncat \"$(dirname \"$0\")/scontrol.out\" 2>/dev/null\nexit 0\n");
+        string down = "#!/bin/sh\necho \"$(basename \"$0\"): error: Unable to contact slurm controller (connect failure)\" >&2\nexit 1\n";
+        Write("squeue", controllerDown ? down : "#!/bin/sh\ncat \"$(dirname \"$0\")/squeue.out\" 2>/dev/null\nexit 0\n");
+        Write("scontrol", controllerDown ? down : "#!/bin/sh\ncat \"$(dirname \"$0\")/scontrol.out\" 2>/dev/null\nexit 0\n");
     }
 
     public string Folder { get; }

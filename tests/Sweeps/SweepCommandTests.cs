@@ -150,6 +150,21 @@ public sealed class SweepCommandTests
             Assert.True(code == 0, error);
             Assert.Contains("nothing to submit: 0 cells done, 4 queued or running", output);
 
+            // With the controller down, status falls back to the cells' records and a rerun submits nothing.
+            using (var down = new FakeSlurm(controllerDown: true))
+            {
+                SlurmClient.SearchPath = down.Folder;
+                (code, output, error) = Cli.Run("sweep", "status", "--run-dir", root);
+                Assert.Equal(0, code);
+                Assert.Equal("gridtime: warning: squeue failed (exit 1): squeue: error: Unable to contact slurm controller (connect failure); the cells' own records alone are shown", error.Trim());
+                Assert.Contains("4 pending, 0 running, 0 done, 0 failed (of 4)", output);
+                (code, _, error) = Cli.Run(sweep);
+                Assert.Equal(1, code);
+                Assert.Equal("gridtime: cannot ask Slurm about the sweep's earlier arrays (squeue failed (exit 1): squeue: error: Unable to contact slurm controller (connect failure)); nothing was submitted", error.Trim());
+                Assert.Single(SlurmBackend.Jobs(root));
+                SlurmClient.SearchPath = slurm.Folder;
+            }
+
             // Task 0 runs its cell; task 1 fails, tasks 2 and 3 are cancelled (3 before it started).
             Assert.Equal(0, Cli.Run("sweep", "run-cell", "--run-dir", root, "--cell", "0").ExitCode);
             slurm.Queue = "";
