@@ -25,8 +25,8 @@ public sealed record SweepCell(int Index, string Name, IReadOnlyList<KeyValuePai
 /// The whole of a sweep, written to <see cref="FileName"/> in the sweep folder before any cell runs: the cells
 /// (agents x seeds x setting combinations), the evaluation every cell gets, and how to start GridTime itself
 /// (which a Slurm task calls to run its cell). Rerunning a sweep into the same folder must give the same plan,
-/// except for <see cref="TrainConfig.Frames"/> (a larger budget trains the cells on) and
-/// <see cref="TrainConfig.ProgressSeconds"/>.
+/// except for <see cref="TrainConfig.Frames"/> (a larger budget trains the cells on), <see cref="TrainConfig.Workers"/>
+/// (a backend's choice) and <see cref="TrainConfig.ProgressSeconds"/> (<see cref="SweepRunner.Adjustable"/>).
 /// </summary>
 /// <param name="Program">The command that starts this GridTime: the dotnet host and gridtime.dll, or the gridtime executable.</param>
 /// <param name="Command">The command line that made the plan (recorded in summary.md).</param>
@@ -126,8 +126,8 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
 
     /// <summary>
     /// Why <paramref name="existing"/>, the plan already in <paramref name="folder"/>, is not this plan, in one line,
-    /// or null when they agree: the same cells with the same settings (but for the training budget and the progress
-    /// interval) and the same evaluation.
+    /// or null when they agree: the same cells with the same settings (but for the training budget, the workers and the
+    /// progress interval) and the same evaluation.
     /// </summary>
     public string? DifferenceFrom(SweepPlan existing, string folder)
     {
@@ -148,7 +148,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
 
         foreach ((SweepCell cell, SweepCell old) in Cells.Zip(existing.Cells))
         {
-            var differences = ResumePlan.Differences(old.Config with { Frames = cell.Config.Frames, ProgressSeconds = cell.Config.ProgressSeconds }, cell.Config);
+            var differences = ResumePlan.Differences(SweepRunner.Adjustable(old.Config, cell.Config), cell.Config);
             if (differences.Count > 0)
             {
                 (string setting, string before, string now) = differences[0];

@@ -114,7 +114,8 @@ public static class SweepStatus
             }
             else if (record is { State: CellState.Failed })
             {
-                status = new CellStatus(cell, CellProgress.Failed, record.Message ?? "failed", log, record);
+                string slurmSays = outcome is { State: not "COMPLETED" } final ? $" (Slurm task {task} {final.State}, exit code {final.ExitCode})" : "";
+                status = new CellStatus(cell, CellProgress.Failed, (record.Message ?? "failed") + slurmSays, log, record);
             }
             else if (record is { State: CellState.Running })
             {
