@@ -112,6 +112,26 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ParallelCellsRunAsTheirOwnProcessesEachWithItsLog()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["sweep"];
+        (int code, string output, string error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline,nac", "--parallel", "2", .. Tiny]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("[1/2] baseline-s1: started", output);
+        Assert.Contains("[2/2] nac-s1: started", output);
+        foreach (string cell in new[] { "baseline-s1", "nac-s1" })
+        {
+            string log = File.ReadAllText(Path.Combine(root, "logs", cell + ".log"));
+            Assert.Contains($"gridtime sweep: cell {(cell == "nac-s1" ? 1 : 0)} {cell} on ", log);
+            Assert.Contains($"{cell}: provenance: run {cell} ", log);
+            Assert.Equal(CellState.Done, CellRecord.Read(new RunFolder(Path.Combine(root, cell)))!.State);
+        }
+
+        Assert.Contains("| nac | 1 |", File.ReadAllText(Path.Combine(root, "summary.md")));
+    }
+
+    [Fact]
     public void TheSlurmBackendSubmitsOneArrayTaskPerCellAndResubmitsOnlyWhatIsMissing()
     {
         using var folder = new TemporaryFolder();
