@@ -73,7 +73,7 @@ start() {
   port=$((17000 + RANDOM % 2000))
   cat > "$dir/slurm.conf" <<CONF
 ClusterName=gridtime-test
-SlurmctldHost=$(hostname -s)(127.0.0.1)
+SlurmctldHost=$(uname -n | cut -d. -f1)(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 SlurmUser=root

@@ -81,7 +81,7 @@ public sealed class SlurmClusterTests
         Assert.True(code == 1, error + output);
         string job = Assert.Single(SlurmBackend.Jobs(root)).Job;
         Assert.Contains($"submitted 4 of 4 cells as Slurm array job {job}", output);
-        Assert.Contains($"gridtime: cell 3 nac-s2 failed: fault-injection: cell nac-s2 made to fail ({FaultInjection.FailCellVariable}); log: {root}/logs/{job}_3.log", error);
+        Assert.Contains($"gridtime: cell 3 nac-s2 failed: fault-injection: cell nac-s2 made to fail ({FaultInjection.FailCellVariable}) (Slurm task {job}_3 FAILED, exit code 1:0); log: {root}/logs/{job}_3.log", error);
         Assert.Contains("fault-injection: cell nac-s2 made to fail", File.ReadAllText(Path.Combine(root, "logs", $"{job}_3.log")));
 
         (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
