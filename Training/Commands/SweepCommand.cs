@@ -53,6 +53,16 @@ public static class SweepCommand
                 throw new UsageException($"--max-parallel must be 0 (no limit) or more, got {parsed.GetValue(maxParallel)}");
             }
 
+            // Each goes into the script as one #SBATCH line: a line break would smuggle in a command.
+            foreach ((string flag, string? value) in new[] { ("--partition", parsed.GetValue(partition)), ("--time", parsed.GetValue(time)), ("--mem", parsed.GetValue(memory)) }
+                .Concat((parsed.GetValue(sbatchArgs) ?? []).Select(a => ("--sbatch-arg", (string?)a))))
+            {
+                if (value is not null && (value.Length == 0 || value.Any(char.IsControl) || (flag == "--sbatch-arg" && !value.StartsWith('-'))))
+                {
+                    throw new UsageException($"{flag} '{value.ReplaceLineEndings(" ")}': expected one sbatch value on one line{(flag == "--sbatch-arg" ? ", an option starting with -" : "")}");
+                }
+            }
+
             if (slurm && cellsAtOnce != 1)
             {
                 throw new UsageException("--parallel is for --backend local; Slurm runs cells at once as it can (limit them with --max-parallel)");

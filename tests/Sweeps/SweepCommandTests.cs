@@ -62,10 +62,12 @@ public sealed class SweepCommandTests
     [InlineData("learning-rate=1e-4,0.0001", "--set learning-rate: the value 0.0001 is given twice")]
     [InlineData("hidden=0", "--set hidden=0: ")]
     [InlineData("learning-rate", "--set learning-rate: expected NAME=VALUE")]
-    public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message)
+    [InlineData("gamma=0.9", "--sbatch-arg 'x': expected one sbatch value on one line, an option starting with -", "x")]
+    [InlineData("gamma=0.9", "--sbatch-arg '--x rm -rf /': expected one sbatch value", "--x\nrm -rf /")]
+    public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab")
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, .. Tiny]);
+        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--sbatch-arg", sbatchArg, .. Tiny]);
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.Single(error.Trim().Split('\n'));
