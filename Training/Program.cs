@@ -43,6 +43,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
@@ -76,6 +77,12 @@ public static class Program
             // Outputs are written whole or not at all, so nothing half-made is left under a final name.
             Console.Error.WriteLine("gridtime: interrupted");
             return Interrupted;
+        }
+        catch (Sweeps.SlurmException e)
+        {
+            // Slurm could not be asked or refused a job: nothing was submitted, nothing finished was touched.
+            Console.Error.WriteLine($"gridtime: {e.Message}");
+            return Failed;
         }
         catch (TrainingFailedException e)
         {

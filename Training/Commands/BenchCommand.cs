@@ -29,7 +29,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick, agents };
         command.SetAction(parsed =>
         {
-            CoreKind[] kinds = ReproduceCommand.ParseAgents(parsed.GetValue(agents)!);
+            CoreKind[] kinds = SweepOptions.ParseAgents(parsed.GetValue(agents)!);
             BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out, Program.Stop, kinds);
             if (parsed.GetValue(json))
             {

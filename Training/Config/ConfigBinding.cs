@@ -75,6 +75,35 @@ public sealed class ConfigBinding<T>
         return merged;
     }
 
+    /// <summary>The kebab-case names of every setting ("learning-rate", ...), as their flags without the dashes.</summary>
+    public IReadOnlyList<string> SettingNames => [.. _fields.Select(f => KebabCase(f.Property.Name))];
+
+    /// <summary>
+    /// Reads <paramref name="text"/> as the value of the setting <paramref name="name"/> (kebab-case), the same way
+    /// its flag is read (culture-invariant); a value of the wrong kind is a <see cref="UsageException"/> naming
+    /// <paramref name="context"/>.
+    /// </summary>
+    public object ParseSetting(string name, string text, string context)
+    {
+        PropertyInfo property = _fields.Single(f => KebabCase(f.Property.Name) == name).Property;
+        return ParseValue(property.PropertyType, text, context);
+    }
+
+    /// <summary>A copy of <paramref name="baseline"/> with the settings <paramref name="values"/> (kebab-case name → value read by <see cref="ParseSetting"/>).</summary>
+    public T With(T baseline, IEnumerable<KeyValuePair<string, object>> values)
+    {
+        T merged = Clone(baseline);
+        foreach ((string name, object value) in values)
+        {
+            _fields.Single(f => KebabCase(f.Property.Name) == name).Property.SetValue(merged, value);
+        }
+
+        return merged;
+    }
+
+    /// <summary>A setting's value as GridTime writes it (culture-invariant, shortest round-trip for numbers).</summary>
+    public static string Format(object? value) => Show(value);
+
     /// <summary>Largest config file read: 1 MiB (a full config.json is about 1 KiB).</summary>
     public const long MaximumFileBytes = 1 << 20;
 

@@ -12,7 +12,8 @@ namespace GridTime.Training.Evaluation;
 /// <param name="TrainingSeconds">Training time.</param>
 /// <param name="Table">Its evaluation.</param>
 /// <param name="Provenance">What was evaluated (run, checkpoint and its SHA-256, evaluation settings), or null.</param>
-public sealed record ComparisonCell(CoreKind Agent, ulong Seed, long Frames, double TrainingSeconds, EvaluationTable Table, EvalProvenance? Provenance = null);
+/// <param name="Settings">The cell's setting combination in a sweep ("learning-rate=0.0001 entropy-coef=0.01"), empty when nothing is swept.</param>
+public sealed record ComparisonCell(CoreKind Agent, ulong Seed, long Frames, double TrainingSeconds, EvaluationTable Table, EvalProvenance? Provenance = null, string Settings = "");
 
 /// <summary>
 /// Compares agents over seeds: comparison.csv (every cell's per-T figures), comparison.png (mean fraction of
@@ -24,20 +25,32 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
     /// <summary>The agents, in the order first seen.</summary>
     public IReadOnlyList<CoreKind> Agents => [.. cells.Select(c => c.Agent).Distinct()];
 
+    /// <summary>The setting combinations of a sweep, in the order first seen (one empty combination when nothing is swept).</summary>
+    public IReadOnlyList<string> SettingCombinations => [.. cells.Select(c => c.Settings).Distinct()];
+
+    private bool Swept => cells.Any(c => c.Settings.Length > 0);
+
+    // The seeds of one (setting combination, agent), in the order of the combinations, then of the agents.
+    private IEnumerable<(string Label, CoreKind Agent, List<ComparisonCell> Cells)> Groups =>
+        SettingCombinations.SelectMany(settings => Agents
+            .Select(agent => (Label: settings.Length > 0 ? $"{agent.Name()} {settings}" : agent.Name(), Agent: agent, Cells: cells.Where(c => c.Agent == agent && c.Settings == settings).ToList()))
+            .Where(g => g.Cells.Count > 0));
+
     /// <summary>
     /// All per-T rows of all cells, long form: agent, seed, frames, <see cref="EvaluationTable.Columns"/>, then the
     /// cell's horizons h90 and hexact ("none" when not reached) and its <see cref="EvalProvenance.Columns"/>
-    /// (empty when unknown), constant over the cell's rows.
+    /// (empty when unknown), constant over the cell's rows; in a sweep with swept settings, last the cell's
+    /// setting combination (settings).
     /// </summary>
     public string ToCsv()
     {
-        var text = new StringBuilder("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + ",h90,hexact," + string.Join(',', EvalProvenance.Columns) + "\n");
+        var text = new StringBuilder("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + ",h90,hexact," + string.Join(',', EvalProvenance.Columns) + (Swept ? ",settings" : "") + "\n");
         foreach (ComparisonCell cell in cells)
         {
             string provenance = string.Join(',', cell.Provenance?.CsvValues ?? EvalProvenance.Columns.Select(_ => ""));
             foreach (string row in cell.Table.CsvRows())
             {
-                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row},{Show(cell.Table.H90(minT))},{Show(cell.Table.HExact(minT))},{provenance}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row},{Show(cell.Table.H90(minT))},{Show(cell.Table.HExact(minT))},{provenance}{(Swept ? "," + EvalProvenance.Quote(cell.Settings) : "")}\n");
             }
         }
 
@@ -68,18 +81,31 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             + $"Median (range) over seeds: none ranks below every T; the median is the middle value, or the mean of the two middle values, "
             + $"and is none when a middle value is none (at least half the seeds reach no horizon); the range runs from the lowest to the highest, e.g. none–16.");
         text.AppendLine();
-        text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (CoreKind agent in Agents)
+        foreach (string combination in SettingCombinations)
         {
-            var mine = cells.Where(x => x.Agent == agent).ToList();
-            double[] fractions = [.. mine.Select(x => x.Table.FractionOfBest(minT, maxT))];
-            double[] exact = [.. mine.Select(x => x.Table.ExactRate(minT, maxT))];
-            int?[] h90 = [.. mine.Select(x => x.Table.H90(minT))];
-            int?[] hExact = [.. mine.Select(x => x.Table.HExact(minT))];
-            text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
-                + $"{fractions.Average():F3} ± {StandardDeviation(fractions):F3} | {exact.Average():F3} ± {StandardDeviation(exact):F3} | "
-                + $"{MedianRange(h90)} | {MedianRange(hExact)} | {string.Join(", ", h90.Select(Show))} | {string.Join(", ", hExact.Select(Show))} |");
+            if (combination.Length > 0)
+            {
+                text.AppendLine(c, $"### {combination}");
+                text.AppendLine();
+            }
+
+            text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            foreach ((_, CoreKind agent, List<ComparisonCell> mine) in Groups.Where(g => g.Cells[0].Settings == combination))
+            {
+                double[] fractions = [.. mine.Select(x => x.Table.FractionOfBest(minT, maxT))];
+                double[] exact = [.. mine.Select(x => x.Table.ExactRate(minT, maxT))];
+                int?[] h90 = [.. mine.Select(x => x.Table.H90(minT))];
+                int?[] hExact = [.. mine.Select(x => x.Table.HExact(minT))];
+                text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
+                    + $"{fractions.Average():F3} ± {StandardDeviation(fractions):F3} | {exact.Average():F3} ± {StandardDeviation(exact):F3} | "
+                    + $"{MedianRange(h90)} | {MedianRange(hExact)} | {string.Join(", ", h90.Select(Show))} | {string.Join(", ", hExact.Select(Show))} |");
+            }
+
+            if (combination.Length > 0)
+            {
+                text.AppendLine();
+            }
         }
 
         if (cells.All(x => x.Provenance is not null))
@@ -108,12 +134,12 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         double[] ts = [.. first.Rows.Select(r => (double)r.Instruction)];
         rewardCurves.Add(new Curve("best achievable", ts, [.. first.Rows.Select(r => r.MeanBest)], Dashed: true));
         fractionCurves.Add(new Curve("0.9 of best (H90 threshold)", ts, [.. ts.Select(_ => EvaluationTable.RewardThreshold)], Dashed: true));
-        foreach (CoreKind agent in Agents)
+        foreach ((string name, _, List<ComparisonCell> group) in Groups)
         {
-            var mine = cells.Where(x => x.Agent == agent).Select(x => x.Table).ToList();
+            var mine = group.Select(x => x.Table).ToList();
             double[] Across(Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) =>
                 [.. Enumerable.Range(0, ts.Length).Select(i => combine(mine.Select(t => value(t.Rows[i]))))];
-            string label = $"{agent.Name()} ({mine.Count} seed{(mine.Count > 1 ? "s" : "")}; H90 {MedianRange([.. mine.Select(t => t.H90(minT))])})";
+            string label = $"{name} ({mine.Count} seed{(mine.Count > 1 ? "s" : "")}; H90 {MedianRange([.. mine.Select(t => t.H90(minT))])})";
             fractionCurves.Add(new Curve(label, ts, Across(r => r.FractionOfBest, v => v.Average()), Across(r => r.FractionOfBest, v => v.Min()), Across(r => r.FractionOfBest, v => v.Max())));
             rewardCurves.Add(new Curve(label, ts, Across(r => r.MeanReward, v => v.Average()), Across(r => r.MeanReward, v => v.Min()), Across(r => r.MeanReward, v => v.Max())));
         }

@@ -26,4 +26,16 @@ public static class FaultInjection
             Thread.Sleep(TimeSpan.FromMinutes(1));
         }
     }
+
+    /// <summary>The environment variable naming a sweep cell to fail on purpose (the test of a failed cell and its resubmission).</summary>
+    public const string FailCellVariable = "GRIDTIME_FAULT_FAIL_CELL";
+
+    /// <summary>Throws a <see cref="TrainingFailedException"/> when <see cref="FailCellVariable"/> names <paramref name="cell"/>.</summary>
+    public static void FailCellIfAsked(string cell)
+    {
+        if (System.Environment.GetEnvironmentVariable(FailCellVariable) == cell)
+        {
+            throw new TrainingFailedException($"fault-injection: cell {cell} made to fail ({FailCellVariable})", new InvalidOperationException(cell));
+        }
+    }
 }

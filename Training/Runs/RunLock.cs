@@ -17,8 +17,11 @@ public sealed class RunLock : IDisposable
     /// <summary>Name of the evaluation lock file inside the run folder: one eval (or reproduce's evaluation of a cell) per run.</summary>
     public const string EvalFileName = "eval.lock";
 
-    /// <summary>Name of the lock file a <c>reproduce</c> holds in its comparison folder.</summary>
-    public const string ReproduceFileName = "reproduce.lock";
+    /// <summary>Name of the lock file a <c>sweep</c> (or <c>reproduce</c>) holds in its sweep folder while it runs or submits cells.</summary>
+    public const string SweepFileName = "sweep.lock";
+
+    /// <summary>Name of the lock file the process running one cell of a sweep holds in the cell's run folder.</summary>
+    public const string CellFileName = "cell.lock";
 
     private readonly string _path;
     private bool _released;
@@ -76,7 +79,8 @@ public sealed class RunLock : IDisposable
                     throw new UsageException(fileName switch
                     {
                         FileName => $"run folder {runFolder} is in use by {owner} (one training process per run; stop it first)",
-                        ReproduceFileName => $"comparison folder {runFolder} is in use by {owner} (one reproduce per folder at a time)",
+                        SweepFileName => $"sweep folder {runFolder} is in use by {owner} (one sweep or reproduce per folder at a time)",
+                        CellFileName => $"sweep cell {runFolder} is being run by {owner} (one process per cell)",
                         _ => $"run folder {runFolder} is being evaluated by {owner} ({fileName}; one evaluation per run at a time)",
                     });
                 }
@@ -110,6 +114,16 @@ public sealed class RunLock : IDisposable
             // A lock we cannot remove is stale once we exit; the next run takes it over.
         }
     }
+
+    /// <summary>This process as a lock records it: its id, its start time in clock ticks since boot, and the host.</summary>
+    public static (int ProcessId, long StartTicks, string Host) Self =>
+        (System.Environment.ProcessId, ProcessStartTicks(System.Environment.ProcessId), System.Environment.MachineName);
+
+    /// <summary>
+    /// Whether the process recorded as (<paramref name="processId"/>, <paramref name="startTicks"/>, <paramref name="host"/>)
+    /// may still run: always true for another host (it cannot be checked from here), otherwise whether that very process lives.
+    /// </summary>
+    public static bool IsAlive(int processId, long startTicks, string host) => new Owner(processId, startTicks, host).IsAlive;
 
     private static string Describe(int processId, long startTicks, string host) =>
         string.Create(CultureInfo.InvariantCulture, $"pid={processId}\nstart={startTicks}\nhost={host}\n");

@@ -337,7 +337,7 @@ public sealed class ProvenanceTests
 
         (code, output, error) = Cli.Run([.. tiny, "--hidden", "64", "--grid-size", "7", "--max-t", "8", "--frames", "300"]);
         Assert.Equal(2, code);
-        Assert.Contains("baseline-s1 trained with other settings", error);
+        Assert.Contains("baseline-s1 planned with other settings", error);
         Assert.Single(error.Trim().Split('\n'));
         AssertUnchanged(before, root);
 
@@ -346,11 +346,11 @@ public sealed class ProvenanceTests
         Assert.Contains(Checkpoint.Read(new RunFolder(Path.Combine(root, "baseline-s1")).LatestCheckpoint).Sha256, summary);
 
         // A second reproduce into the same folder while one runs is refused.
-        using (RunLock.Acquire(root, RunLock.ReproduceFileName))
+        using (RunLock.Acquire(root, RunLock.SweepFileName))
         {
             (code, _, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
             Assert.Equal(2, code);
-            Assert.Contains("one reproduce per folder", error);
+            Assert.Contains("one sweep or reproduce per folder", error);
         }
 
         // A larger budget is not another setting: the cell trains on.

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using GridTime.Agents;
+using GridTime.Training.Config;
+using GridTime.Training.Sweeps;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// The flags <c>sweep</c> and <c>reproduce</c> share: the agents, the seeds, the sweep folder, the evaluation and
+/// every training setting but the agent and the seed; read into a <see cref="SweepPlan"/>.
+/// </summary>
+public sealed class SweepOptions
+{
+    private readonly ConfigBinding<TrainConfig> _binding = new();
+    private readonly Option<string> _agents = new("--agents") { Description = "Agents to compare, comma-separated.", DefaultValueFactory = _ => "baseline,nac" };
+    private readonly Option<int> _seeds = new("--seeds") { Description = "Training seeds per agent (first-seed, first-seed + 1, ...).", DefaultValueFactory = _ => 1 };
+    private readonly Option<ulong> _firstSeed = new("--first-seed") { Description = "The first training seed.", DefaultValueFactory = _ => 1 };
+    private readonly Option<string> _runDir;
+    private readonly EvalOptions _evaluation = new("--eval-seed");
+    private readonly string _defaultFolder;
+
+    /// <summary>Adds the flags to <paramref name="command"/>; the folder defaults to runs/<paramref name="defaultFolder"/>-TIME.</summary>
+    public SweepOptions(Command command, string defaultFolder)
+    {
+        _defaultFolder = defaultFolder;
+        _runDir = new Option<string>("--run-dir") { Description = $"Folder of the sweep [default: runs/{defaultFolder}-TIME]; give an existing one to resume it.", HelpName = "folder" };
+        command.Options.Add(_agents);
+        command.Options.Add(_seeds);
+        command.Options.Add(_firstSeed);
+        command.Options.Add(_runDir);
+        _evaluation.AddTo(command);
+        foreach (Option option in _binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The binder of the training settings (the same one train uses).</summary>
+    public ConfigBinding<TrainConfig> Binding => _binding;
+
+    /// <summary>Whether --workers was given (otherwise a backend may choose it).</summary>
+    public bool WorkersGiven(ParseResult parsed) => _binding.GivenFlags(parsed).Contains(nameof(TrainConfig.Workers));
+
+    /// <summary>The sweep folder given, or a new one under runs/.</summary>
+    public string Folder(ParseResult parsed) => parsed.GetValue(_runDir) ?? Path.Combine("runs", $"{_defaultFolder}-{DateTime.Now:yyyyMMdd-HHmmss}");
+
+    /// <summary>
+    /// The plan the flags give, with <paramref name="setFlags"/> swept and <paramref name="adjust"/> applied to the
+    /// template (a backend's choice of workers). Bad input is a <see cref="UsageException"/>.
+    /// </summary>
+    public SweepPlan Plan(ParseResult parsed, IEnumerable<string> setFlags, Func<TrainConfig, TrainConfig> adjust)
+    {
+        CoreKind[] agents = ParseAgents(parsed.GetValue(_agents)!);
+        int seedCount = parsed.GetValue(_seeds);
+        if (seedCount < 1)
+        {
+            throw new UsageException($"--seeds must be at least 1, got {seedCount}");
+        }
+
+        EvalSettings eval = _evaluation.Read(parsed);
+        TrainConfig template = adjust(_binding.ApplyFlags(new TrainConfig(), parsed));
+        IReadOnlyList<string> problems = template.Problems();
+        if (problems.Count > 0)
+        {
+            throw new UsageException(string.Join("; ", problems));
+        }
+
+        IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, _binding, template);
+        ulong first = parsed.GetValue(_firstSeed);
+        ulong[] seeds = [.. Enumerable.Range(0, seedCount).Select(s => first + (ulong)s)];
+        return SweepPlan.Make(agents, seeds, swept, template, eval, "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)));
+    }
+
+    /// <summary>Parses "baseline,nac" into agents; an unknown name is a <see cref="UsageException"/>.</summary>
+    public static CoreKind[] ParseAgents(string text)
+    {
+        try
+        {
+            CoreKind[] kinds = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CoreKinds.Parse).Distinct()];
+            return kinds.Length > 0 ? kinds : throw new UsageException("--agents lists no agent");
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--agents: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using GridTime.Training.Config;
+
+namespace GridTime.Training.Sweeps;
+
+/// <summary>One swept setting: its kebab-case name and its values, each as GridTime writes it ("0.0001").</summary>
+/// <param name="Name">The setting's flag without dashes, e.g. "learning-rate".</param>
+/// <param name="Values">Its values in the order given, each read like the flag and written back invariantly.</param>
+public sealed record SweptSetting(string Name, IReadOnlyList<string> Values);
+
+/// <summary>
+/// The setting grids of a sweep, from <c>--set NAME=V1,V2</c> flags: every combination of their values is one
+/// setting combination of the sweep (the first setting's values vary slowest).
+/// </summary>
+public static class SettingGrid
+{
+    /// <summary>Settings a sweep chooses itself per cell (or that name its folder) and so cannot be swept with --set.</summary>
+    public static readonly string[] OwnedBySweep = ["agent", "seed", "run-dir"];
+
+    /// <summary>
+    /// Reads the <c>--set</c> flags. Each is NAME=V1[,V2...] with NAME a training setting in kebab-case; the values
+    /// are read as that setting's flag reads them and must pass its bounds (<see cref="TrainConfig.Problems"/>).
+    /// </summary>
+    /// <exception cref="UsageException">
+    /// Not NAME=VALUES, an unknown name (naming the closest valid ones), a setting the sweep owns, a setting given
+    /// twice, an empty or repeated value, or a value that is not of the setting's kind or out of its bounds.
+    /// </exception>
+    public static IReadOnlyList<SweptSetting> Parse(IEnumerable<string> flags, ConfigBinding<TrainConfig> binding, TrainConfig template)
+    {
+        var settings = new List<SweptSetting>();
+        foreach (string flag in flags)
+        {
+            int equals = flag.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == flag.Length - 1)
+            {
+                throw new UsageException($"--set {flag}: expected NAME=VALUE[,VALUE...], e.g. --set learning-rate=1e-4,5e-4");
+            }
+
+            string name = flag[..equals].Trim().TrimStart('-');
+            if (OwnedBySweep.Contains(name))
+            {
+                throw new UsageException($"--set {name}: the sweep sets {name} itself (use --agents, --seeds and --run-dir)");
+            }
+
+            if (!binding.SettingNames.Contains(name))
+            {
+                throw new UsageException($"--set {name}: no such setting; the closest are {string.Join(", ", Closest(name, binding.SettingNames.Except(OwnedBySweep)))}");
+            }
+
+            if (settings.Any(s => s.Name == name))
+            {
+                throw new UsageException($"--set {name} is given twice: give all its values in one --set {name}=V1,V2");
+            }
+
+            var values = new List<string>();
+            foreach (string text in flag[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries))
+            {
+                object value = binding.ParseSetting(name, text, $"--set {name}");
+                IReadOnlyList<string> problems = binding.With(template, [new(name, value)]).Problems();
+                if (problems.Count > 0)
+                {
+                    throw new UsageException($"--set {name}={text}: {string.Join("; ", problems)}");
+                }
+
+                string written = ConfigBinding<TrainConfig>.Format(value);
+                if (values.Contains(written))
+                {
+                    throw new UsageException($"--set {name}: the value {text} is given twice");
+                }
+
+                values.Add(written);
+            }
+
+            settings.Add(new SweptSetting(name, values));
+        }
+
+        return settings;
+    }
+
+    /// <summary>Every combination of the settings' values (one empty combination when nothing is swept), first setting slowest.</summary>
+    public static IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Combinations(IReadOnlyList<SweptSetting> settings)
+    {
+        IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> combinations = [[]];
+        foreach (SweptSetting setting in settings)
+        {
+            combinations = [.. combinations.SelectMany(c => setting.Values.Select(v => (IReadOnlyList<KeyValuePair<string, string>>)[.. c, new(setting.Name, v)]))];
+        }
+
+        return [.. combinations];
+    }
+
+    /// <summary>The up to three names nearest to <paramref name="name"/> by edit distance (Levenshtein), nearest first.</summary>
+    public static IReadOnlyList<string> Closest(string name, IEnumerable<string> names) =>
+        [.. names.OrderBy(n => EditDistance(name, n)).ThenBy(n => n, StringComparer.Ordinal).Take(3)];
+
+    /// <summary>The Levenshtein distance: fewest single-character insertions, deletions and substitutions from a to b.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        int[] previous = [.. Enumerable.Range(0, b.Length + 1)];
+        int[] current = new int[b.Length + 1];
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

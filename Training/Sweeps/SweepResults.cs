@@ -1,0 +1,85 @@
+using GridTime.Training.Commands;
+using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Files;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Sweeps;
+
+/// <summary>
+/// Collects a sweep: merges its finished cells into comparison.csv, comparison.png, comparison-reward.png and
+/// summary.md in the sweep folder (one table per setting combination), written as a set.
+/// </summary>
+public static class SweepResults
+{
+    /// <summary>The files a sweep's collection writes into its folder.</summary>
+    public static readonly string[] OutputNames = ["comparison.csv", "comparison.png", "comparison-reward.png", "summary.md"];
+
+    /// <summary>Refuses (<see cref="UsageException"/>) a sweep folder where a collection could not write its files.</summary>
+    public static void CheckOutputs(string folder)
+    {
+        foreach (string name in OutputNames)
+        {
+            OutputFile.Check(Path.Combine(folder, name), "comparison output");
+        }
+    }
+
+    /// <summary>
+    /// The result of a done cell: its eval.csv, which must still carry the provenance the cell's record names
+    /// (an eval run by hand since then is refused, naming the cell).
+    /// </summary>
+    public static ComparisonCell Read(string folder, CellStatus status)
+    {
+        RunFolder run = SweepPlan.CellFolder(folder, status.Cell);
+        EvalProvenance provenance = status.Record!.Provenance!;
+        string path = Path.Combine(run.Path, EvalCommand.CsvName);
+        string csv = InputFile.ReadAllText(path, 64 << 20, "evaluation table");
+        string expected = "," + string.Join(',', provenance.CsvValues);
+        if (!csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).All(line => line.TrimEnd('\r').EndsWith(expected, StringComparison.Ordinal)))
+        {
+            throw new UsageException($"{path} is not the evaluation the sweep made of {status.Cell.Name} ({provenance.Checkpoint} sha256 {provenance.Sha256}): rerun the sweep to evaluate it again");
+        }
+
+        EvaluationTable table = EvaluationTable.FromCsv(csv, path);
+        return new ComparisonCell(status.Cell.Config.Agent, status.Cell.Config.Seed, provenance.Frames, status.Record.TrainingSeconds, table, provenance, status.Cell.SettingsLabel);
+    }
+
+    /// <summary>
+    /// Writes the comparison of the done cells among <paramref name="statuses"/> and returns summary.md's text;
+    /// cells not done are named in the summary. A <see cref="UsageException"/> when no cell is done.
+    /// </summary>
+    public static string Collect(string folder, SweepPlan plan, IReadOnlyList<CellStatus> statuses, CancellationToken stop)
+    {
+        CheckOutputs(folder);
+        var done = statuses.Where(s => s.Progress == CellProgress.Done).ToList();
+        if (done.Count == 0)
+        {
+            throw new UsageException($"{folder}: no cell of the sweep is done yet; nothing to collect (see gridtime sweep status --run-dir {CommandLine.Quote(folder)})");
+        }
+
+        ComparisonCell[] cells = [.. done.Select(s => Read(folder, s))];
+        TrainConfig first = plan.Cells[0].Config;
+        var comparison = new Comparison(cells, first.MinT, first.MaxT);
+        (byte[] fractionPlot, byte[] rewardPlot) = comparison.EncodePlots();
+        HashSet<string> perCell = ["agent", "seed", .. plan.Swept.Select(s => s.Name)];
+        string settings = string.Join(", ", ResumePlan.Differences(new TrainConfig(), first).Where(d => !perCell.Contains(d.Setting)).Select(d => $"{d.Setting} {d.After}"));
+        string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", plan.Command, settings);
+        var missing = statuses.Where(s => s.Progress != CellProgress.Done).ToList();
+        if (missing.Count > 0)
+        {
+            summary += $"\nNot collected ({missing.Count} of {statuses.Count} cells not done): {string.Join(", ", missing.Select(s => $"{s.Cell.Name} ({s.Progress.ToString().ToLowerInvariant()})"))}.\n";
+        }
+
+        // Written as a set: all four complete under temporary names, then renamed (previous set intact until then).
+        using (var outputs = new OutputSet())
+        {
+            outputs.AddText(Path.Combine(folder, OutputNames[0]), comparison.ToCsv());
+            outputs.Add(Path.Combine(folder, OutputNames[1]), fractionPlot);
+            outputs.Add(Path.Combine(folder, OutputNames[2]), rewardPlot);
+            outputs.AddText(Path.Combine(folder, OutputNames[3]), summary);
+            outputs.Commit(stop);
+        }
+
+        return summary;
+    }
+}

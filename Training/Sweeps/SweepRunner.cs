@@ -1,0 +1,193 @@
+using GridTime.Training.Commands;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Sweeps;
+
+/// <summary>
+/// Starts a sweep: checks it against what its folder already holds, writes its plan, then runs the cells not yet
+/// done on this machine (<see cref="LocalBackend"/>) or submits them as a Slurm array (<see cref="SlurmBackend"/>),
+/// and collects the comparison once every cell is done. <c>reproduce</c> is a sweep without swept settings.
+/// </summary>
+public static class SweepRunner
+{
+    /// <summary>
+    /// Refuses (<see cref="UsageException"/>, one line, nothing written) a sweep that may not go into
+    /// <paramref name="folder"/>: a file there, a plan that differs from the folder's (<see cref="SweepPlan.DifferenceFrom"/>),
+    /// a cell run trained with other settings, or an output path that may not be written.
+    /// </summary>
+    public static void Check(string folder, SweepPlan plan)
+    {
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"{folder} is a file, not a folder");
+        }
+
+        if (SweepPlan.Read(folder) is { } existing && plan.DifferenceFrom(existing, folder) is { } difference)
+        {
+            throw new UsageException(difference);
+        }
+
+        CheckCells(folder, plan);
+        SweepResults.CheckOutputs(folder);
+        foreach (SweepCell cell in plan.Cells)
+        {
+            EvalCommand.CheckOutputs(SweepPlan.CellFolder(folder, cell));
+        }
+    }
+
+    /// <summary>
+    /// Refuses (<see cref="UsageException"/>, naming the first difference) a folder whose existing cell runs were
+    /// trained with settings other than the plan's: only the budget (a larger one trains them on), the number of
+    /// workers and the progress interval may differ. Covers folders made before plans were written.
+    /// </summary>
+    public static void CheckCells(string folder, SweepPlan plan)
+    {
+        foreach (SweepCell cell in plan.Cells)
+        {
+            RunFolder run = SweepPlan.CellFolder(folder, cell);
+            if (!Directory.Exists(run.Path))
+            {
+                continue;
+            }
+
+            Config.TrainConfig? existing;
+            try
+            {
+                existing = ResumePoint.Find(run)?.Header.Config ?? run.ReadConfig()?.Config;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+
+            var differences = existing is null ? [] : ResumePlan.Differences(Adjustable(existing, cell.Config), cell.Config);
+            if (differences.Count > 0)
+            {
+                (string setting, string before, string now) = differences[0];
+                throw new UsageException($"{folder} holds {run.Name} trained with other settings: {setting} is {before} there but {now} in this command"
+                    + $"{(differences.Count > 1 ? $" (and {differences.Count - 1} more)" : "")}; give the settings it was made with, or a new --run-dir");
+            }
+        }
+    }
+
+    /// <summary><paramref name="existing"/> with the settings a rerun of a sweep may change taken from <paramref name="wanted"/>.</summary>
+    public static Config.TrainConfig Adjustable(Config.TrainConfig existing, Config.TrainConfig wanted) =>
+        existing with { Frames = wanted.Frames, ProgressSeconds = wanted.ProgressSeconds, Workers = wanted.Workers };
+
+    /// <summary>Takes the sweep folder's lock and writes the plan (after <see cref="Check"/>); dispose the lock when done.</summary>
+    public static RunLock Begin(string folder, SweepPlan plan)
+    {
+        RunLock sweepLock = RunLock.Acquire(folder, RunLock.SweepFileName);
+        plan.Write(folder);
+        return sweepLock;
+    }
+
+    /// <summary>
+    /// Runs the cells of <paramref name="plan"/> not yet done on this machine, then collects; returns the exit code
+    /// (0 all done and collected, 1 some cell failed, 130 interrupted).
+    /// </summary>
+    public static int RunLocal(string folder, SweepPlan plan, int parallel, CancellationToken stop)
+    {
+        IReadOnlyList<CellStatus> before = SweepStatus.Of(folder, plan, askSlurm: true, out _);
+        var todo = new List<SweepCell>();
+        foreach (CellStatus status in before)
+        {
+            switch (status.Progress)
+            {
+                case CellProgress.Done:
+                    Console.WriteLine($"== {status.Cell.Name}: already trained and evaluated ({status.Detail})");
+                    break;
+                case CellProgress.Running:
+                    Console.WriteLine($"== {status.Cell.Name}: running elsewhere ({status.Detail}); not started here");
+                    break;
+                default:
+                    if (status.InSlurmQueue)
+                    {
+                        Console.WriteLine($"== {status.Cell.Name}: queued ({status.Detail}); not started here");
+                    }
+                    else
+                    {
+                        todo.Add(status.Cell);
+                    }
+
+                    break;
+            }
+        }
+
+        if (!LocalBackend.Run(folder, plan, todo, parallel, stop))
+        {
+            Console.Error.WriteLine($"gridtime: interrupted; run the same command with --run-dir {CommandLine.Quote(folder)} to resume");
+            return Program.Interrupted;
+        }
+
+        return Finish(folder, plan, stop);
+    }
+
+    /// <summary>
+    /// After the cells ran: one line per cell not done (naming its log), the comparison of the done ones, and the
+    /// exit code (0 when every cell is done, 1 otherwise).
+    /// </summary>
+    public static int Finish(string folder, SweepPlan plan, CancellationToken stop)
+    {
+        IReadOnlyList<CellStatus> after = SweepStatus.Of(folder, plan, askSlurm: true, out string? problem);
+        if (problem is not null)
+        {
+            Console.Error.WriteLine($"gridtime: warning: {problem}");
+        }
+
+        foreach (CellStatus failed in after.Where(s => s.Progress == CellProgress.Failed))
+        {
+            Console.Error.WriteLine($"gridtime: {SweepStatus.FailureLine(failed)}");
+        }
+
+        int done = after.Count(s => s.Progress == CellProgress.Done);
+        if (done > 0)
+        {
+            string summary = SweepResults.Collect(folder, plan, after, stop);
+            Console.WriteLine();
+            Console.WriteLine(summary);
+            Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
+        }
+
+        if (done == after.Count)
+        {
+            return 0;
+        }
+
+        Console.Error.WriteLine($"gridtime: {after.Count - done} of {after.Count} cells not done; run the same command to run them (finished cells are kept)");
+        return Program.Failed;
+    }
+
+    /// <summary>
+    /// Submits the cells of <paramref name="plan"/> that are neither done nor queued in Slurm as one array; with
+    /// <paramref name="wait"/>, waits for it to leave the queue and finishes as <see cref="Finish"/>.
+    /// </summary>
+    public static int SubmitSlurm(string folder, SweepPlan plan, SlurmResources resources, bool wait, CancellationToken stop)
+    {
+        IReadOnlyList<CellStatus> statuses = SweepStatus.Of(folder, plan, askSlurm: true, out string? problem);
+        if (problem is not null)
+        {
+            throw new SlurmException($"cannot ask Slurm about the sweep's earlier arrays ({problem}); nothing was submitted");
+        }
+
+        var todo = statuses.Where(s => s.Progress is CellProgress.Pending or CellProgress.Failed && !s.InSlurmQueue).Select(s => s.Cell.Index).ToList();
+        int busy = statuses.Count(s => s.InSlurmQueue || s.Progress == CellProgress.Running);
+        if (todo.Count == 0)
+        {
+            Console.WriteLine($"nothing to submit: {statuses.Count(s => s.Progress == CellProgress.Done)} cells done, {busy} queued or running");
+            return busy > 0 ? 0 : Finish(folder, plan, stop);
+        }
+
+        string job = SlurmBackend.Submit(folder, plan, todo, resources);
+        Console.WriteLine($"submitted {todo.Count} of {statuses.Count} cells as Slurm array job {job} ({Path.Combine(folder, SlurmBackend.ScriptName)}; logs in {Path.Combine(folder, SlurmBackend.LogFolder)}/{job}_INDEX.log)"
+            + (busy > 0 ? $"; {busy} cells already queued or running" : ""));
+        if (!wait)
+        {
+            Console.WriteLine($"follow it with: gridtime sweep status --run-dir {CommandLine.Quote(folder)}; when done: gridtime sweep collect --run-dir {CommandLine.Quote(folder)}");
+            return 0;
+        }
+
+        SlurmBackend.Wait(job, TimeSpan.FromSeconds(2), stop);
+        return Finish(folder, plan, stop);
+    }
+}
