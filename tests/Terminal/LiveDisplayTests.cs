@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using GridTime.Tests.Training;
+using GridTime.Training.Terminal;
+
+namespace GridTime.Tests.Terminal;
+
+/// <summary>
+/// The live progress display as a terminal shows it: `gridtime train` run in a real pseudo-terminal 80 columns
+/// wide (util-linux's <c>script</c>, part of every Debian), its output replayed on <see cref="TerminalScreen"/>.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class LiveDisplayTests
+{
+    [Fact]
+    public async Task TrainInAnEightyColumnTerminalKeepsOneLiveDisplay()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        string command = $"stty cols 80 rows 24 && exec dotnet {Path.Combine(AppContext.BaseDirectory, "gridtime.dll")} train --frames 40000 --workers 1 --envs-per-worker 16 "
+            + $"--log-interval 20000 --checkpoint-interval 20000 --episode-log-every 0 --run-dir {run}";
+        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])["-q", "-e", "-c", command, "/dev/null"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // A clean environment: a CI system's variables would (rightly) turn the live display into plain lines.
+        start.Environment.Clear();
+        foreach ((string name, string? value) in System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => ((string)e.Key, (string?)e.Value)))
+        {
+            if (name is "PATH" or "HOME" or "TMPDIR" || name.StartsWith("DOTNET_", StringComparison.Ordinal))
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        using var process = Process.Start(start)!;
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        using var bytes = new MemoryStream();
+        await process.StandardOutput.BaseStream.CopyToAsync(bytes);
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "train did not finish");
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await errors}");
+
+        TerminalScreen screen = TerminalScreen.Of(bytes.ToArray(), 80);
+        IReadOnlyList<string> lines = screen.Lines;
+        string shown = string.Join("\n", lines);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "gridtime-live-display-80.txt"), shown); // the screen, for a person to look at
+
+        // Many refreshes were drawn, yet the screen holds one bar and one line of figures, nothing wrapped.
+        Assert.True(bytes.Length > 2000, $"only {bytes.Length} bytes of output:\n{shown}");
+        Assert.Single(lines, l => l.Contains("/40,000 frames", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("elapsed", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("done: ", StringComparison.Ordinal));
+        Assert.True(lines.Count <= 8, $"{lines.Count} lines:\n{shown}");
+        Assert.DoesNotContain("NaN", shown, StringComparison.Ordinal);
+        Assert.All(lines.Where(l => l.Contains("ETA", StringComparison.Ordinal) || l.Contains("elapsed", StringComparison.Ordinal)), l => Assert.True(l.Length < 80, l));
+        Assert.Contains("1 worker x 16 environments", shown, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(40)]
+    [InlineData(80)]
+    [InlineData(120)]
+    [InlineData(300)]
+    public void TheLinesFitEveryWidth(int width)
+    {
+        var state = new ProgressState(3_700_000, 10_000_000, "3,700,000/10,000,000 frames",
+            ["21,345 frames/s", "reward 95.1% of best", "exact 80.2%", "elapsed 0:01:30", "12,345 episodes"]);
+        (string bar, string details) = ProgressDisplay.Lines(state, "0:02:41", width);
+        Assert.True(bar.Length < width && details.Length < width, $"{bar}\n{details}");
+        Assert.EndsWith("ETA 0:02:41", bar, StringComparison.Ordinal);
+        Assert.StartsWith("21,345 frames/s", details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AtEightyColumnsTheLinesAreAsWorkedOut()
+    {
+        var state = new ProgressState(3_700_000, 10_000_000, "3,700,000/10,000,000 frames",
+            ["21,345 frames/s", "reward 95.1% of best", "exact 80.2%", "elapsed 0:01:30", "12,345 episodes"]);
+        (string bar, string details) = ProgressDisplay.Lines(state, "0:02:41", 80);
+
+        // 79 columns: the tail "  37%  3,700,000/10,000,000 frames  ETA 0:02:41" is 47, the bar 79 - 47 - 2 = 30 wide
+        // with round(0.37 * 30) = 11 filled; the details up to "elapsed" are 67 columns, the episodes would make 84.
+        Assert.Equal("[" + new string('#', 11) + new string('.', 19) + "]  37%  3,700,000/10,000,000 frames  ETA 0:02:41", bar);
+        Assert.Equal("21,345 frames/s  reward 95.1% of best  exact 80.2%  elapsed 0:01:30", details);
+    }
+}
