@@ -114,6 +114,9 @@ public static class Trainer
         using var sharedOptimizer = optimizer;
         var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId, Changes = start.Changes };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
+        metrics.WriteSettings(startFrames, File.Exists(folder.ConfigFile)
+            ? File.ReadAllText(folder.ConfigFile)
+            : System.Text.Json.JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json));
         TextWriter messages = output ?? Console.Out;
         messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate} for {config.Frames:N0} frames");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");

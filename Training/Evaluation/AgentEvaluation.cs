@@ -13,8 +13,9 @@ public static class AgentEvaluation
     /// <paramref name="episodeLog"/> is given, it receives every episode, in order of T and episode.
     /// <paramref name="stop"/> is checked between T values and between the steps of a batch of episodes; when it
     /// is cancelled every thread stops and an <see cref="OperationCanceledException"/> is thrown (nothing returned).
+    /// <paramref name="finished"/>, when given, is told each T as soon as it is done, on the thread that played it.
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default)
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default, Action<int>? finished = null)
     {
         stop.ThrowIfCancellationRequested();
         TorchSharp.torch.set_num_threads(1);
@@ -33,6 +34,7 @@ public static class AgentEvaluation
                     stop.ThrowIfCancellationRequested();
                     played[i] = PolicyEvaluator.Run(network, rules, from + i, episodes, seed, greedy, record: episodeLog is not null, stop);
                     rows[i] = EvaluationRow.From(from + i, played[i]);
+                    finished?.Invoke(from + i);
                 }
             }
             catch (Exception e)

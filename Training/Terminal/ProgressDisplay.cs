@@ -15,7 +15,7 @@ public sealed record ProgressState(double Done, double Total, string Position, I
 /// Shows the progress of a long task. On a terminal: a live display of two lines, redrawn in place (by
 /// Spectre.Console) a few times a second and fitted to the terminal's width whatever it is: a bar with the share
 /// done, the position and the time left, then the details that fit. Otherwise (a file, a pipe, CI): one plain line
-/// every <c>interval</c> and one at the end. Messages appear above the live display. The time left comes from the
+/// every <c>interval</c> and, after those, one at the end. Messages appear above the live display. The time left comes from the
 /// recent rate (<see cref="RateEstimate"/>) and is shown only once there is one. Thread-safe.
 /// </summary>
 public sealed class ProgressDisplay
@@ -33,6 +33,7 @@ public sealed class ProgressDisplay
     private ProgressState? _state;
     private double _lastRefresh = double.NegativeInfinity;
     private double _lastPlain;
+    private bool _plainWritten;
 
     private ProgressDisplay(TextWriter? output, TimeSpan interval)
     {
@@ -96,6 +97,7 @@ public sealed class ProgressDisplay
             {
                 _plain.WriteLine(PlainLine(state));
                 _lastPlain = now;
+                _plainWritten = true;
             }
         }
     }
@@ -219,9 +221,9 @@ public sealed class ProgressDisplay
             {
                 Redraw(_clock.Elapsed.TotalSeconds);
             }
-            else
+            else if (_plainWritten)
             {
-                _plain.WriteLine(PlainLine(_state));
+                _plain.WriteLine(PlainLine(_state)); // a task long enough for periodic lines ends with one
             }
         }
     }

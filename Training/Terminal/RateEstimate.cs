@@ -61,6 +61,6 @@ public sealed class RateEstimate(double total)
         }
     }
 
-    /// <summary>The time left at the recent rate, or null when there is no rate yet (or no progress at it).</summary>
-    public TimeSpan? Remaining => Rate is double rate && rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - Done) / rate) : null;
+    /// <summary>The time left at the recent rate (none when all is done), or null when there is no rate yet (or no progress at it).</summary>
+    public TimeSpan? Remaining => Done >= total ? TimeSpan.Zero : Rate is double rate && rate > 0 ? TimeSpan.FromSeconds((total - Done) / rate) : null;
 }

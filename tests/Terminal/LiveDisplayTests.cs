@@ -16,8 +16,34 @@ public sealed class LiveDisplayTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        string command = $"stty cols 80 rows 24 && exec dotnet {Path.Combine(AppContext.BaseDirectory, "gridtime.dll")} train --frames 40000 --workers 1 --envs-per-worker 16 "
-            + $"--log-interval 20000 --checkpoint-interval 20000 --episode-log-every 0 --run-dir {run}";
+        TerminalScreen screen = await InPseudoTerminal($"train --frames 40000 --workers 1 --envs-per-worker 16 --log-interval 20000 --checkpoint-interval 20000 --episode-log-every 0 --run-dir {run}");
+        IReadOnlyList<string> lines = screen.Lines;
+        string shown = string.Join("\n", lines);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "gridtime-live-display-80.txt"), shown); // the screen, for a person to look at
+
+        // Many refreshes were drawn, yet the screen holds one bar and one line of figures, nothing wrapped.
+        Assert.Single(lines, l => l.Contains("/40,000 frames", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("elapsed", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("done: ", StringComparison.Ordinal));
+        Assert.True(lines.Count <= 8, $"{lines.Count} lines:\n{shown}");
+        Assert.DoesNotContain("NaN", shown, StringComparison.Ordinal);
+        Assert.All(lines.Where(l => l.Contains("ETA", StringComparison.Ordinal) || l.Contains("elapsed", StringComparison.Ordinal)), l => Assert.True(l.Length < 80, l));
+        Assert.Contains("1 worker x 16 environments", shown, StringComparison.Ordinal);
+
+        // eval of the run: one bar over the T values, then the table.
+        screen = await InPseudoTerminal($"eval --run {run} --t-to 30 --episodes 20 --select-last 1");
+        lines = screen.Lines;
+        shown = string.Join("\n", lines);
+        Assert.Single(lines, l => l.Contains("30/30 T values", StringComparison.Ordinal) && l.EndsWith("ETA 0:00:00", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("600/600 episodes", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("/30 T values", StringComparison.Ordinal) && !l.Contains("30/30", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("H90 = ", StringComparison.Ordinal));
+    }
+
+    // Runs gridtime with `arguments` in a pseudo-terminal 80 columns wide and returns the screen it leaves.
+    private static async Task<TerminalScreen> InPseudoTerminal(string arguments)
+    {
+        string command = $"stty cols 80 rows 24 && exec dotnet {Path.Combine(AppContext.BaseDirectory, "gridtime.dll")} {arguments}";
         var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in (string[])["-q", "-e", "-c", command, "/dev/null"])
         {
@@ -39,23 +65,11 @@ public sealed class LiveDisplayTests
         Task<string> errors = process.StandardError.ReadToEndAsync();
         using var bytes = new MemoryStream();
         await process.StandardOutput.BaseStream.CopyToAsync(bytes);
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "train did not finish");
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"gridtime {arguments} did not finish");
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await errors}");
 
-        TerminalScreen screen = TerminalScreen.Of(bytes.ToArray(), 80);
-        IReadOnlyList<string> lines = screen.Lines;
-        string shown = string.Join("\n", lines);
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "gridtime-live-display-80.txt"), shown); // the screen, for a person to look at
-
-        // Many refreshes were drawn, yet the screen holds one bar and one line of figures, nothing wrapped.
-        Assert.True(bytes.Length > 2000, $"only {bytes.Length} bytes of output:\n{shown}");
-        Assert.Single(lines, l => l.Contains("/40,000 frames", StringComparison.Ordinal));
-        Assert.Single(lines, l => l.Contains("elapsed", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("done: ", StringComparison.Ordinal));
-        Assert.True(lines.Count <= 8, $"{lines.Count} lines:\n{shown}");
-        Assert.DoesNotContain("NaN", shown, StringComparison.Ordinal);
-        Assert.All(lines.Where(l => l.Contains("ETA", StringComparison.Ordinal) || l.Contains("elapsed", StringComparison.Ordinal)), l => Assert.True(l.Length < 80, l));
-        Assert.Contains("1 worker x 16 environments", shown, StringComparison.Ordinal);
+        Assert.True(bytes.Length > 2000, $"only {bytes.Length} bytes of output from {arguments}");
+        return TerminalScreen.Of(bytes.ToArray(), 80);
     }
 
     [Theory]

@@ -46,4 +46,15 @@ public sealed class RateEstimateTests
         Assert.Equal(50, estimate.Rate);
         Assert.Equal(TimeSpan.FromSeconds(5), estimate.Remaining);
     }
+
+    [Fact]
+    public void NothingIsLeftWhenAllIsDoneHoweverQuickly()
+    {
+        var estimate = new RateEstimate(30);
+        estimate.Add(0, 0);
+        estimate.Add(0.5, 10);
+        estimate.Add(0.9, 30);
+        Assert.Null(estimate.Rate);
+        Assert.Equal(TimeSpan.Zero, estimate.Remaining);
+    }
 }

@@ -58,7 +58,7 @@ public sealed class SettingsDefinedOnceTests
     public void EachMetricIsOneEntryAndTheHeaderIsUnchanged()
     {
         Assert.Equal(
-            "frames,wall_seconds,charts/episodes,charts/mean_reward,charts/fraction_of_best,charts/exact_arrival_rate,charts/frames_per_second,"
+            "frames,wall_seconds,charts/episodes,charts/mean_reward,charts/fraction_of_best,charts/exact_arrival_rate,charts/mean_episode_length,charts/frames_per_second,"
             + "charts/resident_memory_mb,losses/policy_loss,losses/value_loss,losses/entropy,losses/grad_norm,losses/skipped_updates",
             MetricsLog.Header);
         var totals = new GridTime.Training.A3C.IntervalTotals
@@ -67,6 +67,7 @@ public sealed class SettingsDefinedOnceTests
             Reward = 30,
             BestReward = 40,
             ExactArrivals = 1,
+            Steps = 50,
             Updates = 2,
             SkippedUpdates = 3,
             PolicyLoss = 1,
@@ -75,6 +76,6 @@ public sealed class SettingsDefinedOnceTests
             GradientNorm = 10,
         };
         var inputs = new MetricInputs(totals, FramesPerSecond: 250, ResidentMegabytes: 99);
-        Assert.Equal([4, 7.5, 0.75, 0.25, 250, 99, 0.5, 3, 1.5, 5, 3], MetricsLog.Metrics.Select(m => m.Value(inputs)));
+        Assert.Equal([4, 7.5, 0.75, 0.25, 12.5, 250, 99, 0.5, 3, 1.5, 5, 3], MetricsLog.Metrics.Select(m => m.Value(inputs)));
     }
 }
