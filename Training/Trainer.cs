@@ -224,6 +224,12 @@ public static class Trainer
                 if (frames >= nextCheckpoint)
                 {
                     Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
+                    IReadOnlyList<string> removed = CheckpointRetention.Prune(folder, config.KeepCheckpoints);
+                    if (removed.Count > 1)
+                    {
+                        // More than the one a checkpoint replaces: an older run's checkpoints, said once.
+                        progress.Message($"removed {removed.Count} older checkpoints, keeping the newest {config.KeepCheckpoints} (--keep-checkpoints)");
+                    }
                     episodeLogs.ForEach(l => l.Flush());
                     nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
                 }
