@@ -90,10 +90,7 @@ public sealed class CheckpointRetentionTests
 
         // As an older GridTime wrote it: no keepCheckpoints key, hashed without it; and no checkpoint, so config.json is
         // all that resume has (and checks against its hash).
-        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
-        {
-            File.Delete(checkpoint);
-        }
+        DeleteCheckpoints(files);
 
         TrainConfig config = ConfigBinding<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.RecordKeys);
         string older = JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json).Replace("  \"keepCheckpoints\": 4,\n", "", StringComparison.Ordinal);
@@ -108,15 +105,20 @@ public sealed class CheckpointRetentionTests
         Assert.DoesNotContain("edited by hand", error, StringComparison.Ordinal);
 
         // A hand edit of such a file is still noticed.
-        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
-        {
-            File.Delete(checkpoint);
-        }
+        DeleteCheckpoints(files);
 
         file["gamma"] = 0.5;
         File.WriteAllText(files.ConfigFile, file.ToJsonString());
         (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "800");
         Assert.Equal(2, code);
         Assert.Contains("edited by hand", error, StringComparison.Ordinal);
+    }
+
+    private static void DeleteCheckpoints(RunFolder run)
+    {
+        foreach (string checkpoint in Directory.GetFiles(run.CheckpointFolder))
+        {
+            File.Delete(checkpoint);
+        }
     }
 }

@@ -7,10 +7,14 @@ namespace GridTime.Tests.Reliability;
 /// </summary>
 public static class TensorBoardEvents
 {
-    /// <summary>Every event of the event files of <paramref name="folder"/>: wall time, step, file version and the texts of its tensors.</summary>
-    public static List<(double WallTime, long Step, string? FileVersion, List<(string Tag, string Text)> Texts)> Events(string folder)
+    /// <summary>Every (tag, step, value) in the event files of <paramref name="folder"/>.</summary>
+    public static List<(string Tag, long Step, float Value)> Read(string folder) =>
+        [.. Events(folder).SelectMany(e => e.Scalars.Select(v => (v.Tag, e.Step, v.Value)))];
+
+    /// <summary>Every event of the event files of <paramref name="folder"/>: wall time, step, file version, scalars and the texts of its tensors.</summary>
+    public static List<(double WallTime, long Step, string? FileVersion, List<(string Tag, float Value)> Scalars, List<(string Tag, string Text)> Texts)> Events(string folder)
     {
-        var events = new List<(double, long, string?, List<(string, string)>)>();
+        var events = new List<(double, long, string?, List<(string, float)>, List<(string, string)>)>();
         foreach (string file in Directory.GetFiles(folder, "events.out.tfevents*"))
         {
             byte[] bytes = File.ReadAllBytes(file);
@@ -18,7 +22,7 @@ public static class TensorBoardEvents
             while (at + 12 <= bytes.Length)
             {
                 int length = (int)BitConverter.ToUInt64(bytes, at);
-                events.Add(ReadHeader(bytes.AsSpan(at + 12, length)));
+                events.Add(ReadEvent(bytes.AsSpan(at + 12, length)));
                 at += 12 + length + 4;
             }
         }
@@ -26,11 +30,12 @@ public static class TensorBoardEvents
         return events;
     }
 
-    private static (double, long, string?, List<(string, string)>) ReadHeader(ReadOnlySpan<byte> message)
+    private static (double, long, string?, List<(string, float)>, List<(string, string)>) ReadEvent(ReadOnlySpan<byte> message)
     {
         double wallTime = 0;
         long step = 0;
         string? version = null;
+        var scalars = new List<(string, float)>();
         var texts = new List<(string, string)>();
         int at = 0;
         while (at < message.Length)
@@ -55,6 +60,7 @@ public static class TensorBoardEvents
             else if (field == 5 && type == 2)
             {
                 int length = (int)Varint(message, ref at);
+                ReadSummary(message.Slice(at, length), scalars);
                 ReadTexts(message.Slice(at, length), texts);
                 at += length;
             }
@@ -64,7 +70,7 @@ public static class TensorBoardEvents
             }
         }
 
-        return (wallTime, step, version, texts);
+        return (wallTime, step, version, scalars, texts);
     }
 
     // Summary.value (1) → Value {tag (1), tensor (8) → TensorProto {string_val (8)}}.
@@ -111,53 +117,6 @@ public static class TensorBoardEvents
         return found;
     }
 
-    /// <summary>Every (tag, step, value) in the event files of <paramref name="folder"/>.</summary>
-    public static List<(string Tag, long Step, float Value)> Read(string folder)
-    {
-        var points = new List<(string, long, float)>();
-        foreach (string file in Directory.GetFiles(folder, "events.out.tfevents*"))
-        {
-            byte[] bytes = File.ReadAllBytes(file);
-            int at = 0;
-            while (at + 12 <= bytes.Length)
-            {
-                int length = (int)BitConverter.ToUInt64(bytes, at);
-                ReadEvent(bytes.AsSpan(at + 12, length), points);
-                at += 12 + length + 4;
-            }
-        }
-
-        return points;
-    }
-
-    private static void ReadEvent(ReadOnlySpan<byte> message, List<(string, long, float)> points)
-    {
-        long step = 0;
-        var values = new List<(string, float)>();
-        int at = 0;
-        while (at < message.Length)
-        {
-            ulong key = Varint(message, ref at);
-            int field = (int)(key >> 3), type = (int)(key & 7);
-            if (field == 2 && type == 0)
-            {
-                step = (long)Varint(message, ref at);
-            }
-            else if (field == 5 && type == 2)
-            {
-                int length = (int)Varint(message, ref at);
-                ReadSummary(message.Slice(at, length), values);
-                at += length;
-            }
-            else
-            {
-                Skip(message, ref at, type);
-            }
-        }
-
-        points.AddRange(values.Select(v => (v.Item1, step, v.Item2)));
-    }
-
     private static void ReadSummary(ReadOnlySpan<byte> summary, List<(string, float)> values)
     {
         int at = 0;
@@ -174,7 +133,7 @@ public static class TensorBoardEvents
             ReadOnlySpan<byte> value = summary.Slice(at, length);
             at += length;
             string tag = "";
-            float number = float.NaN;
+            float? number = null;
             int v = 0;
             while (v < value.Length)
             {
@@ -196,7 +155,10 @@ public static class TensorBoardEvents
                 }
             }
 
-            values.Add((tag, number));
+            if (number is float simple)
+            {
+                values.Add((tag, simple)); // a value with a simple_value: a scalar (a text has a tensor instead)
+            }
         }
     }
 
