@@ -239,7 +239,8 @@ public static class Trainer
             }
         }
 
-        // Figures appear once they exist: no speed before a rate can be measured, no reward before an episode ended.
+        // Figures appear once they exist: no speed before a rate can be measured, no reward before the first metrics row
+        // (the workers' totals are gathered there).
         void Show(long frames)
         {
             var details = new List<string> { progress.Rate is double rate ? $"{rate:N0} frames/s" : "measuring speed" };
@@ -250,7 +251,7 @@ public static class Trainer
             }
             else
             {
-                details.Add("no episode finished yet");
+                details.Add($"first figures at {nextLog:N0} frames"); // rewards are counted per metrics row
             }
 
             details.Add($"elapsed {ProgressDisplay.Clock(TimeSpan.FromSeconds(previousSeconds + Seconds()))}");

@@ -72,6 +72,25 @@ public sealed class LiveDisplayTests
         return TerminalScreen.Of(bytes.ToArray(), 80);
     }
 
+    [Fact]
+    public void WithoutATerminalTrainWritesPlainLinesThatSayOnlyWhatIsKnown()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, string output, string error) = Cli.Run("train", "--run-dir", folder["run"], "--frames", "24000", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "8", "--log-interval", "12000", "--progress-seconds", "0.2", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        string[] lines = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+        Assert.DoesNotContain("NaN", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', output);
+        string[] progress = [.. lines.Where(l => l.Contains("/24,000 frames", StringComparison.Ordinal))];
+        Assert.True(progress.Length >= 2, output);
+
+        // Before the first metrics row no reward is claimed; the last line has the run's figures.
+        Assert.All(progress.Where(l => !l.Contains("reward", StringComparison.Ordinal)), l => Assert.Contains("first figures at 12,000 frames", l, StringComparison.Ordinal));
+        Assert.Matches(@"^24,\d{3}/24,000 frames \(100%\)  [\d,]+ frames/s  reward \d+\.\d% of best  exact \d+\.\d%  elapsed 0:00:\d\d  [\d,]+ episodes  ETA 0:00:00$", progress[^1]);
+        Assert.StartsWith("1 worker x 8 environments", lines[1], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(40)]
     [InlineData(80)]
