@@ -241,9 +241,11 @@ public static class Trainer
 
         // Figures appear once they exist: no speed before a rate can be measured, no reward before the first metrics row
         // (the workers' totals are gathered there).
-        void Show(long frames)
+        void Show(long frames, bool final = false)
         {
-            var details = new List<string> { progress.Rate is double rate ? $"{rate:N0} frames/s" : "measuring speed" };
+            // At the end of a session too short for a recent rate, its average.
+            double? speed = progress.Rate ?? (final && Seconds() > 0 ? (frames - startFrames) / Seconds() : null);
+            var details = new List<string> { speed is double rate ? $"{rate:N0} frames/s" : "measuring speed" };
             if (episodes > 0)
             {
                 details.Add($"reward {ProgressDisplay.Percent(lastTotals.FractionOfBest)} of best");
@@ -282,7 +284,7 @@ public static class Trainer
         Checkpoint.Save(shared, total, folder.LatestCheckpoint);
         episodeLogs.ForEach(l => l.Dispose());
         bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;
-        Show(shared.Frames);
+        Show(shared.Frames, final: true);
         return new TrainingOutcome(shared.Frames, total, interrupted);
     }
 

@@ -34,6 +34,7 @@ public sealed class ProgressDisplay
     private double _lastRefresh = double.NegativeInfinity;
     private double _lastPlain;
     private bool _plainWritten;
+    private ProgressState? _lastWritten;
 
     private ProgressDisplay(TextWriter? output, TimeSpan interval)
     {
@@ -98,6 +99,7 @@ public sealed class ProgressDisplay
                 _plain.WriteLine(PlainLine(state));
                 _lastPlain = now;
                 _plainWritten = true;
+                _lastWritten = state;
             }
         }
     }
@@ -221,7 +223,7 @@ public sealed class ProgressDisplay
             {
                 Redraw(_clock.Elapsed.TotalSeconds);
             }
-            else if (_plainWritten)
+            else if (_plainWritten && !ReferenceEquals(_lastWritten, _state))
             {
                 _plain.WriteLine(PlainLine(_state)); // a task long enough for periodic lines ends with one
             }
