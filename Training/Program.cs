@@ -56,7 +56,7 @@ public static class Program
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"gridtime: {parsed.Errors[0].Message} (see gridtime --help)");
+            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? parsed.Errors[0].Message} (see gridtime{(parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name)} --help)");
             return BadInput;
         }
 
@@ -95,6 +95,28 @@ public static class Program
             Console.Error.WriteLine($"gridtime: cannot write: {e.Message}");
             return Failed;
         }
+    }
+
+    // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
+    private static string? Misspelling(ParseResult parsed)
+    {
+        Command command = parsed.CommandResult.Command;
+        foreach (string token in parsed.UnmatchedTokens)
+        {
+            if (token.StartsWith('-'))
+            {
+                string name = token.Split('=')[0];
+                IEnumerable<string> options = command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
+                return $"unknown option {name} for {(command.Parents.Any() ? $"gridtime {command.Name}" : "gridtime")}{Config.ClosestNames.Hint(name, options)}";
+            }
+
+            if (!command.Parents.Any())
+            {
+                return $"unknown command '{token}'{Config.ClosestNames.Hint(token, command.Subcommands.Select(c => c.Name))}";
+            }
+        }
+
+        return null;
     }
 }
 

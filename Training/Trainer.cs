@@ -5,6 +5,7 @@ using GridTime.Environment.Episodes;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
+using GridTime.Training.Terminal;
 using static TorchSharp.torch;
 
 namespace GridTime.Training;
@@ -113,11 +114,24 @@ public static class Trainer
         using var sharedOptimizer = optimizer;
         var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId, Changes = start.Changes };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
+        metrics.WriteSettings(startFrames, File.Exists(folder.ConfigFile)
+            ? File.ReadAllText(folder.ConfigFile)
+            : System.Text.Json.JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json));
         using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config) : null;
-        var progress = new ProgressReporter(config.Frames, TimeSpan.FromSeconds(config.ProgressSeconds), output);
-        progress.Message($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}}: {config.Workers} workers x {config.EnvsPerWorker} environments, "
-            + $"{config.Steps}-step rollouts, lr {config.LearningRate}, seed {config.Seed}, budget {config.Frames:N0} frames -> {folder.Path}");
+        TextWriter messages = output ?? Console.Out;
+        messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate} for {config.Frames:N0} frames");
+        messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");
+        TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
+        messages.WriteLine(outcome.Interrupted
+            ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}"
+            : $"done: {outcome.Frames:N0} frames in {ProgressDisplay.Clock(TimeSpan.FromSeconds(outcome.WallSeconds))}; latest checkpoint {folder.LatestCheckpoint}");
+        return outcome;
+    }
 
+    // The workers and the main thread's supervision of them, inside the progress display.
+    private static TrainingOutcome Train(
+        TrainConfig config, RunFolder folder, CancellationToken stop, SharedTraining shared, long startFrames, double previousSeconds, MetricsLog metrics, Evaluation.TrainingMonitor? monitor, ProgressDisplay progress)
+    {
         // Each session draws fresh episodes: the environment seeds depend on the frame count it starts from.
         ulong sessionSeed = SeededRandom.Derive(config.Seed, (ulong)startFrames);
         var episodeLogs = new List<EpisodeLogWriter>();
@@ -211,7 +225,7 @@ public static class Trainer
                 if (frames >= nextMonitor && monitor is not null)
                 {
                     var evaluating = Stopwatch.StartNew();
-                    horizons = monitor.Evaluate(network, optimizer.Lock, stop);
+                    horizons = monitor.Evaluate(shared.Network, shared.Optimizer.Lock, stop);
                     lastRowSeconds += evaluating.Elapsed.TotalSeconds;
                     nextMonitor = monitor.NextAfter(frames);
                 }
@@ -225,15 +239,44 @@ public static class Trainer
                 if (frames >= nextCheckpoint)
                 {
                     Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
+                    IReadOnlyList<string> removed = CheckpointRetention.Prune(folder, config.KeepCheckpoints);
+                    if (removed.Count > 1)
+                    {
+                        // More than the one a checkpoint replaces: an older run's checkpoints, said once.
+                        progress.Message($"removed {removed.Count} older checkpoints, keeping the newest {config.KeepCheckpoints} (--keep-checkpoints)");
+                    }
                     episodeLogs.ForEach(l => l.Flush());
                     nextCheckpoint = ((frames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
                 }
 
                 shared.Resume();
-                double sessionRate = Seconds() > 0 ? (frames - startFrames) / Seconds() : 0;
-                progress.Report(frames, sessionRate, episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(previousSeconds + Seconds()));
+                Show(frames);
+            }
+        }
+
+        // Figures appear once they exist: no speed before a rate can be measured, no reward before the first metrics row
+        // (the workers' totals are gathered there).
+        void Show(long frames, bool final = false)
+        {
+            // At the end of a session too short for a recent rate, its average.
+            double? speed = progress.Rate ?? (final && Seconds() > 0 ? (frames - startFrames) / Seconds() : null);
+            var details = new List<string> { speed is double rate ? $"{rate:N0} frames/s" : "measuring speed" };
+            if (episodes > 0)
+            {
+                details.Add($"reward {ProgressDisplay.Percent(lastTotals.FractionOfBest)} of best");
+                details.Add($"exact {ProgressDisplay.Percent(lastTotals.ExactArrivalRate)}");
+            }
+            else
+            {
+                details.Add($"first figures at {nextLog:N0} frames"); // rewards are counted per metrics row
             }
 
+            details.Add($"elapsed {ProgressDisplay.Clock(TimeSpan.FromSeconds(previousSeconds + Seconds()))}");
+            if (episodes > 0)
+            {
+                details.Add($"{episodes:N0} episodes");
+            }
+            progress.Report(new ProgressState(frames, config.Frames, $"{frames:N0}/{config.Frames:N0} frames", details));
         }
 
         threads.ForEach(t => t.Join());
@@ -256,12 +299,11 @@ public static class Trainer
         Checkpoint.Save(shared, total, folder.LatestCheckpoint);
         episodeLogs.ForEach(l => l.Dispose());
         bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;
-        progress.Report(shared.Frames, (shared.Frames - startFrames) / Math.Max(Seconds(), 1e-9), episodes, lastTotals.FractionOfBest, lastTotals.ExactArrivalRate, TimeSpan.FromSeconds(total), force: true);
-        progress.Message(interrupted
-            ? $"interrupted at {shared.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}"
-            : $"done: {shared.Frames:N0} frames in {TimeSpan.FromSeconds(total):hh\\:mm\\:ss}; latest checkpoint {folder.LatestCheckpoint}");
+        Show(shared.Frames, final: true);
         return new TrainingOutcome(shared.Frames, total, interrupted);
     }
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
 
     private static void DisposeQuietly(List<EpisodeLogWriter> logs)
     {

@@ -244,7 +244,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     {
         foreach (FinishedEpisode episode in environments.Finished)
         {
-            shared.Statistics.AddEpisode(episode.Reward, episode.Final.BestAchievableReward, episode.ArrivedExactly);
+            shared.Statistics.AddEpisode(episode.Reward, episode.Final.BestAchievableReward, episode.ArrivedExactly, episode.Final.Time);
             int b = episode.EnvironmentIndex;
             if (recorders[b] is EpisodeRecordBuilder recorder)
             {

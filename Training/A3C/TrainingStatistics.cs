@@ -12,6 +12,9 @@ public sealed record IntervalTotals
     /// <summary>Sum of their best achievable rewards.</summary>
     public double BestReward { get; init; }
 
+    /// <summary>Sum of their lengths in steps.</summary>
+    public long Steps { get; init; }
+
     /// <summary>Episodes that arrived exactly at T.</summary>
     public long ExactArrivals { get; init; }
 
@@ -51,6 +54,9 @@ public sealed record IntervalTotals
     /// <summary>Total reward as a fraction of the total best achievable reward.</summary>
     public double FractionOfBest => BestReward > 0 ? Reward / BestReward : double.NaN;
 
+    /// <summary>Mean length of an episode in steps.</summary>
+    public double MeanLength => Episodes > 0 ? (double)Steps / Episodes : double.NaN;
+
     /// <summary>Share of episodes that arrived exactly at T.</summary>
     public double ExactArrivalRate => Episodes > 0 ? (double)ExactArrivals / Episodes : double.NaN;
 
@@ -70,8 +76,8 @@ public sealed class TrainingStatistics
     private readonly Lock _lock = new();
     private IntervalTotals _totals = new();
 
-    /// <summary>Adds a finished episode.</summary>
-    public void AddEpisode(float reward, int bestReward, bool exact)
+    /// <summary>Adds a finished episode of <paramref name="steps"/> steps.</summary>
+    public void AddEpisode(float reward, int bestReward, bool exact, int steps)
     {
         lock (_lock)
         {
@@ -80,6 +86,7 @@ public sealed class TrainingStatistics
                 Episodes = _totals.Episodes + 1,
                 Reward = _totals.Reward + reward,
                 BestReward = _totals.BestReward + bestReward,
+                Steps = _totals.Steps + steps,
                 ExactArrivals = _totals.ExactArrivals + (exact ? 1 : 0),
             };
         }

@@ -25,7 +25,7 @@ public static class ArithCommand
         var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var only = new Option<string[]>("--operation")
         {
-            Description = "Run only these operations (add, subtract, multiply, divide, square, squareroot); default all.",
+            Description = "Run only these operations, separated by commas or spaces (add, subtract, multiply, divide, square, squareroot); default all.",
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("arith", "Static arithmetic task: MLP vs NAC vs NALU, interpolation and extrapolation error.") { steps, seed, learningRate, only };
@@ -40,17 +40,22 @@ public static class ArithCommand
             string[] names = result.GetValue(only) ?? [];
             ArithmeticOperation[] operations = names.Length == 0
                 ? Enum.GetValues<ArithmeticOperation>()
-                : [.. names.Select(ParseOperation)];
+                : [.. names.SelectMany(n => n.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Select(ParseOperation).Distinct()];
             Run(settings, operations);
             return 0;
         });
         return command;
     }
 
-    private static ArithmeticOperation ParseOperation(string name) =>
-        Enum.TryParse(name, ignoreCase: true, out ArithmeticOperation operation) && Enum.IsDefined(operation)
-            ? operation
-            : throw new UsageException($"unknown operation '{name}' (expected one of: {string.Join(", ", Enum.GetNames<ArithmeticOperation>().Select(n => n.ToLowerInvariant()))})");
+    // One operation by its name: Enum.TryParse would read "subtract,multiply" as the flags Subtract | Multiply (= Divide), and "3" as Divide.
+    private static ArithmeticOperation ParseOperation(string name)
+    {
+        string[] names = [.. Enum.GetNames<ArithmeticOperation>().Select(n => n.ToLowerInvariant())];
+        int index = Array.IndexOf(names, name.ToLowerInvariant());
+        return index >= 0
+            ? Enum.GetValues<ArithmeticOperation>()[index]
+            : throw new UsageException($"--operation: unknown operation '{name}'{Config.ClosestNames.Hint(name, names)} (expected one of: {string.Join(", ", names)})");
+    }
 
     private static void Run(ArithmeticSettings settings, IEnumerable<ArithmeticOperation> operations)
     {

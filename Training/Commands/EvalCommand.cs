@@ -6,6 +6,7 @@ using GridTime.Rendering.Plots;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
+using GridTime.Training.Terminal;
 
 namespace GridTime.Training.Commands;
 
@@ -27,6 +28,9 @@ public static class EvalCommand
 
     /// <summary>The evaluation episodes in a run folder.</summary>
     public const string EpisodesName = "eval-episodes.msgpack";
+
+    /// <summary>Time between progress lines when output is not a terminal.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -108,7 +112,7 @@ public static class EvalCommand
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
                     CheckpointHeader header = chosen.Header;
-                    (EvaluationTable table, EvalProvenance provenance) = Evaluate(run, chosen, settings, Program.Stop);
+                    (EvaluationTable table, EvalProvenance provenance) = ProgressDisplay.Run(ProgressInterval, progress => Evaluate(run, chosen, settings, Program.Stop, progress));
                     Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
                     Console.Write(table.ToText());
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
@@ -207,6 +211,7 @@ public static class EvalCommand
                 return null;
             }
 
+            Console.WriteLine($"{run.Name}: scoring {candidates.Count} checkpoints on training-range validation episodes");
             IReadOnlyList<CheckpointScore> ranked = CheckpointSelection.Rank(candidates, settings.Episodes, settings.Seed, stop);
             Console.WriteLine($"{run.Name}: {CheckpointSelection.Describe(ranked)}");
             return ranked[0].File;
@@ -252,15 +257,17 @@ public static class EvalCommand
     /// <summary>
     /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png and
     /// eval-episodes.msgpack into the run folder as a set (<see cref="OutputSet"/>), each with the provenance.
-    /// <paramref name="stop"/> is checked between T values, steps and before the files are renamed.
+    /// <paramref name="stop"/> is checked between T values, steps and before the files are renamed. Each T done is
+    /// shown on <paramref name="progress"/> when given.
     /// </summary>
-    public static (EvaluationTable Table, EvalProvenance Provenance) Evaluate(RunFolder run, CheckpointFile checkpoint, EvalSettings settings, CancellationToken stop)
+    public static (EvaluationTable Table, EvalProvenance Provenance) Evaluate(RunFolder run, CheckpointFile checkpoint, EvalSettings settings, CancellationToken stop, ProgressDisplay? progress = null)
     {
         EvalProvenance provenance = Provenance(run, checkpoint, settings);
         GridTime.Environment.GridWorldOptions rules = checkpoint.Header.Config.World;
         settings.CheckSteps(rules);
         var records = new List<EpisodeRecord>();
         EvaluationTable table;
+        EvaluationProgress? shown = progress is null ? null : new EvaluationProgress(progress, rules, settings.From, settings.To, settings.Episodes);
         using (ActorCritic network = RunLoading.Network(checkpoint))
         {
             table = AgentEvaluation.Run(network, rules, settings.Instructions, settings.Episodes, settings.Seed, settings.Greedy,
@@ -272,7 +279,8 @@ public static class EvalCommand
                     Checkpoint = provenance.Checkpoint,
                     CheckpointSha256 = provenance.Sha256,
                 }),
-                stop);
+                stop,
+                shown is null ? null : shown.Finished);
         }
 
         byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle, settings.IsRange);

@@ -14,7 +14,7 @@ public sealed class EvalOptions
     private readonly Option<int> _selectLast = new("--select-last")
     {
         Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only (1 = the latest checkpoint).",
-        DefaultValueFactory = _ => 4,
+        DefaultValueFactory = _ => Evaluation.CheckpointSelection.DefaultCandidates,
         HelpName = "K",
     };
 

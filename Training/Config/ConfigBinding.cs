@@ -47,6 +47,9 @@ public sealed class ConfigBinding<T>
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    /// <summary>The keys of a config file: the settings' names in camelCase.</summary>
+    public static IReadOnlyCollection<string> Keys { get; } = [.. JsonSerializer.SerializeToNode(new T(), Json)!.AsObject().Select(field => field.Key)];
+
     /// <summary>The flags, to add to a command.</summary>
     public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
 
@@ -142,6 +145,16 @@ public sealed class ConfigBinding<T>
         foreach (string key in ignoredKeys)
         {
             fields.Remove(key);
+        }
+
+        // An unknown key is named with the valid keys closest to it (the serializer would only say it is unknown).
+        IReadOnlyCollection<string> valid = Keys;
+        foreach ((string key, _) in fields)
+        {
+            if (!valid.Contains(key))
+            {
+                throw new UsageException($"config file {path}: unknown key \"{key}\"{ClosestNames.Hint(key, valid)}");
+            }
         }
 
         try

@@ -140,6 +140,12 @@ public sealed record TrainConfig
     /// <summary>Frames between checkpoints: each is kept as checkpoints/frames-N.ckpt and also becomes latest.ckpt.</summary>
     public long CheckpointInterval { get; init; } = 500_000;
 
+    /// <summary>
+    /// Periodic checkpoints kept: after each, all but the newest K are removed (latest.ckpt always stays). The default
+    /// is what eval chooses among (--select-last) and what resume falls back on; 0 keeps every one.
+    /// </summary>
+    public int KeepCheckpoints { get; init; } = Evaluation.CheckpointSelection.DefaultCandidates;
+
     /// <summary>Log every k-th episode of each worker to episodes/ (0 = none).</summary>
     public int EpisodeLogEvery { get; init; } = 200;
 
@@ -232,6 +238,9 @@ public sealed record TrainConfig
     /// </summary>
     public const long MaximumMonitorSteps = 2_000_000;
 
+    /// <summary>Largest <see cref="KeepCheckpoints"/>.</summary>
+    public const int MaximumKeepCheckpoints = 1_000_000;
+
     /// <summary>Largest <see cref="ProgressSeconds"/> (one day).</summary>
     public const double MaximumProgressSeconds = 86_400;
 
@@ -293,6 +302,7 @@ public sealed record TrainConfig
         Check(Frames is >= 1 and <= MaximumFrames, $"--frames must be at least 1 and at most {MaximumFrames:0}, got {Frames}");
         Check(LogInterval is >= 1 and <= MaximumFrames, $"--log-interval must be at least 1 and at most {MaximumFrames:0}, got {LogInterval}");
         Check(CheckpointInterval is >= 1 and <= MaximumFrames, $"--checkpoint-interval must be at least 1 and at most {MaximumFrames:0}, got {CheckpointInterval}");
+        Check(KeepCheckpoints is >= 0 and <= MaximumKeepCheckpoints, $"--keep-checkpoints must be 0 (all) or a count up to {MaximumKeepCheckpoints}, got {KeepCheckpoints}");
         Check(EpisodeLogEvery >= 0, $"--episode-log-every must not be negative, got {EpisodeLogEvery}");
         Check(MonitorInterval >= 0 && MonitorInterval <= MaximumFrames && (LogInterval < 1 || MonitorInterval % LogInterval == 0),
             $"--monitor-interval must be 0 (none) or a multiple of --log-interval {LogInterval}, at most {MaximumFrames:0}, got {MonitorInterval}");

@@ -13,9 +13,10 @@ public static class AgentEvaluation
     /// <paramref name="episodeLog"/> is given, it receives every episode, in order of T and episode.
     /// <paramref name="stop"/> is checked between T values and between the steps of a batch of episodes; when it
     /// is cancelled every thread stops and an <see cref="OperationCanceledException"/> is thrown (nothing returned).
+    /// <paramref name="finished"/>, when given, is told each T as soon as it is done, on the thread that played it.
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default) =>
-        Run(network, rules, [.. Enumerable.Range(from, to - from + 1)], episodes, seed, greedy, episodeLog, stop);
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default, Action<int>? finished = null) =>
+        Run(network, rules, [.. Enumerable.Range(from, to - from + 1)], episodes, seed, greedy, episodeLog, stop, finished);
 
     /// <summary>
     /// The same for the T values of <paramref name="instructions"/> (in the order given; the table's rows follow it).
@@ -23,7 +24,7 @@ public static class AgentEvaluation
     /// proportionally longer episodes; only one T's episodes per thread are in memory at a time (their records,
     /// when <paramref name="episodeLog"/> is given, are kept until the end).
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, IReadOnlyList<int> instructions, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default)
+    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, IReadOnlyList<int> instructions, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default, Action<int>? finished = null)
     {
         stop.ThrowIfCancellationRequested();
         TorchSharp.torch.set_num_threads(1);
@@ -42,6 +43,7 @@ public static class AgentEvaluation
                     stop.ThrowIfCancellationRequested();
                     played[i] = PolicyEvaluator.Run(network, rules, instructions[i], episodes, seed, greedy, record: episodeLog is not null, stop);
                     rows[i] = EvaluationRow.From(instructions[i], played[i]);
+                    finished?.Invoke(instructions[i]);
                 }
             }
             catch (Exception e)

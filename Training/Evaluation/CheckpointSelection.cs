@@ -26,6 +26,9 @@ public sealed record CheckpointScore(CheckpointFile File, double FractionOfBest,
 /// </summary>
 public static class CheckpointSelection
 {
+    /// <summary>How many of a run's last checkpoints eval chooses among by default (<c>--select-last</c>), and so how many training keeps.</summary>
+    public const int DefaultCandidates = 4;
+
     /// <summary>Seed offset of the validation episodes, so they never coincide with evaluation episodes.</summary>
     public const ulong ValidationSeedOffset = 0x7A11D;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using GridTime.Training.A3C;
-using static TorchSharp.torch.utils.tensorboard;
 
 namespace GridTime.Training.Runs;
 
@@ -21,6 +20,7 @@ public sealed class MetricsLog : IDisposable
         new("charts/mean_reward", i => i.Totals.MeanReward),
         new("charts/fraction_of_best", i => i.Totals.FractionOfBest),
         new("charts/exact_arrival_rate", i => i.Totals.ExactArrivalRate),
+        new("charts/mean_episode_length", i => i.Totals.MeanLength),
         new("charts/frames_per_second", i => i.FramesPerSecond),
         new("charts/resident_memory_mb", i => i.ResidentMegabytes),
         new("losses/policy_loss", i => i.Totals.PerUpdate(i.Totals.PolicyLoss)),
@@ -48,7 +48,7 @@ public sealed class MetricsLog : IDisposable
     public static readonly string[] Names = [.. Metrics.Select(m => m.Name)];
 
     private readonly StreamWriter _csv;
-    private readonly TorchSharp.Modules.SummaryWriter _tensorBoard;
+    private readonly TensorBoardFile _tensorBoard;
 
     /// <summary>Opens metrics.csv for appending (writing the header if new) and a new TensorBoard event file.</summary>
     public MetricsLog(string csvPath, string tensorBoardFolder)
@@ -61,7 +61,7 @@ public sealed class MetricsLog : IDisposable
             _csv.Flush();
         }
 
-        _tensorBoard = SummaryWriter(tensorBoardFolder);
+        _tensorBoard = new TensorBoardFile(tensorBoardFolder);
     }
 
     /// <summary>The header line of metrics.csv.</summary>
@@ -132,7 +132,17 @@ public sealed class MetricsLog : IDisposable
         fields.AddRange(values.Select(v => v == NoHorizon ? "none" : v.ToString("G6", CultureInfo.InvariantCulture)));
         _csv.WriteLine(string.Join(',', fields));
         _csv.Flush();
-        WriteScalars(_tensorBoard, frames, values);
+        _tensorBoard.Scalars(frames, TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow), Names.Zip(values));
+    }
+
+    /// <summary>
+    /// Writes the session's settings to TensorBoard's text tab at <paramref name="frames"/> (where the session
+    /// starts): <paramref name="configJson"/>, the run's config.json, shown as a code block.
+    /// </summary>
+    public void WriteSettings(long frames, string configJson)
+    {
+        string block = string.Join('\n', configJson.Split('\n').Select(line => "    " + line.TrimEnd('\r')));
+        _tensorBoard.Text("settings", $"config.json of the session from {frames:N0} frames:\n\n{block}", frames, TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow));
     }
 
     /// <summary>
@@ -152,9 +162,9 @@ public sealed class MetricsLog : IDisposable
 
         string rebuilt = $"{tensorBoardFolder}.rebuild-{System.Environment.ProcessId}";
         Directory.CreateDirectory(rebuilt);
-        TorchSharp.Modules.SummaryWriter writer = SummaryWriter(rebuilt);
         // Only a regular file has rows (metrics.csv may be a link to a device, as in the write-failure tests).
         bool hasRows = Files.FileStatus.Of(csvPath) is { Kind: Files.FileKind.Regular };
+        var rows = new List<(long Frames, double Seconds, double[] Values)>();
         foreach (string line in hasRows ? File.ReadLines(csvPath).Skip(1) : [])
         {
             string[] fields = line.Split(',');
@@ -163,8 +173,20 @@ public sealed class MetricsLog : IDisposable
                 continue;
             }
 
-            double[] values = [.. fields.Skip(2).Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN)];
-            WriteScalars(writer, frames, values);
+            double[] numbers = [.. fields.Skip(1).Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN)];
+            rows.Add((frames, numbers[0], numbers[1..]));
+        }
+
+        // metrics.csv keeps training seconds, not dates: the rows are placed so that the last is now and the time
+        // between rows is the training time between them (TensorBoard's relative axis shows the training time).
+        double now = TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow);
+        double last = rows.Count > 0 && double.IsFinite(rows[^1].Seconds) ? rows[^1].Seconds : 0;
+        using (var writer = new TensorBoardFile(rebuilt))
+        {
+            foreach ((long frames, double seconds, double[] values) in rows)
+            {
+                writer.Scalars(frames, double.IsFinite(seconds) ? now - (last - seconds) : now, Names.Zip(values));
+            }
         }
 
         if (Directory.Exists(tensorBoardFolder))
@@ -180,19 +202,6 @@ public sealed class MetricsLog : IDisposable
         }
     }
 
-    // TensorBoard steps are 32-bit: a run longer than 2^31 frames logs its later rows at the last step.
-    private static void WriteScalars(TorchSharp.Modules.SummaryWriter writer, long frames, double[] values)
-    {
-        int step = (int)Math.Min(frames, int.MaxValue);
-        for (int i = 0; i < Names.Length; i++)
-        {
-            if (double.IsFinite(values[i]))
-            {
-                writer.add_scalar(Names[i], (float)values[i], step);
-            }
-        }
-    }
-
     /// <summary>
     /// The process's resident memory now, in MiB (/proc's VmRSS: managed heap, libtorch's native tensors and
     /// the native libraries' pages), logged so a leak shows as a rising column.
@@ -204,7 +213,11 @@ public sealed class MetricsLog : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _csv.Dispose();
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _tensorBoard.Dispose();
+    }
 }
 
 /// <summary>One metric of metrics.csv and TensorBoard: its name (CleanRL style, charts/… or losses/…) and its value.</summary>

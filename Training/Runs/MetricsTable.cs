@@ -44,6 +44,12 @@ public sealed record MetricsTable(IReadOnlyList<string> Columns, IReadOnlyList<d
             var values = new double[columns.Length];
             for (int c = 0; c < columns.Length; c++)
             {
+                if (fields.Length == columns.Length && fields[c] == "none")
+                {
+                    values[c] = double.NaN; // a horizon the monitoring evaluation did not reach (MetricsLog.NoHorizon): nothing to draw
+                    continue;
+                }
+
                 if (fields.Length != columns.Length || !double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out values[c]))
                 {
                     throw new UsageException($"metrics file {path}: line {i + 1} is not {columns.Length} numbers: '{complete[i]}'");

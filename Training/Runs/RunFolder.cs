@@ -1,3 +1,4 @@
+using System.Text;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -117,7 +118,29 @@ public sealed class RunFolder(string path)
             throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block has no id");
         }
 
-        return (ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys), record);
+        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys);
+        return (config, record is null ? null : Upgraded(record, config, fields));
+    }
+
+    // A config.json written before a setting existed lacks its key and was hashed without it: when its hash matches
+    // the settings without those keys, GridTime wrote it, and it stands for these settings (the new ones at their
+    // defaults). Hand edits still show: then neither hash matches.
+    private static RunRecord Upgraded(RunRecord record, TrainConfig config, JsonObject fields)
+    {
+        JsonObject settings = JsonSerializer.SerializeToNode(config, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        string[] missing = [.. settings.Select(field => field.Key).Where(key => !fields.ContainsKey(key))];
+        if (missing.Length == 0 || record.SettingsSha256 is null || record.SettingsSha256 == SettingsHash(config))
+        {
+            return record;
+        }
+
+        foreach (string key in missing)
+        {
+            settings.Remove(key);
+        }
+
+        string older = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString(ConfigBinding<TrainConfig>.Json))));
+        return older == record.SettingsSha256 ? record with { SettingsSha256 = SettingsHash(config) } : record;
     }
 
     /// <summary>SHA-256 (lowercase hex) of <paramref name="config"/> as config.json writes it: equal settings, equal hash.</summary>

@@ -30,8 +30,8 @@ public sealed class ActorCriticTests
         Assert.Equal([7L, 3, 5], output.Logits.shape);
         Assert.Equal([7L, 3], output.Values.shape);
         Assert.Equal([3L, network.StateSize], output.State.shape);
-        // Hidden 32: h and c for an LSTM (64), plus the counter's 8 accumulators; h alone for the GRU.
-        Assert.Equal(core == "gru" ? 32 : 64 + (core.StartsWith("counter", StringComparison.Ordinal) ? 8 : 0), network.StateSize);
+        // Hidden 32: h and c for an LSTM (64), plus the counter's 8 accumulators; h alone for the GRU; the timer's one count.
+        Assert.Equal(core switch { "gru" => 32, "timer" => 1, _ => 64 + (core.StartsWith("counter", StringComparison.Ordinal) ? 8 : 0) }, network.StateSize);
     }
 
     [Theory]

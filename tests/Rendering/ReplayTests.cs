@@ -175,7 +175,7 @@ public sealed class ReplayTests
     [InlineData(new[] { "--grid", "3by3" }, "--grid must be")]
     [InlineData(new[] { "--grid", "11x1" }, "--grid must be")]
     [InlineData(new[] { "--all", "--grid", "2x2" }, "choose one of")]
-    [InlineData(new[] { "--episode", "1" }, "'--episode'")]
+    [InlineData(new[] { "--episode", "1" }, "unknown option --episode for gridtime replay (did you mean --episode-number?)")]
     public void BadSelectionsAreOneLineAndExitCode2(string[] selection, string message)
     {
         using var folder = new TemporaryFolder();

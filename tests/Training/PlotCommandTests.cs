@@ -20,7 +20,8 @@ public sealed class PlotCommandTests
         var text = new System.Text.StringBuilder(MetricsLog.Header + "\n");
         for (int r = 1; r <= rows; r++)
         {
-            double[] values = [r * 10_000, r, 100, 2, 0.1 * r, 0.05 * r, 20_000, 300, 0.5, 1.5, 1.6, 3, 0];
+            double[] values = [r * 10_000, r, 100, 2, 0.1 * r, 0.05 * r, 12, 20_000, 300, 0.5, 1.5, 1.6, 3, 0, double.NaN, double.NaN, double.NaN, double.NaN];
+            Assert.Equal(MetricsLog.Header.Split(',').Length, values.Length);
             text.Append(string.Join(',', values.Select(v => v.ToString(CultureInfo.InvariantCulture)))).Append('\n');
         }
 
@@ -49,6 +50,17 @@ public sealed class PlotCommandTests
     }
 
     [Fact]
+    public void AHorizonNotReachedIsNoPointNotABadLine()
+    {
+        using var folder = new TemporaryFolder();
+        string noneRow = "30000,3,100,2,0.3,0.15,12,20000,300,0.5,1.5,1.6,3,0,NaN,NaN,none,none\n";
+        RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 2, tail: noneRow);
+        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("a (nac, id id-a, 30,000 frames, 3 rows)", output);
+    }
+
+    [Fact]
     public void AnIncompleteLastLineIsLeftOutWithAWarning()
     {
         using var folder = new TemporaryFolder();
@@ -74,7 +86,7 @@ public sealed class PlotCommandTests
         File.AppendAllText(a.MetricsFile, "30000,x,1\n");
         (code, _, error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
         Assert.Equal(2, code);
-        Assert.Contains("line 4 is not 13 numbers", error);
+        Assert.Contains($"line 4 is not {MetricsLog.Header.Split(',').Length} numbers", error);
         Assert.Single(error.Trim().Split('\n'));
 
         (code, _, error) = Cli.Run("plot", "--run", folder["missing"], "--out", folder["curves.png"]);

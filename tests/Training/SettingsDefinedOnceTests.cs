@@ -58,7 +58,7 @@ public sealed class SettingsDefinedOnceTests
     public void EachMetricIsOneEntryAndTheHeaderIsUnchanged()
     {
         Assert.Equal(
-            "frames,wall_seconds,charts/episodes,charts/mean_reward,charts/fraction_of_best,charts/exact_arrival_rate,charts/frames_per_second,"
+            "frames,wall_seconds,charts/episodes,charts/mean_reward,charts/fraction_of_best,charts/exact_arrival_rate,charts/mean_episode_length,charts/frames_per_second,"
             + "charts/resident_memory_mb,losses/policy_loss,losses/value_loss,losses/entropy,losses/grad_norm,losses/skipped_updates,losses/time_left,losses/nau_sparsity,eval/h90,eval/hexact",
             MetricsLog.Header);
         var totals = new GridTime.Training.A3C.IntervalTotals
@@ -67,6 +67,7 @@ public sealed class SettingsDefinedOnceTests
             Reward = 30,
             BestReward = 40,
             ExactArrivals = 1,
+            Steps = 50,
             Updates = 2,
             SkippedUpdates = 3,
             PolicyLoss = 1,
@@ -79,10 +80,10 @@ public sealed class SettingsDefinedOnceTests
             NauUpdates = 2,
         };
         var inputs = new MetricInputs(totals, FramesPerSecond: 250, ResidentMegabytes: 99);
-        Assert.Equal([4, 7.5, 0.75, 0.25, 250, 99, 0.5, 3, 1.5, 5, 3, 3, 0.25, double.NaN, double.NaN], MetricsLog.Metrics.Select(m => m.Value(inputs)));
+        Assert.Equal([4, 7.5, 0.75, 0.25, 12.5, 250, 99, 0.5, 3, 1.5, 5, 3, 3, 0.25, double.NaN, double.NaN], MetricsLog.Metrics.Select(m => m.Value(inputs)));
         // An agent without a time-left estimate or NAUs: those two are undefined (empty in TensorBoard), not 0.
         Assert.True(double.IsNaN((totals with { TimeLeftUpdates = 0, NauUpdates = 0 }).MeanTimeLeftLoss));
         inputs = inputs with { Monitor = new MonitorHorizons(17, null) };
-        Assert.Equal([17, MetricsLog.NoHorizon], MetricsLog.Metrics.Skip(13).Select(m => m.Value(inputs)));
+        Assert.Equal([17, MetricsLog.NoHorizon], MetricsLog.Metrics.Skip(14).Select(m => m.Value(inputs)));
     }
 }

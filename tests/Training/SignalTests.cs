@@ -40,7 +40,38 @@ public sealed class SignalTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(130, process.ExitCode);
-        Assert.Contains("interrupted at", await output);
-        Assert.True(Checkpoint.Verify(new RunFolder(run).LatestCheckpoint).Frames > 0);
+        string printed = await output;
+        Assert.Contains("interrupted at", printed);
+        long frames = Checkpoint.Verify(new RunFolder(run).LatestCheckpoint).Frames;
+        Assert.True(frames > 0);
+
+        // The command it prints works as printed, with the repository's tools/ on PATH as README says.
+        string hint = printed.Split('\n').Single(l => l.Contains("resume with: ", StringComparison.Ordinal));
+        string resume = hint[(hint.IndexOf("resume with: ", StringComparison.Ordinal) + "resume with: ".Length)..].Trim();
+        Assert.StartsWith("gridtime train --resume ", resume, StringComparison.Ordinal);
+        (int code, string resumed) = await InShell($"{resume} --frames {frames + 200}");
+        Assert.True(code == 0, resumed);
+        Assert.True(Checkpoint.Verify(new RunFolder(run).LatestCheckpoint).Frames >= frames + 200);
+    }
+
+    // Runs `command` in sh with the repository's tools/ folder first on PATH; returns the exit code and all output.
+    private static async Task<(int Code, string Output)> InShell(string command)
+    {
+        string? repository = AppContext.BaseDirectory;
+        while (repository is not null && !File.Exists(Path.Combine(repository, "GridTime.sln")))
+        {
+            repository = Path.GetDirectoryName(repository);
+        }
+
+        Assert.NotNull(repository);
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        start.Environment["PATH"] = $"{Path.Combine(repository, "tools")}:{System.Environment.GetEnvironmentVariable("PATH")}";
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await errors);
     }
 }
