@@ -48,6 +48,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ArithCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         CommandLineChecks.Add(root);
 
         ParseResult parsed = root.Parse(args);
