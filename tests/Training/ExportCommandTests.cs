@@ -34,12 +34,22 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
-    public void ExportRefusesAMissingRun()
+    public void ExportRefusesAMissingRunAndACheckpointOfAnotherRun()
     {
         using var folder = new TemporaryFolder();
         (int code, _, string error) = Cli.Run("export", "--run", folder["nothing"], "--onnx", folder["a.onnx"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
+
+        foreach (string run in (string[])["a", "b"])
+        {
+            Assert.Equal(0, Cli.Run("train", "--run-dir", folder[run], "--frames", "500", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+                "--steps", "5", "--checkpoint-interval", "500", "--log-interval", "500", "--episode-log-every", "0").ExitCode);
+        }
+
+        (code, _, error) = Cli.Run("export", "--run", folder["b"], "--checkpoint", Path.Combine(folder["a"], "checkpoints", "latest.ckpt"), "--onnx", folder["a.onnx"]);
+        Assert.Equal(2, code);
+        Assert.Contains("export it with --run set to the run it belongs to", error);
         Assert.False(File.Exists(folder["a.onnx"]));
     }
 }
