@@ -43,6 +43,18 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
     public int Features { get; }
 
     /// <summary>
+    /// Writes <see cref="forward"/> into <paramref name="graph"/> for the graph value <paramref name="observations"/>
+    /// (uint8 [B, 3, 56, 56]): cast to float and divided by 255, then the layers above; gives the features [B, H].
+    /// </summary>
+    public string Export(Onnx.OnnxGraph graph, string observations)
+    {
+        string x = graph.Node("Div", [graph.Node("Cast", [observations], Onnx.OnnxGraph.Attribute("to", (long)global::Onnx.TensorProto.Types.DataType.Float)), graph.Constant([255f], 1)]);
+        x = graph.Relu(graph.Node("Conv", [x, graph.Weight(conv1.weight!, "encoder.conv1.weight"), graph.Weight(conv1.bias!, "encoder.conv1.bias")], Onnx.OnnxGraph.Attribute("strides", 4L, 4L)));
+        x = graph.Relu(graph.Node("Conv", [x, graph.Weight(conv2.weight!, "encoder.conv2.weight"), graph.Weight(conv2.bias!, "encoder.conv2.bias")], Onnx.OnnxGraph.Attribute("strides", 2L, 2L)));
+        return graph.Relu(graph.Linear(graph.Node("Flatten", [x], Onnx.OnnxGraph.Attribute("axis", 1L)), fc.weight!, fc.bias, "encoder.fc"));
+    }
+
+    /// <summary>
     /// Encodes a batch of observations [B, 3, 56, 56] to features [B, H]: float32 in [0, 1], or uint8 in
     /// 0..255, which is scaled to [0, 1] here (the same values, delivered at a quarter of the size).
     /// </summary>

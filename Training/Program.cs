@@ -51,6 +51,7 @@ public static class Program
         root.Subcommands.Add(ArithCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         CommandLineChecks.Add(root);
 
         ParseResult parsed = root.Parse(args);

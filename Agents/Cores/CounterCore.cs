@@ -96,6 +96,23 @@ public sealed class CounterCore : RecurrentCore
     public override int OutputSize => Hidden + (ToHeads ? Counters : 0);
 
     /// <inheritdoc/>
+    public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
+    {
+        string h = graph.Columns(state, 0, Hidden), c = graph.Columns(state, Hidden, Hidden);
+        // NAC_step([1]) is the same [1, K] row for every environment; it broadcasts over the batch.
+        string count = graph.Add(graph.Columns(state, 2 * Hidden, Counters), step.Export(graph, graph.Constant([1f], 1, 1)));
+        string left = read.Export(graph, graph.Concat(instruction, count));
+        string lstmInput = Wiring switch
+        {
+            CounterWiring.HeadsOnly => features,
+            CounterWiring.LstmAndHeadsWithT => graph.Concat(features, instruction, left),
+            _ => graph.Concat(features, left),
+        };
+        (string nextH, string nextC) = graph.LstmCell(lstm, lstmInput, h, c, "core.lstm");
+        return (ToHeads ? graph.Concat(nextH, left) : nextH, graph.Concat(nextH, nextC, count));
+    }
+
+    /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         using var scope = NewDisposeScope();

@@ -54,6 +54,21 @@ public sealed class GruCore : RecurrentCore
         return (next.alias().MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Writes <see cref="Step"/> into <paramref name="graph"/> with libtorch's GRUCell gate order [r | z | n]:
+    /// r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = n + z ⊙ (h − n) (= (1 − z) ⊙ n + z ⊙ h).
+    /// </summary>
+    public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
+    {
+        string gi = graph.Linear(graph.Concat(features, instruction), gru.weight_ih!, gru.bias_ih, "core.gru.ih");
+        string gh = graph.Linear(state, gru.weight_hh!, gru.bias_hh, "core.gru.hh");
+        string r = graph.Sigmoid(graph.Add(graph.Columns(gi, 0, Hidden), graph.Columns(gh, 0, Hidden)));
+        string z = graph.Sigmoid(graph.Add(graph.Columns(gi, Hidden, Hidden), graph.Columns(gh, Hidden, Hidden)));
+        string n = graph.Tanh(graph.Add(graph.Columns(gi, 2 * Hidden, Hidden), graph.Mul(r, graph.Columns(gh, 2 * Hidden, Hidden))));
+        string next = graph.Add(n, graph.Mul(z, graph.Sub(state, n)));
+        return (next, next);
+    }
+
     /// <inheritdoc/>
     public override bool HasFastCore(int features) => gru.bias_ih is not null && gru.bias_hh is not null;
 

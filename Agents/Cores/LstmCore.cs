@@ -100,6 +100,21 @@ public sealed class LstmCore : RecurrentCore
         HasFastCore(features) ? new FastLstmCore(this, features, batch, steps) : null;
 
     /// <inheritdoc/>
+    public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
+    {
+        string h = graph.Columns(state, 0, Hidden), c = graph.Columns(state, Hidden, Hidden);
+        string input = arithmetic switch
+        {
+            null => graph.Concat(features, instruction),
+            Nac nac => graph.Concat(features, instruction, nac.Export(graph, ArithmeticReadsState ? graph.Concat(instruction, h) : instruction)),
+            Nalu nalu => graph.Concat(features, instruction, nalu.Export(graph, ArithmeticReadsState ? graph.Concat(instruction, h) : instruction)),
+            _ => throw new InvalidOperationException($"no ONNX export for {arithmetic.GetType().Name}"),
+        };
+        (string nextH, string nextC) = graph.LstmCell(lstm, input, h, c, "core.lstm");
+        return (nextH, graph.Concat(nextH, nextC));
+    }
+
+    /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         if ((arithmetic is null || (arithmetic is Nac && ArithmeticReadsState)) && FastLstmCoreStep.Takes(lstm, features, instruction))

@@ -25,6 +25,14 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     public abstract (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state);
 
     /// <summary>
+    /// Writes <see cref="Step"/> into <paramref name="graph"/>: from the graph values <paramref name="features"/> [B, F],
+    /// <paramref name="instruction"/> [B, 1] and <paramref name="state"/> [B, StateSize], the names of the output for the
+    /// heads [B, OutputSize] and of the next state [B, StateSize], computed as <see cref="Step"/> computes them
+    /// (tests/Agents/OnnxExportTests runs both over whole episodes).
+    /// </summary>
+    public abstract (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state);
+
+    /// <summary>
     /// This core's arithmetic for the fast rollout pass (<see cref="Kernels.FastRolloutPass"/>), reading
     /// <paramref name="features"/> encoder features, for <paramref name="batch"/> environments and rollouts of up to
     /// <paramref name="steps"/> steps; null when the core has none (it then trains through autograd). It must give

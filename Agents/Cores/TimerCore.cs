@@ -76,6 +76,17 @@ public sealed class TimerCore : RecurrentCore
     public override long MultiplyAddsPerStep(int features) => 1 + 2 + ((features + 1L) * Hidden);
 
     /// <inheritdoc/>
+    public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
+    {
+        string left = graph.MatMul(graph.Concat(instruction, state), graph.Weight(read.Weight, "core.read.weight"));
+        // NAU_step([1]) is the same [1, 1] for every environment; it broadcasts over the batch.
+        string count = graph.Add(state, graph.MatMul(graph.Constant([1f], 1, 1), graph.Weight(step.Weight, "core.step.weight")));
+        string cut = graph.Node("Min", [left, graph.Constant([Cap], 1, 1)]);
+        string h = graph.Relu(graph.Linear(graph.Concat(features, cut), policy.weight, policy.bias, "core.policy"));
+        return (graph.Concat(h, cut), count);
+    }
+
+    /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         using var scope = NewDisposeScope();

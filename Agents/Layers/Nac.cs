@@ -43,4 +43,11 @@ public sealed class Nac : nn.Module<Tensor, Tensor>
 
     /// <summary>y = x·W for x of shape [..., in].</summary>
     public override Tensor forward(Tensor input) => input.matmul(Weight());
+
+    /// <summary>Writes <see cref="forward"/> into <paramref name="graph"/>: y = x·(tanh(Ŵ) ⊙ σ(M̂)) for the graph value <paramref name="input"/> [B, in].</summary>
+    public string Export(Onnx.OnnxGraph graph, string input) => graph.MatMul(input, ExportWeight(graph));
+
+    /// <summary>The effective weight W = tanh(Ŵ) ⊙ σ(M̂) [in, out] in <paramref name="graph"/>, from Ŵ and M̂ as initializers.</summary>
+    public string ExportWeight(Onnx.OnnxGraph graph) =>
+        graph.Mul(graph.Tanh(graph.Weight(wHat, GetName() + ".w_hat")), graph.Sigmoid(graph.Weight(mHat, GetName() + ".m_hat")));
 }

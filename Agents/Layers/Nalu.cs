@@ -47,4 +47,18 @@ public sealed class Nalu : nn.Module<Tensor, Tensor>
         using Tensor weight = nac.Weight();
         return NaluMath.Forward(input, weight, gate, Epsilon);
     }
+
+    /// <summary>
+    /// Writes <see cref="forward"/> into <paramref name="graph"/> for the graph value <paramref name="input"/> [B, in], as
+    /// <see cref="NaluMath.Forward"/>: a = x·W, m = exp(log(|x| + ε)·W), g = σ(x·G), y = g ⊙ a + (1 − g) ⊙ m.
+    /// </summary>
+    public string Export(Onnx.OnnxGraph graph, string input)
+    {
+        string weight = nac.ExportWeight(graph);
+        string add = graph.MatMul(input, weight);
+        string logs = graph.Node("Log", [graph.Add(graph.Node("Abs", [input]), graph.Constant([(float)Epsilon], 1))]);
+        string multiply = graph.Node("Exp", [graph.MatMul(logs, weight)]);
+        string g = graph.Sigmoid(graph.MatMul(input, graph.Weight(gate, GetName() + ".gate")));
+        return graph.Add(graph.Mul(g, add), graph.Mul(graph.Sub(graph.Constant([1f], 1), g), multiply));
+    }
 }

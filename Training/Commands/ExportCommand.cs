@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Globalization;
+using GridTime.Agents;
+using GridTime.Agents.Onnx;
+using GridTime.Training.Files;
+using GridTime.Training.Runs;
+
+namespace GridTime.Training.Commands;
+
+/// <summary>
+/// <c>gridtime export</c>: writes one step of a trained agent as an ONNX graph (<see cref="OnnxAgent"/>: inputs
+/// observation, instruction, state; outputs logits, value, next_state), with the run, checkpoint, its SHA-256 and
+/// frames and GridTime's version in the model's metadata. The graph itself is each module's own export.
+/// </summary>
+public static class ExportCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is exported.", HelpName = "DIR", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint of that run to export instead of its latest.", HelpName = "FILE" };
+        var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write.", HelpName = "FILE", Required = true };
+        var command = new Command("export", "Write one step of a trained agent as an ONNX graph (observation, instruction, state -> logits, value, next_state).") { run, checkpoint, onnx };
+        command.SetAction(parsed =>
+        {
+            string folder = parsed.GetValue(run)!, output = parsed.GetValue(onnx)!;
+            string? file = parsed.GetValue(checkpoint);
+            RunLoading.RequireRunFolder(folder);
+            CheckpointFile read = RunLoading.Read(folder, file);
+            var runFolder = new RunFolder(folder);
+            if (file is not null)
+            {
+                RunMembership.Require(runFolder, RunMembership.ReadConfig(runFolder), read.Header, file, "export it with --run set to the run it belongs to");
+            }
+
+            OutputFile.Check(output, "ONNX file", read.Path);
+            using Agents.ActorCritic network = RunLoading.Network(read);
+            var metadata = new Dictionary<string, string>
+            {
+                ["gridtime.run"] = runFolder.Name,
+                ["gridtime.run_id"] = read.Header.RunId ?? "",
+                ["gridtime.checkpoint"] = read.Path,
+                ["gridtime.checkpoint_sha256"] = read.Sha256,
+                ["gridtime.checkpoint_frames"] = read.Header.Frames.ToString(CultureInfo.InvariantCulture),
+            };
+            byte[] model = OnnxAgent.Export(network, RunFolder.GridTimeVersion, metadata);
+            OutputFile.Write(output, stream => stream.Write(model));
+            Console.WriteLine($"{output}: agent {network.Options.Core.Name()}, state size {network.StateSize}, from {read.Path} ({read.Header.Frames:N0} frames, sha256 {read.Sha256[..12]}), {model.Length:N0} bytes");
+            return 0;
+        });
+        return command;
+    }
+}

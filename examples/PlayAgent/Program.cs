@@ -1,0 +1,43 @@
+// Plays episodes of the grid world with a trained agent and prints how each went.
+// Usage: dotnet run -c Release --project examples/PlayAgent -- RUN_FOLDER [EPISODES]
+using System.Globalization;
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Training.Api;
+
+if (args.Length is < 1 or > 2)
+{
+    Console.Error.WriteLine("usage: PlayAgent RUN_FOLDER [EPISODES]");
+    return 2;
+}
+
+int episodes = args.Length == 2 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+using TrainedAgent agent = TrainedAgent.Load(args[0]);
+Console.WriteLine($"agent {agent.Core.Name()} from {agent.Checkpoint} ({agent.Frames:N0} frames, sha256 {agent.Sha256[..12]})");
+
+var world = new GridWorld(); // the paper's world: 5x5, T ~ U{5..12}
+for (int episode = 0; episode < episodes; episode++)
+{
+    (Observation observation, StepInfo info) = world.Reset(seed: (ulong)episode + 1);
+    agent.BeginEpisode();
+    AgentDecision first = agent.Act(observation);
+    AgentDecision decision = first;
+    while (true)
+    {
+        StepResult step = world.Step(decision.Action);
+        info = step.Info;
+        if (step.Terminated || step.Truncated)
+        {
+            break;
+        }
+
+        decision = agent.Act(step.Observation);
+    }
+
+    string arrival = info.ArrivalTime is int t ? $"arrived at step {t}" : "never arrived";
+    string probabilities = string.Join(" ", first.Probabilities.Select(p => p.ToString("0.00", CultureInfo.InvariantCulture)));
+    Console.WriteLine($"episode {episode + 1}: T = {info.Instruction}, {arrival}, reward {info.EpisodeReturn} of {info.BestAchievableReward}; " +
+        $"first step: pi = [{probabilities}], value {first.Value.ToString("0.00", CultureInfo.InvariantCulture)}");
+}
+
+return 0;

@@ -1,0 +1,55 @@
+using GridTime.Agents.Onnx;
+using GridTime.Tests.Agents;
+using GridTime.Training;
+using GridTime.Training.Commands;
+using Microsoft.ML.OnnxRuntime;
+
+namespace GridTime.Tests.Training;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ExportCommandTests
+{
+    [Fact]
+    public void ExportWritesTheTrainedAgentWithItsProvenanceAndItAgreesWithTheCheckpoint()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"], onnx = folder["agent.onnx"];
+        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "counter", "--frames", "2000", "--hidden", "32",
+            "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "1000", "--log-interval", "1000", "--episode-log-every", "0");
+        Assert.True(code == 0, error + output);
+
+        (code, output, error) = Cli.Run("export", "--run", run, "--onnx", onnx);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("agent counter, state size 72", output);
+
+        using var session = new InferenceSession(onnx);
+        Dictionary<string, string> metadata = session.ModelMetadata.CustomMetadataMap;
+        GridTime.Training.Runs.CheckpointFile checkpoint = RunLoading.Read(run);
+        Assert.Equal(checkpoint.Sha256, metadata["gridtime.checkpoint_sha256"]);
+        Assert.Equal("run", metadata["gridtime.run"]);
+        Assert.Equal(checkpoint.Header.RunId, metadata["gridtime.run_id"]);
+        using GridTime.Agents.ActorCritic network = RunLoading.Network(checkpoint);
+        (float logits, float values, _) = OnnxExportTests.Compare(network, session);
+        Assert.True(logits <= 1e-4f && values <= 1e-4f, $"logits differ by {logits}, values by {values}");
+    }
+
+    [Fact]
+    public void ExportRefusesAMissingRunAndACheckpointOfAnotherRun()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run("export", "--run", folder["nothing"], "--onnx", folder["a.onnx"]);
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error);
+
+        foreach (string run in (string[])["a", "b"])
+        {
+            Assert.Equal(0, Cli.Run("train", "--run-dir", folder[run], "--frames", "500", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+                "--steps", "5", "--checkpoint-interval", "500", "--log-interval", "500", "--episode-log-every", "0").ExitCode);
+        }
+
+        (code, _, error) = Cli.Run("export", "--run", folder["b"], "--checkpoint", Path.Combine(folder["a"], "checkpoints", "latest.ckpt"), "--onnx", folder["a.onnx"]);
+        Assert.Equal(2, code);
+        Assert.Contains("export it with --run set to the run it belongs to", error);
+        Assert.False(File.Exists(folder["a.onnx"]));
+    }
+}

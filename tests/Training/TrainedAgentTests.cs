@@ -1,0 +1,49 @@
+using GridTime.Agents;
+using GridTime.Environment;
+using GridTime.Training.Api;
+using static TorchSharp.torch;
+
+namespace GridTime.Tests.Training;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class TrainedAgentTests
+{
+    [Fact]
+    public void TheAgentCarriesItsStateThroughAnEpisodeAsTheNetworkDoesAndResetsIt()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1000", "--hidden", "16",
+            "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "1000", "--log-interval", "1000", "--episode-log-every", "1");
+        Assert.True(code == 0, error + output);
+
+        using TrainedAgent agent = TrainedAgent.Load(run);
+        Assert.Equal(CoreKind.Nac, agent.Core);
+        Assert.Equal(1000, agent.Frames);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var world = new GridWorld();
+        for (int episode = 0; episode < 2; episode++)
+        {
+            (Observation observation, _) = world.Reset(seed: 4);
+            agent.BeginEpisode();
+            Assert.All(agent.State, x => Assert.Equal(0f, x));
+            Tensor state = agent.Network.InitialState(1);
+            for (int t = 0; t < 6; t++)
+            {
+                AgentDecision decision = agent.Act(observation, greedy: true);
+                AgentOutput expected = agent.Network.Step(observation.Image.ToTensor().unsqueeze(0), tensor(new float[] { observation.Instruction }), state);
+                float[] probabilities = expected.Logits.softmax(1).data<float>().ToArray();
+                Assert.Equal(probabilities.Length, decision.Probabilities.Count);
+                Assert.All(probabilities.Zip(decision.Probabilities), p => Assert.Equal(p.First, p.Second, 1e-5f));
+                Assert.Equal(expected.Values.item<float>(), decision.Value, 1e-5f);
+                Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), decision.Action);
+                Assert.All(expected.State.data<float>().ToArray().Zip(agent.State), x => Assert.Equal(x.First, x.Second, 1e-5f));
+                state = expected.State;
+                observation = world.Step(decision.Action).Observation;
+            }
+        }
+
+        Assert.NotEmpty(RunResults.ReadEpisodes(Path.Combine(run, "episodes", "worker-0.msgpack")).Records);
+    }
+}
