@@ -34,9 +34,10 @@ public enum CellState
 /// <param name="SlurmJob">The Slurm job of the task ("JOB_INDEX"), or null outside Slurm.</param>
 /// <param name="Message">Why it failed, in one line, or null.</param>
 /// <param name="TrainingSeconds">Training time of the evaluated checkpoint (done only).</param>
-/// <param name="Provenance">What was evaluated (done only): its checkpoint frames are the cell's frames.</param>
+/// <param name="Provenance">What was evaluated (done only): the chosen checkpoint, which may be older than the run's last (eval's --select-last).</param>
+/// <param name="TrainedFrames">The frames the run had trained when it was evaluated (done only): what the plan's budget is compared with.</param>
 public sealed record CellRecord(CellState State, string Host, int ProcessId, long ProcessStartTicks, DateTime Started, DateTime? Finished, string? Log, string? SlurmJob,
-    string? Message = null, double TrainingSeconds = 0, EvalProvenance? Provenance = null)
+    string? Message = null, double TrainingSeconds = 0, EvalProvenance? Provenance = null, long TrainedFrames = 0)
 {
     /// <summary>The record's file in the cell's run folder.</summary>
     public const string FileName = "sweep-cell.json";

@@ -43,11 +43,14 @@ public static class CellRunner
                     ? SessionStart.NewRun()
                     : ResumePlan.Make(run, settings => SweepRunner.Adjustable(settings, config), []).Start;
                 Console.WriteLine(resume is null ? $"== {run.Name}: training" : $"== {run.Name}: resuming at {done:N0} frames");
-                if (Trainer.Start(config, run, start, stop).Interrupted)
+                TrainingOutcome trained = Trainer.Start(config, run, start, stop);
+                if (trained.Interrupted)
                 {
                     (record with { State = CellState.Failed, Finished = DateTime.UtcNow, Message = "interrupted; the next run of the sweep resumes it" }).Write(run);
                     return null;
                 }
+
+                done = trained.Frames;
             }
             else
             {
@@ -62,7 +65,7 @@ public static class CellRunner
                 (EvaluationTable table, EvalProvenance provenance) = EvalCommand.Evaluate(run, chosen, plan.Eval, stop);
                 Console.WriteLine($"{run.Name}: {EvalCommand.Summary(table, final.Config.MinT, final.Config.MaxT)}");
                 Console.WriteLine($"{run.Name}: provenance: {provenance}");
-                (record with { State = CellState.Done, Finished = DateTime.UtcNow, TrainingSeconds = final.WallSeconds, Provenance = provenance }).Write(run);
+                (record with { State = CellState.Done, Finished = DateTime.UtcNow, TrainingSeconds = final.WallSeconds, Provenance = provenance, TrainedFrames = done }).Write(run);
                 return new ComparisonCell(config.Agent, config.Seed, final.Frames, final.WallSeconds, table, provenance, cell.SettingsLabel);
             }
         }

@@ -34,14 +34,35 @@ public static class SweepResults
         EvalProvenance provenance = status.Record!.Provenance!;
         string path = Path.Combine(run.Path, EvalCommand.CsvName);
         string csv = InputFile.ReadAllText(path, 64 << 20, "evaluation table");
-        string expected = "," + string.Join(',', provenance.CsvValues);
-        if (!csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).All(line => line.TrimEnd('\r').EndsWith(expected, StringComparison.Ordinal)))
+        if (!HasProvenance(csv, provenance))
         {
             throw new UsageException($"{path} is not the evaluation the sweep made of {status.Cell.Name} ({provenance.Checkpoint} sha256 {provenance.Sha256}): rerun the sweep to evaluate it again");
         }
 
         EvaluationTable table = EvaluationTable.FromCsv(csv, path);
         return new ComparisonCell(status.Cell.Config.Agent, status.Cell.Config.Seed, provenance.Frames, status.Record.TrainingSeconds, table, provenance, status.Cell.SettingsLabel);
+    }
+
+    /// <summary>Whether <paramref name="run"/>'s eval.csv exists and every row carries <paramref name="provenance"/> (it is the evaluation a sweep's record names).</summary>
+    public static bool IsSweepsEvaluation(RunFolder run, EvalProvenance provenance)
+    {
+        string path = Path.Combine(run.Path, EvalCommand.CsvName);
+        try
+        {
+            return File.Exists(path) && HasProvenance(InputFile.ReadAllText(path, 64 << 20, "evaluation table"), provenance);
+        }
+        catch (UsageException)
+        {
+            return false; // unreadable: not the sweep's evaluation either
+        }
+    }
+
+    // Every data row ends with the provenance columns of the evaluation.
+    private static bool HasProvenance(string csv, EvalProvenance provenance)
+    {
+        string expected = "," + string.Join(',', provenance.CsvValues);
+        string[] rows = [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)];
+        return rows.Length > 0 && rows.All(line => line.TrimEnd('\r').EndsWith(expected, StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -93,7 +93,7 @@ public static class SweepStatus
             CellStatus status;
             if (IsDone(folder, cell, record))
             {
-                status = new CellStatus(cell, CellProgress.Done, $"{record!.Provenance!.Frames:N0} frames, evaluated {record.Provenance.Checkpoint}", log, record);
+                status = new CellStatus(cell, CellProgress.Done, $"{Math.Max(record!.TrainedFrames, record.Provenance!.Frames):N0} frames, evaluated {record.Provenance.Checkpoint} ({record.Provenance.Frames:N0} frames)", log, record);
             }
             else if (queuedState is "RUNNING" or "COMPLETING" or "CONFIGURING")
             {
@@ -121,9 +121,13 @@ public static class SweepStatus
             {
                 status = new CellStatus(cell, CellProgress.Failed, $"its process ({record.ProcessId} on {record.Host}) stopped without finishing it (killed?)", log, record);
             }
+            else if (record is { State: CellState.Done } && Math.Max(record.TrainedFrames, record.Provenance?.Frames ?? 0) >= cell.Config.Frames)
+            {
+                status = new CellStatus(cell, CellProgress.Pending, "its eval.csv is no longer the sweep's evaluation (evaluated again by hand?); the next run of the sweep evaluates it again", log, record);
+            }
             else if (record is { State: CellState.Done })
             {
-                status = new CellStatus(cell, CellProgress.Pending, $"evaluated at {record.Provenance?.Frames ?? 0:N0} frames; the plan now asks for {cell.Config.Frames:N0}", log, record);
+                status = new CellStatus(cell, CellProgress.Pending, $"trained {Math.Max(record.TrainedFrames, record.Provenance?.Frames ?? 0):N0} frames; the plan now asks for {cell.Config.Frames:N0}", log, record);
             }
             else
             {
@@ -137,12 +141,13 @@ public static class SweepStatus
     }
 
     /// <summary>
-    /// Whether <paramref name="cell"/> is finished: its record says done at the plan's budget or beyond, and its
-    /// run's eval.csv is there.
+    /// Whether <paramref name="cell"/> is finished: its record says done, trained to the plan's budget or beyond
+    /// (whichever checkpoint the evaluation chose), and its run's eval.csv is still the evaluation the record names
+    /// (an eval run by hand since then replaced it: the next run of the sweep evaluates the cell again).
     /// </summary>
     public static bool IsDone(string folder, SweepCell cell, CellRecord? record) =>
-        record is { State: CellState.Done, Provenance: { } provenance } && provenance.Frames >= cell.Config.Frames
-            && File.Exists(Path.Combine(SweepPlan.CellFolder(folder, cell).Path, EvalCommand.CsvName));
+        record is { State: CellState.Done, Provenance: { } provenance } && Math.Max(record.TrainedFrames, provenance.Frames) >= cell.Config.Frames
+            && SweepResults.IsSweepsEvaluation(SweepPlan.CellFolder(folder, cell), provenance);
 
     /// <summary>The status as a table for the terminal: one line per cell, then the counts.</summary>
     public static string Describe(IReadOnlyList<CellStatus> statuses)

@@ -54,6 +54,31 @@ public sealed class SweepCommandTests
         Assert.Contains("0 pending, 0 running, 4 done, 0 failed (of 4)", output);
     }
 
+    [Fact]
+    public void ACellIsDoneWhenTrainedWhicheverCheckpointWonAndAnEvalByHandIsRedone()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["sweep"];
+        // Eval chooses between the checkpoints at 1,000 and 2,000 frames: the cell is done either way.
+        string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", "--seeds", "2", .. Tiny[..^2], "--select-last", "2", "--checkpoint-interval", "1000"];
+        (int code, string output, string error) = Cli.Run(sweep);
+        Assert.True(code == 0, error + output);
+        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        Assert.Equal(0, code);
+        Assert.Contains("0 pending, 0 running, 2 done, 0 failed (of 2)", output);
+
+        // An eval by hand replaces a cell's eval.csv: that cell is pending again, and the next run evaluates it again.
+        string cell = Path.Combine(root, "baseline-s1");
+        Assert.Equal(0, Cli.Run("eval", "--run", cell, "--t-to", "3", "--episodes", "2").ExitCode);
+        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        Assert.Contains("its eval.csv is no longer the sweep's evaluation", output);
+        Assert.Contains("1 pending, 0 running, 1 done, 0 failed (of 2)", output);
+        (code, output, error) = Cli.Run(sweep);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("== baseline-s1: already trained (2,000 frames)", output);
+        Assert.Equal(0, Cli.Run("sweep", "collect", "--run-dir", root).ExitCode);
+    }
+
     [Theory]
     [InlineData("learning-rte=1e-4", "--set learning-rte: no such setting; the closest are learning-rate,")]
     [InlineData("seed=1,2", "--set seed: the sweep sets seed itself")]
