@@ -66,6 +66,12 @@ public sealed class SweepOptions
         }
 
         IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, _binding, template);
+        HashSet<string> given = [.. _binding.GivenFlags(parsed).Select(ConfigBinding<TrainConfig>.FlagOf)];
+        if (swept.FirstOrDefault(s => given.Contains("--" + s.Name)) is { } both) // else the flag would be silently overridden by each cell's value
+        {
+            throw new UsageException($"--{both.Name} is given as a flag and swept by --set {both.Name}=...: give it in one place");
+        }
+
         ulong first = parsed.GetValue(_firstSeed);
         ulong[] seeds = [.. Enumerable.Range(0, seedCount).Select(s => first + (ulong)s)];
         return SweepPlan.Make(agents, seeds, swept, template, eval, "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)));

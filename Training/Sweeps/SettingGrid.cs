@@ -54,6 +54,12 @@ public static class SettingGrid
             var values = new List<string>();
             foreach (string text in flag[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries))
             {
+                if (text.Length > 1 && text[0] == '0' && char.IsAsciiDigit(text[1]))
+                {
+                    // "0,01" split at its decimal comma gives 0 and 01: refuse rather than sweep 0 and 1.
+                    throw new UsageException($"--set {name}: the value {text} looks like the end of a number written with a decimal comma; values are separated by commas, so write decimals with a point (0.01)");
+                }
+
                 object value = binding.ParseSetting(name, text, $"--set {name}");
                 IReadOnlyList<string> problems = binding.With(template, [new(name, value)]).Problems();
                 if (problems.Count > 0)

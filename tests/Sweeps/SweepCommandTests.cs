@@ -55,6 +55,16 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ASettingGivenAsAFlagAndSweptIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--set", "learning-rate=1e-3", "--learning-rate", "2e-4", .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("--learning-rate is given as a flag and swept by --set learning-rate=...: give it in one place", error);
+        Assert.False(Directory.Exists(folder["sweep"]));
+    }
+
+    [Fact]
     public void ACellIsDoneWhenTrainedWhicheverCheckpointWonAndAnEvalByHandIsRedone()
     {
         using var folder = new TemporaryFolder();
@@ -85,6 +95,7 @@ public sealed class SweepCommandTests
     [InlineData("agent=nac", "--set agent: the sweep sets agent itself")]
     [InlineData("learning-rate=1e-4,abc", "--set learning-rate: expected number, got 'abc'")]
     [InlineData("learning-rate=1e-4,0.0001", "--set learning-rate: the value 0.0001 is given twice")]
+    [InlineData("entropy-coef=0,01", "--set entropy-coef: the value 01 looks like the end of a number written with a decimal comma")]
     [InlineData("hidden=0", "--set hidden=0: ")]
     [InlineData("learning-rate", "--set learning-rate: expected NAME=VALUE")]
     [InlineData("gamma=0.9", "--sbatch-arg 'x': expected one sbatch value on one line, an option starting with -", "x")]
