@@ -23,7 +23,7 @@ public sealed record AgentDecision(int Action, IReadOnlyList<float> Probabilitie
 /// (TorchSharp's state is per thread); dispose it when done.
 /// <code>
 /// using var agent = TrainedAgent.Load("runs/nac-s1");
-/// var world = new GridWorld();
+/// var world = new GridWorld(agent.World); // the rules it trained under (reward shape, when T is shown, the start cell)
 /// (Observation observation, _) = world.Reset(seed: 1);
 /// agent.BeginEpisode();
 /// while (true)
@@ -48,6 +48,7 @@ public sealed class TrainedAgent : IDisposable
         Sha256 = checkpoint.Sha256;
         Frames = checkpoint.Header.Frames;
         RunId = checkpoint.Header.RunId;
+        World = checkpoint.Header.Config.World;
         generator = new Generator(seed);
         state = network.InitialState(1);
     }
@@ -66,6 +67,13 @@ public sealed class TrainedAgent : IDisposable
 
     /// <summary>Loads the checkpoint file <paramref name="checkpoint"/> alone (see <see cref="Load"/>).</summary>
     public static TrainedAgent LoadCheckpoint(string checkpoint, ulong seed = 1) => Load(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, checkpoint, seed);
+
+    /// <summary>
+    /// The rules of the world the agent was trained in (from its checkpoint's settings: grid size, T range, m, reward
+    /// shape, when T is shown, where the agent starts). Play it in <c>new GridWorld(agent.World)</c>: another world's
+    /// observations (T shown at every step to an agent trained with T only at the start, say) are not what it learned on.
+    /// </summary>
+    public GridWorldOptions World { get; }
 
     /// <summary>The agent's core (baseline, nac, nalu, counter, gru, ...).</summary>
     public CoreKind Core => network.Options.Core;

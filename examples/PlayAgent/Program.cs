@@ -11,11 +11,28 @@ if (args.Length is < 1 or > 2)
     return 2;
 }
 
+if (args.Length == 2 && !(int.TryParse(args[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int count) && count is >= 1 and <= 100_000))
+{
+    Console.Error.WriteLine($"PlayAgent: EPISODES must be a whole number 1..100000, got '{args[1]}'");
+    return 2;
+}
+
 int episodes = args.Length == 2 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-using TrainedAgent agent = TrainedAgent.Load(args[0]);
+TrainedAgent loaded;
+try
+{
+    loaded = TrainedAgent.Load(args[0]);
+}
+catch (Exception e) when (e is GridTime.Training.UsageException or InvalidDataException or IOException)
+{
+    Console.Error.WriteLine($"PlayAgent: {e.Message}");
+    return 2;
+}
+
+using TrainedAgent agent = loaded;
 Console.WriteLine($"agent {agent.Core.Name()} from {agent.Checkpoint} ({agent.Frames:N0} frames, sha256 {agent.Sha256[..12]})");
 
-var world = new GridWorld(); // the paper's world: 5x5, T ~ U{5..12}
+var world = new GridWorld(agent.World); // the rules it trained under: grid, T range, reward shape, when T is shown, the start cell
 for (int episode = 0; episode < episodes; episode++)
 {
     (Observation observation, StepInfo info) = world.Reset(seed: (ulong)episode + 1);

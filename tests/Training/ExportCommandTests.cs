@@ -28,6 +28,8 @@ public sealed class ExportCommandTests
         Assert.Equal(checkpoint.Sha256, metadata["gridtime.checkpoint_sha256"]);
         Assert.Equal("run", metadata["gridtime.run"]);
         Assert.Equal(checkpoint.Header.RunId, metadata["gridtime.run_id"]);
+        Assert.Equal("every-step", metadata["gridtime.instruction_shown"]);
+        Assert.Contains("\"agentStart\": \"random\"", metadata["gridtime.settings"]);
         using GridTime.Agents.ActorCritic network = RunLoading.Network(checkpoint);
         (float logits, float values, _) = OnnxExportTests.Compare(network, session);
         Assert.True(logits <= 1e-4f && values <= 1e-4f, $"logits differ by {logits}, values by {values}");

@@ -9,6 +9,18 @@ namespace GridTime.Tests.Training;
 public sealed class TrainedAgentTests
 {
     [Fact]
+    public void TheAgentKnowsTheWorldItWasTrainedIn()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "baseline", "--frames", "400", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0", "--max-t", "9", "--instruction-shown", "first-step", "--agent-start", "centre", "--reward-shape", "unclipped");
+        Assert.True(code == 0, error + output);
+        using TrainedAgent agent = TrainedAgent.Load(run);
+        Assert.Equal((9, InstructionShown.FirstStep, StartCell.Centre, EpisodeRules.Unclipped), (agent.World.MaxInstruction, agent.World.InstructionShown, agent.World.AgentStart, agent.World.Rules));
+    }
+
+    [Fact]
     public void TheAgentCarriesItsStateThroughAnEpisodeAsTheNetworkDoesAndResetsIt()
     {
         using var folder = new TemporaryFolder();
