@@ -229,14 +229,25 @@ public static class EvalCommand
     /// </summary>
     public static string Summary(EvaluationTable table, int minT, int maxT, bool range = true)
     {
-        string horizons = range
-            ? $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}"
-            : "H90 and Hexact: not defined for chosen T values (--t-list), only for a range; see the per-T figures";
-        bool inRange = table.Rows.Any(r => r.Instruction >= minT && r.Instruction <= maxT);
-        string chosen = range ? "" : " (the chosen T in it)";
-        return inRange
-            ? string.Create(CultureInfo.InvariantCulture, $"{horizons}; on the training range T {minT}..{maxT}{chosen}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}")
-            : string.Create(CultureInfo.InvariantCulture, $"{horizons}; no chosen T in the training range T {minT}..{maxT}");
+        int first = table.Rows.Count == 0 ? minT : table.Rows.Min(r => r.Instruction);
+        string horizons = !range
+            ? "H90 and Hexact: not defined for chosen T values (--t-list), only for a range; see the per-T figures"
+            : first > minT
+                ? $"H90 and Hexact: not defined, the range starts at T = {first}, above the training range's smallest T {minT} (they count from it)"
+                : $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}";
+        var played = table.Rows.Where(r => r.Instruction >= minT && r.Instruction <= maxT).Select(r => r.Instruction).ToList();
+        if (played.Count == 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{horizons}; no {(range ? "evaluated" : "chosen")} T in the training range T {minT}..{maxT}");
+        }
+
+        // Name what was played: the whole training range, or the part of it this evaluation covered.
+        string part = played.Count == maxT - minT + 1
+            ? $"on the training range T {minT}..{maxT}"
+            : range
+                ? $"on T {played.Min()}..{played.Max()} of the training range T {minT}..{maxT}"
+                : $"on the training range T {minT}..{maxT} (the chosen T in it)";
+        return string.Create(CultureInfo.InvariantCulture, $"{horizons}; {part}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
     }
 
     /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>

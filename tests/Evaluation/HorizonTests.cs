@@ -58,4 +58,15 @@ public sealed class HorizonTests
         Assert.Equal(table.Rows, read.Rows);
         Assert.Throws<InvalidDataException>(() => EvaluationTable.FromCsv("a,b\n1,2", "test"));
     }
+
+    [Theory]
+    [InlineData(1, 20, "H90 = 20, Hexact = 20; on the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
+    [InlineData(10, 16, "H90 and Hexact: not defined, the range starts at T = 10, above the training range's smallest T 5 (they count from it); on T 10..12 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
+    [InlineData(1, 6, "H90 = 6, Hexact = 6; on T 5..6 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
+    [InlineData(13, 20, "H90 and Hexact: not defined, the range starts at T = 13, above the training range's smallest T 5 (they count from it); no evaluated T in the training range T 5..12")]
+    public void TheSummaryNamesWhatWasPlayed(int from, int to, string expected)
+    {
+        var table = new EvaluationTable([.. Enumerable.Range(from, to - from + 1).Select(t => new EvaluationRow(t, 4, 10, 10, 1, 0, 0, 0, 0))]);
+        Assert.Equal(expected, GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
+    }
 }
