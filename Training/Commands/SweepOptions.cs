@@ -59,13 +59,13 @@ public sealed class SweepOptions
 
         EvalSettings eval = _evaluation.Read(parsed);
         TrainConfig template = adjust(_binding.ApplyFlags(new TrainConfig(), parsed));
-        IReadOnlyList<string> problems = template.Problems();
+        IReadOnlyList<string> problems = SettingGrid.SweepProblems(template, agents);
         if (problems.Count > 0)
         {
             throw new UsageException(string.Join("; ", problems));
         }
 
-        IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, _binding, template);
+        IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, _binding, template, config => SettingGrid.SweepProblems(config, agents));
         HashSet<string> given = [.. _binding.GivenFlags(parsed).Select(ConfigBinding<TrainConfig>.FlagOf)];
         if (swept.FirstOrDefault(s => given.Contains("--" + s.Name)) is { } both) // else the flag would be silently overridden by each cell's value
         {

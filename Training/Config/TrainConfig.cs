@@ -56,7 +56,7 @@ public sealed record TrainConfig
     [FixedOnResume]
     public int Hidden { get; init; } = AgentOptions.Default.Hidden;
 
-    /// <summary>Output width of the NAC or NALU in the nac and nalu agents.</summary>
+    /// <summary>Output width of the NAC or NALU in the nac and nalu agents, and the number of accumulators and readouts of the counter agents.</summary>
     [FixedOnResume]
     public int ArithmeticWidth { get; init; } = AgentOptions.Default.ArithmeticWidth;
 
@@ -278,12 +278,12 @@ public sealed record TrainConfig
             $"--nau-sparsity-from and --nau-sparsity-to must be frame counts 0..{MaximumFrames:0} with from < to, got {NauSparsityFrom} and {NauSparsityTo}");
         if (Enum.IsDefined(Agent))
         {
-            // Facts of the core itself (its time-left output and its NAUs), asked of a one-unit copy of it.
-            using var core = CoreTable.Of(Agent).Build(new AgentOptions { Core = Agent, Hidden = 1, ArithmeticWidth = 1 });
-            var defaults = new TrainConfig();
-            Check(core.TimeLeftOutput is not null || TimeLeftLoss == defaults.TimeLeftLoss, $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
-            Check(core.AdditionUnits.Count > 0 || (NauSparsity == defaults.NauSparsity && NauSparsityFrom == defaults.NauSparsityFrom && NauSparsityTo == defaults.NauSparsityTo),
+            TrainConfig applicable = ForAgent(Agent);
+            Check(applicable.TimeLeftLoss == TimeLeftLoss, $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
+            Check(applicable.NauSparsity == NauSparsity && applicable.NauSparsityFrom == NauSparsityFrom && applicable.NauSparsityTo == NauSparsityTo,
                 $"--nau-sparsity: the {Agent.Name()} agent has no NAU to regularise");
+            Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
+            Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
         }
 
         Check(Workers is >= 1 and <= MaximumWorkers, $"--workers must be at least 1 and at most {MaximumWorkers}, got {Workers}");
@@ -344,6 +344,31 @@ public sealed record TrainConfig
             GridWorldOptions world = World;
             return MonitorEpisodes * Enumerable.Range(MinT, Math.Max(0, MonitorTTo - MinT + 1)).Sum(t => (long)world.TimeoutFor(t));
         }
+    }
+
+    /// <summary>
+    /// These settings for <paramref name="agent"/>, with every setting of a part the agent does not have back at its
+    /// default: the time-left loss (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale (no
+    /// arithmetic unit), the arithmetic width (a core whose size does not depend on it). Train refuses such settings
+    /// (<see cref="Problems"/>); a sweep over several agents gives each cell what applies to its agent.
+    /// </summary>
+    public TrainConfig ForAgent(CoreKind agent)
+    {
+        var defaults = new TrainConfig();
+        TrainConfig config = this with { Agent = agent };
+        // Facts of the core itself, asked of a one-unit copy of it and of its size formula.
+        using var core = CoreTable.Of(agent).Build(new AgentOptions { Core = agent, Hidden = 1, ArithmeticWidth = 1 });
+        Func<AgentOptions, (long Parameters, long Output)> size = CoreTable.Of(agent).Size;
+        bool widthMatters = size(new AgentOptions { Core = agent, ArithmeticWidth = 1 }) != size(new AgentOptions { Core = agent, ArithmeticWidth = 2 });
+        return config with
+        {
+            TimeLeftLoss = core.TimeLeftOutput is null ? defaults.TimeLeftLoss : TimeLeftLoss,
+            NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
+            NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
+            NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,
+            NacLearningRateScale = core.ArithmeticUnits.Count == 0 ? defaults.NacLearningRateScale : NacLearningRateScale,
+            ArithmeticWidth = widthMatters ? ArithmeticWidth : defaults.ArithmeticWidth,
+        };
     }
 
     private static bool Positive(double value) => value > 0 && double.IsFinite(value);

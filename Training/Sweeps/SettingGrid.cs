@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using GridTime.Training.Config;
 
 namespace GridTime.Training.Sweeps;
@@ -18,13 +19,14 @@ public static class SettingGrid
 
     /// <summary>
     /// Reads the <c>--set</c> flags. Each is NAME=V1[,V2...] with NAME a training setting in kebab-case; the values
-    /// are read as that setting's flag reads them and must pass its bounds (<see cref="TrainConfig.Problems"/>).
+    /// are read as that setting's flag reads them and must pass its bounds (<paramref name="problems"/>: the sweep's
+    /// <see cref="SweepProblems"/>).
     /// </summary>
     /// <exception cref="UsageException">
     /// Not NAME=VALUES, an unknown name (naming the closest valid ones), a setting the sweep owns, a setting given
     /// twice, an empty or repeated value, or a value that is not of the setting's kind or out of its bounds.
     /// </exception>
-    public static IReadOnlyList<SweptSetting> Parse(IEnumerable<string> flags, ConfigBinding<TrainConfig> binding, TrainConfig template)
+    public static IReadOnlyList<SweptSetting> Parse(IEnumerable<string> flags, ConfigBinding<TrainConfig> binding, TrainConfig template, Func<TrainConfig, IReadOnlyList<string>> problems)
     {
         var settings = new List<SweptSetting>();
         foreach (string flag in flags)
@@ -61,10 +63,10 @@ public static class SettingGrid
                 }
 
                 object value = binding.ParseSetting(name, text, $"--set {name}");
-                IReadOnlyList<string> problems = binding.With(template, [new(name, value)]).Problems();
-                if (problems.Count > 0)
+                IReadOnlyList<string> found = problems(binding.With(template, [new(name, value)]));
+                if (found.Count > 0)
                 {
-                    throw new UsageException($"--set {name}={text}: {string.Join("; ", problems)}");
+                    throw new UsageException($"--set {name}={text}: {string.Join("; ", found)}");
                 }
 
                 string written = ConfigBinding<TrainConfig>.Format(value);
@@ -81,6 +83,28 @@ public static class SettingGrid
 
         return settings;
     }
+
+    /// <summary>
+    /// The problems of <paramref name="config"/> as a sweep over <paramref name="agents"/> uses it: each agent's cells
+    /// take what applies to it (<see cref="TrainConfig.ForAgent"/>), so a setting of a part only some agents have is
+    /// fine, but one that no agent of the sweep has is refused.
+    /// </summary>
+    public static IReadOnlyList<string> SweepProblems(TrainConfig config, IReadOnlyList<CoreKind> agents)
+    {
+        var problems = new List<string>();
+        foreach (CoreKind agent in agents)
+        {
+            problems.AddRange(config.ForAgent(agent).Problems().Where(p => !problems.Contains(p)));
+        }
+
+        // A setting that every agent's own config refuses applies to none of them.
+        IReadOnlyList<string>[] own = [.. agents.Select(agent => (config with { Agent = agent }).Problems())];
+        problems.AddRange(own[0].Where(p => own.All(o => o.Any(q => Flag(q) == Flag(p)))).Where(p => !problems.Contains(p)));
+        return problems;
+    }
+
+    // The flag a problem names: "--time-left-loss: ..." → "--time-left-loss".
+    private static string Flag(string problem) => problem.Split(':')[0];
 
     /// <summary>Every combination of the settings' values (one empty combination when nothing is swept), first setting slowest.</summary>
     public static IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Combinations(IReadOnlyList<SweptSetting> settings)

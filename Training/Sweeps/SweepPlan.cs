@@ -54,13 +54,20 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         var cells = new List<SweepCell>();
         foreach (CoreKind agent in agents)
         {
-            foreach (IReadOnlyList<KeyValuePair<string, string>> combination in SettingGrid.Combinations(swept))
+            // A swept setting of a part this agent lacks (the timer's time-left loss for baseline, say) would only give
+            // copies of the same cell under other names: the agent's cells leave it out.
+            IReadOnlyList<SweptSetting> applicable = [.. swept.Where(s => s.Values.All(v =>
+            {
+                TrainConfig config = binding.With(template, [new(s.Name, binding.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
+                return config.ForAgent(agent) == config;
+            }))];
+            foreach (IReadOnlyList<KeyValuePair<string, string>> combination in SettingGrid.Combinations(applicable))
             {
                 TrainConfig set = binding.With(template, combination.Select(s => new KeyValuePair<string, object>(s.Key, binding.ParseSetting(s.Key, s.Value, "--set " + s.Key))));
                 foreach (ulong seed in seeds)
                 {
                     string name = $"{agent.Name()}-s{seed}" + string.Concat(combination.Select(s => $"_{s.Key}={s.Value}"));
-                    cells.Add(new SweepCell(cells.Count, name, combination, set with { Agent = agent, Seed = seed }));
+                    cells.Add(new SweepCell(cells.Count, name, combination, set.ForAgent(agent) with { Seed = seed })); // settings of parts the agent lacks stay at their defaults
                 }
             }
         }

@@ -55,6 +55,21 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ASettingOfAPartOnlySomeAgentsHaveIsSweptForThemAlone()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["sweep"];
+        (int code, string output, string error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline,timer", "--seeds", "1", "--set", "time-left-loss=0.5,1", .. Tiny]);
+        Assert.True(code == 0, error + output);
+        Assert.Equal(["baseline-s1", "timer-s1_time-left-loss=0.5", "timer-s1_time-left-loss=1"], Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != "logs").Order(StringComparer.Ordinal));
+
+        // A setting no agent of the sweep has is refused, as train refuses it.
+        (code, _, error) = Cli.Run(["sweep", "--run-dir", folder["other"], "--agents", "baseline,nac", "--time-left-loss", "2", .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("--time-left-loss: the baseline agent has no time-left estimate to train", error);
+    }
+
+    [Fact]
     public void ASettingGivenAsAFlagAndSweptIsRefused()
     {
         using var folder = new TemporaryFolder();

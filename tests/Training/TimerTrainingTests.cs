@@ -26,6 +26,8 @@ public sealed class TimerTrainingTests
     [Theory]
     [InlineData("--time-left-loss", "2", "--time-left-loss: the baseline agent has no time-left estimate to train")]
     [InlineData("--nau-sparsity", "0.5", "--nau-sparsity: the baseline agent has no NAU to regularise")]
+    [InlineData("--nac-learning-rate-scale", "10", "--nac-learning-rate-scale: the baseline agent has no NAC, NALU or NAU whose learning rate it could scale")]
+    [InlineData("--arithmetic-width", "4", "--arithmetic-width: the baseline agent has no arithmetic unit whose width it could set")]
     public void TheTimersSettingsAreRefusedForAgentsWithoutItsParts(string flag, string value, string message)
     {
         (int code, _, string error) = Cli.Run("train", "--agent", "baseline", flag, value, "--frames", "100");
