@@ -30,11 +30,13 @@ public static class InspectCommand
                 throw new UsageException("give --run DIR or --checkpoint FILE");
             }
 
-            (Runs.CheckpointHeader header, Agents.ActorCritic network) = RunLoading.Load(folder ?? ".", file);
-            using (network)
+            Runs.CheckpointFile read = RunLoading.Read(folder ?? ".", file);
+            Runs.CheckpointHeader header = read.Header;
+            using (Agents.ActorCritic network = RunLoading.Network(read))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file ?? folder}: agent {header.Config.Agent.Name()}, {header.Frames:N0} frames"));
                 Print(network);
+                Console.WriteLine($"provenance: {read.Path} sha256 {read.Sha256}, run id {header.RunId ?? "unknown"}; GridTime {Runs.RunFolder.Versions["gridtime"]}");
             }
 
             return 0;
