@@ -92,6 +92,13 @@ public sealed record TrainConfig
     public double TimeLeftLoss { get; init; } = 1;
 
     /// <summary>
+    /// C, where the timer agent cuts its time-left readout (min(r, C)); 0 means the largest T of training (max-t). A C
+    /// below max-t is met for several steps of each longer training episode, so the policy learns to wait at it.
+    /// </summary>
+    [FixedOnResume]
+    public int TimeLeftCap { get; init; }
+
+    /// <summary>
     /// Weight λ of the NAU sparsity regulariser mean(min(|W|, 1 − |W|)) (Madsen &amp; Johansen 2020), for agents with
     /// addition units (timer); refused for others. It rises linearly from 0 at --nau-sparsity-from frames to λ at --nau-sparsity-to.
     /// </summary>
@@ -199,13 +206,13 @@ public sealed record TrainConfig
         [nameof(AgentOptions.ArithmeticWidth)] = nameof(ArithmeticWidth),
         [nameof(AgentOptions.ArithmeticInput)] = nameof(ArithmeticInput),
         [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
-        [nameof(AgentOptions.TimeLeftCap)] = nameof(MaxT),
+        [nameof(AgentOptions.TimeLeftCap)] = nameof(TimeLeftCap),
         [nameof(AgentOptions.Seed)] = nameof(Seed),
     };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = Math.Max(1, MaxT), Seed = Seed }; // a bad max-t is reported under its own flag
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, MaxT), Seed = Seed }; // a bad max-t is reported under its own flag
 
     /// <summary>The weight of the NAU sparsity regulariser after <paramref name="frames"/> frames: 0 before --nau-sparsity-from, λ from --nau-sparsity-to, linear between.</summary>
     public double NauSparsityAt(long frames) =>
@@ -272,6 +279,7 @@ public sealed record TrainConfig
         }
 
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
+        Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
         Check(NauSparsityFrom is >= 0 and <= MaximumFrames && NauSparsityTo is >= 0 and <= MaximumFrames && NauSparsityFrom < NauSparsityTo,
@@ -283,6 +291,7 @@ public sealed record TrainConfig
             Check(applicable.NauSparsity == NauSparsity && applicable.NauSparsityFrom == NauSparsityFrom && applicable.NauSparsityTo == NauSparsityTo,
                 $"--nau-sparsity: the {Agent.Name()} agent has no NAU to regularise");
             Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
+            Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
         }
 
@@ -363,6 +372,7 @@ public sealed record TrainConfig
         return config with
         {
             TimeLeftLoss = core.TimeLeftOutput is null ? defaults.TimeLeftLoss : TimeLeftLoss,
+            TimeLeftCap = core.TimeLeftOutput is null ? defaults.TimeLeftCap : TimeLeftCap,
             NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
             NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
             NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,

@@ -23,7 +23,16 @@ public sealed class TimerTrainingTests
         Assert.InRange(sparsity, 0, 0.5);
     }
 
+    [Fact]
+    public void TheCapIsMaxTUnlessSetBelowIt()
+    {
+        Assert.Equal(12, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer }.Network.TimeLeftCap);
+        Assert.Equal(8, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 8 }.Network.TimeLeftCap);
+        Assert.Contains("--time-left-cap must be 0 (max-t) or 1..max-t (12), got 13", new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 13 }.Problems());
+    }
+
     [Theory]
+    [InlineData("--time-left-cap", "8", "--time-left-cap: the baseline agent has no time-left readout to cut")]
     [InlineData("--time-left-loss", "2", "--time-left-loss: the baseline agent has no time-left estimate to train")]
     [InlineData("--nau-sparsity", "0.5", "--nau-sparsity: the baseline agent has no NAU to regularise")]
     [InlineData("--nac-learning-rate-scale", "10", "--nac-learning-rate-scale: the baseline agent has no NAC, NALU or NAU whose learning rate it could scale")]
