@@ -12,7 +12,7 @@ public static class SweepRunner
 {
     /// <summary>
     /// Refuses (<see cref="UsageException"/>, one line, nothing written) a sweep that may not go into
-    /// <paramref name="folder"/>: a file there, a plan that differs from the folder's (<see cref="SweepPlan.DifferenceFrom"/>),
+    /// <paramref name="folder"/>: a file there, a training run's own folder, a plan that differs from the folder's (<see cref="SweepPlan.DifferenceFrom"/>),
     /// a cell run trained with other settings, or an output path that may not be written.
     /// </summary>
     public static void Check(string folder, SweepPlan plan)
@@ -20,6 +20,11 @@ public static class SweepRunner
         if (File.Exists(folder))
         {
             throw new UsageException($"{folder} is a file, not a folder");
+        }
+
+        if (File.Exists(new RunFolder(folder).ConfigFile) && SweepPlan.Read(folder) is null)
+        {
+            throw new UsageException($"{folder} is a training run's folder (it holds config.json): give the sweep a folder of its own");
         }
 
         if (SweepPlan.Read(folder) is { } existing && plan.DifferenceFrom(existing, folder) is { } difference)

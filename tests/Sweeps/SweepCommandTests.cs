@@ -70,6 +70,19 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ATrainingRunsFolderIsNotASweepFolder()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        string[] before = Directory.GetFileSystemEntries(run);
+        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", run, "--agents", "nac", .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("is a training run's folder (it holds config.json): give the sweep a folder of its own", error);
+        Assert.Equal(before, Directory.GetFileSystemEntries(run));
+    }
+
+    [Fact]
     public void ASettingGivenAsAFlagAndSweptIsRefused()
     {
         using var folder = new TemporaryFolder();
