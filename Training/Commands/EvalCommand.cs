@@ -89,6 +89,14 @@ public static class EvalCommand
             string? combined = null;
             if (folderList.Count > 1)
             {
+                // One plot has one "best achievable" curve and one training range: only for runs of the same task.
+                var worlds = folderList.Select(run => (run.Name, World: (RunMembership.ReadConfig(run)?.Config ?? RunLoading.Read(run.Path, file).Header.Config).World)).ToList();
+                if (worlds.FirstOrDefault(w => w.World != worlds[0].World) is { Name: not null } other)
+                {
+                    throw new UsageException($"{worlds[0].Name} and {other.Name} were trained under different rules ({Describe(worlds[0].World)} against {Describe(other.World)}): "
+                        + "one plot cannot show both; evaluate them one at a time");
+                }
+
                 string outFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
                 if (File.Exists(outFolder))
                 {
@@ -125,7 +133,7 @@ public static class EvalCommand
                 {
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
                         $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}",
-                        string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} ({r.Provenance.Frames:N0} frames)")))
+                        string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} sha256 {r.Provenance.Sha256[..Math.Min(12, r.Provenance.Sha256.Length)]} ({r.Provenance.Frames:N0} frames)")))
                         + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions", settings.IsRange);
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
@@ -249,6 +257,11 @@ public static class EvalCommand
                 : $"on the training range T {minT}..{maxT} (the chosen T in it)";
         return string.Create(CultureInfo.InvariantCulture, $"{horizons}; {part}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
     }
+
+    // The rules of a world in one phrase, for naming how two runs' tasks differ.
+    private static string Describe(GridTime.Environment.GridWorldOptions world) => string.Create(CultureInfo.InvariantCulture,
+        $"{world.Size}x{world.Size}, T {world.MinInstruction}..{world.MaxInstruction}, m {world.MaxReward}, {(world.Rules == GridTime.Environment.EpisodeRules.Unclipped ? "unclipped" : "clipped")} reward, "
+        + $"T shown {Config.ConfigBinding<Config.TrainConfig>.Format(world.InstructionShown)}, {Config.ConfigBinding<Config.TrainConfig>.Format(world.AgentStart)} start");
 
     /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>
     public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(

@@ -13,11 +13,11 @@ namespace GridTime.Tests.Evaluation;
 public sealed class EvalCommandTests
 {
     // A run folder holding a checkpoint of a freshly initialised small network.
-    private static RunFolder UntrainedRun(TemporaryFolder folder)
+    private static RunFolder UntrainedRun(TemporaryFolder folder, TrainConfig? settings = null)
     {
         var run = new RunFolder(folder["run"]);
         run.Create();
-        var config = new TrainConfig { Hidden = 16, Workers = 1 };
+        TrainConfig config = settings ?? new TrainConfig { Hidden = 16, Workers = 1 };
         var network = new ActorCritic(config.Network);
         var shared = new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 0, run.Name);
         Checkpoint.Save(shared, 0, run.LatestCheckpoint);
@@ -119,9 +119,22 @@ public sealed class EvalCommandTests
         Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
         Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
         byte[] png = File.ReadAllBytes(Path.Combine(output.Path, "eval.png"));
-        Assert.Equal("run: checkpoints/latest.ckpt (0 frames); run: checkpoints/latest.ckpt (0 frames); 5 episodes per T; sampled actions",
+        Assert.Matches("^run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); 5 episodes per T; sampled actions$",
             GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
         Assert.Equal("1,2,3,4,5,6", GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.XTicksKeyword));
+    }
+
+    [Fact]
+    public void RunsOfDifferentTasksDoNotShareAPlot()
+    {
+        using var a = new TemporaryFolder();
+        using var b = new TemporaryFolder();
+        using var output = new TemporaryFolder();
+        RunFolder first = UntrainedRun(a), second = UntrainedRun(b, new TrainConfig { Hidden = 16, Workers = 1, AgentStart = GridTime.Environment.StartCell.Centre });
+        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("run and run were trained under different rules (5x5, T 5..12, m 10, clipped reward, T shown every-step, random start against 5x5, T 5..12, m 10, clipped reward, T shown every-step, centre start)", error);
+        Assert.False(File.Exists(Path.Combine(first.Path, "eval.csv")));
     }
 
     [Theory]
