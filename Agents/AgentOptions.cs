@@ -17,9 +17,10 @@ public sealed record AgentOptions
 
     /// <summary>
     /// C: the timer core passes its time-left readout on cut at C (min(r, C)), so that no input beyond those seen in
-    /// training reaches its policy. Training sets it to the largest T of training (the largest time left an episode starts with).
+    /// training reaches its policy. Training sets it to --time-left-cap (default: the farthest the target can be, 2(N − 1),
+    /// at most the largest T of training; 8 on the paper's 5x5 grid).
     /// </summary>
-    public int TimeLeftCap { get; init; } = 12;
+    public int TimeLeftCap { get; init; } = 8;
 
     /// <summary>ε in the NALU's log(|x| + ε).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;

@@ -58,6 +58,9 @@ public sealed record GridWorldOptions
     /// <summary>The best achievable reward of an episode whose agent starts <paramref name="distance"/> steps from the target with instruction <paramref name="instruction"/> (the rules' formula).</summary>
     public int BestAchievableFor(int distance, int instruction) => Rules.BestAchievable(MaxReward, distance, instruction);
 
+    /// <summary>The farthest the target can be from the agent, in steps: 2(N − 1) (opposite corners; 8 on the 5x5 grid).</summary>
+    public int MaxDistance => 2 * (Size - 1);
+
     /// <summary>Number of cells, N².</summary>
     public int CellCount => Size * Size;
 

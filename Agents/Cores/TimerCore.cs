@@ -11,7 +11,7 @@ namespace GridTime.Agents.Cores;
 /// <code>
 ///   r(t) = NAU_read([T, a(t−1)])          the time left; with weights (1, −1) exactly T − t
 ///   a(t) = a(t−1) + NAU_step([1])         the step count; with W = 1 exactly t + 1 after step t
-///   s(t) = min(r(t), C)                   C = the largest time left of training (max-t): beyond it, s is C
+///   s(t) = min(r(t), C)                   C = --time-left-cap (8 on the 5x5 grid): beyond it, s is C
 ///   h(t) = relu([features, s(t)]·Wᵀ + b)  Hidden units
 ///   heads read [h(t), s(t)]
 /// </code>
@@ -20,7 +20,7 @@ namespace GridTime.Agents.Cores;
 /// <para>
 /// Why: the state (agent's cell, target's cell, time left) decides the best action, and the image gives the cells.
 /// With r exactly T − t and every time left above C cut to C, every input the policy sees at any T is one it saw in
-/// training (a T = C episode at its first step has s = C); so an agent that is exact on the training range is exact
+/// training (an episode with T ≥ C has s = C for its first T − C + 1 steps); so an agent that is exact on the training range is exact
 /// at T = 1000. The NAUs (Madsen &amp; Johansen 2020) can sit at exactly ±1, so the count does not drift.
 /// </para>
 /// </summary>

@@ -92,8 +92,9 @@ public sealed record TrainConfig
     public double TimeLeftLoss { get; init; } = 1;
 
     /// <summary>
-    /// C, where the timer agent cuts its time-left readout (min(r, C)); 0 means the largest T of training (max-t). A C
-    /// below max-t is met for several steps of each longer training episode, so the policy learns to wait at it.
+    /// C, where the timer agent cuts its time-left readout (min(r, C)); 0 means the farthest the target can be, 2(N - 1)
+    /// steps (8 on the 5x5 grid), at most max-t. A C below max-t is met for several steps of each longer training
+    /// episode, so the policy learns to wait at it.
     /// </summary>
     [FixedOnResume]
     public int TimeLeftCap { get; init; }
@@ -105,10 +106,10 @@ public sealed record TrainConfig
     public double NauSparsity { get; init; } = 1;
 
     /// <summary>Frames at which the NAU sparsity regulariser starts (weight 0 before).</summary>
-    public long NauSparsityFrom { get; init; } = 2_000_000;
+    public long NauSparsityFrom { get; init; } = 1_500_000;
 
     /// <summary>Frames at which the NAU sparsity regulariser reaches its full weight --nau-sparsity.</summary>
-    public long NauSparsityTo { get; init; } = 4_000_000;
+    public long NauSparsityTo { get; init; } = 2_500_000;
 
     /// <summary>Adam's first-moment decay.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
@@ -212,7 +213,7 @@ public sealed record TrainConfig
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, MaxT), Seed = Seed }; // a bad max-t is reported under its own flag
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), Seed = Seed }; // a bad max-t or grid size is reported under its own flag
 
     /// <summary>The weight of the NAU sparsity regulariser after <paramref name="frames"/> frames: 0 before --nau-sparsity-from, λ from --nau-sparsity-to, linear between.</summary>
     public double NauSparsityAt(long frames) =>

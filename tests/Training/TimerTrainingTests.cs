@@ -24,9 +24,12 @@ public sealed class TimerTrainingTests
     }
 
     [Fact]
-    public void TheCapIsMaxTUnlessSetBelowIt()
+    public void TheCapIsTheFarthestDistanceAtMostMaxTUnlessSet()
     {
-        Assert.Equal(12, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer }.Network.TimeLeftCap);
+        // 5x5: 2·4 = 8; 9x9: 16, cut to max-t 12; max-t 6: 6.
+        Assert.Equal(8, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer }.Network.TimeLeftCap);
+        Assert.Equal(12, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, GridSize = 9 }.Network.TimeLeftCap);
+        Assert.Equal(6, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, MaxT = 6 }.Network.TimeLeftCap);
         Assert.Equal(8, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 8 }.Network.TimeLeftCap);
         Assert.Contains("--time-left-cap must be 0 (max-t) or 1..max-t (12), got 13", new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 13 }.Problems());
     }
