@@ -65,9 +65,9 @@ public sealed class TimerCoreTests
     }
 
     [Fact]
-    public void TheTimerIsInTheTableWithItsCapFromTheTrainingRange()
+    public void TheTimerIsInTheTableWithItsCapFromItsSettings()
     {
-        var config = new GridTime.Training.Config.TrainConfig { Agent = CoreKind.Timer, MaxT = 9, Hidden = 16 };
+        var config = new GridTime.Training.Config.TrainConfig { Agent = CoreKind.Timer, MaxT = 9, TimeLeftCap = 9, Hidden = 16 };
         using var network = new ActorCritic(config.Network);
         var core = Assert.IsType<TimerCore>(network.Core);
         Assert.Equal(9, core.Cap);
