@@ -358,8 +358,9 @@ public sealed record TrainConfig
 
     /// <summary>
     /// These settings for <paramref name="agent"/>, with every setting of a part the agent does not have back at its
-    /// default: the time-left loss (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale (no
-    /// arithmetic unit), the arithmetic width (a core whose size does not depend on it). Train refuses such settings
+    /// default: the time-left loss and cap (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale
+    /// (no arithmetic unit), the arithmetic width (a core whose size does not depend on it), the arithmetic input (no NAC
+    /// or NALU reading [T, h]). Train refuses such settings
     /// (<see cref="Problems"/>); a sweep over several agents gives each cell what applies to its agent.
     /// </summary>
     public TrainConfig ForAgent(CoreKind agent)
@@ -379,6 +380,7 @@ public sealed record TrainConfig
             NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,
             NacLearningRateScale = core.ArithmeticUnits.Count == 0 ? defaults.NacLearningRateScale : NacLearningRateScale,
             ArithmeticWidth = widthMatters ? ArithmeticWidth : defaults.ArithmeticWidth,
+            ArithmeticInput = CoreTable.Of(agent).HasArithmeticUnit ? ArithmeticInput : defaults.ArithmeticInput,
         };
     }
 

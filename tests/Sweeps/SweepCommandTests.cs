@@ -1,5 +1,6 @@
 using GridTime.Tests.Training;
 using GridTime.Training.Runs;
+using GridTime.Training.Config;
 using GridTime.Training.Sweeps;
 
 namespace GridTime.Tests.Sweeps;
@@ -62,6 +63,8 @@ public sealed class SweepCommandTests
         (int code, string output, string error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline,timer", "--seeds", "1", "--set", "time-left-loss=0.5,1", .. Tiny]);
         Assert.True(code == 0, error + output);
         Assert.Equal(["baseline-s1", "timer-s1_time-left-loss=0.5", "timer-s1_time-left-loss=1"], Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != "logs").Order(StringComparer.Ordinal));
+        Assert.Empty(SettingGrid.SweepProblems(new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }, [GridTime.Agents.CoreKind.Baseline, GridTime.Agents.CoreKind.Nac]));
+        Assert.Equal(GridTime.Agents.ArithmeticInput.InstructionAndState, new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }.ForAgent(GridTime.Agents.CoreKind.Baseline).ArithmeticInput);
 
         // A setting no agent of the sweep has is refused, as train refuses it.
         (code, _, error) = Cli.Run(["sweep", "--run-dir", folder["other"], "--agents", "baseline,nac", "--time-left-loss", "2", .. Tiny]);
