@@ -120,24 +120,5 @@ public static class SettingGrid
 
     /// <summary>The up to three names nearest to <paramref name="name"/> by edit distance (Levenshtein), nearest first.</summary>
     public static IReadOnlyList<string> Closest(string name, IEnumerable<string> names) =>
-        [.. names.OrderBy(n => EditDistance(name, n)).ThenBy(n => n, StringComparer.Ordinal).Take(3)];
-
-    /// <summary>The Levenshtein distance: fewest single-character insertions, deletions and substitutions from a to b.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        int[] previous = [.. Enumerable.Range(0, b.Length + 1)];
-        int[] current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+        [.. names.OrderBy(n => ClosestNames.Distance(name, n)).ThenBy(n => n, StringComparer.Ordinal).Take(3)];
 }

@@ -317,7 +317,7 @@ public sealed class SweepCommandTests
         Assert.Equal("1,4,6-7", SlurmClient.ArrayList([1, 4, 6, 7]));
         Assert.Equal([2, 3, 4, 5], SlurmClient.Indices("[2-5%2]"));
         Assert.Equal([1, 4, 7, 8, 9], SlurmClient.Indices("1,4,7-9"));
-        Assert.Equal(3, SettingGrid.EditDistance("kitten", "sitting"));
-        Assert.Equal(0, SettingGrid.EditDistance("gamma", "gamma"));
+        Assert.Equal(3, ClosestNames.Distance("kitten", "sitting"));
+        Assert.Equal(0, ClosestNames.Distance("gamma", "gamma"));
     }
 }
