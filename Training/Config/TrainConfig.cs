@@ -80,6 +80,12 @@ public sealed record TrainConfig
     public double LearningRate { get; init; } = 5e-4;
 
     /// <summary>
+    /// How the learning rate changes over the run: constant, or linear (decays to 0 at --frames, as A3C was trained;
+    /// the step size of Adam is what keeps a clamped NAU weight a little inside ±1, so the decay lets it settle exactly).
+    /// </summary>
+    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>
     /// Factor on the learning rate of the NAC, NALU and NAU weights (Ŵ, M̂, G, W). Above 1 lets them reach the
     /// saturated values ±1 and 0 at which a NAC adds exactly, before the LSTM weights around them absorb the scale.
     /// </summary>
@@ -215,6 +221,10 @@ public sealed record TrainConfig
     [JsonIgnore]
     public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), Seed = Seed }; // a bad max-t or grid size is reported under its own flag
 
+    /// <summary>The learning rate after <paramref name="frames"/> frames (<see cref="LearningRateSchedule"/>): never below 0.</summary>
+    public double LearningRateAt(long frames) =>
+        LearningRateSchedule == LearningRateSchedule.Linear ? LearningRate * Math.Max(0, 1 - ((double)frames / Frames)) : LearningRate;
+
     /// <summary>The weight of the NAU sparsity regulariser after <paramref name="frames"/> frames: 0 before --nau-sparsity-from, λ from --nau-sparsity-to, linear between.</summary>
     public double NauSparsityAt(long frames) =>
         frames < NauSparsityFrom ? 0 : frames >= NauSparsityTo ? NauSparsity : NauSparsity * (frames - NauSparsityFrom) / (NauSparsityTo - NauSparsityFrom);
@@ -280,6 +290,7 @@ public sealed record TrainConfig
         }
 
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
+        Check(Enum.IsDefined(LearningRateSchedule), $"--learning-rate-schedule: unknown schedule {(int)LearningRateSchedule}");
         Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");

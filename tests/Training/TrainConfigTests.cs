@@ -74,4 +74,18 @@ public sealed class TrainConfigTests
         Assert.Contains("--min-t", Assert.Single(new TrainConfig { MinT = 0 }.Problems()));
         Assert.Equal(TrainCommand.Interrupted, 130);
     }
+
+    [Fact]
+    public void LinearScheduleDecaysTheLearningRateToZeroAtTheBudget()
+    {
+        var binding = new ConfigBinding<TrainConfig>();
+        TrainConfig linear = binding.ApplyFlags(new TrainConfig(), Parse(binding, "--learning-rate-schedule", "linear", "--frames", "4e6", "--learning-rate", "0.001"));
+        Assert.Equal(LearningRateSchedule.Linear, linear.LearningRateSchedule);
+        Assert.Equal(0.001, linear.LearningRateAt(0));
+        Assert.Equal(0.00075, linear.LearningRateAt(1_000_000), 12); // 0.001 × (1 − 1/4)
+        Assert.Equal(0.0001, linear.LearningRateAt(3_600_000), 12); // 0.001 × (1 − 0.9)
+        Assert.Equal(0, linear.LearningRateAt(4_000_640)); // past the budget (the last update's frames): 0, never negative
+        Assert.Equal(0.001, (linear with { LearningRateSchedule = LearningRateSchedule.Constant }).LearningRateAt(3_600_000));
+        Assert.Contains("--learning-rate-schedule", Assert.Single(new TrainConfig { LearningRateSchedule = (LearningRateSchedule)7 }.Problems()));
+    }
 }
