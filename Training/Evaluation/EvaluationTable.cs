@@ -107,11 +107,14 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
         text.AppendLine(CultureInfo.InvariantCulture, $"{"T",3} {"reward",7} {"best",6} {"frac",6} {"exact",6} {"early",6} {"late",5} {"tmout",6} {"|t-T|",6}");
         foreach (EvaluationRow r in Rows)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Instruction,3} {r.MeanReward,7:F2} {r.MeanBest,6:F2} {r.FractionOfBest,6:F3} {r.ExactRate,6:F2} {r.Early,6} {r.Late,5} {r.Timeouts,6} {r.MeanArrivalError,6:F2}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Instruction,3} {r.MeanReward,7:F2} {r.MeanBest,6:F2} {Shown(r.FractionOfBest, "F3"),6} {r.ExactRate,6:F2} {r.Early,6} {r.Late,5} {r.Timeouts,6} {Shown(r.MeanArrivalError, "F2"),6}");
         }
 
         return text.ToString();
     }
+
+    // A figure that is not defined (no episode arrived, or nothing could be earned) reads "none", never NaN.
+    private static string Shown(double value, string format) => double.IsNaN(value) ? "none" : value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Reads a table written by <see cref="ToCsv"/> (with or without provenance columns, which follow

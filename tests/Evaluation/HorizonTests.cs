@@ -69,4 +69,15 @@ public sealed class HorizonTests
         var table = new EvaluationTable([.. Enumerable.Range(from, to - from + 1).Select(t => new EvaluationRow(t, 4, 10, 10, 1, 0, 0, 0, 0))]);
         Assert.Equal(expected, GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
     }
+
+    [Fact]
+    public void UndefinedFiguresReadNoneInTheTerminalTable()
+    {
+        // T 40: every episode timed out (no arrival, so no |t − T|); T 41: nothing could be earned (no fraction of best).
+        var table = new EvaluationTable([new EvaluationRow(40, 10, 0, 10, 0, 0, 0, 10, double.NaN), new EvaluationRow(41, 10, 0, 0, 0.5, 5, 0, 5, 2.5)]);
+        string[] lines = table.ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(" 40    0.00  10.00  0.000   0.00      0     0     10   none", lines[1]);
+        Assert.Equal(" 41    0.00   0.00   none   0.50      5     0      5   2.50", lines[2]);
+        Assert.DoesNotContain("NaN", table.ToText());
+    }
 }
