@@ -105,9 +105,15 @@ public sealed class ActorCritic : nn.Module
     /// For each of <see cref="nn.Module.parameters"/>, in that order: whether it belongs to a NAC or NALU
     /// (an arithmetic unit), whose learning rate a trainer may want to set apart.
     /// </summary>
-    public bool[] ArithmeticParameterMask()
+    public bool[] ArithmeticParameterMask() => ParameterMask(module => module is Nac or Nalu or Nau);
+
+    /// <summary>Per parameter (in <c>parameters()</c> order), whether it belongs to a NAU (the weights whose learning rate --nau-learning-rate-decay decays).</summary>
+    public bool[] AdditionUnitParameterMask() => ParameterMask(module => module is Nau);
+
+    // Per parameter, whether it belongs to a module that passes the test.
+    private bool[] ParameterMask(Func<nn.Module, bool> test)
     {
-        string[] units = [.. named_modules().Where(m => m.module is Nac or Nalu or Nau).Select(m => m.name + ".")];
+        string[] units = [.. named_modules().Where(m => test(m.module)).Select(m => m.name + ".")];
         return [.. named_parameters().Select(p => units.Any(unit => p.name.StartsWith(unit, StringComparison.Ordinal)))];
     }
 

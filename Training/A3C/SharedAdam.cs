@@ -22,6 +22,7 @@ public sealed class SharedAdam : IDisposable
     private readonly Tensor[] _firstMoments;
     private readonly Tensor[] _secondMoments;
     private readonly double[] _rateScales;
+    private readonly bool[] _additionUnits;
 
     /// <summary>An optimizer for <paramref name="parameters"/> with zero moments.</summary>
     /// <param name="parameters">The shared parameters.</param>
@@ -29,13 +30,15 @@ public sealed class SharedAdam : IDisposable
     /// <param name="beta2">Second-moment decay.</param>
     /// <param name="epsilon">Denominator epsilon.</param>
     /// <param name="rateScales">Per parameter, a factor on the learning rate (null: all 1).</param>
-    public SharedAdam(IEnumerable<Parameter> parameters, double beta1, double beta2, double epsilon, IReadOnlyList<double>? rateScales = null)
+    /// <param name="additionUnits">Per parameter, whether it is a NAU weight, whose step <see cref="Step"/> also scales by its <c>additionUnitFactor</c> (null: none).</param>
+    public SharedAdam(IEnumerable<Parameter> parameters, double beta1, double beta2, double epsilon, IReadOnlyList<double>? rateScales = null, IReadOnlyList<bool>? additionUnits = null)
     {
         _parameters = [.. parameters];
         _rateScales = rateScales is null ? [.. _parameters.Select(_ => 1.0)] : [.. rateScales];
-        if (_rateScales.Length != _parameters.Length)
+        _additionUnits = additionUnits is null ? new bool[_parameters.Length] : [.. additionUnits];
+        if (_rateScales.Length != _parameters.Length || _additionUnits.Length != _parameters.Length)
         {
-            throw new ArgumentException($"{_rateScales.Length} learning-rate scales for {_parameters.Length} parameters");
+            throw new ArgumentException($"{_rateScales.Length} learning-rate scales and {_additionUnits.Length} NAU marks for {_parameters.Length} parameters");
         }
 
         if (_parameters.FirstOrDefault(p => p.dtype != ScalarType.Float32 || p.device_type != DeviceType.CPU || !p.is_contiguous()) is { } other)
@@ -51,12 +54,13 @@ public sealed class SharedAdam : IDisposable
     }
 
     /// <summary>
-    /// The optimizer a training run uses: the NAC and NALU parameters of <paramref name="network"/> learn at
-    /// <see cref="Config.TrainConfig.NacLearningRateScale"/> times the learning rate, everything else at 1x.
+    /// The optimizer a training run uses: the NAC, NALU and NAU parameters of <paramref name="network"/> learn at
+    /// <see cref="Config.TrainConfig.NacLearningRateScale"/> times the learning rate, everything else at 1x; the NAU
+    /// weights are marked for <see cref="Config.TrainConfig.NauLearningRateFactorAt"/>.
     /// </summary>
     public static SharedAdam For(Agents.ActorCritic network, Config.TrainConfig config) =>
         new(network.parameters(), config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon,
-            [.. network.ArithmeticParameterMask().Select(arithmetic => arithmetic ? config.NacLearningRateScale : 1.0)]);
+            [.. network.ArithmeticParameterMask().Select(arithmetic => arithmetic ? config.NacLearningRateScale : 1.0)], network.AdditionUnitParameterMask());
 
     /// <summary>Held while the shared weights change; hold it to read them consistently.</summary>
     public Lock Lock { get; } = new();
@@ -75,17 +79,24 @@ public sealed class SharedAdam : IDisposable
 
     /// <summary>
     /// Applies one Adam step with <paramref name="localGradients"/> (a worker's, in the order of the shared parameters)
-    /// and <paramref name="learningRate"/> to the shared parameters. Call it holding <see cref="Lock"/>.
+    /// and <paramref name="learningRate"/> to the shared parameters, the NAU weights' step also times
+    /// <paramref name="additionUnitFactor"/> (0 leaves them, and their moments, unchanged). Call it holding <see cref="Lock"/>.
     /// </summary>
-    public void Step(IReadOnlyList<Tensor> localGradients, double learningRate)
+    public void Step(IReadOnlyList<Tensor> localGradients, double learningRate, double additionUnitFactor = 1)
     {
         StepCount++;
         double correction1 = 1 - Math.Pow(Beta1, StepCount);
         double correction2 = 1 - Math.Pow(Beta2, StepCount);
         for (int i = 0; i < _parameters.Length; i++)
         {
+            double rate = learningRate * _rateScales[i] * (_additionUnits[i] ? additionUnitFactor : 1);
+            if (rate == 0)
+            {
+                continue; // a settled NAU: its weights stay exactly where the clamp left them
+            }
+
             using Tensor g = localGradients[i].contiguous();
-            Update(_parameters[i], g, _firstMoments[i], _secondMoments[i], -learningRate * _rateScales[i] / correction1, Math.Sqrt(correction2));
+            Update(_parameters[i], g, _firstMoments[i], _secondMoments[i], -rate / correction1, Math.Sqrt(correction2));
         }
     }
 

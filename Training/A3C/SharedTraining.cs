@@ -110,7 +110,7 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
             }
 
             _skippedInARow = 0;
-            Optimizer.Step(gradients, Config.LearningRateAt(Frames));
+            Optimizer.Step(gradients, Config.LearningRateAt(Frames), Config.NauLearningRateFactorAt(Frames));
             foreach (GridTime.Agents.Layers.Nau unit in Network.Core.AdditionUnits)
             {
                 unit.ClampWeights(); // a NAU's W lives in [−1, 1] (Madsen & Johansen 2020)

@@ -9,11 +9,17 @@ public static class ClosestNames
 {
     /// <summary>
     /// Up to <paramref name="count"/> names of <paramref name="valid"/> closest to <paramref name="given"/>, closest first
-    /// (a name that begins with what was given counts as one edit away: --episode finds --episode-number); empty when none is close.
+    /// (a name that begins with what was given counts as one edit away: --episode finds --episode-number); only the names
+    /// equal to it but for case, '-' and '_' when there are any; empty when none is close.
     /// </summary>
     public static IReadOnlyList<string> Of(string given, IEnumerable<string> valid, int count = 3)
     {
         string plain = Plain(given);
+        if (valid.Where(name => Plain(name) == plain).ToList() is { Count: > 0 } same)
+        {
+            return same; // learning_rate is learningRate, not also the longer names it begins (learningRateSchedule)
+        }
+
         int limit = Math.Max(2, plain.Length / 3);
         return [.. valid
             .Select(name => (Name: name, Distance: Plain(name).StartsWith(plain, StringComparison.Ordinal) && plain.Length > 2 ? Math.Min(1, Distance(plain, Plain(name))) : Distance(plain, Plain(name))))

@@ -117,6 +117,14 @@ public sealed record TrainConfig
     /// <summary>Frames at which the NAU sparsity regulariser reaches its full weight --nau-sparsity.</summary>
     public long NauSparsityTo { get; init; } = 2_500_000;
 
+    /// <summary>
+    /// After --nau-sparsity-to, the NAU weights' learning rate decays linearly to 0 at --frames (linear) or stays (none);
+    /// for agents with addition units (timer). Adam moves a weight by about a learning rate per update however small its
+    /// gradient, so a weight the regulariser holds at the clamp jitters a step size inside ±1 (1e-3 at 5e-4), a step of
+    /// drift at T = 1000; the decay lets it settle on ±1.
+    /// </summary>
+    public NauLearningRateDecay NauLearningRateDecay { get; init; } = NauLearningRateDecay.Linear;
+
     /// <summary>Adam's first-moment decay.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
 
@@ -225,6 +233,15 @@ public sealed record TrainConfig
     public double LearningRateAt(long frames) =>
         LearningRateSchedule == LearningRateSchedule.Linear ? LearningRate * Math.Max(0, 1 - ((double)frames / Frames)) : LearningRate;
 
+    /// <summary>
+    /// The factor on the NAU weights' learning rate after <paramref name="frames"/> frames (<see cref="NauLearningRateDecay"/>):
+    /// 1 until --nau-sparsity-to, then linear to 0 at --frames (1 throughout when the budget ends before the regulariser's full weight).
+    /// </summary>
+    public double NauLearningRateFactorAt(long frames) =>
+        NauLearningRateDecay == NauLearningRateDecay.None || Frames <= NauSparsityTo || frames <= NauSparsityTo
+            ? 1
+            : Math.Max(0, 1 - ((double)(frames - NauSparsityTo) / (Frames - NauSparsityTo)));
+
     /// <summary>The weight of the NAU sparsity regulariser after <paramref name="frames"/> frames: 0 before --nau-sparsity-from, λ from --nau-sparsity-to, linear between.</summary>
     public double NauSparsityAt(long frames) =>
         frames < NauSparsityFrom ? 0 : frames >= NauSparsityTo ? NauSparsity : NauSparsity * (frames - NauSparsityFrom) / (NauSparsityTo - NauSparsityFrom);
@@ -291,6 +308,7 @@ public sealed record TrainConfig
 
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
         Check(Enum.IsDefined(LearningRateSchedule), $"--learning-rate-schedule: unknown schedule {(int)LearningRateSchedule}");
+        Check(Enum.IsDefined(NauLearningRateDecay), $"--nau-learning-rate-decay: unknown decay {(int)NauLearningRateDecay}");
         Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
@@ -302,6 +320,7 @@ public sealed record TrainConfig
             Check(applicable.TimeLeftLoss == TimeLeftLoss, $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
             Check(applicable.NauSparsity == NauSparsity && applicable.NauSparsityFrom == NauSparsityFrom && applicable.NauSparsityTo == NauSparsityTo,
                 $"--nau-sparsity: the {Agent.Name()} agent has no NAU to regularise");
+            Check(applicable.NauLearningRateDecay == NauLearningRateDecay, $"--nau-learning-rate-decay: the {Agent.Name()} agent has no NAU whose learning rate could decay");
             Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
             Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
@@ -389,6 +408,7 @@ public sealed record TrainConfig
             NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
             NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
             NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,
+            NauLearningRateDecay = core.AdditionUnits.Count == 0 ? defaults.NauLearningRateDecay : NauLearningRateDecay,
             NacLearningRateScale = core.ArithmeticUnits.Count == 0 ? defaults.NacLearningRateScale : NacLearningRateScale,
             ArithmeticWidth = widthMatters ? ArithmeticWidth : defaults.ArithmeticWidth,
             ArithmeticInput = CoreTable.Of(agent).HasArithmeticUnit ? ArithmeticInput : defaults.ArithmeticInput,

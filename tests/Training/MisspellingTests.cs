@@ -43,7 +43,9 @@ public sealed class MisspellingTests
         Assert.Equal(0, ClosestNames.Distance("", ""));
         Assert.Equal(4, ClosestNames.Distance("", "abcd"));
         Assert.Equal(["learningRate"], ClosestNames.Of("LEARNING-RATE", ["learningRate", "gamma"]));
-        Assert.Equal(["minT", "maxT"], ClosestNames.Of("mint", ["maxT", "minT", "frames"]));
+        Assert.Equal(["minT"], ClosestNames.Of("mint", ["maxT", "minT", "frames"])); // equal but for case: that one alone
+        Assert.Equal(["minT", "maxT"], ClosestNames.Of("mnT", ["maxT", "minT", "frames"]));
+        Assert.Equal(["learningRate"], ClosestNames.Of("learning_rate", ["learningRateSchedule", "learningRate"]));
         Assert.Empty(ClosestNames.Of("workers", ["gamma", "seed"]));
     }
 

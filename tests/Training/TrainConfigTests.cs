@@ -88,4 +88,19 @@ public sealed class TrainConfigTests
         Assert.Equal(0.001, (linear with { LearningRateSchedule = LearningRateSchedule.Constant }).LearningRateAt(3_600_000));
         Assert.Contains("--learning-rate-schedule", Assert.Single(new TrainConfig { LearningRateSchedule = (LearningRateSchedule)7 }.Problems()));
     }
+
+    [Fact]
+    public void NauLearningRateDecaysFromTheRegularisersFullWeightToZeroAtTheBudget()
+    {
+        var timer = new TrainConfig { Agent = CoreKind.Timer, Frames = 4_000_000, NauSparsityFrom = 1_500_000, NauSparsityTo = 2_500_000 };
+        Assert.Equal(NauLearningRateDecay.Linear, timer.NauLearningRateDecay); // the default
+        Assert.Equal(1, timer.NauLearningRateFactorAt(1_000_000));
+        Assert.Equal(1, timer.NauLearningRateFactorAt(2_500_000));
+        Assert.Equal(0.5, timer.NauLearningRateFactorAt(3_250_000), 12); // halfway from 2.5M to 4M
+        Assert.Equal(0, timer.NauLearningRateFactorAt(4_000_640));
+        Assert.Equal(1, (timer with { NauLearningRateDecay = NauLearningRateDecay.None }).NauLearningRateFactorAt(3_900_000));
+        Assert.Equal(1, (timer with { Frames = 2_000_000 }).NauLearningRateFactorAt(1_999_000)); // the budget ends before the full weight: no decay
+        Assert.Empty(timer.Problems());
+        Assert.Contains("--nau-learning-rate-decay", Assert.Single(new TrainConfig { Agent = CoreKind.Nac, NauLearningRateDecay = NauLearningRateDecay.None }.Problems()));
+    }
 }
