@@ -57,7 +57,7 @@ public sealed class NoneHorizonTests
         Assert.StartsWith("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + ",h90,hexact,run,", csv[0]);
         Assert.Contains(",none,none,", csv[1]);
         Assert.Contains(",6,6,", csv[(3 * 8) + 1]);
-        (byte[] fraction, byte[] reward) = comparison.EncodePlots();
+        (byte[] fraction, byte[] reward, byte[] outcomes) = comparison.EncodePlots();
         Assert.True(fraction.Length > 1000 && reward.Length > 1000);
     }
 }

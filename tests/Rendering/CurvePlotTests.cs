@@ -90,7 +90,7 @@ public sealed class CurvePlotTests
             new ComparisonCell(CoreKind.Baseline, 2, 3000, 1, Table(8)),
             new ComparisonCell(CoreKind.Nac, 1, 2000, 1, Table(7)),
         ], 5, 12);
-        (byte[] fraction, byte[] reward) = comparison.EncodePlots();
+        (byte[] fraction, byte[] reward, byte[] outcomes) = comparison.EncodePlots();
         foreach (byte[] png in new[] { fraction, reward })
         {
             AssertFromZero(png);
