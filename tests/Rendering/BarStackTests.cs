@@ -50,4 +50,24 @@ public sealed class BarStackTests
             }
         }
     }
+
+    [Fact]
+    public void TheShadedRangeLiesOverTheBars()
+    {
+        // Stacked shares fill the whole height: the training range is shaded over them, darkening its bars a little.
+        Plot plot = CurvePlot.Build(new PlotLayout("bars", "x", "share", ShadedFrom: 2, ShadedTo: 2, IntegerX: true, YFromZero: true), [], Stack);
+        using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(800, 500, ImageFormat.Png));
+        Color top = BarStack.Palette.GetColor(Stack.Layers[2].Colour);
+        SKColor At(double x)
+        {
+            Pixel at = plot.GetPixel(new Coordinates(x, 0.9));
+            return bitmap.GetPixel((int)Math.Round(at.X), (int)Math.Round(at.Y));
+        }
+
+        Assert.Equal((top.R, top.G, top.B), (At(1).Red, At(1).Green, At(1).Blue));
+
+        // The shading is grey (128) at 20% opacity: 0.8 · bar + 0.2 · 128 per channel, #CC79A7 → (188.8, 122.4, 159.2).
+        SKColor shaded = At(2);
+        Assert.All(new[] { (shaded.Red, top.R), (shaded.Green, top.G), (shaded.Blue, top.B) }, c => Assert.InRange(c.Item1, (0.8 * c.Item2) + 25.6 - 1.5, (0.8 * c.Item2) + 25.6 + 1.5));
+    }
 }

@@ -97,6 +97,8 @@ public sealed class CurvePlotTests
             Assert.Equal("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));
             Assert.Equal("seeds per agent: baseline 2, nac 1; evaluated checkpoints of 1,000..3,000 frames; 7 episodes per T", CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
         }
+
+        Assert.Equal("seeds per agent: baseline 2, nac 1; evaluated checkpoints of 1,000..3,000 frames; 7 episodes per T", CurvePlot.ReadText(outcomes, CurvePlot.SubtitleKeyword));
     }
 
     [Fact]
