@@ -60,8 +60,9 @@ public sealed record PlotLayout(
     bool YFromZero = false);
 
 /// <summary>
-/// Line plots encoded as PNG with ScottPlot: evaluation curves against T, their comparisons, training curves. The
-/// legend sits right of the data area, so it never hides a curve. The plot is encoded in memory; the caller writes
+/// Line plots encoded as PNG with ScottPlot: evaluation curves against T, their comparisons, training curves; under
+/// the curves, optionally, a <see cref="BarStack"/> (how episodes end against T). The legend sits right of the data
+/// area, so it never hides a curve. The plot is encoded in memory; the caller writes
 /// the bytes (whole, through a temporary file). Besides the picture, the PNG holds tEXt chunks a test or a script
 /// can read (<see cref="ReadText"/>): the title, subtitle, caption and the x axis ticks drawn.
 /// </summary>
@@ -85,10 +86,10 @@ public static class CurvePlot
     /// <summary>Most ticks <see cref="IntegerTicks"/> puts on an axis.</summary>
     public const int MaximumIntegerTicks = 20;
 
-    /// <summary>Encodes the curves as a PNG of the given size.</summary>
-    public static byte[] EncodePng(PlotLayout layout, IReadOnlyList<Curve> curves, int width = 1100, int height = 600)
+    /// <summary>Encodes the curves (over the bars of <paramref name="stack"/>, if given) as a PNG of the given size.</summary>
+    public static byte[] EncodePng(PlotLayout layout, IReadOnlyList<Curve> curves, int width = 1100, int height = 600, BarStack? stack = null)
     {
-        Plot plot = Build(layout, curves);
+        Plot plot = Build(layout, curves, stack);
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
         return WithText(png, Metadata(plot, layout));
     }
@@ -99,11 +100,14 @@ public static class CurvePlot
 
     /// <summary>
     /// The ScottPlot plot of the curves, not yet rendered (tests render it to find where a point is drawn). The
-    /// legend is on the right edge, outside the data area.
+    /// legend is on the right edge, outside the data area. The bars of <paramref name="stack"/>, if given, are drawn
+    /// first and the shaded range over them (stacked shares fill the whole height, which would hide it), the curves
+    /// over both.
     /// </summary>
-    public static Plot Build(PlotLayout layout, IReadOnlyList<Curve> curves)
+    public static Plot Build(PlotLayout layout, IReadOnlyList<Curve> curves, BarStack? stack = null)
     {
         var plot = new Plot();
+        stack?.AddTo(plot);
         if (layout.ShadedFrom is double from && layout.ShadedTo is double to)
         {
             var span = plot.Add.HorizontalSpan(from - 0.5, to + 0.5);
@@ -149,7 +153,7 @@ public static class CurvePlot
         plot.YLabel(layout.YLabel);
         plot.ShowLegend(Edge.Right);
         plot.Axes.Margins(0.02, 0.08);
-        double[] xs = [.. curves.SelectMany(c => c.X).Where(double.IsFinite)];
+        double[] xs = [.. curves.SelectMany(c => c.X).Concat(stack?.X ?? []).Where(double.IsFinite)];
         if (layout.IntegerX && xs.Length > 0)
         {
             var ticks = new ScottPlot.TickGenerators.NumericManual();
@@ -163,8 +167,9 @@ public static class CurvePlot
 
         if (layout.YFromZero)
         {
-            double top = curves.SelectMany(c => c.Y.Concat(c.High ?? [])).Where(double.IsFinite).DefaultIfEmpty(1).Max();
-            double bottom = Math.Min(0, curves.SelectMany(c => c.Y.Concat(c.Low ?? [])).Where(double.IsFinite).DefaultIfEmpty(0).Min());
+            double[] bars = stack is null ? [] : [.. Enumerable.Range(0, stack.Layers.Count).SelectMany(l => stack.Edges(l).SelectMany(e => new[] { e.Bottom, e.Top }))];
+            double top = curves.SelectMany(c => c.Y.Concat(c.High ?? [])).Concat(bars).Where(double.IsFinite).DefaultIfEmpty(1).Max();
+            double bottom = Math.Min(0, curves.SelectMany(c => c.Y.Concat(c.Low ?? [])).Concat(bars).Where(double.IsFinite).DefaultIfEmpty(0).Min());
             top = top > 0 ? top * 1.05 : 1;
             // A sliver below the bottom, so that markers there are not drawn over by the axis frame.
             plot.Axes.SetLimitsY(bottom - (0.015 * (top - bottom)), top);

@@ -3,10 +3,11 @@ using SkiaSharp;
 
 namespace GridTime.Rendering.Plots;
 
-/// <summary>One panel of a <see cref="PanelGrid"/>: a <see cref="CurvePlot"/> layout and its curves.</summary>
+/// <summary>One panel of a <see cref="PanelGrid"/>: a <see cref="CurvePlot"/> layout, its curves and its bars.</summary>
 /// <param name="Layout">Title, axes and options of the panel.</param>
 /// <param name="Curves">Its curves.</param>
-public sealed record Panel(PlotLayout Layout, IReadOnlyList<Curve> Curves);
+/// <param name="Stack">Its stacked bars (under the curves), or null.</param>
+public sealed record Panel(PlotLayout Layout, IReadOnlyList<Curve> Curves, BarStack? Stack = null);
 
 /// <summary>
 /// Several <see cref="CurvePlot"/> panels on one PNG, row by row, under a common title and subtitle (the subtitle
@@ -47,7 +48,7 @@ public static class PanelGrid
 
         for (int i = 0; i < panels.Count; i++)
         {
-            Plot plot = CurvePlot.Build(panels[i].Layout, panels[i].Curves);
+            Plot plot = CurvePlot.Build(panels[i].Layout, panels[i].Curves, panels[i].Stack);
             using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(panelWidth, panelHeight, ImageFormat.Png));
             canvas.DrawBitmap(bitmap, (i % columns) * panelWidth, header + ((i / columns) * panelHeight));
         }

@@ -12,9 +12,10 @@ namespace GridTime.Training.Commands;
 
 /// <summary>
 /// <c>gridtime eval</c>: plays trained agents, without learning, for every T of a range on the same start
-/// positions, and writes eval.csv, eval.png and the episodes (eval-episodes.msgpack) into each run folder,
-/// each carrying the provenance of what was evaluated (<see cref="EvalProvenance"/>). With several runs, their
-/// curves also go on one plot. The outputs of a run are written as a set: all to temporary files first, then
+/// positions, and writes eval.csv, eval.png, eval-outcomes.png (how the episodes of each T end) and the episodes
+/// (eval-episodes.msgpack) into each run folder, each carrying the provenance of what was evaluated
+/// (<see cref="EvalProvenance"/>). With several runs, their curves also go on one plot, and their outcomes on one
+/// picture of a panel per run. The outputs of a run are written as a set: all to temporary files first, then
 /// renamed, so an interruption or a failed write leaves the previous set intact. A run is evaluated by one
 /// process at a time (<see cref="RunLock.EvalFileName"/>).
 /// </summary>
@@ -25,6 +26,12 @@ public static class EvalCommand
 
     /// <summary>The evaluation plot in a run folder (and the combined plot of several runs).</summary>
     public const string PlotName = "eval.png";
+
+    /// <summary>How the episodes of each T ended (exact, early, late, timeout) in a run folder (and the combined picture of several runs).</summary>
+    public const string OutcomesName = "eval-outcomes.png";
+
+    /// <summary>The title of eval-outcomes.png.</summary>
+    public const string OutcomesTitle = "How episodes end against the instruction T";
 
     /// <summary>The evaluation episodes in a run folder.</summary>
     public const string EpisodesName = "eval-episodes.msgpack";
@@ -43,7 +50,7 @@ public static class EvalCommand
         };
         var evaluation = new EvalOptions("--seed", withList: true);
         var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
-        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, horizons.") { runs, checkpoint, output };
+        var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, eval-outcomes.png, horizons.") { runs, checkpoint, output };
         evaluation.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -105,6 +112,7 @@ public static class EvalCommand
 
                 combined = Path.Combine(outFolder, PlotName);
                 OutputFile.Check(combined, "combined plot");
+                OutputFile.Check(Path.Combine(outFolder, OutcomesName), "combined plot");
             }
 
             var locks = new List<RunLock>();
@@ -125,22 +133,28 @@ public static class EvalCommand
                     Console.Write(table.ToText());
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
                     Console.WriteLine($"provenance: {provenance}");
-                    Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {EpisodesName}\n");
+                    Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {OutcomesName}, {EpisodesName}\n");
                     results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT, provenance));
                 }
 
                 if (combined is not null)
                 {
-                    byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT,
-                        $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}",
-                        string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} sha256 {r.Provenance.Sha256[..Math.Min(12, r.Provenance.Sha256.Length)]} ({r.Provenance.Frames:N0} frames)")))
-                        + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions", settings.IsRange);
+                    string caption = $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}";
+                    string subtitle = string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} sha256 {r.Provenance.Sha256[..Math.Min(12, r.Provenance.Sha256.Length)]} ({r.Provenance.Frames:N0} frames)")))
+                        + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions";
+                    byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT, caption, subtitle, settings.IsRange);
+
+                    // One panel per run, named by its title; the small print under the picture's title says what the plot's subtitle and caption say.
+                    byte[] outcomes = OutcomePlot.EncodePanels(OutcomesTitle, $"{subtitle}; eval seed {settings.Seed}; GridTime {RunFolder.Versions["gridtime"]}",
+                        OutcomePlot.Panels([.. results.Select(r => (r.Name, (IReadOnlyList<EvaluationTable>)[r.Table]))], results[0].MinT, results[0].MaxT));
                     Program.Stop.ThrowIfCancellationRequested();
                     Directory.CreateDirectory(Path.GetDirectoryName(combined)!);
+                    string combinedOutcomes = Path.Combine(Path.GetDirectoryName(combined)!, OutcomesName);
                     using var outputs = new OutputSet();
                     outputs.Add(combined, png);
+                    outputs.Add(combinedOutcomes, outcomes);
                     outputs.Commit(Program.Stop);
-                    Console.WriteLine($"wrote {combined}");
+                    Console.WriteLine($"wrote {combined}, {combinedOutcomes}");
                 }
             }
             finally
@@ -167,13 +181,13 @@ public static class EvalCommand
     }
 
     /// <summary>
-    /// Refuses (<see cref="UsageException"/>) a run whose eval.csv, eval.png or eval-episodes.msgpack may not be
+    /// Refuses (<see cref="UsageException"/>) a run whose eval.csv, eval.png, eval-outcomes.png or eval-episodes.msgpack may not be
     /// written: a directory, symlink, device or FIFO under that name, or the checkpoint being evaluated.
     /// </summary>
     public static void CheckOutputs(RunFolder run, string? checkpoint = null)
     {
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
-        foreach (string name in new[] { CsvName, PlotName, EpisodesName })
+        foreach (string name in new[] { CsvName, PlotName, OutcomesName, EpisodesName })
         {
             OutputFile.Check(Path.Combine(run.Path, name), "evaluation output", inputs);
         }
@@ -279,8 +293,8 @@ public static class EvalCommand
     { List = settings.ListText };
 
     /// <summary>
-    /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png and
-    /// eval-episodes.msgpack into the run folder as a set (<see cref="OutputSet"/>), each with the provenance.
+    /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png,
+    /// eval-outcomes.png and eval-episodes.msgpack into the run folder as a set (<see cref="OutputSet"/>), each with the provenance.
     /// <paramref name="stop"/> is checked between T values, steps and before the files are renamed. Each T done is
     /// shown on <paramref name="progress"/> when given.
     /// </summary>
@@ -308,6 +322,7 @@ public static class EvalCommand
         }
 
         byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle, settings.IsRange);
+        byte[] outcomes = EncodeOutcomes(table, rules.MinInstruction, rules.MaxInstruction, provenance);
         using var outputs = new OutputSet();
         outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
         {
@@ -318,9 +333,17 @@ public static class EvalCommand
         });
         outputs.AddText(Path.Combine(run.Path, CsvName), table.ToCsv(provenance));
         outputs.Add(Path.Combine(run.Path, PlotName), png);
+        outputs.Add(Path.Combine(run.Path, OutcomesName), outcomes);
         outputs.Commit(stop);
         return (table, provenance);
     }
+
+    /// <summary>
+    /// eval-outcomes.png of one run: per T the shares of its episodes that arrived exactly at T, early, late or timed
+    /// out (<see cref="OutcomePlot"/>), with eval.png's subtitle and caption (<paramref name="provenance"/>).
+    /// </summary>
+    public static byte[] EncodeOutcomes(EvaluationTable table, int minT, int maxT, EvalProvenance provenance) =>
+        CurvePlot.EncodePng(OutcomePlot.Layout(OutcomesTitle, minT, maxT, provenance.Caption, provenance.Subtitle), [], stack: OutcomePlot.Stack([table]));
 
     private static byte[] EncodePlot(IReadOnlyList<(string Name, EvaluationTable Table)> tables, int minT, int maxT, string caption, string subtitle, bool range = true)
     {

@@ -6,7 +6,7 @@ namespace GridTime.Training.Commands;
 /// <summary>
 /// <c>gridtime reproduce</c>: the paper's time-tracking comparison. Trains every listed agent with every
 /// seed on the same budget, evaluates each, and writes comparison.csv, comparison.png,
-/// comparison-reward.png and summary.md. It is a local sweep with no swept settings (<see cref="SweepRunner"/>):
+/// comparison-reward.png, comparison-outcomes.png and summary.md. It is a local sweep with no swept settings (<see cref="SweepRunner"/>):
 /// each (agent, seed) cell is its own run folder, AGENT-sSEED/, so an interrupted comparison resumes where it
 /// stopped and finished cells are not trained again.
 /// </summary>

@@ -122,13 +122,13 @@ public static class SweepCommand
     private static Command CollectCommand()
     {
         var folder = FolderOption();
-        var command = new Command("collect", "Merge a sweep's finished cells into comparison.csv, comparison.png, comparison-reward.png and summary.md.") { folder };
+        var command = new Command("collect", "Merge a sweep's finished cells into comparison.csv, comparison.png, comparison-reward.png, comparison-outcomes.png and summary.md.") { folder };
         command.SetAction(parsed =>
         {
             (string path, SweepPlan plan, IReadOnlyList<CellStatus> statuses) = Statuses(parsed.GetValue(folder)!);
             string summary = SweepResults.Collect(path, plan, statuses, Program.Stop);
             Console.WriteLine(summary);
-            Console.WriteLine($"wrote {path}/comparison.csv, comparison.png, comparison-reward.png, summary.md ({statuses.Count(s => s.Progress == CellProgress.Done)} of {statuses.Count} cells)");
+            Console.WriteLine($"{SweepResults.WroteLine(path)} ({statuses.Count(s => s.Progress == CellProgress.Done)} of {statuses.Count} cells)");
             return 0;
         });
         return command;

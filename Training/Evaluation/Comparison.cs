@@ -18,7 +18,8 @@ public sealed record ComparisonCell(CoreKind Agent, ulong Seed, long Frames, dou
 /// <summary>
 /// Compares agents over seeds: comparison.csv (every cell's per-T figures), comparison.png (mean fraction of
 /// best achievable against T, band = range over seeds), comparison-reward.png (mean reward and the best
-/// achievable, the paper's Figure 5 layout) and summary.md (horizons and training-range figures per agent).
+/// achievable, the paper's Figure 5 layout), comparison-outcomes.png (how episodes end against T, one panel per
+/// agent) and summary.md (horizons and training-range figures per agent).
 /// </summary>
 public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, int maxT)
 {
@@ -125,8 +126,11 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         return text.ToString();
     }
 
-    /// <summary>The PNGs of comparison.png (fraction of best with spread) and comparison-reward.png (mean reward, Figure 5 layout).</summary>
-    public (byte[] Fraction, byte[] Reward) EncodePlots()
+    /// <summary>
+    /// The PNGs of comparison.png (fraction of best with spread), comparison-reward.png (mean reward, Figure 5
+    /// layout) and comparison-outcomes.png (<see cref="OutcomePanels"/>: how episodes end, one panel per agent).
+    /// </summary>
+    public (byte[] Fraction, byte[] Reward, byte[] Outcomes) EncodePlots()
     {
         var fractionCurves = new List<Curve>();
         var rewardCurves = new List<Curve>();
@@ -137,17 +141,31 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         foreach ((string name, _, List<ComparisonCell> group) in Groups)
         {
             var mine = group.Select(x => x.Table).ToList();
-            double[] Across(Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) =>
-                [.. Enumerable.Range(0, ts.Length).Select(i => combine(mine.Select(t => value(t.Rows[i]))))];
-            string label = $"{name} ({mine.Count} seed{(mine.Count > 1 ? "s" : "")}; H90 {MedianRange([.. mine.Select(t => t.H90(minT))])})";
+            double[] Across(Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) => EvaluationTable.Across(mine, value, combine);
+            string label = Label(name, "H90", [.. mine.Select(t => t.H90(minT))]);
             fractionCurves.Add(new Curve(label, ts, Across(r => r.FractionOfBest, v => v.Average()), Across(r => r.FractionOfBest, v => v.Min()), Across(r => r.FractionOfBest, v => v.Max())));
             rewardCurves.Add(new Curve(label, ts, Across(r => r.MeanReward, v => v.Average()), Across(r => r.MeanReward, v => v.Min()), Across(r => r.MeanReward, v => v.Max())));
         }
 
         string subtitle = Subtitle();
+        byte[] outcomes = OutcomePlot.EncodePanels("How episodes end against T (share of episodes, mean over seeds)", subtitle, OutcomePanels());
         return (CurvePlot.EncodePng(new PlotLayout("Fraction of best achievable reward against T (band: range over seeds)", "instruction T (steps)", "mean reward / best achievable", minT, maxT, $"training range T {minT}..{maxT}", Subtitle: subtitle, IntegerX: true, YFromZero: true), fractionCurves),
-            CurvePlot.EncodePng(new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", Subtitle: subtitle, IntegerX: true, YFromZero: true), rewardCurves));
+            CurvePlot.EncodePng(new PlotLayout("Mean reward against T (the paper's Figure 5 layout)", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", Subtitle: subtitle, IntegerX: true, YFromZero: true), rewardCurves), outcomes);
     }
+
+    /// <summary>
+    /// The panels of comparison-outcomes.png, one per agent (per setting combination and agent in a sweep), in the
+    /// order of the other plots' curves: per T the shares of episodes arriving exactly at T, early, late or timing
+    /// out, each the mean over the agent's seeds (<see cref="OutcomePlot.Stack"/>). Each panel's title names the
+    /// agent, its seeds and its Hexact.
+    /// </summary>
+    public IReadOnlyList<Panel> OutcomePanels() => OutcomePlot.Panels(
+        [.. Groups.Select(g => (Label(g.Label, "Hexact", [.. g.Cells.Select(c => c.Table.HExact(minT))]), (IReadOnlyList<EvaluationTable>)[.. g.Cells.Select(c => c.Table)]))],
+        minT,
+        maxT);
+
+    // "nac (3 seeds; H90 15 (14–15))": a group as the plots name it, with one horizon's median and range over its seeds.
+    private static string Label(string name, string horizon, int?[] perSeed) => $"{name} ({perSeed.Length} seed{(perSeed.Length > 1 ? "s" : "")}; {horizon} {MedianRange(perSeed)})";
 
     // The plots' subtitle: seeds per agent, checkpoint frames, episodes per T and how actions were chosen.
     private string Subtitle()

@@ -18,6 +18,12 @@ public sealed record EvaluationRow(int Instruction, int Episodes, double MeanRew
     /// <summary>Mean reward as a fraction of the mean best achievable reward.</summary>
     public double FractionOfBest => MeanBest > 0 ? MeanReward / MeanBest : double.NaN;
 
+    /// <summary>
+    /// Episodes that arrived exactly at T: every episode arrives at T, before it, after it, or times out, so this is
+    /// the count <see cref="ExactRate"/> was taken from (exact, where eval.csv rounds the rate to 4 decimals).
+    /// </summary>
+    public int ExactArrivals => Episodes - Early - Late - Timeouts;
+
     /// <summary>Summarises the episodes of one T.</summary>
     public static EvaluationRow From(int instruction, IReadOnlyList<EvaluationEpisode> episodes)
     {
@@ -60,6 +66,13 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
     /// episodes arrive exactly at T. Stricter than H90, where arriving one step off still scores 0.9.
     /// </summary>
     public int? HExact(int from = 5) => Horizon(from, r => r.ExactRate >= ExactThreshold);
+
+    /// <summary>
+    /// Per T, <paramref name="combine"/> of <paramref name="value"/> over <paramref name="tables"/> (for example the
+    /// mean over seeds): element i combines row i of every table, so the tables must hold the same T in the same order.
+    /// </summary>
+    public static double[] Across(IReadOnlyList<EvaluationTable> tables, Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) =>
+        [.. Enumerable.Range(0, tables[0].Rows.Count).Select(i => combine(tables.Select(t => value(t.Rows[i]))))];
 
     /// <summary>Mean fraction of best achievable reward over the T in [<paramref name="from"/>, <paramref name="to"/>].</summary>
     public double FractionOfBest(int from, int to)

@@ -7,13 +7,16 @@ using GridTime.Training.Runs;
 namespace GridTime.Training.Sweeps;
 
 /// <summary>
-/// Collects a sweep: merges its finished cells into comparison.csv, comparison.png, comparison-reward.png and
-/// summary.md in the sweep folder (one table per setting combination), written as a set.
+/// Collects a sweep: merges its finished cells into comparison.csv, comparison.png, comparison-reward.png,
+/// comparison-outcomes.png and summary.md in the sweep folder (one table per setting combination), written as a set.
 /// </summary>
 public static class SweepResults
 {
     /// <summary>The files a sweep's collection writes into its folder.</summary>
-    public static readonly string[] OutputNames = ["comparison.csv", "comparison.png", "comparison-reward.png", "summary.md"];
+    public static readonly string[] OutputNames = ["comparison.csv", "comparison.png", "comparison-reward.png", "comparison-outcomes.png", "summary.md"];
+
+    /// <summary>"wrote FOLDER/comparison.csv, comparison.png, ...": the line that names what a collection wrote.</summary>
+    public static string WroteLine(string folder) => $"wrote {folder}/{string.Join(", ", OutputNames)}";
 
     /// <summary>Refuses (<see cref="UsageException"/>) a sweep folder where a collection could not write its files.</summary>
     public static void CheckOutputs(string folder)
@@ -81,7 +84,7 @@ public static class SweepResults
         ComparisonCell[] cells = [.. done.Select(s => Read(folder, s))];
         TrainConfig first = plan.Cells[0].Config;
         var comparison = new Comparison(cells, first.MinT, first.MaxT);
-        (byte[] fractionPlot, byte[] rewardPlot) = comparison.EncodePlots();
+        (byte[] fractionPlot, byte[] rewardPlot, byte[] outcomesPlot) = comparison.EncodePlots();
         HashSet<string> perCell = ["agent", "seed", .. plan.Swept.Select(s => s.Name)];
         string settings = string.Join(", ", ResumePlan.Differences(new TrainConfig(), first).Where(d => !perCell.Contains(d.Setting)).Select(d => $"{d.Setting} {d.After}"));
         string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", plan.Command, settings);
@@ -91,13 +94,14 @@ public static class SweepResults
             summary += $"\nNot collected ({missing.Count} of {statuses.Count} cells not done): {string.Join(", ", missing.Select(s => $"{s.Cell.Name} ({s.Progress.ToString().ToLowerInvariant()})"))}.\n";
         }
 
-        // Written as a set: all four complete under temporary names, then renamed (previous set intact until then).
+        // Written as a set: all five complete under temporary names, then renamed (previous set intact until then).
         using (var outputs = new OutputSet())
         {
             outputs.AddText(Path.Combine(folder, OutputNames[0]), comparison.ToCsv());
             outputs.Add(Path.Combine(folder, OutputNames[1]), fractionPlot);
             outputs.Add(Path.Combine(folder, OutputNames[2]), rewardPlot);
-            outputs.AddText(Path.Combine(folder, OutputNames[3]), summary);
+            outputs.Add(Path.Combine(folder, OutputNames[3]), outcomesPlot);
+            outputs.AddText(Path.Combine(folder, OutputNames[4]), summary);
             outputs.Commit(stop);
         }
 

@@ -151,7 +151,7 @@ public static class SweepRunner
             string summary = SweepResults.Collect(folder, plan, after, stop);
             Console.WriteLine();
             Console.WriteLine(summary);
-            Console.WriteLine($"wrote {folder}/comparison.csv, comparison.png, comparison-reward.png, summary.md");
+            Console.WriteLine(SweepResults.WroteLine(folder));
         }
 
         if (done == after.Count)

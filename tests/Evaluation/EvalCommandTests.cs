@@ -43,6 +43,9 @@ public sealed class EvalCommandTests
 
         using SKBitmap png = SKBitmap.Decode(Path.Combine(run.Path, "eval.png"));
         Assert.True(png.Width >= 600 && png.Height >= 400);
+        using SKBitmap outcomes = SKBitmap.Decode(Path.Combine(run.Path, "eval-outcomes.png"));
+        Assert.Equal((png.Width, png.Height), (outcomes.Width, outcomes.Height));
+        Assert.Contains($"wrote {run.Path}/eval.csv, eval.png, eval-outcomes.png, eval-episodes.msgpack", output);
 
         EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack"));
         Assert.Equal(60, episodes.Records.Count);
@@ -114,14 +117,21 @@ public sealed class EvalCommandTests
         using var b = new TemporaryFolder();
         using var output = new TemporaryFolder();
         RunFolder first = UntrainedRun(a), second = UntrainedRun(b);
-        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
+        (int code, string printed, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
+        Assert.Contains($"wrote {output.Path}/eval.png, {output.Path}/eval-outcomes.png", printed);
         Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
         byte[] png = File.ReadAllBytes(Path.Combine(output.Path, "eval.png"));
         Assert.Matches("^run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); 5 episodes per T; sampled actions$",
             GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
         Assert.Equal("1,2,3,4,5,6", GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.XTicksKeyword));
+
+        // The outcomes of both runs: one panel each, under the plot's subtitle with the eval seed and version.
+        byte[] outcomes = File.ReadAllBytes(Path.Combine(output.Path, "eval-outcomes.png"));
+        Assert.Equal("run\nrun", GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.PanelGrid.PanelsKeyword));
+        Assert.StartsWith(GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword) + "; eval seed 1; GridTime ",
+            GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
     }
 
     [Fact]

@@ -22,10 +22,12 @@ public sealed class ReproduceCommandTests
             Assert.True(File.Exists(Path.Combine(root, cell, "eval.csv")), cell);
         }
 
-        foreach (string file in new[] { "comparison.csv", "comparison.png", "comparison-reward.png", "summary.md" })
+        foreach (string file in new[] { "comparison.csv", "comparison.png", "comparison-reward.png", "comparison-outcomes.png", "summary.md" })
         {
             Assert.True(File.Exists(Path.Combine(root, file)), file);
         }
+
+        Assert.Contains($"wrote {root}/comparison.csv, comparison.png, comparison-reward.png, comparison-outcomes.png, summary.md", output);
 
         string summary = File.ReadAllText(Path.Combine(root, "summary.md"));
         Assert.Contains("| baseline | 1, 2 |", summary);

@@ -57,8 +57,8 @@ public sealed class NoneHorizonTests
         Assert.StartsWith("agent,seed,frames," + string.Join(',', EvaluationTable.Columns) + ",h90,hexact,run,", csv[0]);
         Assert.Contains(",none,none,", csv[1]);
         Assert.Contains(",6,6,", csv[(3 * 8) + 1]);
-        (byte[] fraction, byte[] reward) = comparison.EncodePlots();
-        Assert.True(fraction.Length > 1000 && reward.Length > 1000);
+        (byte[] fraction, byte[] reward, byte[] outcomes) = comparison.EncodePlots();
+        Assert.True(fraction.Length > 1000 && reward.Length > 1000 && outcomes.Length > 1000);
     }
 }
 
@@ -116,7 +116,7 @@ public sealed class EvalSignalTests
         var network = new ActorCritic(config.Network);
         Checkpoint.Save(new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 0, run.Name), 0, run.LatestCheckpoint);
         Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--select-last", "1").ExitCode);
-        string[] names = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.EpisodesName];
+        string[] names = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName];
         byte[][] before = [.. names.Select(n => File.ReadAllBytes(Path.Combine(run.Path, n)))];
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -18,7 +18,7 @@ namespace GridTime.Tests.Evaluation;
 [Collection(ConsoleCollection.Name)]
 public sealed class TrustworthyOutputsTests
 {
-    private static readonly string[] Outputs = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.EpisodesName];
+    private static readonly string[] Outputs = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName];
 
     // A run folder holding a checkpoint of a freshly initialised small network, with a run id.
     private static RunFolder UntrainedRun(TemporaryFolder folder, string name = "run")
@@ -71,6 +71,9 @@ public sealed class TrustworthyOutputsTests
         Assert.Equal("checkpoint checkpoints/latest.ckpt (1,234 frames); 4 episodes per T; greedy actions", CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
         Assert.Equal("2,3,4,5", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));
         Assert.StartsWith("-0.", CurvePlot.ReadText(png, CurvePlot.YRangeKeyword)); // 0 and a sliver below it
+        byte[] outcomes = File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.OutcomesName));
+        Assert.Equal(CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword), CurvePlot.ReadText(outcomes, CurvePlot.SubtitleKeyword));
+        Assert.Equal(caption, CurvePlot.ReadText(outcomes, CurvePlot.CaptionKeyword));
 
         EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, EvalCommand.EpisodesName));
         Assert.Equal(16, episodes.Records.Count);
@@ -157,6 +160,7 @@ public sealed class TrustworthyOutputsTests
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains(EvalCommand.CsvName, error);
         Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.PlotName)));
+        Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.OutcomesName)));
         Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.EpisodesName)));
         Assert.False(File.Exists(Path.Combine(run.Path, RunLock.EvalFileName)));
         Assert.Equal("keep", File.ReadAllText(elsewhere));
@@ -205,12 +209,14 @@ public sealed class TrustworthyOutputsTests
         Assert.False(File.Exists(Path.Combine(run.Path, RunLock.EvalFileName)));
     }
 
-    [Fact]
-    public void TheCombinedPlotIsCheckedBeforeAnyRunIsEvaluated()
+    [Theory]
+    [InlineData(EvalCommand.PlotName)]
+    [InlineData(EvalCommand.OutcomesName)]
+    public void TheCombinedPlotIsCheckedBeforeAnyRunIsEvaluated(string name)
     {
         using var folder = new TemporaryFolder();
         RunFolder first = UntrainedRun(folder, "a"), second = UntrainedRun(folder, "b");
-        Directory.CreateDirectory(Path.Combine(folder["out"], EvalCommand.PlotName));
+        Directory.CreateDirectory(Path.Combine(folder["out"], name));
         (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", folder["out"]);
         Assert.Equal(2, code);
         Assert.Contains("combined plot", error);

@@ -90,13 +90,15 @@ public sealed class CurvePlotTests
             new ComparisonCell(CoreKind.Baseline, 2, 3000, 1, Table(8)),
             new ComparisonCell(CoreKind.Nac, 1, 2000, 1, Table(7)),
         ], 5, 12);
-        (byte[] fraction, byte[] reward) = comparison.EncodePlots();
+        (byte[] fraction, byte[] reward, byte[] outcomes) = comparison.EncodePlots();
         foreach (byte[] png in new[] { fraction, reward })
         {
             AssertFromZero(png);
             Assert.Equal("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));
             Assert.Equal("seeds per agent: baseline 2, nac 1; evaluated checkpoints of 1,000..3,000 frames; 7 episodes per T", CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
         }
+
+        Assert.Equal("seeds per agent: baseline 2, nac 1; evaluated checkpoints of 1,000..3,000 frames; 7 episodes per T", CurvePlot.ReadText(outcomes, CurvePlot.SubtitleKeyword));
     }
 
     [Fact]

@@ -34,6 +34,12 @@ public sealed class SweepCommandTests
         Assert.Equal(1 + (4 * 8), csv.Length);
         Assert.Equal(16, csv.Count(line => line.EndsWith(",learning-rate=0.0005", StringComparison.Ordinal)));
 
+        // How episodes end: one panel per setting combination and agent.
+        string[] panels = GridTime.Rendering.Plots.CurvePlot.ReadText(File.ReadAllBytes(Path.Combine(root, "comparison-outcomes.png")), GridTime.Rendering.Plots.PanelGrid.PanelsKeyword)!.Split('\n');
+        Assert.Equal(2, panels.Length);
+        Assert.StartsWith("baseline learning-rate=0.0001 (2 seeds; Hexact ", panels[0]);
+        Assert.StartsWith("baseline learning-rate=0.0005 (2 seeds; Hexact ", panels[1]);
+
         // A rerun finds every cell done and trains nothing.
         DateTime trained = File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, cells[3])).LatestCheckpoint);
         (code, output, error) = Cli.Run(sweep);
@@ -275,7 +281,7 @@ public sealed class SweepCommandTests
             // Collect merges the one finished cell and names the others.
             (code, output, error) = Cli.Run("sweep", "collect", "--run-dir", root);
             Assert.True(code == 0, error);
-            Assert.Contains("(1 of 4 cells)", output);
+            Assert.Contains($"wrote {root}/comparison.csv, comparison.png, comparison-reward.png, comparison-outcomes.png, summary.md (1 of 4 cells)", output);
             Assert.Contains("| baseline | 1 |", File.ReadAllText(Path.Combine(root, "summary.md")));
         }
         finally

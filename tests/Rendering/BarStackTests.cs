@@ -1,0 +1,73 @@
+using System.Globalization;
+using GridTime.Rendering.Plots;
+using ScottPlot;
+using SkiaSharp;
+
+namespace GridTime.Tests.Rendering;
+
+/// <summary>Stacked bars: each layer drawn between the running sums in its fixed colour, under the shaded range.</summary>
+public sealed class BarStackTests
+{
+    // Three x, three layers; at x = 2 the middle layer is empty.
+    private static readonly BarStack Stack = new([1, 2, 3],
+    [
+        new BarLayer("bottom", [0.5, 0.25, 0.2], 3),
+        new BarLayer("middle", [0.25, 0, 0.4], 1),
+        new BarLayer("top", [0.25, 0.75, 0.4], 7),
+    ]);
+
+    [Fact]
+    public void TheLayersRunBetweenTheRunningSums()
+    {
+        Assert.Equal([(0, 0.5), (0, 0.25), (0, 0.2)], Stack.Edges(0));
+        Assert.Equal([(0.5, 0.75), (0.25, 0.25), (0.2, 0.6000000000000001)], Stack.Edges(1));
+        Assert.Equal([(0.75, 1), (0.25, 1), (0.6000000000000001, 1)], Stack.Edges(2));
+        Assert.Equal(0.9, Stack.Width);
+        Assert.Equal(0.9 * 300, new BarStack([200, 500, 1000], [new BarLayer("a", [1, 1, 1], 0)]).Width);
+    }
+
+    [Fact]
+    public void ThePaletteIsWongsColourBlindSafeOne()
+    {
+        string[] expected = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"];
+        Assert.Equal(expected, Enumerable.Range(0, 8).Select(i => BarStack.Palette.GetColor(i).ToHex()[..7].ToUpperInvariant()));
+    }
+
+    [Fact]
+    public void EachLayerIsDrawnInItsColourBetweenItsEdges()
+    {
+        Plot plot = CurvePlot.Build(new PlotLayout("bars", "x", "share", IntegerX: true, YFromZero: true), [], Stack);
+        using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(800, 500, ImageFormat.Png));
+        for (int layer = 0; layer < Stack.Layers.Count; layer++)
+        {
+            Color expected = BarStack.Palette.GetColor(Stack.Layers[layer].Colour);
+            foreach ((double x, (double bottom, double top)) in Stack.X.Zip(Stack.Edges(layer)).Where(e => e.Second.Top > e.Second.Bottom))
+            {
+                Pixel at = plot.GetPixel(new Coordinates(x, (bottom + top) / 2));
+                SKColor seen = bitmap.GetPixel((int)Math.Round(at.X), (int)Math.Round(at.Y));
+                Assert.True((seen.Red, seen.Green, seen.Blue) == (expected.R, expected.G, expected.B),
+                    string.Create(CultureInfo.InvariantCulture, $"layer {layer} at x {x}: pixel {seen}, expected {expected}"));
+            }
+        }
+    }
+
+    [Fact]
+    public void TheShadedRangeLiesOverTheBars()
+    {
+        // Stacked shares fill the whole height: the training range is shaded over them, darkening its bars a little.
+        Plot plot = CurvePlot.Build(new PlotLayout("bars", "x", "share", ShadedFrom: 2, ShadedTo: 2, IntegerX: true, YFromZero: true), [], Stack);
+        using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(800, 500, ImageFormat.Png));
+        Color top = BarStack.Palette.GetColor(Stack.Layers[2].Colour);
+        SKColor At(double x)
+        {
+            Pixel at = plot.GetPixel(new Coordinates(x, 0.9));
+            return bitmap.GetPixel((int)Math.Round(at.X), (int)Math.Round(at.Y));
+        }
+
+        Assert.Equal((top.R, top.G, top.B), (At(1).Red, At(1).Green, At(1).Blue));
+
+        // The shading is grey (128) at 20% opacity: 0.8 · bar + 0.2 · 128 per channel, #CC79A7 → (188.8, 122.4, 159.2).
+        SKColor shaded = At(2);
+        Assert.All(new[] { (shaded.Red, top.R), (shaded.Green, top.G), (shaded.Blue, top.B) }, c => Assert.InRange(c.Item1, (0.8 * c.Item2) + 25.6 - 1.5, (0.8 * c.Item2) + 25.6 + 1.5));
+    }
+}
