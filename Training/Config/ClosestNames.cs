@@ -9,14 +9,19 @@ public static class ClosestNames
 {
     /// <summary>
     /// Up to <paramref name="count"/> names of <paramref name="valid"/> closest to <paramref name="given"/>, closest first
-    /// (a name that begins with what was given counts as one edit away: --episode finds --episode-number); empty when none is close.
+    /// (a name that begins with what was given counts as one edit away, --episode finds --episode-number, unless a name is what
+    /// was given but for case and separators); empty when none is close.
     /// </summary>
     public static IReadOnlyList<string> Of(string given, IEnumerable<string> valid, int count = 3)
     {
         string plain = Plain(given);
         int limit = Math.Max(2, plain.Length / 3);
-        return [.. valid
-            .Select(name => (Name: name, Distance: Plain(name).StartsWith(plain, StringComparison.Ordinal) && plain.Length > 2 ? Math.Min(1, Distance(plain, Plain(name))) : Distance(plain, Plain(name))))
+        string[] names = [.. valid];
+        // A name that is what was given but for case and separators is what was meant: the longer names it begins
+        // (learning_rate: learningRateSchedule beside learningRate) are then only as near as their edit distance.
+        bool prefixes = plain.Length > 2 && !names.Any(name => Plain(name) == plain);
+        return [.. names
+            .Select(name => (Name: name, Distance: prefixes && Plain(name).StartsWith(plain, StringComparison.Ordinal) ? 1 : Distance(plain, Plain(name))))
             .Where(c => c.Distance <= limit)
             .OrderBy(c => c.Distance)
             .ThenBy(c => c.Name, StringComparer.Ordinal)

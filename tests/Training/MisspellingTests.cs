@@ -44,6 +44,9 @@ public sealed class MisspellingTests
         Assert.Equal(4, ClosestNames.Distance("", "abcd"));
         Assert.Equal(["learningRate"], ClosestNames.Of("LEARNING-RATE", ["learningRate", "gamma"]));
         Assert.Equal(["minT", "maxT"], ClosestNames.Of("mint", ["maxT", "minT", "frames"]));
+        // A longer name that begins with the given one counts as one edit away, unless a name is the given one.
+        Assert.Equal(["learningRateSchedule"], ClosestNames.Of("learning_rate", ["learningRateSchedule", "gamma"]));
+        Assert.Equal(["learningRate"], ClosestNames.Of("learning_rate", ["learningRateSchedule", "learningRate"]));
         Assert.Empty(ClosestNames.Of("workers", ["gamma", "seed"]));
     }
 
