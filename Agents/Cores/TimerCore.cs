@@ -1,6 +1,9 @@
+using System.Runtime.Intrinsics;
+using GridTime.Agents.Kernels;
 using GridTime.Agents.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
+using static GridTime.Agents.Kernels.ParameterMemory;
 using static TorchSharp.torch;
 
 namespace GridTime.Agents.Cores;
@@ -22,6 +25,9 @@ namespace GridTime.Agents.Cores;
 /// With r exactly T − t and every time left above C cut to C, every input the policy sees at any T is one it saw in
 /// training (an episode with T ≥ C has s = C for its first T − C + 1 steps); so an agent that is exact on the training range is exact
 /// at T = 1000. The NAUs (Madsen &amp; Johansen 2020) can sit at exactly ±1, so the count does not drift.
+/// </para>
+/// <para>
+/// The module for autograd, and its fast-path arithmetic (<see cref="Fast"/>) beside it, as <see cref="GruCore"/>.
 /// </para>
 /// </summary>
 public sealed class TimerCore : RecurrentCore
@@ -95,5 +101,146 @@ public sealed class TimerCore : RecurrentCore
         Tensor cut = left.clamp_max(Cap);
         Tensor h = nn.functional.relu(policy.call(cat([features, cut], 1)));
         return (cat([h, cut], 1).MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    public override bool HasFastCore(int features) => policy.bias is not null;
+
+    /// <inheritdoc/>
+    public override FastCore? CreateFastCore(int features, int batch, int steps) => HasFastCore(features) ? new Fast(this, features, batch, steps) : null;
+
+    /// <summary>
+    /// The timer over a rollout without autograd. Forward keeps per frame x = [features | s], r, and h until the
+    /// backward pass overwrites it with ∂y. Backward, from ∂output = [∂h | ∂s]: ∂y = ∂h where h &gt; 0 (libtorch's ReLU
+    /// passes nothing at 0); ∂features = ∂y·W[:, :F]; ∂s += ∂y·W[:, F]; ∂r = ∂s where r ≤ C (libtorch's clamp_max backward,
+    /// where(self &lt;= max, grad, 0): the gradient passes at r = C too); ∂a = ∂a' + ∂r·W_read[a] (a' = a + W_step).
+    /// Weights: ∂W = Σ ∂yᵀ·x, ∂b = Σ ∂y, ∂W_read = Σ [T, a]ᵀ·∂r, ∂W_step = Σ ∂a' over the rollout.
+    /// </summary>
+    private sealed unsafe class Fast : FastCore
+    {
+        private readonly Parameter _read, _step;
+        private readonly Tensor _weight, _bias;
+        private readonly int _features, _hidden, _inputs;
+        private readonly float _cap;
+        private readonly RolloutBuffer _x, _left, _dY, _dLeft, _dCount, _weightT, _transposed, _gradient;
+        private float _readT, _readA, _increment;
+
+        public Fast(TimerCore core, int features, int batch, int steps) : base(batch, steps)
+        {
+            (_read, _step, _weight, _bias) = (core.read.Weight, core.step.Weight, core.policy.weight!, core.policy.bias!);
+            _features = features;
+            _hidden = core.Hidden;
+            _inputs = features + 1;
+            _cap = core.Cap;
+            long rows = (long)(steps + 1) * batch;
+            _x = new(rows * _inputs);
+            _left = new(rows);
+            _dY = new(rows * _hidden); // h per frame from the forward pass, ∂y from the backward pass
+            _dLeft = new(rows);
+            _dCount = new(rows);
+            _weightT = new((long)_inputs * _hidden);
+            _transposed = new((long)_hidden * rows);
+            _gradient = new((long)_hidden * _inputs);
+        }
+
+        public override int FeatureSize => _features;
+
+        public override int StateSize => 1;
+
+        public override int OutputSize => _hidden + 1;
+
+        public override void BeginRollout()
+        {
+            float* read = Data(_read);
+            (_readT, _readA, _increment) = (read[0], read[1], Data(_step)[0]);
+            FastLinear.Transpose(Data(_weight), _hidden, _inputs, _weightT.Data); // Wᵀ [F + 1, H]: h = x·Wᵀ straight into rows of B
+        }
+
+        public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
+        {
+            int batch = Batch, hidden = _hidden, inputs = _inputs, width = hidden + 1;
+            long first = (long)step * batch;
+            float* x = _x.Data + (first * inputs), left = _left.Data + first, h = _dY.Data + (first * hidden), bias = Data(_bias);
+            for (int b = 0; b < batch; b++)
+            {
+                // r = [T, a]·W_read, a' = a + 1·W_step, s = min(r, C) (NaN stays NaN, as in clamp_max).
+                float a = state[b], r = (instructions[b] * _readT) + (a * _readA), s = MathF.Min(r, _cap);
+                nextState[b] = a + _increment;
+                left[b] = r;
+                float* row = x + ((long)b * inputs);
+                Copy(features + ((long)b * _features), row, _features);
+                row[_features] = s;
+                output[((long)b * width) + hidden] = s;
+            }
+
+            Avx512Sgemm.Multiply(batch, hidden, inputs, x, inputs, _weightT.Data, hidden, h, hidden, accumulate: false);
+            for (int b = 0; b < batch; b++)
+            {
+                float* row = h + ((long)b * hidden);
+                Add(bias, row, hidden);
+                FastLinear.Relu(row, hidden);
+                Copy(row, output + ((long)b * width), hidden);
+            }
+        }
+
+        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+        {
+            int batch = Batch, hidden = _hidden, width = hidden + 1;
+            long first = (long)step * batch;
+            float* dY = _dY.Data + (first * hidden), left = _left.Data + first, dLeft = _dLeft.Data + first, dCount = _dCount.Data + first;
+            for (int b = 0; b < batch; b++)
+            {
+                float* row = dY + ((long)b * hidden), dH = dOutput + ((long)b * width);
+                int j = 0;
+                for (; j + Vector512<float>.Count <= hidden; j += Vector512<float>.Count)
+                {
+                    Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(row + j), Vector512<float>.Zero);
+                    Vector512.BitwiseAnd(Vector512.Load(dH + j), passes).Store(row + j);
+                }
+
+                for (; j < hidden; j++)
+                {
+                    row[j] = row[j] > 0f ? dH[j] : 0f;
+                }
+            }
+
+            // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ.
+            Avx512Sgemm.Multiply(batch, _features, hidden, dY, hidden, Data(_weight), _inputs, dFeatures, _features, accumulate: false);
+            float* sColumn = _weightT.Data + ((long)_features * hidden);
+            for (int b = 0; b < batch; b++)
+            {
+                float dS = dOutput[((long)b * width) + hidden] + Dot(dY + ((long)b * hidden), sColumn, hidden);
+                float dR = left[b] <= _cap ? dS : 0f;
+                dLeft[b] = dR;
+                dCount[b] = dNextState[b];
+                dState[b] = dNextState[b] + (dR * _readA);
+            }
+        }
+
+        public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
+        {
+            int rows = steps * Batch, hidden = _hidden, inputs = _inputs;
+            float* transposed = _transposed.Data, gradient = _gradient.Data;
+            FastLinear.Transpose(_dY.Data, rows, hidden, transposed);
+            Avx512Sgemm.Multiply(hidden, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+            AddGradient(_weight, gradient);
+            ColumnSums(_dY.Data, rows, hidden, hidden, gradient);
+            AddGradient(_bias, gradient);
+
+            // The readout's input is [T, a] (the state is a alone); the step NAU's is the constant 1.
+            gradient[0] = Dot(_dLeft.Data, instructions, rows);
+            gradient[1] = Dot(_dLeft.Data, states, rows);
+            AddGradient(_read, gradient);
+            ColumnSums(_dCount.Data, rows, 1, 1, gradient);
+            AddGradient(_step, gradient);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            foreach (RolloutBuffer buffer in new[] { _x, _left, _dY, _dLeft, _dCount, _weightT, _transposed, _gradient })
+            {
+                buffer.Dispose();
+            }
+        }
     }
 }

@@ -72,6 +72,26 @@ public sealed class Nau : nn.Module<Tensor, Tensor>
 
         return NauMath.Sparsity(w);
     }
+
+    /// <summary>
+    /// Adds <paramref name="scale"/>·∂R/∂W of each unit's regulariser to its W's gradient, after the rollout pass has added
+    /// the loss's (on either pass, the same parameters); returns the mean R over the units, or null when there are none.
+    /// </summary>
+    public static double? AddSparsityGradients(IReadOnlyList<Nau> units, double scale)
+    {
+        if (units.Count == 0)
+        {
+            return null;
+        }
+
+        double sum = 0;
+        foreach (Nau unit in units)
+        {
+            sum += unit.AddSparsityGradient(scale);
+        }
+
+        return sum / units.Count;
+    }
 }
 
 /// <summary>The NAU's sparsity regulariser and its gradient (Madsen &amp; Johansen 2020, section 2.4).</summary>

@@ -168,7 +168,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             loss.backward();
             local.zero_grad();
             rollout.Backward(GradientOf(logit), GradientOf(value), outputGradients);
-            double? nauSparsity = AddSparsityGradients(local.Core.AdditionUnits, _config.NauSparsityAt(shared.Frames));
+            double? nauSparsity = Agents.Layers.Nau.AddSparsityGradients(local.Core.AdditionUnits, _config.NauSparsityAt(shared.Frames));
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
@@ -193,23 +193,6 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         }
 
         episodeLog?.Flush();
-    }
-
-    // Adds weight·∂R/∂W of each NAU's sparsity regulariser R to its gradient; the mean R, or null without NAUs.
-    private static double? AddSparsityGradients(IReadOnlyList<Agents.Layers.Nau> units, double weight)
-    {
-        if (units.Count == 0)
-        {
-            return null;
-        }
-
-        double sum = 0;
-        foreach (Agents.Layers.Nau unit in units)
-        {
-            sum += unit.AddSparsityGradient(weight);
-        }
-
-        return sum / units.Count;
     }
 
     private static float[] GradientOf(Tensor leaf)

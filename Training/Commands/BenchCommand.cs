@@ -174,8 +174,8 @@ public static class BenchCommand
         return report;
     }
 
-    /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU and the GRU.</summary>
-    public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru];
+    /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU, the GRU and the timer.</summary>
+    public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];
 
     private static long ForwardFlops(TrainConfig config)
     {

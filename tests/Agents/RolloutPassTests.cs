@@ -1,5 +1,8 @@
 using GridTime.Agents;
+using GridTime.Agents.Cores;
 using GridTime.Agents.Kernels;
+using GridTime.Agents.Layers;
+using GridTime.Training.A3C;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +23,7 @@ public sealed class RolloutPassTests
     {
         { CoreKind.Nac, 3, WithState }, { CoreKind.Baseline, 5, WithState }, { CoreKind.Nac, 32, WithState }, { CoreKind.Nalu, 3, WithState },
         { CoreKind.Counter, 3, WithState }, { CoreKind.CounterLstmOnly, 4, WithState }, { CoreKind.CounterHeadsOnly, 2, WithState },
-        { CoreKind.CounterWithT, 3, WithState }, { CoreKind.Gru, 3, WithState },
+        { CoreKind.CounterWithT, 3, WithState }, { CoreKind.Gru, 3, WithState }, { CoreKind.Timer, 3, WithState },
         { CoreKind.Nac, 3, ArithmeticInput.Instruction }, { CoreKind.Nalu, 4, ArithmeticInput.Instruction },
     };
 
@@ -33,34 +36,95 @@ public sealed class RolloutPassTests
         // (log(0 + 1e-7)·W sums to tens): two float computations of it then part by far more than rounding. A larger
         // ε keeps it well-conditioned; ArithmeticUnitKernelTests checks the NALU at the default ε with chosen inputs.
         using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7, ArithmeticInput = input });
-        Parameter[] parameters = [.. network.parameters()];
-        using RolloutPass fast = RolloutPass.For(network, batch, 4);
-        Assert.IsType<FastRolloutPass>(fast);
-        RolloutResult[] expected, actual;
-        actual = [Run(fast, parameters, batch, steps: 4, seed: 1), Run(fast, parameters, batch, steps: 3, seed: 2)];
-        FastLinear.Disabled = true;
-        try
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, batch, new Rollout());
+        AssertClose(network, expected, actual);
+    }
+
+    /// <summary>
+    /// The timer with exact NAUs (r = T − a) and T = 10 throughout: in the first rollout r runs 10, 9, 8, 7 (above the
+    /// cap C = 8, at it, below it; libtorch's clamp_max passes the gradient where r ≤ C). Before the second rollout the
+    /// NAU weights change in place and are clamped (as a worker's copy of the shared, clamped weights changes between
+    /// rollouts), and its core outputs get the auxiliary time-left loss's gradient in the s column, as A3CWorker feeds it.
+    /// </summary>
+    [FactNeedingAvx512]
+    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64 });
+        var core = (TimerCore)network.Core;
+        var rollout = new Rollout
         {
-            using var reference = new AutogradRolloutPass(network, batch);
-            expected = [Run(reference, parameters, batch, steps: 4, seed: 1), Run(reference, parameters, batch, steps: 3, seed: 2)];
-        }
-        finally
+            BeforeRollout = index =>
+            {
+                using var noGrad = no_grad();
+                core.StepNau.Weight.fill_(index == 0 ? 1f : 1.5f);
+                core.ReadNau.Weight.copy_(tensor(index == 0 ? new[] { 1f, -1f } : new[] { 0.5f, -1.5f }).view(2, 1));
+                foreach (Nau unit in core.AdditionUnits)
+                {
+                    unit.ClampWeights(); // rollout 1: W_step = 1, W_read = (0.5, −1), so r = 5 − a, below the cap throughout
+                }
+            },
+            Instructions = (batch, _) => full(batch, 10f),
+            OutputGradients = (outputs, instructions, width, batch) =>
+            {
+                // Targets T − (step in the rollout): the values do not matter here, the way they take does.
+                float[] timeLeft = [.. instructions.Select((t, r) => t - (r / batch))];
+                var gradients = new float[outputs.Length];
+                TimeLeftLoss.Gradients(outputs, timeLeft, width, core.TimeLeftOutput!.Value, batch, 0.5, gradients);
+                return gradients;
+            },
+        };
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, rollout);
+
+        // s = min(T − a, 8) by step and environment (a counts steps; environment 0's count restarts after step 1).
+        float[] left = expected[0].Outputs.view(-1, core.OutputSize).select(1, core.Hidden).data<float>().ToArray();
+        Assert.Equal([8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 7f, 7f], left);
+        AssertClose(network, expected, actual);
+    }
+
+    /// <summary>
+    /// The NAU sparsity regulariser's gradient, added after the rollout pass as A3CWorker adds it
+    /// (<see cref="Nau.AddSparsityGradients"/>), reaches the timer's NAU weights exactly once on the fast path: the fast
+    /// pass plus the regulariser gives the autograd pass's gradients plus λ·∂R/∂W, computed here by hand.
+    /// </summary>
+    [FactNeedingAvx512]
+    public void TheSparsityGradientIsAddedOnceToTheFastTimersNauGradients()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64 });
+        var core = (TimerCore)network.Core;
+        using (no_grad())
         {
-            FastLinear.Disabled = false;
+            core.StepNau.Weight.fill_(0.3f);
+            core.ReadNau.Weight.copy_(tensor(new[] { 0.8f, -0.2f }).view(2, 1));
         }
 
-        for (int rollout = 0; rollout < 2; rollout++)
+        Parameter[] parameters = [.. network.parameters()];
+        RolloutResult regularised;
+        using (RolloutPass fast = RolloutPass.For(network, 3, 4))
         {
-            TensorAssert.Close(expected[rollout].Logits, actual[rollout].Logits, $"rollout {rollout}: logits");
-            TensorAssert.Close(expected[rollout].Values, actual[rollout].Values, $"rollout {rollout}: values");
-            TensorAssert.Close(expected[rollout].Bootstrap, actual[rollout].Bootstrap, $"rollout {rollout}: bootstrap values");
-            TensorAssert.Close(expected[rollout].Outputs, actual[rollout].Outputs, $"rollout {rollout}: core outputs");
-            string[] names = [.. network.named_parameters().Select(p => p.name)];
-            for (int i = 0; i < names.Length; i++)
-            {
-                TensorAssert.Close(expected[rollout].Gradients[i], actual[rollout].Gradients[i], $"rollout {rollout}: gradient of {names[i]}");
-            }
+            Assert.IsType<FastRolloutPass>(fast);
+            regularised = Run(fast, parameters, 3, 4, 0, new Rollout { AfterBackward = () => Nau.AddSparsityGradients(core.AdditionUnits, 2) });
         }
+
+        RolloutResult plain = WithoutKernels(() =>
+        {
+            using var reference = new AutogradRolloutPass(network, 3);
+            return Run(reference, parameters, 3, 4, 0, new Rollout());
+        });
+
+        // λ = 2, ∂R/∂w = slope/n: W_step 0.3 (n = 1) slopes +1 towards 0: +2; W_read 0.8 and −0.2 (n = 2) slope −1 each
+        // (0.8 towards 1, −0.2 towards 0): −1 each.
+        Dictionary<string, float[]> added = new() { ["core.step.weight"] = [2f], ["core.read.weight"] = [-1f, -1f] };
+        string[] names = [.. network.named_parameters().Select(p => p.name)];
+        Assert.Subset(names.ToHashSet(), added.Keys.ToHashSet());
+        for (int i = 0; i < names.Length; i++)
+        {
+            Tensor expected = added.TryGetValue(names[i], out float[]? slope) ? plain.Gradients[i] + tensor(slope).view_as(plain.Gradients[i]) : plain.Gradients[i];
+            TensorAssert.Close(expected, regularised.Gradients[i], $"gradient of {names[i]}");
+        }
+
+        Assert.True(plain.Gradients[Array.IndexOf(names, "core.read.weight")].abs().sum().item<float>() > 0, "the loss reaches the readout too");
     }
 
     [Fact]
@@ -79,6 +143,54 @@ public sealed class RolloutPassTests
         }
     }
 
+    /// <summary>Two rollouts (4 and 3 steps) on the fast pass, then the same on libtorch's layers through autograd.</summary>
+    private static (RolloutResult[] Expected, RolloutResult[] Actual) FastAndReference(ActorCritic network, int batch, Rollout rollout)
+    {
+        Parameter[] parameters = [.. network.parameters()];
+        RolloutResult[] actual;
+        using (RolloutPass fast = RolloutPass.For(network, batch, 4))
+        {
+            Assert.IsType<FastRolloutPass>(fast);
+            actual = [Run(fast, parameters, batch, 4, 0, rollout), Run(fast, parameters, batch, 3, 1, rollout)];
+        }
+
+        RolloutResult[] expected = WithoutKernels(() =>
+        {
+            using var reference = new AutogradRolloutPass(network, batch);
+            return new[] { Run(reference, parameters, batch, 4, 0, rollout), Run(reference, parameters, batch, 3, 1, rollout) };
+        });
+        return (expected, actual);
+    }
+
+    private static void AssertClose(ActorCritic network, RolloutResult[] expected, RolloutResult[] actual)
+    {
+        string[] names = [.. network.named_parameters().Select(p => p.name)];
+        for (int rollout = 0; rollout < expected.Length; rollout++)
+        {
+            TensorAssert.Close(expected[rollout].Logits, actual[rollout].Logits, $"rollout {rollout}: logits");
+            TensorAssert.Close(expected[rollout].Values, actual[rollout].Values, $"rollout {rollout}: values");
+            TensorAssert.Close(expected[rollout].Bootstrap, actual[rollout].Bootstrap, $"rollout {rollout}: bootstrap values");
+            TensorAssert.Close(expected[rollout].Outputs, actual[rollout].Outputs, $"rollout {rollout}: core outputs");
+            for (int i = 0; i < names.Length; i++)
+            {
+                TensorAssert.Close(expected[rollout].Gradients[i], actual[rollout].Gradients[i], $"rollout {rollout}: gradient of {names[i]}");
+            }
+        }
+    }
+
+    private static T WithoutKernels<T>(Func<T> run)
+    {
+        FastLinear.Disabled = true;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            FastLinear.Disabled = false;
+        }
+    }
+
     private static Tensor Gradient(Parameter parameter)
     {
         using Tensor? gradient = parameter.grad;
@@ -87,37 +199,57 @@ public sealed class RolloutPassTests
 
     private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor Outputs, Tensor[] Gradients);
 
-    /// <summary>
-    /// A rollout of random frames in which environment 0's episode ends after step 1 and environment 1's after the
-    /// last step (so the next rollout starts it from zero), then the backward pass from random output gradients.
-    /// </summary>
-    private static RolloutResult Run(RolloutPass pass, Parameter[] parameters, int batch, int steps, int seed)
+    /// <summary>What a test changes in <see cref="Run"/>; by default random frames and T, and random output gradients in rollout 1.</summary>
+    private sealed class Rollout
     {
-        var generator = new Generator((ulong)seed);
+        /// <summary>Called with the rollout's index before its first step (to set weights).</summary>
+        public Action<int>? BeforeRollout { get; init; }
+
+        /// <summary>T [B] of every step, from B and the rollout's generator; default uniform in 5..12.</summary>
+        public Func<int, Generator, Tensor>? Instructions { get; init; }
+
+        /// <summary>Rollout 1's ∂loss/∂(core outputs) [n·B·O] from its outputs, its T [n·B], O and B; default random.</summary>
+        public Func<float[], float[], int, int, float[]>? OutputGradients { get; init; }
+
+        /// <summary>Called after the backward pass, before the gradients are read.</summary>
+        public Action? AfterBackward { get; init; }
+    }
+
+    /// <summary>
+    /// Rollout <paramref name="index"/> (0 or 1) of frames drawn from a generator seeded with index + 1, in which
+    /// environment 0's episode ends after step 1 and environment 1's after the last step (so the next rollout starts
+    /// it from zero), then the backward pass from random logit and value gradients; rollout 1 adds an auxiliary loss
+    /// on the core's outputs (as a head predicting the time left would).
+    /// </summary>
+    private static RolloutResult Run(RolloutPass pass, Parameter[] parameters, int batch, int steps, int index, Rollout rollout)
+    {
+        var generator = new Generator((ulong)index + 1);
+        Tensor Instructions() => rollout.Instructions?.Invoke(batch, generator) ?? randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
+        rollout.BeforeRollout?.Invoke(index);
         var logits = new float[steps * batch * ActorCritic.Actions];
         var values = new float[steps * batch];
         int width = pass.OutputSize;
         var outputs = new float[steps * batch * width];
+        var instructions = new float[steps * batch];
         for (int i = 0; i < steps; i++)
         {
             Tensor observations = randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
-            Tensor instructions = randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
-            pass.Step(observations, instructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
+            Tensor stepInstructions = Instructions();
+            stepInstructions.data<float>().CopyTo(instructions, i * batch);
+            pass.Step(observations, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
             float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
             pass.EndEpisodes(keep);
         }
 
         var bootstrap = new float[batch];
-        pass.Values(
-            randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte),
-            randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32),
-            bootstrap);
+        pass.Values(randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte), Instructions(), bootstrap);
         float[] logitGradients = randn([logits.Length], generator: generator).data<float>().ToArray();
         float[] valueGradients = randn([values.Length], generator: generator).data<float>().ToArray();
-        // The second rollout adds an auxiliary loss on the core's outputs (as a head predicting the time left would).
-        float[] outputGradients = seed == 2 ? randn([outputs.Length], generator: generator).data<float>().ToArray() : [];
+        float[] outputGradients = index == 0 ? []
+            : rollout.OutputGradients?.Invoke(outputs, instructions, width, batch) ?? randn([outputs.Length], generator: generator).data<float>().ToArray();
         pass.Network.zero_grad();
         pass.Backward(logitGradients, valueGradients, outputGradients);
+        rollout.AfterBackward?.Invoke();
         Tensor[] gradients = [.. parameters.Select(Gradient)];
         return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), tensor(outputs), gradients);
     }
