@@ -7,15 +7,45 @@ For each sweep folder and each agent in it (all seeds together) prints one markd
 range over seeds, from comparison.csv), the shares of episodes from T = --from to --to that arrive exactly at T, early,
 late or never (timeout), and, for T in --window, the median arrival step of the early arrivals and the share of all
 episodes arriving at t = 11..13 ("as if T were still 12", the paper's description of its plain agent).
-Reads comparison.csv and each cell's eval-episodes.msgpack (schema in docs/episode-log.md; needs python3-msgpack).
+Reads comparison.csv and each cell's eval-episodes.msgpack (schema in docs/episode-log.md; needs python3-msgpack),
+checking every record's CRC-32 and that it comes from the checkpoint comparison.csv names (an eval by hand after the
+sweep replaces the episodes: run the sweep again to evaluate the cell anew). Bad input: one line, exit 2.
 """
 import csv
 import statistics
 import sys
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
 import msgpack
+
+
+CRC_KEY = msgpack.packb("crc32")
+
+
+class Refused(Exception):
+    pass
+
+
+def read_episodes(path, checkpoint_sha256):
+    """The episodes of an eval log, each checked by its CRC-32 and its checkpoint's SHA-256 (docs/python.md)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise Refused(f"cannot read {path}: {e.strerror}")
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
+    unpacker.feed(data)
+    start = 0
+    for record in unpacker:
+        end = unpacker.tell()
+        raw = data[start:end]
+        if not isinstance(record, dict) or zlib.crc32(raw[:raw.rfind(CRC_KEY)]) != record.get("crc32"):
+            raise Refused(f"{path}: the record at byte {start} is damaged")
+        if record.get("checkpointSha256") != checkpoint_sha256:
+            raise Refused(f"{path}: episodes of checkpoint {str(record.get('checkpointSha256'))[:12]}, but comparison.csv evaluated {checkpoint_sha256[:12]}")
+        yield record
+        start = end
 
 
 def horizon_key(value):
@@ -38,24 +68,45 @@ def main(argv):
     first, last, window = 13, 60, (16, 30)
     folders = []
     args = iter(argv)
-    for arg in args:
-        if arg == "--from":
-            first = int(next(args))
-        elif arg == "--to":
-            last = int(next(args))
-        elif arg == "--window":
-            lo, hi = next(args).split("..")
-            window = (int(lo), int(hi))
-        else:
-            folders.append(Path(arg))
-    if not folders:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+    try:
+        for arg in args:
+            if arg == "--from":
+                first = int(next(args))
+            elif arg == "--to":
+                last = int(next(args))
+            elif arg == "--window":
+                lo, hi = next(args).split("..")
+                window = (int(lo), int(hi))
+            else:
+                folders.append(Path(arg))
+    except (StopIteration, ValueError):
+        print("failure_modes.py: --from and --to take a whole number, --window a range such as 16..30", file=sys.stderr)
         return 2
-    print(f"| sweep | agent | seeds | H90 median (range) | Hexact median (range) | T {first}..{last}: exact / early / late / timeout "
+    if not folders:
+        print("usage: " + __doc__.strip().splitlines()[2].removeprefix("Usage: "), file=sys.stderr)
+        return 2
+    try:
+        lines = report(folders, first, last, window)
+    except Refused as e:
+        print(f"failure_modes.py: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+def report(folders, first, last, window):
+    """The table's lines; raises Refused on input that is not a whole, consistent sweep."""
+    lines = []
+    lines.append(f"| sweep | agent | seeds | H90 median (range) | Hexact median (range) | T {first}..{last}: exact / early / late / timeout "
           f"| T {window[0]}..{window[1]}: median step of early arrivals | T {window[0]}..{window[1]}: arriving at t = 11..13 |")
-    print("|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|")
     for folder in folders:
-        rows = list(csv.DictReader(open(folder / "comparison.csv", newline="")))
+        try:
+            rows = list(csv.DictReader(open(folder / "comparison.csv", newline="")))
+        except OSError:
+            raise Refused(f"{folder} has no comparison.csv: not a collected sweep (gridtime sweep collect --run-dir {folder})")
+        if not rows or "h90" not in rows[0]:
+            raise Refused(f"{folder}/comparison.csv is not a sweep's comparison table")
         agents = list(dict.fromkeys(r["agent"] for r in rows))
         for agent in agents:
             mine = [r for r in rows if r["agent"] == agent]
@@ -76,7 +127,9 @@ def main(argv):
             early_steps, at_twelve, in_window = [], 0, 0
             for s in seeds:
                 log = folder / per_seed[s]["run"] / "eval-episodes.msgpack"
-                for record in msgpack.Unpacker(open(log, "rb"), raw=False):
+                played = set()
+                for record in read_episodes(log, per_seed[s]["checkpoint_sha256"]):
+                    played.add(record["T"])
                     t_instr, arrival = record["T"], record["outcome"]["arrivalTime"]
                     if not window[0] <= t_instr <= window[1]:
                         continue
@@ -85,10 +138,13 @@ def main(argv):
                         early_steps.append(arrival)
                     if arrival is not None and 11 <= arrival <= 13:
                         at_twelve += 1
+                wanted = {int(r["T"]) for r in mine if int(r["seed"]) == s}
+                if not wanted <= played:
+                    raise Refused(f"{log} has no episodes of T {min(wanted - played)}, which comparison.csv evaluated: evaluated again since? (run the sweep again)")
             early = f"{statistics.median(early_steps):g} ({len(early_steps)} episodes)" if early_steps else "none arrive early"
-            print(f"| {folder.name} | {agent} | {len(seeds)} | {h90} | {hexact} | {share('exact'):.2f} / {share('early'):.2f} / "
+            lines.append(f"| {folder.name} | {agent} | {len(seeds)} | {h90} | {hexact} | {share('exact'):.2f} / {share('early'):.2f} / "
                   f"{share('late'):.2f} / {share('timeout'):.2f} | {early} | {at_twelve / in_window if in_window else float('nan'):.2f} |")
-    return 0
+    return lines
 
 
 if __name__ == "__main__":
