@@ -18,7 +18,7 @@ public static class AgentFile
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) }, // "rewardShape": 1 is refused, as on the command line
     };
 
     /// <summary>Writes <paramref name="network"/> to <paramref name="stream"/>.</summary>

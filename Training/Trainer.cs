@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using GridTime.Agents;
 using GridTime.Environment;
@@ -57,6 +58,11 @@ public static class Trainer
         {
             // Said once it is true: the lock is held and config.json records the changes.
             Console.WriteLine($"from {start.NewChanges[0].Frames:N0} frames on: {string.Join(", ", start.NewChanges.Select(c => $"{c.Setting} {c.To} (was {c.From})"))}; recorded in {folder.ConfigFile}");
+            if (config.LearningRateSchedule == LearningRateSchedule.Linear && start.NewChanges.Any(c => c.Setting == "frames"))
+            {
+                long at = start.NewChanges[0].Frames;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the linear learning rate follows the new budget: {config.LearningRateAt(at):G3} at {at:N0} frames, 0 at {config.Frames:N0}"));
+            }
         }
 
         return Run(config, folder, start, stop);
@@ -119,7 +125,7 @@ public static class Trainer
             : System.Text.Json.JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json));
         using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config) : null;
         TextWriter messages = output ?? Console.Out;
-        messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate} for {config.Frames:N0} frames");
+        messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");
         TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
         messages.WriteLine(outcome.Interrupted

@@ -77,6 +77,9 @@ def main(argv):
             elif arg == "--window":
                 lo, hi = next(args).split("..")
                 window = (int(lo), int(hi))
+            elif arg.startswith("-"):
+                print(__doc__.strip(), file=sys.stderr)
+                return 0 if arg in ("-h", "--help") else 2
             else:
                 folders.append(Path(arg))
     except (StopIteration, ValueError):
@@ -97,8 +100,8 @@ def main(argv):
 def report(folders, first, last, window):
     """The table's lines; raises Refused on input that is not a whole, consistent sweep."""
     lines = []
-    lines.append(f"| sweep | agent | seeds | H90 median (range) | Hexact median (range) | T {first}..{last}: exact / early / late / timeout "
-          f"| T {window[0]}..{window[1]}: median step of early arrivals | T {window[0]}..{window[1]}: arriving at t = 11..13 |")
+    lines.append(f"| sweep | agent | seeds | H90 median (range) | Hexact median (range) | evaluated T in {first}..{last}: exact / early / late / timeout "
+          f"| evaluated T in {window[0]}..{window[1]}: median step of early arrivals | evaluated T in {window[0]}..{window[1]}: arriving at t = 11..13 |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for folder in folders:
         try:
@@ -107,9 +110,10 @@ def report(folders, first, last, window):
             raise Refused(f"{folder} has no comparison.csv: not a collected sweep (gridtime sweep collect --run-dir {folder})")
         if not rows or "h90" not in rows[0]:
             raise Refused(f"{folder}/comparison.csv is not a sweep's comparison table")
-        agents = list(dict.fromkeys(r["agent"] for r in rows))
-        for agent in agents:
-            mine = [r for r in rows if r["agent"] == agent]
+        groups = list(dict.fromkeys((r.get("settings", ""), r["agent"]) for r in rows))  # a swept setting: one row per combination
+        for settings, agent in groups:
+            mine = [r for r in rows if r["agent"] == agent and r.get("settings", "") == settings]
+            name = f"{agent} {settings}".strip()
             seeds = sorted({int(r["seed"]) for r in mine})
             per_seed = {s: next(r for r in mine if int(r["seed"]) == s) for s in seeds}
             h90 = median_and_range([per_seed[s]["h90"] for s in seeds])
@@ -123,7 +127,7 @@ def report(folders, first, last, window):
                     totals["exact"] += exact
                     for key in ("early", "late", "timeout"):
                         totals[key] += int(r[key])
-            share = lambda key: totals[key] / totals["episodes"] if totals["episodes"] else float("nan")
+            shares = " / ".join(f"{totals[key] / totals['episodes']:.2f}" for key in ("exact", "early", "late", "timeout")) if totals["episodes"] else "no T evaluated there"
             early_steps, at_twelve, in_window = [], 0, 0
             for s in seeds:
                 log = folder / per_seed[s]["run"] / "eval-episodes.msgpack"
@@ -141,9 +145,9 @@ def report(folders, first, last, window):
                 wanted = {int(r["T"]) for r in mine if int(r["seed"]) == s}
                 if not wanted <= played:
                     raise Refused(f"{log} has no episodes of T {min(wanted - played)}, which comparison.csv evaluated: evaluated again since? (run the sweep again)")
-            early = f"{statistics.median(early_steps):g} ({len(early_steps)} episodes)" if early_steps else "none arrive early"
-            lines.append(f"| {folder.name} | {agent} | {len(seeds)} | {h90} | {hexact} | {share('exact'):.2f} / {share('early'):.2f} / "
-                  f"{share('late'):.2f} / {share('timeout'):.2f} | {early} | {at_twelve / in_window if in_window else float('nan'):.2f} |")
+            early = f"{statistics.median(early_steps):g} ({len(early_steps)} episodes)" if early_steps else "none arrive early" if in_window else "no T evaluated there"
+            twelve = f"{at_twelve / in_window:.2f}" if in_window else "no T evaluated there"
+            lines.append(f"| {folder.name} | {name} | {len(seeds)} | {h90} | {hexact} | {shares} | {early} | {twelve} |")
     return lines
 
 

@@ -28,8 +28,21 @@ public sealed record BarStack(double[] X, IReadOnlyList<BarLayer> Layers)
     /// <summary>Share of the space between neighbouring x that a bar covers.</summary>
     public const double BarShare = 0.9;
 
-    /// <summary>A bar's width in x units: <see cref="BarShare"/> of the smallest gap between neighbouring x (of 1 for a single x).</summary>
-    public double Width => BarShare * (X.Length < 2 ? 1 : X.Zip(X.Skip(1), (a, b) => b - a).Min());
+    /// <summary>
+    /// A bar's width in x units: <see cref="BarShare"/> of the smallest gap between neighbouring x (of 1 for a single x),
+    /// at most a fiftieth of the x span (and at least that of 1), so that chosen T values far apart (200, 500, 1000) stay
+    /// narrow bars at their T rather than look like ranges of T.
+    /// </summary>
+    public double Width
+    {
+        get
+        {
+            double[] x = [.. X.Distinct().Order()];
+            double gap = x.Length < 2 ? 1 : x.Zip(x.Skip(1), (a, b) => b - a).Min();
+            double span = x.Length < 2 ? 0 : x[^1] - x[0];
+            return BarShare * Math.Min(gap, Math.Max(1, span / 50));
+        }
+    }
 
     /// <summary>The bottom and top edge of layer <paramref name="layer"/>'s bar at each x, as drawn.</summary>
     public (double Bottom, double Top)[] Edges(int layer)

@@ -94,6 +94,11 @@ public static class EvalCommand
             }
 
             string? combined = null;
+            if (folderList.Count == 1 && parsed.GetValue(output) is { } unused)
+            {
+                throw new UsageException($"--out {unused}: --out is the folder of the combined plot of several runs; one run's eval.csv, {PlotName}, {OutcomesName} and eval-episodes.msgpack go into its own folder");
+            }
+
             if (folderList.Count > 1)
             {
                 // One plot has one "best achievable" curve and one training range: only for runs of the same task.
@@ -108,6 +113,11 @@ public static class EvalCommand
                 if (File.Exists(outFolder))
                 {
                     throw new UsageException($"--out {outFolder} is a file, not a folder");
+                }
+
+                if (folderList.FirstOrDefault(run => Path.GetFullPath(run.Path).TrimEnd('/') == Path.GetFullPath(outFolder).TrimEnd('/')) is { } input)
+                {
+                    throw new UsageException($"--out {outFolder} is the run folder {input.Name}, one of the inputs: its own {PlotName} and {OutcomesName} would be replaced by the combined ones; choose another folder");
                 }
 
                 combined = Path.Combine(outFolder, PlotName);
@@ -233,7 +243,7 @@ public static class EvalCommand
                 return null;
             }
 
-            Console.WriteLine($"{run.Name}: scoring {candidates.Count} checkpoints on training-range validation episodes");
+            Console.WriteLine($"{run.Name}: scoring {candidates.Count} checkpoint{(candidates.Count == 1 ? "" : "s")} on training-range validation episodes");
             IReadOnlyList<CheckpointScore> ranked = CheckpointSelection.Rank(candidates, settings.Episodes, settings.Seed, stop);
             Console.WriteLine($"{run.Name}: {CheckpointSelection.Describe(ranked)}");
             return ranked[0].File;

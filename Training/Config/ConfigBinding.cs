@@ -44,7 +44,7 @@ public sealed class ConfigBinding<T>
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) }, // "rewardShape": 1 is refused, as on the command line
     };
 
     /// <summary>The keys of a config file: the settings' names in camelCase.</summary>

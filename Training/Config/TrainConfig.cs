@@ -80,8 +80,8 @@ public sealed record TrainConfig
     public double LearningRate { get; init; } = 5e-4;
 
     /// <summary>
-    /// How the learning rate changes over the run: constant, or linear (decays to 0 at --frames, as A3C was trained;
-    /// the step size of Adam is what keeps a clamped NAU weight a little inside ±1, so the decay lets it settle exactly).
+    /// How the learning rate changes over the run: constant, or linear, lr × (1 − frames / --frames), 0 at the budget,
+    /// as A3C was trained (Mnih et al. 2016). A run resumed with a larger --frames follows the new budget (the rate rises again).
     /// </summary>
     public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
 
@@ -121,7 +121,7 @@ public sealed record TrainConfig
     /// After --nau-sparsity-to, the NAU weights' learning rate decays linearly to 0 at --frames (linear) or stays (none);
     /// for agents with addition units (timer). Adam moves a weight by about a learning rate per update however small its
     /// gradient, so a weight the regulariser holds at the clamp jitters a step size inside ±1 (1e-3 at 5e-4), a step of
-    /// drift at T = 1000; the decay lets it settle on ±1.
+    /// drift at T = 1000; the decay lets it settle on ±1. No decay when --frames is not above --nau-sparsity-to.
     /// </summary>
     public NauLearningRateDecay NauLearningRateDecay { get; init; } = NauLearningRateDecay.Linear;
 

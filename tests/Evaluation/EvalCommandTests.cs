@@ -135,6 +135,22 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void OutMayNotBeAnInputRunNorGoWithOneRun()
+    {
+        using var a = new TemporaryFolder();
+        using var b = new TemporaryFolder();
+        RunFolder first = UntrainedRun(a), second = UntrainedRun(b);
+        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", first.Path + "/");
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {first.Path}/ is the run folder run, one of the inputs", error);
+        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", b.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("--out is the folder of the combined plot of several runs", error);
+        Assert.False(File.Exists(Path.Combine(first.Path, "eval.csv")));
+        Assert.False(File.Exists(Path.Combine(first.Path, "eval.png")));
+    }
+
+    [Fact]
     public void RunsOfDifferentTasksDoNotShareAPlot()
     {
         using var a = new TemporaryFolder();

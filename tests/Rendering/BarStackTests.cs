@@ -23,7 +23,8 @@ public sealed class BarStackTests
         Assert.Equal([(0.5, 0.75), (0.25, 0.25), (0.2, 0.6000000000000001)], Stack.Edges(1));
         Assert.Equal([(0.75, 1), (0.25, 1), (0.6000000000000001, 1)], Stack.Edges(2));
         Assert.Equal(0.9, Stack.Width);
-        Assert.Equal(0.9 * 300, new BarStack([200, 500, 1000], [new BarLayer("a", [1, 1, 1], 0)]).Width);
+        Assert.Equal(0.9 * 16, new BarStack([200, 500, 1000], [new BarLayer("a", [1, 1, 1], 0)]).Width, 9); // a fiftieth of the span 800, not 0.9 of the gap 300
+        Assert.Equal(0.9 * 3.94, new BarStack([3, 50, 7, 200], [new BarLayer("a", [1, 1, 1, 1], 0)]).Width, 9); // in any order: the gap 3..7 is 4, the span 197
     }
 
     [Fact]

@@ -59,6 +59,10 @@ public sealed class TrainConfigTests
         File.WriteAllText(folder["a.json"], """{ "learningRat": 0.002 }""");
         File.WriteAllText(folder["b.json"], """{ "workers": "many" }""");
         File.WriteAllText(folder["c.json"], "not json");
+        File.WriteAllText(folder["d.json"], """{ "rewardShape": 1 }""");
+        File.WriteAllText(folder["e.json"], """{ "nauLearningRateDecay": "1" }""");
+        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["d.json"])); // numbers for names: refused, as on the command line
+        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["e.json"]));
         Assert.Contains("learningRat", Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["a.json"])).Message);
         Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["b.json"]));
         Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["c.json"]));
