@@ -61,7 +61,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
     /// <summary>The summary in Markdown.</summary>
     /// <param name="title">The heading.</param>
     /// <param name="commandLine">The command that wrote this summary (cells it found trained are not trained again).</param>
-    /// <param name="settings">The training settings every cell shares, as "flag value" pairs, or empty for none given.</param>
+    /// <param name="settings">The training settings apart from the defaults, as "flag value" pairs (naming the agents of one only some cells have), or empty for none given.</param>
     public string ToMarkdown(string title, string commandLine, string settings = "")
     {
         var c = CultureInfo.InvariantCulture;
@@ -72,7 +72,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         text.AppendLine();
         if (settings.Length > 0)
         {
-            text.AppendLine(c, $"Training settings of every cell, where not GridTime's defaults: {settings} (each cell's whole config is in its config.json; a rerun with other settings is refused).");
+            text.AppendLine(c, $"Training settings, where not GridTime's defaults: {settings} (each cell's whole config is in its config.json; a rerun with other settings is refused).");
             text.AppendLine();
         }
 

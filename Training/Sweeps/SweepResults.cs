@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using GridTime.Training.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
@@ -86,7 +87,15 @@ public static class SweepResults
         var comparison = new Comparison(cells, first.MinT, first.MaxT);
         (byte[] fractionPlot, byte[] rewardPlot, byte[] outcomesPlot) = comparison.EncodePlots();
         HashSet<string> perCell = ["agent", "seed", .. plan.Swept.Select(s => s.Name)];
-        string settings = string.Join(", ", ResumePlan.Differences(new TrainConfig(), first).Where(d => !perCell.Contains(d.Setting)).Select(d => $"{d.Setting} {d.After}"));
+        // Every cell's settings apart from GridTime's defaults; one that only some agents have (TrainConfig.ForAgent) names them.
+        var given = plan.Cells.SelectMany(cell => ResumePlan.Differences(new TrainConfig(), cell.Config).Where(d => !perCell.Contains(d.Setting))
+            .Select(d => (Text: $"{d.Setting} {d.After}", cell.Config.Agent))).ToList();
+        CoreKind[] agents = [.. plan.Cells.Select(cell => cell.Config.Agent).Distinct()];
+        string settings = string.Join(", ", given.GroupBy(g => g.Text).Select(g =>
+        {
+            CoreKind[] having = [.. g.Select(x => x.Agent).Distinct()];
+            return having.Length == agents.Length ? g.Key : $"{g.Key} ({string.Join(", ", having.Select(a => a.Name()))} only)";
+        }));
         string summary = comparison.ToMarkdown("GridTime: time tracking in the grid world", plan.Command, settings);
         var missing = statuses.Where(s => s.Progress != CellProgress.Done).ToList();
         if (missing.Count > 0)

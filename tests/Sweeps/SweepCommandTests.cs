@@ -72,6 +72,11 @@ public sealed class SweepCommandTests
         Assert.Empty(SettingGrid.SweepProblems(new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }, [GridTime.Agents.CoreKind.Baseline, GridTime.Agents.CoreKind.Nac]));
         Assert.Equal(GridTime.Agents.ArithmeticInput.InstructionAndState, new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }.ForAgent(GridTime.Agents.CoreKind.Baseline).ArithmeticInput);
 
+        // The summary names a setting given to some agents only with those agents.
+        (code, output, error) = Cli.Run(["sweep", "--run-dir", folder["decay"], "--agents", "baseline,timer", "--nau-learning-rate-decay", "none", .. Tiny]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("nau-learning-rate-decay none (timer only)", File.ReadAllText(Path.Combine(folder["decay"], "summary.md")));
+
         // A setting no agent of the sweep has is refused, as train refuses it.
         (code, _, error) = Cli.Run(["sweep", "--run-dir", folder["other"], "--agents", "baseline,nac", "--time-left-loss", "2", .. Tiny]);
         Assert.Equal(2, code);
