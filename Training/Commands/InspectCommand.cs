@@ -48,6 +48,16 @@ public static class InspectCommand
     public static string Show(float weight) => (Math.Round(weight, 3) + 0.0).ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// The largest distance of a weight from the nearest of −1, 0 and 1, in float32 as stored ("0" when every weight is
+    /// one of them exactly, else e.g. "6.1e-05"): a weight of 0.9994 shows as +0.999 but drifts a step per ~1,700 added.
+    /// </summary>
+    public static string FarthestFromExact(IEnumerable<float> weights)
+    {
+        float farthest = weights.Select(x => Math.Min(Math.Abs(x), Math.Min(Math.Abs(x - 1f), Math.Abs(x + 1f)))).DefaultIfEmpty(0f).Max();
+        return farthest == 0f ? "0" : farthest.ToString("0.0e+00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
     /// Writes every NAC's effective weights to the console, rows = inputs and columns = outputs, each named as the
     /// core names them (<see cref="Agents.Cores.RecurrentCore.ArithmeticUnits"/>: T, h1.., a1.. in, n1.., a1.., r1..
     /// out).
@@ -65,6 +75,7 @@ public static class InspectCommand
             int nearOne = w.Count(x => Math.Abs(x) > 0.9f);
             Console.WriteLine($"{unit.Role}");
             Console.WriteLine($"  W [{rows} inputs x {columns} outputs], max |W| {largest.ToString("0.000", CultureInfo.InvariantCulture)}, {nearOne} of {w.Length} with |W| > 0.9");
+            Console.WriteLine($"  farthest weight from the nearest of -1, 0, 1: {FarthestFromExact(w)} (a unit adds exactly only at 0; three decimals above hide the rest)");
             int width = Math.Max(8, unit.Inputs.Max(l => l.Length));
             Console.WriteLine($"  {"in \\ out".PadRight(width)} {string.Join(" ", unit.Outputs.Select(o => o.PadLeft(6)))}");
             long shownRows = Math.Min(rows, PrintedRows);

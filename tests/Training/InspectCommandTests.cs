@@ -32,11 +32,11 @@ public sealed class InspectCommandTests
         Assert.EndsWith(": agent counter-with-t, 500 frames", lines[0]);
         Assert.StartsWith("step NAC", lines[1]);
         Assert.Equal("  W [1 inputs x 3 outputs]", lines[2][..26]);
-        Assert.Equal("  in \\ out     a1     a2     a3", lines[3]);
-        Assert.StartsWith("  1        ", lines[4]);
-        Assert.StartsWith("readout NAC", lines[5]);
-        Assert.Equal("  in \\ out     r1     r2     r3", lines[7]);
-        Assert.Equal(["T", "a1", "a2", "a3"], lines[8..12].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        Assert.Equal("  in \\ out     a1     a2     a3", lines[4]);
+        Assert.StartsWith("  1        ", lines[5]);
+        Assert.StartsWith("readout NAC", lines[6]);
+        Assert.Equal("  in \\ out     r1     r2     r3", lines[9]);
+        Assert.Equal(["T", "a1", "a2", "a3"], lines[10..14].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
     }
 
     [Fact]
@@ -47,9 +47,9 @@ public sealed class InspectCommandTests
         Assert.True(code == 0, error);
         string[] lines = Lines(output);
         Assert.EndsWith(": agent nac, 500 frames", lines[0]);
-        Assert.Equal("  in \\ out     n1     n2     n3", lines[3]);
-        Assert.Equal(["T", .. Enumerable.Range(1, 11).Select(i => $"h{i}")], lines[4..16].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
-        Assert.Equal("  ... 5 more input rows (h12..h16)", lines[16]);
+        Assert.Equal("  in \\ out     n1     n2     n3", lines[4]);
+        Assert.Equal(["T", .. Enumerable.Range(1, 11).Select(i => $"h{i}")], lines[5..17].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        Assert.Equal("  ... 5 more input rows (h12..h16)", lines[17]);
 
         (code, output, _) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Baseline));
         Assert.Equal(0, code);
@@ -66,12 +66,21 @@ public sealed class InspectCommandTests
         string[] lines = Lines(output);
         Assert.EndsWith(": agent timer, 500 frames", lines[0]);
         Assert.StartsWith("read NAU", lines[1]);
-        Assert.Equal("  in \\ out      r", lines[3]);
-        Assert.Equal(["T", "a"], lines[4..6].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
-        Assert.StartsWith("step NAU", lines[6]);
-        Assert.Equal("  in \\ out      a", lines[8]);
-        Assert.StartsWith("  1        ", lines[9]);
-        Assert.Matches("^provenance: .*latest.ckpt sha256 [0-9a-f]{64}, run id inspect-test; GridTime ", lines[10]);
+        Assert.StartsWith("  farthest weight from the nearest of -1, 0, 1: ", lines[3]);
+        Assert.Equal("  in \\ out      r", lines[4]);
+        Assert.Equal(["T", "a"], lines[5..7].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        Assert.StartsWith("step NAU", lines[7]);
+        Assert.Equal("  in \\ out      a", lines[10]);
+        Assert.StartsWith("  1        ", lines[11]);
+        Assert.Matches("^provenance: .*latest.ckpt sha256 [0-9a-f]{64}, run id inspect-test; GridTime ", lines[12]);
+    }
+
+    [Fact]
+    public void TheDistanceFromExactWeightsIsShownBeyondThreeDecimals()
+    {
+        Assert.Equal("0", GridTime.Training.Commands.InspectCommand.FarthestFromExact([1f, -1f, 0f]));
+        Assert.Equal("6.0e-04", GridTime.Training.Commands.InspectCommand.FarthestFromExact([1f, 0.9994f, -1f])); // shown as +0.999 in the table
+        Assert.Equal("3.0e-01", GridTime.Training.Commands.InspectCommand.FarthestFromExact([0.2f, -0.7f])); // −0.7 is 0.3 from −1, 0.2 is 0.2 from 0
     }
 
     [Fact]
@@ -89,7 +98,7 @@ public sealed class InspectCommandTests
         string[] lines = Lines(output);
         Assert.StartsWith("NAC reading [T];", lines[1]);
         Assert.Equal("  W [1 inputs x 3 outputs]", lines[2][..26]);
-        Assert.StartsWith("  T ", lines[4]);
-        Assert.StartsWith("provenance: ", lines[5]);
+        Assert.StartsWith("  T ", lines[5]);
+        Assert.StartsWith("provenance: ", lines[6]);
     }
 }
