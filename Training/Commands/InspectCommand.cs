@@ -75,7 +75,7 @@ public static class InspectCommand
             int nearOne = w.Count(x => Math.Abs(x) > 0.9f);
             Console.WriteLine($"{unit.Role}");
             Console.WriteLine($"  W [{rows} inputs x {columns} outputs], max |W| {largest.ToString("0.000", CultureInfo.InvariantCulture)}, {nearOne} of {w.Length} with |W| > 0.9");
-            Console.WriteLine($"  farthest weight from the nearest of -1, 0, 1: {FarthestFromExact(w)} (a unit adds exactly only at 0; three decimals above hide the rest)");
+            Console.WriteLine($"  farthest weight from the nearest of -1, 0, 1: {FarthestFromExact(w)} (0: each is exactly one of them)");
             int width = Math.Max(8, unit.Inputs.Max(l => l.Length));
             Console.WriteLine($"  {"in \\ out".PadRight(width)} {string.Join(" ", unit.Outputs.Select(o => o.PadLeft(6)))}");
             long shownRows = Math.Min(rows, PrintedRows);
