@@ -64,9 +64,11 @@ public static class ProbeCommand
             settings.CheckSteps(rules);
             EvalProvenance provenance = EvalCommand.Provenance(runFolder, probed, settings);
             IReadOnlyList<ProbeRow> rows;
+            bool estimatesTimeLeft;
             using (ActorCritic network = RunLoading.Network(probed))
             {
                 rows = TimeProbe.Run(network, rules, settings.Instructions, settings.Episodes, settings.Seed, lambda, Program.Stop);
+                estimatesTimeLeft = network.Core.TimeLeftOutput is not null;
             }
 
             string csv = string.Join(',', [.. TimeProbe.Columns, .. EvalProvenance.Columns]) + "\n"
@@ -82,6 +84,13 @@ public static class ProbeCommand
                 + $"fitted on T {rules.MinInstruction}..{rules.MaxInstruction} (ridge {lambda}), {settings.Episodes} greedy episodes per T"));
             Console.Write(TimeProbe.ToText(rows));
             Console.Write(TimeProbe.Summary(rows));
+            if (estimatesTimeLeft)
+            {
+                // Not a fault of the agent: its time left is computed at each step from T in the observation and its count.
+                Console.WriteLine($"note: the {probed.Header.Config.Agent.Name()} core forms its time-left estimate in its output, from T in each observation; its state need not hold T - t "
+                    + "(the timer's is its step count alone), so a poor time-left read-out of the state says nothing against it: judge the elapsed-time read-out");
+            }
+
             Console.WriteLine($"provenance: {provenance}");
             Console.WriteLine($"wrote {output}");
             return 0;

@@ -108,6 +108,7 @@ public sealed class TimeProbeTests
         (code, string output, error) = Cli.Run("probe", "--run", run, "--t-list", "12,5,30", "--episodes", "3");
         Assert.True(code == 0, error);
         Assert.Contains("fitted on T 5..12", output);
+        Assert.DoesNotContain("note: ", output); // the counter has no time-left output of its own
         string[] csv = File.ReadAllLines(Path.Combine(run, "probe.csv"));
         Assert.Equal("T,split,steps,elapsed_r2,elapsed_mae,time_left_r2,time_left_mae,ridge,"
             + "run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,t_list,episodes_per_t,gridtime_version", csv[0]);
@@ -135,5 +136,18 @@ public sealed class TimeProbeTests
             Assert.Single(error.Trim().Split('\n'));
             Assert.False(File.Exists(Path.Combine(run, "probe.csv")));
         }
+    }
+
+    [Fact]
+    public void ProbingACoreWithItsOwnTimeLeftEstimateSaysWhatTheReadOutCannotShow()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["timer"];
+        (int code, _, string error) = Cli.Run("train", "--run-dir", run, "--agent", "timer", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+            "--steps", "5", "--frames", "1000", "--log-interval", "1000", "--checkpoint-interval", "1000", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        (code, string output, error) = Cli.Run("probe", "--run", run, "--t-list", "12", "--episodes", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("note: the timer core forms its time-left estimate in its output, from T in each observation; its state need not hold T - t", output);
     }
 }
