@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """How agents fail beyond their training range, from sweep folders (gridtime sweep / reproduce).
 
-Usage: tools/failure_modes.py SWEEP [SWEEP ...] [--from 13] [--to 60] [--window 16..30]
+Usage: tools/failure_modes.py SWEEP [SWEEP ...] [--from 13] [--to 60] [--at 20,30,60]
 
-For each sweep folder and each agent in it (all seeds together) prints one markdown row: H90 and Hexact (median and
-range over seeds, from comparison.csv), the shares of episodes from T = --from to --to that arrive exactly at T, early,
-late or never (timeout), and, for T in --window, the median arrival step of the early arrivals and the share of all
-episodes arriving at t = 11..13 ("as if T were still 12", the paper's description of its plain agent).
+For each sweep folder and each agent (and setting combination) in it, all seeds together, prints one markdown row:
+H90 and Hexact (median and range over seeds, from comparison.csv), the shares of episodes from T = --from to --to
+that arrive exactly at T, early, late or never (timeout), and the median step at which episodes arrive at each T of
+--at ("-" where none arrives): an agent that behaves as if T were still k arrives at about k whatever T is (the
+paper's description of its plain agent, with k = 12).
 Reads comparison.csv and each cell's eval-episodes.msgpack (schema in docs/episode-log.md; needs python3-msgpack),
 checking every record's CRC-32 and that it comes from the checkpoint comparison.csv names (an eval by hand after the
 sweep replaces the episodes: run the sweep again to evaluate the cell anew). Bad input: one line, exit 2.
@@ -65,7 +66,7 @@ def median_and_range(values):
 
 
 def main(argv):
-    first, last, window = 13, 60, (16, 30)
+    first, last, at = 13, 60, [20, 30, 60]
     folders = []
     args = iter(argv)
     try:
@@ -74,22 +75,21 @@ def main(argv):
                 first = int(next(args))
             elif arg == "--to":
                 last = int(next(args))
-            elif arg == "--window":
-                lo, hi = next(args).split("..")
-                window = (int(lo), int(hi))
+            elif arg == "--at":
+                at = [int(t) for t in next(args).split(",")]
             elif arg.startswith("-"):
                 print(__doc__.strip(), file=sys.stderr)
                 return 0 if arg in ("-h", "--help") else 2
             else:
                 folders.append(Path(arg))
     except (StopIteration, ValueError):
-        print("failure_modes.py: --from and --to take a whole number, --window a range such as 16..30", file=sys.stderr)
+        print("failure_modes.py: --from and --to take a whole number, --at whole numbers such as 20,30,60", file=sys.stderr)
         return 2
     if not folders:
         print("usage: " + __doc__.strip().splitlines()[2].removeprefix("Usage: "), file=sys.stderr)
         return 2
     try:
-        lines = report(folders, first, last, window)
+        lines = report(folders, first, last, at)
     except Refused as e:
         print(f"failure_modes.py: {e}", file=sys.stderr)
         return 2
@@ -97,12 +97,12 @@ def main(argv):
     return 0
 
 
-def report(folders, first, last, window):
+def report(folders, first, last, at):
     """The table's lines; raises Refused on input that is not a whole, consistent sweep."""
     lines = []
     lines.append(f"| sweep | agent | seeds | H90 median (range) | Hexact median (range) | evaluated T in {first}..{last}: exact / early / late / timeout "
-          f"| evaluated T in {window[0]}..{window[1]}: median step of early arrivals | evaluated T in {window[0]}..{window[1]}: arriving at t = 11..13 |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+          f"| median arrival step at T = {' / '.join(map(str, at))} |")
+    lines.append("|---|---|---|---|---|---|---|")
     for folder in folders:
         try:
             rows = list(csv.DictReader(open(folder / "comparison.csv", newline="")))
@@ -128,26 +128,20 @@ def report(folders, first, last, window):
                     for key in ("early", "late", "timeout"):
                         totals[key] += int(r[key])
             shares = " / ".join(f"{totals[key] / totals['episodes']:.2f}" for key in ("exact", "early", "late", "timeout")) if totals["episodes"] else "no T evaluated there"
-            early_steps, at_twelve, in_window = [], 0, 0
+            arrivals = defaultdict(list)
             for s in seeds:
                 log = folder / per_seed[s]["run"] / "eval-episodes.msgpack"
                 played = set()
                 for record in read_episodes(log, per_seed[s]["checkpoint_sha256"]):
                     played.add(record["T"])
-                    t_instr, arrival = record["T"], record["outcome"]["arrivalTime"]
-                    if not window[0] <= t_instr <= window[1]:
-                        continue
-                    in_window += 1
-                    if arrival is not None and arrival < t_instr:
-                        early_steps.append(arrival)
-                    if arrival is not None and 11 <= arrival <= 13:
-                        at_twelve += 1
+                    if record["T"] in at and record["outcome"]["arrivalTime"] is not None:
+                        arrivals[record["T"]].append(record["outcome"]["arrivalTime"])
                 wanted = {int(r["T"]) for r in mine if int(r["seed"]) == s}
                 if not wanted <= played:
                     raise Refused(f"{log} has no episodes of T {min(wanted - played)}, which comparison.csv evaluated: evaluated again since? (run the sweep again)")
-            early = f"{statistics.median(early_steps):g} ({len(early_steps)} episodes)" if early_steps else "none arrive early" if in_window else "no T evaluated there"
-            twelve = f"{at_twelve / in_window:.2f}" if in_window else "no T evaluated there"
-            lines.append(f"| {folder.name} | {name} | {len(seeds)} | {h90} | {hexact} | {shares} | {early} | {twelve} |")
+            evaluated = {int(r["T"]) for r in mine}
+            steps = " / ".join(f"{statistics.median(arrivals[t]):g}" if arrivals[t] else "-" if t in evaluated else "not evaluated" for t in at)
+            lines.append(f"| {folder.name} | {name} | {len(seeds)} | {h90} | {hexact} | {shares} | {steps} |")
     return lines
 
 
