@@ -173,7 +173,8 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         var c = CultureInfo.InvariantCulture;
         string seeds = string.Join(", ", Agents.Select(a => string.Create(c, $"{a.Name()} {cells.Where(x => x.Agent == a).Select(x => x.Seed).Distinct().Count()}"))); // seeds, not cells: a swept setting adds cells of the same seeds
         long[] frames = [.. cells.Select(x => x.Provenance?.Frames ?? x.Frames)];
-        string text = string.Create(c, $"seeds per agent: {seeds}; evaluated checkpoints of {frames.Min():N0}..{frames.Max():N0} frames; {cells[0].Table.Rows[0].Episodes} episodes per T");
+        string span = frames.Min() == frames.Max() ? string.Create(c, $"{frames[0]:N0}") : string.Create(c, $"{frames.Min():N0}..{frames.Max():N0}");
+        string text = string.Create(c, $"seeds per agent: {seeds}; evaluated checkpoints of {span} frames; {cells[0].Table.Rows[0].Episodes} episodes per T");
         return cells[0].Provenance is EvalProvenance p ? $"{text}; {p.Actions} actions" : text;
     }
 

@@ -99,6 +99,10 @@ public sealed class CurvePlotTests
         }
 
         Assert.Equal("seeds per agent: baseline 2, nac 1; evaluated checkpoints of 1,000..3,000 frames; 7 episodes per T", CurvePlot.ReadText(outcomes, CurvePlot.SubtitleKeyword));
+
+        // Checkpoints of one size are named once; two cells of one seed (a swept setting) are one seed.
+        var same = new Comparison([new ComparisonCell(CoreKind.Nac, 1, 2000, 1, Table(6), Settings: "lr=1"), new ComparisonCell(CoreKind.Nac, 1, 2000, 1, Table(7), Settings: "lr=2")], 5, 12);
+        Assert.Equal("seeds per agent: nac 1; evaluated checkpoints of 2,000 frames; 7 episodes per T", CurvePlot.ReadText(same.EncodePlots().Reward, CurvePlot.SubtitleKeyword));
     }
 
     [Fact]
