@@ -106,7 +106,7 @@ public sealed class StopTokenTests
 [Collection(ConsoleCollection.Name)]
 public sealed class EvalSignalTests
 {
-    [Fact]
+    [FactNeedingSigint]
     public async Task ASignalDuringEvalLeavesThePreviousOutputs()
     {
         using var folder = new TemporaryFolder();

@@ -6,7 +6,7 @@ namespace GridTime.Tests.Training;
 [Collection(ConsoleCollection.Name)]
 public sealed class SignalTests
 {
-    [Theory]
+    [TheoryNeedingSigint]
     [InlineData("INT")]
     [InlineData("TERM")]
     public async Task ASignalStopsTrainingWithACheckpointAndExitCode130(string signal)
