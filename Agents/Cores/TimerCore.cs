@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GridTime.Agents.Kernels;
 using GridTime.Agents.Layers;
 using TorchSharp;
@@ -190,18 +189,8 @@ public sealed class TimerCore : RecurrentCore
             float* dY = _dY.Data + (first * hidden), left = _left.Data + first, dLeft = _dLeft.Data + first, dCount = _dCount.Data + first;
             for (int b = 0; b < batch; b++)
             {
-                float* row = dY + ((long)b * hidden), dH = dOutput + ((long)b * width);
-                int j = 0;
-                for (; j + Vector512<float>.Count <= hidden; j += Vector512<float>.Count)
-                {
-                    Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(row + j), Vector512<float>.Zero);
-                    Vector512.BitwiseAnd(Vector512.Load(dH + j), passes).Store(row + j);
-                }
-
-                for (; j < hidden; j++)
-                {
-                    row[j] = row[j] > 0f ? dH[j] : 0f;
-                }
+                float* row = dY + ((long)b * hidden);
+                FastLinear.PassedByRelu(dOutput + ((long)b * width), row, row, hidden); // h's rows become ∂y
             }
 
             // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ.

@@ -199,12 +199,7 @@ public static class FastConvolutions
             // Through conv2's ReLU (a mask, not a branch: the ReLU's pattern is unpredictable), into channels-last order.
             for (int b = 0; b < images; b++)
             {
-                float* o = output + ((long)(first + b) * Features), g = gradient + ((long)(first + b) * Features);
-                for (int i = 0; i < Features; i += Vector512<float>.Count)
-                {
-                    Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(o + i), Vector512<float>.Zero);
-                    Vector512.BitwiseAnd(Vector512.Load(g + i), passes).Store(masked + i);
-                }
+                FastLinear.PassedByRelu(gradient + ((long)(first + b) * Features), output + ((long)(first + b) * Features), masked, Features);
 
                 FastLinear.Transpose(masked, Out2, Side2 * Side2, d2 + ((long)b * Side2 * Side2 * Out2));
             }
@@ -230,11 +225,7 @@ public static class FastConvolutions
                     Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1, p / Side2, p % Side2);
                 }
 
-                for (int i = 0; i < PixelsPerImage1; i += Vector512<float>.Count)
-                {
-                    Vector512<float> mask = Vector512.GreaterThan(Vector512.Load(hb + i), Vector512<float>.Zero);
-                    Vector512.BitwiseAnd(Vector512.Load(d1 + i), mask).Store(d1 + i);
-                }
+                FastLinear.PassedByRelu(d1, hb, d1, PixelsPerImage1);
 
                 AddColumnSums(d1, Side1 * Side1, Out1, dB1);
 

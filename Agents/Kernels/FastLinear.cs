@@ -176,17 +176,32 @@ public static class FastLinear
     {
         using Tensor g = gradient.contiguous();
         Tensor passed = empty_like(g);
-        long count = g.numel();
         fixed (byte* gB = g.bytes, yB = y.bytes, pB = passed.bytes)
         {
-            float* gData = (float*)gB, yData = (float*)yB, pData = (float*)pB;
-            for (long i = 0; i < count; i++)
-            {
-                pData[i] = yData[i] > 0f ? gData[i] : 0f;
-            }
+            PassedByRelu((float*)gB, (float*)yB, (float*)pB, g.numel());
         }
 
         return passed;
+    }
+
+    /// <summary>
+    /// The ReLU's backward pass: <paramref name="result"/>[i] = <paramref name="gradient"/>[i] where its output
+    /// <paramref name="y"/>[i] &gt; 0, else 0 (libtorch's: nothing passes at 0 or NaN). A mask, not a branch: the ReLU's
+    /// pattern is unpredictable. <paramref name="result"/> may be <paramref name="gradient"/> or <paramref name="y"/>.
+    /// </summary>
+    internal static unsafe void PassedByRelu(float* gradient, float* y, float* result, long count)
+    {
+        long i = 0;
+        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        {
+            Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(y + i), Vector512<float>.Zero);
+            Vector512.BitwiseAnd(Vector512.Load(gradient + i), passes).Store(result + i);
+        }
+
+        for (; i < count; i++)
+        {
+            result[i] = y[i] > 0f ? gradient[i] : 0f;
+        }
     }
 
     /// <summary>target[c, r] = source[r, c] for source [rows, columns].</summary>

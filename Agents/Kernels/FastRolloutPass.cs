@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GridTime.Agents.Cores;
 using TorchSharp;
 using static GridTime.Agents.Kernels.ParameterMemory;
@@ -217,16 +216,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         // 3. The encoder's linear layer for every frame at once: through its ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.
         float* dY = _dFeatures.Data, features = _features.Data, gradient = _gradients.Data;
-        for (long r = 0; r < rows; r++)
-        {
-            // A mask, not a branch: the ReLU's pattern is unpredictable.
-            float* row = dY + (r * width), y = features + (r * width);
-            for (int j = 0; j < width; j += Vector512<float>.Count)
-            {
-                Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(y + j), Vector512<float>.Zero);
-                Vector512.BitwiseAnd(Vector512.Load(row + j), passes).Store(row + j);
-            }
-        }
+        FastLinear.PassedByRelu(dY, features, dY, (long)rows * width);
 
         Avx512Sgemm.Multiply(rows, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _scratch.Data;
