@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace GridTime.Agents;
 
@@ -25,7 +26,14 @@ public static class JsonHeader
     /// throws <see cref="InvalidDataException"/> naming <paramref name="description"/> and, for a wrong magic,
     /// the expected <paramref name="kind"/> of file.
     /// </summary>
-    public static T Read<T>(BinaryReader reader, byte[] magic, string description, string kind, JsonSerializerOptions json)
+    public static T Read<T>(BinaryReader reader, byte[] magic, string description, string kind, JsonSerializerOptions json) =>
+        Deserialize<T>(ReadObject(reader, magic, description, kind), description, json);
+
+    /// <summary>
+    /// The header's JSON object, for a reader that needs to know which keys it holds (a file written before a
+    /// setting existed); errors as <see cref="Read"/>.
+    /// </summary>
+    public static JsonObject ReadObject(BinaryReader reader, byte[] magic, string description, string kind)
     {
         try
         {
@@ -40,10 +48,23 @@ public static class JsonHeader
                 throw new InvalidDataException($"{description} is damaged (header of {length} bytes)");
             }
 
-            return JsonSerializer.Deserialize<T>(reader.ReadBytes(length), json)
+            return JsonNode.Parse(reader.ReadBytes(length), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidDataException($"{description} has an empty header");
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException)
+        {
+            throw new InvalidDataException($"{description} is damaged or truncated ({e.Message})", e);
+        }
+    }
+
+    /// <summary>A header object read by <see cref="ReadObject"/> as a <typeparamref name="T"/>; errors as <see cref="Read"/>.</summary>
+    public static T Deserialize<T>(JsonObject header, string description, JsonSerializerOptions json)
+    {
+        try
+        {
+            return header.Deserialize<T>(json) ?? throw new InvalidDataException($"{description} has an empty header");
+        }
+        catch (JsonException e)
         {
             throw new InvalidDataException($"{description} is damaged or truncated ({e.Message})", e);
         }

@@ -50,6 +50,9 @@ public sealed class ConfigBinding<T>
     /// <summary>The keys of a config file: the settings' names in camelCase.</summary>
     public static IReadOnlyCollection<string> Keys { get; } = [.. JsonSerializer.SerializeToNode(new T(), Json)!.AsObject().Select(field => field.Key)];
 
+    /// <summary>The keys of <see cref="Keys"/> that <paramref name="fields"/> lacks (a file written before those settings existed).</summary>
+    public static IReadOnlyCollection<string> KeysAbsentFrom(JsonObject fields) => [.. Keys.Where(key => !fields.ContainsKey(key))];
+
     /// <summary>The flags, to add to a command.</summary>
     public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
 

@@ -387,6 +387,41 @@ public sealed record TrainConfig
     }
 
     /// <summary>
+    /// These settings as a file GridTime wrote (a run's config.json, a checkpoint's header) stands for them when it lacks
+    /// the keys <paramref name="absent"/> (camelCase, as written): a setting added after runs of the agents it changes
+    /// were already being written stands there for how GridTime behaved before the setting existed, where that differs
+    /// from today's default, so that a run resumed, evaluated or compared by a newer GridTime is taken as it was trained.
+    /// A config file of the user's (<c>--config</c>) that lacks a key means the default, as always.
+    /// </summary>
+    public TrainConfig AsWrittenBefore(IReadOnlyCollection<string> absent)
+    {
+        TrainConfig before = this;
+        foreach ((string key, Func<TrainConfig, TrainConfig> behaviour) in SettingsAddedLater)
+        {
+            if (absent.Contains(key))
+            {
+                before = behaviour(before);
+            }
+        }
+
+        // Only where the agent has the part the setting acts on (other agents keep the default, as train requires).
+        return ReferenceEquals(before, this) || !Enum.IsDefined(Agent) ? before : before.ForAgent(Agent);
+    }
+
+    // The settings that changed an existing agent's training when they were added: their key, and the setting that
+    // gives the behaviour from before.
+    private static readonly (string Key, Func<TrainConfig, TrainConfig> Before)[] SettingsAddedLater =
+    [
+        // Until --time-left-cap existed (9c872b4, 2026-11-29), the timer cut its time-left readout at max-t.
+        (KeyOf(nameof(TimeLeftCap)), config => config with { TimeLeftCap = Math.Max(1, config.MaxT) }),
+
+        // Until --nau-learning-rate-decay existed (b11475a, 2026-11-29), the NAU weights' learning rate never decayed.
+        (KeyOf(nameof(NauLearningRateDecay)), config => config with { NauLearningRateDecay = NauLearningRateDecay.None }),
+    ];
+
+    private static string KeyOf(string property) => ConfigBinding<TrainConfig>.Json.PropertyNamingPolicy!.ConvertName(property);
+
+    /// <summary>
     /// These settings for <paramref name="agent"/>, with every setting of a part the agent does not have back at its
     /// default: the time-left loss and cap (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale
     /// (no arithmetic unit), the arithmetic width (a core whose size does not depend on it), the arithmetic input (no NAC

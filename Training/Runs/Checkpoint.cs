@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GridTime.Agents;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
@@ -216,7 +218,12 @@ public static class Checkpoint
         long start = reader.BaseStream.Position;
         byte[] magic = reader.ReadBytes(UncheckedMagic.Length);
         reader.BaseStream.Position = start;
-        return JsonHeader.Read<CheckpointHeader>(reader, magic.AsSpan().SequenceEqual(UncheckedMagic) ? UncheckedMagic : Magic, path, "GridTime checkpoint", ConfigBinding<TrainConfig>.Json);
+        JsonSerializerOptions json = ConfigBinding<TrainConfig>.Json;
+        JsonObject fields = JsonHeader.ReadObject(reader, magic.AsSpan().SequenceEqual(UncheckedMagic) ? UncheckedMagic : Magic, path, "GridTime checkpoint");
+        CheckpointHeader header = JsonHeader.Deserialize<CheckpointHeader>(fields, path, json);
+        return fields[json.PropertyNamingPolicy!.ConvertName(nameof(CheckpointHeader.Config))] is JsonObject config
+            ? header with { Config = header.Config.AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(config)) }
+            : header;
     }
 
     private static void TryDelete(string path)

@@ -118,7 +118,7 @@ public sealed class RunFolder(string path)
             throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block has no id");
         }
 
-        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys);
+        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys).AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields));
         return (config, record is null ? null : Upgraded(record, config, fields));
     }
 
