@@ -49,7 +49,12 @@ public static class EvalCommand
             HelpName = "file",
         };
         var evaluation = new EvalOptions("--seed", withList: true);
-        var output = new Option<string>("--out") { Description = "Folder for the combined plot of several runs [default: runs/eval-TIME].", HelpName = "folder" };
+        var output = new Option<string>("--out")
+        {
+            Description = "With one run: the folder its eval.csv, eval.png, eval-outcomes.png and eval-episodes.msgpack go into instead of the run folder, "
+                + "whose own evaluation stays as it was (to add T values to a run a sweep compared, say). With several: the folder of the combined plot [default: runs/eval-TIME].",
+            HelpName = "folder",
+        };
         var command = new Command("eval", "Evaluate trained agents for every T in a range: eval.csv, eval.png, eval-outcomes.png, horizons.") { runs, checkpoint, output };
         evaluation.AddTo(command);
         command.SetAction(parsed =>
@@ -80,11 +85,16 @@ public static class EvalCommand
             }
 
             // Every output is checked before any work: a directory, symlink or device under an output's name is refused.
+            // With one run, --out is where its outputs go instead of the run folder.
+            string? into = null;
             foreach ((RunFolder run, string given) in folderList.Zip(folders))
             {
                 RunLoading.RequireRunFolder(given);
-
-                CheckOutputs(run, file);
+                into = folderList.Count == 1 && parsed.GetValue(output) is { } separate ? SeparateOutputFolder(run, separate, file) : null;
+                if (into is null)
+                {
+                    CheckOutputs(run, file);
+                }
 
                 // A too long evaluation is refused before checkpoints are scored (Evaluate checks again with the checkpoint's rules).
                 if (RunMembership.ReadConfig(run) is { } config)
@@ -94,10 +104,6 @@ public static class EvalCommand
             }
 
             string? combined = null;
-            if (folderList.Count == 1 && parsed.GetValue(output) is { } unused)
-            {
-                throw new UsageException($"--out {unused}: --out is the folder of the combined plot of several runs; one run's eval.csv, {PlotName}, {OutcomesName} and eval-episodes.msgpack go into its own folder");
-            }
 
             if (folderList.Count > 1)
             {
@@ -128,9 +134,9 @@ public static class EvalCommand
             var locks = new List<RunLock>();
             try
             {
-                foreach (RunFolder run in folderList)
+                foreach (string written in into is null ? folderList.Select(run => run.Path) : [into])
                 {
-                    locks.Add(RunLock.Acquire(run.Path, RunLock.EvalFileName));
+                    locks.Add(RunLock.Acquire(written, RunLock.EvalFileName));
                 }
 
                 var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
@@ -138,12 +144,12 @@ public static class EvalCommand
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
                     CheckpointHeader header = chosen.Header;
-                    (EvaluationTable table, EvalProvenance provenance) = ProgressDisplay.Run(ProgressInterval, progress => Evaluate(run, chosen, settings, Program.Stop, progress));
+                    (EvaluationTable table, EvalProvenance provenance) = ProgressDisplay.Run(ProgressInterval, progress => Evaluate(run, chosen, settings, Program.Stop, progress, into));
                     Console.WriteLine($"{run.Name} ({header.Config.Agent.Name()}, {header.Frames:N0} frames, {(settings.Greedy ? "greedy" : "sampled")} actions, {settings.Episodes} episodes per T, seed {settings.Seed})");
                     Console.Write(table.ToText());
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
                     Console.WriteLine($"provenance: {provenance}");
-                    Console.WriteLine($"wrote {run.Path}/{CsvName}, {PlotName}, {OutcomesName}, {EpisodesName}\n");
+                    Console.WriteLine($"wrote {into ?? run.Path}/{CsvName}, {PlotName}, {OutcomesName}, {EpisodesName}\n");
                     results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT, provenance));
                 }
 
@@ -188,6 +194,38 @@ public static class EvalCommand
         return run is not null && File.Exists(new RunFolder(run).ConfigFile)
             ? run
             : throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run FOLDER, the run it belongs to, to write the evaluation into");
+    }
+
+    /// <summary>
+    /// The folder <c>--out</c> names for one run's evaluation, checked before any work (<see cref="UsageException"/>): not a
+    /// file, not another run's folder (its eval.csv would name a run it does not hold), no output under a name that may not
+    /// be written. The run folder itself means the default.
+    /// </summary>
+    public static string? SeparateOutputFolder(RunFolder run, string folder, string? checkpoint)
+    {
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"--out {folder} is a file, not a folder");
+        }
+
+        if (Path.GetFullPath(folder).TrimEnd('/') == Path.GetFullPath(run.Path).TrimEnd('/'))
+        {
+            return null;
+        }
+
+        var other = new RunFolder(folder);
+        if (File.Exists(other.ConfigFile) || Directory.Exists(other.CheckpointFolder))
+        {
+            throw new UsageException($"--out {folder} is the folder of another run: its own evaluation would be replaced by one of {run.Name}; choose a folder that holds no run");
+        }
+
+        string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
+        foreach (string name in new[] { CsvName, PlotName, OutcomesName, EpisodesName })
+        {
+            OutputFile.Check(Path.Combine(folder, name), "evaluation output", inputs);
+        }
+
+        return folder.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : folder;
     }
 
     /// <summary>
@@ -304,12 +342,14 @@ public static class EvalCommand
 
     /// <summary>
     /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png,
-    /// eval-outcomes.png and eval-episodes.msgpack into the run folder as a set (<see cref="OutputSet"/>), each with the provenance.
+    /// eval-outcomes.png and eval-episodes.msgpack into the run folder (or <paramref name="into"/>) as a set
+    /// (<see cref="OutputSet"/>), each with the provenance.
     /// <paramref name="stop"/> is checked between T values, steps and before the files are renamed. Each T done is
     /// shown on <paramref name="progress"/> when given.
     /// </summary>
-    public static (EvaluationTable Table, EvalProvenance Provenance) Evaluate(RunFolder run, CheckpointFile checkpoint, EvalSettings settings, CancellationToken stop, ProgressDisplay? progress = null)
+    public static (EvaluationTable Table, EvalProvenance Provenance) Evaluate(RunFolder run, CheckpointFile checkpoint, EvalSettings settings, CancellationToken stop, ProgressDisplay? progress = null, string? into = null)
     {
+        string folder = into ?? run.Path;
         EvalProvenance provenance = Provenance(run, checkpoint, settings);
         GridTime.Environment.GridWorldOptions rules = checkpoint.Header.Config.World;
         settings.CheckSteps(rules);
@@ -334,16 +374,17 @@ public static class EvalCommand
         byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle, settings.IsRange);
         byte[] outcomes = EncodeOutcomes(table, rules.MinInstruction, rules.MaxInstruction, provenance);
         using var outputs = new OutputSet();
-        outputs.Add(Path.Combine(run.Path, EpisodesName), stream =>
+        Directory.CreateDirectory(folder);
+        outputs.Add(Path.Combine(folder, EpisodesName), stream =>
         {
             foreach (EpisodeRecord record in records)
             {
                 stream.Write(EpisodeLogFormat.Encode(record));
             }
         });
-        outputs.AddText(Path.Combine(run.Path, CsvName), table.ToCsv(provenance));
-        outputs.Add(Path.Combine(run.Path, PlotName), png);
-        outputs.Add(Path.Combine(run.Path, OutcomesName), outcomes);
+        outputs.AddText(Path.Combine(folder, CsvName), table.ToCsv(provenance));
+        outputs.Add(Path.Combine(folder, PlotName), png);
+        outputs.Add(Path.Combine(folder, OutcomesName), outcomes);
         outputs.Commit(stop);
         return (table, provenance);
     }

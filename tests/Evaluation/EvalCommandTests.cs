@@ -135,7 +135,7 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
-    public void OutMayNotBeAnInputRunNorGoWithOneRun()
+    public void OutMayNotBeAnInputRunNorAnotherRun()
     {
         using var a = new TemporaryFolder();
         using var b = new TemporaryFolder();
@@ -143,11 +143,46 @@ public sealed class EvalCommandTests
         (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", first.Path + "/");
         Assert.Equal(2, code);
         Assert.Contains($"--out {first.Path}/ is the run folder run, one of the inputs", error);
-        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", b.Path);
+        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", second.Path);
         Assert.Equal(2, code);
-        Assert.Contains("--out is the folder of the combined plot of several runs", error);
-        Assert.False(File.Exists(Path.Combine(first.Path, "eval.csv")));
+        Assert.Contains($"--out {second.Path} is the folder of another run: its own evaluation would be replaced by one of run", error);
+        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", first.LatestCheckpoint);
+        Assert.Equal(2, code);
+        Assert.Contains("is a file, not a folder", error);
+        Assert.All(new[] { first.Path, second.Path }, run => Assert.False(File.Exists(Path.Combine(run, "eval.csv"))));
         Assert.False(File.Exists(Path.Combine(first.Path, "eval.png")));
+    }
+
+    [Fact]
+    public void WithOutOneRunsEvaluationGoesThereAndTheRunsOwnStays()
+    {
+        using var a = new TemporaryFolder();
+        RunFolder run = UntrainedRun(a);
+        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-to", "4", "--episodes", "2").ExitCode);
+        Dictionary<string, byte[]> own = Directory.GetFiles(run.Path).ToDictionary(f => f, File.ReadAllBytes);
+
+        // More T values for a run already evaluated (and compared): into a folder of their own.
+        string extra = a["extra"];
+        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", "20,30", "--episodes", "2", "--out", extra);
+        Assert.True(code == 0, error);
+        Assert.Contains($"wrote {extra}/eval.csv, eval.png, eval-outcomes.png, eval-episodes.msgpack", output);
+        Assert.Equal(own.Keys.Order(), Directory.GetFiles(run.Path).Order());
+        Assert.All(own, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.Equal(["eval-episodes.msgpack", "eval-outcomes.png", "eval.csv", "eval.png"], Directory.GetFiles(extra).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // Its rows name the run they evaluated and the checkpoint's bytes.
+        string[] csv = File.ReadAllLines(Path.Combine(extra, "eval.csv"));
+        string[] header = csv[0].Split(',');
+        string[] first = csv[1].Split(',');
+        Assert.Equal(2, csv.Length - 1);
+        Assert.Equal("run", first[Array.IndexOf(header, "run")]);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(run.LatestCheckpoint))), first[Array.IndexOf(header, "checkpoint_sha256")]);
+        Assert.Equal("20", first[Array.IndexOf(header, "T")]);
+
+        // The run folder itself as --out is the default: the run's own evaluation.
+        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", run.Path + "/");
+        Assert.True(code == 0, error);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run.Path, "eval.csv")).Length - 1);
     }
 
     [Fact]
