@@ -144,6 +144,12 @@ public static class BenchCommand
             string scaling = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture,
                 $"{s.Agent} {s.FramesPerSecond / speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1).FramesPerSecond:F2}x")));
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"));
+
+            // Frames/s compare agents that do different arithmetic per frame (the network line above); GFLOP/s
+            // compare how well each agent's own arithmetic runs, which is what a slow path would show.
+            double mostEfficient = allCores.Max(s => s.Gflops);
+            string perFlop = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Agent} {s.Gflops / mostEfficient:F2}")));
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agents with {cores} workers, per FLOP (GFLOP/s as a share of the most efficient, {mostEfficient:F1}): {perFlop}"));
             log?.WriteLine($"1 -> {cores} workers: {scaling}");
         }
 
