@@ -123,7 +123,7 @@ public static class SweepStatus
             }
             else if (record is { State: CellState.Done } && Math.Max(record.TrainedFrames, record.Provenance?.Frames ?? 0) >= cell.Config.Frames)
             {
-                status = new CellStatus(cell, CellProgress.Pending, "its eval.csv is no longer the sweep's evaluation (evaluated again by hand?); the next run of the sweep evaluates it again", log, record);
+                status = new CellStatus(cell, CellProgress.Pending, "its eval.csv is no longer the sweep's evaluation (evaluated again by hand? `gridtime eval --run CELL --out FOLDER` leaves it in place); the next run of the sweep evaluates it again", log, record);
             }
             else if (record is { State: CellState.Done })
             {

@@ -119,11 +119,16 @@ public sealed class SweepCommandTests
         Assert.Equal(0, code);
         Assert.Contains("0 pending, 0 running, 2 done, 0 failed (of 2)", output);
 
-        // An eval by hand replaces a cell's eval.csv: that cell is pending again, and the next run evaluates it again.
+        // An eval by hand into a folder of its own leaves the cell done.
         string cell = Path.Combine(root, "baseline-s1");
+        Assert.Equal(0, Cli.Run("eval", "--run", cell, "--t-list", "20,30", "--episodes", "2", "--out", folder["more-t"]).ExitCode);
+        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        Assert.Contains("0 pending, 0 running, 2 done, 0 failed (of 2)", output);
+
+        // One into the cell replaces its eval.csv: that cell is pending again, and the next run evaluates it again.
         Assert.Equal(0, Cli.Run("eval", "--run", cell, "--t-to", "3", "--episodes", "2").ExitCode);
         (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
-        Assert.Contains("its eval.csv is no longer the sweep's evaluation", output);
+        Assert.Contains("its eval.csv is no longer the sweep's evaluation (evaluated again by hand? `gridtime eval --run CELL --out FOLDER` leaves it in place)", output);
         Assert.Contains("1 pending, 0 running, 1 done, 0 failed (of 2)", output);
         (code, output, error) = Cli.Run(sweep);
         Assert.True(code == 0, error + output);
