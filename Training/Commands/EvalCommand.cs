@@ -127,8 +127,8 @@ public static class EvalCommand
                 }
 
                 combined = Path.Combine(outFolder, PlotName);
-                OutputFile.Check(combined, "combined plot");
-                OutputFile.Check(Path.Combine(outFolder, OutcomesName), "combined plot");
+                OutputFile.Check(combined, "combined plot", OutputFormat.Png);
+                OutputFile.Check(Path.Combine(outFolder, OutcomesName), "combined plot", OutputFormat.Png);
             }
 
             var locks = new List<RunLock>();
@@ -222,7 +222,7 @@ public static class EvalCommand
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
         foreach (string name in new[] { CsvName, PlotName, OutcomesName, EpisodesName })
         {
-            OutputFile.Check(Path.Combine(folder, name), "evaluation output", inputs);
+            OutputFile.Check(Path.Combine(folder, name), "evaluation output", OutputFormats.ForName(name), inputs);
         }
 
         return folder.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : folder;
@@ -237,7 +237,7 @@ public static class EvalCommand
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
         foreach (string name in new[] { CsvName, PlotName, OutcomesName, EpisodesName })
         {
-            OutputFile.Check(Path.Combine(run.Path, name), "evaluation output", inputs);
+            OutputFile.Check(Path.Combine(run.Path, name), "evaluation output", OutputFormats.ForName(name), inputs);
         }
     }
 

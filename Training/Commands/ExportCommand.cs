@@ -33,7 +33,7 @@ public static class ExportCommand
                 RunMembership.Require(runFolder, RunMembership.ReadConfig(runFolder), read.Header, file, "export it with --run set to the run it belongs to");
             }
 
-            OutputFile.Check(output, "ONNX file", read.Path);
+            OutputFile.Check(output, "ONNX file", OutputFormat.Onnx, read.Path);
             using Agents.ActorCritic network = RunLoading.Network(read);
             var metadata = new Dictionary<string, string>
             {

@@ -62,7 +62,7 @@ public static class PlotCommand
 
             // Refused before anything is written: an input, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
-            OutputFile.Check(target, "plot", [.. loaded.SelectMany(l => new[] { l.Run.MetricsFile, l.Run.ConfigFile })]);
+            OutputFile.Check(target, "plot", OutputFormat.Png, [.. loaded.SelectMany(l => new[] { l.Run.MetricsFile, l.Run.ConfigFile })]);
             if (Path.GetDirectoryName(Path.GetFullPath(target)) is string parent && !Directory.Exists(parent))
             {
                 throw new UsageException($"--out {target}: the folder {parent} does not exist");

@@ -53,7 +53,7 @@ public static class ProbeCommand
             RunLoading.RequireRunFolder(folder);
             var runFolder = new RunFolder(folder);
             string output = Path.Combine(runFolder.Path, CsvName);
-            OutputFile.Check(output, "probe output", file ?? runFolder.LatestCheckpoint);
+            OutputFile.Check(output, "probe output", OutputFormat.Csv, file ?? runFolder.LatestCheckpoint);
             if (RunMembership.ReadConfig(runFolder) is { } config)
             {
                 settings.CheckSteps(config.Config.World);

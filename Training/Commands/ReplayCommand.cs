@@ -98,7 +98,7 @@ public static class ReplayCommand
 
             // Refused before anything is written: the input log itself, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
-            OutputFile.Check(target, "GIF", path);
+            OutputFile.Check(target, "GIF", OutputFormat.Gif, path);
             if (Path.GetDirectoryName(Path.GetFullPath(target)) is string folder && !Directory.Exists(folder))
             {
                 throw new UsageException($"--out {target}: the folder {folder} does not exist");

@@ -49,6 +49,41 @@ public static class OutputFile
     }
 
     /// <summary>
+    /// <see cref="Check(string, string, string[])"/>, and the file is of <paramref name="format"/>: refused
+    /// (<see cref="UsageException"/>) when the path's name promises another kind GridTime knows (a GIF named x.png,
+    /// a plot named latest.ckpt) or when an existing file there is of another kind (a checkpoint, a CSV table, a PNG
+    /// under a GIF), so that a mistyped --out never replaces a run's weights or results.
+    /// </summary>
+    public static void Check(string path, string what, OutputFormat format, params string[] inputs)
+    {
+        Check(path, what, inputs);
+        if (OutputFormats.PromisedBy(path) is { } promised && promised != format.Describe())
+        {
+            throw new UsageException($"{what} {path}: the name promises {promised}, but this is {format.Describe()}; name it *{format.Extension()}");
+        }
+
+        string? existing = null;
+        if (File.Exists(path))
+        {
+            try
+            {
+                using var stream = File.OpenRead(path);
+                byte[] head = new byte[4096];
+                existing = OutputFormats.Sniff(head.AsSpan(0, stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot write {what} {path}: {e.Message}", e);
+            }
+        }
+
+        if (!format.MayReplace(existing))
+        {
+            throw new UsageException($"{what} {path} exists and is {existing}, not {format.Describe()}: refusing to replace it; choose another name");
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="path"/> whole: <paramref name="write"/> fills a temporary file beside it, which is
     /// flushed to disk and renamed over <paramref name="path"/>. If anything fails the temporary file is removed,
     /// the previous file is untouched, and the exception goes on (an <see cref="IOException"/> for a failed write).

@@ -24,7 +24,7 @@ public static class SweepResults
     {
         foreach (string name in OutputNames)
         {
-            OutputFile.Check(Path.Combine(folder, name), "comparison output");
+            OutputFile.Check(Path.Combine(folder, name), "comparison output", OutputFormats.ForName(name));
         }
     }
 

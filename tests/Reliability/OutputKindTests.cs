@@ -1,0 +1,83 @@
+using GridTime.Tests.Training;
+using GridTime.Training.Files;
+using GridTime.Training.Runs;
+
+namespace GridTime.Tests.Reliability;
+
+/// <summary>
+/// A mistyped --out never replaces a run's weights or results: a file of another kind, or a name that promises another
+/// kind, is refused with one line before anything is written.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class OutputKindTests
+{
+    [Fact]
+    public void KindsAreToldFromTheirFirstBytes()
+    {
+        Assert.Equal("a PNG", OutputFormats.Sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]));
+        Assert.Equal("a GIF", OutputFormats.Sniff("GIF89a\0\0"u8));
+        Assert.Equal("a checkpoint", OutputFormats.Sniff("GTCKPT02\x10\0\0\0"u8));
+        Assert.Equal("an agent file", OutputFormats.Sniff("GTAGENT1\0"u8));
+        Assert.Equal("a text file", OutputFormats.Sniff("T,episodes\n1,2\n"u8));
+        Assert.Equal("a text file", OutputFormats.Sniff("grö"u8[..^1])); // a character cut at the end of the sample
+        Assert.Null(OutputFormats.Sniff([0x92, 0x01, 0x00, 0xff]));     // a binary GridTime does not name
+        Assert.Null(OutputFormats.Sniff([]));
+
+        Assert.True(OutputFormat.Csv.MayReplace("a text file"));
+        Assert.True(OutputFormat.Png.MayReplace("a PNG"));
+        Assert.True(OutputFormat.Onnx.MayReplace(null));
+        Assert.False(OutputFormat.Png.MayReplace("a text file"));
+        Assert.False(OutputFormat.Gif.MayReplace("a PNG"));
+        Assert.False(OutputFormat.Csv.MayReplace("a checkpoint"));
+
+        Assert.Equal(OutputFormat.Markdown, OutputFormats.ForName("summary.md"));
+        Assert.Equal(OutputFormat.Msgpack, OutputFormats.ForName("eval-episodes.msgpack"));
+        Assert.Equal("a checkpoint", OutputFormats.PromisedBy("runs/a/checkpoints/latest.ckpt"));
+        Assert.Null(OutputFormats.PromisedBy("curves"));
+    }
+
+    [Fact]
+    public void PlotAndReplayDoNotReplaceARunsCheckpointsOrResults()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 400)).ExitCode);
+        Assert.Equal(0, Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2").ExitCode);
+        var files = new RunFolder(run);
+        string log = Directory.GetFiles(files.EpisodeFolder, "*.msgpack")[0];
+        string periodic = Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt")[0];
+        Dictionary<string, byte[]> before = Directory.GetFiles(run, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+        (string[] Command, string Message)[] cases =
+        [
+            (["plot", "--run", run, "--out", files.LatestCheckpoint], "the name promises a checkpoint, but this is a PNG; name it *.png"),
+            (["replay", log, "--last", "--out", periodic], "the name promises a checkpoint, but this is a GIF; name it *.gif"),
+            (["plot", "--run", run, "--out", Path.Combine(run, "eval.csv")], "the name promises a CSV table, but this is a PNG"),
+            (["replay", log, "--last", "--out", Path.Combine(run, "eval.png")], "the name promises a PNG, but this is a GIF"),
+            (["replay", log, "--last", "--out", folder["new.png"]], "the name promises a PNG, but this is a GIF; name it *.gif"),
+        ];
+        foreach ((string[] command, string message) in cases)
+        {
+            (int code, _, string error) = Cli.Run(command);
+            Assert.True(code == 2, $"{string.Join(' ', command)}: {code} {error}");
+            Assert.Contains(message, error, StringComparison.Ordinal);
+            Assert.Single(error.Trim().Split('\n'));
+        }
+
+        // An existing file of another kind under a name that promises nothing: refused by what it holds.
+        string renamed = folder["weights"];
+        File.Copy(files.LatestCheckpoint, renamed);
+        (int status, _, string refusal) = Cli.Run("plot", "--run", run, "--out", renamed);
+        Assert.Equal(2, status);
+        Assert.Contains("exists and is a checkpoint, not a PNG: refusing to replace it", refusal, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(files.LatestCheckpoint), File.ReadAllBytes(renamed));
+
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.False(File.Exists(folder["new.png"]));
+
+        // Its own kind is replaced as before; a name without an extension is fine.
+        Assert.Equal(0, Cli.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
+        Assert.Equal(0, Cli.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
+        Assert.Equal(0, Cli.Run("replay", log, "--last", "--out", folder["episode"]).ExitCode);
+    }
+}
