@@ -126,6 +126,12 @@ public static class EvalCommand
                     throw new UsageException($"--out {outFolder} is the run folder {input.Name}, one of the inputs: its own {PlotName} and {OutcomesName} would be replaced by the combined ones; choose another folder");
                 }
 
+                // A folder holding one run's evaluation (an eval --out of one run) would be left half replaced.
+                if (new[] { CsvName, EpisodesName }.FirstOrDefault(name => File.Exists(Path.Combine(outFolder, name))) is { } single)
+                {
+                    throw new UsageException($"--out {outFolder} holds one run's evaluation ({single}): the combined plot would replace its {PlotName} and {OutcomesName} and leave its table; choose another folder");
+                }
+
                 combined = Path.Combine(outFolder, PlotName);
                 OutputFile.Check(combined, "combined plot", OutputFormat.Png);
                 OutputFile.Check(Path.Combine(outFolder, OutcomesName), "combined plot", OutputFormat.Png);
@@ -217,6 +223,12 @@ public static class EvalCommand
         if (File.Exists(other.ConfigFile) || Directory.Exists(other.CheckpointFolder))
         {
             throw new UsageException($"--out {folder} is the folder of another run: its own evaluation would be replaced by one of {run.Name}; choose a folder that holds no run");
+        }
+
+        // A folder holding a combined plot of several runs (eval.png without eval.csv) is not one run's evaluation.
+        if (File.Exists(Path.Combine(folder, PlotName)) && !File.Exists(Path.Combine(folder, CsvName)))
+        {
+            throw new UsageException($"--out {folder} holds a combined plot of several runs ({PlotName} without {CsvName}): one run's evaluation would replace it; choose another folder");
         }
 
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];

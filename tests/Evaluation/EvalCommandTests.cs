@@ -179,6 +179,21 @@ public sealed class EvalCommandTests
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(run.LatestCheckpoint))), first[Array.IndexOf(header, "checkpoint_sha256")]);
         Assert.Equal("20", first[Array.IndexOf(header, "T")]);
 
+        // A combined plot does not go into a folder holding one run's evaluation, nor one run's into a combined plot's folder.
+        using var b = new TemporaryFolder();
+        RunFolder second = UntrainedRun(b);
+        Dictionary<string, byte[]> extraBefore = Directory.GetFiles(extra).ToDictionary(f => f, File.ReadAllBytes);
+        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", extra);
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {extra} holds one run's evaluation (eval.csv): the combined plot would replace its eval.png and eval-outcomes.png and leave its table", error);
+        Assert.All(extraBefore, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        string both = a["both"];
+        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", both).ExitCode);
+        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", both);
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {both} holds a combined plot of several runs (eval.png without eval.csv)", error);
+        Assert.False(File.Exists(Path.Combine(both, "eval.csv")));
+
         // The run folder itself as --out is the default: the run's own evaluation.
         (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", run.Path + "/");
         Assert.True(code == 0, error);
