@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.CommandLine;
 using GridTime.Agents;
 using GridTime.Training.Config;
@@ -19,7 +20,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var binding = new ConfigBinding<TrainConfig>();
-        var configFile = new Option<string>("--config") { Description = "JSON file of settings (keys as in config.json); flags override it.", HelpName = "file" };
+        var configFile = new Option<string>("--config") { Description = "JSON file of settings (keys as in config.json; a key it lacks means the default, except in a run's own config.json, where a setting added since stands for how that run was trained); flags override it.", HelpName = "file" };
         var runDir = new Option<string>("--run-dir") { Description = "Folder of the run [default: runs/AGENT-sSEED-TIME]; must not exist yet.", HelpName = "folder" };
         var resume = new Option<string>("--resume") { Description = "Continue the run in this folder from its latest checkpoint (frames, weights, optimizer, config).", HelpName = "run" };
         var command = new Command("train", "Train an agent with A3C (asynchronous workers, shared Adam) and write runs/NAME/.");
@@ -44,10 +45,23 @@ public static class TrainCommand
         return command;
     }
 
+    /// <summary>
+    /// The settings of a --config file. A run's own config.json (it holds the run block) was written by GridTime: a key
+    /// it lacks stands for how that run was trained, as when the run is resumed (<see cref="TrainConfig.AsWrittenBefore"/>),
+    /// so that a new run started from it trains as the old one did.
+    /// </summary>
+    public static TrainConfig SettingsOf(string configFile)
+    {
+        JsonObject fields = ConfigBinding<TrainConfig>.ReadObject(configFile);
+        bool writtenByGridTime = fields.ContainsKey(RunFolder.RunKey);
+        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, configFile, RunFolder.RecordKeys);
+        return writtenByGridTime ? config.AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields)) : config;
+    }
+
     /// <summary>Resolves the settings and folder of a new run; touches nothing on disk.</summary>
     public static (TrainConfig Config, RunFolder Folder, SessionStart Start) PrepareNewRun(ParseResult parsed, ConfigBinding<TrainConfig> binding, string? configFile, string? runDir)
     {
-        TrainConfig baseline = configFile is null ? new TrainConfig() : ConfigBinding<TrainConfig>.ReadFile(configFile, RunFolder.RecordKeys);
+        TrainConfig baseline = configFile is null ? new TrainConfig() : SettingsOf(configFile);
         TrainConfig config = Validated(binding.ApplyFlags(baseline, parsed));
         string path = runDir ?? Path.Combine("runs", $"{config.Agent.Name()}-s{config.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
         if (string.IsNullOrEmpty(path))

@@ -73,6 +73,27 @@ public sealed class SettingsAddedLaterTests
         Assert.Equal((12, NauLearningRateDecay.None), (latest.TimeLeftCap, latest.NauLearningRateDecay));
     }
 
+    [Fact]
+    public void ANewRunFromAnOldRunsConfigTrainsAsItDid()
+    {
+        using var folder = new TemporaryFolder();
+        string old = folder["old"];
+        Assert.Equal(0, Cli.Run("train", "--agent", "timer", "--run-dir", old, "--frames", "200", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        WithoutKeys(new RunFolder(old).ConfigFile);
+
+        (int code, _, string error) = Cli.Run("train", "--config", new RunFolder(old).ConfigFile, "--run-dir", folder["new"], "--frames", "200");
+        Assert.True(code == 0, error);
+        TrainConfig config = new RunFolder(folder["new"]).ReadConfig()!.Value.Config;
+        Assert.Equal((12, NauLearningRateDecay.None), (config.TimeLeftCap, config.NauLearningRateDecay));
+
+        // A config file of the user's own that lacks the keys means today's defaults.
+        string mine = folder["mine.json"];
+        File.WriteAllText(mine, "{\"agent\": \"timer\", \"hidden\": 16}");
+        TrainConfig fresh = GridTime.Training.Commands.TrainCommand.SettingsOf(mine);
+        Assert.Equal((0, NauLearningRateDecay.Linear), (fresh.TimeLeftCap, fresh.NauLearningRateDecay));
+    }
+
     // config.json without the keys, hashed without them (as GridTime wrote it then).
     private static void WithoutKeys(string configFile)
     {
