@@ -123,7 +123,7 @@ public static class Trainer
         metrics.WriteSettings(startFrames, File.Exists(folder.ConfigFile)
             ? File.ReadAllText(folder.ConfigFile)
             : System.Text.Json.JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json));
-        using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config) : null;
+        using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config, network.Options) : null;
         TextWriter messages = output ?? Console.Out;
         messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");

@@ -54,7 +54,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var environments = new VectorGridWorld(World, batch);
         environments.Reset(environmentSeed);
         var sampler = new ActionSampler(SeededRandom.Derive(environmentSeed, 0xACE));
-        using var local = new ActorCritic(_config.Network);
+        // The shared network's own options, not the settings': a checkpoint's network is what it was built as, even where
+        // a later GridTime reads a setting differently (time-left-cap 0 meant max-t for a while).
+        using var local = new ActorCritic(shared.Network.Options);
         using RolloutPass rollout = RolloutPass.For(local, batch, steps);
         int outputs = rollout.OutputSize;
         int? timeLeftColumn = _config.TimeLeftLoss > 0 ? local.Core.TimeLeftOutput : null;

@@ -309,7 +309,7 @@ public sealed record TrainConfig
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
         Check(Enum.IsDefined(LearningRateSchedule), $"--learning-rate-schedule: unknown schedule {(int)LearningRateSchedule}");
         Check(Enum.IsDefined(NauLearningRateDecay), $"--nau-learning-rate-decay: unknown decay {(int)NauLearningRateDecay}");
-        Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
+        Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (the farthest the target can be, at most max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
         Check(NauSparsityFrom is >= 0 and <= MaximumFrames && NauSparsityTo is >= 0 and <= MaximumFrames && NauSparsityFrom < NauSparsityTo,

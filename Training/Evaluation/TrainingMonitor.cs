@@ -26,11 +26,14 @@ public sealed class TrainingMonitor : IDisposable
     private readonly ActorCritic _network;
     private readonly Parameter[] _parameters;
 
-    /// <summary>A monitor for a run of <paramref name="config"/> (its <see cref="TrainConfig.MonitorInterval"/> must be positive).</summary>
-    public TrainingMonitor(TrainConfig config)
+    /// <summary>
+    /// A monitor for a run of <paramref name="config"/> (its <see cref="TrainConfig.MonitorInterval"/> must be positive)
+    /// training a network built as <paramref name="network"/> (the shared network's own options).
+    /// </summary>
+    public TrainingMonitor(TrainConfig config, AgentOptions network)
     {
         _config = config;
-        _network = new ActorCritic(config.Network);
+        _network = new ActorCritic(network);
         _parameters = [.. _network.parameters()];
     }
 

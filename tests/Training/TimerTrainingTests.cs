@@ -31,7 +31,7 @@ public sealed class TimerTrainingTests
         Assert.Equal(12, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, GridSize = 9 }.Network.TimeLeftCap);
         Assert.Equal(6, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, MaxT = 6 }.Network.TimeLeftCap);
         Assert.Equal(8, new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 8 }.Network.TimeLeftCap);
-        Assert.Contains("--time-left-cap must be 0 (max-t) or 1..max-t (12), got 13", new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 13 }.Problems());
+        Assert.Contains("--time-left-cap must be 0 (the farthest the target can be, at most max-t) or 1..max-t (12), got 13", new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer, TimeLeftCap = 13 }.Problems());
     }
 
     [Theory]

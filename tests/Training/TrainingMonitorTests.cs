@@ -87,7 +87,7 @@ public sealed class TrainingMonitorTests
         (CheckpointHeader _, ActorCritic network, SharedAdam optimizer) = Checkpoint.Load(new RunFolder(run).LatestCheckpoint);
         using (network)
         using (optimizer)
-        using (var monitor = new GridTime.Training.Evaluation.TrainingMonitor(config))
+        using (var monitor = new GridTime.Training.Evaluation.TrainingMonitor(config, network.Options))
         {
             Assert.Equal(monitor.Evaluate(network, optimizer.Lock, default), monitor.Evaluate(network, optimizer.Lock, default));
         }
