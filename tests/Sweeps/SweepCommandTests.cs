@@ -84,6 +84,31 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ABudgetBelowWhatACellTrainedIsRefusedAndTheFolderIsUnchanged()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["sweep"];
+        string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", .. Tiny[2..]];
+
+        // 1 worker x 4 environments x 5 steps: 20 frames an update, so a budget of 2,010 ends at 2,020.
+        (int code, string output, string error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("done: 2,020 frames", output);
+
+        // The same command again holds the few frames past its budget and is not refused.
+        (code, output, error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("== baseline-s1: already trained and evaluated", output);
+
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
+        (code, output, error) = Cli.Run([.. sweep, "--frames", "1000"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 2,020 frames, more than --frames 1,000: give --frames 2010 or more, or another --run-dir\n", error);
+        Assert.Equal("", output);
+        FolderSnapshot.AssertUnchanged(before, root);
+    }
+
+    [Fact]
     public void ATrainingRunsFolderIsNotASweepFolder()
     {
         using var folder = new TemporaryFolder();
