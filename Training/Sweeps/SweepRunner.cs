@@ -173,7 +173,7 @@ public static class SweepRunner
             return 0;
         }
 
-        Console.Error.WriteLine($"gridtime: {after.Count - done} of {after.Count} cells not done; run the same command to run them (finished cells are kept)");
+        Console.Error.WriteLine($"gridtime: {after.Count - done} of {SweepCell.Count(after.Count)} not done; run the same command to run them (finished cells are kept)");
         return Program.Failed;
     }
 
@@ -193,13 +193,13 @@ public static class SweepRunner
         int busy = statuses.Count(s => s.InSlurmQueue || s.Progress == CellProgress.Running);
         if (todo.Count == 0)
         {
-            Console.WriteLine($"nothing to submit: {statuses.Count(s => s.Progress == CellProgress.Done)} cells done, {busy} queued or running");
+            Console.WriteLine($"nothing to submit: {SweepCell.Count(statuses.Count(s => s.Progress == CellProgress.Done))} done, {busy} queued or running");
             return busy > 0 ? 0 : Finish(folder, plan, stop);
         }
 
         string job = SlurmBackend.Submit(folder, plan, todo, resources);
-        Console.WriteLine($"submitted {todo.Count} of {statuses.Count} cells as Slurm array job {job} ({Path.Combine(folder, SlurmBackend.ScriptName)}; logs in {Path.Combine(folder, SlurmBackend.LogFolder)}/{job}_INDEX.log)"
-            + (busy > 0 ? $"; {busy} cells already queued or running" : ""));
+        Console.WriteLine($"submitted {todo.Count} of {SweepCell.Count(statuses.Count)} as Slurm array job {job} ({Path.Combine(folder, SlurmBackend.ScriptName)}; logs in {Path.Combine(folder, SlurmBackend.LogFolder)}/{job}_INDEX.log)"
+            + (busy > 0 ? $"; {SweepCell.Count(busy)} already queued or running" : ""));
         if (!wait)
         {
             Console.WriteLine($"follow it with: gridtime sweep status --run-dir {CommandLine.Quote(folder)}; when done: gridtime sweep collect --run-dir {CommandLine.Quote(folder)}");

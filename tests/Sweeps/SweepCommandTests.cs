@@ -106,6 +106,21 @@ public sealed class SweepCommandTests
         Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 2,020 frames, more than --frames 1,000: give --frames 2010 or more, or another --run-dir\n", error);
         Assert.Equal("", output);
         FolderSnapshot.AssertUnchanged(before, root);
+
+        // Collecting counts one cell as one cell.
+        (code, output, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+        Assert.True(code == 0, error);
+        Assert.Contains("summary.md (1 of 1 cell)\n", output);
+    }
+
+    [Fact]
+    public void APlanOfOtherCellsIsRefusedCountingCellsInEnglish()
+    {
+        var eval = new GridTime.Training.Commands.EvalSettings();
+        SweepPlan Plan(int seeds) => SweepPlan.Make([GridTime.Agents.CoreKind.Baseline], [.. Enumerable.Range(1, seeds).Select(s => (ulong)s)], [], new TrainConfig(), eval, "gridtime sweep");
+        Assert.Equal("f holds a sweep of 2 cells planned otherwise: this command lacks its cell baseline-s2 (1 cell)", Plan(1).DifferenceFrom(Plan(2), "f"));
+        Assert.Equal("f holds a sweep of 1 cell planned otherwise: this command adds the cell baseline-s2 (2 cells)", Plan(2).DifferenceFrom(Plan(1), "f"));
+        Assert.Equal(["0 cells", "1 cell", "2 cells"], new[] { 0, 1, 2 }.Select(SweepCell.Count));
     }
 
     [Fact]
