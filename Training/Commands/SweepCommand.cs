@@ -128,7 +128,7 @@ public static class SweepCommand
             (string path, SweepPlan plan, IReadOnlyList<CellStatus> statuses) = Statuses(parsed.GetValue(folder)!);
             string summary = SweepResults.Collect(path, plan, statuses, Program.Stop);
             Console.WriteLine(summary);
-            Console.WriteLine($"{SweepResults.WroteLine(path)} ({statuses.Count(s => s.Progress == CellProgress.Done)} of {statuses.Count} cells)");
+            Console.WriteLine($"{SweepResults.WroteLine(path)} ({statuses.Count(s => s.Progress == CellProgress.Done)} of {SweepCell.Count(statuses.Count)})");
             return 0;
         });
         return command;

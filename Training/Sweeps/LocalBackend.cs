@@ -162,7 +162,7 @@ public static partial class LocalBackend
 
         private string Eta() => _finished == 0 || _finished == total
             ? ""
-            : $"; {total - _finished} cell{(total - _finished > 1 ? "s" : "")} left, about {Show((total - _finished) * _cellSeconds / _finished / Math.Min(parallel, total - _finished))} more";
+            : $"; {SweepCell.Count(total - _finished)} left, about {Show((total - _finished) * _cellSeconds / _finished / Math.Min(parallel, total - _finished))} more";
 
         private static string Show(double seconds) => seconds < 90
             ? string.Create(CultureInfo.InvariantCulture, $"{seconds:F0} s")

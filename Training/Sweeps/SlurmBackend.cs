@@ -50,7 +50,7 @@ public static class SlurmBackend
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine("#!/bin/bash");
-        text.AppendLine(c, $"# GridTime sweep {absolute}: {cells.Count} of its {plan.Cells.Count} cells, one array task per cell (task id = cell index in {SweepPlan.FileName}).");
+        text.AppendLine(c, $"# GridTime sweep {absolute}: {cells.Count} of its {SweepCell.Count(plan.Cells.Count)}, one array task per cell (task id = cell index in {SweepPlan.FileName}).");
         text.AppendLine("#SBATCH --job-name=gridtime-sweep");
         text.AppendLine(c, $"#SBATCH --array={SlurmClient.ArrayList(cells)}{(resources.MaxParallel > 0 ? $"%{resources.MaxParallel}" : "")}");
         text.AppendLine(c, $"#SBATCH --output={Path.Combine(absolute, LogFolder, "%A_%a.log")}");

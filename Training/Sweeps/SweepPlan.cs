@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GridTime.Agents;
 using GridTime.Training.Commands;
@@ -19,6 +20,9 @@ public sealed record SweepCell(int Index, string Name, IReadOnlyList<KeyValuePai
 {
     /// <summary>The swept settings as "learning-rate=0.0001 entropy-coef=0.01" (empty when nothing is swept).</summary>
     public string SettingsLabel => string.Join(' ', Settings.Select(s => $"{s.Key}={s.Value}"));
+
+    /// <summary>"1 cell", "0 cells", "4 cells": a count of cells for a message.</summary>
+    public static string Count(int count) => string.Create(CultureInfo.InvariantCulture, $"{count} cell{(count == 1 ? "" : "s")}");
 }
 
 /// <summary>
@@ -143,7 +147,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         {
             string? added = mine.Except(theirs).FirstOrDefault(), missing = theirs.Except(mine).FirstOrDefault();
             string what = added is not null ? $"this command adds the cell {added}" : missing is not null ? $"this command lacks its cell {missing}" : "its cells are in another order";
-            return $"{folder} holds a sweep of {theirs.Length} cells planned otherwise: {what} ({mine.Length} cells)";
+            return $"{folder} holds a sweep of {SweepCell.Count(theirs.Length)} planned otherwise: {what} ({SweepCell.Count(mine.Length)})";
         }
 
         if (Eval != existing.Eval)

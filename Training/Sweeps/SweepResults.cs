@@ -100,7 +100,7 @@ public static class SweepResults
         var missing = statuses.Where(s => s.Progress != CellProgress.Done).ToList();
         if (missing.Count > 0)
         {
-            summary += $"\nNot collected ({missing.Count} of {statuses.Count} cells not done): {string.Join(", ", missing.Select(s => $"{s.Cell.Name} ({s.Progress.ToString().ToLowerInvariant()})"))}.\n";
+            summary += $"\nNot collected ({missing.Count} of {SweepCell.Count(statuses.Count)} not done): {string.Join(", ", missing.Select(s => $"{s.Cell.Name} ({s.Progress.ToString().ToLowerInvariant()})"))}.\n";
         }
 
         // Written as a set: all five complete under temporary names, then renamed (previous set intact until then).

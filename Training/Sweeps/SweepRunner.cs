@@ -1,3 +1,4 @@
+using System.Globalization;
 using GridTime.Training.Commands;
 using GridTime.Training.Runs;
 
@@ -13,7 +14,7 @@ public static class SweepRunner
     /// <summary>
     /// Refuses (<see cref="UsageException"/>, one line, nothing written) a sweep that may not go into
     /// <paramref name="folder"/>: a file there, a training run's own folder, a plan that differs from the folder's (<see cref="SweepPlan.DifferenceFrom"/>),
-    /// a cell run trained with other settings, or an output path that may not be written.
+    /// a cell run trained with other settings or past a smaller --frames, or an output path that may not be written.
     /// </summary>
     public static void Check(string folder, SweepPlan plan)
     {
@@ -43,7 +44,9 @@ public static class SweepRunner
     /// <summary>
     /// Refuses (<see cref="UsageException"/>, naming the first difference) a folder whose existing cell runs were
     /// trained with settings other than the plan's: only the budget (a larger one trains them on), the number of
-    /// workers and the progress interval may differ. Covers folders made before plans were written.
+    /// workers and the progress interval may differ. A budget smaller than the frames a cell already trained for a
+    /// larger budget is refused too, naming the cell and its frames: its checkpoints cannot be made younger, so the
+    /// comparison would show frames the plan and summary.md do not. Covers folders made before plans were written.
     /// </summary>
     public static void CheckCells(string folder, SweepPlan plan)
     {
@@ -55,10 +58,12 @@ public static class SweepRunner
                 continue;
             }
 
+            CheckpointHeader? trained;
             Config.TrainConfig? existing;
             try
             {
-                existing = ResumePoint.Find(run)?.Header.Config ?? run.ReadConfig()?.Config;
+                trained = ResumePoint.Find(run)?.Header;
+                existing = trained?.Config ?? run.ReadConfig()?.Config;
             }
             catch (InvalidDataException e)
             {
@@ -71,6 +76,15 @@ public static class SweepRunner
                 (string setting, string before, string now) = differences[0];
                 throw new UsageException($"{folder} holds {run.Name} trained with other settings: {setting} is {before} there but {now} in this command"
                     + $"{(differences.Count > 1 ? $" (and {differences.Count - 1} more)" : "")}; give the settings it was made with, or a new --run-dir");
+            }
+
+            // Refused only when the cell aimed beyond --frames too: a cell trained to its own budget (the same command
+            // again) can hold a few frames more than it, as each worker's last update counts all its frames.
+            if (trained is { } header && header.Frames > cell.Config.Frames && header.Config.Frames > cell.Config.Frames)
+            {
+                long enough = Math.Min(header.Frames, header.Config.Frames);
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"{folder} holds {run.Name} trained to {header.Frames:N0} frames, more than --frames {cell.Config.Frames:N0}: give --frames {enough} or more, or another --run-dir"));
             }
         }
     }
@@ -159,7 +173,7 @@ public static class SweepRunner
             return 0;
         }
 
-        Console.Error.WriteLine($"gridtime: {after.Count - done} of {after.Count} cells not done; run the same command to run them (finished cells are kept)");
+        Console.Error.WriteLine($"gridtime: {after.Count - done} of {SweepCell.Count(after.Count)} not done; run the same command to run them (finished cells are kept)");
         return Program.Failed;
     }
 
@@ -179,13 +193,13 @@ public static class SweepRunner
         int busy = statuses.Count(s => s.InSlurmQueue || s.Progress == CellProgress.Running);
         if (todo.Count == 0)
         {
-            Console.WriteLine($"nothing to submit: {statuses.Count(s => s.Progress == CellProgress.Done)} cells done, {busy} queued or running");
+            Console.WriteLine($"nothing to submit: {SweepCell.Count(statuses.Count(s => s.Progress == CellProgress.Done))} done, {busy} queued or running");
             return busy > 0 ? 0 : Finish(folder, plan, stop);
         }
 
         string job = SlurmBackend.Submit(folder, plan, todo, resources);
-        Console.WriteLine($"submitted {todo.Count} of {statuses.Count} cells as Slurm array job {job} ({Path.Combine(folder, SlurmBackend.ScriptName)}; logs in {Path.Combine(folder, SlurmBackend.LogFolder)}/{job}_INDEX.log)"
-            + (busy > 0 ? $"; {busy} cells already queued or running" : ""));
+        Console.WriteLine($"submitted {todo.Count} of {SweepCell.Count(statuses.Count)} as Slurm array job {job} ({Path.Combine(folder, SlurmBackend.ScriptName)}; logs in {Path.Combine(folder, SlurmBackend.LogFolder)}/{job}_INDEX.log)"
+            + (busy > 0 ? $"; {SweepCell.Count(busy)} already queued or running" : ""));
         if (!wait)
         {
             Console.WriteLine($"follow it with: gridtime sweep status --run-dir {CommandLine.Quote(folder)}; when done: gridtime sweep collect --run-dir {CommandLine.Quote(folder)}");

@@ -1,3 +1,4 @@
+using GridTime.Tests.Sweeps;
 using GridTime.Tests.Training;
 using GridTime.Training.Runs;
 
@@ -41,6 +42,31 @@ public sealed class ReproduceCommandTests
         Assert.True(code == 0, error);
         Assert.Contains("nac-s2: already trained", output);
         Assert.Equal(trained, File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "nac-s2")).LatestCheckpoint));
+    }
+
+    [Fact]
+    public void ABudgetBelowWhatACellTrainedIsRefusedAndALargerOneTrainsOn()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["cmp"];
+        string[] reproduce = ["reproduce", "--run-dir", root, "--agents", "baseline", .. Tiny[2..], "--select-last", "1"];
+        (int code, string output, string error) = Cli.Run([.. reproduce, "--frames", "3000"]);
+        Assert.True(code == 0, error + output);
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
+
+        (code, output, error) = Cli.Run([.. reproduce, "--frames", "2000"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 3,000 frames, more than --frames 2,000: give --frames 3000 or more, or another --run-dir\n", error);
+        Assert.Equal("", output);
+        FolderSnapshot.AssertUnchanged(before, root);
+        Assert.Contains("frames 3000", File.ReadAllText(Path.Combine(root, "summary.md")));
+
+        // A larger budget trains the cell on, and the summary and plan say so.
+        (code, output, error) = Cli.Run([.. reproduce, "--frames", "4000"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("== baseline-s1: resuming at 3,000 frames", output);
+        Assert.Contains("| baseline | 1 | 4,000 |", File.ReadAllText(Path.Combine(root, "summary.md")));
+        Assert.Contains("\"frames\": 4000", File.ReadAllText(Path.Combine(root, GridTime.Training.Sweeps.SweepPlan.FileName)));
     }
 
     [Fact]

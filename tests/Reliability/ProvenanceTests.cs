@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GridTime.Agents;
+using GridTime.Tests.Sweeps;
 using GridTime.Tests.Training;
 using GridTime.Training.Runs;
 using static TorchSharp.torch;
@@ -18,17 +19,6 @@ public sealed class ProvenanceTests
     private static string[] Train(string run, long frames, params string[] more) =>
         ["train", "--run-dir", run, "--frames", frames.ToString(CultureInfo.InvariantCulture), .. Small, .. more];
 
-    private static Dictionary<string, byte[]> Snapshot(string folder) =>
-        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
-
-    // The same files, byte for byte: a refused command wrote nothing.
-    private static void AssertUnchanged(Dictionary<string, byte[]> before, string folder)
-    {
-        Dictionary<string, byte[]> after = Snapshot(folder);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        Assert.All(before, file => Assert.Equal(file.Value, after[file.Key]));
-    }
-
     [Fact]
     public void ACheckpointOfAnotherRunIsRefusedAndNothingIsWritten()
     {
@@ -37,14 +27,14 @@ public sealed class ProvenanceTests
         Assert.Equal(0, Cli.Run(Train(a, 1000, "--checkpoint-interval", "400")).ExitCode);
         Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
         File.Copy(new RunFolder(b).LatestCheckpoint, new RunFolder(a).LatestCheckpoint, overwrite: true);
-        Dictionary<string, byte[]> before = Snapshot(a);
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(a);
 
         (int code, string output, string error) = Cli.Run("train", "--resume", a, "--frames", "1500");
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal("", output);
-        AssertUnchanged(before, a);
+        FolderSnapshot.AssertUnchanged(before, a);
     }
 
     [Fact]
@@ -334,13 +324,13 @@ public sealed class ProvenanceTests
             "--t-to", "3", "--episodes", "2", "--select-last", "1", "--episode-log-every", "0"];
         (int code, string output, string error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
         Assert.True(code == 0, error + output);
-        Dictionary<string, byte[]> before = Snapshot(root);
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
 
         (code, output, error) = Cli.Run([.. tiny, "--hidden", "64", "--grid-size", "7", "--max-t", "8", "--frames", "300"]);
         Assert.Equal(2, code);
         Assert.Contains("baseline-s1 planned with other settings", error);
         Assert.Single(error.Trim().Split('\n'));
-        AssertUnchanged(before, root);
+        FolderSnapshot.AssertUnchanged(before, root);
 
         string summary = File.ReadAllText(Path.Combine(root, "summary.md"));
         Assert.Contains("hidden 16", summary);
@@ -390,13 +380,13 @@ public sealed class ProvenanceTests
         Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
         string[] evaluation = ["--t-to", "3", "--episodes", "2"];
         Assert.Equal(0, Cli.Run(["eval", "--run", a, "--select-last", "1", .. evaluation]).ExitCode);
-        Dictionary<string, byte[]> before = Snapshot(a);
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(a);
 
         (int code, _, string error) = Cli.Run(["eval", "--run", a, "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
-        AssertUnchanged(before, a);
+        FolderSnapshot.AssertUnchanged(before, a);
 
         // Without --run, a checkpoint is evaluated into the run whose checkpoints/ folder holds it.
         (code, string output, error) = Cli.Run(["eval", "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);

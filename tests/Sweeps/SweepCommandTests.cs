@@ -84,6 +84,46 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void ABudgetBelowWhatACellTrainedIsRefusedAndTheFolderIsUnchanged()
+    {
+        using var folder = new TemporaryFolder();
+        string root = folder["sweep"];
+        string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", .. Tiny[2..]];
+
+        // 1 worker x 4 environments x 5 steps: 20 frames an update, so a budget of 2,010 ends at 2,020.
+        (int code, string output, string error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("done: 2,020 frames", output);
+
+        // The same command again holds the few frames past its budget and is not refused.
+        (code, output, error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("== baseline-s1: already trained and evaluated", output);
+
+        Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
+        (code, output, error) = Cli.Run([.. sweep, "--frames", "1000"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 2,020 frames, more than --frames 1,000: give --frames 2010 or more, or another --run-dir\n", error);
+        Assert.Equal("", output);
+        FolderSnapshot.AssertUnchanged(before, root);
+
+        // Collecting counts one cell as one cell.
+        (code, output, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+        Assert.True(code == 0, error);
+        Assert.Contains("summary.md (1 of 1 cell)\n", output);
+    }
+
+    [Fact]
+    public void APlanOfOtherCellsIsRefusedCountingCellsInEnglish()
+    {
+        var eval = new GridTime.Training.Commands.EvalSettings();
+        SweepPlan Plan(int seeds) => SweepPlan.Make([GridTime.Agents.CoreKind.Baseline], [.. Enumerable.Range(1, seeds).Select(s => (ulong)s)], [], new TrainConfig(), eval, "gridtime sweep");
+        Assert.Equal("f holds a sweep of 2 cells planned otherwise: this command lacks its cell baseline-s2 (1 cell)", Plan(1).DifferenceFrom(Plan(2), "f"));
+        Assert.Equal("f holds a sweep of 1 cell planned otherwise: this command adds the cell baseline-s2 (2 cells)", Plan(2).DifferenceFrom(Plan(1), "f"));
+        Assert.Equal(["0 cells", "1 cell", "2 cells"], new[] { 0, 1, 2 }.Select(SweepCell.Count));
+    }
+
+    [Fact]
     public void ATrainingRunsFolderIsNotASweepFolder()
     {
         using var folder = new TemporaryFolder();
