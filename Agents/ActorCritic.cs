@@ -146,7 +146,7 @@ public sealed class ActorCritic : nn.Module
             (outputs[i], state) = core.Step(features[i], instructions[i].unsqueeze(1), state);
         }
 
-        Tensor hidden = stack(outputs, 0).view(steps * batch, -1);
+        Tensor hidden = ForHeads(stack(outputs, 0).view(steps * batch, -1));
         Tensor logits = policy.call(hidden).view(steps, batch, Actions);
         Tensor values = value.call(hidden).view(steps, batch);
         return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
@@ -162,8 +162,15 @@ public sealed class ActorCritic : nn.Module
     {
         using var scope = NewDisposeScope();
         (Tensor hidden, Tensor next) = core.Step(encoder.call(observations), instructions.unsqueeze(1), state);
-        (Tensor logits, Tensor values) = FastHeads.Apply(hidden, policy, value);
+        (Tensor logits, Tensor values) = FastHeads.Apply(ForHeads(hidden), policy, value);
         return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+    }
+
+    // The core's output as the heads read it: the columns they do not train detached (RecurrentCore.OutputsTrainedByHeads).
+    private Tensor ForHeads(Tensor output)
+    {
+        int trained = core.OutputsTrainedByHeads;
+        return trained == core.OutputSize ? output : cat([output.narrow(1, 0, trained), output.narrow(1, trained, core.OutputSize - trained).detach()], 1);
     }
 
     private static void NormalisedRows(Tensor weight, double norm)

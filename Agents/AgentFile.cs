@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace GridTime.Agents;
@@ -48,7 +49,9 @@ public static class AgentFile
     public static ActorCritic Load(Stream stream, string description = "agent file")
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        AgentOptions options = JsonHeader.Read<AgentOptions>(reader, Magic, description, "GridTime agent file", Json);
+        JsonObject header = JsonHeader.ReadObject(reader, Magic, description, "GridTime agent file");
+        AgentOptions options = JsonHeader.Deserialize<AgentOptions>(header, description, Json)
+            .AsWrittenBefore([.. JsonSerializer.SerializeToNode(AgentOptions.Default, Json)!.AsObject().Select(field => field.Key).Where(key => !header.ContainsKey(key))]);
         try
         {
             var network = new ActorCritic(options);

@@ -22,11 +22,25 @@ public sealed record AgentOptions
     /// </summary>
     public int TimeLeftCap { get; init; } = 8;
 
+    /// <summary>
+    /// Which losses train the timer's time-left readout (<see cref="Agents.TimeLeftGradient"/>); training sets it to
+    /// --time-left-gradient. A network saved before the setting existed was trained by all (<see cref="AsWrittenBefore"/>).
+    /// </summary>
+    public TimeLeftGradient TimeLeftGradient { get; init; } = TimeLeftGradient.TimeLeftLoss;
+
     /// <summary>ε in the NALU's log(|x| + ε).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;
 
     /// <summary>Seed of the initial weights.</summary>
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// These options as a saved network whose header lacks the keys <paramref name="absent"/> (camelCase) stands for
+    /// them: an option added after networks were being saved stands there for how they were built and trained before it
+    /// existed, where that differs from today's default.
+    /// </summary>
+    public AgentOptions AsWrittenBefore(IReadOnlyCollection<string> absent) =>
+        absent.Contains("timeLeftGradient") ? this with { TimeLeftGradient = TimeLeftGradient.All } : this;
 
     /// <summary>Largest <see cref="Hidden"/>: a network of that width with its Adam moments, gradients and rollouts still fits a large machine.</summary>
     public const int MaximumHidden = 8192;

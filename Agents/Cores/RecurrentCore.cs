@@ -47,6 +47,13 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     public virtual int? TimeLeftOutput => null;
 
     /// <summary>
+    /// How many of the output's first columns the policy and value heads train; the heads read the rest without
+    /// sending gradient back, so that only auxiliary losses train them (the timer's time-left column with
+    /// <see cref="TimeLeftGradient.TimeLeftLoss"/>). All of them by default.
+    /// </summary>
+    public virtual int OutputsTrainedByHeads => OutputSize;
+
+    /// <summary>
     /// The core's addition units (NAUs), whose weights the trainer regularises towards −1, 0 and 1 and clamps into
     /// [−1, 1] after every update; empty when it has none.
     /// </summary>

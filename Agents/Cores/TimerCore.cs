@@ -18,7 +18,8 @@ namespace GridTime.Agents.Cores;
 ///   heads read [h(t), s(t)]
 /// </code>
 /// State layout: [a (1)]. Output: [h (Hidden) | s (1)]; s is the core's time-left estimate
-/// (<see cref="RecurrentCore.TimeLeftOutput"/>), which an auxiliary loss can pull towards T − t.
+/// (<see cref="RecurrentCore.TimeLeftOutput"/>), which an auxiliary loss can pull towards T − t. With
+/// <see cref="TimeLeftGradient.TimeLeftLoss"/> (training's default) only that loss trains r: the policy layer and the heads read s detached.
 /// <para>
 /// Why: the state (agent's cell, target's cell, time left) decides the best action, and the image gives the cells.
 /// With r exactly T − t and every time left above C cut to C, every input the policy sees at any T is one it saw in
@@ -35,11 +36,15 @@ public sealed class TimerCore : RecurrentCore
     private readonly Nau read;
     private readonly Linear policy;
 
-    /// <summary>A timer core reading <paramref name="features"/> encoder features into <paramref name="hidden"/> units, its readout cut at <paramref name="cap"/>.</summary>
-    public TimerCore(int features, int hidden, int cap) : base("core")
+    /// <summary>
+    /// A timer core reading <paramref name="features"/> encoder features into <paramref name="hidden"/> units, its readout
+    /// cut at <paramref name="cap"/> and trained by the losses <paramref name="gradient"/> names.
+    /// </summary>
+    public TimerCore(int features, int hidden, int cap, TimeLeftGradient gradient = TimeLeftGradient.All) : base("core")
     {
         Hidden = hidden;
         Cap = cap;
+        Gradient = gradient;
         step = new Nau(1, 1, "step");
         read = new Nau(2, 1, "read");
         policy = nn.Linear(features + 1, hidden);
@@ -51,6 +56,9 @@ public sealed class TimerCore : RecurrentCore
 
     /// <summary>C, the largest time left passed on unchanged (<see cref="AgentOptions.TimeLeftCap"/>).</summary>
     public int Cap { get; }
+
+    /// <summary>Which losses train the readout r (<see cref="TimeLeftGradient"/>).</summary>
+    public TimeLeftGradient Gradient { get; }
 
     /// <summary>The step count's increment (input [1]).</summary>
     public Nau StepNau => step;
@@ -66,6 +74,9 @@ public sealed class TimerCore : RecurrentCore
 
     /// <inheritdoc/>
     public override int? TimeLeftOutput => Hidden;
+
+    /// <inheritdoc/>
+    public override int OutputsTrainedByHeads => Gradient == TimeLeftGradient.TimeLeftLoss ? Hidden : OutputSize;
 
     /// <inheritdoc/>
     public override IReadOnlyList<Nau> AdditionUnits => [step, read];
@@ -98,7 +109,8 @@ public sealed class TimerCore : RecurrentCore
         Tensor left = read.call(cat([instruction, state], 1));
         Tensor count = state + step.call(ones_like(instruction));
         Tensor cut = left.clamp_max(Cap);
-        Tensor h = nn.functional.relu(policy.call(cat([features, cut], 1)));
+        Tensor seen = Gradient == TimeLeftGradient.TimeLeftLoss ? cut.detach() : cut; // what the policy layer may train
+        Tensor h = nn.functional.relu(policy.call(cat([features, seen], 1)));
         return (cat([h, cut], 1).MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
     }
 
@@ -111,7 +123,7 @@ public sealed class TimerCore : RecurrentCore
     /// <summary>
     /// The timer over a rollout without autograd. Forward keeps per frame x = [features | s], r, and h until the
     /// backward pass overwrites it with ∂y. Backward, from ∂output = [∂h | ∂s]: ∂y = ∂h where h &gt; 0 (libtorch's ReLU
-    /// passes nothing at 0); ∂features = ∂y·W[:, :F]; ∂s += ∂y·W[:, F]; ∂r = ∂s where r ≤ C (libtorch's clamp_max backward,
+    /// passes nothing at 0); ∂features = ∂y·W[:, :F]; ∂s += ∂y·W[:, F] (with <see cref="TimeLeftGradient.All"/>); ∂r = ∂s where r ≤ C (libtorch's clamp_max backward,
     /// where(self &lt;= max, grad, 0): the gradient passes at r = C too); ∂a = ∂a' + ∂r·W_read[a] (a' = a + W_step).
     /// Weights: ∂W = Σ ∂yᵀ·x, ∂b = Σ ∂y, ∂W_read = Σ [T, a]ᵀ·∂r, ∂W_step = Σ ∂a' over the rollout.
     /// </summary>
@@ -122,6 +134,7 @@ public sealed class TimerCore : RecurrentCore
         private readonly int _features, _hidden, _inputs;
         private readonly float _cap;
         private readonly RolloutBuffer _x, _left, _dY, _dLeft, _dCount, _weightT, _transposed, _gradient;
+        private readonly bool _policyTrainsS;
         private float _readT, _readA, _increment;
 
         public Fast(TimerCore core, int features, int batch, int steps) : base(batch, steps)
@@ -131,6 +144,7 @@ public sealed class TimerCore : RecurrentCore
             _hidden = core.Hidden;
             _inputs = features + 1;
             _cap = core.Cap;
+            _policyTrainsS = core.Gradient == TimeLeftGradient.All;
             long rows = (long)(steps + 1) * batch;
             _x = new(rows * _inputs);
             _left = new(rows);
@@ -193,12 +207,13 @@ public sealed class TimerCore : RecurrentCore
                 FastLinear.PassedByRelu(dOutput + ((long)b * width), row, row, hidden); // h's rows become ∂y
             }
 
-            // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ.
+            // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ, unless only the time-left
+            // loss trains r (then ∂s is that loss's alone: the pass left the heads' gradient out of this column).
             Avx512Sgemm.Multiply(batch, _features, hidden, dY, hidden, Data(_weight), _inputs, dFeatures, _features, accumulate: false);
             float* sColumn = _weightT.Data + ((long)_features * hidden);
             for (int b = 0; b < batch; b++)
             {
-                float dS = dOutput[((long)b * width) + hidden] + Dot(dY + ((long)b * hidden), sColumn, hidden);
+                float dS = dOutput[((long)b * width) + hidden] + (_policyTrainsS ? Dot(dY + ((long)b * hidden), sColumn, hidden) : 0f);
                 float dR = left[b] <= _cap ? dS : 0f;
                 dLeft[b] = dR;
                 dCount[b] = dNextState[b];

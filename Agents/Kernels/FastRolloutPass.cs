@@ -175,6 +175,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         new Span<float>(dHeads, ((_actions + 1) * output) + _actions + 1).Clear();
         float* dHeadBiases = dHeads + ((_actions + 1) * output);
         float* policyWeight = Data(_policyWeight), valueWeight = Data(_valueWeight);
+        int trained = _network.Core.OutputsTrainedByHeads; // the heads send nothing back into the columns after these
         for (int r = 0; r < rows; r++)
         {
             for (int a = 0; a <= _actions; a++)
@@ -187,7 +188,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
                 dHeadBiases[a] += g;
                 Axpy(g, outputs + ((long)r * output), dHeads + ((long)a * output), output);
-                Axpy(g, a < _actions ? policyWeight + ((long)a * output) : valueWeight, dOutputs + ((long)r * output), output);
+                Axpy(g, a < _actions ? policyWeight + ((long)a * output) : valueWeight, dOutputs + ((long)r * output), trained);
             }
         }
 

@@ -106,6 +106,15 @@ public sealed record TrainConfig
     public int TimeLeftCap { get; init; }
 
     /// <summary>
+    /// Which losses train the timer's time-left readout r and, through it, its NAUs: time-left-loss (the auxiliary
+    /// time-left loss and the NAU regulariser only; the policy layer and the heads read r without sending gradient back)
+    /// or all (the policy and value losses too, as before this setting existed). With all, the policy gradient held two of
+    /// five seeds' read NAU weights 3-4e-4 short of ±1 and their timing drifted at long T. For agents with a time-left readout (timer).
+    /// </summary>
+    [FixedOnResume]
+    public TimeLeftGradient TimeLeftGradient { get; init; } = TimeLeftGradient.TimeLeftLoss;
+
+    /// <summary>
     /// Weight λ of the NAU sparsity regulariser mean(min(|W|, 1 − |W|)) (Madsen &amp; Johansen 2020), for agents with
     /// addition units (timer); refused for others. It rises linearly from 0 at --nau-sparsity-from frames to λ at --nau-sparsity-to.
     /// </summary>
@@ -222,12 +231,13 @@ public sealed record TrainConfig
         [nameof(AgentOptions.ArithmeticInput)] = nameof(ArithmeticInput),
         [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
         [nameof(AgentOptions.TimeLeftCap)] = nameof(TimeLeftCap),
+        [nameof(AgentOptions.TimeLeftGradient)] = nameof(TimeLeftGradient),
         [nameof(AgentOptions.Seed)] = nameof(Seed),
     };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), Seed = Seed }; // a bad max-t or grid size is reported under its own flag
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), TimeLeftGradient = TimeLeftGradient, Seed = Seed }; // a bad max-t or grid size is reported under its own flag
 
     /// <summary>The learning rate after <paramref name="frames"/> frames (<see cref="LearningRateSchedule"/>): never below 0.</summary>
     public double LearningRateAt(long frames) =>
@@ -309,6 +319,7 @@ public sealed record TrainConfig
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
         Check(Enum.IsDefined(LearningRateSchedule), $"--learning-rate-schedule: unknown schedule {(int)LearningRateSchedule}");
         Check(Enum.IsDefined(NauLearningRateDecay), $"--nau-learning-rate-decay: unknown decay {(int)NauLearningRateDecay}");
+        Check(Enum.IsDefined(TimeLeftGradient), $"--time-left-gradient: unknown choice {(int)TimeLeftGradient}");
         Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (the farthest the target can be, at most max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
@@ -323,6 +334,9 @@ public sealed record TrainConfig
             Check(applicable.NauLearningRateDecay == NauLearningRateDecay, $"--nau-learning-rate-decay: the {Agent.Name()} agent has no NAU whose learning rate could decay");
             Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
             Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
+            Check(applicable.TimeLeftGradient == TimeLeftGradient, $"--time-left-gradient: the {Agent.Name()} agent has no time-left readout to train");
+            Check(TimeLeftGradient != TimeLeftGradient.TimeLeftLoss || TimeLeftLoss > 0 || applicable.TimeLeftLoss != TimeLeftLoss,
+                "--time-left-gradient time-left-loss with --time-left-loss 0 would leave the time-left readout untrained: give --time-left-gradient all");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
         }
 
@@ -415,6 +429,9 @@ public sealed record TrainConfig
         // Until --time-left-cap existed (9c872b4, 2026-11-29), the timer cut its time-left readout at max-t.
         (KeyOf(nameof(TimeLeftCap)), config => config with { TimeLeftCap = Math.Max(1, config.MaxT) }),
 
+        // Until --time-left-gradient existed (2026-11-30), every loss trained the timer's time-left readout.
+        (KeyOf(nameof(TimeLeftGradient)), config => config with { TimeLeftGradient = TimeLeftGradient.All }),
+
         // Until --nau-learning-rate-decay existed (b11475a, 2026-11-29), the NAU weights' learning rate never decayed.
         (KeyOf(nameof(NauLearningRateDecay)), config => config with { NauLearningRateDecay = NauLearningRateDecay.None }),
     ];
@@ -440,6 +457,7 @@ public sealed record TrainConfig
         {
             TimeLeftLoss = core.TimeLeftOutput is null ? defaults.TimeLeftLoss : TimeLeftLoss,
             TimeLeftCap = core.TimeLeftOutput is null ? defaults.TimeLeftCap : TimeLeftCap,
+            TimeLeftGradient = core.TimeLeftOutput is null ? defaults.TimeLeftGradient : TimeLeftGradient,
             NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
             NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
             NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,

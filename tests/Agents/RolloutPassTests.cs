@@ -45,12 +45,15 @@ public sealed class RolloutPassTests
     /// cap C = 8, at it, below it; libtorch's clamp_max passes the gradient where r ≤ C). Before the second rollout the
     /// NAU weights change in place and are clamped (as a worker's copy of the shared, clamped weights changes between
     /// rollouts), and its core outputs get the auxiliary time-left loss's gradient in the s column, as A3CWorker feeds it.
+    /// With every loss training r, and with the time-left loss alone (the heads and the policy layer reading s detached).
     /// </summary>
-    [FactNeedingAvx512]
-    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss()
+    [TheoryNeedingAvx512]
+    [InlineData(TimeLeftGradient.All)]
+    [InlineData(TimeLeftGradient.TimeLeftLoss)]
+    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss(TimeLeftGradient gradient)
     {
         using var scope = NewDisposeScope();
-        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64 });
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient });
         var core = (TimerCore)network.Core;
         var rollout = new Rollout
         {
@@ -91,7 +94,7 @@ public sealed class RolloutPassTests
     public void TheSparsityGradientIsAddedOnceToTheFastTimersNauGradients()
     {
         using var scope = NewDisposeScope();
-        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64 });
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = TimeLeftGradient.All }); // the policy's loss reaches the NAUs too
         var core = (TimerCore)network.Core;
         using (no_grad())
         {
@@ -125,6 +128,49 @@ public sealed class RolloutPassTests
         }
 
         Assert.True(plain.Gradients[Array.IndexOf(names, "core.read.weight")].abs().sum().item<float>() > 0, "the loss reaches the readout too");
+    }
+
+    /// <summary>
+    /// With only the time-left loss training r, the policy and value losses send nothing to the timer's NAUs: without
+    /// that loss their gradients are exactly 0 on both passes, where with every loss training r they are not.
+    /// </summary>
+    [TheoryNeedingAvx512]
+    [InlineData(TimeLeftGradient.All)]
+    [InlineData(TimeLeftGradient.TimeLeftLoss)]
+    public void OnlyTheTimeLeftLossTrainsTheTimersNausWhenSoChosen(TimeLeftGradient gradient)
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient });
+        var core = (TimerCore)network.Core;
+        using (no_grad())
+        {
+            core.StepNau.Weight.fill_(0.9f);
+            core.ReadNau.Weight.copy_(tensor(new[] { 0.5f, -0.7f }).view(2, 1)); // r = 0.5·T − 0.7·a stays below the cap 8
+        }
+
+        Parameter[] parameters = [.. network.parameters()];
+        string[] names = [.. network.named_parameters().Select(p => p.name)];
+        RolloutResult fast;
+        using (RolloutPass pass = RolloutPass.For(network, 3, 4))
+        {
+            Assert.IsType<FastRolloutPass>(pass);
+            fast = Run(pass, parameters, 3, 4, 0, new Rollout());
+        }
+
+        RolloutResult reference = WithoutKernels(() =>
+        {
+            using var pass = new AutogradRolloutPass(network, 3);
+            return Run(pass, parameters, 3, 4, 0, new Rollout());
+        });
+        foreach (string unit in new[] { "core.step.weight", "core.read.weight" })
+        {
+            int i = Array.IndexOf(names, unit);
+            foreach (RolloutResult result in new[] { fast, reference })
+            {
+                float size = result.Gradients[i].abs().sum().item<float>();
+                Assert.True(gradient == TimeLeftGradient.TimeLeftLoss ? size == 0f : size > 0f, $"{gradient}: |∂{unit}| = {size}");
+            }
+        }
     }
 
     [Fact]

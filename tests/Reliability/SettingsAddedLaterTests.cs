@@ -16,17 +16,19 @@ namespace GridTime.Tests.Reliability;
 [Collection(ConsoleCollection.Name)]
 public sealed class SettingsAddedLaterTests
 {
-    private static readonly string[] TimerKeys = ["timeLeftCap", "nauLearningRateDecay"];
+    private static readonly string[] TimerKeys = ["timeLeftCap", "nauLearningRateDecay", "timeLeftGradient"];
 
     [Fact]
     public void AbsentKeysStandForTheBehaviourBeforeTheSettingExisted()
     {
         var timer = new TrainConfig { Agent = CoreKind.Timer, MaxT = 10 };
 
-        // The timer cut its readout at max-t and never decayed its NAU learning rate before these settings existed.
+        // The timer cut its readout at max-t, never decayed its NAU learning rate and trained r by every loss before these settings existed.
         TrainConfig before = timer.AsWrittenBefore(TimerKeys);
         Assert.Equal(10, before.TimeLeftCap);
         Assert.Equal(NauLearningRateDecay.None, before.NauLearningRateDecay);
+        Assert.Equal(TimeLeftGradient.All, before.TimeLeftGradient);
+        Assert.Equal(TimeLeftGradient.TimeLeftLoss, timer.TimeLeftGradient);
         Assert.Empty(before.Problems());
 
         // Keys that are there keep their values; a file with every key is read as it is.
@@ -56,6 +58,7 @@ public sealed class SettingsAddedLaterTests
             TrainConfig read = Checkpoint.Verify(checkpoint).Config;
             Assert.Equal(12, read.TimeLeftCap);
             Assert.Equal(NauLearningRateDecay.None, read.NauLearningRateDecay);
+            Assert.Equal(TimeLeftGradient.All, read.TimeLeftGradient);
         }
 
         Assert.Equal(12, files.ReadConfig()!.Value.Config.TimeLeftCap);
@@ -92,6 +95,35 @@ public sealed class SettingsAddedLaterTests
         File.WriteAllText(mine, "{\"agent\": \"timer\", \"hidden\": 16}");
         TrainConfig fresh = GridTime.Training.Commands.TrainCommand.SettingsOf(mine);
         Assert.Equal((0, NauLearningRateDecay.Linear), (fresh.TimeLeftCap, fresh.NauLearningRateDecay));
+    }
+
+    [Fact]
+    public void ASavedTimerWithoutTheGradientChoiceWasTrainedByEveryLoss()
+    {
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Hidden = 8 });
+        using var saved = new MemoryStream();
+        AgentFile.Save(network, saved);
+
+        // The same file as a GridTime from before the option wrote it: magic, length, the header without the key, the weights.
+        byte[] bytes = saved.ToArray();
+        int length = BitConverter.ToInt32(bytes, 8);
+        JsonObject header = JsonNode.Parse(bytes.AsSpan(12, length))!.AsObject();
+        Assert.Equal("time-left-loss", (string)header["timeLeftGradient"]!);
+        Assert.True(header.Remove("timeLeftGradient"));
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        using var older = new MemoryStream();
+        older.Write(bytes, 0, 8);
+        older.Write(BitConverter.GetBytes(json.Length));
+        older.Write(json);
+        older.Write(bytes, 12 + length, bytes.Length - 12 - length);
+        older.Position = 0;
+
+        using ActorCritic loaded = AgentFile.Load(older);
+        Assert.Equal(TimeLeftGradient.All, loaded.Options.TimeLeftGradient);
+        Assert.Equal(TimeLeftGradient.All, ((GridTime.Agents.Cores.TimerCore)loaded.Core).Gradient);
+        saved.Position = 0;
+        using ActorCritic current = AgentFile.Load(saved);
+        Assert.Equal(TimeLeftGradient.TimeLeftLoss, current.Options.TimeLeftGradient);
     }
 
     // config.json without the keys, hashed without them (as GridTime wrote it then).
