@@ -12,6 +12,12 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
 {
     /// <summary>The agent trained (its --agent name); GFLOP/s are counted from its own network's FLOPs per frame.</summary>
     public string Agent { get; init; } = "";
+
+    /// <summary>
+    /// For each of <see cref="FramesPerSecondRuns"/>, in the same order: the share (0..1) of the machine's CPU time
+    /// that other processes used while it was timed (<see cref="CpuTimes.OthersShare"/>); null where /proc cannot be read.
+    /// </summary>
+    public IReadOnlyList<double>? OthersCpuShareRuns { get; init; }
 }
 
 /// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>
@@ -68,9 +74,16 @@ public sealed record BenchmarkReport
     /// <summary>Training speeds for 1..cores workers in both settings.</summary>
     public IReadOnlyList<TrainingSpeed> Training { get; init; } = [];
 
-    /// <summary>Best achieved training GFLOP/s (a median over runs) over cores x one-core matmul GFLOP/s.</summary>
+    /// <summary>Best achieved training GFLOP/s (a median over runs) of any agent, setting and worker count, over cores x one-core matmul GFLOP/s.</summary>
     public double CeilingFraction { get; init; }
 
     /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting, first agent measured.</summary>
     public double ScalingAllCores { get; init; }
+
+    /// <summary>
+    /// The largest share (0..1) of the machine's CPU time that other processes used during any training
+    /// measurement (<see cref="TrainingSpeed.OthersCpuShareRuns"/>); above <see cref="BenchSummary.BusyShare"/> the
+    /// figures are not an idle machine's. Null where /proc cannot be read (not Linux).
+    /// </summary>
+    public double? OthersCpuShareMax { get; init; }
 }

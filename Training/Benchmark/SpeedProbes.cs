@@ -135,12 +135,14 @@ public static class SpeedProbes
     /// <summary>
     /// Training frames/s of A3C with <paramref name="config"/>: the workers run <paramref name="warmupUpdates"/>
     /// updates each, then the frames of the next <paramref name="measuredUpdates"/> updates per worker are timed.
+    /// Returns the frames/s and the share (0..1) of the machine's CPU time other processes used while they were
+    /// timed (<see cref="CpuTimes.OthersShare"/>; null where /proc cannot be read).
     /// </summary>
     /// <param name="config">The training setting (workers, environments, steps, network).</param>
     /// <param name="warmupUpdates">Updates per worker before timing starts.</param>
     /// <param name="measuredUpdates">Updates per worker timed.</param>
     /// <param name="profile">When given, receives the time per phase of an update, averaged over the workers' timed updates.</param>
-    public static double TrainingFramesPerSecond(TrainConfig config, int warmupUpdates, int measuredUpdates, PhaseTimes[]? profile = null)
+    public static (double FramesPerSecond, double? OthersCpuShare) TrainingFramesPerSecond(TrainConfig config, int warmupUpdates, int measuredUpdates, PhaseTimes[]? profile = null)
     {
         set_num_threads(1);
         using var network = new ActorCritic(config.Network);
@@ -162,6 +164,7 @@ public static class SpeedProbes
 
         // Clearing from this thread races with at most one update per worker: noise, not bias.
         Array.ForEach(timings, t => t.Clear());
+        CpuTimes? before = CpuTimes.Read();
         long start = shared.Frames;
         var clock = Stopwatch.StartNew();
         while (shared.Frames < start + measured)
@@ -170,6 +173,7 @@ public static class SpeedProbes
         }
 
         double rate = (shared.Frames - start) / clock.Elapsed.TotalSeconds;
+        CpuTimes? after = CpuTimes.Read();
         stop.Cancel();
         threads.ForEach(t => t.Join());
         if (profile is not null)
@@ -177,6 +181,6 @@ public static class SpeedProbes
             Array.Copy(timings, profile, Math.Min(timings.Length, profile.Length));
         }
 
-        return rate;
+        return (rate, before is { } b && after is { } a ? CpuTimes.OthersShare(b, a) : null);
     }
 }

@@ -19,7 +19,7 @@ public static class BenchCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table (a busy-machine warning goes to standard error)." };
         var quick = new Option<bool>("--quick") { Description = "A short version with short measurements." };
         var agents = new Option<string>("--agents")
         {
@@ -34,6 +34,12 @@ public static class BenchCommand
             if (parsed.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
+
+                // Standard output stays one JSON object; the field others_cpu_share_max carries the same fact.
+                if (BenchSummary.OthersWarning(report) is { } warning)
+                {
+                    Console.Error.WriteLine(warning);
+                }
             }
 
             return 0;
@@ -96,8 +102,9 @@ public static class BenchCommand
             }
         }
 
-        var runs = settings.Select(_ => Enumerable.Range(0, cores).Select(_ => new List<double>()).ToArray()).ToArray();
-        var profiles = settings.Select(_ => Enumerable.Range(0, cores).Select(_ => new List<PhaseTimes>()).ToArray()).ToArray();
+        List<double>[][] runs = PerSettingAndWorkers<double>(settings.Count, cores);
+        List<PhaseTimes>[][] profiles = PerSettingAndWorkers<PhaseTimes>(settings.Count, cores);
+        List<double?>[][] othersShares = PerSettingAndWorkers<double?>(settings.Count, cores);
         for (int repeat = 0; repeat < repeats; repeat++)
         {
             for (int i = 0; i < settings.Count; i++)
@@ -106,7 +113,9 @@ public static class BenchCommand
                 {
                     stop.ThrowIfCancellationRequested();
                     var profile = new PhaseTimes[workers];
-                    runs[i][workers - 1].Add(SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile));
+                    (double fps, double? othersShare) = SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile);
+                    runs[i][workers - 1].Add(fps);
+                    othersShares[i][workers - 1].Add(othersShare);
                     profiles[i][workers - 1].AddRange(profile);
                 }
             }
@@ -121,7 +130,12 @@ public static class BenchCommand
             {
                 List<double> taken = runs[i][workers - 1];
                 double fps = taken.Order().ElementAt(taken.Count / 2);
-                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * agentForward / 1e9, taken) { Agent = agent.Name() };
+                List<double?> disturbed = othersShares[i][workers - 1];
+                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * agentForward / 1e9, taken)
+                {
+                    Agent = agent.Name(),
+                    OthersCpuShareRuns = disturbed.All(o => o.HasValue) ? [.. disturbed.Select(o => o!.Value)] : null,
+                };
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -138,22 +152,14 @@ public static class BenchCommand
 
         if (agents.Count > 1)
         {
-            var allCores = speeds.Where(s => s.Setting == "compare" && s.Workers == cores).ToList();
-            double fastest = allCores.Max(s => s.FramesPerSecond);
-            string shares = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Agent} {s.FramesPerSecond / fastest:F2}")));
-            string scaling = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture,
-                $"{s.Agent} {s.FramesPerSecond / speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1).FramesPerSecond:F2}x")));
-            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"));
-
-            // Frames/s compare agents that do different arithmetic per frame (the network line above); GFLOP/s
-            // compare how well each agent's own arithmetic runs, which is what a slow path would show.
-            double mostEfficient = allCores.Max(s => s.Gflops);
-            string perFlop = string.Join(", ", allCores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Agent} {s.Gflops / mostEfficient:F2}")));
-            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agents with {cores} workers, per FLOP (GFLOP/s as a share of the most efficient, {mostEfficient:F1}): {perFlop}"));
-            log?.WriteLine($"1 -> {cores} workers: {scaling}");
+            foreach (string line in BenchSummary.AgentComparison(speeds, cores))
+            {
+                log?.WriteLine(line);
+            }
         }
 
         double best = speeds.Max(s => s.Gflops);
+        double[] othersMeasured = [.. speeds.SelectMany(s => s.OthersCpuShareRuns ?? [])];
         var compare = speeds.Where(s => s.Setting == "compare" && s.Agent == agents[0].Name()).ToList();
         var report = new BenchmarkReport
         {
@@ -175,10 +181,20 @@ public static class BenchCommand
             Training = speeds,
             CeilingFraction = best / (cores * matmul),
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
+            OthersCpuShareMax = othersMeasured.Length > 0 ? othersMeasured.Max() : null,
         };
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"headline: {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best / (cores * libtorchMatmul):P1} of {cores} x libtorch's matmul); {cores} workers / 1 worker = {report.ScalingAllCores:F2}x"));
+        log?.WriteLine(BenchSummary.Headline(report, agents[0].Name()));
+        if (BenchSummary.OthersWarning(report) is { } warning)
+        {
+            log?.WriteLine(warning);
+        }
+
         return report;
     }
+
+    /// <summary>One empty list per setting and worker count (1..<paramref name="cores"/>), indexed [setting][workers - 1].</summary>
+    private static List<T>[][] PerSettingAndWorkers<T>(int settings, int cores) =>
+        [.. Enumerable.Range(0, settings).Select(_ => Enumerable.Range(0, cores).Select(_ => new List<T>()).ToArray())];
 
     /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU, the GRU and the timer.</summary>
     public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GridTime.Tests.Training;
+using GridTime.Training.Benchmark;
 
 namespace GridTime.Tests.Benchmark;
 
@@ -17,13 +18,13 @@ public sealed class BenchCommandTests
             "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized", "env_steps_per_second_vectorized_float",
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
             "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "training",
-            "ceiling_fraction", "scaling_all_cores",
+            "ceiling_fraction", "scaling_all_cores", "others_cpu_share_max",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
         // Without AVX-512 there is no kernel to time (0) and the network runs on libtorch.
         bool kernel = json.RootElement.GetProperty("matmul_kernel").GetString() == "avx512";
         Assert.Contains(json.RootElement.GetProperty("matmul_kernel").GetString(), new[] { "avx512", "libtorch" });
-        foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => kernel || f.Name != "matmul_gflops_kernel"))
+        foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => (kernel || f.Name != "matmul_gflops_kernel") && f.Name != "others_cpu_share_max"))
         {
             AssertPositive(field.Name, field.Value);
         }
@@ -34,11 +35,26 @@ public sealed class BenchCommandTests
         Assert.Equal(["gru", "nac"], training.EnumerateArray().Select(s => s.GetProperty("agent").GetString()).Distinct().Order());
         foreach (JsonElement speed in training.EnumerateArray())
         {
-            foreach (JsonProperty field in speed.EnumerateObject())
+            foreach (JsonProperty field in speed.EnumerateObject().Where(f => f.Name != "others_cpu_share_runs"))
             {
                 AssertPositive(field.Name, field.Value);
             }
         }
+
+        // Other processes' share of the machine: read from /proc where it exists, one per run, the largest also
+        // at the top, and a warning on standard error exactly when it is above the threshold.
+        JsonElement most = json.RootElement.GetProperty("others_cpu_share_max");
+        if (!File.Exists("/proc/stat"))
+        {
+            Assert.Equal(JsonValueKind.Null, most.ValueKind);
+            return;
+        }
+
+        var shares = training.EnumerateArray().Select(s => s.GetProperty("others_cpu_share_runs")).ToList();
+        Assert.All(training.EnumerateArray(), s => Assert.Equal(s.GetProperty("frames_per_second_runs").GetArrayLength(), s.GetProperty("others_cpu_share_runs").GetArrayLength()));
+        Assert.All(shares.SelectMany(s => s.EnumerateArray()), share => Assert.InRange(share.GetDouble(), 0, 1));
+        Assert.Equal(shares.SelectMany(s => s.EnumerateArray()).Max(s => s.GetDouble()), most.GetDouble());
+        Assert.Equal(most.GetDouble() > BenchSummary.BusyShare, error.Contains("warning: other processes used up to", StringComparison.Ordinal));
     }
 
     private static void AssertPositive(string name, JsonElement value)

@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace GridTime.Training.Benchmark;
+
+/// <summary>
+/// The closing lines of <c>gridtime bench</c>'s table: the agents compared, the headline and the busy-machine
+/// warning. Each figure names the agent (and worker count) it belongs to, since several agents are measured.
+/// </summary>
+public static class BenchSummary
+{
+    /// <summary>
+    /// Share (0..1) of the machine's CPU time that other processes may use during a training measurement before
+    /// the bench warns: above it, one core of two is already a fifth busy, enough to move frames/s and scaling
+    /// by more than a shared machine's usual noise.
+    /// </summary>
+    public const double BusyShare = 0.10;
+
+    /// <summary>
+    /// Three lines comparing the agents of <paramref name="speeds"/> in the compare setting: their frames/s with
+    /// <paramref name="cores"/> workers as a share of the fastest, their GFLOP/s as a share of the most efficient
+    /// (agents do different arithmetic per frame, so this is what shows a slow path), and each one's
+    /// frames/s with <paramref name="cores"/> workers over its frames/s with one.
+    /// </summary>
+    /// <param name="speeds">Every training speed measured; the compare setting needs entries for 1 and <paramref name="cores"/> workers of each agent.</param>
+    /// <param name="cores">The machine's cores: the largest worker count measured.</param>
+    public static string[] AgentComparison(IReadOnlyList<TrainingSpeed> speeds, int cores)
+    {
+        var allCores = speeds.Where(s => s.Setting == "compare" && s.Workers == cores).ToList();
+        double fastest = allCores.Max(s => s.FramesPerSecond);
+        string shares = string.Join(", ", allCores.Select(s => Invariant($"{s.Agent} {s.FramesPerSecond / fastest:F2}")));
+        double mostEfficient = allCores.Max(s => s.Gflops);
+        string perFlop = string.Join(", ", allCores.Select(s => Invariant($"{s.Agent} {s.Gflops / mostEfficient:F2}")));
+        string scaling = string.Join(", ", allCores.Select(s =>
+            Invariant($"{s.Agent} {s.FramesPerSecond / speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1).FramesPerSecond:F2}x")));
+        return
+        [
+            Invariant($"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"),
+            Invariant($"agents with {cores} workers, per FLOP (GFLOP/s as a share of the most efficient, {mostEfficient:F1} GFLOP/s): {perFlop}"),
+            $"1 -> {cores} workers: {scaling}",
+        ];
+    }
+
+    /// <summary>
+    /// The headline: the share of the <see cref="BenchmarkReport.Cores"/>-core matmul ceiling reached by the
+    /// agent with the best GFLOP/s (<see cref="BenchmarkReport.CeilingFraction"/>), and the all-cores scaling of
+    /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>), each named.
+    /// </summary>
+    public static string Headline(BenchmarkReport report, string scalingAgent)
+    {
+        TrainingSpeed best = report.Training.MaxBy(s => s.Gflops)!;
+        int cores = report.Cores;
+        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x");
+    }
+
+    /// <summary>
+    /// One warning line when other processes used more than <see cref="BusyShare"/> of the machine during a
+    /// training measurement, naming the most disturbed one; null otherwise or where /proc could not be read.
+    /// </summary>
+    public static string? OthersWarning(BenchmarkReport report)
+    {
+        if (report.OthersCpuShareMax is not { } most || most <= BusyShare)
+        {
+            return null;
+        }
+
+        TrainingSpeed busiest = report.Training.Where(s => s.OthersCpuShareRuns is { Count: > 0 }).MaxBy(s => s.OthersCpuShareRuns!.Max())!;
+        return Invariant($"warning: other processes used up to {most:P0} of the machine's CPU time during the measurements (most during training {Name(busiest)}); these figures are not comparable with an idle machine's");
+    }
+
+    /// <summary>"nac with 2 workers", the setting added where it is not the compare setting.</summary>
+    private static string Name(TrainingSpeed speed) =>
+        $"{speed.Agent}{(speed.Setting == "compare" ? "" : $" ({speed.Setting} setting)")} with {speed.Workers} {(speed.Workers == 1 ? "worker" : "workers")}";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

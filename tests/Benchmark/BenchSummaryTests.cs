@@ -1,0 +1,75 @@
+using GridTime.Training.Benchmark;
+
+namespace GridTime.Tests.Benchmark;
+
+public sealed class BenchSummaryTests
+{
+    // Compare setting, 2 cores: nac 1,000 -> 1,500 frames/s (10 -> 15 GFLOP/s), timer 2,000 -> 3,200 (12 -> 18).
+    private static readonly TrainingSpeed[] Speeds =
+    [
+        Speed("nac", 1, 1000, 10, [0.02]),
+        Speed("nac", 2, 1500, 15, [0.37]),
+        Speed("timer", 1, 2000, 12, [0.05]),
+        Speed("timer", 2, 3200, 18, [0.00]),
+    ];
+
+    [Fact]
+    public void AgentComparisonGivesSharesWithTheirUnits()
+    {
+        Assert.Equal(
+            [
+                "agents with 2 workers, as a share of the fastest (3,200 frames/s): nac 0.47, timer 1.00",
+                "agents with 2 workers, per FLOP (GFLOP/s as a share of the most efficient, 18.0 GFLOP/s): nac 0.83, timer 1.00",
+                "1 -> 2 workers: nac 1.50x, timer 1.60x",
+            ],
+            BenchSummary.AgentComparison(Speeds, 2));
+    }
+
+    [Fact]
+    public void HeadlineNamesTheAgentOfEachFigure()
+    {
+        // Ceiling: timer's 18 GFLOP/s over 2 x 20 = 45 %, over 2 x libtorch's 10 = 90 %; scaling: nac's 1,500 / 1,000.
+        BenchmarkReport report = Report(Speeds, othersMax: 0.37) with { CeilingFraction = 18.0 / 40, ScalingAllCores = 1.5 };
+        Assert.Equal(
+            "headline: timer with 2 workers reached 45.0 % of the 2-core matmul ceiling (90.0 % of 2 x libtorch's matmul); nac 2 workers / 1 worker = 1.50x",
+            BenchSummary.Headline(report, "nac"));
+    }
+
+    [Fact]
+    public void HeadlineNamesASettingOtherThanCompare()
+    {
+        TrainingSpeed[] speeds = [.. Speeds, Speed("gru", 1, 900, 30, [0.0]) with { Setting = "default" }];
+        BenchmarkReport report = Report(speeds, othersMax: 0.37) with { CeilingFraction = 30.0 / 40, ScalingAllCores = 1.5 };
+        Assert.StartsWith("headline: gru (default setting) with 1 worker reached 75.0 % of the 2-core matmul ceiling", BenchSummary.Headline(report, "nac"));
+    }
+
+    [Fact]
+    public void WarningNamesTheMostDisturbedMeasurement()
+    {
+        Assert.Equal(
+            "warning: other processes used up to 37 % of the machine's CPU time during the measurements (most during training nac with 2 workers); these figures are not comparable with an idle machine's",
+            BenchSummary.OthersWarning(Report(Speeds, othersMax: 0.37)));
+    }
+
+    [Fact]
+    public void NoWarningOnAQuietMachineOrWithoutProc()
+    {
+        TrainingSpeed[] quiet = [.. Speeds.Select(s => s with { OthersCpuShareRuns = [0.08] })];
+        Assert.Null(BenchSummary.OthersWarning(Report(quiet, othersMax: 0.08)));
+        Assert.Null(BenchSummary.OthersWarning(Report(Speeds, othersMax: BenchSummary.BusyShare)));
+        TrainingSpeed[] unread = [.. Speeds.Select(s => s with { OthersCpuShareRuns = null })];
+        Assert.Null(BenchSummary.OthersWarning(Report(unread, othersMax: null)));
+    }
+
+    private static TrainingSpeed Speed(string agent, int workers, double fps, double gflops, double[] others) =>
+        new("compare", workers, 32, 20, fps, gflops, [fps]) { Agent = agent, OthersCpuShareRuns = others };
+
+    private static BenchmarkReport Report(TrainingSpeed[] speeds, double? othersMax) => new()
+    {
+        Cores = 2,
+        MatmulGflopsOneCore = 20,
+        MatmulGflopsLibtorch = 10,
+        Training = speeds,
+        OthersCpuShareMax = othersMax,
+    };
+}
