@@ -177,12 +177,18 @@ public static class ResumePlan
             return;
         }
 
-        (string setting, string before, string after) = unexplained[0];
+        // Every difference is named; a key missing from the file is said to be missing (it is read as the behaviour
+        // from before its setting existed, a value nobody wrote there).
+        IReadOnlyCollection<string> absent = ConfigBinding<TrainConfig>.KeysAbsentFrom(ConfigBinding<TrainConfig>.ReadObject(folder.ConfigFile));
+        string Described((string Setting, string Before, string After) d) => absent.Any(key => ConfigBinding<TrainConfig>.KebabCase(key) == d.Setting)
+            ? $"{d.Setting} is missing there (read as {d.After}) but {d.Before} in {source}"
+            : $"{d.Setting} is {d.After} there but {d.Before} in {source}";
         string edited = record is null ? "differs from" : "was edited by hand and differs from";
-        string remedy = IsFixed(setting)
-            ? $"{setting} shapes the network or the task and cannot change; restore config.json"
-            : $"settings change only through flags on --resume: give --{setting} {after} or restore config.json";
-        throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {setting} is {after} there but {before} in {source}{(unexplained.Count > 1 ? $" (and {unexplained.Count - 1} more)" : "")}; {remedy}");
+        var changeable = unexplained.Where(d => !IsFixed(d.Setting)).ToList();
+        string remedy = changeable.Count < unexplained.Count
+            ? $"{string.Join(", ", unexplained.Where(d => IsFixed(d.Setting)).Select(d => d.Setting))} {(unexplained.Count(d => IsFixed(d.Setting)) == 1 ? "shapes" : "shape")} the network or the task and cannot change; restore config.json"
+            : $"settings change only through flags on --resume: give {string.Join(" ", changeable.Select(d => $"--{d.Setting} {d.After}"))} or restore config.json";
+        throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {string.Join("; ", unexplained.Select(Described))}; {remedy}");
     }
 
     // The settings in which config.json differs from the settings resumed from and which the wanted settings (those

@@ -126,6 +126,30 @@ public sealed class SettingsAddedLaterTests
         Assert.Equal(TimeLeftGradient.TimeLeftLoss, current.Options.TimeLeftGradient);
     }
 
+    [Fact]
+    public void KeysRemovedByHandAreNamedAsMissing()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        var files = new RunFolder(run);
+        JsonObject file = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
+        foreach (string key in TimerKeys)
+        {
+            file.Remove(key); // by hand: the hash GridTime wrote stays
+        }
+
+        File.WriteAllText(files.ConfigFile, file.ToJsonString());
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "400");
+        Assert.Equal(2, code);
+        Assert.Contains("was edited by hand and differs from the checkpoint checkpoints/latest.ckpt: time-left-cap is missing there (read as 12) but 0 in the checkpoint checkpoints/latest.ckpt; "
+            + "time-left-gradient is missing there (read as all) but time-left-loss in the checkpoint checkpoints/latest.ckpt; "
+            + "nau-learning-rate-decay is missing there (read as none) but linear in the checkpoint checkpoints/latest.ckpt; "
+            + "time-left-cap, time-left-gradient shape the network or the task and cannot change; restore config.json", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
     // config.json without the keys, hashed without them (as GridTime wrote it then).
     private static void WithoutKeys(string configFile)
     {
