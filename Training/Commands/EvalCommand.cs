@@ -146,6 +146,10 @@ public static class EvalCommand
                 }
 
                 var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
+
+                // Runs are named by their folder's name, or by the folder as given where two names are the same (runs/a, other/a).
+                bool sameNames = folderList.Select(run => run.Name).Distinct().Count() < folderList.Count;
+                var labels = folderList.Zip(folders).ToDictionary(pair => pair.First, pair => sameNames ? pair.Second.TrimEnd('/') : pair.First.Name);
                 foreach (RunFolder run in folderList)
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
@@ -156,12 +160,12 @@ public static class EvalCommand
                     Console.WriteLine(Summary(table, header.Config.MinT, header.Config.MaxT, settings.IsRange));
                     Console.WriteLine($"provenance: {provenance}");
                     Console.WriteLine($"wrote {into ?? run.Path}/{CsvName}, {PlotName}, {OutcomesName}, {EpisodesName}\n");
-                    results.Add((run.Name, table, header.Config.MinT, header.Config.MaxT, provenance));
+                    results.Add((labels[run], table, header.Config.MinT, header.Config.MaxT, provenance));
                 }
 
                 if (combined is not null)
                 {
-                    string caption = $"runs {string.Join(", ", results.Select(r => r.Name))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}";
+                    string caption = $"runs {string.Join(", ", results.Select(r => $"{r.Name} (id {r.Provenance.RunId})"))}; {(settings.Greedy ? "greedy" : "sampled")} actions, eval seed {settings.Seed}, {settings.Episodes} episodes per T; GridTime {RunFolder.Versions["gridtime"]}";
                     string subtitle = string.Join("; ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Provenance.Checkpoint} sha256 {r.Provenance.Sha256[..Math.Min(12, r.Provenance.Sha256.Length)]} ({r.Provenance.Frames:N0} frames)")))
                         + $"; {settings.Episodes} episodes per T; {(settings.Greedy ? "greedy" : "sampled")} actions";
                     byte[] png = EncodePlot([.. results.Select(r => (r.Name, r.Table))], results[0].MinT, results[0].MaxT, caption, subtitle, settings.IsRange);

@@ -123,13 +123,15 @@ public sealed class EvalCommandTests
         Assert.Contains($"wrote {output.Path}/eval.png, {output.Path}/eval-outcomes.png", printed);
         Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
         byte[] png = File.ReadAllBytes(Path.Combine(output.Path, "eval.png"));
-        Assert.Matches("^run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); run: checkpoints/latest.ckpt sha256 [0-9a-f]{12} \\(0 frames\\); 5 episodes per T; sampled actions$",
+        // Both folders are called "run": each is named by its path as given.
+        string one = System.Text.RegularExpressions.Regex.Escape(first.Path), two = System.Text.RegularExpressions.Regex.Escape(second.Path);
+        Assert.Matches($"^{one}: checkpoints/latest.ckpt sha256 [0-9a-f]{{12}} \\(0 frames\\); {two}: checkpoints/latest.ckpt sha256 [0-9a-f]{{12}} \\(0 frames\\); 5 episodes per T; sampled actions$",
             GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
         Assert.Equal("1,2,3,4,5,6", GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.XTicksKeyword));
 
         // The outcomes of both runs: one panel each, under the plot's subtitle with the eval seed and version.
         byte[] outcomes = File.ReadAllBytes(Path.Combine(output.Path, "eval-outcomes.png"));
-        Assert.Equal("run\nrun", GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.PanelGrid.PanelsKeyword));
+        Assert.Equal($"{first.Path}\n{second.Path}", GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.PanelGrid.PanelsKeyword));
         Assert.StartsWith(GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword) + "; eval seed 1; GridTime ",
             GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
     }
