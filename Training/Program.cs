@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using GridTime.Training.Commands;
 using GridTime.Training.Files;
 
@@ -57,7 +58,7 @@ public static class Program
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? parsed.Errors[0].Message} (see gridtime{(parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name)} --help)");
+            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message)} (see gridtime{(parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name)} --help)");
             return BadInput;
         }
 
@@ -99,6 +100,24 @@ public static class Program
     }
 
     // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
+    // System.CommandLine names .NET types ("as expected type 'System.Int32'"): say it as the settings' own parsers do.
+    private static string Plain(string message)
+    {
+        Match match = Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.$");
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        string kind = match.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "integer",
+            "System.Double" or "System.Single" => "number",
+            _ => "value of another kind",
+        };
+        return $"{match.Groups["option"].Value}: expected {kind}, got '{match.Groups["value"].Value}'";
+    }
+
     private static string? Misspelling(ParseResult parsed)
     {
         Command command = parsed.CommandResult.Command;

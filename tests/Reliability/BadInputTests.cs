@@ -73,6 +73,8 @@ public sealed class BadInputTests
                 Add("--run: the value is empty", "inspect", "--run", "");
                 Add("--checkpoint: the value is empty", "inspect", "--checkpoint", "");
                 Add("--run: the value is empty", "eval", "--run", "");
+                Add("--episodes: expected integer, got 'x'", "eval", "--run", "{dir}", "--episodes", "x");
+                Add("--seed: expected integer, got '-1'", "eval", "--run", "{dir}", "--seed", "-1");
                 Add("--checkpoint: the value is empty", "eval", "--run", "{dir}", "--checkpoint", "");
                 Add("--run-dir: the value is empty", "reproduce", "--run-dir", "");
                 Add("<log> argument: the value is empty", "replay", "", "--out", "{dir}/x.gif");
