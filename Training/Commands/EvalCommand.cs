@@ -345,7 +345,7 @@ public static class EvalCommand
     public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(
         run.Name,
         checkpoint.Header.RunId ?? "unknown",
-        Path.GetRelativePath(run.Path, Path.GetFullPath(checkpoint.Path)),
+        Path.GetRelativePath(run.Path, Path.GetFullPath(StableName(run, checkpoint))),
         checkpoint.Sha256,
         checkpoint.Header.Frames,
         settings.Seed,
@@ -355,6 +355,27 @@ public static class EvalCommand
         settings.Episodes,
         RunFolder.Versions["gridtime"])
     { List = settings.ListText };
+
+    // latest.ckpt is replaced at every checkpoint of a training run: where the periodic checkpoint of the same frames
+    // holds the very same bytes, the evaluation names that file, which stays (until retention removes it).
+    private static string StableName(RunFolder run, CheckpointFile checkpoint)
+    {
+        string periodic = run.PeriodicCheckpoint(checkpoint.Header.Frames);
+        if (Path.GetFullPath(checkpoint.Path) != Path.GetFullPath(run.LatestCheckpoint) || !File.Exists(periodic))
+        {
+            return checkpoint.Path;
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(periodic);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) == checkpoint.Sha256 ? periodic : checkpoint.Path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return checkpoint.Path;
+        }
+    }
 
     /// <summary>
     /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png,

@@ -111,6 +111,32 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void LatestIsNamedByThePeriodicCheckpointHoldingTheSameBytes()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "400", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5",
+            "--checkpoint-interval", "200", "--episode-log-every", "0").ExitCode);
+        var files = new RunFolder(run);
+
+        // As during training: latest.ckpt was written together with frames-…400.ckpt (the same bytes), and will be replaced.
+        byte[] final = File.ReadAllBytes(files.LatestCheckpoint); // the end of training's own, written apart
+        Assert.NotEqual(final, File.ReadAllBytes(files.PeriodicCheckpoint(400)));
+        File.Copy(files.PeriodicCheckpoint(400), files.LatestCheckpoint, overwrite: true);
+        (int code, string output, string error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("checkpoints/frames-00000000400.ckpt sha256 ", output);
+        string[] csv = File.ReadAllLines(Path.Combine(run, "eval.csv"));
+        Assert.Equal("checkpoints/frames-00000000400.ckpt", csv[1].Split(',')[Array.IndexOf(csv[0].Split(','), "checkpoint")]);
+
+        // Other bytes under latest.ckpt: named as it is.
+        File.WriteAllBytes(files.LatestCheckpoint, final);
+        (code, output, error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("checkpoints/latest.ckpt sha256 ", output);
+    }
+
+    [Fact]
     public void SeveralRunsGoOnOnePlot()
     {
         using var a = new TemporaryFolder();
