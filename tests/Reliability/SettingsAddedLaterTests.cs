@@ -45,8 +45,7 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "400", "--hidden", "16", "--workers", "1",
-            "--envs-per-worker", "4", "--steps", "5", "--log-interval", "200", "--checkpoint-interval", "200", "--episode-log-every", "0");
+        (int code, _, string error) = Cli.Run(TinyTimer(run, 400, "--log-interval", "200", "--checkpoint-interval", "200"));
         Assert.True(code == 0, error);
         var files = new RunFolder(run);
 
@@ -81,8 +80,7 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string old = folder["old"];
-        Assert.Equal(0, Cli.Run("train", "--agent", "timer", "--run-dir", old, "--frames", "200", "--hidden", "16", "--workers", "1",
-            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        Assert.Equal(0, Cli.Run(TinyTimer(old, 200)).ExitCode);
         WithoutKeys(new RunFolder(old).ConfigFile);
 
         (int code, _, string error) = Cli.Run("train", "--config", new RunFolder(old).ConfigFile, "--run-dir", folder["new"], "--frames", "200");
@@ -131,8 +129,7 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1",
-            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        Assert.Equal(0, Cli.Run(TinyTimer(run, 200)).ExitCode);
         var files = new RunFolder(run);
         JsonObject file = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
         foreach (string key in TimerKeys)
@@ -149,6 +146,11 @@ public sealed class SettingsAddedLaterTests
             + "time-left-cap, time-left-gradient shape the network or the task and cannot change; restore config.json", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
     }
+
+    // A timer run of a few updates.
+    private static string[] TinyTimer(string run, int frames, params string[] more) =>
+        ["train", "--agent", "timer", "--run-dir", run, "--frames", frames.ToString(System.Globalization.CultureInfo.InvariantCulture), "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0", .. more];
 
     // config.json without the keys, hashed without them (as GridTime wrote it then).
     private static void WithoutKeys(string configFile)
