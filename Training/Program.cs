@@ -58,7 +58,7 @@ public static class Program
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message)} (see gridtime{(parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name)} --help)");
+            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message)} (see gridtime{CommandPath(parsed.CommandResult)} --help)");
             return BadInput;
         }
 
@@ -100,6 +100,18 @@ public static class Program
     }
 
     // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
+    // " sweep status" for a subcommand: every command from the root's child down, as the user types them.
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? at = result; at is System.CommandLine.Parsing.CommandResult command && command.Parent is not null; at = at.Parent)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+
+        return string.Concat(names.Select(name => " " + name));
+    }
+
     // System.CommandLine names .NET types ("as expected type 'System.Int32'"): say it as the settings' own parsers do.
     private static string Plain(string message)
     {

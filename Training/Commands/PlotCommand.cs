@@ -62,6 +62,7 @@ public static class PlotCommand
 
             // Refused before anything is written: an input, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
+            RunLoading.RefuseRunsOwnFile(target, "plot");
             OutputFile.Check(target, "plot", OutputFormat.Png, [.. loaded.SelectMany(l => new[] { l.Run.MetricsFile, l.Run.ConfigFile })]);
             if (Path.GetDirectoryName(Path.GetFullPath(target)) is string parent && !Directory.Exists(parent))
             {

@@ -98,6 +98,7 @@ public static class ReplayCommand
 
             // Refused before anything is written: the input log itself, a directory, a symlink, a device or FIFO.
             string target = parsed.GetValue(output)!;
+            RunLoading.RefuseRunsOwnFile(target, "GIF");
             OutputFile.Check(target, "GIF", OutputFormat.Gif, path);
             if (Path.GetDirectoryName(Path.GetFullPath(target)) is string folder && !Directory.Exists(folder))
             {

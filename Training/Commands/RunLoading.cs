@@ -39,6 +39,29 @@ public static class RunLoading
         }
     }
 
+    /// <summary>
+    /// Refuses (<see cref="UsageException"/>) an output path of a command that writes where the user says (plot, replay)
+    /// when it names one of a run's own files: config.json, metrics.csv, the evaluation's and the probe's outputs, or
+    /// anything in its checkpoints/, episodes/ or tb/ folder. Each of those is another command's output or input, even
+    /// where it is of the same kind (a plot over eval.png would leave eval.csv describing a picture that is gone).
+    /// </summary>
+    public static void RefuseRunsOwnFile(string path, string what)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? full;
+        string[] ownNames = ["config.json", "metrics.csv", EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName, ProbeCommand.CsvName];
+        if (File.Exists(new RunFolder(folder).ConfigFile) && ownNames.Contains(Path.GetFileName(full)))
+        {
+            throw new UsageException($"{what} {path} is {Path.GetFileName(full)} of the run {folder}, written by another command: choose another name");
+        }
+
+        string? run = Path.GetDirectoryName(folder);
+        if (run is not null && Path.GetFileName(folder) is "checkpoints" or "episodes" or "tb" && File.Exists(new RunFolder(run).ConfigFile))
+        {
+            throw new UsageException($"{what} {path} is in the {Path.GetFileName(folder)}/ folder of the run {run}, which holds only its training's own files: write elsewhere");
+        }
+    }
+
     /// <summary>Refuses (<see cref="UsageException"/>) a run folder that does not exist, or that is a file (a checkpoint given as a run?).</summary>
     public static void RequireRunFolder(string runFolder)
     {

@@ -336,7 +336,7 @@ public sealed record TrainConfig
             Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
             Check(applicable.TimeLeftGradient == TimeLeftGradient, $"--time-left-gradient: the {Agent.Name()} agent has no time-left readout to train");
             Check(TimeLeftGradient != TimeLeftGradient.TimeLeftLoss || TimeLeftLoss > 0 || applicable.TimeLeftLoss != TimeLeftLoss,
-                "--time-left-gradient time-left-loss with --time-left-loss 0 would leave the time-left readout untrained: give --time-left-gradient all");
+                "--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained: train a new run with --time-left-gradient all (it is fixed once a run has started)");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
         }
 

@@ -77,9 +77,9 @@ public static class OutputFile
             }
         }
 
-        if (!format.MayReplace(existing))
+        if (!format.MayReplace(existing, path))
         {
-            throw new UsageException($"{what} {path} exists and is {existing}, not {format.Describe()}: refusing to replace it; choose another name");
+            throw new UsageException($"{what} {path} exists and is {existing}, not {format.Describe()}: refusing to replace it; move it out of the way or write elsewhere");
         }
     }
 

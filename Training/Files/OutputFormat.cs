@@ -73,12 +73,21 @@ public static class OutputFormats
     /// </summary>
     public static string? PromisedBy(string path) => KnownExtensions.GetValueOrDefault(Path.GetExtension(path));
 
+    /// <summary>The kind <see cref="Sniff"/> gives a non-empty file it cannot tell (an ONNX model, another program's file).</summary>
+    public const string Unknown = "a file of a kind GridTime does not tell apart";
+
     /// <summary>
-    /// The kind of an existing file from its first bytes, when it is one GridTime tells apart: "a PNG", "a GIF", "a
-    /// checkpoint", "an agent file", "a text file" (no NUL byte, valid UTF-8); null for anything else.
+    /// The kind of an existing file from its first bytes: "a PNG", "a GIF", "a checkpoint", "an agent file", "an episode
+    /// log" (MessagePack records whose first key is "schema"), "a TensorBoard event file", "a text file" (no NUL byte,
+    /// valid UTF-8), <see cref="Unknown"/> for any other non-empty file, null for an empty one.
     /// </summary>
     public static string? Sniff(ReadOnlySpan<byte> head)
     {
+        if (head.IsEmpty)
+        {
+            return null;
+        }
+
         if (head.StartsWith(PngSignature))
         {
             return "a PNG";
@@ -99,19 +108,35 @@ public static class OutputFormats
             return "an agent file";
         }
 
-        if (head.Length > 0 && !head.Contains((byte)0) && IsUtf8(head))
+        // A MessagePack map (fixmap, map16 or map32) whose first key is the string "schema": GridTime's episode records.
+        int keyAt = head[0] is >= 0x80 and <= 0x8f ? 1 : head[0] == 0xde ? 3 : head[0] == 0xdf ? 5 : -1;
+        if (keyAt > 0 && head.Length > keyAt + 7 && head.Slice(keyAt, 7).SequenceEqual(SchemaKey))
         {
-            return "a text file";
+            return "an episode log";
         }
 
-        return null;
+        // A TFRecord whose first event names the event file version (TensorBoard's file_version "brain.Event:2").
+        if (head.Length >= 16 && head[..Math.Min(head.Length, 64)].IndexOf("brain.Event"u8) >= 0)
+        {
+            return "a TensorBoard event file";
+        }
+
+        return !head.Contains((byte)0) && IsUtf8(head) ? "a text file" : Unknown;
     }
 
-    /// <summary>Whether an existing file of the kind <see cref="Sniff"/> found may be replaced by <paramref name="format"/>.</summary>
-    public static bool MayReplace(this OutputFormat format, string? existing) => existing is null || existing == format switch
+    // fixstr of length 6 (0xa6), then "schema".
+    private static readonly byte[] SchemaKey = [0xa6, (byte)'s', (byte)'c', (byte)'h', (byte)'e', (byte)'m', (byte)'a'];
+
+    /// <summary>
+    /// Whether an existing file at <paramref name="path"/> of the kind <see cref="Sniff"/> found may be replaced by
+    /// <paramref name="format"/>: an empty file, a file of the same kind, or one GridTime cannot tell apart under a name
+    /// of the format's own extension (an earlier model.onnx).
+    /// </summary>
+    public static bool MayReplace(this OutputFormat format, string? existing, string path) => existing switch
     {
-        OutputFormat.Csv or OutputFormat.Markdown => "a text file",
-        _ => format.Describe(),
+        null => true,
+        Unknown => string.Equals(Path.GetExtension(path), format.Extension(), StringComparison.OrdinalIgnoreCase),
+        _ => existing == (format is OutputFormat.Csv or OutputFormat.Markdown ? "a text file" : format.Describe()),
     };
 
     // Valid UTF-8 up to a character cut at the end of the sample.

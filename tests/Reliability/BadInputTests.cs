@@ -74,6 +74,8 @@ public sealed class BadInputTests
                 Add("--checkpoint: the value is empty", "inspect", "--checkpoint", "");
                 Add("--run: the value is empty", "eval", "--run", "");
                 Add("--episodes: expected integer, got 'x'", "eval", "--run", "{dir}", "--episodes", "x");
+                Add("(see gridtime sweep status --help)", "sweep", "status", "{dir}");
+                Add("--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained", "train", "--agent", "timer", "--time-left-loss", "0", "--run-dir", "{dir}/new");
                 Add("--seed: expected integer, got '-1'", "eval", "--run", "{dir}", "--seed", "-1");
                 Add("--checkpoint: the value is empty", "eval", "--run", "{dir}", "--checkpoint", "");
                 Add("--run-dir: the value is empty", "reproduce", "--run-dir", "");
