@@ -36,7 +36,7 @@ public static class PlotCommand
         command.SetAction(parsed =>
         {
             string[] folders = parsed.GetValue(runs) ?? [];
-            var loaded = new List<(RunFolder Run, string Id, string Agent, MetricsTable Metrics)>();
+            var loaded = new List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics)>();
             foreach (string folder in folders)
             {
                 var run = new RunFolder(folder);
@@ -52,7 +52,13 @@ public static class PlotCommand
                     throw new UsageException($"metrics file {run.MetricsFile} has no rows yet");
                 }
 
-                loaded.Add((run, config?.Record?.Id ?? "unknown", config?.Config.Agent.Name() ?? "unknown", metrics));
+                loaded.Add((run, run.Name, config?.Record?.Id ?? "unknown", config?.Config.Agent.Name() ?? "unknown", metrics));
+            }
+
+            // Runs are named by their folder's name, or by the folder as given where two names are the same (runs/a, other/a).
+            if (loaded.Select(l => l.Run.Name).Distinct().Count() < loaded.Count)
+            {
+                loaded = [.. loaded.Zip(folders, (l, given) => l with { Label = given.TrimEnd('/') })];
             }
 
             if (loaded.Select(l => l.Run.Path).Distinct().Count() < loaded.Count)
@@ -69,7 +75,7 @@ public static class PlotCommand
                 throw new UsageException($"--out {target}: the folder {parent} does not exist");
             }
 
-            string[] provenance = [.. loaded.Select(l => Provenance(l.Run.Name, l.Agent, l.Id, l.Metrics))];
+            string[] provenance = [.. loaded.Select(l => Provenance(l.Label, l.Agent, l.Id, l.Metrics))];
             string subtitle = string.Join("; ", provenance) + $"; GridTime {RunFolder.Versions["gridtime"]}";
             byte[] png = PanelGrid.EncodePng("Training curves (metrics.csv)", subtitle, [.. Panels.Select(p => Panel(p, loaded))]);
             OutputFile.Write(target, stream => stream.Write(png));
@@ -88,7 +94,7 @@ public static class PlotCommand
     public static string Provenance(string name, string agent, string id, MetricsTable metrics) => string.Create(CultureInfo.InvariantCulture,
         $"{name} ({agent}, id {id}, {metrics.Column("frames")[^1]:N0} frames, {metrics.Rows.Count} rows)");
 
-    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Id, string Agent, MetricsTable Metrics)> runs)
+    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics)> runs)
     {
         var curves = new List<Curve>();
         for (int r = 0; r < runs.Count; r++)
@@ -99,7 +105,7 @@ public static class PlotCommand
             {
                 double[] values = metrics.Columns.Contains(column) ? metrics.Column(column)
                     : throw new UsageException($"metrics file {run.MetricsFile} has no column {column}");
-                curves.Add(new Curve(run.Name + suffix, frames, values, Colour: r, Pattern: pattern));
+                curves.Add(new Curve(runs[r].Label + suffix, frames, values, Colour: r, Pattern: pattern));
             }
         }
 

@@ -30,6 +30,19 @@ public sealed class PlotCommandTests
     }
 
     [Fact]
+    public void RunsWhoseFoldersShareANameAreNamedByTheirPaths()
+    {
+        using var folder = new TemporaryFolder();
+        Directory.CreateDirectory(folder["other"]);
+        RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3), b = Run(folder, Path.Combine("other", "a"), CoreKind.Baseline, "id-b", 2);
+        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--run", b.Path, "--out", folder["curves.png"]);
+        Assert.True(code == 0, error);
+        Assert.Contains($"  {a.Path} (nac, id id-a, 30,000 frames, 3 rows)\n", output);
+        Assert.Contains($"  {b.Path} (baseline, id id-b, 20,000 frames, 2 rows)\n", output);
+        Assert.StartsWith($"{a.Path} (nac, id id-a", CurvePlot.ReadText(File.ReadAllBytes(folder["curves.png"]), CurvePlot.SubtitleKeyword));
+    }
+
+    [Fact]
     public void ThePlotNamesEveryRunItsIdAgentAndFrames()
     {
         using var folder = new TemporaryFolder();
