@@ -229,10 +229,19 @@ public static class EvalCommand
             throw new UsageException($"--out {folder} is the folder of another run: its own evaluation would be replaced by one of {run.Name}; choose a folder that holds no run");
         }
 
+        // Not inside a run's checkpoints/, episodes/ or tb/ folder.
+        RunLoading.RefuseRunsOwnFile(Path.Combine(folder, CsvName), "--out");
+
         // A folder holding a combined plot of several runs (eval.png without eval.csv) is not one run's evaluation.
         if (File.Exists(Path.Combine(folder, PlotName)) && !File.Exists(Path.Combine(folder, CsvName)))
         {
             throw new UsageException($"--out {folder} holds a combined plot of several runs ({PlotName} without {CsvName}): one run's evaluation would replace it; choose another folder");
+        }
+
+        // A folder holding another run's evaluation is not replaced by this run's (an earlier evaluation of this run is).
+        if (EvaluatedRun(Path.Combine(folder, CsvName)) is { } earlier && RunMembership.ReadConfig(run)?.Record?.Id is { } id && earlier.Id != id)
+        {
+            throw new UsageException($"--out {folder} holds the evaluation of another run ({earlier.Name}, id {earlier.Id}): choose another folder");
         }
 
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
@@ -242,6 +251,25 @@ public static class EvalCommand
         }
 
         return folder.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : folder;
+    }
+
+    // The run (name, id) an existing eval.csv names in its first row, or null when there is none or it names none.
+    private static (string Name, string Id)? EvaluatedRun(string csv)
+    {
+        if (!File.Exists(csv))
+        {
+            return null;
+        }
+
+        string[] lines = File.ReadLines(csv).Take(2).ToArray();
+        if (lines.Length < 2)
+        {
+            return null;
+        }
+
+        string[] header = lines[0].Split(','), row = lines[1].Split(',');
+        int name = Array.IndexOf(header, "run"), id = Array.IndexOf(header, "run_id");
+        return name >= 0 && id >= 0 && row.Length == header.Length ? (row[name], row[id]) : null;
     }
 
     /// <summary>

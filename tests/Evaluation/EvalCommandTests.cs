@@ -111,6 +111,31 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void OutHoldingAnotherRunsEvaluationOrInsideARunIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        string a = folder["a"], b = folder["b"], shared = folder["shared"];
+        foreach (string run in new[] { a, b })
+        {
+            Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        }
+
+        Assert.Equal(0, Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", shared).ExitCode);
+        byte[] before = File.ReadAllBytes(Path.Combine(shared, "eval.csv"));
+        (int code, _, string error) = Cli.Run("eval", "--run", b, "--t-to", "3", "--episodes", "2", "--out", shared);
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {shared} holds the evaluation of another run (a, id ", error);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(shared, "eval.csv")));
+
+        // The same run again replaces its own earlier evaluation there.
+        Assert.Equal(0, Cli.Run("eval", "--run", a, "--t-to", "4", "--episodes", "2", "--out", shared).ExitCode);
+
+        (code, _, error) = Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", Path.Combine(b, "checkpoints"));
+        Assert.Equal(2, code);
+        Assert.Contains($"is in the checkpoints/ folder of the run {b}", error);
+    }
+
+    [Fact]
     public void LatestIsNamedByThePeriodicCheckpointHoldingTheSameBytes()
     {
         using var folder = new TemporaryFolder();
