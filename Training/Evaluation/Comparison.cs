@@ -99,7 +99,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
                 int?[] h90 = [.. mine.Select(x => x.Table.H90(minT))];
                 int?[] hExact = [.. mine.Select(x => x.Table.HExact(minT))];
                 text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
-                    + $"{fractions.Average():F3} ± {StandardDeviation(fractions):F3} | {exact.Average():F3} ± {StandardDeviation(exact):F3} | "
+                    + $"{MeanSd(fractions)} | {MeanSd(exact)} | "
                     + $"{MedianRange(h90)} | {MedianRange(hExact)} | {string.Join(", ", h90.Select(Show))} | {string.Join(", ", hExact.Select(Show))} |");
             }
 
@@ -202,6 +202,11 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         string median = low is int a && high is int b ? ((a + b) / 2.0).ToString("0.#", CultureInfo.InvariantCulture) : "none";
         return $"{median} ({Show(values[0])}–{Show(values[^1])})";
     }
+
+    // "0.950 ± 0.010", or "not evaluated" where an evaluation played no T of the training range (its figure is NaN).
+    private static string MeanSd(double[] values) => values.Any(double.IsNaN)
+        ? "not evaluated (no T of the training range)"
+        : string.Create(CultureInfo.InvariantCulture, $"{values.Average():F3} ± {StandardDeviation(values):F3}");
 
     private static double StandardDeviation(double[] values)
     {

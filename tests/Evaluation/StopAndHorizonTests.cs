@@ -60,6 +60,17 @@ public sealed class NoneHorizonTests
         (byte[] fraction, byte[] reward, byte[] outcomes) = comparison.EncodePlots();
         Assert.True(fraction.Length > 1000 && reward.Length > 1000 && outcomes.Length > 1000);
     }
+
+    [Fact]
+    public void AnEvaluationBelowTheTrainingRangeIsSaidToBeThatNotNaN()
+    {
+        // Evaluated on T 1..8 of a training range 9..12: no T of the range was played.
+        var comparison = new Comparison([new ComparisonCell(CoreKind.Nac, 1, 100, 1, Reaching(8))], 9, 12);
+        string summary = comparison.ToMarkdown("t", "c");
+        Assert.DoesNotContain("NaN", summary);
+        Assert.Contains("| not evaluated (no T of the training range) | not evaluated (no T of the training range) |", summary);
+        Assert.Contains("| 0.000 ± 0.000 |", new Comparison([new ComparisonCell(CoreKind.Nac, 1, 100, 1, Reaching(4))], 5, 8).ToMarkdown("t", "c"));
+    }
 }
 
 /// <summary>A cancelled stop token stops evaluation, replay, arith and bench at their checks, and output sets stay unrenamed.</summary>
