@@ -25,6 +25,9 @@ public enum CurvePattern
 
     /// <summary>A dotted line.</summary>
     Dotted,
+
+    /// <summary>Points only, not joined: values at chosen x (T = 200, 500, 1000) between which nothing was measured.</summary>
+    Points,
 }
 
 /// <summary>What a <see cref="CurvePlot"/> shows besides its curves.</summary>
@@ -131,8 +134,9 @@ public static class CurvePlot
             var line = plot.Add.Scatter(curve.X, curve.Y);
             line.Color = color;
             line.LegendText = curve.Label;
-            line.LineWidth = 2;
-            line.MarkerSize = curve.Dashed ? 0 : 5;
+            bool points = curve.Pattern == CurvePattern.Points;
+            line.LineWidth = points ? 0 : 2;
+            line.MarkerSize = points ? 7 : curve.Dashed ? 0 : 5;
             line.LinePattern = curve.Dashed || curve.Pattern == CurvePattern.Dashed ? LinePattern.Dashed
                 : curve.Pattern == CurvePattern.Dotted ? LinePattern.Dotted
                 : LinePattern.Solid;

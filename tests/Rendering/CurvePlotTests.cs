@@ -35,6 +35,39 @@ public sealed class CurvePlotTests
         Assert.Null(CurvePlot.ReadText(plain, CurvePlot.SubtitleKeyword));
     }
 
+    [Theory]
+    [InlineData(CurvePattern.Solid, true)]
+    [InlineData(CurvePattern.Points, false)]
+    public void PointsAreNotJoinedByALine(CurvePattern pattern, bool joined)
+    {
+        // Two values far apart (T = 200 and 1000): halfway between them a line passes, points leave the background.
+        Curve curve = new("chosen T", [200, 1000], [0, 1], Pattern: pattern);
+        Plot plot = CurvePlot.Build(new PlotLayout("points", "T", "y", YFromZero: true), [curve]);
+        using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(1100, 600, ImageFormat.Png));
+        Color colour = new ScottPlot.Palettes.Category10().GetColor(0);
+        bool Coloured(double x, double y)
+        {
+            // Within two pixels, near the curve's colour (a line is drawn antialiased).
+            Pixel at = plot.GetPixel(new Coordinates(x, y));
+            for (int dx = -2; dx <= 2; dx++)
+            {
+                for (int dy = -2; dy <= 2; dy++)
+                {
+                    SKColor seen = bitmap.GetPixel((int)Math.Round(at.X) + dx, (int)Math.Round(at.Y) + dy);
+                    if (Math.Abs(seen.Red - colour.R) + Math.Abs(seen.Green - colour.G) + Math.Abs(seen.Blue - colour.B) < 60)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        Assert.True(Coloured(200, 0) && Coloured(1000, 1), "both values are drawn");
+        Assert.Equal(joined, Coloured(600, 0.5));
+    }
+
     [Fact]
     public void TheLegendHidesNoPointOfAnyCurve()
     {
