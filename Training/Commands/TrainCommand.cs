@@ -93,7 +93,7 @@ public static class TrainCommand
         }
 
         var folder = new RunFolder(resumeFolder);
-        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => Validated(binding.ApplyFlags(settings, parsed)), binding.GivenFlags(parsed));
+        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => Validated(binding.ApplyFlags(settings, parsed)));
         return (config, folder, start);
     }
 

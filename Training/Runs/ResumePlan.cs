@@ -22,20 +22,16 @@ public static class ResumePlan
 
     /// <summary>
     /// The settings and start of a resumed session. <paramref name="applyFlags"/> puts the flags given on top of
-    /// the run's settings; <paramref name="givenFlags"/> names them (property names).
+    /// the run's settings; one that would change a setting fixed on resume (<see cref="FixedSettings"/>) is refused,
+    /// one that gives it its own value again is not.
     /// </summary>
     /// <exception cref="UsageException">The run cannot be resumed as asked; the message says why.</exception>
-    public static (TrainConfig Config, SessionStart Start) Make(RunFolder folder, Func<TrainConfig, TrainConfig> applyFlags, IReadOnlyList<string> givenFlags)
+    public static (TrainConfig Config, SessionStart Start) Make(RunFolder folder, Func<TrainConfig, TrainConfig> applyFlags)
     {
         string run = folder.Path;
         if (!Directory.Exists(run))
         {
             throw new UsageException($"--resume: run folder {run} does not exist");
-        }
-
-        if (givenFlags.FirstOrDefault(FixedSettings.Contains) is string fixedFlag)
-        {
-            throw new UsageException($"{ConfigBinding<TrainConfig>.FlagOf(fixedFlag)} cannot change when resuming (it shapes the network or the task)");
         }
 
         (TrainConfig Config, RunRecord? Record)? file;
@@ -138,7 +134,13 @@ public static class ResumePlan
             notes.Add($"{folder.Name} was trained in {was} (copied or moved): it continues as run id {runId}, forked from {forked}");
         }
 
+        // A setting that shapes the network or the task may be given again (a script that always passes --agent), not changed.
         TrainConfig config = applyFlags(settings);
+        if (Differences(settings, config).FirstOrDefault(d => IsFixed(d.Setting)) is { Setting: not null } changed)
+        {
+            throw new UsageException($"--{changed.Setting} cannot change when resuming (it shapes the network or the task): the run has {changed.Before}, not {changed.After}");
+        }
+
         if (frames >= config.Frames)
         {
             throw new UsageException($"--resume: the run already trained {frames:N0} frames, at least the {config.Frames:N0} of its budget (give a larger --frames to go on)");

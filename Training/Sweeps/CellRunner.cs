@@ -41,7 +41,7 @@ public static class CellRunner
             {
                 SessionStart start = resume is null && !File.Exists(run.ConfigFile)
                     ? SessionStart.NewRun()
-                    : ResumePlan.Make(run, settings => SweepRunner.Adjustable(settings, config), []).Start;
+                    : ResumePlan.Make(run, settings => SweepRunner.Adjustable(settings, config)).Start;
                 Console.WriteLine(resume is null ? $"== {run.Name}: training" : $"== {run.Name}: resuming at {done:N0} frames");
                 TrainingOutcome trained = Trainer.Start(config, run, start, stop);
                 if (trained.Interrupted)

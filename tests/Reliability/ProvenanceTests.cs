@@ -124,6 +124,27 @@ public sealed class ProvenanceTests
     }
 
     [Fact]
+    public void ASettingThatShapesTheNetworkMayBeGivenAgainOnResumeButNotChanged()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 200)).ExitCode);
+        var files = new RunFolder(run);
+        byte[] before = File.ReadAllBytes(files.ConfigFile);
+
+        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "400", "--hidden", "32", "--agent", "nac");
+        Assert.Equal(2, code);
+        Assert.Contains("--hidden cannot change when resuming (it shapes the network or the task): the run has 16, not 32", error);
+        Assert.Equal(before, File.ReadAllBytes(files.ConfigFile));
+
+        // Given again with the run's own values (a script that always passes them): resumed, no change recorded.
+        (code, string output, error) = Cli.Run("train", "--resume", run, "--frames", "400", "--hidden", "16", "--agent", "nac", "--seed", "1");
+        Assert.True(code == 0, error);
+        Assert.Equal(["frames"], files.ReadConfig()!.Value.Record!.Changes.Select(change => change.Setting));
+        Assert.DoesNotContain("hidden", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ARunKilledBeforeItsFirstCheckpointResumesFromFrameZero()
     {
         using var folder = new TemporaryFolder();
