@@ -238,16 +238,17 @@ public static class EvalCommand
             throw new UsageException($"--out {folder} holds a combined plot of several runs ({PlotName} without {CsvName}): one run's evaluation would replace it; choose another folder");
         }
 
-        // A folder holding another run's evaluation is not replaced by this run's (an earlier evaluation of this run is).
-        if (EvaluatedRun(Path.Combine(folder, CsvName)) is { } earlier && RunMembership.ReadConfig(run)?.Record?.Id is { } id && earlier.Id != id)
-        {
-            throw new UsageException($"--out {folder} holds the evaluation of another run ({earlier.Name}, id {earlier.Id}): choose another folder");
-        }
-
         string[] inputs = checkpoint is null ? [run.LatestCheckpoint] : [checkpoint];
         foreach (string name in new[] { CsvName, PlotName, OutcomesName, EpisodesName })
         {
             OutputFile.Check(Path.Combine(folder, name), "evaluation output", OutputFormats.ForName(name), inputs);
+        }
+
+        // A folder holding another run's evaluation is not replaced by this run's (an earlier evaluation of this run is).
+        // Read only after the check above: an eval.csv that is a FIFO or a device is refused there, never opened.
+        if (EvaluatedRun(Path.Combine(folder, CsvName)) is { } earlier && RunMembership.ReadConfig(run)?.Record?.Id is { } id && earlier.Id != id)
+        {
+            throw new UsageException($"--out {folder} holds the evaluation of another run ({earlier.Name}, id {earlier.Id}): choose another folder");
         }
 
         return folder.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : folder;

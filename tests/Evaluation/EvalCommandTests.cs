@@ -130,6 +130,14 @@ public sealed class EvalCommandTests
         // The same run again replaces its own earlier evaluation there.
         Assert.Equal(0, Cli.Run("eval", "--run", a, "--t-to", "4", "--episodes", "2", "--out", shared).ExitCode);
 
+        // An eval.csv there that is a FIFO is refused, never opened (opening it would wait for a writer forever).
+        string fifo = folder["fifo"];
+        Directory.CreateDirectory(fifo);
+        TrustworthyOutputsTests.MakeFifo(Path.Combine(fifo, "eval.csv"));
+        (code, _, error) = Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", fifo);
+        Assert.Equal(2, code);
+        Assert.Contains("is a FIFO", error);
+
         (code, _, error) = Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", Path.Combine(b, "checkpoints"));
         Assert.Equal(2, code);
         Assert.Contains($"is in the checkpoints/ folder of the run {b}", error);

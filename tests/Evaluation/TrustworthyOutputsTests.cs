@@ -38,7 +38,7 @@ public sealed class TrustworthyOutputsTests
     private static Dictionary<string, byte[]> Snapshot(RunFolder run) =>
         Outputs.ToDictionary(name => name, name => File.ReadAllBytes(Path.Combine(run.Path, name)));
 
-    private static void MakeFifo(string path)
+    internal static void MakeFifo(string path)
     {
         using var process = System.Diagnostics.Process.Start("mkfifo", [path])!;
         process.WaitForExit();
