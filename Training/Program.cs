@@ -99,7 +99,6 @@ public static class Program
         }
     }
 
-    // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
     // " sweep status" for a subcommand: every command from the root's child down, as the user types them.
     private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
     {
@@ -130,6 +129,7 @@ public static class Program
         return $"{match.Groups["option"].Value}: expected {kind}, got '{match.Groups["value"].Value}'";
     }
 
+    // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
     private static string? Misspelling(ParseResult parsed)
     {
         Command command = parsed.CommandResult.Command;

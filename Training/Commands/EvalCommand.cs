@@ -147,9 +147,7 @@ public static class EvalCommand
 
                 var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
 
-                // Runs are named by their folder's name, or by the folder as given where two names are the same (runs/a, other/a).
-                bool sameNames = folderList.Select(run => run.Name).Distinct().Count() < folderList.Count;
-                var labels = folderList.Zip(folders).ToDictionary(pair => pair.First, pair => sameNames ? pair.Second.TrimEnd('/') : pair.First.Name);
+                var labels = folderList.Zip(RunLoading.Labels(folderList, folders)).ToDictionary(pair => pair.First, pair => pair.Second);
                 foreach (RunFolder run in folderList)
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);

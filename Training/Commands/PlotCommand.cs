@@ -55,11 +55,7 @@ public static class PlotCommand
                 loaded.Add((run, run.Name, config?.Record?.Id ?? "unknown", config?.Config.Agent.Name() ?? "unknown", metrics));
             }
 
-            // Runs are named by their folder's name, or by the folder as given where two names are the same (runs/a, other/a).
-            if (loaded.Select(l => l.Run.Name).Distinct().Count() < loaded.Count)
-            {
-                loaded = [.. loaded.Zip(folders, (l, given) => l with { Label = given.TrimEnd('/') })];
-            }
+            loaded = [.. loaded.Zip(RunLoading.Labels([.. loaded.Select(l => l.Run)], folders), (l, label) => l with { Label = label })];
 
             if (loaded.Select(l => l.Run.Path).Distinct().Count() < loaded.Count)
             {

@@ -40,6 +40,13 @@ public static class RunLoading
     }
 
     /// <summary>
+    /// How a command that shows several runs together names them: by their folders' names (runs/nac-s1 → "nac-s1"), or,
+    /// where two names are the same (runs/a and other/a), each by its folder as given.
+    /// </summary>
+    public static string[] Labels(IReadOnlyList<RunFolder> runs, IReadOnlyList<string> given) =>
+        runs.Select(run => run.Name).Distinct().Count() < runs.Count ? [.. given.Select(folder => folder.TrimEnd('/'))] : [.. runs.Select(run => run.Name)];
+
+    /// <summary>
     /// Refuses (<see cref="UsageException"/>) an output path of a command that writes where the user says (plot, replay)
     /// when it names one of a run's own files: config.json, metrics.csv, the evaluation's and the probe's outputs, or
     /// anything in its checkpoints/, episodes/ or tb/ folder. Each of those is another command's output or input, even

@@ -186,10 +186,10 @@ public static class ResumePlan
             ? $"{d.Setting} is missing there (read as {d.After}) but {d.Before} in {source}"
             : $"{d.Setting} is {d.After} there but {d.Before} in {source}";
         string edited = record is null ? "differs from" : "was edited by hand and differs from";
-        var changeable = unexplained.Where(d => !IsFixed(d.Setting)).ToList();
-        string remedy = changeable.Count < unexplained.Count
-            ? $"{string.Join(", ", unexplained.Where(d => IsFixed(d.Setting)).Select(d => d.Setting))} {(unexplained.Count(d => IsFixed(d.Setting)) == 1 ? "shapes" : "shape")} the network or the task and cannot change; restore config.json"
-            : $"settings change only through flags on --resume: give {string.Join(" ", changeable.Select(d => $"--{d.Setting} {d.After}"))} or restore config.json";
+        string[] fixedOnes = [.. unexplained.Where(d => IsFixed(d.Setting)).Select(d => d.Setting)];
+        string remedy = fixedOnes.Length > 0
+            ? $"{string.Join(", ", fixedOnes)} {(fixedOnes.Length == 1 ? "shapes" : "shape")} the network or the task and cannot change; restore config.json"
+            : $"settings change only through flags on --resume: give {string.Join(" ", unexplained.Select(d => $"--{d.Setting} {d.After}"))} or restore config.json";
         throw new UsageException($"--resume: {folder.ConfigFile} {edited} {source}: {string.Join("; ", unexplained.Select(Described))}; {remedy}");
     }
 
