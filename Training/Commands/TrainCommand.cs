@@ -53,9 +53,9 @@ public static class TrainCommand
     public static TrainConfig SettingsOf(string configFile)
     {
         JsonObject fields = ConfigBinding<TrainConfig>.ReadObject(configFile);
-        bool writtenByGridTime = fields.ContainsKey(RunFolder.RunKey);
-        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, configFile, RunFolder.RecordKeys);
-        return writtenByGridTime ? config.AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields)) : config;
+        return fields.ContainsKey(RunFolder.RunKey)
+            ? RunFolder.SettingsWrittenIn(fields, configFile)
+            : ConfigBinding<TrainConfig>.FromObject(fields, configFile, RunFolder.RecordKeys);
     }
 
     /// <summary>Resolves the settings and folder of a new run; touches nothing on disk.</summary>

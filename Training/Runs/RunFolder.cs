@@ -118,9 +118,16 @@ public sealed class RunFolder(string path)
             throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block has no id");
         }
 
-        TrainConfig config = ConfigBinding<TrainConfig>.FromObject(fields, ConfigFile, RecordKeys).AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields));
+        TrainConfig config = SettingsWrittenIn(fields, ConfigFile);
         return (config, record is null ? null : Upgraded(record, config, fields));
     }
+
+    /// <summary>
+    /// The settings of a config.json GridTime wrote, from its JSON object (<paramref name="path"/> names it in messages):
+    /// a key it lacks stands for how the run was trained before that setting existed (<see cref="TrainConfig.AsWrittenBefore"/>).
+    /// </summary>
+    public static TrainConfig SettingsWrittenIn(JsonObject fields, string path) =>
+        ConfigBinding<TrainConfig>.FromObject(fields, path, RecordKeys).AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields));
 
     // A config.json written before a setting existed lacks its key and was hashed without it: when its hash matches
     // the settings without those keys, GridTime wrote it, and it stands for these settings (the new ones at their
