@@ -429,7 +429,8 @@ public sealed record TrainConfig
         // Until --time-left-cap existed (9c872b4, 2026-11-29), the timer cut its time-left readout at max-t.
         (KeyOf(nameof(TimeLeftCap)), config => config with { TimeLeftCap = Math.Max(1, config.MaxT) }),
 
-        // Until --time-left-gradient existed (2026-11-30), every loss trained the timer's time-left readout.
+        // Until --time-left-gradient existed (2026-11-30), every loss trained the timer's time-left readout (a saved
+        // network lacking the option is read the same way: AgentOptions.AsWrittenBefore, which Agents/ cannot take from here).
         (KeyOf(nameof(TimeLeftGradient)), config => config with { TimeLeftGradient = TimeLeftGradient.All }),
 
         // Until --nau-learning-rate-decay existed (b11475a, 2026-11-29), the NAU weights' learning rate never decayed.
