@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -128,9 +127,9 @@ public sealed class GruCore : RecurrentCore
             float* productT = _dInput.Data + (first * gates); // this block's ∂gi is free until the backward pass
             FastLinear.Transpose(x, batch, inputs, xT);
             FastLinear.Transpose(state, batch, hidden, hT);
-            Avx512Sgemm.Multiply(gates, batch, inputs, Data(_cell.weight_ih!), inputs, xT, batch, productT, batch, accumulate: false);
+            Sgemm.Multiply(gates, batch, inputs, Data(_cell.weight_ih!), inputs, xT, batch, productT, batch, accumulate: false);
             FastLinear.TransposeAddingBias(productT, gates, batch, Data(_cell.bias_ih!), gi);
-            Avx512Sgemm.Multiply(gates, batch, hidden, Data(_cell.weight_hh!), hidden, hT, batch, productT, batch, accumulate: false);
+            Sgemm.Multiply(gates, batch, hidden, Data(_cell.weight_hh!), hidden, hT, batch, productT, batch, accumulate: false);
             FastLinear.TransposeAddingBias(productT, gates, batch, Data(_cell.bias_hh!), gh);
             float* kept = _gates.Data + (first * gates), hiddenN = _hiddenN.Data + (first * hidden);
             for (int b = 0; b < batch; b++)
@@ -138,26 +137,7 @@ public sealed class GruCore : RecurrentCore
                 long row = (long)b * gates;
                 float* giRow = gi + row, ghRow = gh + row, g = kept + row, h = state + ((long)b * hidden), next = nextState + ((long)b * hidden);
                 Copy(ghRow + (2 * hidden), hiddenN + ((long)b * hidden), hidden);
-                int j = 0;
-                for (; j + Vector512<float>.Count <= hidden; j += Vector512<float>.Count)
-                {
-                    Vector512<float> r = FastLstmCell.Sigmoid(Vector512.Load(giRow + j) + Vector512.Load(ghRow + j));
-                    Vector512<float> z = FastLstmCell.Sigmoid(Vector512.Load(giRow + hidden + j) + Vector512.Load(ghRow + hidden + j));
-                    Vector512<float> n = FastLstmCell.Tanh(Vector512.Load(giRow + (2 * hidden) + j) + (r * Vector512.Load(ghRow + (2 * hidden) + j)));
-                    r.Store(g + j);
-                    z.Store(g + hidden + j);
-                    n.Store(g + (2 * hidden) + j);
-                    (n + (z * (Vector512.Load(h + j) - n))).Store(next + j);
-                }
-
-                for (; j < hidden; j++)
-                {
-                    float r = 1f / (1f + MathF.Exp(-(giRow[j] + ghRow[j])));
-                    float z = 1f / (1f + MathF.Exp(-(giRow[hidden + j] + ghRow[hidden + j])));
-                    float n = MathF.Tanh(giRow[(2 * hidden) + j] + (r * ghRow[(2 * hidden) + j]));
-                    (g[j], g[hidden + j], g[(2 * hidden) + j]) = (r, z, n);
-                    next[j] = n + (z * (h[j] - n));
-                }
+                Gates(giRow, ghRow, g, h, next, hidden);
             }
 
             Copy(nextState, output, (long)batch * hidden);
@@ -188,9 +168,9 @@ public sealed class GruCore : RecurrentCore
 
             // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed); ∂h = ∂h'⊙z + ∂gh·W_hh.
             float* wIh = Data(_cell.weight_ih!);
-            Avx512Sgemm.Multiply(batch, _features, gates, dGi, gates, wIh, inputs, dFeatures, _features, accumulate: false);
+            Sgemm.Multiply(batch, _features, gates, dGi, gates, wIh, inputs, dFeatures, _features, accumulate: false);
             Copy(dh, dState, (long)batch * hidden);
-            Avx512Sgemm.Multiply(batch, hidden, gates, dGh, gates, Data(_cell.weight_hh!), hidden, dState, hidden, accumulate: true);
+            Sgemm.Multiply(batch, hidden, gates, dGh, gates, Data(_cell.weight_hh!), hidden, dState, hidden, accumulate: true);
         }
 
         public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
@@ -198,12 +178,12 @@ public sealed class GruCore : RecurrentCore
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             float* transposed = _transposed.Data, gradient = _gradient.Data;
             FastLinear.Transpose(_dInput.Data, rows, gates, transposed);
-            Avx512Sgemm.Multiply(gates, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+            Sgemm.Multiply(gates, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
             AddGradient(_cell.weight_ih!, gradient);
             ColumnSums(_dInput.Data, rows, gates, gates, gradient);
             AddGradient(_cell.bias_ih!, gradient);
             FastLinear.Transpose(_dHidden.Data, rows, gates, transposed);
-            Avx512Sgemm.Multiply(gates, hidden, rows, transposed, rows, states, hidden, gradient, hidden, accumulate: false);
+            Sgemm.Multiply(gates, hidden, rows, transposed, rows, states, hidden, gradient, hidden, accumulate: false);
             AddGradient(_cell.weight_hh!, gradient);
             ColumnSums(_dHidden.Data, rows, gates, gates, gradient);
             AddGradient(_cell.bias_hh!, gradient);
@@ -214,6 +194,51 @@ public sealed class GruCore : RecurrentCore
             foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient })
             {
                 buffer.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One row's gates from gi = x·W_ihᵀ + b_ih and gh = h·W_hhᵀ + b_hh [3H]: r, z, n into <paramref name="g"/> [3H]
+        /// and h' = n + z·(h − n) into <paramref name="next"/> [H] (PyTorch's GRUCell).
+        /// </summary>
+        private static unsafe void Gates(float* giRow, float* ghRow, float* g, float* h, float* next, int hidden)
+        {
+            switch (Simd.Width)
+            {
+                case SimdWidth.Bits512:
+                    Gates<Vec512>(giRow, ghRow, g, h, next, hidden);
+                    break;
+                case SimdWidth.Bits256:
+                    Gates<Vec256>(giRow, ghRow, g, h, next, hidden);
+                    break;
+                default:
+                    Gates<Vec128>(giRow, ghRow, g, h, next, hidden);
+                    break;
+            }
+        }
+
+        private static unsafe void Gates<TV>(float* giRow, float* ghRow, float* g, float* h, float* next, int hidden)
+            where TV : unmanaged, ISimdVector<TV>
+        {
+            int j = 0;
+            for (; j + TV.Count <= hidden; j += TV.Count)
+            {
+                TV r = FastLstmCell.Sigmoid(TV.Load(giRow + j) + TV.Load(ghRow + j));
+                TV z = FastLstmCell.Sigmoid(TV.Load(giRow + hidden + j) + TV.Load(ghRow + hidden + j));
+                TV n = FastLstmCell.Tanh(TV.Load(giRow + (2 * hidden) + j) + (r * TV.Load(ghRow + (2 * hidden) + j)));
+                r.Store(g + j);
+                z.Store(g + hidden + j);
+                n.Store(g + (2 * hidden) + j);
+                (n + (z * (TV.Load(h + j) - n))).Store(next + j);
+            }
+
+            for (; j < hidden; j++)
+            {
+                float r = 1f / (1f + MathF.Exp(-(giRow[j] + ghRow[j])));
+                float z = 1f / (1f + MathF.Exp(-(giRow[hidden + j] + ghRow[hidden + j])));
+                float n = MathF.Tanh(giRow[(2 * hidden) + j] + (r * ghRow[(2 * hidden) + j]));
+                (g[j], g[hidden + j], g[(2 * hidden) + j]) = (r, z, n);
+                next[j] = n + (z * (h[j] - n));
             }
         }
     }

@@ -186,7 +186,7 @@ public sealed class TimerCore : RecurrentCore
                 output[((long)b * width) + hidden] = s;
             }
 
-            Avx512Sgemm.Multiply(batch, hidden, inputs, x, inputs, _weightT.Data, hidden, h, hidden, accumulate: false);
+            Sgemm.Multiply(batch, hidden, inputs, x, inputs, _weightT.Data, hidden, h, hidden, accumulate: false);
             for (int b = 0; b < batch; b++)
             {
                 float* row = h + ((long)b * hidden);
@@ -209,7 +209,7 @@ public sealed class TimerCore : RecurrentCore
 
             // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ, unless only the time-left
             // loss trains r (then ∂s is that loss's alone: the pass left the heads' gradient out of this column).
-            Avx512Sgemm.Multiply(batch, _features, hidden, dY, hidden, Data(_weight), _inputs, dFeatures, _features, accumulate: false);
+            Sgemm.Multiply(batch, _features, hidden, dY, hidden, Data(_weight), _inputs, dFeatures, _features, accumulate: false);
             float* sColumn = _weightT.Data + ((long)_features * hidden);
             for (int b = 0; b < batch; b++)
             {
@@ -226,7 +226,7 @@ public sealed class TimerCore : RecurrentCore
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs;
             float* transposed = _transposed.Data, gradient = _gradient.Data;
             FastLinear.Transpose(_dY.Data, rows, hidden, transposed);
-            Avx512Sgemm.Multiply(hidden, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+            Sgemm.Multiply(hidden, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
             AddGradient(_weight, gradient);
             ColumnSums(_dY.Data, rows, hidden, hidden, gradient);
             AddGradient(_bias, gradient);

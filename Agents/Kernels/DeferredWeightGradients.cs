@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace GridTime.Agents.Kernels;
@@ -181,16 +180,7 @@ public sealed unsafe class DeferredWeightGradients
             throw new InvalidOperationException($"a parameter's gradient of {sum.Count} values was added to with {count}");
         }
 
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-        {
-            (Vector512.Load(values + i) + Vector512.Load(gradient + i)).Store(values + i);
-        }
-
-        for (; i < count; i++)
-        {
-            values[i] += gradient[i];
-        }
+        ParameterMemory.Add(gradient, values, count);
     }
 
     /// <summary>grad += <paramref name="gradient"/> (or grad = it, if none yet); disposes <paramref name="gradient"/>'s wrapper.</summary>
@@ -265,7 +255,7 @@ public sealed unsafe class DeferredWeightGradients
                 Tensor dW = empty(Outputs, Widths[i]);
                 fixed (byte* d = dW.bytes)
                 {
-                    Avx512Sgemm.Multiply(Outputs, Widths[i], rows, gt, rows, _inputs[i].AtLeast(Rows * Widths[i]), Widths[i], (float*)d, Widths[i], accumulate: false);
+                    Sgemm.Multiply(Outputs, Widths[i], rows, gt, rows, _inputs[i].AtLeast(Rows * Widths[i]), Widths[i], (float*)d, Widths[i], accumulate: false);
                 }
 
                 AddGradient(parameter(Weights[i]), dW);
@@ -279,17 +269,7 @@ public sealed unsafe class DeferredWeightGradients
                     float* sum = (float*)s;
                     for (long r = 0; r < Rows; r++)
                     {
-                        float* row = g + (r * Outputs);
-                        int j = 0;
-                        for (; j + Vector512<float>.Count <= Outputs; j += Vector512<float>.Count)
-                        {
-                            (Vector512.Load(sum + j) + Vector512.Load(row + j)).Store(sum + j);
-                        }
-
-                        for (; j < Outputs; j++)
-                        {
-                            sum[j] += row[j];
-                        }
+                        ParameterMemory.Add(g + (r * Outputs), sum, Outputs);
                     }
                 }
 

@@ -11,15 +11,15 @@ namespace GridTime.Agents.Kernels;
 /// <summary>
 /// The encoder's two convolutions with their ReLUs — [B, 3, 56, 56] → conv 16 @ 8x8 stride 4 → [B, 16, 13, 13]
 /// → conv 32 @ 4x4 stride 2 → [B, 32, 5, 5], flattened to [B, 800] — as one autograd node, computed as direct
-/// convolutions with AVX-512 and a hand-written backward pass. The same parameters and result as
+/// convolutions at the vector width of <see cref="Simd.Width"/> and a hand-written backward pass. The same parameters and result as
 /// <c>relu(conv2(relu(conv1(x)))).flatten(1)</c> to float rounding (tests/Agents/FastConvolutionsTests).
-/// Where the kernel is not used (no AVX-512, <c>GRIDTIME_TORCH_MATMUL=1</c>, or an input that needs a gradient)
+/// Where the kernel is not used (<c>GRIDTIME_SIMD=off</c> or no vector unit, or an input that needs a gradient)
 /// it is that expression.
 /// <para>
 /// Why: at the batch of one acting step (32 frames) libtorch's convolutions ran their backward pass at
 /// 45-70 GFLOP/s, and the encoder's forward and backward took more than half of a worker's time. Each
-/// output pixel here keeps its 16 or 32 channels in one or two vector registers and a row of output pixels
-/// in registers at once, so every weight vector loaded serves a whole row; intermediate activations stay
+/// output pixel here keeps a vector of its channels in a register and a row of output pixels in registers at
+/// once (at most 13 accumulators, so that AVX2's 16 registers hold them), so every weight vector loaded serves a whole row; intermediate activations stay
 /// channels-last ([B, 13, 13, 16]) between the layers, so no layout is converted on the way.
 /// </para>
 /// </summary>
@@ -123,9 +123,28 @@ public static class FastConvolutions
     /// </summary>
     internal static unsafe void Forward(byte* pixels, bool bytes, int batch, float* w1, float* b1, float* w2, float* b2, float* hidden, float* output)
     {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Bits512:
+                Forward<Vec512>(pixels, bytes, batch, w1, b1, w2, b2, hidden, output);
+                break;
+            case SimdWidth.Bits256:
+                Forward<Vec256>(pixels, bytes, batch, w1, b1, w2, b2, hidden, output);
+                break;
+            case SimdWidth.Bits128:
+                Forward<Vec128>(pixels, bytes, batch, w1, b1, w2, b2, hidden, output);
+                break;
+            default:
+                throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
+        }
+    }
+
+    private static unsafe void Forward<TV>(byte* pixels, bool bytes, int batch, float* w1, float* b1, float* w2, float* b2, float* hidden, float* output)
+        where TV : unmanaged, ISimdVector<TV>
+    {
         float* w1k = Scratch.Get(Scratch.ConvolutionSlots, Patch1 * Out1);
         float* w2f = Scratch.Get(Scratch.ConvolutionSlots + 1, Patch2 * Out2);
-        float* row = stackalloc float[Side2 * Out2];
+        float* pixelMajor = stackalloc float[Side2 * Out2];
         float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
 
         // w1k[k][o] = w1[o][k]; w2f[(ky, kx, cin)][o] = w2[o][cin][ky][kx]: a weight vector over output channels per input.
@@ -143,15 +162,31 @@ public static class FastConvolutions
 
         for (int b = 0; b < batch; b++)
         {
-            float* input = Image(pixels, bytes, b, image);
+            float* input = Image<TV>(pixels, bytes, b, image);
             for (int oy = 0; oy < Side1; oy++)
             {
-                Conv1Row(input, oy, w1k, b1, hidden + ((((long)b * Side1) + oy) * Side1 * Out1));
+                for (int channel = 0; channel < Out1; channel += TV.Count)
+                {
+                    Conv1Row<TV>(input, oy, w1k, b1, channel, hidden + ((((long)b * Side1) + oy) * Side1 * Out1));
+                }
             }
 
             for (int oy = 0; oy < Side2; oy++)
             {
-                Conv2Row(hidden + ((long)b * Side1 * Side1 * Out1), oy, w2f, b2, row, output + ((long)b * Features));
+                for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
+                {
+                    Conv2Row<TV>(hidden + ((long)b * Side1 * Side1 * Out1), oy, w2f, b2, channel, pixelMajor);
+                }
+
+                // From pixel-major to PyTorch's channel-major order ([32, 5, 5]).
+                float* row = output + ((long)b * Features) + (oy * Side2);
+                for (int c = 0; c < Out2; c++)
+                {
+                    for (int x = 0; x < Side2; x++)
+                    {
+                        row[(c * Side2 * Side2) + x] = pixelMajor[(x * Out2) + c];
+                    }
+                }
             }
         }
     }
@@ -164,6 +199,26 @@ public static class FastConvolutions
     /// </summary>
     internal static unsafe void Backward(
         byte* pixels, bool bytes, int batch, float* hidden, float* output, float* gradient, float* w2, float* dW1, float* dB1, float* dW2, float* dB2)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Bits512:
+                Backward<Vec512>(pixels, bytes, batch, hidden, output, gradient, w2, dW1, dB1, dW2, dB2);
+                break;
+            case SimdWidth.Bits256:
+                Backward<Vec256>(pixels, bytes, batch, hidden, output, gradient, w2, dW1, dB1, dW2, dB2);
+                break;
+            case SimdWidth.Bits128:
+                Backward<Vec128>(pixels, bytes, batch, hidden, output, gradient, w2, dW1, dB1, dW2, dB2);
+                break;
+            default:
+                throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
+        }
+    }
+
+    private static unsafe void Backward<TV>(
+        byte* pixels, bool bytes, int batch, float* hidden, float* output, float* gradient, float* w2, float* dW1, float* dB1, float* dW2, float* dB2)
+        where TV : unmanaged, ISimdVector<TV>
     {
         // In chunks of images, so that what a chunk's passes share stays in the L2 cache, and image by image
         // for conv1, whose gradient then stays in the L1 cache (over a whole rollout of 640 frames the
@@ -204,14 +259,17 @@ public static class FastConvolutions
                 FastLinear.Transpose(masked, Out2, Side2 * Side2, d2 + ((long)b * Side2 * Side2 * Out2));
             }
 
-            AddColumnSums(d2, (long)images * Side2 * Side2, Out2, dB2);
+            AddColumnSums<TV>(d2, (long)images * Side2 * Side2, Out2, dB2);
 
             // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient.
             for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
             {
-                for (int cin = 0; cin < Out1; cin += 8)
+                for (int cin = 0; cin < Out1; cin += 4)
                 {
-                    Conv2WeightGradient(h, d2, images, kk / Kernel2, kk % Kernel2, cin, dw2 + (((kk * Out1) + cin) * Out2));
+                    for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
+                    {
+                        Conv2WeightGradient<TV>(h, d2, images, kk / Kernel2, kk % Kernel2, cin, channel, dw2 + (((kk * Out1) + cin) * Out2));
+                    }
                 }
             }
 
@@ -222,20 +280,29 @@ public static class FastConvolutions
                 new Span<float>(d1, PixelsPerImage1).Clear();
                 for (int p = 0; p < Side2 * Side2; p++)
                 {
-                    Conv2InputGradient(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1, p / Side2, p % Side2);
+                    for (int ky = 0; ky < Kernel2; ky += 2)
+                    {
+                        for (int channel = 0; channel < Out1; channel += TV.Count)
+                        {
+                            Conv2InputGradient<TV>(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1, p / Side2, p % Side2, ky, channel);
+                        }
+                    }
                 }
 
                 FastLinear.PassedByRelu(d1, hb, d1, PixelsPerImage1);
 
-                AddColumnSums(d1, Side1 * Side1, Out1, dB1);
+                AddColumnSums<TV>(d1, Side1 * Side1, Out1, dB1);
 
-                // conv1's weight gradient: dw1[(c, ky, kx)][o], two kernel rows at a time.
-                float* input = Image(pixels, bytes, first + b, image);
+                // conv1's weight gradient: dw1[(c, ky, kx)][o], a kernel row at a time.
+                float* input = Image<TV>(pixels, bytes, first + b, image);
                 for (int c = 0; c < Channels; c++)
                 {
-                    for (int ky = 0; ky < Kernel1; ky += 2)
+                    for (int ky = 0; ky < Kernel1; ky++)
                     {
-                        Conv1WeightGradient(input, d1, c, ky, dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                        for (int channel = 0; channel < Out1; channel += TV.Count)
+                        {
+                            Conv1WeightGradient<TV>(input, d1, c, ky, channel, dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                        }
                     }
                 }
             }
@@ -255,21 +322,26 @@ public static class FastConvolutions
         Transpose(dw1, Patch1, Out1, dW1);
     }
 
-    /// <summary>One row (13 pixels, 16 channels each) of conv1's output after ReLU, from one image [3, 56, 56].</summary>
+    /// <summary>
+    /// One row (13 pixels) of conv1's output after ReLU, channels <paramref name="channel"/>..+<c>TV.Count</c>, from
+    /// one image [3, 56, 56]: the 13 pixels' accumulators stay in registers (13 of 16 with AVX2) while the
+    /// 192 weights stream past, so every weight vector loaded serves the whole row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1Row(float* image, int oy, float* w1k, float* bias, float* output)
+    private static unsafe void Conv1Row<TV>(float* image, int oy, float* w1k, float* bias, int channel, float* output)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> b = Vector512.Load(bias);
-        Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b, a12 = b;
+        TV b = TV.Load(bias + channel);
+        TV a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b, a12 = b;
         for (int c = 0; c < Channels; c++)
         {
             for (int ky = 0; ky < Kernel1; ky++)
             {
                 float* row = image + (((c * Side) + (Stride1 * oy) + ky) * Side);
-                float* w = w1k + (((c * Kernel1) + ky) * Kernel1 * Out1);
+                float* w = w1k + (((c * Kernel1) + ky) * Kernel1 * Out1) + channel;
                 for (int kx = 0; kx < Kernel1; kx++, row++, w += Out1)
                 {
-                    Vector512<float> wv = Vector512.Load(w);
+                    TV wv = TV.Load(w);
                     a0 = Fma(row[0], wv, a0);
                     a1 = Fma(row[4], wv, a1);
                     a2 = Fma(row[8], wv, a2);
@@ -287,41 +359,43 @@ public static class FastConvolutions
             }
         }
 
-        Vector512<float> z = Vector512<float>.Zero;
-        Vector512.Max(a0, z).Store(output);
-        Vector512.Max(a1, z).Store(output + 16);
-        Vector512.Max(a2, z).Store(output + 32);
-        Vector512.Max(a3, z).Store(output + 48);
-        Vector512.Max(a4, z).Store(output + 64);
-        Vector512.Max(a5, z).Store(output + 80);
-        Vector512.Max(a6, z).Store(output + 96);
-        Vector512.Max(a7, z).Store(output + 112);
-        Vector512.Max(a8, z).Store(output + 128);
-        Vector512.Max(a9, z).Store(output + 144);
-        Vector512.Max(a10, z).Store(output + 160);
-        Vector512.Max(a11, z).Store(output + 176);
-        Vector512.Max(a12, z).Store(output + 192);
+        TV z = TV.Zero;
+        output += channel;
+        TV.Max(a0, z).Store(output);
+        TV.Max(a1, z).Store(output + Out1);
+        TV.Max(a2, z).Store(output + (2 * Out1));
+        TV.Max(a3, z).Store(output + (3 * Out1));
+        TV.Max(a4, z).Store(output + (4 * Out1));
+        TV.Max(a5, z).Store(output + (5 * Out1));
+        TV.Max(a6, z).Store(output + (6 * Out1));
+        TV.Max(a7, z).Store(output + (7 * Out1));
+        TV.Max(a8, z).Store(output + (8 * Out1));
+        TV.Max(a9, z).Store(output + (9 * Out1));
+        TV.Max(a10, z).Store(output + (10 * Out1));
+        TV.Max(a11, z).Store(output + (11 * Out1));
+        TV.Max(a12, z).Store(output + (12 * Out1));
     }
 
     /// <summary>
-    /// One row (5 pixels, 32 channels) of conv2's output after ReLU, from one image's conv1 output
-    /// [13, 13, 16], written in PyTorch's flattened order (channel, y, x) into <paramref name="output"/> [800]
-    /// by way of <paramref name="pixels"/> [5 x 32].
+    /// One row (5 pixels) of conv2's output after ReLU, output channels <paramref name="channel"/>..+2·<c>TV.Count</c>,
+    /// from one image's conv1 output [13, 13, 16], pixel-major into <paramref name="pixels"/> [5 x 32] (10 accumulators).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2Row(float* hidden, int oy, float* w2f, float* bias, float* pixels, float* output)
+    private static unsafe void Conv2Row<TV>(float* hidden, int oy, float* w2f, float* bias, int channel, float* pixels)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> lo = Vector512.Load(bias), hi = Vector512.Load(bias + 16);
-        Vector512<float> a0 = lo, a1 = lo, a2 = lo, a3 = lo, a4 = lo, b0 = hi, b1 = hi, b2 = hi, b3 = hi, b4 = hi;
+        int n = TV.Count;
+        TV lo = TV.Load(bias + channel), hi = TV.Load(bias + channel + n);
+        TV a0 = lo, a1 = lo, a2 = lo, a3 = lo, a4 = lo, b0 = hi, b1 = hi, b2 = hi, b3 = hi, b4 = hi;
         for (int ky = 0; ky < Kernel2; ky++)
         {
             for (int kx = 0; kx < Kernel2; kx++)
             {
                 float* input = hidden + (((((Stride2 * oy) + ky) * Side1) + kx) * Out1);
-                float* w = w2f + ((((ky * Kernel2) + kx) * Out1) * Out2);
+                float* w = w2f + ((((ky * Kernel2) + kx) * Out1) * Out2) + channel;
                 for (int cin = 0; cin < Out1; cin++, input++, w += Out2)
                 {
-                    Vector512<float> w0 = Vector512.Load(w), w1 = Vector512.Load(w + 16);
+                    TV w0 = TV.Load(w), w1 = TV.Load(w + n);
                     float v0 = input[0], v1 = input[2 * Out1], v2 = input[4 * Out1], v3 = input[6 * Out1], v4 = input[8 * Out1];
                     a0 = Fma(v0, w0, a0);
                     b0 = Fma(v0, w1, b0);
@@ -337,41 +411,37 @@ public static class FastConvolutions
             }
         }
 
-        // ReLU, then from pixel-major to PyTorch's channel-major order ([32, 5, 5]) through the caller's buffer
-        // (with a stackalloc or a call here, the JIT kept the accumulators in memory inside the loop: 3x slower).
-        Vector512<float> z = Vector512<float>.Zero;
-        Vector512.Max(a0, z).Store(pixels);
-        Vector512.Max(b0, z).Store(pixels + 16);
-        Vector512.Max(a1, z).Store(pixels + 32);
-        Vector512.Max(b1, z).Store(pixels + 48);
-        Vector512.Max(a2, z).Store(pixels + 64);
-        Vector512.Max(b2, z).Store(pixels + 80);
-        Vector512.Max(a3, z).Store(pixels + 96);
-        Vector512.Max(b3, z).Store(pixels + 112);
-        Vector512.Max(a4, z).Store(pixels + 128);
-        Vector512.Max(b4, z).Store(pixels + 144);
-        float* row = output + (oy * Side2);
-        for (int c = 0; c < Out2; c++)
-        {
-            for (int x = 0; x < Side2; x++)
-            {
-                row[(c * Side2 * Side2) + x] = pixels[(x * Out2) + c];
-            }
-        }
+        // ReLU into the caller's buffer (with a stackalloc or a call here, the JIT kept the accumulators in memory
+        // inside the loop: 3x slower); the caller reorders it to PyTorch's channel-major order.
+        TV z = TV.Zero;
+        pixels += channel;
+        TV.Max(a0, z).Store(pixels);
+        TV.Max(b0, z).Store(pixels + n);
+        TV.Max(a1, z).Store(pixels + Out2);
+        TV.Max(b1, z).Store(pixels + Out2 + n);
+        TV.Max(a2, z).Store(pixels + (2 * Out2));
+        TV.Max(b2, z).Store(pixels + (2 * Out2) + n);
+        TV.Max(a3, z).Store(pixels + (3 * Out2));
+        TV.Max(b3, z).Store(pixels + (3 * Out2) + n);
+        TV.Max(a4, z).Store(pixels + (4 * Out2));
+        TV.Max(b4, z).Store(pixels + (4 * Out2) + n);
     }
 
     /// <summary>
-    /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>) and input channels
-    /// <paramref name="cin"/>..+7: <paramref name="result"/>[j][o] += Σ over images and output pixels of
-    /// hidden[y, x, cin + j] · d2[pixel][o].
+    /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>), input channels
+    /// <paramref name="cin"/>..+3 and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
+    /// <paramref name="result"/>[j][o] += Σ over images and output pixels of hidden[y, x, cin + j] · d2[pixel][o]
+    /// (8 accumulators, so that AVX2's 16 registers hold them with the gradient vectors).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2WeightGradient(float* hidden, float* d2, int batch, int ky, int kx, int cin, float* result)
+    private static unsafe void Conv2WeightGradient<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> a0 = Vector512.Load(result), a1 = Vector512.Load(result + 32), a2 = Vector512.Load(result + 64), a3 = Vector512.Load(result + 96);
-        Vector512<float> a4 = Vector512.Load(result + 128), a5 = Vector512.Load(result + 160), a6 = Vector512.Load(result + 192), a7 = Vector512.Load(result + 224);
-        Vector512<float> b0 = Vector512.Load(result + 16), b1 = Vector512.Load(result + 48), b2 = Vector512.Load(result + 80), b3 = Vector512.Load(result + 112);
-        Vector512<float> b4 = Vector512.Load(result + 144), b5 = Vector512.Load(result + 176), b6 = Vector512.Load(result + 208), b7 = Vector512.Load(result + 240);
+        int n = TV.Count;
+        result += channel;
+        d2 += channel;
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out2), a2 = TV.Load(result + (2 * Out2)), a3 = TV.Load(result + (3 * Out2));
+        TV b0 = TV.Load(result + n), b1 = TV.Load(result + Out2 + n), b2 = TV.Load(result + (2 * Out2) + n), b3 = TV.Load(result + (3 * Out2) + n);
         for (int b = 0; b < batch; b++)
         {
             float* image = hidden + ((long)b * Side1 * Side1 * Out1);
@@ -379,7 +449,7 @@ public static class FastConvolutions
             {
                 for (int ox = 0; ox < Side2; ox++, d2 += Out2)
                 {
-                    Vector512<float> g0 = Vector512.Load(d2), g1 = Vector512.Load(d2 + 16);
+                    TV g0 = TV.Load(d2), g1 = TV.Load(d2 + n);
                     float* v = image + (((((Stride2 * oy) + ky) * Side1) + (Stride2 * ox) + kx) * Out1) + cin;
                     a0 = Fma(v[0], g0, a0);
                     b0 = Fma(v[0], g1, b0);
@@ -389,69 +459,47 @@ public static class FastConvolutions
                     b2 = Fma(v[2], g1, b2);
                     a3 = Fma(v[3], g0, a3);
                     b3 = Fma(v[3], g1, b3);
-                    a4 = Fma(v[4], g0, a4);
-                    b4 = Fma(v[4], g1, b4);
-                    a5 = Fma(v[5], g0, a5);
-                    b5 = Fma(v[5], g1, b5);
-                    a6 = Fma(v[6], g0, a6);
-                    b6 = Fma(v[6], g1, b6);
-                    a7 = Fma(v[7], g0, a7);
-                    b7 = Fma(v[7], g1, b7);
                 }
             }
         }
 
         a0.Store(result);
-        b0.Store(result + 16);
-        a1.Store(result + 32);
-        b1.Store(result + 48);
-        a2.Store(result + 64);
-        b2.Store(result + 80);
-        a3.Store(result + 96);
-        b3.Store(result + 112);
-        a4.Store(result + 128);
-        b4.Store(result + 144);
-        a5.Store(result + 160);
-        b5.Store(result + 176);
-        a6.Store(result + 192);
-        b6.Store(result + 208);
-        a7.Store(result + 224);
-        b7.Store(result + 240);
+        b0.Store(result + n);
+        a1.Store(result + Out2);
+        b1.Store(result + Out2 + n);
+        a2.Store(result + (2 * Out2));
+        b2.Store(result + (2 * Out2) + n);
+        a3.Store(result + (3 * Out2));
+        b3.Store(result + (3 * Out2) + n);
     }
 
     /// <summary>
     /// Adds one conv2 output pixel's (<paramref name="oy"/>, <paramref name="ox"/>) contribution to the gradient of
-    /// its 4x4 input pixels: d1[2oy + ky, 2ox + kx][cin] += Σ_o gradient[o] · w2b[(ky, kx, o)][cin].
+    /// the input pixels of kernel rows <paramref name="ky"/>, +1 (8 of its 4x4 input pixels), input channels
+    /// <paramref name="channel"/>..+<c>TV.Count</c>: d1[2oy + ky, 2ox + kx][cin] += Σ_o gradient[o] · w2b[(ky, kx, o)][cin].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2InputGradient(float* gradient, float* w2b, float* d1, int oy, int ox)
+    private static unsafe void Conv2InputGradient<TV>(float* gradient, float* w2b, float* d1, int oy, int ox, int ky, int channel)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         const int Step = Out2 * Out1; // from one kernel offset's weights to the next
+        w2b += (ky * Kernel2 * Step) + channel;
         for (int o = 0; o < Out2; o++, w2b += Out1)
         {
             float g = gradient[o];
-            a0 = Fma(g, Vector512.Load(w2b), a0);
-            a1 = Fma(g, Vector512.Load(w2b + Step), a1);
-            a2 = Fma(g, Vector512.Load(w2b + (2 * Step)), a2);
-            a3 = Fma(g, Vector512.Load(w2b + (3 * Step)), a3);
-            a4 = Fma(g, Vector512.Load(w2b + (4 * Step)), a4);
-            a5 = Fma(g, Vector512.Load(w2b + (5 * Step)), a5);
-            a6 = Fma(g, Vector512.Load(w2b + (6 * Step)), a6);
-            a7 = Fma(g, Vector512.Load(w2b + (7 * Step)), a7);
-            a8 = Fma(g, Vector512.Load(w2b + (8 * Step)), a8);
-            a9 = Fma(g, Vector512.Load(w2b + (9 * Step)), a9);
-            a10 = Fma(g, Vector512.Load(w2b + (10 * Step)), a10);
-            a11 = Fma(g, Vector512.Load(w2b + (11 * Step)), a11);
-            a12 = Fma(g, Vector512.Load(w2b + (12 * Step)), a12);
-            a13 = Fma(g, Vector512.Load(w2b + (13 * Step)), a13);
-            a14 = Fma(g, Vector512.Load(w2b + (14 * Step)), a14);
-            a15 = Fma(g, Vector512.Load(w2b + (15 * Step)), a15);
+            a0 = Fma(g, TV.Load(w2b), a0);
+            a1 = Fma(g, TV.Load(w2b + Step), a1);
+            a2 = Fma(g, TV.Load(w2b + (2 * Step)), a2);
+            a3 = Fma(g, TV.Load(w2b + (3 * Step)), a3);
+            a4 = Fma(g, TV.Load(w2b + (4 * Step)), a4);
+            a5 = Fma(g, TV.Load(w2b + (5 * Step)), a5);
+            a6 = Fma(g, TV.Load(w2b + (6 * Step)), a6);
+            a7 = Fma(g, TV.Load(w2b + (7 * Step)), a7);
         }
 
-        float* row = d1 + (((Stride2 * oy * Side1) + (Stride2 * ox)) * Out1);
         const int Down = Side1 * Out1;
+        float* row = d1 + (((((Stride2 * oy) + ky) * Side1) + (Stride2 * ox)) * Out1) + channel;
         AddTo(row, a0);
         AddTo(row + Out1, a1);
         AddTo(row + (2 * Out1), a2);
@@ -460,36 +508,28 @@ public static class FastConvolutions
         AddTo(row + Down + Out1, a5);
         AddTo(row + Down + (2 * Out1), a6);
         AddTo(row + Down + (3 * Out1), a7);
-        AddTo(row + (2 * Down), a8);
-        AddTo(row + (2 * Down) + Out1, a9);
-        AddTo(row + (2 * Down) + (2 * Out1), a10);
-        AddTo(row + (2 * Down) + (3 * Out1), a11);
-        AddTo(row + (3 * Down), a12);
-        AddTo(row + (3 * Down) + Out1, a13);
-        AddTo(row + (3 * Down) + (2 * Out1), a14);
-        AddTo(row + (3 * Down) + (3 * Out1), a15);
     }
 
     /// <summary>
-    /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/> and kernel rows
-    /// <paramref name="ky"/>, +1: <paramref name="result"/>[(r, kx)][o] += Σ over output pixels of
-    /// image[c, 4y + ky + r, 4x + kx] · d1[pixel][o].
+    /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/>, kernel row
+    /// <paramref name="ky"/> and output channels <paramref name="channel"/>..+<c>TV.Count</c>:
+    /// <paramref name="result"/>[kx][o] += Σ over output pixels of image[c, 4y + ky, 4x + kx] · d1[pixel][o] (8 accumulators).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1WeightGradient(float* image, float* d1, int c, int ky, float* result)
+    private static unsafe void Conv1WeightGradient<TV>(float* image, float* d1, int c, int ky, int channel, float* result)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> a0 = Vector512.Load(result), a1 = Vector512.Load(result + 16), a2 = Vector512.Load(result + 32), a3 = Vector512.Load(result + 48);
-        Vector512<float> a4 = Vector512.Load(result + 64), a5 = Vector512.Load(result + 80), a6 = Vector512.Load(result + 96), a7 = Vector512.Load(result + 112);
-        Vector512<float> b0 = Vector512.Load(result + 128), b1 = Vector512.Load(result + 144), b2 = Vector512.Load(result + 160), b3 = Vector512.Load(result + 176);
-        Vector512<float> b4 = Vector512.Load(result + 192), b5 = Vector512.Load(result + 208), b6 = Vector512.Load(result + 224), b7 = Vector512.Load(result + 240);
+        result += channel;
+        d1 += channel;
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out1), a2 = TV.Load(result + (2 * Out1)), a3 = TV.Load(result + (3 * Out1));
+        TV a4 = TV.Load(result + (4 * Out1)), a5 = TV.Load(result + (5 * Out1)), a6 = TV.Load(result + (6 * Out1)), a7 = TV.Load(result + (7 * Out1));
         float* plane = image + (c * Side * Side);
         for (int oy = 0; oy < Side1; oy++)
         {
             float* top = plane + (((Stride1 * oy) + ky) * Side);
             for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
             {
-                Vector512<float> g = Vector512.Load(d1);
-                float* bottom = top + Side;
+                TV g = TV.Load(d1);
                 a0 = Fma(top[0], g, a0);
                 a1 = Fma(top[1], g, a1);
                 a2 = Fma(top[2], g, a2);
@@ -498,37 +538,22 @@ public static class FastConvolutions
                 a5 = Fma(top[5], g, a5);
                 a6 = Fma(top[6], g, a6);
                 a7 = Fma(top[7], g, a7);
-                b0 = Fma(bottom[0], g, b0);
-                b1 = Fma(bottom[1], g, b1);
-                b2 = Fma(bottom[2], g, b2);
-                b3 = Fma(bottom[3], g, b3);
-                b4 = Fma(bottom[4], g, b4);
-                b5 = Fma(bottom[5], g, b5);
-                b6 = Fma(bottom[6], g, b6);
-                b7 = Fma(bottom[7], g, b7);
             }
         }
 
         a0.Store(result);
-        a1.Store(result + 16);
-        a2.Store(result + 32);
-        a3.Store(result + 48);
-        a4.Store(result + 64);
-        a5.Store(result + 80);
-        a6.Store(result + 96);
-        a7.Store(result + 112);
-        b0.Store(result + 128);
-        b1.Store(result + 144);
-        b2.Store(result + 160);
-        b3.Store(result + 176);
-        b4.Store(result + 192);
-        b5.Store(result + 208);
-        b6.Store(result + 224);
-        b7.Store(result + 240);
+        a1.Store(result + Out1);
+        a2.Store(result + (2 * Out1));
+        a3.Store(result + (3 * Out1));
+        a4.Store(result + (4 * Out1));
+        a5.Store(result + (5 * Out1));
+        a6.Store(result + (6 * Out1));
+        a7.Store(result + (7 * Out1));
     }
 
     /// <summary>Image <paramref name="b"/> of the batch as floats: in place if the pixels are float32, else divided by 255 into <paramref name="buffer"/>.</summary>
-    private static unsafe float* Image(byte* pixels, bool bytes, int b, float* buffer)
+    private static unsafe float* Image<TV>(byte* pixels, bool bytes, int b, float* buffer)
+        where TV : unmanaged, ISimdVector<TV>
     {
         if (!bytes)
         {
@@ -536,10 +561,9 @@ public static class FastConvolutions
         }
 
         byte* source = pixels + ((long)b * ImageFloats);
-        for (int i = 0; i < ImageFloats; i += 16)
+        for (int i = 0; i < ImageFloats; i += TV.Count)
         {
-            Vector512<int> widened = Avx512F.ConvertToVector512Int32(Vector128.Load(source + i));
-            DividedBy255(Avx512F.ConvertToVector512Single(widened)).Store(buffer + i);
+            DividedBy255(TV.LoadBytes(source + i)).Store(buffer + i);
         }
 
         return buffer;
@@ -552,21 +576,22 @@ public static class FastConvolutions
     /// converted twice per update (forward and backward pass).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> DividedBy255(Vector512<float> x)
+    internal static TV DividedBy255<TV>(TV x)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> reciprocal = Vector512.Create(1f / 255f);
-        Vector512<float> q = x * reciprocal;
-        Vector512<float> remainder = Avx512F.FusedMultiplyAdd(q, Vector512.Create(-255f), x); // x − 255q, exact
-        return Avx512F.FusedMultiplyAdd(remainder, reciprocal, q);
+        TV reciprocal = TV.Create(1f / 255f);
+        TV q = x * reciprocal;
+        TV remainder = TV.MultiplyAdd(q, TV.Create(-255f), x); // x − 255q, exact
+        return TV.MultiplyAdd(remainder, reciprocal, q);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Fma(float x, Vector512<float> w, Vector512<float> accumulator) =>
-        Avx512F.FusedMultiplyAdd(Vector512.Create(x), w, accumulator);
+    private static TV Fma<TV>(float x, TV w, TV accumulator)
+        where TV : unmanaged, ISimdVector<TV> => TV.MultiplyAdd(TV.Create(x), w, accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AddTo(float* destination, Vector512<float> value) =>
-        (Vector512.Load(destination) + value).Store(destination);
+    private static unsafe void AddTo<TV>(float* destination, TV value)
+        where TV : unmanaged, ISimdVector<TV> => (TV.Load(destination) + value).Store(destination);
 
     /// <summary>result[j][i] = source[i][j] for source [rows, columns].</summary>
     private static unsafe void Transpose(float* source, int rows, int columns, float* result)
@@ -581,14 +606,15 @@ public static class FastConvolutions
     }
 
     /// <summary>Adds the sums of the columns of <paramref name="rows"/> x <paramref name="columns"/> (a multiple of 16) to <paramref name="result"/>.</summary>
-    internal static unsafe void AddColumnSums(float* data, long rows, int columns, float* result)
+    internal static unsafe void AddColumnSums<TV>(float* data, long rows, int columns, float* result)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        for (int j = 0; j < columns; j += 16)
+        for (int j = 0; j < columns; j += TV.Count)
         {
-            Vector512<float> sum = Vector512.Load(result + j);
+            TV sum = TV.Load(result + j);
             for (long i = 0; i < rows; i++)
             {
-                sum += Vector512.Load(data + (i * columns) + j);
+                sum += TV.Load(data + (i * columns) + j);
             }
 
             sum.Store(result + j);

@@ -8,24 +8,21 @@ using F = TorchSharp.torch.nn.functional;
 namespace GridTime.Agents.Kernels;
 
 /// <summary>
-/// y = x·Wᵀ + b, the product of <see cref="F.linear"/>, computed by <see cref="Avx512Sgemm"/> where the
-/// processor has AVX-512, with its own backward pass (∂x = g·W, ∂W = gᵀ·x, ∂b = Σ g); elsewhere, or for
+/// y = x·Wᵀ + b, the product of <see cref="F.linear"/>, computed by <see cref="Sgemm"/> where GridTime's
+/// kernels are in use (<see cref="Simd.Width"/> is not off), with its own backward pass (∂x = g·W, ∂W = gᵀ·x, ∂b = Σ g); elsewhere, or for
 /// inputs the kernel does not take (not float32 on the CPU, or with more than two dimensions), it is
 /// <see cref="F.linear"/> itself. The two agree to float rounding (tests/Agents/FastLinearTests).
 /// </summary>
 public static class FastLinear
 {
-    /// <summary>Whether <see cref="Apply"/> uses the AVX-512 kernel on this machine (unless turned off).</summary>
-    public static bool KernelAvailable => Avx512Sgemm.IsSupported;
+    /// <summary>Whether this processor runs GridTime's kernels at some width (<see cref="Simd.Supported"/>).</summary>
+    public static bool KernelAvailable => Simd.Supported != SimdWidth.Off;
 
     /// <summary>
-    /// Turns the kernel off for this process (then every call is <see cref="F.linear"/>): for comparing the
-    /// two, and for machines where a researcher wants libtorch's own numbers.
+    /// Whether the layers in GridTime.Agents.Kernels compute with GridTime's kernels on the calling thread: a width
+    /// is in use (<see cref="Simd.Width"/>; <c>GRIDTIME_SIMD=off</c> turns them off for libtorch's own numbers).
     /// </summary>
-    public static bool Disabled { get; set; } = System.Environment.GetEnvironmentVariable("GRIDTIME_TORCH_MATMUL") == "1";
-
-    /// <summary>Whether the layers in GridTime.Agents.Kernels compute with the kernel: available and not turned off.</summary>
-    public static bool KernelInUse => KernelAvailable && !Disabled;
+    public static bool KernelInUse => Simd.KernelsInUse;
 
     /// <summary>Whether the kernel takes <paramref name="t"/>: it is in use, and t is float32 on the CPU.</summary>
     internal static bool Takes(Tensor t) => KernelInUse && t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU;
@@ -79,7 +76,7 @@ public static class FastLinear
                 fixed (byte* xBytes = x.bytes, wBytes = weight.bytes, yBytes = y.bytes)
                 {
                     Transpose((float*)xBytes, batch, inputs, xt);
-                    Avx512Sgemm.Multiply(outputs, batch, inputs, (float*)wBytes, inputs, xt, batch, yt, batch, accumulate: false);
+                    Sgemm.Multiply(outputs, batch, inputs, (float*)wBytes, inputs, xt, batch, yt, batch, accumulate: false);
                     float* yData = (float*)yBytes;
                     if (b is null)
                     {
@@ -130,7 +127,7 @@ public static class FastLinear
                         // ∂x = g·W.
                         fixed (byte* gxBytes = gradX.bytes)
                         {
-                            Avx512Sgemm.Multiply(batch, inputs, outputs, gData, outputs, (float*)wBytes, inputs, (float*)gxBytes, inputs, accumulate: false);
+                            Sgemm.Multiply(batch, inputs, outputs, gData, outputs, (float*)wBytes, inputs, (float*)gxBytes, inputs, accumulate: false);
                         }
                     }
 
@@ -146,7 +143,7 @@ public static class FastLinear
                     Transpose(gData, batch, outputs, gt);
                     fixed (byte* gwBytes = gradWeight!.bytes)
                     {
-                        Avx512Sgemm.Multiply(outputs, inputs, batch, gt, batch, (float*)xBytes, inputs, (float*)gwBytes, inputs, accumulate: false);
+                        Sgemm.Multiply(outputs, inputs, batch, gt, batch, (float*)xBytes, inputs, (float*)gwBytes, inputs, accumulate: false);
                     }
                 }
             }
@@ -159,10 +156,27 @@ public static class FastLinear
     /// <summary>max(x, 0) in place.</summary>
     internal static unsafe void Relu(float* data, long count)
     {
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            Vector512.Max(Vector512.Load(data + i), Vector512<float>.Zero).Store(data + i);
+            case SimdWidth.Bits512:
+                Relu<Vec512>(data, count);
+                break;
+            case SimdWidth.Bits256:
+                Relu<Vec256>(data, count);
+                break;
+            default:
+                Relu<Vec128>(data, count);
+                break;
+        }
+    }
+
+    private static unsafe void Relu<TV>(float* data, long count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            TV.Max(TV.Load(data + i), TV.Zero).Store(data + i);
         }
 
         for (; i < count; i++)
@@ -191,11 +205,28 @@ public static class FastLinear
     /// </summary>
     internal static unsafe void PassedByRelu(float* gradient, float* y, float* result, long count)
     {
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            Vector512<float> passes = Vector512.GreaterThan(Vector512.Load(y + i), Vector512<float>.Zero);
-            Vector512.BitwiseAnd(Vector512.Load(gradient + i), passes).Store(result + i);
+            case SimdWidth.Bits512:
+                PassedByRelu<Vec512>(gradient, y, result, count);
+                break;
+            case SimdWidth.Bits256:
+                PassedByRelu<Vec256>(gradient, y, result, count);
+                break;
+            default:
+                PassedByRelu<Vec128>(gradient, y, result, count);
+                break;
+        }
+    }
+
+    private static unsafe void PassedByRelu<TV>(float* gradient, float* y, float* result, long count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            TV passes = TV.GreaterThan(TV.Load(y + i), TV.Zero);
+            TV.And(TV.Load(gradient + i), passes).Store(result + i);
         }
 
         for (; i < count; i++)
@@ -218,13 +249,16 @@ public static class FastLinear
 
     /// <summary>
     /// target[c, r] = source[r, c] + bias[r] (bias may be null) for source rows <paramref name="ld"/> floats apart:
-    /// 8 x 8 blocks transposed in AVX registers (eight loads, 24 shuffles, eight stores), the edges element by
-    /// element. Transposes sit between every matrix product and its neighbours; element by element they cost
-    /// about a nanosecond per float, as much as some of the products they served.
+    /// 8 x 8 blocks transposed in AVX registers (eight loads, 24 shuffles, eight stores) where the kernels run at 256
+    /// bits or wider on x86-64, the edges (and everything at 128 bits, as on ARM64) element by element. Transposes sit
+    /// between every matrix product and its neighbours; element by element they cost about a nanosecond per float,
+    /// as much as some of the products they served. The AVX shuffles are x86's own: .NET's portable shuffles of
+    /// 256-bit vectors do not compile to single instructions.
     /// </summary>
     private static unsafe void TransposeAddingBias(float* source, int rows, int columns, long ld, float* bias, float* target)
     {
-        int fullRows = Avx.IsSupported ? rows & ~7 : 0, fullColumns = Avx.IsSupported ? columns & ~7 : 0;
+        bool blocks = Avx.IsSupported && Simd.Width >= SimdWidth.Bits256;
+        int fullRows = blocks ? rows & ~7 : 0, fullColumns = blocks ? columns & ~7 : 0;
         for (int r0 = 0; r0 < fullRows; r0 += 8)
         {
             Vector256<float> b = bias is null ? Vector256<float>.Zero : Avx.LoadVector256(bias + r0);

@@ -8,7 +8,7 @@ namespace GridTime.Agents.Kernels;
 
 /// <summary>
 /// One step of a <see cref="LSTMCell"/> as a single autograd node: both matrix products by
-/// <see cref="Avx512Sgemm"/>, the gates in one vectorised pass, and a hand-written backward pass. The same
+/// <see cref="Sgemm"/>, the gates in one vectorised pass, and a hand-written backward pass. The same
 /// parameters, gate order (input, forget, cell, output) and result as <c>cell.call(input, (h, c))</c> to
 /// float rounding (tests/Agents/FastLinearTests). Where the kernel is not used, it is that call.
 /// <para>
@@ -56,8 +56,8 @@ public static class FastLstmCell
                     // gatesᵀ = W_ih·xᵀ + W_hh·hᵀ, then gates = (gatesᵀ)ᵀ + b_ih + b_hh.
                     FastLinear.Transpose((float*)xB, batch, inputs, xt);
                     FastLinear.Transpose((float*)hB, batch, hidden, ht);
-                    Avx512Sgemm.Multiply(4 * hidden, batch, inputs, (float*)wIhB, inputs, xt, batch, gatesT, batch, accumulate: false);
-                    Avx512Sgemm.Multiply(4 * hidden, batch, hidden, (float*)wHhB, hidden, ht, batch, gatesT, batch, accumulate: true);
+                    Sgemm.Multiply(4 * hidden, batch, inputs, (float*)wIhB, inputs, xt, batch, gatesT, batch, accumulate: false);
+                    Sgemm.Multiply(4 * hidden, batch, hidden, (float*)wHhB, hidden, ht, batch, gatesT, batch, accumulate: true);
                     float* bias = Scratch.Get(3, 4L * hidden);
                     for (int j = 0; j < 4 * hidden; j++)
                     {
@@ -120,12 +120,12 @@ public static class FastLstmCell
                         float* dg = (float*)dgB;
                         if (dx is not null)
                         {
-                            Avx512Sgemm.Multiply(batch, inputs, 4 * hidden, dg, 4 * hidden, (float*)wIhB, inputs, (float*)Pointer(dx), inputs, accumulate: false);
+                            Sgemm.Multiply(batch, inputs, 4 * hidden, dg, 4 * hidden, (float*)wIhB, inputs, (float*)Pointer(dx), inputs, accumulate: false);
                         }
 
                         if (dPrevH is not null)
                         {
-                            Avx512Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, (float*)Pointer(dPrevH), hidden, accumulate: false);
+                            Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, (float*)Pointer(dPrevH), hidden, accumulate: false);
                         }
 
                         if (deferred is not null)
@@ -161,8 +161,8 @@ public static class FastLstmCell
         Tensor dWih = empty(4 * hidden, inputs), dWhh = empty(4 * hidden, hidden);
         fixed (byte* dWihB = dWih.bytes, dWhhB = dWhh.bytes)
         {
-            Avx512Sgemm.Multiply(4 * hidden, inputs, batch, dzT, batch, x, inputs, (float*)dWihB, inputs, accumulate: false);
-            Avx512Sgemm.Multiply(4 * hidden, hidden, batch, dzT, batch, h, hidden, (float*)dWhhB, hidden, accumulate: false);
+            Sgemm.Multiply(4 * hidden, inputs, batch, dzT, batch, x, inputs, (float*)dWihB, inputs, accumulate: false);
+            Sgemm.Multiply(4 * hidden, hidden, batch, dzT, batch, h, hidden, (float*)dWhhB, hidden, accumulate: false);
         }
 
         return (dWih, dWhh);
@@ -174,13 +174,30 @@ public static class FastLstmCell
     /// </summary>
     internal static unsafe void Gates(float* z, float* c, float* nextC, float* nextH, float* tanhC, int hidden)
     {
-        int j = 0;
-        for (; j + 16 <= hidden; j += 16)
+        switch (Simd.Width)
         {
-            Vector512<float> i = Sigmoid(Vector512.Load(z + j)), f = Sigmoid(Vector512.Load(z + hidden + j));
-            Vector512<float> g = Tanh(Vector512.Load(z + (2 * hidden) + j)), o = Sigmoid(Vector512.Load(z + (3 * hidden) + j));
-            Vector512<float> cNew = (f * Vector512.Load(c + j)) + (i * g);
-            Vector512<float> t = Tanh(cNew);
+            case SimdWidth.Bits512:
+                Gates<Vec512>(z, c, nextC, nextH, tanhC, hidden);
+                break;
+            case SimdWidth.Bits256:
+                Gates<Vec256>(z, c, nextC, nextH, tanhC, hidden);
+                break;
+            default:
+                Gates<Vec128>(z, c, nextC, nextH, tanhC, hidden);
+                break;
+        }
+    }
+
+    private static unsafe void Gates<TV>(float* z, float* c, float* nextC, float* nextH, float* tanhC, int hidden)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int j = 0;
+        for (; j + TV.Count <= hidden; j += TV.Count)
+        {
+            TV i = Sigmoid(TV.Load(z + j)), f = Sigmoid(TV.Load(z + hidden + j));
+            TV g = Tanh(TV.Load(z + (2 * hidden) + j)), o = Sigmoid(TV.Load(z + (3 * hidden) + j));
+            TV cNew = (f * TV.Load(c + j)) + (i * g);
+            TV t = Tanh(cNew);
             i.Store(z + j);
             f.Store(z + hidden + j);
             g.Store(z + (2 * hidden) + j);
@@ -206,16 +223,33 @@ public static class FastLstmCell
     /// </summary>
     internal static unsafe void GatesBackward(float* a, float* tanhC, float* c, float* dh, float* dc, float* dz, float* dPrevC, int hidden)
     {
-        Vector512<float> one = Vector512<float>.One;
-        int j = 0;
-        for (; j + 16 <= hidden; j += 16)
+        switch (Simd.Width)
         {
-            Vector512<float> i = Vector512.Load(a + j), f = Vector512.Load(a + hidden + j);
-            Vector512<float> g = Vector512.Load(a + (2 * hidden) + j), o = Vector512.Load(a + (3 * hidden) + j);
-            Vector512<float> t = Vector512.Load(tanhC + j), dH = Vector512.Load(dh + j);
-            Vector512<float> dC = Vector512.Load(dc + j) + (dH * o * (one - (t * t)));
+            case SimdWidth.Bits512:
+                GatesBackward<Vec512>(a, tanhC, c, dh, dc, dz, dPrevC, hidden);
+                break;
+            case SimdWidth.Bits256:
+                GatesBackward<Vec256>(a, tanhC, c, dh, dc, dz, dPrevC, hidden);
+                break;
+            default:
+                GatesBackward<Vec128>(a, tanhC, c, dh, dc, dz, dPrevC, hidden);
+                break;
+        }
+    }
+
+    private static unsafe void GatesBackward<TV>(float* a, float* tanhC, float* c, float* dh, float* dc, float* dz, float* dPrevC, int hidden)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV one = TV.One;
+        int j = 0;
+        for (; j + TV.Count <= hidden; j += TV.Count)
+        {
+            TV i = TV.Load(a + j), f = TV.Load(a + hidden + j);
+            TV g = TV.Load(a + (2 * hidden) + j), o = TV.Load(a + (3 * hidden) + j);
+            TV t = TV.Load(tanhC + j), dH = TV.Load(dh + j);
+            TV dC = TV.Load(dc + j) + (dH * o * (one - (t * t)));
             (dC * g * i * (one - i)).Store(dz + j);
-            (dC * Vector512.Load(c + j) * f * (one - f)).Store(dz + hidden + j);
+            (dC * TV.Load(c + j) * f * (one - f)).Store(dz + hidden + j);
             (dC * i * (one - (g * g))).Store(dz + (2 * hidden) + j);
             (dH * t * o * (one - o)).Store(dz + (3 * hidden) + j);
             if (dPrevC is not null)
@@ -239,15 +273,18 @@ public static class FastLstmCell
         }
     }
 
+    /// <summary>σ(z) = 1 / (1 + e^(−z)), lane-wise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Sigmoid(Vector512<float> z) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-z));
+    internal static TV Sigmoid<TV>(TV z)
+        where TV : unmanaged, ISimdVector<TV> => TV.One / (TV.One + TV.Exp(-z));
 
     /// <summary>tanh z = sign(z)·(1 − e^(−2|z|)) / (1 + e^(−2|z|)), exact to float rounding near 0 and saturating cleanly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Tanh(Vector512<float> z)
+    internal static TV Tanh<TV>(TV z)
+        where TV : unmanaged, ISimdVector<TV>
     {
-        Vector512<float> e = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(z));
-        Vector512<float> t = (Vector512<float>.One - e) / (Vector512<float>.One + e);
-        return Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -t, t);
+        TV e = TV.Exp(TV.Create(-2f) * TV.Abs(z));
+        TV t = (TV.One - e) / (TV.One + e);
+        return TV.Select(TV.LessThan(z, TV.Zero), -t, t);
     }
 }

@@ -139,7 +139,7 @@ public static class FastLstmCoreStep
 
                     if (featuresNeedGrad || arithmetic > 0)
                     {
-                        Avx512Sgemm.Multiply(batch, inputs, 4 * hidden, dg, 4 * hidden, (float*)wIhB, inputs, dx, inputs, accumulate: false);
+                        Sgemm.Multiply(batch, inputs, 4 * hidden, dg, 4 * hidden, (float*)wIhB, inputs, dx, inputs, accumulate: false);
                     }
 
                     if (dFeatures is not null)
@@ -154,7 +154,7 @@ public static class FastLstmCoreStep
                     if (dPrev is not null)
                     {
                         // ∂h(t−1) from the LSTM's recurrent product, into the h half of each state row.
-                        Avx512Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, dPrev, 2 * hidden, accumulate: false);
+                        Sgemm.Multiply(batch, hidden, 4 * hidden, dg, 4 * hidden, (float*)wHhB, hidden, dPrev, 2 * hidden, accumulate: false);
                     }
 
                     if (wHat is not null)
@@ -217,7 +217,7 @@ public static class FastLstmCoreStep
                 {
                     // ∂[T | h] = ∂nac·Wᵀ; its h part adds to ∂h(t−1).
                     NacMath.Weight(tanhW, sigmoidM, units, arithmetic, null, wT);
-                    Avx512Sgemm.Multiply(batch, units, arithmetic, dNacRows, arithmetic, wT, units, du, units, accumulate: false);
+                    Sgemm.Multiply(batch, units, arithmetic, dNacRows, arithmetic, wT, units, du, units, accumulate: false);
                     for (int b = 0; b < batch; b++)
                     {
                         float* to = dPrevState + (2L * hidden * b), from = du + ((long)units * b) + 1;
@@ -230,7 +230,7 @@ public static class FastLstmCoreStep
 
                 // ∂W = [T | h]ᵀ·∂nac into ∂Ŵ's storage, then both parameters' gradients in place.
                 float* dW = (float*)dwB, dM = (float*)dmB;
-                Avx512Sgemm.Multiply(units, arithmetic, batch, ut, batch, dNacRows, arithmetic, dW, arithmetic, accumulate: false);
+                Sgemm.Multiply(units, arithmetic, batch, ut, batch, dNacRows, arithmetic, dW, arithmetic, accumulate: false);
                 NacMath.WeightBackward(dW, tanhW, sigmoidM, (long)units * arithmetic, dM);
             }
 
@@ -268,12 +268,12 @@ public static class FastLstmCoreStep
             // nacᵀ = Wᵀ·[T | h]ᵀ, written straight into the last rows of xᵀ.
             float* wT = Scratch.Get(Scratch.CoreSlots + 4, (1L + hidden) * arithmetic);
             NacMath.Weight(tanhW, sigmoidM, 1 + hidden, arithmetic, null, wT);
-            Avx512Sgemm.Multiply(arithmetic, batch, 1 + hidden, wT, 1 + hidden, ut, batch, xt + ((width + 1L) * batch), batch, accumulate: false);
+            Sgemm.Multiply(arithmetic, batch, 1 + hidden, wT, 1 + hidden, ut, batch, xt + ((width + 1L) * batch), batch, accumulate: false);
         }
 
         FastLinear.Transpose(xt, inputs, batch, x);
-        Avx512Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xt, batch, gatesT, batch, accumulate: false);
-        Avx512Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, ut + batch, batch, gatesT, batch, accumulate: true);
+        Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xt, batch, gatesT, batch, accumulate: false);
+        Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, ut + batch, batch, gatesT, batch, accumulate: true);
         for (int j = 0; j < 4 * hidden; j++)
         {
             bias[j] = bIh[j] + bHh[j];

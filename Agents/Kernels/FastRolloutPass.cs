@@ -219,10 +219,10 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         float* dY = _dFeatures.Data, features = _features.Data, gradient = _gradients.Data;
         FastLinear.PassedByRelu(dY, features, dY, (long)rows * width);
 
-        Avx512Sgemm.Multiply(rows, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
+        Sgemm.Multiply(rows, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _scratch.Data;
         FastLinear.Transpose(dY, rows, width, dYT);
-        Avx512Sgemm.Multiply(width, ConvOutput, rows, dYT, rows, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
+        Sgemm.Multiply(width, ConvOutput, rows, dYT, rows, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
         AddGradient(_fcWeight, gradient);
         ColumnSums(dY, rows, width, width, gradient);
         AddGradient(_fcBias, gradient);
@@ -295,7 +295,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         FastConvolutions.Forward(pixels, true, batch, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + (first * ConvHidden), convOutput);
         float* xt = _dConvOutput.Data, yt = _scratch.Data; // free until the backward pass
         FastLinear.Transpose(convOutput, batch, ConvOutput, xt);
-        Avx512Sgemm.Multiply(width, batch, ConvOutput, Data(_fcWeight), ConvOutput, xt, batch, yt, batch, accumulate: false);
+        Sgemm.Multiply(width, batch, ConvOutput, Data(_fcWeight), ConvOutput, xt, batch, yt, batch, accumulate: false);
         FastLinear.TransposeAddingBias(yt, width, batch, Data(_fcBias), features);
         FastLinear.Relu(features, (long)batch * width);
 

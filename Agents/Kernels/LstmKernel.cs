@@ -55,8 +55,8 @@ internal sealed unsafe class LstmKernel : IDisposable
         FastLinear.Transpose(X(step), batch, inputs, xT);
         FastLinear.Transpose(h, batch, hidden, ldState, hT);
         float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!), bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!);
-        Avx512Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xT, batch, gatesT, batch, accumulate: false);
-        Avx512Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, hT, batch, gatesT, batch, accumulate: true);
+        Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xT, batch, gatesT, batch, accumulate: false);
+        Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, hT, batch, gatesT, batch, accumulate: true);
         float* bias = _bias.Data;
         for (int j = 0; j < 4 * hidden; j++)
         {
@@ -91,13 +91,13 @@ internal sealed unsafe class LstmKernel : IDisposable
         }
 
         float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!);
-        Avx512Sgemm.Multiply(batch, split, 4 * hidden, dz, 4 * hidden, wIh, inputs, dxHead, split, accumulate: false);
+        Sgemm.Multiply(batch, split, 4 * hidden, dz, 4 * hidden, wIh, inputs, dxHead, split, accumulate: false);
         if (split < inputs)
         {
-            Avx512Sgemm.Multiply(batch, inputs - split, 4 * hidden, dz, 4 * hidden, wIh + split, inputs, dxTail, inputs - split, accumulate: false);
+            Sgemm.Multiply(batch, inputs - split, 4 * hidden, dz, 4 * hidden, wIh + split, inputs, dxTail, inputs - split, accumulate: false);
         }
 
-        Avx512Sgemm.Multiply(batch, hidden, 4 * hidden, dz, 4 * hidden, wHh, hidden, dhPrev, ldState, accumulate: false);
+        Sgemm.Multiply(batch, hidden, 4 * hidden, dz, 4 * hidden, wHh, hidden, dhPrev, ldState, accumulate: false);
     }
 
     /// <summary>
@@ -109,9 +109,9 @@ internal sealed unsafe class LstmKernel : IDisposable
         int rows = steps * _batch, hidden = Hidden, inputs = Inputs;
         float* dzT = _transposed.Data, gradient = _gradient.Data;
         FastLinear.Transpose(_dz.Data, rows, 4 * hidden, dzT);
-        Avx512Sgemm.Multiply(4 * hidden, inputs, rows, dzT, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+        Sgemm.Multiply(4 * hidden, inputs, rows, dzT, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
         AddGradient(_cell.weight_ih!, gradient);
-        Avx512Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, gradient, hidden, accumulate: false);
+        Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, gradient, hidden, accumulate: false);
         AddGradient(_cell.weight_hh!, gradient);
         ColumnSums(_dz.Data, rows, 4 * hidden, 4 * hidden, gradient);
         AddGradient(_cell.bias_ih!, gradient);

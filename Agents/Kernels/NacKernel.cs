@@ -41,11 +41,11 @@ internal sealed unsafe class NacKernel : IDisposable
 
     /// <summary>y = u·W for <paramref name="rows"/> rows: u rows <paramref name="ldU"/> apart, y rows <paramref name="ldY"/> apart (overwritten).</summary>
     public void Forward(int rows, float* u, long ldU, float* y, long ldY) =>
-        Avx512Sgemm.Multiply(rows, Outputs, Inputs, u, ldU, _w.Data, Outputs, y, ldY, accumulate: false);
+        Sgemm.Multiply(rows, Outputs, Inputs, u, ldU, _w.Data, Outputs, y, ldY, accumulate: false);
 
     /// <summary>∂u = ∂y·Wᵀ for <paramref name="rows"/> rows (∂y rows <paramref name="ldDy"/> apart), into rows <paramref name="ldDu"/> apart (overwritten).</summary>
     public void Backward(int rows, float* dy, long ldDy, float* du, long ldDu) =>
-        Avx512Sgemm.Multiply(rows, Inputs, Outputs, dy, ldDy, _wT.Data, Inputs, du, ldDu, accumulate: false);
+        Sgemm.Multiply(rows, Inputs, Outputs, dy, ldDy, _wT.Data, Inputs, du, ldDu, accumulate: false);
 
     /// <summary>
     /// Adds ∂Ŵ and ∂M̂ to the parameters' gradients from ∂W = uᵀ·∂y over <paramref name="rows"/> rows, given uᵀ
@@ -53,7 +53,7 @@ internal sealed unsafe class NacKernel : IDisposable
     /// </summary>
     public void AddWeightGradients(int rows, float* uT, long ldUT, float* dy, long ldDy)
     {
-        Avx512Sgemm.Multiply(Inputs, Outputs, rows, uT, ldUT, dy, ldDy, _dW.Data, Outputs, accumulate: false);
+        Sgemm.Multiply(Inputs, Outputs, rows, uT, ldUT, dy, ldDy, _dW.Data, Outputs, accumulate: false);
         AddWeightGradients(_dW.Data);
     }
 

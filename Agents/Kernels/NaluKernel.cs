@@ -51,7 +51,7 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
 
         _nac.Forward(batch, u, inputs, add, outputs);
         _nac.Forward(batch, log, inputs, multiply, outputs);
-        Avx512Sgemm.Multiply(batch, outputs, inputs, u, inputs, Data(_nalu.Gate), outputs, gate, outputs, accumulate: false);
+        Sgemm.Multiply(batch, outputs, inputs, u, inputs, Data(_nalu.Gate), outputs, gate, outputs, accumulate: false);
         for (int b = 0; b < batch; b++)
         {
             for (int j = 0; j < outputs; j++)
@@ -84,7 +84,7 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
 
         _nac.Backward(batch, dAdd, outputs, du, inputs);
         Add(scratch, du, batch * inputs);
-        Avx512Sgemm.Multiply(batch, inputs, outputs, dGateInput, outputs, _gT.Data, inputs, du, inputs, accumulate: true);
+        Sgemm.Multiply(batch, inputs, outputs, dGateInput, outputs, _gT.Data, inputs, du, inputs, accumulate: true);
     }
 
     public override void AddWeightGradients(int steps)
@@ -93,10 +93,10 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
         FastLinear.Transpose(U.Data, rows, inputs, UT.Data);
         FastLinear.Transpose(_log.Data, rows, inputs, _logT.Data);
         float* dW = _dW.Data;
-        Avx512Sgemm.Multiply(inputs, outputs, rows, UT.Data, rows, DY.Data, outputs, dW, outputs, accumulate: false);
-        Avx512Sgemm.Multiply(inputs, outputs, rows, _logT.Data, rows, _dLogW.Data, outputs, dW, outputs, accumulate: true);
+        Sgemm.Multiply(inputs, outputs, rows, UT.Data, rows, DY.Data, outputs, dW, outputs, accumulate: false);
+        Sgemm.Multiply(inputs, outputs, rows, _logT.Data, rows, _dLogW.Data, outputs, dW, outputs, accumulate: true);
         _nac.AddWeightGradients(dW);
-        Avx512Sgemm.Multiply(inputs, outputs, rows, UT.Data, rows, _dGateInput.Data, outputs, _dG.Data, outputs, accumulate: false);
+        Sgemm.Multiply(inputs, outputs, rows, UT.Data, rows, _dGateInput.Data, outputs, _dG.Data, outputs, accumulate: false);
         AddGradient(_nalu.Gate, _dG.Data);
     }
 

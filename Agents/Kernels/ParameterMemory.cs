@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace GridTime.Agents.Kernels;
@@ -24,17 +23,7 @@ internal static unsafe class ParameterMemory
             return;
         }
 
-        float* g = Data(existing);
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-        {
-            (Vector512.Load(g + i) + Vector512.Load(values + i)).Store(g + i);
-        }
-
-        for (; i < count; i++)
-        {
-            g[i] += values[i];
-        }
+        Add(values, Data(existing), count);
     }
 
     /// <summary>Copies <paramref name="count"/> floats.</summary>
@@ -45,14 +34,28 @@ internal static unsafe class ParameterMemory
     /// <summary>Σ a[i]·b[i] over <paramref name="count"/> floats (any count).</summary>
     public static float Dot(float* a, float* b, int count)
     {
-        Vector512<float> sum = Vector512<float>.Zero;
-        int i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            sum += Vector512.Load(a + i) * Vector512.Load(b + i);
+            case SimdWidth.Bits512:
+                return Dot<Vec512>(a, b, count);
+            case SimdWidth.Bits256:
+                return Dot<Vec256>(a, b, count);
+            default:
+                return Dot<Vec128>(a, b, count);
+        }
+    }
+
+    private static float Dot<TV>(float* a, float* b, int count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV sum = TV.Zero;
+        int i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            sum += TV.Load(a + i) * TV.Load(b + i);
         }
 
-        float total = Vector512.Sum(sum);
+        float total = TV.Sum(sum);
         for (; i < count; i++)
         {
             total += a[i] * b[i];
@@ -64,11 +67,28 @@ internal static unsafe class ParameterMemory
     /// <summary>y += a·x over <paramref name="count"/> floats (any count).</summary>
     public static void Axpy(float a, float* x, float* y, int count)
     {
-        Vector512<float> scale = Vector512.Create(a);
-        int i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            (Vector512.Load(y + i) + (scale * Vector512.Load(x + i))).Store(y + i);
+            case SimdWidth.Bits512:
+                Axpy<Vec512>(a, x, y, count);
+                break;
+            case SimdWidth.Bits256:
+                Axpy<Vec256>(a, x, y, count);
+                break;
+            default:
+                Axpy<Vec128>(a, x, y, count);
+                break;
+        }
+    }
+
+    private static void Axpy<TV>(float a, float* x, float* y, int count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV scale = TV.Create(a);
+        int i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            (TV.Load(y + i) + (scale * TV.Load(x + i))).Store(y + i);
         }
 
         for (; i < count; i++)
@@ -78,12 +98,29 @@ internal static unsafe class ParameterMemory
     }
 
     /// <summary>y += x over <paramref name="count"/> floats (any count).</summary>
-    public static void Add(float* x, float* y, int count)
+    public static void Add(float* x, float* y, long count)
     {
-        int i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            (Vector512.Load(y + i) + Vector512.Load(x + i)).Store(y + i);
+            case SimdWidth.Bits512:
+                Add<Vec512>(x, y, count);
+                break;
+            case SimdWidth.Bits256:
+                Add<Vec256>(x, y, count);
+                break;
+            default:
+                Add<Vec128>(x, y, count);
+                break;
+        }
+    }
+
+    private static void Add<TV>(float* x, float* y, long count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            (TV.Load(y + i) + TV.Load(x + i)).Store(y + i);
         }
 
         for (; i < count; i++)

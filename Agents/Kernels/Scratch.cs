@@ -10,7 +10,7 @@ internal static unsafe class Scratch
     /// <summary>Slots 0-3: the layers' transposed operands and summed biases (<see cref="FastLinear"/>, <see cref="FastLstmCell"/>).</summary>
     public const int LayerSlots = 4;
 
-    /// <summary>The zero-padded last columns of B in <see cref="Avx512Sgemm"/>, in use while the layers' slots are.</summary>
+    /// <summary>The zero-padded last columns of B in <see cref="Sgemm"/>, in use while the layers' slots are.</summary>
     public const int TailPanel = LayerSlots;
 
     /// <summary>Slots 5-10: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients, weight gradients and one image as floats.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GridTime.Agents.Kernels;
 using static TorchSharp.torch;
 
@@ -18,11 +17,28 @@ public static class NacMath
     /// <summary>tanh(Ŵ) and σ(M̂) over <paramref name="count"/> elements (W is their product; the backward pass needs both).</summary>
     internal static unsafe void Factors(float* wHat, float* mHat, long count, float* tanhW, float* sigmoidM)
     {
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            FastLstmCell.Tanh(Vector512.Load(wHat + i)).Store(tanhW + i);
-            FastLstmCell.Sigmoid(Vector512.Load(mHat + i)).Store(sigmoidM + i);
+            case SimdWidth.Bits512:
+                Factors<Vec512>(wHat, mHat, count, tanhW, sigmoidM);
+                break;
+            case SimdWidth.Bits256:
+                Factors<Vec256>(wHat, mHat, count, tanhW, sigmoidM);
+                break;
+            default:
+                Factors<Vec128>(wHat, mHat, count, tanhW, sigmoidM);
+                break;
+        }
+    }
+
+    private static unsafe void Factors<TV>(float* wHat, float* mHat, long count, float* tanhW, float* sigmoidM)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            FastLstmCell.Tanh(TV.Load(wHat + i)).Store(tanhW + i);
+            FastLstmCell.Sigmoid(TV.Load(mHat + i)).Store(sigmoidM + i);
         }
 
         for (; i < count; i++)
@@ -87,10 +103,27 @@ public static class NaluMath
     /// <summary>log(|x| + ε), element by element: the multiplicative path's input.</summary>
     internal static unsafe void Log(float* x, long count, float epsilon, float* log)
     {
-        long i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+        switch (Simd.Width)
         {
-            Vector512.Log(Vector512.Abs(Vector512.Load(x + i)) + Vector512.Create(epsilon)).Store(log + i);
+            case SimdWidth.Bits512:
+                Log<Vec512>(x, count, epsilon, log);
+                break;
+            case SimdWidth.Bits256:
+                Log<Vec256>(x, count, epsilon, log);
+                break;
+            default:
+                Log<Vec128>(x, count, epsilon, log);
+                break;
+        }
+    }
+
+    private static unsafe void Log<TV>(float* x, long count, float epsilon, float* log)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            TV.Log(TV.Abs(TV.Load(x + i)) + TV.Create(epsilon)).Store(log + i);
         }
 
         for (; i < count; i++)

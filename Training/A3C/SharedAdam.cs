@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -100,40 +100,14 @@ public sealed class SharedAdam : IDisposable
         }
     }
 
-    /// <summary>
-    /// One parameter's step, in one vectorised pass over its four arrays (m ← β₁m + (1 − β₁)g,
-    /// v ← β₂v + (1 − β₂)g², p ← p + stepSize·m / (√v / √(1 − β₂ᵗ) + ε)): as tensor operations it was nine
-    /// passes, and it runs while the other workers wait for the lock.
-    /// </summary>
+    /// <summary>One parameter's step (<see cref="AdamStep"/>).</summary>
     private unsafe void Update(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, double stepSize, double rootCorrection2)
     {
-        long count = parameter.numel();
-        float beta1 = (float)Beta1, beta2 = (float)Beta2, keep1 = (float)(1 - Beta1), keep2 = (float)(1 - Beta2);
-        float step = (float)stepSize, root = (float)rootCorrection2, epsilon = (float)Epsilon;
         fixed (byte* pB = parameter.bytes, gB = gradient.bytes, mB = firstMoment.bytes, vB = secondMoment.bytes)
         {
-            float* p = (float*)pB, g = (float*)gB, m = (float*)mB, v = (float*)vB;
-            long i = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-                {
-                    Vector512<float> gi = Vector512.Load(g + i);
-                    Vector512<float> mi = (Vector512.Create(beta1) * Vector512.Load(m + i)) + (Vector512.Create(keep1) * gi);
-                    Vector512<float> vi = (Vector512.Create(beta2) * Vector512.Load(v + i)) + (Vector512.Create(keep2) * gi * gi);
-                    Vector512<float> denominator = (Vector512.Sqrt(vi) / Vector512.Create(root)) + Vector512.Create(epsilon);
-                    mi.Store(m + i);
-                    vi.Store(v + i);
-                    (Vector512.Load(p + i) + (Vector512.Create(step) * mi / denominator)).Store(p + i);
-                }
-            }
-
-            for (; i < count; i++)
-            {
-                m[i] = (beta1 * m[i]) + (keep1 * g[i]);
-                v[i] = (beta2 * v[i]) + (keep2 * g[i] * g[i]);
-                p[i] += step * m[i] / ((MathF.Sqrt(v[i]) / root) + epsilon);
-            }
+            AdamStep.Apply(
+                (float*)pB, (float*)gB, (float*)mB, (float*)vB, parameter.numel(), (float)Beta1, (float)Beta2, (float)(1 - Beta1), (float)(1 - Beta2),
+                (float)stepSize, (float)rootCorrection2, (float)Epsilon);
         }
     }
 

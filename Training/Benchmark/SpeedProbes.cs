@@ -96,15 +96,15 @@ public static class SpeedProbes
     }
 
     /// <summary>
-    /// GFLOP/s of GridTime's own AVX-512 kernel (<see cref="Avx512Sgemm"/>, what the network's linear layers
-    /// and LSTM use), best of <paramref name="repeats"/> on each of two products: n x n x n, and the LSTM's
-    /// own shape (4·256 gate rows x 32 environments x 256 inputs), where the kernel is at its fastest (it
-    /// does not block for cache, so a large square product runs slower). The better of the two is the
-    /// kernel's ceiling; 0 where the processor has no AVX-512.
+    /// GFLOP/s of GridTime's own kernel (<see cref="Sgemm"/>, what the network's linear layers and LSTM use)
+    /// at the width in use (<see cref="Simd.Width"/>), best of <paramref name="repeats"/> on each of two products:
+    /// n x n x n, and the LSTM's own shape (4·256 gate rows x 32 environments x 256 inputs), where the kernel is
+    /// at its fastest (it does not block for cache, so a large square product runs slower). The better of the
+    /// two is the kernel's ceiling; 0 where the kernels are off.
     /// </summary>
     public static double KernelMatmulGflops(int n = 1024, int repeats = 10)
     {
-        return Avx512Sgemm.IsSupported
+        return Simd.KernelsInUse
             ? Math.Max(KernelGflops(n, n, n, repeats), KernelGflops(1024, 32, 256, 20 * repeats))
             : 0;
     }
@@ -121,7 +121,7 @@ public static class SpeedProbes
             for (int r = 0; r <= repeats; r++)
             {
                 var clock = Stopwatch.StartNew();
-                Avx512Sgemm.Multiply(m, n, k, pa, k, pb, n, pc, n, accumulate: false);
+                Sgemm.Multiply(m, n, k, pa, k, pb, n, pc, n, accumulate: false);
                 if (r > 0)
                 {
                     best = Math.Max(best, 2.0 * m * n * k / clock.Elapsed.TotalSeconds / 1e9);

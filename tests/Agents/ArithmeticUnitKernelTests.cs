@@ -15,15 +15,13 @@ public sealed class ArithmeticUnitKernelTests
 {
     private static readonly float[] Inputs = [7f, 0.3f, -0.2f, 0f, 0.9f, 11f, -0.5f, 0.25f, 0.1f, -0.7f, 5f, 0f, 0.6f, -0.4f, 0.05f, 12f, 0.8f, -0.9f, 0.3f, 0.2f];
 
+    public static TheoryData<SimdWidth, bool> Units => SimdWidths.Times(new TheoryData<bool> { false, true });
+
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public unsafe void TheKernelGivesTheModulesOutputsAndGradients(bool nalu)
+    [MemberData(nameof(Units))]
+    public unsafe void TheKernelGivesTheModulesOutputsAndGradients(SimdWidth width, bool nalu)
     {
-        if (!FastLinear.KernelInUse)
-        {
-            return; // nothing to compare on a processor without AVX-512
-        }
+        using var _ = Simd.ForceOnThisThread(width);
 
         using var scope = NewDisposeScope();
         manual_seed(3);

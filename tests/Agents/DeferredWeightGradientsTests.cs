@@ -10,9 +10,13 @@ namespace GridTime.Tests.Agents;
 [Collection(KernelSwitchCollection.Name)]
 public sealed class DeferredWeightGradientsTests
 {
-    [Fact]
-    public void ALayerUsedAtSeveralStepsGetsTheSumOfItsGradientsAddedToWhatItHad()
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void ALayerUsedAtSeveralStepsGetsTheSumOfItsGradientsAddedToWhatItHad(SimdWidth width)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         manual_seed(3);
         var layer = nn.Linear(40, 24);
@@ -56,9 +60,11 @@ public sealed class DeferredWeightGradientsTests
         }
     }
 
-    [FactNeedingAvx512Kernels] // without the kernel nothing is deferred
-    public void AWeightMissingFromTheParametersGivenIsAnErrorNotALostGradient()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void AWeightMissingFromTheParametersGivenIsAnErrorNotALostGradient(SimdWidth width)
     {
+        using var _ = Simd.ForceOnThisThread(width); // with the kernels off nothing is deferred
         using var scope = NewDisposeScope();
 
         var layer = nn.Linear(8, 4);

@@ -6,18 +6,21 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace GridTime.Tests.Agents;
 
-/// <summary>The encoder's AVX-512 convolutions give libtorch's values and weight gradients.</summary>
+/// <summary>The encoder's convolutions give libtorch's values and weight gradients at every vector width this machine runs.</summary>
 [Collection(KernelSwitchCollection.Name)]
 public sealed class FastConvolutionsTests
 {
     // One frame, an odd batch, an acting step's batch; pixels as the environment delivers them (uint8, which
     // the kernel divides by 255 itself) and as arbitrary floats.
-    public static TheoryData<int, bool> Batches => new() { { 1, true }, { 3, false }, { 32, true }, { 32, false } };
+    public static TheoryData<SimdWidth, int, bool> Batches => SimdWidths.Times(new TheoryData<int, bool> { { 1, true }, { 3, false }, { 32, true }, { 32, false } });
+
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
 
     [Theory]
     [MemberData(nameof(Batches))]
-    public void TheyGiveLibtorchsFeaturesAndWeightGradients(int batch, bool bytePixels)
+    public void TheyGiveLibtorchsFeaturesAndWeightGradients(SimdWidth width, int batch, bool bytePixels)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         (Conv2d conv1, Conv2d conv2) = Layers(batch);
         var generator = new Generator((ulong)batch);
@@ -40,17 +43,35 @@ public sealed class FastConvolutionsTests
         }
     }
 
-    [FactNeedingAvx512] // the conversion is AVX-512 code
-    public void PixelsAreDividedBy255ExactlyAsTheDivisionRounds()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void PixelsAreWidenedAndDividedBy255ExactlyAsTheDivisionRounds(SimdWidth width)
     {
-        for (int first = 0; first < 256; first += 16)
+        byte[] pixels = [.. Enumerable.Range(0, 256).Select(v => (byte)v)];
+        var converted = new float[256];
+        fixed (byte* source = pixels)
+        fixed (float* target = converted)
         {
-            var x = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(first, 16).Select(v => (float)v).ToArray());
-            var converted = FastConvolutions.DividedBy255(x);
-            for (int i = 0; i < 16; i++)
+            for (int first = 0; first < 256; first += (int)width / 32)
             {
-                Assert.Equal(BitConverter.SingleToInt32Bits((first + i) / 255f), BitConverter.SingleToInt32Bits(converted[i]));
+                switch (width)
+                {
+                    case SimdWidth.Bits512:
+                        FastConvolutions.DividedBy255(Vec512.LoadBytes(source + first)).Store(target + first);
+                        break;
+                    case SimdWidth.Bits256:
+                        FastConvolutions.DividedBy255(Vec256.LoadBytes(source + first)).Store(target + first);
+                        break;
+                    default:
+                        FastConvolutions.DividedBy255(Vec128.LoadBytes(source + first)).Store(target + first);
+                        break;
+                }
             }
+        }
+
+        for (int v = 0; v < 256; v++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(v / 255f), BitConverter.SingleToInt32Bits(converted[v]));
         }
     }
 

@@ -7,16 +7,25 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace GridTime.Tests.Agents;
 
-/// <summary>The AVX-512 matrix product and the layers built on it give libtorch's numbers, forward and backward.</summary>
+/// <summary>
+/// The matrix product and the layers built on it give libtorch's numbers, forward and backward, at every vector
+/// width this machine runs (<see cref="SimdWidths"/>).
+/// </summary>
 /// <remarks>
-/// Some of these tests turn the kernel off for the whole process (<see cref="FastLinear.Disabled"/>), so they
-/// run alone: a test elsewhere that compares two passes exactly must not see the switch flip between them.
+/// These tests switch widths (and the kernels off, for the reference) on their own thread only; they run in one
+/// collection so that their timings stay apart from the rest of the suite's.
 /// </remarks>
 [Collection(KernelSwitchCollection.Name)]
 public sealed class FastLinearTests
 {
     // Shapes of the network (batch 32; encoder 800 -> 256; LSTM 265 -> 1024 and 256 -> 1024) and awkward
     // ones: rows not a multiple of the kernel's 8, columns not a multiple of its 32, a single row.
+    public static TheoryData<SimdWidth, int, int, int> ShapesAtEveryWidth => SimdWidths.Times(Shapes);
+
+    public static TheoryData<SimdWidth, string> CoresAtEveryWidth => SimdWidths.Times(Cores);
+
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 32, 800, 256 },
@@ -31,23 +40,43 @@ public sealed class FastLinearTests
     };
 
     [Fact]
-    public void TheKernelIsUsedOnThisMachineOrRefusesToRun()
+    public void EveryX64ProcessorWithAvx2RunsTheKernelsAndTurnedOffTheyRefuse()
     {
-        // On a processor without AVX-512 every product goes through F.linear; the kernel itself must say so.
-        if (!Avx512Sgemm.IsSupported)
+        // The kernels need a vector unit with fused multiply-add: every x86-64 processor with AVX2 (and every ARM64) has one.
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
         {
-            Assert.Throws<PlatformNotSupportedException>(() => MultiplyWithKernel(new float[1], new float[1], 1, 1, 1));
+            Assert.True(Simd.Supported >= SimdWidth.Bits256, $"AVX2 + FMA, but the kernels run at {Simd.Describe(Simd.Supported)}");
+            Assert.Contains(SimdWidth.Bits128, Simd.Runnable);
+            Assert.Contains(SimdWidth.Bits256, Simd.Runnable);
         }
-        else
+
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Simd.Runnable.Contains(SimdWidth.Bits512));
+        using (Simd.ForceOnThisThread(SimdWidth.Off))
         {
-            Assert.True(FastLinear.KernelAvailable);
+            Assert.False(FastLinear.KernelInUse);
+            Assert.Throws<PlatformNotSupportedException>(() => MultiplyWithKernel(new float[1], new float[1], 1, 1, 1));
         }
     }
 
-    [TheoryNeedingAvx512] // without AVX-512: TheKernelIsUsedOnThisMachineOrRefusesToRun
-    [MemberData(nameof(Shapes))]
-    public void TheKernelMultipliesLikeATripleLoop(int m, int k, int n)
+    [Fact]
+    public void GridtimeSimdChoosesAWidthOrNamesWhatIsWrong()
     {
+        Assert.Equal((SimdWidth.Bits256, null), Simd.Choose("256", null, SimdWidth.Bits512));
+        Assert.Equal((SimdWidth.Bits128, null), Simd.Choose(" 128 ", null, SimdWidth.Bits256));
+        Assert.Equal((SimdWidth.Off, null), Simd.Choose("OFF", null, SimdWidth.Bits512));
+        Assert.Equal((SimdWidth.Bits512, null), Simd.Choose(null, null, SimdWidth.Bits512));
+        Assert.Equal((SimdWidth.Off, null), Simd.Choose("", "1", SimdWidth.Bits256)); // the older GRIDTIME_TORCH_MATMUL=1
+        Assert.Equal((SimdWidth.Bits256, null), Simd.Choose("256", "1", SimdWidth.Bits512)); // GRIDTIME_SIMD wins
+        Assert.Equal((SimdWidth.Bits256, "GRIDTIME_SIMD=512: this processor runs at most 256-bit (AVX2 + FMA)"), Simd.Choose("512", null, SimdWidth.Bits256));
+        Assert.Equal((SimdWidth.Bits256, "GRIDTIME_SIMD=avx2: expected 512, 256, 128 or off"), Simd.Choose("avx2", null, SimdWidth.Bits256));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Simd.ForceOnThisThread((SimdWidth)1024));
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapesAtEveryWidth))]
+    public void TheKernelMultipliesLikeATripleLoop(SimdWidth width, int m, int k, int n)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
         var random = new Random(m * 1000 + k);
         float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
         float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
@@ -68,9 +97,10 @@ public sealed class FastLinearTests
     }
 
     [Theory]
-    [MemberData(nameof(Shapes))]
-    public void ALinearLayerGivesLibtorchsValuesAndGradients(int batch, int inputs, int outputs)
+    [MemberData(nameof(ShapesAtEveryWidth))]
+    public void ALinearLayerGivesLibtorchsValuesAndGradients(SimdWidth width, int batch, int inputs, int outputs)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         foreach (bool relu in new[] { false, true })
         {
             LinearLayerAgainstLibtorch(batch, inputs, outputs, relu);
@@ -93,6 +123,7 @@ public sealed class FastLinearTests
             return (y, gradients);
         }
 
+        Assert.True(FastLinear.KernelInUse, "the comparison needs the kernel in use");
         (Tensor expected, Tensor[] expectedGradients) = Run(() => relu ? F.relu(F.linear(x, weight, bias)) : F.linear(x, weight, bias));
         (Tensor actual, Tensor[] actualGradients) = Run(() => FastLinear.Apply(x, weight, bias, relu));
         string what = relu ? " with ReLU" : "";
@@ -102,9 +133,11 @@ public sealed class FastLinearTests
         TensorAssert.Close(expectedGradients[2], actualGradients[2], "db" + what);
     }
 
-    [Fact]
-    public void WithoutBiasAndWithAnInputThatNeedsNoGradient()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void WithoutBiasAndWithAnInputThatNeedsNoGradient(SimdWidth width)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         var generator = new Generator(3);
         Tensor x = randn([32, 40], generator: generator);
@@ -116,13 +149,19 @@ public sealed class FastLinearTests
         TensorAssert.Close(expected, actual, "dW");
     }
 
-    [Theory]
-    [InlineData(64, true, false)] // the vectorised gates (16 at a time)
-    [InlineData(20, true, false)] // 16 vectorised and 4 one by one
-    [InlineData(64, false, false)] // c' unused: its gradient arrives undefined
-    [InlineData(64, true, true)] // h and c as slices of one state tensor, as the cores pass them (not contiguous)
-    public void AnLstmStepGivesLstmCellsStateAndGradients(int hidden, bool lossReadsC, bool stateSlices)
+    public static TheoryData<SimdWidth, int, bool, bool> LstmStepsAtEveryWidth => SimdWidths.Times(new TheoryData<int, bool, bool>
     {
+        { 64, true, false }, // the vectorised gates
+        { 22, true, false }, // at every width some vectorised (16, 8 or 4 at a time) and the rest one by one
+        { 64, false, false }, // c' unused: its gradient arrives undefined
+        { 64, true, true }, // h and c as slices of one state tensor, as the cores pass them (not contiguous)
+    });
+
+    [Theory]
+    [MemberData(nameof(LstmStepsAtEveryWidth))]
+    public void AnLstmStepGivesLstmCellsStateAndGradients(SimdWidth width, int hidden, bool lossReadsC, bool stateSlices)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         var generator = new Generator(11);
         LSTMCell cell = nn.LSTMCell(45, hidden);
@@ -161,8 +200,8 @@ public sealed class FastLinearTests
     public static TheoryData<string> Cores => new(CoreKinds.All.Select(k => k.Name()));
 
     [Theory]
-    [MemberData(nameof(Cores))]
-    public void AWholeNetworkLearnsTheSameWithTheKernelAsWithLibtorch(string core)
+    [MemberData(nameof(CoresAtEveryWidth))]
+    public void AWholeNetworkLearnsTheSameWithTheKernelAsWithLibtorch(SimdWidth width, string core)
     {
         // A 6-step rollout of 4 environments, step by step as a worker runs it (the state carried from step to
         // step, one environment reset halfway), and an A3C-like loss: every parameter's gradient must match,
@@ -177,10 +216,8 @@ public sealed class FastLinearTests
 
         Tensor[] Gradients(bool kernelOff, bool deferred = false)
         {
-            bool before = FastLinear.Disabled;
-            try
+            using (Simd.ForceOnThisThread(kernelOff ? SimdWidth.Off : width))
             {
-                FastLinear.Disabled = kernelOff;
                 network.zero_grad();
                 Tensor state = network.InitialState(4);
                 Tensor loss = zeros(1);
@@ -204,10 +241,6 @@ public sealed class FastLinearTests
 
                 return [.. network.parameters().Select(p => p.grad!.clone())];
             }
-            finally
-            {
-                FastLinear.Disabled = before;
-            }
         }
 
         Tensor[] expected = Gradients(kernelOff: true);
@@ -228,29 +261,22 @@ public sealed class FastLinearTests
         var generator = new Generator(5);
         Tensor x = randn([32, 265], generator: generator);
         Tensor weight = randn([1024, 265], generator: generator);
-        bool before = FastLinear.Disabled;
-        try
+        using (Simd.ForceOnThisThread(SimdWidth.Off))
         {
-            FastLinear.Disabled = true;
             Assert.Equal(0f, (F.linear(x, weight) - FastLinear.Apply(x, weight, null)).abs().max().item<float>());
-        }
-        finally
-        {
-            FastLinear.Disabled = before;
         }
     }
 
-    [Theory]
-    [InlineData(32, 800)]
-    [InlineData(1024, 32)]
-    [InlineData(8, 8)]
-    [InlineData(7, 13)]
-    [InlineData(16, 9)]
-    [InlineData(9, 16)]
-    [InlineData(1, 5)]
-    [InlineData(23, 41)]
-    public unsafe void TransposesPutEveryElementInItsPlace(int rows, int columns)
+    public static TheoryData<SimdWidth, int, int> TransposesAtEveryWidth => SimdWidths.Times(new TheoryData<int, int>
     {
+        { 32, 800 }, { 1024, 32 }, { 8, 8 }, { 7, 13 }, { 16, 9 }, { 9, 16 }, { 1, 5 }, { 23, 41 },
+    });
+
+    [Theory]
+    [MemberData(nameof(TransposesAtEveryWidth))]
+    public unsafe void TransposesPutEveryElementInItsPlace(SimdWidth width, int rows, int columns)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
         var random = new Random(rows * 100 + columns);
         float[] source = [.. Enumerable.Range(0, rows * columns).Select(_ => (float)random.NextDouble())];
         float[] bias = [.. Enumerable.Range(0, rows).Select(_ => (float)random.NextDouble())];
@@ -277,7 +303,7 @@ public sealed class FastLinearTests
         var c = new float[m * n];
         fixed (float* pa = a, pb = b, pc = c)
         {
-            Avx512Sgemm.Multiply(m, n, k, pa, k, pb, n, pc, n, accumulate: false);
+            Sgemm.Multiply(m, n, k, pa, k, pb, n, pc, n, accumulate: false);
         }
 
         return c;

@@ -19,18 +19,24 @@ public sealed class RolloutPassTests
 {
     private const ArithmeticInput WithState = ArithmeticInput.InstructionAndState;
 
-    public static TheoryData<CoreKind, int, ArithmeticInput> Networks => new()
+    public static TheoryData<SimdWidth, CoreKind, int, ArithmeticInput> Networks => SimdWidths.Times(new TheoryData<CoreKind, int, ArithmeticInput>
     {
         { CoreKind.Nac, 3, WithState }, { CoreKind.Baseline, 5, WithState }, { CoreKind.Nac, 32, WithState }, { CoreKind.Nalu, 3, WithState },
         { CoreKind.Counter, 3, WithState }, { CoreKind.CounterLstmOnly, 4, WithState }, { CoreKind.CounterHeadsOnly, 2, WithState },
         { CoreKind.CounterWithT, 3, WithState }, { CoreKind.Gru, 3, WithState }, { CoreKind.Timer, 3, WithState },
         { CoreKind.Nac, 3, ArithmeticInput.Instruction }, { CoreKind.Nalu, 4, ArithmeticInput.Instruction },
-    };
+    });
 
-    [TheoryNeedingAvx512] // nothing to compare on a processor without AVX-512
+    public static TheoryData<SimdWidth, TimeLeftGradient> TimeLeftGradients =>
+        SimdWidths.Times(new TheoryData<TimeLeftGradient> { TimeLeftGradient.All, TimeLeftGradient.TimeLeftLoss });
+
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
+    [Theory]
     [MemberData(nameof(Networks))]
-    public void TheFastPassGivesLibtorchsOutputsAndGradients(CoreKind core, int batch, ArithmeticInput input)
+    public void TheFastPassGivesLibtorchsOutputsAndGradients(SimdWidth width, CoreKind core, int batch, ArithmeticInput input)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         // The NALU's log path makes its output explode where its input is near 0, as h is at an episode's start
         // (log(0 + 1e-7)·W sums to tens): two float computations of it then part by far more than rounding. A larger
@@ -47,11 +53,11 @@ public sealed class RolloutPassTests
     /// rollouts), and its core outputs get the auxiliary time-left loss's gradient in the s column, as A3CWorker feeds it.
     /// With every loss training r, and with the time-left loss alone (the heads and the policy layer reading s detached).
     /// </summary>
-    [TheoryNeedingAvx512]
-    [InlineData(TimeLeftGradient.All)]
-    [InlineData(TimeLeftGradient.TimeLeftLoss)]
-    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss(TimeLeftGradient gradient)
+    [Theory]
+    [MemberData(nameof(TimeLeftGradients))]
+    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss(SimdWidth width, TimeLeftGradient gradient)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient });
         var core = (TimerCore)network.Core;
@@ -90,9 +96,11 @@ public sealed class RolloutPassTests
     /// (<see cref="Nau.AddSparsityGradients"/>), reaches the timer's NAU weights exactly once on the fast path: the fast
     /// pass plus the regulariser gives the autograd pass's gradients plus λ·∂R/∂W, computed here by hand.
     /// </summary>
-    [FactNeedingAvx512]
-    public void TheSparsityGradientIsAddedOnceToTheFastTimersNauGradients()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void TheSparsityGradientIsAddedOnceToTheFastTimersNauGradients(SimdWidth width)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = TimeLeftGradient.All }); // the policy's loss reaches the NAUs too
         var core = (TimerCore)network.Core;
@@ -134,11 +142,11 @@ public sealed class RolloutPassTests
     /// With only the time-left loss training r, the policy and value losses send nothing to the timer's NAUs: without
     /// that loss their gradients are exactly 0 on both passes, where with every loss training r they are not.
     /// </summary>
-    [TheoryNeedingAvx512]
-    [InlineData(TimeLeftGradient.All)]
-    [InlineData(TimeLeftGradient.TimeLeftLoss)]
-    public void OnlyTheTimeLeftLossTrainsTheTimersNausWhenSoChosen(TimeLeftGradient gradient)
+    [Theory]
+    [MemberData(nameof(TimeLeftGradients))]
+    public void OnlyTheTimeLeftLossTrainsTheTimersNausWhenSoChosen(SimdWidth width, TimeLeftGradient gradient)
     {
+        using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient });
         var core = (TimerCore)network.Core;
@@ -177,15 +185,10 @@ public sealed class RolloutPassTests
     public void WithTheKernelsTurnedOffEveryNetworkGoesThroughAutograd()
     {
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Counter });
-        FastLinear.Disabled = true;
-        try
+        using (Simd.ForceOnThisThread(SimdWidth.Off))
         {
             using RolloutPass pass = RolloutPass.For(network, 2, 3);
             Assert.IsType<AutogradRolloutPass>(pass);
-        }
-        finally
-        {
-            FastLinear.Disabled = false;
         }
     }
 
@@ -224,18 +227,7 @@ public sealed class RolloutPassTests
         }
     }
 
-    private static T WithoutKernels<T>(Func<T> run)
-    {
-        FastLinear.Disabled = true;
-        try
-        {
-            return run();
-        }
-        finally
-        {
-            FastLinear.Disabled = false;
-        }
-    }
+    private static T WithoutKernels<T>(Func<T> run) => SimdWidths.WithoutKernels(run);
 
     private static Tensor Gradient(Parameter parameter)
     {
