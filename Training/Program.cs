@@ -62,6 +62,12 @@ public static class Program
             return BadInput;
         }
 
+        if (Agents.Kernels.Simd.SettingError is { } simd)
+        {
+            Console.Error.WriteLine($"gridtime: {simd}");
+            return BadInput;
+        }
+
         using var signals = new StopSignals();
         Stop = signals.Token;
         try

@@ -73,13 +73,43 @@ public static class Simd
     public static IReadOnlyList<SimdWidth> Runnable => [.. new[] { SimdWidth.Bits128, SimdWidth.Bits256, SimdWidth.Bits512 }.Where(w => w <= Supported)];
 
     /// <summary>A name for <paramref name="width"/>: "512-bit (AVX-512)", "256-bit (AVX2 + FMA)", "128-bit (AdvSIMD)", "off (libtorch)".</summary>
-    public static string Describe(SimdWidth width) => width switch
+    public static string Describe(SimdWidth width) => width == SimdWidth.Off ? "off (libtorch)" : $"{(int)width}-bit ({Instructions(width)})";
+
+    /// <summary>The instructions a width compiles to here: "AVX-512", "AVX2 + FMA", "AdvSIMD" or "SSE/AVX + FMA".</summary>
+    public static string Instructions(SimdWidth width) => width switch
     {
-        SimdWidth.Bits512 => "512-bit (AVX-512)",
-        SimdWidth.Bits256 => "256-bit (AVX2 + FMA)",
-        SimdWidth.Bits128 => AdvSimd.Arm64.IsSupported ? "128-bit (AdvSIMD)" : "128-bit (SSE/AVX + FMA)",
-        _ => "off (libtorch)",
+        SimdWidth.Bits512 => "AVX-512",
+        SimdWidth.Bits256 => "AVX2 + FMA",
+        SimdWidth.Bits128 => AdvSimd.Arm64.IsSupported ? "AdvSIMD" : "SSE/AVX + FMA",
+        _ => "none",
     };
+
+    /// <summary>
+    /// What computes on the calling thread, for a run's first lines and the bench: "GridTime's 256-bit kernels
+    /// (AVX2 + FMA), the widest this processor runs", "GridTime's 128-bit kernels (SSE/AVX + FMA), narrowed by
+    /// GRIDTIME_SIMD=128 from 512-bit (AVX-512)", "libtorch's layers (GRIDTIME_SIMD=off; ...)".
+    /// </summary>
+    public static string InUse
+    {
+        get
+        {
+            SimdWidth width = Width;
+            string narrowed = forcedOnThisThread is not null
+                ? $"forced on this thread from {Describe(Supported)}"
+                : Forced ? $"narrowed by {Variable}={SettingValue(width)} from {Describe(Supported)}" : "the widest this processor runs";
+            if (width != SimdWidth.Off)
+            {
+                return $"GridTime's {(int)width}-bit kernels ({Instructions(width)}), {narrowed}";
+            }
+
+            return Supported == SimdWidth.Off
+                ? "libtorch's layers (this processor has no vector unit with fused multiply-add for GridTime's kernels)"
+                : $"libtorch's layers ({Variable}=off; GridTime's kernels would run at {Describe(Supported)})";
+        }
+    }
+
+    /// <summary>The name recorded in a run's config.json and the bench's JSON: "gridtime-simd512", "gridtime-simd256", "gridtime-simd128" or "libtorch".</summary>
+    public static string KernelsName(SimdWidth width) => width == SimdWidth.Off ? "libtorch" : $"gridtime-simd{(int)width}";
 
     /// <summary>The setting's value for <paramref name="width"/>: "512", "256", "128" or "off".</summary>
     public static string SettingValue(SimdWidth width) => width == SimdWidth.Off ? "off" : ((int)width).ToString(System.Globalization.CultureInfo.InvariantCulture);

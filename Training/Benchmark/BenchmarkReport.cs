@@ -65,11 +65,20 @@ public sealed record BenchmarkReport
     /// <summary>The same product through libtorch (torch.mm: MKL in the libtorch GridTime ships with).</summary>
     public double MatmulGflopsLibtorch { get; init; }
 
-    /// <summary>GridTime's AVX-512 kernel: the better of the same product and the LSTM's own shape; 0 where the processor has no AVX-512.</summary>
+    /// <summary>GridTime's kernel at the width in use (<see cref="SimdWidth"/>): the better of the same product and the LSTM's own shape; 0 where the kernels are off.</summary>
     public double MatmulGflopsKernel { get; init; }
 
-    /// <summary>What the network's convolutions, linear layers, LSTM and heads ran on in this benchmark: "avx512" or "libtorch".</summary>
+    /// <summary>
+    /// What the network's convolutions, linear layers, LSTM, heads and Adam ran on in this benchmark:
+    /// "gridtime-simd512", "gridtime-simd256", "gridtime-simd128" or "libtorch".
+    /// </summary>
     public string MatmulKernel { get; init; } = "";
+
+    /// <summary>The vector width of GridTime's kernels in this benchmark: "512", "256", "128" or "off" (<c>GRIDTIME_SIMD</c> narrows it).</summary>
+    public string SimdWidth { get; init; } = "";
+
+    /// <summary>The widest width this processor runs, e.g. "512-bit (AVX-512)" or "256-bit (AVX2 + FMA)".</summary>
+    public string ProcessorSimd { get; init; } = "";
 
     /// <summary>Training speeds for 1..cores workers in both settings.</summary>
     public IReadOnlyList<TrainingSpeed> Training { get; init; } = [];

@@ -79,7 +79,6 @@ public static class BenchCommand
         double libtorchMatmul = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
         stop.ThrowIfCancellationRequested();
         double kernelMatmul = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
-        bool kernelUsed = FastLinear.KernelInUse;
 
         // The ceiling is the fastest product this program has on one core, whichever of the two that is.
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);
@@ -88,7 +87,11 @@ public static class BenchCommand
             ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }) / 1e6:F2}"))) + " MFLOP forward"
             : "";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), GridTime's AVX-512 kernel {(kernelMatmul > 0 ? kernelMatmul.ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s (best of 1024^3 and the LSTM's shape)" : "not available")}; ceiling {matmul:F1} GFLOP/s per core; convolutions, linear layers, LSTM and heads run on {(kernelUsed ? "GridTime's AVX-512 kernels" : "libtorch")}"));
+        log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
+        string kernelFigure = kernelMatmul > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
+            : "GridTime's kernel off";
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core (the better of the two)"));
 
         // Each (agent, setting) is measured for 1..cores workers, `repeats` times, everything taking turns.
         var settings = new List<(string Name, CoreKind Agent, TrainConfig Config)>();
@@ -177,7 +180,9 @@ public static class BenchCommand
             MatmulGflopsOneCore = matmul,
             MatmulGflopsLibtorch = libtorchMatmul,
             MatmulGflopsKernel = kernelMatmul,
-            MatmulKernel = kernelUsed ? "avx512" : "libtorch",
+            MatmulKernel = Simd.KernelsName(Simd.Width),
+            SimdWidth = Simd.SettingValue(Simd.Width),
+            ProcessorSimd = Simd.Describe(Simd.Supported),
             Training = speeds,
             CeilingFraction = best / (cores * matmul),
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,

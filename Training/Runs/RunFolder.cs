@@ -58,8 +58,10 @@ public sealed class RunFolder(string path)
         ["libtorch"] = __version__,
         ["dotnet"] = System.Environment.Version.ToString(),
 
-        // Which code computed the linear layers and the LSTM: the two agree only to float rounding.
-        ["matmul"] = Agents.Kernels.FastLinear.KernelInUse ? "gridtime-avx512" : "libtorch",
+        // Which code computed the layers, at which vector width (libtorch's and GridTime's agree only to float
+        // rounding), and the widest this processor runs: a run that was narrowed says so.
+        ["kernels"] = Agents.Kernels.Simd.KernelsName(Agents.Kernels.Simd.Width),
+        ["processor_simd"] = Agents.Kernels.Simd.Describe(Agents.Kernels.Simd.Supported),
     };
 
     /// <summary>The periodic checkpoint for <paramref name="frames"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GridTime.Agents.Kernels;
 using GridTime.Tests.Training;
 using GridTime.Training.Benchmark;
 
@@ -17,13 +18,15 @@ public sealed class BenchCommandTests
         [
             "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized", "env_steps_per_second_vectorized_float",
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
-            "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "training",
+            "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "scaling_all_cores", "others_cpu_share_max",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
-        // Without AVX-512 there is no kernel to time (0) and the network runs on libtorch.
-        bool kernel = json.RootElement.GetProperty("matmul_kernel").GetString() == "avx512";
-        Assert.Contains(json.RootElement.GetProperty("matmul_kernel").GetString(), new[] { "avx512", "libtorch" });
+        // With the kernels off there is no kernel to time (0) and the network runs on libtorch.
+        bool kernel = json.RootElement.GetProperty("matmul_kernel").GetString() != "libtorch";
+        Assert.Equal(Simd.KernelsName(Simd.ProcessWidth), json.RootElement.GetProperty("matmul_kernel").GetString());
+        Assert.Equal(Simd.SettingValue(Simd.ProcessWidth), json.RootElement.GetProperty("simd_width").GetString());
+        Assert.Equal(Simd.Describe(Simd.Supported), json.RootElement.GetProperty("processor_simd").GetString());
         foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => (kernel || f.Name != "matmul_gflops_kernel") && f.Name != "others_cpu_share_max"))
         {
             AssertPositive(field.Name, field.Value);

@@ -34,7 +34,7 @@ public sealed class TrainingRunTests
         Assert.Contains("\"seed\": 3", config);
         Assert.Contains("\"torchsharp\"", config);
         Assert.Contains("\"gridtime\"", config);
-        Assert.Contains("\"matmul\"", config);
+        Assert.Contains("\"kernels\"", config);
         Assert.Contains("\"workers\": 2", config);
 
         Assert.True(File.Exists(files.LatestCheckpoint));

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GridTime.Agents.Kernels;
+using GridTime.Training.Runs;
+
+namespace GridTime.Tests.Training;
+
+/// <summary>
+/// <c>GRIDTIME_SIMD</c> narrows the kernels' vector width for a whole process (read once at start-up, so each case
+/// is a process of its own): a run says in its first lines and its config.json which kernels it computed with, and
+/// a value that is not a width this processor runs is refused with one line and exit code 2.
+/// </summary>
+public sealed class SimdSettingTests
+{
+    [Fact]
+    public async Task ANarrowedRunSaysSoInItsFirstLinesAndConfig()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = await Gridtime("128", "train", "--run-dir", run, "--frames", "400", "--hidden", "32", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "400", "--log-interval", "400", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        string expected = Simd.Supported == SimdWidth.Bits128
+            ? "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + "), the widest this processor runs"
+            : "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + "), narrowed by GRIDTIME_SIMD=128 from " + Simd.Describe(Simd.Supported);
+        Assert.Contains(expected, output);
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllText(new RunFolder(run).ConfigFile));
+        JsonElement versions = config.RootElement.GetProperty(RunFolder.VersionsKey);
+        Assert.Equal("gridtime-simd128", versions.GetProperty("kernels").GetString());
+        Assert.Equal(Simd.Describe(Simd.Supported), versions.GetProperty("processor_simd").GetString());
+    }
+
+    [Fact]
+    public async Task TurnedOffTheRunComputesWithLibtorch()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = await Gridtime("off", "train", "--run-dir", run, "--frames", "400", "--hidden", "32", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "400", "--log-interval", "400", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("computing with libtorch's layers (GRIDTIME_SIMD=off; GridTime's kernels would run at " + Simd.Describe(Simd.Supported) + ")", output);
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllText(new RunFolder(run).ConfigFile));
+        Assert.Equal("libtorch", config.RootElement.GetProperty(RunFolder.VersionsKey).GetProperty("kernels").GetString());
+    }
+
+    [Theory]
+    [InlineData("avx2", "gridtime: GRIDTIME_SIMD=avx2: expected 512, 256, 128 or off")]
+    [InlineData("1024", "gridtime: GRIDTIME_SIMD=1024: expected 512, 256, 128 or off")]
+    public async Task AValueThatIsNotAWidthIsRefusedInOneLine(string value, string line)
+    {
+        (int code, string output, string error) = await Gridtime(value, "train", "--frames", "400");
+        Assert.Equal(2, code);
+        Assert.Equal(line, error.TrimEnd('\n'));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task AWidthWiderThanTheProcessorRunsIsRefusedInOneLine()
+    {
+        if (Simd.Supported == SimdWidth.Bits512)
+        {
+            Assert.Equal((SimdWidth.Bits512, null), Simd.Choose("512", null, Simd.Supported)); // nothing wider to ask for here
+            return;
+        }
+
+        (int code, _, string error) = await Gridtime("512", "bench", "--quick");
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: GRIDTIME_SIMD=512: this processor runs at most {Simd.Describe(Simd.Supported)}", error.TrimEnd('\n'));
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Gridtime(string simd, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridtime.dll"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment[Simd.Variable] = simd;
+        start.Environment.Remove(Simd.TorchMatmulVariable);
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+}
