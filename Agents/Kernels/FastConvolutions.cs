@@ -242,6 +242,7 @@ public static class FastConvolutions
             }
         }
 
+        bool wide = Simd.HasThirtyTwoRegisters<TV>();
         new Span<float>(dw2, Patch2 * Out2).Clear();
         new Span<float>(dw1, Patch1 * Out1).Clear();
         new Span<float>(dB2, Out2).Clear();
@@ -261,14 +262,16 @@ public static class FastConvolutions
 
             AddColumnSums<TV>(d2, (long)images * Side2 * Side2, Out2, dB2);
 
-            // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient.
+            // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient, in blocks of
+            // 8 input channels (32 registers) or 4 (16 registers) x two vectors of output channels.
+            int inputBlock = wide ? 8 : 4;
             for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
             {
-                for (int cin = 0; cin < Out1; cin += 4)
+                for (int cin = 0; cin < Out1; cin += inputBlock)
                 {
                     for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
                     {
-                        Conv2WeightGradient<TV>(h, d2, images, kk / Kernel2, kk % Kernel2, cin, channel, dw2 + (((kk * Out1) + cin) * Out2));
+                        Conv2WeightGradient<TV>(h, d2, images, kk / Kernel2, kk % Kernel2, cin, channel, wide, dw2 + (((kk * Out1) + cin) * Out2));
                     }
                 }
             }
@@ -280,11 +283,17 @@ public static class FastConvolutions
                 new Span<float>(d1, PixelsPerImage1).Clear();
                 for (int p = 0; p < Side2 * Side2; p++)
                 {
-                    for (int ky = 0; ky < Kernel2; ky += 2)
+                    for (int channel = 0; channel < Out1; channel += TV.Count)
                     {
-                        for (int channel = 0; channel < Out1; channel += TV.Count)
+                        float* pixelGradient = d2 + ((((long)b * Side2 * Side2) + p) * Out2);
+                        if (wide)
                         {
-                            Conv2InputGradient<TV>(d2 + ((((long)b * Side2 * Side2) + p) * Out2), w2b, d1, p / Side2, p % Side2, ky, channel);
+                            Conv2InputGradientWide<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, channel);
+                        }
+                        else
+                        {
+                            Conv2InputGradient<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, 0, channel);
+                            Conv2InputGradient<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, 2, channel);
                         }
                     }
                 }
@@ -293,15 +302,30 @@ public static class FastConvolutions
 
                 AddColumnSums<TV>(d1, Side1 * Side1, Out1, dB1);
 
-                // conv1's weight gradient: dw1[(c, ky, kx)][o], a kernel row at a time.
+                // conv1's weight gradient: dw1[(c, ky, kx)][o], two kernel rows x one vector of output channels at a
+                // time (32 registers), or four kernel columns x two vectors (16 registers).
                 float* input = Image<TV>(pixels, bytes, first + b, image);
                 for (int c = 0; c < Channels; c++)
                 {
-                    for (int ky = 0; ky < Kernel1; ky++)
+                    for (int ky = 0; ky < Kernel1; ky += wide ? 2 : 1)
                     {
-                        for (int channel = 0; channel < Out1; channel += TV.Count)
+                        float* result = dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1);
+                        if (wide)
                         {
-                            Conv1WeightGradient<TV>(input, d1, c, ky, channel, dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1));
+                            for (int channel = 0; channel < Out1; channel += TV.Count)
+                            {
+                                Conv1WeightGradientWide<TV>(input, d1, c, ky, channel, result);
+                            }
+                        }
+                        else
+                        {
+                            for (int kx = 0; kx < Kernel1; kx += 4)
+                            {
+                                for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
+                                {
+                                    Conv1WeightGradient<TV>(input, d1, c, ky, kx, channel, result);
+                                }
+                            }
                         }
                     }
                 }
@@ -342,19 +366,19 @@ public static class FastConvolutions
                 for (int kx = 0; kx < Kernel1; kx++, row++, w += Out1)
                 {
                     TV wv = TV.Load(w);
-                    a0 = Fma(row[0], wv, a0);
-                    a1 = Fma(row[4], wv, a1);
-                    a2 = Fma(row[8], wv, a2);
-                    a3 = Fma(row[12], wv, a3);
-                    a4 = Fma(row[16], wv, a4);
-                    a5 = Fma(row[20], wv, a5);
-                    a6 = Fma(row[24], wv, a6);
-                    a7 = Fma(row[28], wv, a7);
-                    a8 = Fma(row[32], wv, a8);
-                    a9 = Fma(row[36], wv, a9);
-                    a10 = Fma(row[40], wv, a10);
-                    a11 = Fma(row[44], wv, a11);
-                    a12 = Fma(row[48], wv, a12);
+                    TV.AddProduct(row[0], wv, ref a0);
+                    TV.AddProduct(row[4], wv, ref a1);
+                    TV.AddProduct(row[8], wv, ref a2);
+                    TV.AddProduct(row[12], wv, ref a3);
+                    TV.AddProduct(row[16], wv, ref a4);
+                    TV.AddProduct(row[20], wv, ref a5);
+                    TV.AddProduct(row[24], wv, ref a6);
+                    TV.AddProduct(row[28], wv, ref a7);
+                    TV.AddProduct(row[32], wv, ref a8);
+                    TV.AddProduct(row[36], wv, ref a9);
+                    TV.AddProduct(row[40], wv, ref a10);
+                    TV.AddProduct(row[44], wv, ref a11);
+                    TV.AddProduct(row[48], wv, ref a12);
                 }
             }
         }
@@ -397,16 +421,16 @@ public static class FastConvolutions
                 {
                     TV w0 = TV.Load(w), w1 = TV.Load(w + n);
                     float v0 = input[0], v1 = input[2 * Out1], v2 = input[4 * Out1], v3 = input[6 * Out1], v4 = input[8 * Out1];
-                    a0 = Fma(v0, w0, a0);
-                    b0 = Fma(v0, w1, b0);
-                    a1 = Fma(v1, w0, a1);
-                    b1 = Fma(v1, w1, b1);
-                    a2 = Fma(v2, w0, a2);
-                    b2 = Fma(v2, w1, b2);
-                    a3 = Fma(v3, w0, a3);
-                    b3 = Fma(v3, w1, b3);
-                    a4 = Fma(v4, w0, a4);
-                    b4 = Fma(v4, w1, b4);
+                    TV.AddProduct(v0, w0, ref a0);
+                    TV.AddProduct(v0, w1, ref b0);
+                    TV.AddProduct(v1, w0, ref a1);
+                    TV.AddProduct(v1, w1, ref b1);
+                    TV.AddProduct(v2, w0, ref a2);
+                    TV.AddProduct(v2, w1, ref b2);
+                    TV.AddProduct(v3, w0, ref a3);
+                    TV.AddProduct(v3, w1, ref b3);
+                    TV.AddProduct(v4, w0, ref a4);
+                    TV.AddProduct(v4, w1, ref b4);
                 }
             }
         }
@@ -429,12 +453,25 @@ public static class FastConvolutions
 
     /// <summary>
     /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>), input channels
-    /// <paramref name="cin"/>..+3 and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
+    /// <paramref name="cin"/>..+3 (+7 when <paramref name="wide"/>) and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
     /// <paramref name="result"/>[j][o] += Σ over images and output pixels of hidden[y, x, cin + j] · d2[pixel][o]
-    /// (8 accumulators, so that AVX2's 16 registers hold them with the gradient vectors).
+    /// (8 accumulators, so that AVX2's 16 registers hold them with the gradient vectors; 16 with 32 registers).
     /// </summary>
+    private static unsafe void Conv2WeightGradient<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, bool wide, float* result)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        if (wide)
+        {
+            Conv2WeightGradient8<TV>(hidden, d2, batch, ky, kx, cin, channel, result);
+        }
+        else
+        {
+            Conv2WeightGradient4<TV>(hidden, d2, batch, ky, kx, cin, channel, result);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2WeightGradient<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
+    private static unsafe void Conv2WeightGradient4<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
         where TV : unmanaged, ISimdVector<TV>
     {
         int n = TV.Count;
@@ -451,14 +488,14 @@ public static class FastConvolutions
                 {
                     TV g0 = TV.Load(d2), g1 = TV.Load(d2 + n);
                     float* v = image + (((((Stride2 * oy) + ky) * Side1) + (Stride2 * ox) + kx) * Out1) + cin;
-                    a0 = Fma(v[0], g0, a0);
-                    b0 = Fma(v[0], g1, b0);
-                    a1 = Fma(v[1], g0, a1);
-                    b1 = Fma(v[1], g1, b1);
-                    a2 = Fma(v[2], g0, a2);
-                    b2 = Fma(v[2], g1, b2);
-                    a3 = Fma(v[3], g0, a3);
-                    b3 = Fma(v[3], g1, b3);
+                    TV.AddProduct(v[0], g0, ref a0);
+                    TV.AddProduct(v[0], g1, ref b0);
+                    TV.AddProduct(v[1], g0, ref a1);
+                    TV.AddProduct(v[1], g1, ref b1);
+                    TV.AddProduct(v[2], g0, ref a2);
+                    TV.AddProduct(v[2], g1, ref b2);
+                    TV.AddProduct(v[3], g0, ref a3);
+                    TV.AddProduct(v[3], g1, ref b3);
                 }
             }
         }
@@ -471,6 +508,118 @@ public static class FastConvolutions
         b2.Store(result + (2 * Out2) + n);
         a3.Store(result + (3 * Out2));
         b3.Store(result + (3 * Out2) + n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Conv2WeightGradient8<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int n = TV.Count;
+        result += channel;
+        d2 += channel;
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out2), a2 = TV.Load(result + (2 * Out2)), a3 = TV.Load(result + (3 * Out2));
+        TV a4 = TV.Load(result + (4 * Out2)), a5 = TV.Load(result + (5 * Out2)), a6 = TV.Load(result + (6 * Out2)), a7 = TV.Load(result + (7 * Out2));
+        TV b0 = TV.Load(result + n), b1 = TV.Load(result + Out2 + n), b2 = TV.Load(result + (2 * Out2) + n), b3 = TV.Load(result + (3 * Out2) + n);
+        TV b4 = TV.Load(result + (4 * Out2) + n), b5 = TV.Load(result + (5 * Out2) + n), b6 = TV.Load(result + (6 * Out2) + n), b7 = TV.Load(result + (7 * Out2) + n);
+        for (int b = 0; b < batch; b++)
+        {
+            float* image = hidden + ((long)b * Side1 * Side1 * Out1);
+            for (int oy = 0; oy < Side2; oy++)
+            {
+                for (int ox = 0; ox < Side2; ox++, d2 += Out2)
+                {
+                    TV g0 = TV.Load(d2), g1 = TV.Load(d2 + n);
+                    float* v = image + (((((Stride2 * oy) + ky) * Side1) + (Stride2 * ox) + kx) * Out1) + cin;
+                    TV.AddProduct(v[0], g0, ref a0);
+                    TV.AddProduct(v[0], g1, ref b0);
+                    TV.AddProduct(v[1], g0, ref a1);
+                    TV.AddProduct(v[1], g1, ref b1);
+                    TV.AddProduct(v[2], g0, ref a2);
+                    TV.AddProduct(v[2], g1, ref b2);
+                    TV.AddProduct(v[3], g0, ref a3);
+                    TV.AddProduct(v[3], g1, ref b3);
+                    TV.AddProduct(v[4], g0, ref a4);
+                    TV.AddProduct(v[4], g1, ref b4);
+                    TV.AddProduct(v[5], g0, ref a5);
+                    TV.AddProduct(v[5], g1, ref b5);
+                    TV.AddProduct(v[6], g0, ref a6);
+                    TV.AddProduct(v[6], g1, ref b6);
+                    TV.AddProduct(v[7], g0, ref a7);
+                    TV.AddProduct(v[7], g1, ref b7);
+                }
+            }
+        }
+
+        a0.Store(result);
+        b0.Store(result + n);
+        a1.Store(result + Out2);
+        b1.Store(result + Out2 + n);
+        a2.Store(result + (2 * Out2));
+        b2.Store(result + (2 * Out2) + n);
+        a3.Store(result + (3 * Out2));
+        b3.Store(result + (3 * Out2) + n);
+        a4.Store(result + (4 * Out2));
+        b4.Store(result + (4 * Out2) + n);
+        a5.Store(result + (5 * Out2));
+        b5.Store(result + (5 * Out2) + n);
+        a6.Store(result + (6 * Out2));
+        b6.Store(result + (6 * Out2) + n);
+        a7.Store(result + (7 * Out2));
+        b7.Store(result + (7 * Out2) + n);
+    }
+
+    /// <summary>
+    /// Adds one conv2 output pixel's (<paramref name="oy"/>, <paramref name="ox"/>) contribution to the gradient of all
+    /// 16 of its 4x4 input pixels, input channels <paramref name="channel"/>..+<c>TV.Count</c> (16 accumulators, for
+    /// 32 registers): d1[2oy + ky, 2ox + kx][cin] += Σ_o gradient[o] · w2b[(ky, kx, o)][cin].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Conv2InputGradientWide<TV>(float* gradient, float* w2b, float* d1, int oy, int ox, int channel)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        TV a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        const int Step = Out2 * Out1; // from one kernel offset's weights to the next
+        w2b += channel;
+        for (int o = 0; o < Out2; o++, w2b += Out1)
+        {
+            float g = gradient[o];
+            TV.AddProduct(g, TV.Load(w2b), ref a0);
+            TV.AddProduct(g, TV.Load(w2b + Step), ref a1);
+            TV.AddProduct(g, TV.Load(w2b + (2 * Step)), ref a2);
+            TV.AddProduct(g, TV.Load(w2b + (3 * Step)), ref a3);
+            TV.AddProduct(g, TV.Load(w2b + (4 * Step)), ref a4);
+            TV.AddProduct(g, TV.Load(w2b + (5 * Step)), ref a5);
+            TV.AddProduct(g, TV.Load(w2b + (6 * Step)), ref a6);
+            TV.AddProduct(g, TV.Load(w2b + (7 * Step)), ref a7);
+            TV.AddProduct(g, TV.Load(w2b + (8 * Step)), ref a8);
+            TV.AddProduct(g, TV.Load(w2b + (9 * Step)), ref a9);
+            TV.AddProduct(g, TV.Load(w2b + (10 * Step)), ref a10);
+            TV.AddProduct(g, TV.Load(w2b + (11 * Step)), ref a11);
+            TV.AddProduct(g, TV.Load(w2b + (12 * Step)), ref a12);
+            TV.AddProduct(g, TV.Load(w2b + (13 * Step)), ref a13);
+            TV.AddProduct(g, TV.Load(w2b + (14 * Step)), ref a14);
+            TV.AddProduct(g, TV.Load(w2b + (15 * Step)), ref a15);
+        }
+
+        const int Down = Side1 * Out1;
+        float* row = d1 + (((Stride2 * oy * Side1) + (Stride2 * ox)) * Out1) + channel;
+        AddTo(row, a0);
+        AddTo(row + Out1, a1);
+        AddTo(row + (2 * Out1), a2);
+        AddTo(row + (3 * Out1), a3);
+        AddTo(row + Down, a4);
+        AddTo(row + Down + Out1, a5);
+        AddTo(row + Down + (2 * Out1), a6);
+        AddTo(row + Down + (3 * Out1), a7);
+        AddTo(row + (2 * Down), a8);
+        AddTo(row + (2 * Down) + Out1, a9);
+        AddTo(row + (2 * Down) + (2 * Out1), a10);
+        AddTo(row + (2 * Down) + (3 * Out1), a11);
+        AddTo(row + (3 * Down), a12);
+        AddTo(row + (3 * Down) + Out1, a13);
+        AddTo(row + (3 * Down) + (2 * Out1), a14);
+        AddTo(row + (3 * Down) + (3 * Out1), a15);
     }
 
     /// <summary>
@@ -488,14 +637,14 @@ public static class FastConvolutions
         for (int o = 0; o < Out2; o++, w2b += Out1)
         {
             float g = gradient[o];
-            a0 = Fma(g, TV.Load(w2b), a0);
-            a1 = Fma(g, TV.Load(w2b + Step), a1);
-            a2 = Fma(g, TV.Load(w2b + (2 * Step)), a2);
-            a3 = Fma(g, TV.Load(w2b + (3 * Step)), a3);
-            a4 = Fma(g, TV.Load(w2b + (4 * Step)), a4);
-            a5 = Fma(g, TV.Load(w2b + (5 * Step)), a5);
-            a6 = Fma(g, TV.Load(w2b + (6 * Step)), a6);
-            a7 = Fma(g, TV.Load(w2b + (7 * Step)), a7);
+            TV.AddProduct(g, TV.Load(w2b), ref a0);
+            TV.AddProduct(g, TV.Load(w2b + Step), ref a1);
+            TV.AddProduct(g, TV.Load(w2b + (2 * Step)), ref a2);
+            TV.AddProduct(g, TV.Load(w2b + (3 * Step)), ref a3);
+            TV.AddProduct(g, TV.Load(w2b + (4 * Step)), ref a4);
+            TV.AddProduct(g, TV.Load(w2b + (5 * Step)), ref a5);
+            TV.AddProduct(g, TV.Load(w2b + (6 * Step)), ref a6);
+            TV.AddProduct(g, TV.Load(w2b + (7 * Step)), ref a7);
         }
 
         const int Down = Side1 * Out1;
@@ -512,17 +661,64 @@ public static class FastConvolutions
 
     /// <summary>
     /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/>, kernel row
-    /// <paramref name="ky"/> and output channels <paramref name="channel"/>..+<c>TV.Count</c>:
-    /// <paramref name="result"/>[kx][o] += Σ over output pixels of image[c, 4y + ky, 4x + kx] · d1[pixel][o] (8 accumulators).
+    /// <paramref name="ky"/>, kernel columns <paramref name="kx"/>..+3 and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
+    /// <paramref name="result"/>[kx][o] += Σ over output pixels of image[c, 4y + ky, 4x + kx] · d1[pixel][o]
+    /// (8 accumulators, for 16 registers: each pixel's two gradient vectors serve four image values).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1WeightGradient<TV>(float* image, float* d1, int c, int ky, int channel, float* result)
+    private static unsafe void Conv1WeightGradient<TV>(float* image, float* d1, int c, int ky, int kx, int channel, float* result)
         where TV : unmanaged, ISimdVector<TV>
     {
+        int n = TV.Count;
+        result += (kx * Out1) + channel;
+        d1 += channel;
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out1), a2 = TV.Load(result + (2 * Out1)), a3 = TV.Load(result + (3 * Out1));
+        TV b0 = TV.Load(result + n), b1 = TV.Load(result + Out1 + n), b2 = TV.Load(result + (2 * Out1) + n), b3 = TV.Load(result + (3 * Out1) + n);
+        float* plane = image + (c * Side * Side) + kx;
+        for (int oy = 0; oy < Side1; oy++)
+        {
+            float* top = plane + (((Stride1 * oy) + ky) * Side);
+            for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
+            {
+                TV g0 = TV.Load(d1), g1 = TV.Load(d1 + n);
+                TV.AddProduct(top[0], g0, ref a0);
+                TV.AddProduct(top[0], g1, ref b0);
+                TV.AddProduct(top[1], g0, ref a1);
+                TV.AddProduct(top[1], g1, ref b1);
+                TV.AddProduct(top[2], g0, ref a2);
+                TV.AddProduct(top[2], g1, ref b2);
+                TV.AddProduct(top[3], g0, ref a3);
+                TV.AddProduct(top[3], g1, ref b3);
+            }
+        }
+
+        a0.Store(result);
+        b0.Store(result + n);
+        a1.Store(result + Out1);
+        b1.Store(result + Out1 + n);
+        a2.Store(result + (2 * Out1));
+        b2.Store(result + (2 * Out1) + n);
+        a3.Store(result + (3 * Out1));
+        b3.Store(result + (3 * Out1) + n);
+    }
+
+    /// <summary>
+    /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/>, kernel rows
+    /// <paramref name="ky"/>, +1 and output channels <paramref name="channel"/>..+<c>TV.Count</c>:
+    /// <paramref name="result"/>[(r, kx)][o] += Σ over output pixels of image[c, 4y + ky + r, 4x + kx] · d1[pixel][o]
+    /// (16 accumulators, for 32 registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Conv1WeightGradientWide<TV>(float* image, float* d1, int c, int ky, int channel, float* result)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        const int Down = Kernel1 * Out1; // from one kernel row's results to the next
         result += channel;
         d1 += channel;
         TV a0 = TV.Load(result), a1 = TV.Load(result + Out1), a2 = TV.Load(result + (2 * Out1)), a3 = TV.Load(result + (3 * Out1));
         TV a4 = TV.Load(result + (4 * Out1)), a5 = TV.Load(result + (5 * Out1)), a6 = TV.Load(result + (6 * Out1)), a7 = TV.Load(result + (7 * Out1));
+        TV b0 = TV.Load(result + Down), b1 = TV.Load(result + Down + Out1), b2 = TV.Load(result + Down + (2 * Out1)), b3 = TV.Load(result + Down + (3 * Out1));
+        TV b4 = TV.Load(result + Down + (4 * Out1)), b5 = TV.Load(result + Down + (5 * Out1)), b6 = TV.Load(result + Down + (6 * Out1)), b7 = TV.Load(result + Down + (7 * Out1));
         float* plane = image + (c * Side * Side);
         for (int oy = 0; oy < Side1; oy++)
         {
@@ -530,14 +726,23 @@ public static class FastConvolutions
             for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
             {
                 TV g = TV.Load(d1);
-                a0 = Fma(top[0], g, a0);
-                a1 = Fma(top[1], g, a1);
-                a2 = Fma(top[2], g, a2);
-                a3 = Fma(top[3], g, a3);
-                a4 = Fma(top[4], g, a4);
-                a5 = Fma(top[5], g, a5);
-                a6 = Fma(top[6], g, a6);
-                a7 = Fma(top[7], g, a7);
+                float* bottom = top + Side;
+                TV.AddProduct(top[0], g, ref a0);
+                TV.AddProduct(top[1], g, ref a1);
+                TV.AddProduct(top[2], g, ref a2);
+                TV.AddProduct(top[3], g, ref a3);
+                TV.AddProduct(top[4], g, ref a4);
+                TV.AddProduct(top[5], g, ref a5);
+                TV.AddProduct(top[6], g, ref a6);
+                TV.AddProduct(top[7], g, ref a7);
+                TV.AddProduct(bottom[0], g, ref b0);
+                TV.AddProduct(bottom[1], g, ref b1);
+                TV.AddProduct(bottom[2], g, ref b2);
+                TV.AddProduct(bottom[3], g, ref b3);
+                TV.AddProduct(bottom[4], g, ref b4);
+                TV.AddProduct(bottom[5], g, ref b5);
+                TV.AddProduct(bottom[6], g, ref b6);
+                TV.AddProduct(bottom[7], g, ref b7);
             }
         }
 
@@ -549,6 +754,14 @@ public static class FastConvolutions
         a5.Store(result + (5 * Out1));
         a6.Store(result + (6 * Out1));
         a7.Store(result + (7 * Out1));
+        b0.Store(result + Down);
+        b1.Store(result + Down + Out1);
+        b2.Store(result + Down + (2 * Out1));
+        b3.Store(result + Down + (3 * Out1));
+        b4.Store(result + Down + (4 * Out1));
+        b5.Store(result + Down + (5 * Out1));
+        b6.Store(result + Down + (6 * Out1));
+        b7.Store(result + Down + (7 * Out1));
     }
 
     /// <summary>Image <paramref name="b"/> of the batch as floats: in place if the pixels are float32, else divided by 255 into <paramref name="buffer"/>.</summary>
@@ -584,10 +797,6 @@ public static class FastConvolutions
         TV remainder = TV.MultiplyAdd(q, TV.Create(-255f), x); // x − 255q, exact
         return TV.MultiplyAdd(remainder, reciprocal, q);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Fma<TV>(float x, TV w, TV accumulator)
-        where TV : unmanaged, ISimdVector<TV> => TV.MultiplyAdd(TV.Create(x), w, accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void AddTo<TV>(float* destination, TV value)

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.Arm;
-
 namespace GridTime.Agents.Kernels;
 
 /// <summary>
@@ -44,7 +42,7 @@ public static unsafe class Sgemm
 
     /// <summary>Rows of C per register block: 8 where there are 32 vector registers, else 6.</summary>
     private static int RowsPerBlock<TV>()
-        where TV : unmanaged, ISimdVector<TV> => TV.Count == 16 || AdvSimd.Arm64.IsSupported ? 8 : 6;
+        where TV : unmanaged, ISimdVector<TV> => Simd.HasThirtyTwoRegisters<TV>() ? 8 : 6;
 
     private static void Multiply<TV>(int m, int n, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
         where TV : unmanaged, ISimdVector<TV>
@@ -136,29 +134,29 @@ public static unsafe class Sgemm
         {
             TV b0 = TV.Load(b), b1 = TV.Load(b + TV.Count);
             TV x = TV.Create(a0[p]);
-            c00 = TV.MultiplyAdd(x, b0, c00);
-            c01 = TV.MultiplyAdd(x, b1, c01);
+            TV.AddProduct(x, b0, ref c00);
+            TV.AddProduct(x, b1, ref c01);
             x = TV.Create(a1[p]);
-            c10 = TV.MultiplyAdd(x, b0, c10);
-            c11 = TV.MultiplyAdd(x, b1, c11);
+            TV.AddProduct(x, b0, ref c10);
+            TV.AddProduct(x, b1, ref c11);
             x = TV.Create(a2[p]);
-            c20 = TV.MultiplyAdd(x, b0, c20);
-            c21 = TV.MultiplyAdd(x, b1, c21);
+            TV.AddProduct(x, b0, ref c20);
+            TV.AddProduct(x, b1, ref c21);
             x = TV.Create(a3[p]);
-            c30 = TV.MultiplyAdd(x, b0, c30);
-            c31 = TV.MultiplyAdd(x, b1, c31);
+            TV.AddProduct(x, b0, ref c30);
+            TV.AddProduct(x, b1, ref c31);
             x = TV.Create(a4[p]);
-            c40 = TV.MultiplyAdd(x, b0, c40);
-            c41 = TV.MultiplyAdd(x, b1, c41);
+            TV.AddProduct(x, b0, ref c40);
+            TV.AddProduct(x, b1, ref c41);
             x = TV.Create(a5[p]);
-            c50 = TV.MultiplyAdd(x, b0, c50);
-            c51 = TV.MultiplyAdd(x, b1, c51);
+            TV.AddProduct(x, b0, ref c50);
+            TV.AddProduct(x, b1, ref c51);
             x = TV.Create(a6[p]);
-            c60 = TV.MultiplyAdd(x, b0, c60);
-            c61 = TV.MultiplyAdd(x, b1, c61);
+            TV.AddProduct(x, b0, ref c60);
+            TV.AddProduct(x, b1, ref c61);
             x = TV.Create(a7[p]);
-            c70 = TV.MultiplyAdd(x, b0, c70);
-            c71 = TV.MultiplyAdd(x, b1, c71);
+            TV.AddProduct(x, b0, ref c70);
+            TV.AddProduct(x, b1, ref c71);
             b += ldb;
         }
 
@@ -183,23 +181,23 @@ public static unsafe class Sgemm
         {
             TV b0 = TV.Load(b), b1 = TV.Load(b + TV.Count);
             TV x = TV.Create(a0[p]);
-            c00 = TV.MultiplyAdd(x, b0, c00);
-            c01 = TV.MultiplyAdd(x, b1, c01);
+            TV.AddProduct(x, b0, ref c00);
+            TV.AddProduct(x, b1, ref c01);
             x = TV.Create(a1[p]);
-            c10 = TV.MultiplyAdd(x, b0, c10);
-            c11 = TV.MultiplyAdd(x, b1, c11);
+            TV.AddProduct(x, b0, ref c10);
+            TV.AddProduct(x, b1, ref c11);
             x = TV.Create(a2[p]);
-            c20 = TV.MultiplyAdd(x, b0, c20);
-            c21 = TV.MultiplyAdd(x, b1, c21);
+            TV.AddProduct(x, b0, ref c20);
+            TV.AddProduct(x, b1, ref c21);
             x = TV.Create(a3[p]);
-            c30 = TV.MultiplyAdd(x, b0, c30);
-            c31 = TV.MultiplyAdd(x, b1, c31);
+            TV.AddProduct(x, b0, ref c30);
+            TV.AddProduct(x, b1, ref c31);
             x = TV.Create(a4[p]);
-            c40 = TV.MultiplyAdd(x, b0, c40);
-            c41 = TV.MultiplyAdd(x, b1, c41);
+            TV.AddProduct(x, b0, ref c40);
+            TV.AddProduct(x, b1, ref c41);
             x = TV.Create(a5[p]);
-            c50 = TV.MultiplyAdd(x, b0, c50);
-            c51 = TV.MultiplyAdd(x, b1, c51);
+            TV.AddProduct(x, b0, ref c50);
+            TV.AddProduct(x, b1, ref c51);
             b += ldb;
         }
 
@@ -219,8 +217,8 @@ public static unsafe class Sgemm
         for (int p = 0; p < k; p++)
         {
             TV x = TV.Create(a[p]);
-            c0 = TV.MultiplyAdd(x, TV.Load(b), c0);
-            c1 = TV.MultiplyAdd(x, TV.Load(b + TV.Count), c1);
+            TV.AddProduct(x, TV.Load(b), ref c0);
+            TV.AddProduct(x, TV.Load(b + TV.Count), ref c1);
             b += ldb;
         }
 

@@ -147,6 +147,13 @@ public static class Simd
     }
 
     /// <summary>
+    /// Whether kernels at width <typeparamref name="TV"/> have 32 vector registers to block in (AVX-512, and ARM64's
+    /// AdvSIMD) rather than 16 (AVX2, and SSE/AVX at 128 bits): register blocks are sized by it.
+    /// </summary>
+    internal static bool HasThirtyTwoRegisters<TV>()
+        where TV : unmanaged, ISimdVector<TV> => TV.Count == 16 || AdvSimd.Arm64.IsSupported;
+
+    /// <summary>
     /// The width for the variables' values: <paramref name="simd"/> ("512", "256", "128", "off", or empty for the widest
     /// supported) and <paramref name="torchMatmul"/> ("1" means off), with an error line for a value that is not a
     /// width or is wider than <paramref name="supported"/>.

@@ -41,6 +41,19 @@ public unsafe interface ISimdVector<TSelf>
     /// <summary>a·b + c with one rounding (a fused multiply-add where the processor has one).</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+    /// <summary>
+    /// <paramref name="sum"/> += a·b in one fused multiply-add, in place. Register-blocked kernels accumulate this
+    /// way: the JIT then keeps each accumulator in its register (vfmadd231ps), where assigning a returned wrapper
+    /// cost a register copy per product.
+    /// </summary>
+    static abstract void AddProduct(TSelf a, TSelf b, ref TSelf sum);
+
+    /// <summary>
+    /// <paramref name="sum"/> += a·b for every lane, a broadcast: one fused multiply-add reading
+    /// <paramref name="a"/> from memory where the processor can (AVX-512's embedded broadcast).
+    /// </summary>
+    static abstract void AddProduct(float a, TSelf b, ref TSelf sum);
+
     /// <summary>Lane-wise maximum.</summary>
     static abstract TSelf Max(TSelf a, TSelf b);
 
@@ -91,9 +104,9 @@ public unsafe interface ISimdVector<TSelf>
 }
 
 /// <summary>16 floats in an AVX-512 register.</summary>
-public readonly unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec512>
+public unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec512>
 {
-    private readonly Vector512<float> _value = value;
+    private Vector512<float> _value = value;
 
     /// <inheritdoc/>
     public static int Count => 16;
@@ -131,6 +144,14 @@ public readonly unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec51
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512 MultiplyAdd(Vec512 a, Vec512 b, Vec512 c) => new(Vector512.FusedMultiplyAdd(a._value, b._value, c._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(Vec512 a, Vec512 b, ref Vec512 sum) => sum._value = Vector512.FusedMultiplyAdd(a._value, b._value, sum._value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(float a, Vec512 b, ref Vec512 sum) => sum._value = Vector512.FusedMultiplyAdd(Vector512.Create(a), b._value, sum._value);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -195,13 +216,13 @@ public readonly unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec51
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(float* target) => _value.Store(target);
+    public readonly void Store(float* target) => _value.Store(target);
 }
 
 /// <summary>8 floats in an AVX register.</summary>
-public readonly unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec256>
+public unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec256>
 {
-    private readonly Vector256<float> _value = value;
+    private Vector256<float> _value = value;
 
     /// <inheritdoc/>
     public static int Count => 8;
@@ -237,6 +258,14 @@ public readonly unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec25
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256 MultiplyAdd(Vec256 a, Vec256 b, Vec256 c) => new(Vector256.FusedMultiplyAdd(a._value, b._value, c._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(Vec256 a, Vec256 b, ref Vec256 sum) => sum._value = Vector256.FusedMultiplyAdd(a._value, b._value, sum._value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(float a, Vec256 b, ref Vec256 sum) => sum._value = Vector256.FusedMultiplyAdd(Vector256.Create(a), b._value, sum._value);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -301,13 +330,13 @@ public readonly unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec25
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(float* target) => _value.Store(target);
+    public readonly void Store(float* target) => _value.Store(target);
 }
 
 /// <summary>4 floats in a 128-bit register (SSE/AVX on x86-64, AdvSIMD on ARM64).</summary>
-public readonly unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec128>
+public unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec128>
 {
-    private readonly Vector128<float> _value = value;
+    private Vector128<float> _value = value;
 
     /// <inheritdoc/>
     public static int Count => 4;
@@ -342,6 +371,14 @@ public readonly unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec12
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128 MultiplyAdd(Vec128 a, Vec128 b, Vec128 c) => new(Vector128.FusedMultiplyAdd(a._value, b._value, c._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(Vec128 a, Vec128 b, ref Vec128 sum) => sum._value = Vector128.FusedMultiplyAdd(a._value, b._value, sum._value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddProduct(float a, Vec128 b, ref Vec128 sum) => sum._value = Vector128.FusedMultiplyAdd(Vector128.Create(a), b._value, sum._value);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -406,5 +443,5 @@ public readonly unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec12
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(float* target) => _value.Store(target);
+    public readonly void Store(float* target) => _value.Store(target);
 }
