@@ -19,7 +19,8 @@ namespace GridTime.Tests.Agents;
 public sealed class FastLinearTests
 {
     // Shapes of the network (batch 32; encoder 800 -> 256; LSTM 265 -> 1024 and 256 -> 1024) and awkward
-    // ones: rows not a multiple of the kernel's 8, columns not a multiple of its 32, a single row.
+    // ones: rows left over after the register blocks of 8 or 6 rows (the blocks of 4, 2 and 1 row), columns
+    // not a multiple of two vectors, a single row.
     public static TheoryData<SimdWidth, int, int, int> ShapesAtEveryWidth => SimdWidths.Times(Shapes);
 
     public static TheoryData<SimdWidth, string> CoresAtEveryWidth => SimdWidths.Times(Cores);
@@ -37,6 +38,9 @@ public sealed class FastLinearTests
         { 60, 3, 18 },
         { 40, 1, 9 },
         { 40, 2, 18 },
+        { 3, 37, 5 },
+        { 5, 17, 9 },
+        { 13, 9, 70 },
     };
 
     [Fact]
