@@ -85,16 +85,35 @@ public static class EvalCommand
             }
 
             // Every output is checked before any work: a directory, symlink or device under an output's name is refused.
-            // With one run, --out is where its outputs go instead of the run folder.
-            string? into = null;
-            foreach ((RunFolder run, string given) in folderList.Zip(folders))
+            // With one run, --out is where its outputs go instead of the run folder. With several, each run's own
+            // evaluation goes into a folder of its own inside --out (a run's own evaluation changes only when that run
+            // alone is evaluated without --out), and the combined plots into --out itself.
+            string? outFolder = folderList.Count > 1 ? parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}") : null;
+            string[] subfolders = folderList.Select(run => run.Name).Distinct().Count() < folderList.Count
+                ? [.. folderList.Select((run, i) => $"{i + 1}-{run.Name}")]
+                : [.. folderList.Select(run => run.Name)];
+            var intos = new List<string?>();
+            foreach (((RunFolder run, string given), int index) in folderList.Zip(folders).Select((pair, i) => (pair, i)))
             {
                 RunLoading.RequireRunFolder(given);
-                into = folderList.Count == 1 && parsed.GetValue(output) is { } separate ? SeparateOutputFolder(run, separate, file) : null;
+                string? into = null;
+                if (outFolder is not null)
+                {
+                    string own = Path.Combine(outFolder, subfolders[index]);
+                    into = SeparateOutputFolder(run, own, file)
+                        ?? throw new UsageException($"--out {outFolder} would put {run.Name}'s evaluation into its own run folder ({own}); choose a folder outside the runs");
+                }
+                else if (parsed.GetValue(output) is { } separate)
+                {
+                    into = SeparateOutputFolder(run, separate, file);
+                }
+
                 if (into is null)
                 {
                     CheckOutputs(run, file);
                 }
+
+                intos.Add(into);
 
                 // A too long evaluation is refused before checkpoints are scored (Evaluate checks again with the checkpoint's rules).
                 if (RunMembership.ReadConfig(run) is { } config)
@@ -105,7 +124,7 @@ public static class EvalCommand
 
             string? combined = null;
 
-            if (folderList.Count > 1)
+            if (outFolder is not null)
             {
                 // One plot has one "best achievable" curve and one training range: only for runs of the same task.
                 var worlds = folderList.Select(run => (run.Name, World: (RunMembership.ReadConfig(run)?.Config ?? RunLoading.Read(run.Path, file).Header.Config).World)).ToList();
@@ -115,7 +134,6 @@ public static class EvalCommand
                         + "one plot cannot show both; evaluate them one at a time");
                 }
 
-                string outFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
                 if (File.Exists(outFolder))
                 {
                     throw new UsageException($"--out {outFolder} is a file, not a folder");
@@ -140,7 +158,7 @@ public static class EvalCommand
             var locks = new List<RunLock>();
             try
             {
-                foreach (string written in into is null ? folderList.Select(run => run.Path) : [into])
+                foreach (string written in folderList.Zip(intos).Select(pair => pair.Second ?? pair.First.Path))
                 {
                     locks.Add(RunLock.Acquire(written, RunLock.EvalFileName));
                 }
@@ -148,7 +166,7 @@ public static class EvalCommand
                 var results = new List<(string Name, EvaluationTable Table, int MinT, int MaxT, EvalProvenance Provenance)>();
 
                 var labels = folderList.Zip(RunLoading.Labels(folderList, folders)).ToDictionary(pair => pair.First, pair => pair.Second);
-                foreach (RunFolder run in folderList)
+                foreach ((RunFolder run, string? into) in folderList.Zip(intos))
                 {
                     CheckpointFile chosen = Choose(run.Path, file, settings, Program.Stop);
                     CheckpointHeader header = chosen.Header;

@@ -13,9 +13,9 @@ namespace GridTime.Tests.Evaluation;
 public sealed class EvalCommandTests
 {
     // A run folder holding a checkpoint of a freshly initialised small network.
-    private static RunFolder UntrainedRun(TemporaryFolder folder, TrainConfig? settings = null)
+    private static RunFolder UntrainedRun(TemporaryFolder folder, TrainConfig? settings = null, string name = "run")
     {
-        var run = new RunFolder(folder["run"]);
+        var run = new RunFolder(folder[name]);
         run.Create();
         TrainConfig config = settings ?? new TrainConfig { Hidden = 16, Workers = 1 };
         var network = new ActorCritic(config.Network);
@@ -180,7 +180,18 @@ public sealed class EvalCommandTests
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
         Assert.Contains($"wrote {output.Path}/eval.png, {output.Path}/eval-outcomes.png", printed);
-        Assert.True(File.Exists(Path.Combine(second.Path, "eval.csv")));
+        // Each run's own evaluation goes into a folder of its own inside --out (both folders are called "run": numbered);
+        // the runs' own folders are left as they were.
+        foreach (string name in new[] { "eval.csv", "eval.png", "eval-outcomes.png", "eval-episodes.msgpack" })
+        {
+            Assert.False(File.Exists(Path.Combine(first.Path, name)), $"{name} written into the run folder {first.Path}");
+            Assert.False(File.Exists(Path.Combine(second.Path, name)), $"{name} written into the run folder {second.Path}");
+            Assert.True(File.Exists(Path.Combine(output.Path, "1-run", name)), name);
+            Assert.True(File.Exists(Path.Combine(output.Path, "2-run", name)), name);
+        }
+
+        Assert.Contains($"wrote {output.Path}/1-run/eval.csv", printed);
+        Assert.Contains($"wrote {output.Path}/2-run/eval.csv", printed);
         byte[] png = File.ReadAllBytes(Path.Combine(output.Path, "eval.png"));
         // Both folders are called "run": each is named by its path as given.
         string one = System.Text.RegularExpressions.Regex.Escape(first.Path), two = System.Text.RegularExpressions.Regex.Escape(second.Path);
@@ -193,6 +204,28 @@ public sealed class EvalCommandTests
         Assert.Equal($"{first.Path}\n{second.Path}", GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.PanelGrid.PanelsKeyword));
         Assert.StartsWith(GridTime.Rendering.Plots.CurvePlot.ReadText(png, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword) + "; eval seed 1; GridTime ",
             GridTime.Rendering.Plots.CurvePlot.ReadText(outcomes, GridTime.Rendering.Plots.CurvePlot.SubtitleKeyword));
+    }
+
+    [Fact]
+    public void SeveralRunsLeaveEachRunsOwnEvaluationAsItWas()
+    {
+        using var a = new TemporaryFolder();
+        using var output = new TemporaryFolder();
+        RunFolder first = UntrainedRun(a, name: "first");
+        RunFolder second = UntrainedRun(a, name: "second");
+        Assert.Equal(0, Cli.Run("eval", "--run", first.Path, "--t-to", "4", "--episodes", "3").ExitCode);
+        Dictionary<string, byte[]> before = Directory.GetFiles(first.Path).ToDictionary(f => f, File.ReadAllBytes);
+        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "2", "--out", output.Path);
+        Assert.True(code == 0, error);
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.Equal(before.Keys.Order(), Directory.GetFiles(first.Path).Order());
+
+        // An --out whose subfolder for a run would be that run's own folder is refused before any work.
+        string parent = Path.GetDirectoryName(first.Path)!;
+        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", parent);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: --out {parent} would put first's evaluation into its own run folder ({first.Path}); choose a folder outside the runs", error.TrimEnd('\n'));
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
     }
 
     [Fact]
