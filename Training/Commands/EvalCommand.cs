@@ -437,7 +437,7 @@ public static class EvalCommand
         settings.CheckSteps(rules);
         var records = new List<EpisodeRecord>();
         EvaluationTable table;
-        EvaluationProgress? shown = progress is null ? null : new EvaluationProgress(progress, rules, settings.From, settings.To, settings.Episodes);
+        EvaluationProgress? shown = progress is null ? null : new EvaluationProgress(progress, rules, settings.Instructions, settings.Episodes);
         using (ActorCritic network = RunLoading.Network(checkpoint))
         {
             table = AgentEvaluation.Run(network, rules, settings.Instructions, settings.Episodes, settings.Seed, settings.Greedy,
@@ -450,7 +450,8 @@ public static class EvalCommand
                     CheckpointSha256 = provenance.Sha256,
                 }),
                 stop,
-                shown is null ? null : shown.Finished);
+                shown is null ? null : shown.Finished,
+                shown is null ? null : shown.Stepped);
         }
 
         byte[] png = EncodePlot([(run.Name, table)], rules.MinInstruction, rules.MaxInstruction, provenance.Caption, provenance.Subtitle, settings.IsRange);

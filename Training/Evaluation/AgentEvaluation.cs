@@ -13,10 +13,13 @@ public static class AgentEvaluation
     /// <paramref name="episodeLog"/> is given, it receives every episode, in order of T and episode.
     /// <paramref name="stop"/> is checked between T values and between the steps of a batch of episodes; when it
     /// is cancelled every thread stops and an <see cref="OperationCanceledException"/> is thrown (nothing returned).
-    /// <paramref name="finished"/>, when given, is told each T as soon as it is done, on the thread that played it.
+    /// <paramref name="finished"/>, when given, is told each T as soon as it is done, on the thread that played it;
+    /// <paramref name="stepped"/>, when given, is told (T, steps taken) after every step of a T's batch of episodes.
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default, Action<int>? finished = null) =>
-        Run(network, rules, [.. Enumerable.Range(from, to - from + 1)], episodes, seed, greedy, episodeLog, stop, finished);
+    public static EvaluationTable Run(
+        ActorCritic network, GridWorldOptions rules, int from, int to, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default,
+        Action<int>? finished = null, Action<int, int>? stepped = null) =>
+        Run(network, rules, [.. Enumerable.Range(from, to - from + 1)], episodes, seed, greedy, episodeLog, stop, finished, stepped);
 
     /// <summary>
     /// The same for the T values of <paramref name="instructions"/> (in the order given; the table's rows follow it).
@@ -24,7 +27,9 @@ public static class AgentEvaluation
     /// proportionally longer episodes; only one T's episodes per thread are in memory at a time (their records,
     /// when <paramref name="episodeLog"/> is given, are kept until the end).
     /// </summary>
-    public static EvaluationTable Run(ActorCritic network, GridWorldOptions rules, IReadOnlyList<int> instructions, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null, CancellationToken stop = default, Action<int>? finished = null)
+    public static EvaluationTable Run(
+        ActorCritic network, GridWorldOptions rules, IReadOnlyList<int> instructions, int episodes, ulong seed, bool greedy, Action<EpisodeRecord>? episodeLog = null,
+        CancellationToken stop = default, Action<int>? finished = null, Action<int, int>? stepped = null)
     {
         stop.ThrowIfCancellationRequested();
         TorchSharp.torch.set_num_threads(1);
@@ -41,7 +46,9 @@ public static class AgentEvaluation
                 while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
                 {
                     stop.ThrowIfCancellationRequested();
-                    played[i] = PolicyEvaluator.Run(network, rules, instructions[i], episodes, seed, greedy, record: episodeLog is not null, stop);
+                    int instruction = instructions[i];
+                    played[i] = PolicyEvaluator.Run(
+                        network, rules, instruction, episodes, seed, greedy, record: episodeLog is not null, stop, stepped: stepped is null ? null : step => stepped(instruction, step));
                     rows[i] = EvaluationRow.From(instructions[i], played[i]);
                     finished?.Invoke(instructions[i]);
                 }

@@ -44,7 +44,10 @@ public static class PolicyEvaluator
     /// <param name="record">Keep each episode's steps (for logs and replays).</param>
     /// <param name="stop">Checked before every step of the batch (<see cref="OperationCanceledException"/>).</param>
     /// <param name="observe">When given, receives the recurrent state after every step (<see cref="StateObserver"/>).</param>
-    public static IReadOnlyList<EvaluationEpisode> Run(ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false, CancellationToken stop = default, StateObserver? observe = null)
+    /// <param name="stepped">When given, told the number of steps the batch has taken after each one (for progress within one T).</param>
+    public static IReadOnlyList<EvaluationEpisode> Run(
+        ActorCritic network, GridWorldOptions rules, int instruction, int episodes, ulong seed, bool greedy, bool record = false, CancellationToken stop = default, StateObserver? observe = null,
+        Action<int>? stepped = null)
     {
         var options = rules with { MinInstruction = 1, MaxInstruction = Math.Max(1, instruction), Timeout = null };
         var worlds = new GridWorld[episodes];
@@ -97,6 +100,7 @@ public static class PolicyEvaluator
             }
 
             step++;
+            stepped?.Invoke(step);
             if (observe is not null)
             {
                 // Which episodes took this step: those done now either ended at it (their step count is this one) or before.
