@@ -56,9 +56,11 @@ public sealed class TrainedAgent : IDisposable
     /// <summary>
     /// Loads the latest checkpoint of run folder <paramref name="run"/> (<c>runs/NAME</c>), or the checkpoint file
     /// <paramref name="checkpoint"/> when given (its SHA-256 is verified). <paramref name="seed"/> seeds the sampling of
-    /// actions. Throws <see cref="UsageException"/> naming the problem when the folder or file is missing, and
-    /// <see cref="InvalidDataException"/> when the checkpoint is damaged.
+    /// actions.
     /// </summary>
+    /// <exception cref="UsageException">The folder or file is missing or empty, or the checkpoint is damaged (its checksum or
+    /// contents do not verify); the message is one line naming the file and what is wrong.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
     public static TrainedAgent Load(string run, string? checkpoint = null, ulong seed = 1)
     {
         CheckpointFile file = RunLoading.Read(run, checkpoint);
@@ -66,7 +68,12 @@ public sealed class TrainedAgent : IDisposable
     }
 
     /// <summary>Loads the checkpoint file <paramref name="checkpoint"/> alone (see <see cref="Load"/>).</summary>
-    public static TrainedAgent LoadCheckpoint(string checkpoint, ulong seed = 1) => Load(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, checkpoint, seed);
+    /// <exception cref="UsageException">The file is missing, empty-named or damaged.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public static TrainedAgent LoadCheckpoint(string checkpoint, ulong seed = 1) =>
+        string.IsNullOrWhiteSpace(checkpoint)
+            ? throw new UsageException("no checkpoint given (an empty name): give a .ckpt file such as runs/NAME/checkpoints/latest.ckpt")
+            : Load(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, checkpoint, seed);
 
     /// <summary>
     /// The rules of the world the agent was trained in (from its checkpoint's settings: grid size, T range, m, reward

@@ -10,9 +10,20 @@ public static class RunLoading
     /// Reads and verifies <paramref name="checkpoint"/>, or the latest checkpoint of <paramref name="runFolder"/>,
     /// once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
     /// </summary>
+    /// <exception cref="UsageException">An empty name, a missing folder or file, or a damaged checkpoint (the message names which).</exception>
     public static CheckpointFile Read(string runFolder, string? checkpoint = null)
     {
-        var folder = new RunFolder(runFolder);
+        if (string.IsNullOrWhiteSpace(runFolder) && checkpoint is null)
+        {
+            throw new UsageException("no run folder given (an empty name): give a run folder such as runs/NAME");
+        }
+
+        if (checkpoint is not null && string.IsNullOrWhiteSpace(checkpoint))
+        {
+            throw new UsageException("no checkpoint given (an empty name): give a .ckpt file such as runs/NAME/checkpoints/latest.ckpt");
+        }
+
+        var folder = new RunFolder(string.IsNullOrWhiteSpace(runFolder) ? "." : runFolder);
         if (checkpoint is null)
         {
             RequireRunFolder(runFolder);

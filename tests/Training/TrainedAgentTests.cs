@@ -8,6 +8,19 @@ namespace GridTime.Tests.Training;
 [Collection(ConsoleCollection.Name)]
 public sealed class TrainedAgentTests
 {
+    [Theory]
+    [InlineData("", null, "no run folder given (an empty name): give a run folder such as runs/NAME")]
+    [InlineData("  ", null, "no run folder given (an empty name): give a run folder such as runs/NAME")]
+    [InlineData("runs/x", "", "no checkpoint given (an empty name): give a .ckpt file such as runs/NAME/checkpoints/latest.ckpt")]
+    public void AnEmptyNameIsAUsageErrorNamingWhatIsMissing(string run, string? checkpoint, string message)
+    {
+        var error = Assert.Throws<GridTime.Training.UsageException>(() => TrainedAgent.Load(run, checkpoint));
+        Assert.Equal(message, error.Message);
+        Assert.Equal(
+            "no checkpoint given (an empty name): give a .ckpt file such as runs/NAME/checkpoints/latest.ckpt",
+            Assert.Throws<GridTime.Training.UsageException>(() => TrainedAgent.LoadCheckpoint("")).Message);
+    }
+
     [Fact]
     public void TheAgentKnowsTheWorldItWasTrainedIn()
     {
