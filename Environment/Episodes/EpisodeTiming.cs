@@ -3,8 +3,8 @@ namespace GridTime.Environment.Episodes;
 /// <summary>How an episode ended relative to its instruction T.</summary>
 public enum EpisodeTiming
 {
-    /// <summary>First stood on the target exactly at t = T (the full reward m).</summary>
-    OnTime,
+    /// <summary>First stood on the target exactly at t = T (the full reward m): "exact", the word eval, its CSV and the plots use.</summary>
+    Exact,
 
     /// <summary>Arrived before T.</summary>
     Early,
@@ -26,15 +26,15 @@ public static class EpisodeTimings
     public static EpisodeTiming Of(int instruction, int? arrivalTime) => arrivalTime switch
     {
         null => EpisodeTiming.Timeout,
-        int t when t == instruction => EpisodeTiming.OnTime,
+        int t when t == instruction => EpisodeTiming.Exact,
         int t when t < instruction => EpisodeTiming.Early,
         _ => EpisodeTiming.Late,
     };
 
-    /// <summary>The name on the command line and in output: on-time, early, late, timeout.</summary>
+    /// <summary>The name on the command line and in output: exact, early, late, timeout.</summary>
     public static string Name(this EpisodeTiming timing) => timing switch
     {
-        EpisodeTiming.OnTime => "on-time",
+        EpisodeTiming.Exact => "exact",
         EpisodeTiming.Early => "early",
         EpisodeTiming.Late => "late",
         _ => "timeout",

@@ -183,7 +183,7 @@ public static class EpisodeReplay
     /// episode field); "t=3 T=9 right p=.62 r=0" (the action that led to t, its probability and reward); and
     /// "V=0.52 P s.20 u.20 d.20 l.20 r.20" (the value estimate and the policy's probabilities of stay, up, down,
     /// left, right for the next step) or, when the log holds no probabilities, what it holds. The last frame's third
-    /// line says how the episode ended: "ON TIME 10/10", "EARLY", "LATE" or "TIMEOUT" with the reward and the best
+    /// line says how the episode ended: "EXACT 10/10", "EARLY", "LATE" or "TIMEOUT" with the reward and the best
     /// achievable.
     /// </summary>
     public static string[] Caption(EpisodeRecord episode, int k)
@@ -205,7 +205,7 @@ public static class EpisodeReplay
         {
             string timing = episode.Timing switch
             {
-                EpisodeTiming.OnTime => "ON TIME",
+                EpisodeTiming.Exact => "EXACT",
                 EpisodeTiming.Early => "EARLY",
                 EpisodeTiming.Late => "LATE",
                 _ => "TIMEOUT",

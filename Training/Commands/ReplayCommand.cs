@@ -36,7 +36,7 @@ public static class ReplayCommand
         var record = new Option<int?>("--record") { Description = "Replay the record at this position in the file (from 0), whatever it holds.", HelpName = "K" };
         var number = new Option<long?>("--episode-number") { Description = "Only records whose 'episode' field is N: the N-th episode its worker (or the evaluation) played in its session, from 0; after a resume the count restarts, so several records can match.", HelpName = "N" };
         var instruction = new Option<int?>("--t") { Description = "Only episodes with instruction T.", HelpName = "T" };
-        var outcome = new Option<string?>("--outcome") { Description = "Only episodes that ended so: on-time (arrived exactly at T), early, late or timeout (never arrived).", HelpName = "on-time|early|late|timeout" };
+        var outcome = new Option<string?>("--outcome") { Description = "Only episodes that ended so: exact (arrived exactly at T; 'on-time' is read the same), early, late or timeout (never arrived).", HelpName = "exact|early|late|timeout" };
         var last = new Option<bool>("--last") { Description = "Replay the last matching record instead of the first (with --grid: the last R x C)." };
         var all = new Option<bool>("--all") { Description = "Replay every matching record, one after another." };
         var grid = new Option<string?>("--grid") { Description = "Play the first R x C matching records side by side in one GIF (a mosaic of R rows and C columns, e.g. 3x3).", HelpName = "RxC" };
@@ -164,7 +164,7 @@ public static class ReplayCommand
             return null;
         }
 
-        EpisodeTiming[] named = [.. EpisodeTimings.All.Where(t => t.Name() == text)];
+        EpisodeTiming[] named = [.. EpisodeTimings.All.Where(t => t.Name() == (text == "on-time" ? "exact" : text))]; // its older name
         return named.Length == 1 ? named[0]
             : throw new UsageException($"--outcome must be one of {string.Join(", ", EpisodeTimings.All.Select(t => t.Name()))}, got '{text}'");
     }

@@ -78,7 +78,7 @@ public sealed class ReplayTests
         }
 
         Assert.True(light > 20, "the caption is drawn");
-        Assert.Contains("ON TIME", EpisodeReplay.Caption(episode, episode.Steps.Count)[^1]);
+        Assert.Contains("EXACT", EpisodeReplay.Caption(episode, episode.Steps.Count)[^1]);
     }
 
     [Fact]
@@ -145,11 +145,12 @@ public sealed class ReplayTests
     [InlineData(new[] { "--outcome", "late" }, new[] { "record 2" })]
     [InlineData(new[] { "--outcome", "early" }, new[] { "record 1" })]
     [InlineData(new[] { "--outcome", "timeout" }, new[] { "record 4" })]
-    [InlineData(new[] { "--t", "9", "--outcome", "on-time" }, new[] { "record 3" })]
-    [InlineData(new[] { "--t", "6", "--outcome", "on-time", "--all" }, new[] { "record 0", "record 5" })]
+    [InlineData(new[] { "--t", "9", "--outcome", "exact" }, new[] { "record 3" })]
+    [InlineData(new[] { "--t", "9", "--outcome", "on-time" }, new[] { "record 3" })] // the older name
+    [InlineData(new[] { "--t", "6", "--outcome", "exact", "--all" }, new[] { "record 0", "record 5" })]
     [InlineData(new[] { "--episode-number", "7" }, new[] { "record 5" })]
     [InlineData(new[] { "--record", "4" }, new[] { "record 4" })]
-    [InlineData(new[] { "--outcome", "on-time", "--grid", "1x2" }, new[] { "record 0", "record 3" })]
+    [InlineData(new[] { "--outcome", "exact", "--grid", "1x2" }, new[] { "record 0", "record 3" })]
     public void ReplayChoosesEpisodesByTOutcomeEpisodeNumberAndPosition(string[] selection, string[] expected)
     {
         using var folder = new TemporaryFolder();
@@ -170,7 +171,7 @@ public sealed class ReplayTests
 
     [Theory]
     [InlineData(new[] { "--t", "7" }, "no record of")]
-    [InlineData(new[] { "--outcome", "soon" }, "--outcome must be one of on-time, early, late, timeout")]
+    [InlineData(new[] { "--outcome", "soon" }, "--outcome must be one of exact, early, late, timeout")]
     [InlineData(new[] { "--record", "1", "--t", "6" }, "does not combine")]
     [InlineData(new[] { "--grid", "3by3" }, "--grid must be")]
     [InlineData(new[] { "--grid", "11x1" }, "--grid must be")]
