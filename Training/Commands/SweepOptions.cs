@@ -13,6 +13,9 @@ public sealed class SweepOptions
 {
     private readonly ConfigBinding<TrainConfig> _binding = new();
     private readonly Option<string> _agents = new("--agents") { Description = "Agents to compare, comma-separated.", DefaultValueFactory = _ => "baseline,nac" };
+    /// <summary>Most seeds per agent a sweep plans (each is a training run of its own).</summary>
+    public const int MaximumSeeds = 10_000;
+
     private readonly Option<int> _seeds = new("--seeds") { Description = "Training seeds per agent (first-seed, first-seed + 1, ...).", DefaultValueFactory = _ => 1 };
     private readonly Option<ulong> _firstSeed = new("--first-seed") { Description = "The first training seed.", DefaultValueFactory = _ => 1 };
     private readonly Option<string> _runDir;
@@ -52,9 +55,9 @@ public sealed class SweepOptions
     {
         CoreKind[] agents = ParseAgents(parsed.GetValue(_agents)!);
         int seedCount = parsed.GetValue(_seeds);
-        if (seedCount < 1)
+        if (seedCount is < 1 or > MaximumSeeds)
         {
-            throw new UsageException($"--seeds must be at least 1, got {seedCount}");
+            throw new UsageException($"--seeds must be 1..{MaximumSeeds}, got {seedCount}");
         }
 
         EvalSettings eval = _evaluation.Read(parsed);
@@ -73,6 +76,11 @@ public sealed class SweepOptions
         }
 
         ulong first = parsed.GetValue(_firstSeed);
+        if (first > ulong.MaxValue - (ulong)(seedCount - 1))
+        {
+            throw new UsageException($"--first-seed {first} with --seeds {seedCount} runs past the largest seed, {ulong.MaxValue}");
+        }
+
         ulong[] seeds = [.. Enumerable.Range(0, seedCount).Select(s => first + (ulong)s)];
         return SweepPlan.Make(agents, seeds, swept, template, eval, "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)));
     }

@@ -18,6 +18,12 @@ public static class SettingGrid
     public static readonly string[] OwnedBySweep = ["agent", "seed", "run-dir"];
 
     /// <summary>
+    /// Settings that change what a run shows, never what it learns or how it is scored: swept, they would only make
+    /// cells that are the same experiment twice.
+    /// </summary>
+    public static readonly string[] ChangeNoResult = ["progress-seconds", "episode-log-every"];
+
+    /// <summary>
     /// Reads the <c>--set</c> flags. Each is NAME=V1[,V2...] with NAME a training setting in kebab-case; the values
     /// are read as that setting's flag reads them and must pass its bounds (<paramref name="problems"/>: the sweep's
     /// <see cref="SweepProblems"/>).
@@ -41,6 +47,11 @@ public static class SettingGrid
             if (OwnedBySweep.Contains(name))
             {
                 throw new UsageException($"--set {name}: the sweep sets {name} itself (use --agents, --seeds and --run-dir)");
+            }
+
+            if (ChangeNoResult.Contains(name))
+            {
+                throw new UsageException($"--set {name}: {name} changes only what a run shows, not what it learns: every value would train the same cells again; give it once as --{name}");
             }
 
             if (!binding.SettingNames.Contains(name))

@@ -185,6 +185,8 @@ public sealed class SweepCommandTests
     [InlineData("entropy-coef=0,01", "--set entropy-coef: the value 01 looks like the end of a number written with a decimal comma")]
     [InlineData("hidden=0", "--set hidden=0: ")]
     [InlineData("learning-rate", "--set learning-rate: expected NAME=VALUE")]
+    [InlineData("progress-seconds=1,2", "--set progress-seconds: progress-seconds changes only what a run shows, not what it learns")]
+    [InlineData("episode-log-every=1,5", "--set episode-log-every: episode-log-every changes only what a run shows")]
     [InlineData("gamma=0.9", "--sbatch-arg 'x': expected one sbatch value on one line, an option starting with -", "x")]
     [InlineData("gamma=0.9", "--sbatch-arg '--x rm -rf /': expected one sbatch value", "--x\nrm -rf /")]
     public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab")
@@ -194,6 +196,20 @@ public sealed class SweepCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.Single(error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(folder["sweep"]));
+    }
+
+    [Theory]
+    [InlineData("18446744073709551615", "2", "--first-seed 18446744073709551615 with --seeds 2 runs past the largest seed, 18446744073709551615")]
+    [InlineData("18446744073709551614", "3", "--first-seed 18446744073709551614 with --seeds 3 runs past the largest seed")]
+    [InlineData("1", "10001", "--seeds must be 1..10000, got 10001")]
+    [InlineData("1", "0", "--seeds must be 1..10000, got 0")]
+    public void SeedsThatWouldWrapOrNeverEndAreRefused(string first, string seeds, string message)
+    {
+        using var folder = new TemporaryFolder();
+        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--first-seed", first, "--seeds", seeds, .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("gridtime: " + message, error);
         Assert.False(Directory.Exists(folder["sweep"]));
     }
 
