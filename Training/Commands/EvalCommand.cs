@@ -84,6 +84,16 @@ public static class EvalCommand
                 throw new UsageException("the same run folder is given twice with --run");
             }
 
+            // The same folder under two names (a symlink, a bind mount): one file identity, device and inode.
+            var identities = folderList.Select(r => (r.Path, Status: Files.FileStatus.Of(r.Path))).Where(x => x.Status is not null).ToList();
+            for (int i = 0; i < identities.Count; i++)
+            {
+                if (identities.Skip(i + 1).FirstOrDefault(other => other.Status!.Value.SameFileAs(identities[i].Status!.Value)) is { Path: not null } same)
+                {
+                    throw new UsageException($"the same run folder is given twice with --run: {same.Path} is {identities[i].Path} under another name");
+                }
+            }
+
             // Every output is checked before any work: a directory, symlink or device under an output's name is refused.
             // With one run, --out is where its outputs go instead of the run folder. With several, each run's own
             // evaluation goes into a folder of its own inside --out (a run's own evaluation changes only when that run

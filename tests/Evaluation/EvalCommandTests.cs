@@ -229,6 +229,19 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void ARunAndALinkToItAreTheSameRun()
+    {
+        using var a = new TemporaryFolder();
+        RunFolder run = UntrainedRun(a);
+        string link = a["link"];
+        Directory.CreateSymbolicLink(link, run.Path);
+        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--run", link, "--t-to", "3", "--episodes", "2", "--out", a["out"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: the same run folder is given twice with --run: {new RunFolder(link).Path} is {run.Path} under another name", error.TrimEnd('\n'));
+        Assert.False(Directory.Exists(a["out"]));
+    }
+
+    [Fact]
     public void OutMayNotBeAnInputRunNorAnotherRun()
     {
         using var a = new TemporaryFolder();
