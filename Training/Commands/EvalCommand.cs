@@ -371,11 +371,21 @@ public static class EvalCommand
     public static string Summary(EvaluationTable table, int minT, int maxT, bool range = true)
     {
         int first = table.Rows.Count == 0 ? minT : table.Rows.Min(r => r.Instruction);
+        int last = table.Rows.Count == 0 ? minT : table.Rows.Max(r => r.Instruction);
+        EvaluationRow? start = table.Rows.FirstOrDefault(r => r.Instruction == minT);
+
+        // "none" means T = min-t itself already fails: say by how much.
+        string H90 = table.H90(minT) is int h90 ? Show(h90)
+            : string.Create(CultureInfo.InvariantCulture, $"none (T = {minT} earns {start?.FractionOfBest:0.00} of the best, below {EvaluationTable.RewardThreshold})");
+        string HExact = table.HExact(minT) is int hExact ? Show(hExact)
+            : string.Create(CultureInfo.InvariantCulture, $"none (T = {minT} has {start?.ExactRate:0%} exact, below {EvaluationTable.ExactThreshold:0%})");
         string horizons = !range
             ? "H90 and Hexact: not defined for chosen T values (--t-list), only for a range; see the per-T figures"
             : first > minT
                 ? $"H90 and Hexact: not defined, the range starts at T = {first}, above the training range's smallest T {minT} (they count from it)"
-                : $"H90 = {Show(table.H90(minT))}, Hexact = {Show(table.HExact(minT))}";
+                : start is null
+                    ? $"H90 and Hexact: not defined, the range ends at T = {last}, below the training range's smallest T {minT} (they count from it)"
+                    : $"H90 = {H90}, Hexact = {HExact}";
         var played = table.Rows.Where(r => r.Instruction >= minT && r.Instruction <= maxT).Select(r => r.Instruction).ToList();
         if (played.Count == 0)
         {

@@ -64,10 +64,21 @@ public sealed class HorizonTests
     [InlineData(10, 16, "H90 and Hexact: not defined, the range starts at T = 10, above the training range's smallest T 5 (they count from it); on T 10..12 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
     [InlineData(1, 6, "H90 = 6, Hexact = 6; on T 5..6 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
     [InlineData(13, 20, "H90 and Hexact: not defined, the range starts at T = 13, above the training range's smallest T 5 (they count from it); no evaluated T in the training range T 5..12")]
+    [InlineData(1, 4, "H90 and Hexact: not defined, the range ends at T = 4, below the training range's smallest T 5 (they count from it); no evaluated T in the training range T 5..12")]
     public void TheSummaryNamesWhatWasPlayed(int from, int to, string expected)
     {
         var table = new EvaluationTable([.. Enumerable.Range(from, to - from + 1).Select(t => new EvaluationRow(t, 4, 10, 10, 1, 0, 0, 0, 0))]);
         Assert.Equal(expected, GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
+    }
+
+    [Fact]
+    public void AHorizonOfNoneSaysWhichTBrokeItsRule()
+    {
+        // T = 5 earns 7.4 of 10 with 46% exact: neither horizon is reached; T = 6 onwards would pass.
+        var table = new EvaluationTable([new EvaluationRow(5, 100, 7.4, 10, 0.46, 30, 24, 0, 1.2), .. Enumerable.Range(6, 7).Select(t => new EvaluationRow(t, 100, 10, 10, 1, 0, 0, 0, 0))]);
+        Assert.StartsWith(
+            "H90 = none (T = 5 earns 0.74 of the best, below 0.9), Hexact = none (T = 5 has 46% exact, below 50%); ",
+            GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
     }
 
     [Fact]
