@@ -30,7 +30,9 @@ public static class BenchCommand
         command.SetAction(parsed =>
         {
             CoreKind[] kinds = SweepOptions.ParseAgents(parsed.GetValue(agents)!);
-            BenchmarkReport report = Run(parsed.GetValue(quick), parsed.GetValue(json) ? null : Console.Out, Program.Stop, kinds);
+            // Progress goes where the table goes, or to standard error with --json (standard output stays one JSON object).
+            bool asJson = parsed.GetValue(json);
+            BenchmarkReport report = Run(parsed.GetValue(quick), asJson ? null : Console.Out, Program.Stop, kinds, asJson ? Console.Error : Console.Out);
             if (parsed.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
@@ -51,7 +53,7 @@ public static class BenchCommand
     /// Runs every measurement; prints progress and the table to <paramref name="log"/> when given.
     /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>).
     /// </summary>
-    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null)
+    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null, TextWriter? progress = null)
     {
         agents ??= [new TrainConfig().Agent];
         stop.ThrowIfCancellationRequested();
@@ -108,6 +110,13 @@ public static class BenchCommand
         List<double>[][] runs = PerSettingAndWorkers<double>(settings.Count, cores);
         List<PhaseTimes>[][] profiles = PerSettingAndWorkers<PhaseTimes>(settings.Count, cores);
         List<double?>[][] othersShares = PerSettingAndWorkers<double?>(settings.Count, cores);
+
+        // Say up front what is measured, and after each measurement how far along it is and about how long is left
+        // (the measurements are counted in updates, so a slower processor takes longer: the estimate follows it).
+        int total = repeats * settings.Count * cores, done = 0;
+        progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"measuring training: {settings.Count} agent setting(s) x {cores} worker count(s) x {repeats} run(s) = {total} measurements of {warmup} + {measured} updates each; a line follows each"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int repeat = 0; repeat < repeats; repeat++)
         {
             for (int i = 0; i < settings.Count; i++)
@@ -117,6 +126,10 @@ public static class BenchCommand
                     stop.ThrowIfCancellationRequested();
                     var profile = new PhaseTimes[workers];
                     (double fps, double? othersShare) = SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile);
+                    done++;
+                    double left = clock.Elapsed.TotalSeconds / done * (total - done);
+                    progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  [{done}/{total}] {settings[i].Agent.Name()} {settings[i].Name}, {workers} worker(s), run {repeat + 1}/{repeats}: {fps:N0} frames/s; about {(int)(left / 60)}:{(int)Math.Ceiling(left % 60) % 60:00} left"));
                     runs[i][workers - 1].Add(fps);
                     othersShares[i][workers - 1].Add(othersShare);
                     profiles[i][workers - 1].AddRange(profile);
