@@ -110,7 +110,8 @@ public static class CurvePlot
     public static Plot Build(PlotLayout layout, IReadOnlyList<Curve> curves, BarStack? stack = null)
     {
         var plot = new Plot();
-        stack?.AddTo(plot);
+
+        // The shaded range first, so that it lies behind the bars (their colour-blind-safe colours stay exact) and curves.
         if (layout.ShadedFrom is double from && layout.ShadedTo is double to)
         {
             var span = plot.Add.HorizontalSpan(from - 0.5, to + 0.5);
@@ -118,6 +119,8 @@ public static class CurvePlot
             span.LineStyle.Width = 0;
             span.LegendText = layout.ShadedLabel;
         }
+
+        stack?.AddTo(plot);
 
         IPalette palette = new ScottPlot.Palettes.Category10();
         int index = 0;

@@ -53,9 +53,10 @@ public sealed class BarStackTests
     }
 
     [Fact]
-    public void TheShadedRangeLiesOverTheBars()
+    public void TheShadedRangeLiesBehindTheBars()
     {
-        // Stacked shares fill the whole height: the training range is shaded over them, darkening its bars a little.
+        // Stacked shares fill the whole height: the training range is shaded behind them, so its bars keep the
+        // colour-blind-safe colours exactly and the shading shows in the gaps between them.
         Plot plot = CurvePlot.Build(new PlotLayout("bars", "x", "share", ShadedFrom: 2, ShadedTo: 2, IntegerX: true, YFromZero: true), [], Stack);
         using SKBitmap bitmap = SKBitmap.Decode(plot.GetImageBytes(800, 500, ImageFormat.Png));
         Color top = BarStack.Palette.GetColor(Stack.Layers[2].Colour);
@@ -66,9 +67,12 @@ public sealed class BarStackTests
         }
 
         Assert.Equal((top.R, top.G, top.B), (At(1).Red, At(1).Green, At(1).Blue));
+        Assert.Equal((top.R, top.G, top.B), (At(2).Red, At(2).Green, At(2).Blue));
 
-        // The shading is grey (128) at 20% opacity: 0.8 · bar + 0.2 · 128 per channel, #CC79A7 → (188.8, 122.4, 159.2).
-        SKColor shaded = At(2);
-        Assert.All(new[] { (shaded.Red, top.R), (shaded.Green, top.G), (shaded.Blue, top.B) }, c => Assert.InRange(c.Item1, (0.8 * c.Item2) + 25.6 - 1.5, (0.8 * c.Item2) + 25.6 + 1.5));
+        // Between two bars inside the range: the shading, grey (128) at 20% opacity over the data area's background,
+        // 0.8 · background + 0.2 · 128; between two bars outside it, the background itself.
+        SKColor outside = At(1 + (BarStack.BarShare / 2) + ((1 - BarStack.BarShare) / 5)); // left of the range, which starts at 1.5
+        SKColor gap = At(2 + (BarStack.BarShare / 2) + ((1 - BarStack.BarShare) / 4));
+        Assert.All(new[] { (gap.Red, outside.Red), (gap.Green, outside.Green), (gap.Blue, outside.Blue) }, c => Assert.InRange(c.Item1, (0.8 * c.Item2) + 25.6 - 1.5, (0.8 * c.Item2) + 25.6 + 1.5));
     }
 }
