@@ -131,8 +131,21 @@ public static class Trainer
         TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
         messages.WriteLine(outcome.Interrupted
             ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}"
-            : $"done: {outcome.Frames:N0} frames in {ProgressDisplay.Clock(TimeSpan.FromSeconds(outcome.WallSeconds))}; latest checkpoint {folder.LatestCheckpoint}");
+            : $"done: {outcome.Frames:N0} frames in {Took(outcome.WallSeconds, startFrames, previousSeconds)}; latest checkpoint {folder.LatestCheckpoint}");
         return outcome;
+    }
+
+    /// <summary>
+    /// How long training took, "0:04:51"; after a resume this process's own time first, then the run's in all:
+    /// "0:00:10 in this session (0:00:22 in all, 0:00:12 of them before it continued from 1,000,000 frames)".
+    /// </summary>
+    public static string Took(double wallSeconds, long startFrames, double previousSeconds)
+    {
+        string all = ProgressDisplay.Clock(TimeSpan.FromSeconds(wallSeconds));
+        return startFrames == 0
+            ? all
+            : string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(Math.Max(0, wallSeconds - previousSeconds)))} in this session ({all} in all, ")
+                + string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(previousSeconds))} of them before it continued from {startFrames:N0} frames)");
     }
 
     // The workers and the main thread's supervision of them, inside the progress display.
