@@ -52,10 +52,10 @@ public static class Simd
     public static SimdWidth Supported { get; }
 
     /// <summary>The width this process chose at start-up (the environment variable's, or <see cref="Supported"/>).</summary>
-    public static SimdWidth ProcessWidth { get; private set; }
+    public static SimdWidth ProcessWidth { get; }
 
     /// <summary>Whether <see cref="ProcessWidth"/> was narrowed by <c>GRIDTIME_SIMD</c> (or turned off by <c>GRIDTIME_TORCH_MATMUL=1</c>).</summary>
-    public static bool Forced { get; private set; }
+    public static bool Forced { get; }
 
     /// <summary>
     /// One line naming what is wrong with <c>GRIDTIME_SIMD</c> (not a width, or wider than the processor runs), or null.
@@ -129,21 +129,6 @@ public static class Simd
         SimdWidth? before = forcedOnThisThread;
         forcedOnThisThread = width;
         return new Restore(() => forcedOnThisThread = before);
-    }
-
-    /// <summary>
-    /// Sets the process's width (for the command line and for code that embeds the agents), like <c>GRIDTIME_SIMD</c>.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is wider than <see cref="Supported"/>.</exception>
-    public static void SetProcessWidth(SimdWidth width)
-    {
-        if (width > Supported)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), $"{Describe(width)} is not available on this processor (it runs {Describe(Supported)})");
-        }
-
-        ProcessWidth = width;
-        Forced = width != Supported;
     }
 
     /// <summary>
