@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# gridtime bench at every vector width this machine runs, each beside the PyTorch trainer of the same setting when
+# one is given, taking turns in one sitting (nothing else may run: the machine's cores are all measured).
+#   tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS...]
+# Widths: 512 where the processor has AVX-512; 256 and 128 as an AVX2 processor runs them (DOTNET_EnableAVX512=0:
+# 16 vector registers, 256 bits detected as the widest). The peer (e.g. ../shared/peer/refa3c.py) runs with Debian's
+# PyTorch + OpenBLAS, OMP_NUM_THREADS=1, 2 workers x 32 environments, NAC core, 75 s after 15 s of warm-up; beside
+# the AVX2 widths with OpenBLAS's Haswell (AVX2) kernels (OPENBLAS_CORETYPE=Haswell).
+# Writes OUT_FOLDER/NN-NAME.log, one per measurement, in the order taken.
+set -euo pipefail
+out=${1:?usage: tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS...]}
+peer=${2:-}
+shift $(( $# >= 2 ? 2 : 1 ))
+here=$(cd "$(dirname "$0")/.." && pwd)
+gridtime="$here/Training/bin/Release/net10.0/gridtime.dll"
+mkdir -p "$out"
+step=0
+
+run() { # NAME COMMAND...
+  step=$((step + 1))
+  local log
+  log=$(printf '%s/%02d-%s.log' "$out" "$step" "$1")
+  shift
+  echo "== $(date -u +%H:%M:%S) $log: $*"
+  "$@" > "$log" 2>&1
+}
+
+peer_run() { # NAME [ENV...]
+  [ -n "$peer" ] || return 0
+  local name=$1
+  shift
+  run "$name" env OMP_NUM_THREADS=1 "$@" /usr/bin/python3 "$peer" train --style batched --workers 2 --envs 32 --core nac --seconds 75 --warmup 15
+}
+
+avx512=$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)
+if [ "$avx512" = yes ]; then
+  peer_run peer-openblas-default
+  run gridtime-simd512 env GRIDTIME_SIMD=512 dotnet "$gridtime" bench "$@"
+fi
+peer_run peer-openblas-haswell OPENBLAS_CORETYPE=Haswell
+run gridtime-simd256-avx2 env DOTNET_EnableAVX512=0 GRIDTIME_SIMD=256 dotnet "$gridtime" bench "$@"
+peer_run peer-openblas-haswell OPENBLAS_CORETYPE=Haswell
+run gridtime-simd128-avx2 env DOTNET_EnableAVX512=0 GRIDTIME_SIMD=128 dotnet "$gridtime" bench "$@"
+if [ "$avx512" = yes ]; then
+  peer_run peer-openblas-default
+fi
+echo "== $(date -u +%H:%M:%S) done: $out"
