@@ -161,7 +161,40 @@ public sealed class MetricsLog : IDisposable
         }
 
         string rebuilt = $"{tensorBoardFolder}.rebuild-{System.Environment.ProcessId}";
+        try
+        {
+            Rebuild(csvPath, tensorBoardFolder, rebuilt);
+        }
+        catch
+        {
+            // Not left behind for TensorBoard to show as a run of its own.
+            if (Directory.Exists(rebuilt))
+            {
+                Directory.Delete(rebuilt, recursive: true);
+            }
+
+            throw;
+        }
+
+        if (Directory.Exists(tensorBoardFolder))
+        {
+            string old = $"{tensorBoardFolder}.old-{System.Environment.ProcessId}";
+            Directory.Move(tensorBoardFolder, old);
+            Directory.Move(rebuilt, tensorBoardFolder);
+            Directory.Delete(old, recursive: true);
+        }
+        else
+        {
+            Directory.Move(rebuilt, tensorBoardFolder);
+        }
+    }
+
+    // Writes the rows of metrics.csv into a new event file in `rebuilt`, each at the wall time its step was first
+    // written with (read from tb/), or, for rows tb/ does not hold, placed back from now by the training time between them.
+    private static void Rebuild(string csvPath, string tensorBoardFolder, string rebuilt)
+    {
         Directory.CreateDirectory(rebuilt);
+        IReadOnlyDictionary<long, double> original = TensorBoardFile.ScalarWallTimes(tensorBoardFolder);
         // Only a regular file has rows (metrics.csv may be a link to a device, as in the write-failure tests).
         bool hasRows = Files.FileStatus.Of(csvPath) is { Kind: Files.FileKind.Regular };
         var rows = new List<(long Frames, double Seconds, double[] Values)>();
@@ -177,28 +210,16 @@ public sealed class MetricsLog : IDisposable
             rows.Add((frames, numbers[0], numbers[1..]));
         }
 
-        // metrics.csv keeps training seconds, not dates: the rows are placed so that the last is now and the time
-        // between rows is the training time between them (TensorBoard's relative axis shows the training time).
+        // A row tb/ does not hold (its event file lost, say): metrics.csv keeps training seconds, not dates, so it
+        // is placed so that the last row is now and the time between rows is the training time between them.
         double now = TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow);
         double last = rows.Count > 0 && double.IsFinite(rows[^1].Seconds) ? rows[^1].Seconds : 0;
-        using (var writer = new TensorBoardFile(rebuilt))
+        using var writer = new TensorBoardFile(rebuilt);
+        foreach ((long frames, double seconds, double[] values) in rows)
         {
-            foreach ((long frames, double seconds, double[] values) in rows)
-            {
-                writer.Scalars(frames, double.IsFinite(seconds) ? now - (last - seconds) : now, Names.Zip(values));
-            }
-        }
-
-        if (Directory.Exists(tensorBoardFolder))
-        {
-            string old = $"{tensorBoardFolder}.old-{System.Environment.ProcessId}";
-            Directory.Move(tensorBoardFolder, old);
-            Directory.Move(rebuilt, tensorBoardFolder);
-            Directory.Delete(old, recursive: true);
-        }
-        else
-        {
-            Directory.Move(rebuilt, tensorBoardFolder);
+            double wallTime = original.TryGetValue(Math.Min(frames, int.MaxValue), out double written) ? written
+                : double.IsFinite(seconds) ? now - (last - seconds) : now;
+            writer.Scalars(frames, wallTime, Names.Zip(values));
         }
     }
 

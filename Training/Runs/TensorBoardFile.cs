@@ -85,6 +85,55 @@ public sealed class TensorBoardFile : IDisposable
         _file.Flush();
     }
 
+    /// <summary>
+    /// The wall time (Unix seconds) at which each step's scalars were written, over every event file in
+    /// <paramref name="folder"/> (the latest where a step was written more than once, as after a resume that redid it).
+    /// A record whose checksums do not verify ends its file's reading (a crash can leave a half-written last record);
+    /// a folder that does not exist has none.
+    /// </summary>
+    public static IReadOnlyDictionary<long, double> ScalarWallTimes(string folder)
+    {
+        var times = new Dictionary<long, double>();
+        if (!Directory.Exists(folder))
+        {
+            return times;
+        }
+
+        foreach (string file in Directory.GetFiles(folder, "events.out.tfevents.*"))
+        {
+            if (Files.FileStatus.Of(file, followLinks: false) is not { Kind: Files.FileKind.Regular })
+            {
+                continue;
+            }
+
+            byte[] bytes = File.ReadAllBytes(file);
+            for (int at = 0; at + 12 <= bytes.Length;)
+            {
+                ulong length = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at));
+                if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8)) != MaskedCrc(bytes.AsSpan(at, 8)) || length > (ulong)(bytes.Length - at - 16))
+                {
+                    break;
+                }
+
+                ReadOnlySpan<byte> data = bytes.AsSpan(at + 12, (int)length);
+                if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 12 + (int)length)) != MaskedCrc(data))
+                {
+                    break;
+                }
+
+                Event message = Event.Parser.ParseFrom(data.ToArray()); // the span overload needs generated code TorchSharp's types lack
+                if (message.Summary?.Value.Any(v => v.ValueCase == Summary.Types.Value.ValueOneofCase.SimpleValue) == true)
+                {
+                    times[message.Step] = times.TryGetValue(message.Step, out double earlier) ? Math.Max(earlier, message.WallTime) : message.WallTime;
+                }
+
+                at += 16 + (int)length;
+            }
+        }
+
+        return times;
+    }
+
     /// <summary>TFRecord's masked CRC-32C (Castagnoli): the CRC rotated right by 15 bits plus 0xa282ead8.</summary>
     public static uint MaskedCrc(ReadOnlySpan<byte> data)
     {

@@ -273,8 +273,16 @@ public sealed class ProvenanceTests
         }
 
         Assert.Contains(TensorBoardEvents.Read(files.TensorBoardFolder), p => p.Step > 500);
+        Dictionary<long, double> before = TensorBoardEvents.Events(files.TensorBoardFolder).Where(e => e.Scalars.Count > 0).ToDictionary(e => e.Step, e => e.WallTime);
+        Thread.Sleep(1100); // a back-computed wall time would now differ from the original by more than rounding
         (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1200");
         Assert.True(code == 0, error);
+
+        // The rows kept from before the resume carry the wall times they were first written with.
+        var after = TensorBoardEvents.Events(files.TensorBoardFolder).Where(e => e.Scalars.Count > 0 && e.Step <= 400).ToList();
+        Assert.NotEmpty(after);
+        Assert.All(after, e => Assert.Equal(before[e.Step], e.WallTime));
+        Assert.DoesNotContain(Directory.GetDirectories(run), d => Path.GetFileName(d).StartsWith("tb.", StringComparison.Ordinal));
 
         var points = TensorBoardEvents.Read(files.TensorBoardFolder).Where(p => p.Tag == "charts/frames_per_second").ToList();
         string[] rows = [.. File.ReadAllLines(files.MetricsFile).Skip(1)];
