@@ -45,6 +45,7 @@ public sealed class TrainedAgent : IDisposable
     {
         this.network = network;
         Checkpoint = checkpoint.Path;
+        Warning = checkpoint.Warning;
         Sha256 = checkpoint.Sha256;
         Frames = checkpoint.Header.Frames;
         RunId = checkpoint.Header.RunId;
@@ -90,6 +91,12 @@ public sealed class TrainedAgent : IDisposable
 
     /// <summary>The checkpoint file it was loaded from.</summary>
     public string Checkpoint { get; }
+
+    /// <summary>
+    /// Null, or what was passed over to load it: the run's latest.ckpt was missing or damaged, so the newest periodic
+    /// checkpoint that verifies was loaded (<see cref="Checkpoint"/> names it), or its format could not be verified.
+    /// </summary>
+    public string? Warning { get; }
 
     /// <summary>SHA-256 of that checkpoint's bytes (hex), as eval.csv and exported models record it.</summary>
     public string Sha256 { get; }

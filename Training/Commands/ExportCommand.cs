@@ -27,6 +27,11 @@ public static class ExportCommand
             string? file = parsed.GetValue(checkpoint);
             RunLoading.RequireRunFolder(folder);
             CheckpointFile read = RunLoading.Read(folder, file);
+            if (read.Warning is not null)
+            {
+                Console.Error.WriteLine($"gridtime: warning: {read.Warning}");
+            }
+
             var runFolder = new RunFolder(folder);
             if (file is not null)
             {

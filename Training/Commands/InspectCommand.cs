@@ -31,6 +31,11 @@ public static class InspectCommand
             }
 
             Runs.CheckpointFile read = RunLoading.Read(folder ?? ".", file);
+            if (read.Warning is not null)
+            {
+                Console.Error.WriteLine($"gridtime: warning: {read.Warning}");
+            }
+
             Runs.CheckpointHeader header = read.Header;
             using (Agents.ActorCritic network = RunLoading.Network(read))
             {

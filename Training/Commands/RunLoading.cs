@@ -7,8 +7,11 @@ namespace GridTime.Training.Commands;
 public static class RunLoading
 {
     /// <summary>
-    /// Reads and verifies <paramref name="checkpoint"/>, or the latest checkpoint of <paramref name="runFolder"/>,
-    /// once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
+    /// Reads and verifies <paramref name="checkpoint"/>, or the newest checkpoint of <paramref name="runFolder"/> that
+    /// verifies, once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
+    /// The one rule of every command that loads a run's network (eval, export, inspect, the API; resume and eval's
+    /// selection read the same files): latest.ckpt, or, where it is missing or damaged, the newest periodic checkpoint
+    /// (checkpoints/frames-N.ckpt) that verifies, with a <see cref="CheckpointFile.Warning"/> naming what was passed over.
     /// </summary>
     /// <exception cref="UsageException">An empty name, a missing folder or file, or a damaged checkpoint (the message names which).</exception>
     public static CheckpointFile Read(string runFolder, string? checkpoint = null)
@@ -35,19 +38,54 @@ public static class RunLoading
             throw new UsageException($"checkpoint {path} is a folder, not a checkpoint file (give a .ckpt file, or the run folder with --run)");
         }
 
+        string? latestProblem = null;
         if (!File.Exists(path))
         {
-            throw new UsageException(checkpoint is null ? $"{runFolder} has no checkpoint (expected {path})" : $"checkpoint {path} does not exist");
+            if (checkpoint is not null)
+            {
+                throw new UsageException($"checkpoint {path} does not exist");
+            }
+
+            latestProblem = $"{path} is missing";
+        }
+        else
+        {
+            try
+            {
+                return Checkpoint.Read(path);
+            }
+            catch (InvalidDataException e) when (checkpoint is null)
+            {
+                latestProblem = e.Message;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
         }
 
-        try
+        // latest.ckpt missing or damaged: the newest periodic checkpoint that verifies.
+        string[] periodic = Directory.Exists(folder.CheckpointFolder)
+            ? [.. Directory.GetFiles(folder.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).Reverse()]
+            : [];
+        var passedOver = new List<string>();
+        foreach (string candidate in periodic)
         {
-            return Checkpoint.Read(path);
+            try
+            {
+                CheckpointFile read = Checkpoint.Read(candidate);
+                string skipped = passedOver.Count > 0 ? $" (passed over: {string.Join("; ", passedOver)})" : "";
+                return read with { Warning = $"{latestProblem}; using {candidate}, the newest checkpoint of {folder.Name} that verifies{skipped}" + (read.Warning is { } own ? $"; {own}" : "") };
+            }
+            catch (InvalidDataException e)
+            {
+                passedOver.Add(e.Message);
+            }
         }
-        catch (InvalidDataException e)
-        {
-            throw new UsageException(e.Message, e);
-        }
+
+        throw new UsageException(periodic.Length == 0
+            ? (File.Exists(path) ? latestProblem! : $"{runFolder} has no checkpoint (expected {path})")
+            : $"{latestProblem}, and no periodic checkpoint of {folder.Name} verifies: {string.Join("; ", passedOver)}");
     }
 
     /// <summary>

@@ -30,6 +30,11 @@ catch (Exception e) when (e is GridTime.Training.UsageException or InvalidDataEx
 }
 
 using TrainedAgent agent = loaded;
+if (agent.Warning is not null)
+{
+    Console.Error.WriteLine($"PlayAgent: warning: {agent.Warning}");
+}
+
 Console.WriteLine($"agent {agent.Core.Name()} from {agent.Checkpoint} ({agent.Frames:N0} frames, sha256 {agent.Sha256[..12]})");
 
 var world = new GridWorld(agent.World); // the rules it trained under: grid, T range, reward shape, when T is shown, the start cell

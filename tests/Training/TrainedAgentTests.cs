@@ -22,6 +22,58 @@ public sealed class TrainedAgentTests
     }
 
     [Fact]
+    public void EveryCommandThatLoadsARunFallsBackToItsNewestPeriodicCheckpointThatVerifies()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1200", "--hidden", "16", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "400", "--log-interval", "400", "--episode-log-every", "0");
+        Assert.True(code == 0, error + output);
+        var files = new GridTime.Training.Runs.RunFolder(run);
+        string[] periodic = [.. Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal)];
+        Assert.True(periodic.Length >= 2);
+
+        // latest.ckpt damaged, the newest periodic one too: the one before it is loaded, and both are named.
+        byte[] bytes = File.ReadAllBytes(files.LatestCheckpoint);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(files.LatestCheckpoint, bytes);
+        byte[] newest = File.ReadAllBytes(periodic[^1]);
+        newest[^10] ^= 0xFF;
+        File.WriteAllBytes(periodic[^1], newest);
+        using (TrainedAgent agent = TrainedAgent.Load(run))
+        {
+            Assert.Equal(periodic[^2], agent.Checkpoint);
+            Assert.Contains($"using {periodic[^2]}, the newest checkpoint of run that verifies (passed over: ", agent.Warning);
+        }
+
+        (code, _, error) = Cli.Run("export", "--run", run, "--onnx", folder["agent.onnx"]);
+        Assert.True(code == 0, error);
+        Assert.Contains($"gridtime: warning: ", error);
+        Assert.Contains($"using {periodic[^2]}", error);
+        (code, _, error) = Cli.Run("inspect", "--run", run);
+        Assert.True(code == 0, error);
+        Assert.Contains($"using {periodic[^2]}", error);
+
+        // latest.ckpt missing: the same rule.
+        File.Delete(files.LatestCheckpoint);
+        using (TrainedAgent agent = TrainedAgent.Load(run))
+        {
+            Assert.Equal(periodic[^2], agent.Checkpoint);
+            Assert.StartsWith($"{files.LatestCheckpoint} is missing; using {periodic[^2]}", agent.Warning);
+        }
+
+        // Nothing verifies: one line, exit 2.
+        foreach (string file in periodic)
+        {
+            File.WriteAllText(file, "not a checkpoint");
+        }
+
+        (code, _, error) = Cli.Run("export", "--run", run, "--onnx", folder["again.onnx"]);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"gridtime: {files.LatestCheckpoint} is missing, and no periodic checkpoint of run verifies: ", error);
+    }
+
+    [Fact]
     public void TheAgentKnowsTheWorldItWasTrainedIn()
     {
         using var folder = new TemporaryFolder();
