@@ -75,6 +75,19 @@ public sealed class SweepOptions
             throw new UsageException($"--{both.Name} is given as a flag and swept by --set {both.Name}=...: give it in one place");
         }
 
+        // One comparison scores every cell under one task: a swept setting that changes the task or its reward (the
+        // training range, m, the rules, when T is shown, the start cell, the grid) would have each cell scored under
+        // the first cell's rules. Such a sweep is refused; one sweep per task compares agents under each.
+        var binding = new ConfigBinding<TrainConfig>();
+        foreach (SweptSetting setting in swept)
+        {
+            if (setting.Values.Any(v => binding.With(template, [new(setting.Name, binding.ParseSetting(setting.Name, v, "--set " + setting.Name))]).World != template.World))
+            {
+                throw new UsageException($"--set {setting.Name}: {setting.Name} changes the task the cells are trained and scored on, and one comparison scores "
+                    + $"every cell under one task; run one sweep per value (--{setting.Name} V --run-dir ...)");
+            }
+        }
+
         ulong first = parsed.GetValue(_firstSeed);
         if (first > ulong.MaxValue - (ulong)(seedCount - 1))
         {
