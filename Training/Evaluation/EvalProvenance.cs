@@ -34,6 +34,44 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
         [.. new object[] { Run, RunId, Checkpoint, Sha256, Frames, Seed, Actions, From, To, List, Episodes, Version }
             .Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))];
 
+    /// <summary>The T values this evaluation claims to have played, in order: the list, or From..To.</summary>
+    public IReadOnlyList<int> Instructions => List.Length > 0
+        ? [.. List.Split(';').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]
+        : [.. Enumerable.Range(From, Math.Max(0, To - From + 1))];
+
+    /// <summary>
+    /// Null when <paramref name="table"/> holds exactly the rows this provenance claims (one per T of
+    /// <see cref="Instructions"/>, in order, each of <see cref="Episodes"/> episodes), else what differs, in words
+    /// ("it ends at T = 7, not 15"): a table cut short, or edited, is not the evaluation it names.
+    /// </summary>
+    public string? Mismatch(EvaluationTable table)
+    {
+        IReadOnlyList<int> claimed = Instructions;
+        int[] held = [.. table.Rows.Select(r => r.Instruction)];
+        if (held.Length < claimed.Count && held.SequenceEqual(claimed.Take(held.Length)))
+        {
+            return held.Length == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"it holds no row, not the {claimed.Count} its provenance claims")
+                : string.Create(CultureInfo.InvariantCulture, $"it ends at T = {held[^1]}, not {claimed[^1]} as its provenance claims ({held.Length} of {claimed.Count} rows)");
+        }
+
+        if (!held.SequenceEqual(claimed))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"its rows are T = {Describe(held)}, not the {Describe(claimed)} its provenance claims");
+        }
+
+        return table.Rows.FirstOrDefault(r => r.Episodes != Episodes) is { } row
+            ? string.Create(CultureInfo.InvariantCulture, $"T = {row.Instruction} has {row.Episodes} episodes, not the {Episodes} per T its provenance claims")
+            : null;
+    }
+
+    private static string Describe(IReadOnlyList<int> values) => values.Count switch
+    {
+        0 => "none",
+        <= 6 => string.Join(", ", values),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{values[0]}, {values[1]}, ..., {values[^1]} ({values.Count} values)"),
+    };
+
     /// <summary>One line for the terminal, with the whole SHA-256.</summary>
     public override string ToString() => Describe(Sha256);
 
@@ -45,6 +83,10 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
 
     /// <summary>The same line with the SHA-256 cut to 12 digits, short enough for a plot caption.</summary>
     public string Caption => Describe(Sha256[..Math.Min(12, Sha256.Length)]);
+
+    /// <summary>How the evaluation was played, e.g. "greedy actions, eval seed 1, T 1..60, 100 episodes per T".</summary>
+    public string HowPlayed => string.Create(CultureInfo.InvariantCulture,
+        $"{Actions} actions, eval seed {Seed}, T {(List.Length > 0 ? List.Replace(';', ',') : $"{From}..{To}")}, {Episodes} episodes per T");
 
     private string Describe(string hash) => string.Create(CultureInfo.InvariantCulture,
         $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {Actions} actions, eval seed {Seed}, T {(List.Length > 0 ? List.Replace(';', ',') : $"{From}..{To}")}, {Episodes} episodes per T; GridTime {Version}");

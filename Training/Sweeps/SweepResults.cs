@@ -44,20 +44,49 @@ public static class SweepResults
         }
 
         EvaluationTable table = EvaluationTable.FromCsv(csv, path);
+        if (provenance.Mismatch(table) is { } mismatch)
+        {
+            throw new UsageException($"{path} is not the whole evaluation the sweep made of {status.Cell.Name}: {mismatch}; rerun the sweep to evaluate it again");
+        }
+
         return new ComparisonCell(status.Cell.Config.Agent, status.Cell.Config.Seed, provenance.Frames, status.Record.TrainingSeconds, table, provenance, status.Cell.SettingsLabel);
     }
 
-    /// <summary>Whether <paramref name="run"/>'s eval.csv exists and every row carries <paramref name="provenance"/> (it is the evaluation a sweep's record names).</summary>
+    /// <summary>
+    /// Whether <paramref name="run"/>'s eval.csv exists, every row carries <paramref name="provenance"/> and it holds
+    /// every row that provenance claims (it is the whole evaluation a sweep's record names).
+    /// </summary>
     public static bool IsSweepsEvaluation(RunFolder run, EvalProvenance provenance)
     {
         string path = Path.Combine(run.Path, EvalCommand.CsvName);
         try
         {
-            return File.Exists(path) && HasProvenance(InputFile.ReadAllText(path, 64 << 20, "evaluation table"), provenance);
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            string csv = InputFile.ReadAllText(path, 64 << 20, "evaluation table");
+            return HasProvenance(csv, provenance) && provenance.Mismatch(EvaluationTable.FromCsv(csv, path)) is null;
         }
-        catch (UsageException)
+        catch (Exception e) when (e is UsageException or InvalidDataException)
         {
             return false; // unreadable: not the sweep's evaluation either
+        }
+    }
+
+    // What an eval.csv that carries the sweep's provenance lacks of the rows it claims, or null (also when it is not the
+    // sweep's evaluation at all: an eval by hand, which status reports).
+    private static string? CutShort(string path, EvalProvenance provenance)
+    {
+        try
+        {
+            string csv = InputFile.ReadAllText(path, 64 << 20, "evaluation table");
+            return HasProvenance(csv, provenance) ? provenance.Mismatch(EvaluationTable.FromCsv(csv, path)) : null;
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
         }
     }
 
@@ -76,6 +105,18 @@ public static class SweepResults
     public static string Collect(string folder, SweepPlan plan, IReadOnlyList<CellStatus> statuses, CancellationToken stop)
     {
         CheckOutputs(folder);
+
+        // A cell whose eval.csv still names the sweep's evaluation but lacks rows it claims (cut short, or edited) is
+        // refused before anything is written: a summary of part of it would look whole.
+        foreach (CellStatus status in statuses.Where(s => s.Record?.Provenance is not null))
+        {
+            string path = Path.Combine(SweepPlan.CellFolder(folder, status.Cell).Path, EvalCommand.CsvName);
+            if (File.Exists(path) && CutShort(path, status.Record!.Provenance!) is { } mismatch)
+            {
+                throw new UsageException($"{path} is not the whole evaluation the sweep made of {status.Cell.Name}: {mismatch}; rerun the sweep to evaluate it again");
+            }
+        }
+
         var done = statuses.Where(s => s.Progress == CellProgress.Done).ToList();
         if (done.Count == 0)
         {
@@ -83,6 +124,14 @@ public static class SweepResults
         }
 
         ComparisonCell[] cells = [.. done.Select(s => Read(folder, s))];
+
+        // Every cell evaluated alike (the plan's T values, episodes, seed and actions), or the comparison means nothing.
+        EvalProvenance reference = cells[0].Provenance!;
+        if (cells.FirstOrDefault(c => c.Provenance is { } p && (!p.Instructions.SequenceEqual(reference.Instructions) || p.Episodes != reference.Episodes
+            || p.Seed != reference.Seed || p.Greedy != reference.Greedy)) is { } other)
+        {
+            throw new UsageException($"{other.Provenance!.Run} was evaluated otherwise than {reference.Run} ({other.Provenance.HowPlayed} against {reference.HowPlayed}): rerun the sweep to evaluate both alike");
+        }
         TrainConfig first = plan.Cells[0].Config;
         var comparison = new Comparison(cells, first.MinT, first.MaxT);
         (byte[] fractionPlot, byte[] rewardPlot, byte[] outcomesPlot) = comparison.EncodePlots();

@@ -174,6 +174,16 @@ public sealed class SweepCommandTests
         Assert.True(code == 0, error + output);
         Assert.Contains("== baseline-s1: already trained (2,000 frames)", output);
         Assert.Equal(0, Cli.Run("sweep", "collect", "--run-dir", root).ExitCode);
+
+        // A cell's eval.csv cut short (its last rows gone, the rest still naming the evaluation): refused, naming the cut.
+        string csv = Path.Combine(cell, "eval.csv");
+        string[] lines = File.ReadAllLines(csv);
+        File.WriteAllLines(csv, lines[..^3]);
+        Dictionary<string, byte[]> before = Directory.GetFiles(root).ToDictionary(f => f, File.ReadAllBytes);
+        (code, _, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: {csv} is not the whole evaluation the sweep made of baseline-s1: it ends at T = 5, not 8 as its provenance claims (5 of 8 rows); rerun the sweep to evaluate it again", error.TrimEnd('\n'));
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
     }
 
     [Theory]
