@@ -203,7 +203,7 @@ public sealed unsafe class DeferredWeightGradients
         }
         else
         {
-            existing.add_(gradient);
+            existing.AddInPlace(gradient);
         }
 
         gradient.Dispose();
