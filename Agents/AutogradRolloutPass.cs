@@ -71,7 +71,7 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
             if (!outputGradients.IsEmpty)
             {
                 Tensor outputs = stack(_outputs, 0);
-                surrogate += (outputs * tensor(outputGradients.ToArray()).view(outputs.shape)).sum();
+                surrogate = surrogate.Plus((outputs * tensor(outputGradients.ToArray()).view(outputs.shape)).sum());
             }
 
             _weightGradients.Backward(surrogate, _parameters);
