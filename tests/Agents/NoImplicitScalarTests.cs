@@ -37,6 +37,12 @@ public sealed class NoImplicitScalarTests
                 {
                     found.Add($"{method.DeclaringType?.FullName}.{method.Name} calls {Describe(called)}");
                 }
+
+                // An explicit Scalar is owned only where its disposal is written next to it: in OwnedScalars.
+                if (method.DeclaringType != typeof(OwnedScalars) && Calls(method).FirstOrDefault(c => c.DeclaringType == typeof(ScalarExtensionMethods) && c.Name.StartsWith("To", StringComparison.Ordinal) && c.Name.EndsWith("Scalar", StringComparison.Ordinal)) is { } explicitScalar)
+                {
+                    found.Add($"{method.DeclaringType?.FullName}.{method.Name} calls {Describe(explicitScalar)} outside OwnedScalars");
+                }
             }
         }
 
