@@ -86,6 +86,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
             using var scope = NewDisposeScope();
+            Runs.FaultInjection.NativeErrorIfAsked(shared.Frames);
             long mark = Stopwatch.GetTimestamp();
             long environmentTicks = 0;
 
