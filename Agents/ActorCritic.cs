@@ -134,7 +134,7 @@ public sealed class ActorCritic : nn.Module
         using var scope = NewDisposeScope();
         long steps = observations.shape[0], batch = observations.shape[1];
         Tensor features = encoder.call(observations.reshape(steps * batch, 3, 56, 56)).view(steps, batch, -1);
-        Tensor? keep = episodeStarts is null ? null : (1 - episodeStarts).unsqueeze(2);
+        Tensor? keep = episodeStarts is null ? null : episodeStarts.SubtractedFrom(1).unsqueeze(2);
         var outputs = new Tensor[steps];
         for (long i = 0; i < steps; i++)
         {
@@ -176,6 +176,8 @@ public sealed class ActorCritic : nn.Module
     private static void NormalisedRows(Tensor weight, double norm)
     {
         weight.normal_();
-        weight.mul_(norm / weight.pow(2).sum(1, keepdim: true).sqrt());
+        using Tensor length = weight.Power(2).sum(1, keepdim: true).sqrt();
+        using Tensor factor = length.reciprocal().Times(norm);
+        weight.mul_(factor);
     }
 }

@@ -67,11 +67,11 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
         {
             Tensor logits = stack(_logits, 0), values = stack(_values, 0);
             Tensor dLogits = tensor(logitGradients.ToArray()).view(logits.shape), dValues = tensor(valueGradients.ToArray()).view(values.shape);
-            Tensor surrogate = (logits * dLogits).sum() + (values * dValues).sum();
+            Tensor surrogate = (logits * dLogits).sum().Plus((values * dValues).sum());
             if (!outputGradients.IsEmpty)
             {
                 Tensor outputs = stack(_outputs, 0);
-                surrogate += (outputs * tensor(outputGradients.ToArray()).view(outputs.shape)).sum();
+                surrogate = surrogate.Plus((outputs * tensor(outputGradients.ToArray()).view(outputs.shape)).sum());
             }
 
             _weightGradients.Backward(surrogate, _parameters);

@@ -97,6 +97,12 @@ public static class Program
             Console.Error.WriteLine($"gridtime: {e.Message}");
             return Failed;
         }
+        catch (Exception e) when (NativeError.Is(e))
+        {
+            // libtorch failed outside a training worker (evaluation, export): its first line, not a stack trace.
+            Console.Error.WriteLine($"gridtime: stopped by a libtorch error: {NativeError.FirstLine(e)}");
+            return Failed;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Writing failed (disk full, read-only folder); what was complete before stays as it was.

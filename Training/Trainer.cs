@@ -307,7 +307,9 @@ public static class Trainer
             DisposeQuietly(episodeLogs);
             Exception failure = failures[0];
             throw new TrainingFailedException(
-                failure is TrainingDivergedException ? failure.Message : $"a worker failed: {failure.Message}", failure);
+                failure is TrainingDivergedException ? failure.Message
+                : NativeError.Is(failure) ? NativeError.StoppedTraining(config.Agent.Name(), shared.Frames, folder, failure)
+                : $"a worker failed: {failure.Message}", failure);
         }
 
         if (shared.Frames > lastRowFrames)

@@ -99,7 +99,7 @@ public static class ArithmeticExperiment
         double relative;
         using (no_grad())
         {
-            relative = ((trained.call(extrapolationX).squeeze(1) - extrapolationY).abs() / extrapolationY.abs().clamp_min(1e-6)).mean().item<float>();
+            relative = ((trained.call(extrapolationX).squeeze(1) - extrapolationY).abs() / extrapolationY.abs().ClampMin(1e-6)).mean().item<float>();
         }
 
         return new ArithmeticResult(
@@ -123,7 +123,7 @@ public static class ArithmeticExperiment
             optimizer.ParamGroups.First().LearningRate = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / settings.Steps));
             using var scope = NewDisposeScope();
             (Tensor x, Tensor y) = Sample(operation, settings, settings.TrainRange, settings.BatchSize, data);
-            Tensor loss = (model.call(x).squeeze(1) - y).pow(2).mean();
+            Tensor loss = (model.call(x).squeeze(1) - y).Power(2).mean();
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), settings.GradientClip);
@@ -134,7 +134,7 @@ public static class ArithmeticExperiment
     /// <summary>A batch of inputs uniform in [0, <paramref name="range"/>) and their targets.</summary>
     public static (Tensor Inputs, Tensor Targets) Sample(ArithmeticOperation operation, ArithmeticSettings settings, float range, int count, Generator generator)
     {
-        Tensor x = rand(count, settings.Inputs, generator: generator) * range;
+        Tensor x = rand(count, settings.Inputs, generator: generator).Times(range);
         Tensor a = x.narrow(1, settings.ASliceStart, settings.SliceLength).sum(1);
         Tensor b = x.narrow(1, settings.BSliceStart, settings.SliceLength).sum(1);
         return (x, operation.Apply(a, b));
@@ -144,7 +144,7 @@ public static class ArithmeticExperiment
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        double error = (model.call(x).squeeze(1) - y).pow(2).mean().to_type(ScalarType.Float64).item<double>();
+        double error = (model.call(x).squeeze(1) - y).Power(2).mean().to_type(ScalarType.Float64).item<double>();
         return double.IsNaN(error) ? double.PositiveInfinity : error;
     }
 

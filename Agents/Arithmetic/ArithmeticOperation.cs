@@ -41,7 +41,7 @@ public static class ArithmeticOperations
     /// <summary>The target for a batch of a [N] and b [N].</summary>
     public static Tensor Apply(this ArithmeticOperation operation, Tensor a, Tensor b) => operation switch
     {
-        ArithmeticOperation.Add => a + b,
+        ArithmeticOperation.Add => a.Plus(b),
         ArithmeticOperation.Subtract => a - b,
         ArithmeticOperation.Multiply => a * b,
         ArithmeticOperation.Divide => a / b,

@@ -118,7 +118,7 @@ public sealed class CounterCore : RecurrentCore
         using var scope = NewDisposeScope();
         Tensor h = state.narrow(1, 0, Hidden);
         Tensor c = state.narrow(1, Hidden, Hidden);
-        Tensor count = state.narrow(1, 2 * Hidden, Counters) + step.call(ones_like(instruction));
+        Tensor count = state.narrow(1, 2 * Hidden, Counters).Plus(step.call(ones_like(instruction)));
         Tensor left = read.call(cat([instruction, count], 1));
         Tensor lstmInput = Wiring switch
         {

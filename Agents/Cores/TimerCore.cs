@@ -107,8 +107,8 @@ public sealed class TimerCore : RecurrentCore
     {
         using var scope = NewDisposeScope();
         Tensor left = read.call(cat([instruction, state], 1));
-        Tensor count = state + step.call(ones_like(instruction));
-        Tensor cut = left.clamp_max(Cap);
+        Tensor count = state.Plus(step.call(ones_like(instruction)));
+        Tensor cut = left.ClampMax(Cap);
         Tensor seen = Gradient == TimeLeftGradient.TimeLeftLoss ? cut.detach() : cut; // what the policy layer may train
         Tensor h = nn.functional.relu(policy.call(cat([features, seen], 1)));
         return (cat([h, cut], 1).MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());

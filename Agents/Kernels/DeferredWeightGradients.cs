@@ -193,7 +193,7 @@ public sealed unsafe class DeferredWeightGradients
         }
         else
         {
-            existing.add_(gradient);
+            existing.AddInPlace(gradient);
         }
 
         gradient.Dispose();

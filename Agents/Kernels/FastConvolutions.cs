@@ -51,7 +51,7 @@ public static class FastConvolutions
         if (!kernel)
         {
             using var scope = NewDisposeScope();
-            Tensor x = bytes ? pixels.to_type(ScalarType.Float32).div_(255f) : pixels;
+            Tensor x = bytes ? pixels.to_type(ScalarType.Float32).DivideInPlace(255f) : pixels;
             return F.relu(conv2.call(F.relu(conv1.call(x)))).flatten(1).MoveToOuterDisposeScope();
         }
 

@@ -85,21 +85,21 @@ public static class Simd
     };
 
     /// <summary>
-    /// What computes on the calling thread, for a run's first lines and the bench: "GridTime's 256-bit kernels
-    /// (AVX2 + FMA), the widest this processor runs", "GridTime's 128-bit kernels (SSE/AVX + FMA), narrowed by
-    /// GRIDTIME_SIMD=128 from 512-bit (AVX-512)", "libtorch's layers (GRIDTIME_SIMD=off; ...)".
+    /// What computes on the calling thread, short enough for a run's first lines in 80 columns: "GridTime's 256-bit
+    /// kernels (AVX2 + FMA)" (the processor's widest), "GridTime's 128-bit kernels (SSE/AVX + FMA, narrowed from 512 by
+    /// GRIDTIME_SIMD)", "libtorch's layers (GRIDTIME_SIMD=off; GridTime's kernels would run at 512-bit (AVX-512))".
     /// </summary>
     public static string InUse
     {
         get
         {
             SimdWidth width = Width;
-            string narrowed = forcedOnThisThread is not null
-                ? $"forced on this thread from {Describe(Supported)}"
-                : Forced ? $"narrowed by {Variable}={SettingValue(width)} from {Describe(Supported)}" : "the widest this processor runs";
+            string narrowed = width == Supported ? ""
+                : forcedOnThisThread is not null ? $", forced on this thread from {(int)Supported}"
+                : $", narrowed from {(int)Supported} by {Variable}";
             if (width != SimdWidth.Off)
             {
-                return $"GridTime's {(int)width}-bit kernels ({Instructions(width)}), {narrowed}";
+                return $"GridTime's {(int)width}-bit kernels ({Instructions(width)}{narrowed})";
             }
 
             return Supported == SimdWidth.Off

@@ -95,9 +95,9 @@ public static class NaluMath
     {
         using var scope = NewDisposeScope();
         Tensor add = input.matmul(weight);
-        Tensor multiply = exp(log(input.abs() + epsilon).matmul(weight));
+        Tensor multiply = exp(log(input.abs().Plus(epsilon)).matmul(weight));
         Tensor g = sigmoid(input.matmul(gate));
-        return (g * add + (1 - g) * multiply).MoveToOuterDisposeScope();
+        return (g * add).Plus(g.SubtractedFrom(1) * multiply).MoveToOuterDisposeScope();
     }
 
     /// <summary>log(|x| + ε), element by element: the multiplicative path's input.</summary>

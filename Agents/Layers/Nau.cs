@@ -42,7 +42,7 @@ public sealed class Nau : nn.Module<Tensor, Tensor>
     public void ClampWeights()
     {
         using var noGrad = no_grad();
-        weight.clamp_(-1, 1);
+        weight.ClampInPlace(-1, 1);
     }
 
     /// <summary>The sparsity regulariser R of W (<see cref="NauMath.Sparsity"/>).</summary>
@@ -62,7 +62,7 @@ public sealed class Nau : nn.Module<Tensor, Tensor>
         using Tensor add = tensor(gradient).view(weight.shape);
         if (weight.grad is Tensor existing)
         {
-            existing.add_(add);
+            existing.AddInPlace(add);
             existing.Dispose();
         }
         else

@@ -86,6 +86,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
             using var scope = NewDisposeScope();
+            Runs.FaultInjection.NativeErrorIfAsked(shared.Frames);
             long mark = Stopwatch.GetTimestamp();
             long environmentTicks = 0;
 
@@ -156,9 +157,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             Tensor logProbabilityTaken = logProbabilities.gather(2, tensor(taken).view(steps, batch, 1)).squeeze(2);
             Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
             Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(steps, batch)).sum(0L, keepdim: false);
-            Tensor valueLoss = 0.5 * (tensor(returns).view(steps, batch) - value).pow(2).sum(0L, keepdim: false);
+            Tensor valueLoss = (tensor(returns).view(steps, batch) - value).Power(2).sum(0L, keepdim: false).Times(0.5);
             Tensor entropySum = entropy.sum(0L, keepdim: false);
-            Tensor loss = (policyLoss - (_config.EntropyCoef * entropySum) + (_config.ValueCoef * valueLoss)).mean();
+            Tensor loss = (policyLoss - entropySum.Times(_config.EntropyCoef)).Plus(valueLoss.Times(_config.ValueCoef)).mean();
             double? timeLeftLoss = timeLeftColumn is int column
                 ? TimeLeftLoss.Gradients(coreOutputs, timeLeft, outputs, column, batch, _config.TimeLeftLoss, outputGradients)
                 : null;

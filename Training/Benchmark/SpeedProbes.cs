@@ -153,12 +153,40 @@ public static class SpeedProbes
         long measured = measuredUpdates * framesPerUpdate * config.Workers;
         using var stop = new CancellationTokenSource();
         PhaseTimes[] timings = [.. Enumerable.Range(0, config.Workers).Select(_ => new PhaseTimes())];
+        Exception? failure = null;
         var threads = Enumerable.Range(0, config.Workers)
-            .Select(w => new Thread(() => new A3CWorker(shared, w, SeededRandom.Derive(config.Seed, (ulong)w), null) { Timing = profile is null ? null : timings[w] }.Run(stop.Token)) { IsBackground = true })
+            .Select(w => new Thread(() =>
+            {
+                try
+                {
+                    new A3CWorker(shared, w, SeededRandom.Derive(config.Seed, (ulong)w), null) { Timing = profile is null ? null : timings[w] }.Run(stop.Token);
+                }
+                catch (Exception e)
+                {
+                    // An exception on a thread of its own would end the process with a .NET stack trace.
+                    Interlocked.CompareExchange(ref failure, e, null);
+                    stop.Cancel();
+                }
+            })
+            { IsBackground = true })
             .ToList();
         threads.ForEach(t => t.Start());
+        void ThrowIfFailed()
+        {
+            if (Volatile.Read(ref failure) is { } e)
+            {
+                threads.ForEach(t => t.Join());
+                throw new TrainingFailedException(
+                    NativeError.Is(e)
+                        ? $"bench: {config.Agent.Name()} stopped at frame {shared.Frames:N0} by a libtorch error: {NativeError.FirstLine(e)}; the bench keeps no checkpoint: run it again"
+                        : $"bench: {config.Agent.Name()}: a worker failed: {e.Message}",
+                    e);
+            }
+        }
+
         while (shared.Frames < warmup)
         {
+            ThrowIfFailed();
             Thread.Sleep(5);
         }
 
@@ -169,6 +197,7 @@ public static class SpeedProbes
         var clock = Stopwatch.StartNew();
         while (shared.Frames < start + measured)
         {
+            ThrowIfFailed();
             Thread.Sleep(5);
         }
 
@@ -176,6 +205,7 @@ public static class SpeedProbes
         CpuTimes? after = CpuTimes.Read();
         stop.Cancel();
         threads.ForEach(t => t.Join());
+        ThrowIfFailed();
         if (profile is not null)
         {
             Array.Copy(timings, profile, Math.Min(timings.Length, profile.Length));

@@ -26,10 +26,27 @@ public static class BenchCommand
             Description = "Agents whose training speed is measured, comma-separated (taking turns, so that all are measured in the same minutes).",
             DefaultValueFactory = _ => string.Join(",", DefaultAgents.Select(a => a.Name())),
         };
-        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick, agents };
+        var soak = new Option<double?>("--soak")
+        {
+            Description = "Instead of measuring speed, train every agent of --agents on libtorch's path for this many minutes in all (taking turns), with --soak-workers workers and a thread forcing garbage collections: a check that no native object is freed while libtorch uses it. Prints frames and libtorch errors per agent; exit code 1 if there was any.",
+        };
+        var soakWorkers = new Option<int>("--soak-workers") { Description = "Workers per agent in --soak.", DefaultValueFactory = _ => 2 };
+        var soakSlice = new Option<double>("--soak-slice") { Description = "Minutes of one agent's turn in --soak (each turn starts a fresh network).", DefaultValueFactory = _ => 1 };
+        var soakNoCollections = new Option<bool>("--soak-no-collections") { Description = "In --soak, do not force garbage collections (the comparison: how rare the error is without them)." };
+        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick, agents, soak, soakWorkers, soakSlice, soakNoCollections };
         command.SetAction(parsed =>
         {
             CoreKind[] kinds = SweepOptions.ParseAgents(parsed.GetValue(agents)!);
+            if (parsed.GetValue(soak) is double minutes)
+            {
+                if (!(minutes > 0) || parsed.GetValue(soakWorkers) < 1 || !(parsed.GetValue(soakSlice) > 0))
+                {
+                    throw new UsageException("--soak and --soak-slice need a positive number of minutes, --soak-workers at least 1");
+                }
+
+                return Soak(kinds, TimeSpan.FromMinutes(minutes), parsed.GetValue(soakWorkers), TimeSpan.FromMinutes(parsed.GetValue(soakSlice)), !parsed.GetValue(soakNoCollections));
+            }
+
             // Progress goes where the table goes, or to standard error with --json (standard output stays one JSON object).
             bool asJson = parsed.GetValue(json);
             BenchmarkReport report = Run(parsed.GetValue(quick), asJson ? null : Console.Out, Program.Stop, kinds, asJson ? Console.Error : Console.Out);
@@ -208,6 +225,24 @@ public static class BenchCommand
         }
 
         return report;
+    }
+
+    // The soak's summary: one line per agent and a total; exit code 1 when libtorch reported any error.
+    private static int Soak(CoreKind[] kinds, TimeSpan duration, int workers, TimeSpan slice, bool forceCollections)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"soak: {string.Join(",", kinds.Select(k => k.Name()))} on libtorch's path, {workers} workers, {(forceCollections ? "forced collections" : "no forced collections")}, {duration.TotalMinutes:0.##} min in turns of at most {slice.TotalMinutes:0.##} min"));
+        IReadOnlyList<NativeSoak.AgentSoak> results = NativeSoak.Run(kinds, duration, workers, slice, forceCollections, Console.Out, Program.Stop);
+        foreach (NativeSoak.AgentSoak r in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"soak total {r.Agent,-8} {r.Seconds,6:F0} s, {r.Frames,11:N0} frames, {r.ForcedCollections,8:N0} forced collections, {r.NativeErrors.Count} libtorch error(s)"));
+        }
+
+        int errors = results.Sum(r => r.NativeErrors.Count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"soak: {results.Sum(r => r.Frames):N0} frames in {results.Sum(r => r.Seconds) / 60:F1} min, {results.Sum(r => r.ForcedCollections):N0} forced collections, {errors} libtorch error(s), no crash"));
+        return errors > 0 ? Program.Failed : 0;
     }
 
     /// <summary>One empty list per setting and worker count (1..<paramref name="cores"/>), indexed [setting][workers - 1].</summary>

@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using static TorchSharp.torch;
 
 namespace GridTime.Training.Evaluation;
@@ -64,7 +65,7 @@ public sealed class LinearReadout
         Tensor xs = tensor(x, [rows, width], ScalarType.Float64);
         Tensor ys = tensor(targets.ToArray(), [rows, outputs], ScalarType.Float64);
         Tensor xMean = xs.mean([0]), yMean = ys.mean([0]);
-        Tensor a = cat([xs - xMean, eye(width, dtype: ScalarType.Float64) * Math.Sqrt(ridge)], 0);
+        Tensor a = cat([xs - xMean, eye(width, dtype: ScalarType.Float64).Times(Math.Sqrt(ridge))], 0);
         Tensor b = cat([ys - yMean, zeros(width, outputs, dtype: ScalarType.Float64)], 0);
         Tensor w = linalg.lstsq(a, b).Solution;
         Tensor intercept = yMean - xMean.matmul(w);

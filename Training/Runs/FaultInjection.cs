@@ -27,6 +27,28 @@ public static class FaultInjection
         }
     }
 
+    /// <summary>
+    /// The environment variable holding a frame count at which a training worker throws the error libtorch threw in
+    /// the Scalar use-after-free (an <see cref="System.Runtime.InteropServices.ExternalException"/>), once per process:
+    /// the test of the one-line report and of resuming after it.
+    /// </summary>
+    public const string NativeErrorVariable = "GRIDTIME_FAULT_NATIVE_ERROR_AT";
+
+    private static readonly long NativeErrorAt = long.TryParse(System.Environment.GetEnvironmentVariable(NativeErrorVariable), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long at) ? at : long.MaxValue;
+
+    private static int _nativeErrorThrown;
+
+    /// <summary>Throws libtorch's toFloat error once when <see cref="NativeErrorVariable"/> is set and <paramref name="frames"/> reached it.</summary>
+    public static void NativeErrorIfAsked(long frames)
+    {
+        if (frames >= NativeErrorAt && Interlocked.Exchange(ref _nativeErrorThrown, 1) == 0)
+        {
+            throw new System.Runtime.InteropServices.ExternalException(
+                "Expected false to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):\nframe #0: c10::Error::Error (fault injection)",
+                unchecked((int)0x80004005));
+        }
+    }
+
     /// <summary>The environment variable naming a sweep cell to fail on purpose (the test of a failed cell and its resubmission).</summary>
     public const string FailCellVariable = "GRIDTIME_FAULT_FAIL_CELL";
 

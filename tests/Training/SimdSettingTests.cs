@@ -21,8 +21,8 @@ public sealed class SimdSettingTests
             "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "400", "--log-interval", "400", "--episode-log-every", "0");
         Assert.True(code == 0, error);
         string expected = Simd.Supported == SimdWidth.Bits128
-            ? "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + "), the widest this processor runs"
-            : "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + "), narrowed by GRIDTIME_SIMD=128 from " + Simd.Describe(Simd.Supported);
+            ? "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + ")\n"
+            : "computing with GridTime's 128-bit kernels (" + Simd.Instructions(SimdWidth.Bits128) + $", narrowed from {(int)Simd.Supported} by GRIDTIME_SIMD)\n";
         Assert.Contains(expected, output);
         using JsonDocument config = JsonDocument.Parse(File.ReadAllText(new RunFolder(run).ConfigFile));
         JsonElement versions = config.RootElement.GetProperty(RunFolder.VersionsKey);
