@@ -149,9 +149,28 @@ public static class EvalCommand
                     throw new UsageException($"--out {outFolder} is a file, not a folder");
                 }
 
-                if (folderList.FirstOrDefault(run => Path.GetFullPath(run.Path).TrimEnd('/') == Path.GetFullPath(outFolder).TrimEnd('/')) is { } input)
+                Files.FileStatus? outIdentity = Files.FileStatus.Of(outFolder);
+                if (folderList.FirstOrDefault(run => Path.GetFullPath(run.Path).TrimEnd('/') == Path.GetFullPath(outFolder).TrimEnd('/')
+                    || (outIdentity is { } o && Files.FileStatus.Of(run.Path) is { } r && o.SameFileAs(r))) is { } input)
                 {
                     throw new UsageException($"--out {outFolder} is the run folder {input.Name}, one of the inputs: its own {PlotName} and {OutcomesName} would be replaced by the combined ones; choose another folder");
+                }
+
+                // Not a run's folder, nor inside one (its checkpoints/, or a new folder there): a run folder holds its own files only.
+                static bool IsRun(string folder) =>
+                    File.Exists(new RunFolder(folder).ConfigFile) || File.Exists(new RunFolder(folder).LatestCheckpoint)
+                    || (Directory.Exists(new RunFolder(folder).CheckpointFolder) && Directory.EnumerateFiles(new RunFolder(folder).CheckpointFolder, "frames-*.ckpt").Any());
+                if (IsRun(outFolder))
+                {
+                    throw new UsageException($"--out {outFolder} is the folder of another run: the combined plots would go among its own files; choose a folder that holds no run");
+                }
+
+                for (string? above = Path.GetDirectoryName(Path.GetFullPath(outFolder).TrimEnd('/')); above is not null; above = Path.GetDirectoryName(above))
+                {
+                    if (IsRun(above))
+                    {
+                        throw new UsageException($"--out {outFolder} is inside the run folder {above}, which holds only its own files; choose a folder outside the runs");
+                    }
                 }
 
                 // A folder holding one run's evaluation (an eval --out of one run) would be left half replaced.

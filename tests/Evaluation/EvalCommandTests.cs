@@ -226,6 +226,27 @@ public sealed class EvalCommandTests
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: --out {parent} would put first's evaluation into its own run folder ({first.Path}); choose a folder outside the runs", error.TrimEnd('\n'));
         Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+
+        // Nor through a link to an input run, into a run's checkpoints/ or a new folder inside a run, or into another run.
+        RunFolder third = UntrainedRun(a, name: "third");
+        string link = a["link"];
+        Directory.CreateSymbolicLink(link, first.Path);
+        foreach ((string into, string message) in new[]
+        {
+            (link, "is the run folder first, one of the inputs"),
+            (first.CheckpointFolder, "gridtime: --out "),
+            (Path.Combine(first.Path, "eval.png"), "gridtime: --out "),
+            (third.Path, "is the folder of another run"),
+        })
+        {
+            (code, _, error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", into);
+            Assert.Equal(2, code);
+            Assert.Contains(message, error);
+        }
+
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.Equal(before.Keys.Order(), Directory.GetFiles(first.Path).Order());
+        Assert.Equal(["checkpoints"], Directory.GetDirectories(first.Path).Select(Path.GetFileName).Where(n => n != "episodes" && n != "tb"));
     }
 
     [Fact]
