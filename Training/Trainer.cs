@@ -41,7 +41,7 @@ public static class Trainer
         {
             long frames = start.Resume?.Header.Frames ?? 0;
             IEnumerable<string> notes = start.Notes
-                .Concat((start.Resume?.Skipped ?? []).Select(reason => $"{reason}; resuming from the previous checkpoint"))
+                .Concat((start.Resume?.Skipped ?? []).Select(reason => $"{reason}; resuming from the previous checkpoint, {start.Resume!.Checkpoint}"))
                 .Concat(start.Resume?.Prepare(folder) ?? [])
                 .Concat(MetricsLog.Repair(folder.MetricsFile, frames))
                 .Concat(Directory.GetFiles(folder.EpisodeFolder, "worker-*.msgpack").Order(StringComparer.Ordinal).SelectMany(log => EpisodeLogRepair.Repair(log, frames)));

@@ -35,7 +35,8 @@ public sealed record ResumePoint(CheckpointFile File, IReadOnlyList<string> Skip
             return null;
         }
 
-        var skipped = new List<string>();
+        // A missing latest.ckpt is said as a damaged one is: the run resumes from an older checkpoint than it may expect.
+        var skipped = new List<string>(hasLatest ? [] : [$"{folder.LatestCheckpoint} is missing"]);
         CheckpointFile? Verified(string path)
         {
             try

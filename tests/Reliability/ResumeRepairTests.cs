@@ -23,7 +23,7 @@ public sealed class ResumeRepairTests
         (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "2000");
         Assert.True(code == 0, error);
         Assert.Contains("latest.ckpt is damaged or truncated", error);
-        Assert.Contains("resuming from the previous checkpoint", error);
+        Assert.Contains($"resuming from the previous checkpoint, {newestPeriodic}", error);
         Assert.Equal(latest[..(latest.Length / 2)], File.ReadAllBytes(files.LatestCheckpoint + ".damaged"));
         Assert.True(Checkpoint.Verify(files.LatestCheckpoint).Frames >= 2000);
 

@@ -54,8 +54,13 @@ public sealed class TrainedAgentTests
         Assert.True(code == 0, error);
         Assert.Contains($"using {periodic[^2]}", error);
 
-        // latest.ckpt missing: the same rule.
+        // latest.ckpt missing: the same rule, and resume says so too, naming the checkpoint it resumes from.
         File.Delete(files.LatestCheckpoint);
+        string copy = folder["copy"];
+        CopyFolder(run, copy);
+        (code, _, error) = Cli.Run("train", "--resume", copy, "--frames", "1400");
+        Assert.True(code == 0, error);
+        Assert.Contains($"{new GridTime.Training.Runs.RunFolder(copy).LatestCheckpoint} is missing; resuming from the previous checkpoint, {Path.Combine(copy, "checkpoints", Path.GetFileName(periodic[^2]))}", error);
         using (TrainedAgent agent = TrainedAgent.Load(run))
         {
             Assert.Equal(periodic[^2], agent.Checkpoint);
@@ -71,6 +76,20 @@ public sealed class TrainedAgentTests
         (code, _, error) = Cli.Run("export", "--run", run, "--onnx", folder["again.onnx"]);
         Assert.Equal(2, code);
         Assert.StartsWith($"gridtime: {files.LatestCheckpoint} is missing, and no periodic checkpoint of run verifies: ", error);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
