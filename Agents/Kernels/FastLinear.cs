@@ -15,9 +15,6 @@ namespace GridTime.Agents.Kernels;
 /// </summary>
 public static class FastLinear
 {
-    /// <summary>Whether this processor runs GridTime's kernels at some width (<see cref="Simd.Supported"/>).</summary>
-    public static bool KernelAvailable => Simd.Supported != SimdWidth.Off;
-
     /// <summary>
     /// Whether the layers in GridTime.Agents.Kernels compute with GridTime's kernels on the calling thread: a width
     /// is in use (<see cref="Simd.Width"/>; <c>GRIDTIME_SIMD=off</c> turns them off for libtorch's own numbers).

@@ -45,7 +45,6 @@ public static class Simd
             System.Environment.GetEnvironmentVariable(Variable), System.Environment.GetEnvironmentVariable(TorchMatmulVariable), Supported);
         ProcessWidth = chosen;
         SettingError = error;
-        Forced = error is null && (ProcessWidth != Supported);
     }
 
     /// <summary>The widest width this processor and runtime accelerate (with fused multiply-add), or <see cref="SimdWidth.Off"/>.</summary>
@@ -53,9 +52,6 @@ public static class Simd
 
     /// <summary>The width this process chose at start-up (the environment variable's, or <see cref="Supported"/>).</summary>
     public static SimdWidth ProcessWidth { get; }
-
-    /// <summary>Whether <see cref="ProcessWidth"/> was narrowed by <c>GRIDTIME_SIMD</c> (or turned off by <c>GRIDTIME_TORCH_MATMUL=1</c>).</summary>
-    public static bool Forced { get; }
 
     /// <summary>
     /// One line naming what is wrong with <c>GRIDTIME_SIMD</c> (not a width, or wider than the processor runs), or null.

@@ -89,7 +89,7 @@ public sealed record EvalProvenance(string Run, string RunId, string Checkpoint,
         $"{Actions} actions, eval seed {Seed}, T {(List.Length > 0 ? List.Replace(';', ',') : $"{From}..{To}")}, {Episodes} episodes per T");
 
     private string Describe(string hash) => string.Create(CultureInfo.InvariantCulture,
-        $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {Actions} actions, eval seed {Seed}, T {(List.Length > 0 ? List.Replace(';', ',') : $"{From}..{To}")}, {Episodes} episodes per T; GridTime {Version}");
+        $"run {Run} (id {RunId}), {Checkpoint} sha256 {hash}, {Frames} frames; {HowPlayed}; GridTime {Version}");
 
     /// <summary>A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
     public static string Quote(string field) =>
