@@ -210,7 +210,8 @@ public static class Trainer
             double rate = seconds > lastRowSeconds ? (frames - lastRowFrames) / (seconds - lastRowSeconds) : 0;
             metrics.Write(frames, previousSeconds + seconds, totals, rate, horizons);
             episodes += totals.Episodes;
-            if (totals.Episodes > 0)
+            // The live figures stay those of the last row resting on enough episodes (a short row after Ctrl+C does not).
+            if (totals.Episodes > 0 && (lastTotals.Episodes == 0 || !MetricsTable.IsShort(totals.Episodes, lastTotals.Episodes)))
             {
                 lastTotals = totals;
             }
@@ -250,7 +251,9 @@ public static class Trainer
                     nextMonitor = monitor.NextAfter(frames);
                 }
 
-                if (frames >= nextLog)
+                // A log point within half an interval of the budget is left to the last row, written when every worker has
+                // stopped, so that the run does not end on a row of only its last few updates (a few dozen episodes).
+                if (frames >= nextLog && (config.Frames - frames >= config.LogInterval / 2 || horizons is not null))
                 {
                     WriteRow(horizons);
                     nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;

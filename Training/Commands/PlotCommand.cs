@@ -36,7 +36,7 @@ public static class PlotCommand
         command.SetAction(parsed =>
         {
             string[] folders = parsed.GetValue(runs) ?? [];
-            var loaded = new List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics)>();
+            var loaded = new List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics, MetricsTable Drawn)>();
             foreach (string folder in folders)
             {
                 var run = new RunFolder(folder);
@@ -52,7 +52,16 @@ public static class PlotCommand
                     throw new UsageException($"metrics file {run.MetricsFile} has no rows yet");
                 }
 
-                loaded.Add((run, run.Name, config?.Record?.Id ?? "unknown", config?.Config.Agent.Name() ?? "unknown", metrics));
+                // A row resting on a handful of episodes (the updates between the last log point and a Ctrl+C) is not drawn:
+                // a mean over a few episodes would make every curve jump there.
+                IReadOnlyList<int> shortRows = metrics.ShortRows();
+                foreach (int row in shortRows)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{run.MetricsFile}: the row at {metrics.Rows[row][0]:N0} frames rests on {metrics.Column("charts/episodes")[row]:N0} episodes, fewer than a quarter of a typical row's; not drawn"));
+                }
+
+                loaded.Add((run, run.Name, config?.Record?.Id ?? "unknown", config?.Config.Agent.Name() ?? "unknown", metrics, metrics.Without(shortRows)));
             }
 
             loaded = [.. loaded.Zip(RunLoading.Labels([.. loaded.Select(l => l.Run)], folders), (l, label) => l with { Label = label })];
@@ -90,12 +99,12 @@ public static class PlotCommand
     public static string Provenance(string name, string agent, string id, MetricsTable metrics) => string.Create(CultureInfo.InvariantCulture,
         $"{name} ({agent}, id {id}, {metrics.Column("frames")[^1]:N0} frames, {metrics.Rows.Count} rows)");
 
-    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics)> runs)
+    private static Panel Panel((string Title, string YLabel, (string Column, string Suffix, CurvePattern Pattern)[] Columns, bool FromZero) panel, List<(RunFolder Run, string Label, string Id, string Agent, MetricsTable Metrics, MetricsTable Drawn)> runs)
     {
         var curves = new List<Curve>();
         for (int r = 0; r < runs.Count; r++)
         {
-            (RunFolder run, MetricsTable metrics) = (runs[r].Run, runs[r].Metrics);
+            (RunFolder run, MetricsTable metrics) = (runs[r].Run, runs[r].Drawn);
             double[] frames = metrics.Column("frames");
             foreach ((string column, string suffix, CurvePattern pattern) in panel.Columns)
             {

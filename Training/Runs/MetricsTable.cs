@@ -23,6 +23,34 @@ public sealed record MetricsTable(IReadOnlyList<string> Columns, IReadOnlyList<d
         return index >= 0 ? [.. Rows.Select(r => r[index])] : throw new KeyNotFoundException($"no column {name}");
     }
 
+    /// <summary>
+    /// Whether a row resting on <paramref name="episodes"/> episodes is too small to stand beside rows of about
+    /// <paramref name="typicalEpisodes"/>: fewer than a quarter of them. Such a row (the few updates between the last log
+    /// point and a Ctrl+C, say) is a mean over a handful of episodes and makes curves jump at the end.
+    /// </summary>
+    public static bool IsShort(double episodes, double typicalEpisodes) => episodes < typicalEpisodes / 4;
+
+    /// <summary>
+    /// Indices of the rows too small to mean anything (<see cref="IsShort"/> against the median of the rows' charts/episodes);
+    /// none when the table has fewer than three rows or no charts/episodes column.
+    /// </summary>
+    public IReadOnlyList<int> ShortRows()
+    {
+        int index = Columns.ToList().IndexOf("charts/episodes");
+        if (index < 0 || Rows.Count < 3)
+        {
+            return [];
+        }
+
+        double[] sorted = [.. Rows.Select(r => r[index]).Order()];
+        double median = sorted[sorted.Length / 2];
+        return [.. Enumerable.Range(0, Rows.Count).Where(r => IsShort(Rows[r][index], median))];
+    }
+
+    /// <summary>This table without the rows at <paramref name="indices"/>.</summary>
+    public MetricsTable Without(IReadOnlyCollection<int> indices) =>
+        this with { Rows = [.. Rows.Where((_, r) => !indices.Contains(r))] };
+
     /// <summary>Reads metrics.csv at <paramref name="path"/>.</summary>
     /// <exception cref="UsageException">Missing, not a regular file, too large, or not a metrics table (naming the line).</exception>
     public static MetricsTable Read(string path)

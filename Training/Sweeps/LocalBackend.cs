@@ -27,11 +27,11 @@ public static partial class LocalBackend
     public static bool Run(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, int parallel, CancellationToken stop)
     {
         Directory.CreateDirectory(Path.Combine(folder, SlurmBackend.LogFolder));
-        var progress = new Progress(cells.Count, parallel);
+        var progress = new SweepProgress(cells.Count, parallel);
         return parallel <= 1 ? RunHere(folder, plan, cells, progress, stop) : RunProcesses(folder, plan, cells, parallel, progress, stop);
     }
 
-    private static bool RunHere(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, Progress progress, CancellationToken stop)
+    private static bool RunHere(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, SweepProgress progress, CancellationToken stop)
     {
         foreach (SweepCell cell in cells)
         {
@@ -71,7 +71,7 @@ public static partial class LocalBackend
         return true;
     }
 
-    private static bool RunProcesses(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, int parallel, Progress progress, CancellationToken stop)
+    private static bool RunProcesses(string folder, SweepPlan plan, IReadOnlyList<SweepCell> cells, int parallel, SweepProgress progress, CancellationToken stop)
     {
         var waiting = new Queue<SweepCell>(cells);
         var running = new List<(SweepCell Cell, Process Process)>();
@@ -134,40 +134,6 @@ public static partial class LocalBackend
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int processId, int signal);
-
-    // Which cell of how many, and when the sweep should end: cells left x mean time per finished cell / cells at once.
-    private sealed class Progress(int total, int parallel)
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly Dictionary<SweepCell, int> _numbers = [];
-        private int _started;
-        private int _finished;
-        private double _cellSeconds;
-        private readonly Dictionary<SweepCell, double> _startedAt = [];
-
-        public string Started(SweepCell cell)
-        {
-            _numbers[cell] = ++_started;
-            _startedAt[cell] = _clock.Elapsed.TotalSeconds;
-            return $"[{_started}/{total}] {cell.Name}: started{Eta()}";
-        }
-
-        public string Finished(SweepCell cell, string outcome)
-        {
-            double seconds = _clock.Elapsed.TotalSeconds - _startedAt[cell];
-            _cellSeconds += seconds;
-            _finished++;
-            return $"[{_numbers[cell]}/{total}] {cell.Name}: {outcome} in {Show(seconds)}{Eta()}";
-        }
-
-        private string Eta() => _finished == 0 || _finished == total
-            ? ""
-            : $"; {SweepCell.Count(total - _finished)} left, about {Show((total - _finished) * _cellSeconds / _finished / Math.Min(parallel, total - _finished))} more";
-
-        private static string Show(double seconds) => seconds < 90
-            ? string.Create(CultureInfo.InvariantCulture, $"{seconds:F0} s")
-            : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:F1} min");
-    }
 
     // Writes everything to both writers: the terminal (or whoever captures it) and the cell's log.
     private sealed class TeeWriter(TextWriter first, TextWriter second) : TextWriter

@@ -74,6 +74,28 @@ public sealed class PlotCommandTests
     }
 
     [Fact]
+    public void ARowOfAHandfulOfEpisodesIsNamedAndNotDrawn()
+    {
+        using var folder = new TemporaryFolder();
+        // The last row covers 160 frames after the row at 30,000 (a Ctrl+C): 5 episodes beside the others' 100.
+        string shortRow = "30160,3.1,5,0.2,0,0.15,12,20000,300,0.5,1.5,1.6,3,0,NaN,NaN,NaN,NaN\n";
+        RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3, tail: shortRow);
+        Assert.Equal([3], MetricsTable.Read(a.MetricsFile).ShortRows());
+        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        Assert.True(code == 0, error);
+        Assert.Contains($"{a.MetricsFile}: the row at 30,160 frames rests on 5 episodes, fewer than a quarter of a typical row's; not drawn", output);
+        Assert.Contains("a (nac, id id-a, 30,160 frames, 4 rows)", output); // the run is still named by all it holds
+    }
+
+    [Fact]
+    public void RowsOfSimilarSizeAreAllDrawn()
+    {
+        using var folder = new TemporaryFolder();
+        RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3, tail: "40000,4,30,2,0.4,0.2,12,20000,300,0.5,1.5,1.6,3,0,NaN,NaN,NaN,NaN\n");
+        Assert.Empty(MetricsTable.Read(a.MetricsFile).ShortRows()); // 30 episodes beside 100: not fewer than a quarter
+    }
+
+    [Fact]
     public void AnIncompleteLastLineIsLeftOutWithAWarning()
     {
         using var folder = new TemporaryFolder();

@@ -26,7 +26,7 @@ public sealed class TrainingRunTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, "--agent", agent, "--frames", "4000", "--seed", "3", .. Small]);
+        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, "--agent", agent, "--frames", "4010", "--seed", "3", .. Small]);
         Assert.True(code == 0, error + output);
 
         var files = new RunFolder(run);
@@ -45,6 +45,10 @@ public sealed class TrainingRunTests
         Assert.Equal(["frames", "wall_seconds", .. MetricsLog.Names], metrics[0].Split(','));
         // A row for each of the 4 log intervals, however fast the run (workers wait while the row is written).
         Assert.True(metrics.Length >= 5, string.Join('\n', metrics));
+        // The last row takes in the updates after the last log point (here 4000) instead of ending the run on a row of a
+        // few updates: it covers at least a log interval.
+        long[] rowFrames = [.. metrics.Skip(1).Select(row => long.Parse(row.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.True(rowFrames[^1] >= 4010 && rowFrames[^1] - rowFrames[^2] >= 1000, string.Join('\n', metrics));
         int memoryColumn = 2 + Array.IndexOf(MetricsLog.Names, "charts/resident_memory_mb");
         Assert.All(metrics.Skip(1), row => Assert.InRange(double.Parse(row.Split(',')[memoryColumn], System.Globalization.CultureInfo.InvariantCulture), 50, 20_000));
 
