@@ -527,7 +527,7 @@ public static class EvalCommand
         curves.Add(new Curve("best achievable", [.. first.Rows.Select(r => (double)r.Instruction)], [.. first.Rows.Select(r => r.MeanBest)], Dashed: true, Pattern: pattern));
         foreach ((string name, EvaluationTable table) in tables)
         {
-            curves.Add(new Curve(range ? $"{name} (H90 {Show(table.H90(minT))}, Hexact {Show(table.HExact(minT))})" : $"{name} (chosen T)", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)], Pattern: pattern));
+            curves.Add(new Curve(range ? $"{name} (H90 {table.ShowHorizon(exact: false, minT)}, Hexact {table.ShowHorizon(exact: true, minT)})" : $"{name} (chosen T)", [.. table.Rows.Select(r => (double)r.Instruction)], [.. table.Rows.Select(r => r.MeanReward)], Pattern: pattern));
         }
 
         return CurvePlot.EncodePng(new PlotLayout("Mean reward against the instruction T", "instruction T (steps)", "mean reward per episode", minT, maxT, $"training range T {minT}..{maxT}", caption, subtitle, IntegerX: true, YFromZero: true), curves);

@@ -51,7 +51,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             string provenance = string.Join(',', cell.Provenance?.CsvValues ?? EvalProvenance.Columns.Select(_ => ""));
             foreach (string row in cell.Table.CsvRows())
             {
-                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row},{Show(cell.Table.H90(minT))},{Show(cell.Table.HExact(minT))},{provenance}{(Swept ? "," + EvalProvenance.Quote(cell.Settings) : "")}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{cell.Agent.Name()},{cell.Seed},{cell.Frames},{row},{cell.Table.ShowHorizon(exact: false, minT)},{cell.Table.ShowHorizon(exact: true, minT)},{provenance}{(Swept ? "," + EvalProvenance.Quote(cell.Settings) : "")}\n");
             }
         }
 
@@ -76,11 +76,14 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             text.AppendLine();
         }
 
+        string notDefined = cells.All(x => x.Table.HorizonsDefined(minT))
+            ? ""
+            : $" {EvaluationTable.NotDefined}: the evaluated T are not one range that holds T = {minT}, from which the horizons count.";
         text.AppendLine(c, $"Trained on T ~ U{{{minT}..{maxT}}}; evaluated for T = {cells[0].Table.Rows[0].Instruction}..{cells[0].Table.Rows[^1].Instruction}, "
             + $"{cells[0].Table.Rows[0].Episodes} episodes per T. H90 = largest T with mean reward ≥ 0.9 of the best achievable for every T from {minT} up to it; "
             + $"Hexact = largest T with at least half the episodes arriving exactly at T for every T from {minT} up to it (none: T = {minT} already fails). "
             + $"Median (range) over seeds: none ranks below every T; the median is the middle value, or the mean of the two middle values, "
-            + $"and is none when a middle value is none (at least half the seeds reach no horizon); the range runs from the lowest to the highest, e.g. none–16.");
+            + $"and is none when a middle value is none (at least half the seeds reach no horizon); the range runs from the lowest to the highest, e.g. none–16.{notDefined}");
         text.AppendLine();
         foreach (string combination in SettingCombinations)
         {
@@ -96,11 +99,10 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             {
                 double[] fractions = [.. mine.Select(x => x.Table.FractionOfBest(minT, maxT))];
                 double[] exact = [.. mine.Select(x => x.Table.ExactRate(minT, maxT))];
-                int?[] h90 = [.. mine.Select(x => x.Table.H90(minT))];
-                int?[] hExact = [.. mine.Select(x => x.Table.HExact(minT))];
                 text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
                     + $"{MeanSd(fractions)} | {MeanSd(exact)} | "
-                    + $"{MedianRange(h90)} | {MedianRange(hExact)} | {string.Join(", ", h90.Select(Show))} | {string.Join(", ", hExact.Select(Show))} |");
+                    + $"{GroupHorizon(mine, exact: false)} | {GroupHorizon(mine, exact: true)} | "
+                    + $"{string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: false, minT)))} | {string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: true, minT)))} |");
             }
 
             if (combination.Length > 0)
@@ -142,7 +144,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         {
             var mine = group.Select(x => x.Table).ToList();
             double[] Across(Func<EvaluationRow, double> value, Func<IEnumerable<double>, double> combine) => EvaluationTable.Across(mine, value, combine);
-            string label = Label(name, "H90", [.. mine.Select(t => t.H90(minT))]);
+            string label = $"{name} ({Seeds(mine.Count)}; H90 {GroupHorizon(group, exact: false)})";
             fractionCurves.Add(new Curve(label, ts, Across(r => r.FractionOfBest, v => v.Average()), Across(r => r.FractionOfBest, v => v.Min()), Across(r => r.FractionOfBest, v => v.Max())));
             rewardCurves.Add(new Curve(label, ts, Across(r => r.MeanReward, v => v.Average()), Across(r => r.MeanReward, v => v.Min()), Across(r => r.MeanReward, v => v.Max())));
         }
@@ -160,12 +162,17 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
     /// agent, its seeds and its Hexact.
     /// </summary>
     public IReadOnlyList<Panel> OutcomePanels() => OutcomePlot.Panels(
-        [.. Groups.Select(g => (Label(g.Label, "Hexact", [.. g.Cells.Select(c => c.Table.HExact(minT))]), (IReadOnlyList<EvaluationTable>)[.. g.Cells.Select(c => c.Table)]))],
+        [.. Groups.Select(g => ($"{g.Label} ({Seeds(g.Cells.Count)}; Hexact {GroupHorizon(g.Cells, exact: true)})", (IReadOnlyList<EvaluationTable>)[.. g.Cells.Select(c => c.Table)]))],
         minT,
         maxT);
 
-    // "nac (3 seeds; H90 15 (14–15))": a group as the plots name it, with one horizon's median and range over its seeds.
-    private static string Label(string name, string horizon, int?[] perSeed) => $"{name} ({perSeed.Length} seed{(perSeed.Length > 1 ? "s" : "")}; {horizon} {MedianRange(perSeed)})";
+    private static string Seeds(int count) => count == 1 ? "1 seed" : $"{count} seeds";
+
+    // A horizon's median (range) over a group's seeds (MedianRange), or "not defined" when a seed's evaluation does not define it.
+    private string GroupHorizon(IReadOnlyList<ComparisonCell> group, bool exact) =>
+        group.All(x => x.Table.HorizonsDefined(minT))
+            ? MedianRange([.. group.Select(x => exact ? x.Table.HExact(minT) : x.Table.H90(minT))])
+            : EvaluationTable.NotDefined;
 
     // The plots' subtitle: seeds per agent, checkpoint frames, episodes per T and how actions were chosen.
     private string Subtitle()

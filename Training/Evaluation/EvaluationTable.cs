@@ -56,6 +56,25 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
         ["T", "episodes", "mean_reward", "mean_best_reward", "fraction_of_best", "exact_rate", "early", "late", "timeout", "mean_abs_arrival_error"];
 
     /// <summary>
+    /// Whether H90 and Hexact counted from <paramref name="from"/> are defined for this table: its T values are one
+    /// unbroken range that holds <paramref name="from"/>. Otherwise (a range that starts above it or ends below it,
+    /// chosen T with gaps) a horizon would be "none" for want of T that were never played, not because T =
+    /// <paramref name="from"/> fails, and every output says "not defined" instead (<see cref="NotDefined"/>).
+    /// </summary>
+    public bool HorizonsDefined(int from)
+    {
+        int[] ts = [.. Rows.Select(r => r.Instruction).Distinct().Order()];
+        return ts.Length > 0 && ts[0] <= from && from <= ts[^1] && ts[^1] - ts[0] == ts.Length - 1;
+    }
+
+    /// <summary>What every output writes for a horizon that is not defined (<see cref="HorizonsDefined"/>).</summary>
+    public const string NotDefined = "not defined";
+
+    /// <summary>A horizon as outputs write it: its T, "none" when T = <paramref name="from"/> already fails, or "not defined".</summary>
+    public string ShowHorizon(bool exact, int from) =>
+        !HorizonsDefined(from) ? NotDefined : (exact ? HExact(from) : H90(from))?.ToString(CultureInfo.InvariantCulture) ?? "none";
+
+    /// <summary>
     /// H90: the largest T such that, for every T from <paramref name="from"/> up to it, the mean reward is at least
     /// 0.9 of the best achievable. Null when T = <paramref name="from"/> itself fails or was not evaluated.
     /// </summary>

@@ -70,6 +70,26 @@ public sealed class NoneHorizonTests
         Assert.DoesNotContain("NaN", summary);
         Assert.Contains("| not evaluated (no T of the training range) | not evaluated (no T of the training range) |", summary);
         Assert.Contains("| 0.000 ± 0.000 |", new Comparison([new ComparisonCell(CoreKind.Nac, 1, 100, 1, Reaching(4))], 5, 8).ToMarkdown("t", "c"));
+        // ...and its horizons, which count from T = 9, are not defined: never "none" (which says T = 9 fails).
+        Assert.Contains("| not defined | not defined | not defined | not defined |", summary);
+        Assert.Contains(",not defined,not defined,", comparison.ToCsv());
+    }
+
+    [Fact]
+    public void HorizonsOfARangeStartingAboveTheTrainingRangeAreNotDefinedEverywhere()
+    {
+        // Evaluated on T 6..8 of a training range 5..8, every T perfect: H90 counts from T = 5, which was not played.
+        EvaluationTable fromSix = new([.. Reaching(8).Rows.Where(r => r.Instruction >= 6)]);
+        Assert.False(fromSix.HorizonsDefined(5));
+        Assert.True(Reaching(8).HorizonsDefined(5));
+        Assert.False(new EvaluationTable([.. Reaching(8).Rows.Where(r => r.Instruction != 6)]).HorizonsDefined(5)); // chosen T with a gap
+        var comparison = new Comparison([new ComparisonCell(CoreKind.Nac, 1, 100, 1, fromSix), new ComparisonCell(CoreKind.Nac, 2, 100, 1, fromSix)], 5, 8);
+        string summary = comparison.ToMarkdown("t", "c");
+        Assert.Contains("| not defined | not defined | not defined, not defined | not defined, not defined |", summary);
+        Assert.Contains("not defined: the evaluated T are not one range that holds T = 5, from which the horizons count.", summary);
+        string[] csv = comparison.ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(csv.Skip(1), row => Assert.Contains(",not defined,not defined,", row));
+        Assert.Contains("nac (2 seeds; Hexact not defined)", string.Join('\n', comparison.OutcomePanels().Select(p => p.Layout.Title)));
     }
 }
 
