@@ -15,15 +15,15 @@ public sealed record ReplayStyle(int Scale = 4, double FramesPerSecond = 4, doub
 /// <summary>
 /// Turns logged episodes into animated, looping GIFs. Frame k shows the world at t = k exactly as the agent saw
 /// it (drawn by <see cref="FrameRenderer"/>, the observation's own code, then upscaled, with grid lines between
-/// the cells from scale 2 on) above a caption strip of three lines (<see cref="Caption"/>): the agent, its
+/// the cells from scale 2 on) above a caption strip of four lines (<see cref="Caption"/>): the agent, its
 /// training frames and the episode; t, T and the action that led here; the value estimate and the policy's
-/// action probabilities. The last frame is held and says how the episode ended. Episodes play one after another
+/// action probabilities; a key to the probabilities' letters. The last frame is held and says how the episode ended. Episodes play one after another
 /// (<see cref="WriteGif"/>) or side by side in a mosaic (<see cref="WriteMosaic"/>).
 /// </summary>
 public static class EpisodeReplay
 {
-    /// <summary>Height of the caption strip at scale 1 (it grows with the scale): three lines.</summary>
-    public const int CaptionHeightPerScale = 15;
+    /// <summary>Height of the caption strip at scale 1 (it grows with the scale): four lines.</summary>
+    public const int CaptionHeightPerScale = 20;
 
     /// <summary>Palette index of the grid lines between cells (dark grey).</summary>
     public const byte GridLineIndex = 5;
@@ -31,7 +31,10 @@ public static class EpisodeReplay
     /// <summary>Palette index of the background between the tiles of a mosaic and of its empty tiles.</summary>
     public const byte MosaicBackgroundIndex = 7;
 
-    private const int CaptionLines = 3;
+    private const int CaptionLines = 4;
+
+    /// <summary>The caption's last line on every frame: what the letters of the probabilities stand for.</summary>
+    public const string Key = "s=stay u=up d=down l=left r=right";
 
     private static readonly string[] ActionNames = ["stay", "up", "down", "left", "right"];
 
@@ -179,12 +182,12 @@ public static class EpisodeReplay
     }
 
     /// <summary>
-    /// The caption of frame k, three lines: "nac 60,000 frames ep 15" (agent, frames it had trained on, the record's
+    /// The caption of frame k, four lines: "nac 60,000 frames ep 15" (agent, frames it had trained on, the record's
     /// episode field); "t=3 T=9 right p=.62 r=0" (the action that led to t, its probability and reward); and
     /// "V=0.52 P s.20 u.20 d.20 l.20 r.20" (the value estimate and the policy's probabilities of stay, up, down,
     /// left, right for the next step) or, when the log holds no probabilities, what it holds. The last frame's third
     /// line says how the episode ended: "EXACT 10/10", "EARLY", "LATE" or "TIMEOUT" with the reward and the best
-    /// achievable.
+    /// achievable. The fourth is <see cref="Key"/>.
     /// </summary>
     public static string[] Caption(EpisodeRecord episode, int k)
     {
@@ -221,7 +224,7 @@ public static class EpisodeReplay
                 : "log: actions, values; no probs";
         }
 
-        return [first, second, third];
+        return [first, second, third, Key];
     }
 
     // A probability in three characters: .62, .05, 1.0 (1.00 would not fit the column).
@@ -256,7 +259,7 @@ public static class EpisodeReplay
         }
 
         using var paint = new SKPaint { IsAntialias = false };
-        SKColor[] colours = [new(192, 192, 192), SKColors.White, k == episode.Steps.Count ? new SKColor(255, 220, 0) : new SKColor(224, 224, 224)];
+        SKColor[] colours = [new(192, 192, 192), SKColors.White, k == episode.Steps.Count ? new SKColor(255, 220, 0) : new SKColor(224, 224, 224), new(160, 160, 160)];
         float y0 = FrameRenderer.ImageSize * style.Scale;
         float line = CaptionHeightPerScale * style.Scale / (float)CaptionLines;
         for (int i = 0; i < CaptionLines; i++)

@@ -78,7 +78,19 @@ public sealed class ReplayTests
         }
 
         Assert.True(light > 20, "the caption is drawn");
-        Assert.Contains("EXACT", EpisodeReplay.Caption(episode, episode.Steps.Count)[^1]);
+        int keyLight = 0; // the last quarter of the strip: the key line
+        for (int y = height - (EpisodeReplay.CaptionHeightPerScale * style.Scale / 4); y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                keyLight += frames[0].GetPixel(x, y).Red > 100 ? 1 : 0;
+            }
+        }
+
+        Assert.True(keyLight > 20, "the key is drawn");
+        Assert.Contains("EXACT", EpisodeReplay.Caption(episode, episode.Steps.Count)[2]);
+        // Every frame carries the key to the probabilities' letters.
+        Assert.All(Enumerable.Range(0, frames.Count), k => Assert.Equal("s=stay u=up d=down l=left r=right", EpisodeReplay.Caption(episode, k)[^1]));
     }
 
     [Fact]
@@ -196,14 +208,14 @@ public sealed class ReplayTests
         Assert.True(code == 0, error);
         Assert.Equal(["record 0", "record 2", "record 4", "record 5"], Chosen(output));
         (int width, int height, List<SKBitmap> frames, _) = GifDecoding.Decode(File.ReadAllBytes(folder["m.gif"]));
-        // Tiles of 56·2 x (56 + 15)·2 = 112 x 142 pixels, a gap of 2 (the scale) between them.
-        Assert.Equal((2 * 112 + 2, 2 * 142 + 2), (width, height));
+        // Tiles of 56·2 x (56 + 20)·2 = 112 x 152 pixels, a gap of 2 (the scale) between them.
+        Assert.Equal((2 * 112 + 2, 2 * 152 + 2), (width, height));
         EpisodeRecord[] shown = [.. EpisodeLogReader.Read(log).Records.Where(r => r.Instruction == 6)];
         Assert.Equal(shown.Max(r => r.Steps.Count) + 1, frames.Count);
         // Frame 0 shows each tile's agent at its start cell, in its own tile.
         for (int i = 0; i < 4; i++)
         {
-            (int left, int top) = ((i % 2) * 114, (i / 2) * 144);
+            (int left, int top) = ((i % 2) * 114, (i / 2) * 154);
             Cell agent = shown[i].AgentStart;
             SKColor c = frames[0].GetPixel(left + (((FrameRenderer.CellStart(agent.Column, 5) + FrameRenderer.CellEnd(agent.Column, 5)) / 2 * 2)), top + (((FrameRenderer.CellStart(agent.Row, 5) + FrameRenderer.CellEnd(agent.Row, 5)) / 2 * 2)));
             Assert.Equal(SKColors.Lime, new SKColor(c.Red, c.Green, c.Blue));
@@ -223,10 +235,10 @@ public sealed class ReplayTests
             }
         }
 
-        // 250 episodes of 13 frames (T = 12) at 224 x 284 pixels: 206 Mpixel, more than the limit of 200.
+        // 250 episodes of 13 frames (T = 12) at 224 x 304 pixels: 221 Mpixel, more than the limit of 200.
         (int code, _, string error) = Cli.Run("replay", log, "--all", "--out", folder["all.gif"]);
         Assert.Equal(2, code);
-        Assert.Contains("250 episodes make 3,250 frames of 224x284 (207 Mpixel), more than a GIF of 200 Mpixel", error);
+        Assert.Contains("250 episodes make 3,250 frames of 224x304 (221 Mpixel), more than a GIF of 200 Mpixel", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.False(File.Exists(folder["all.gif"]));
 
@@ -257,8 +269,8 @@ public sealed class ReplayTests
         EpisodeStep first = episode.Steps[0] with { Action = 2, Reward = 0, Value = 0.5f, Probabilities = [0.1f, 0.2f, 0.3f, 0.15f, 0.25f] };
         EpisodeStep second = episode.Steps[1] with { Value = 1.25f, Probabilities = [0.05f, 0.9f, 0.05f, 0, 0] };
         episode = episode with { Steps = [first, second, .. episode.Steps.Skip(2)] };
-        Assert.Equal(["counter 60,000 frames ep 15", "t=0 T=9", "V=0.50 P s.10 u.20 d.30 l.15 r.25"], EpisodeReplay.Caption(episode, 0));
-        Assert.Equal(["counter 60,000 frames ep 15", "t=1 T=9 down p=.30 r=0", "V=1.25 P s.05 u.90 d.05 l.00 r.00"], EpisodeReplay.Caption(episode, 1));
+        Assert.Equal(["counter 60,000 frames ep 15", "t=0 T=9", "V=0.50 P s.10 u.20 d.30 l.15 r.25", EpisodeReplay.Key], EpisodeReplay.Caption(episode, 0));
+        Assert.Equal(["counter 60,000 frames ep 15", "t=1 T=9 down p=.30 r=0", "V=1.25 P s.05 u.90 d.05 l.00 r.00", EpisodeReplay.Key], EpisodeReplay.Caption(episode, 1));
         EpisodeRecord bare = episode with { Steps = [.. episode.Steps.Select(s => s with { Probabilities = [] })] };
         Assert.Equal("V=0.50 log: actions, values; no probs", EpisodeReplay.Caption(bare, 0)[2]);
         Assert.Equal("t=1 T=9 down r=0", EpisodeReplay.Caption(bare, 1)[1]);
