@@ -134,7 +134,9 @@ public static class Program
 
         string kind = match.Groups["type"].Value switch
         {
-            "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "integer",
+            "System.Int32" or "System.Int64" => "integer",
+            "System.UInt32" => $"whole number from 0 to {uint.MaxValue}",
+            "System.UInt64" => $"whole number from 0 to {ulong.MaxValue}", // "-1" is an integer: say which ones are taken
             "System.Double" or "System.Single" => "number",
             _ => "value of another kind",
         };

@@ -141,11 +141,14 @@ public static class Trainer
     /// </summary>
     public static string Took(double wallSeconds, long startFrames, double previousSeconds)
     {
-        string all = ProgressDisplay.Clock(TimeSpan.FromSeconds(wallSeconds));
+        // Whole seconds, the session's the difference of the other two, so that the parts shown add up (2.6 s before and
+        // 3.6 s now, each cut to whole seconds alone, read 2 + 3 = 6).
+        double total = Math.Round(wallSeconds), before = Math.Min(total, Math.Round(previousSeconds));
+        string all = ProgressDisplay.Clock(TimeSpan.FromSeconds(total));
         return startFrames == 0
             ? all
-            : string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(Math.Max(0, wallSeconds - previousSeconds)))} in this session ({all} in all, ")
-                + string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(previousSeconds))} of them before it continued from {startFrames:N0} frames)");
+            : string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(total - before))} in this session ({all} in all, ")
+                + string.Create(CultureInfo.InvariantCulture, $"{ProgressDisplay.Clock(TimeSpan.FromSeconds(before))} of them before it continued from {startFrames:N0} frames)");
     }
 
     // The workers and the main thread's supervision of them, inside the progress display.

@@ -166,7 +166,7 @@ public static class ReplayCommand
 
         EpisodeTiming[] named = [.. EpisodeTimings.All.Where(t => t.Name() == (text == "on-time" ? "exact" : text))]; // its older name
         return named.Length == 1 ? named[0]
-            : throw new UsageException($"--outcome must be one of {string.Join(", ", EpisodeTimings.All.Select(t => t.Name()))}, got '{text}'");
+            : throw new UsageException($"--outcome must be one of {string.Join(", ", EpisodeTimings.All.Select(t => t.Name()))} ('on-time' reads as exact), got '{text}'");
     }
 
     // What the log holds, for a selection that matched nothing.

@@ -207,7 +207,9 @@ public sealed class ConfigBinding<T>
             _ when type.IsEnum => ParseEnum(type, text),
             _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
         };
-        return value ?? throw new UsageException($"{flag}: expected {HelpName(type)}, got '{text}'");
+        // "-1" is an integer: for a seed, say which ones are taken.
+        string expected = type == typeof(ulong) ? $"whole number from 0 to {ulong.MaxValue}" : HelpName(type);
+        return value ?? throw new UsageException($"{flag}: expected {expected}, got '{text}'");
     }
 
     // Frame counts are easier to type as 5e6 or 5_000_000.

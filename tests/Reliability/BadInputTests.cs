@@ -74,9 +74,11 @@ public sealed class BadInputTests
                 Add("--checkpoint: the value is empty", "inspect", "--checkpoint", "");
                 Add("--run: the value is empty", "eval", "--run", "");
                 Add("--episodes: expected integer, got 'x'", "eval", "--run", "{dir}", "--episodes", "x");
+                Add("--first-seed: expected whole number from 0 to 18446744073709551615, got '-1'", "sweep", "--run-dir", "{dir}/sweep", "--agents", "nac", "--first-seed", "-1");
+                Add("--seed: expected whole number from 0 to 18446744073709551615, got '-1'", "train", "--run-dir", "{dir}/new", "--seed", "-1");
                 Add("(see gridtime sweep status --help)", "sweep", "status", "{dir}");
                 Add("--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained", "train", "--agent", "timer", "--time-left-loss", "0", "--run-dir", "{dir}/new");
-                Add("--seed: expected integer, got '-1'", "eval", "--run", "{dir}", "--seed", "-1");
+                Add("--seed: expected whole number from 0 to 18446744073709551615, got '-1'", "eval", "--run", "{dir}", "--seed", "-1");
                 Add("--checkpoint: the value is empty", "eval", "--run", "{dir}", "--checkpoint", "");
                 Add("--run-dir: the value is empty", "reproduce", "--run-dir", "");
                 Add("<log> argument: the value is empty", "replay", "", "--out", "{dir}/x.gif");
