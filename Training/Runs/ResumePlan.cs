@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridTime.Training.Config;
@@ -73,6 +74,14 @@ public static class ResumePlan
             {
                 throw new UsageException($"--resume: {folder.ConfigFile} was edited by hand (its settings do not match the hash GridTime wrote) and {folder.Name} has no checkpoint to check it against; "
                     + $"restore it, or start a new run with --config {folder.ConfigFile}");
+            }
+
+            // A run whose metrics reach its first checkpoint had one: it was removed or moved, and starting again from
+            // frame 0 would drop every row and episode logged since. Said, not done.
+            if (LastLoggedFrames(folder.MetricsFile) is long logged && logged >= fromFile.Config.CheckpointInterval)
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"--resume: {run} has no checkpoint left, yet its metrics.csv records training to {logged:N0} frames, past its first checkpoint at {fromFile.Config.CheckpointInterval:N0} (checkpoints removed or moved?); put one back in {folder.CheckpointFolder}, or start a new run with --config {folder.ConfigFile}"));
             }
 
             settings = fromFile.Config;
@@ -209,4 +218,18 @@ public static class ResumePlan
 
     // As config.json writes the value, without the quotes of a string ("nac", not "\"nac\"").
     private static string Show(JsonNode? value) => value is JsonValue text && text.TryGetValue(out string? name) ? name : value?.ToJsonString() ?? "null";
+
+    // The frames of metrics.csv's last complete row, or null when it has none (or cannot be read: nothing to go on).
+    private static long? LastLoggedFrames(string metricsFile)
+    {
+        try
+        {
+            MetricsTable table = MetricsTable.Read(metricsFile);
+            return table.Rows.Count > 0 ? (long)table.Rows[^1][0] : null;
+        }
+        catch (UsageException)
+        {
+            return null;
+        }
+    }
 }

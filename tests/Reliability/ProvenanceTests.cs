@@ -179,6 +179,27 @@ public sealed class ProvenanceTests
     }
 
     [Fact]
+    public void ARunWhoseCheckpointsWereRemovedAfterItsFirstIsNotRestartedFromZero()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Cli.Run(Train(run, 600, "--checkpoint-interval", "400")).ExitCode);
+        var files = new RunFolder(run);
+        foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
+        {
+            File.Delete(checkpoint);
+        }
+
+        string metrics = File.ReadAllText(files.MetricsFile);
+        (int code, _, string error) = Cli.Run("train", "--resume", run);
+        Assert.Equal(2, code);
+        Assert.Contains($"--resume: {run} has no checkpoint left, yet its metrics.csv records training to ", error);
+        Assert.Contains("past its first checkpoint at 400 (checkpoints removed or moved?)", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Equal(metrics, File.ReadAllText(files.MetricsFile)); // nothing dropped
+    }
+
+    [Fact]
     public void ACopiedRunContinuesUnderANewIdAndTheOriginalRefusesItsCheckpoints()
     {
         using var folder = new TemporaryFolder();
