@@ -35,6 +35,7 @@ public sealed class ProgressDisplay
     private double _lastPlain;
     private bool _plainWritten;
     private ProgressState? _lastWritten;
+    private bool _ended;
 
     private ProgressDisplay(TextWriter? output, TimeSpan interval)
     {
@@ -149,18 +150,19 @@ public sealed class ProgressDisplay
 
     /// <summary>
     /// The two lines of the live display for a terminal <paramref name="width"/> columns wide, each shorter than it
-    /// (a line that fills the last column would make some terminals wrap): bar, share, position and time left; then
-    /// as many details as fit, in order.
+    /// (a line that fills the last column would make some terminals wrap): bar, share, position and
+    /// <paramref name="end"/> ("ETA 0:02:41", or "stopped" once a task has ended before its total); then as many
+    /// details as fit, in order.
     /// </summary>
-    public static (string Bar, string Details) Lines(ProgressState state, string timeLeft, int width)
+    public static (string Bar, string Details) Lines(ProgressState state, string end, int width)
     {
         int room = Math.Max(20, width - 1);
         double share = Math.Clamp(state.Done / state.Total, 0, 1);
         string percent = (share * 100).ToString("F0", CultureInfo.InvariantCulture) + "%";
-        string tail = $" {percent,4}  {state.Position}  ETA {timeLeft}";
+        string tail = $" {percent,4}  {state.Position}  {end}";
         if (tail.Length > room - MinimumBar - 2)
         {
-            tail = $" {percent,4}  ETA {timeLeft}"; // too narrow for the position: share and time left only
+            tail = $" {percent,4}  {end}"; // too narrow for the position: share and time left only
         }
 
         int barWidth = Math.Max(0, Math.Min(40, room - tail.Length - 2));
@@ -173,8 +175,12 @@ public sealed class ProgressDisplay
     public string PlainLine(ProgressState state)
     {
         double share = Math.Clamp(state.Done / state.Total, 0, 1);
-        return string.Join("  ", [$"{state.Position} ({(share * 100).ToString("F0", CultureInfo.InvariantCulture)}%)", .. state.Details, $"ETA {TimeLeft()}"]);
+        return string.Join("  ", [$"{state.Position} ({(share * 100).ToString("F0", CultureInfo.InvariantCulture)}%)", .. state.Details, End(state)]);
     }
+
+    // "ETA 0:02:41" while the task runs; once it has ended, "done", or "stopped" when it ended short of its total
+    // (Ctrl+C, a failure): a time left would stay on the screen promising work that will not happen.
+    private string End(ProgressState state) => !_ended ? $"ETA {TimeLeft()}" : state.Done >= state.Total ? "done" : "stopped";
 
     // As many details as fit in room, separated by two spaces, in order.
     private static string Join(IReadOnlyList<string> details, int room)
@@ -203,7 +209,7 @@ public sealed class ProgressDisplay
             return;
         }
 
-        (string bar, string details) = Lines(_state, TimeLeft(), _console.Profile.Width);
+        (string bar, string details) = Lines(_state, End(_state), _console.Profile.Width);
         IRenderable view = details.Length > 0 ? new Rows(new Text(bar), new Text(details)) : new Text(bar);
         _live.UpdateTarget(view);
         _live.Refresh();
@@ -214,6 +220,7 @@ public sealed class ProgressDisplay
     {
         lock (_lock)
         {
+            _ended = true;
             if (_state is null)
             {
                 return;
@@ -223,9 +230,9 @@ public sealed class ProgressDisplay
             {
                 Redraw(_clock.Elapsed.TotalSeconds);
             }
-            else if (_plainWritten && !ReferenceEquals(_lastWritten, _state))
+            else if (_plainWritten && (!ReferenceEquals(_lastWritten, _state) || _state.Done < _state.Total))
             {
-                _plain.WriteLine(PlainLine(_state)); // a task long enough for periodic lines ends with one
+                _plain.WriteLine(PlainLine(_state)); // a task long enough for periodic lines ends with one, "stopped" when stopped short
             }
         }
     }

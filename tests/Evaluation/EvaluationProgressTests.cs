@@ -22,8 +22,9 @@ public sealed class EvaluationProgressTests
         // T = 200, 500, 1000, 10,000 with 100 episodes each: 4 T values and 400 episodes (not 9,801 T values between
         // them); T = 200 done is (200 + m) / Σ (T + m) of the work.
         double share = (200.0 + rules.MaxReward) / (200 + 500 + 1000 + 10_000 + (4.0 * rules.MaxReward));
-        string last = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
-        Assert.StartsWith($"1/4 T values, T 200 done ({share * 100:F0}%)  100/400 episodes  ETA ", last);
+        string[] written = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"1/4 T values, T 200 done ({share * 100:F0}%)  100/400 episodes  ETA ", written[^2]);
+        Assert.EndsWith("100/400 episodes  stopped", written[^1], StringComparison.Ordinal); // ended with 3 T unplayed
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class EvaluationProgressTests
 
         // 2,500 of the 10,000 + m steps of the one T: a quarter of the work, though no T is finished yet.
         double share = 2_500.0 / (10_000 + rules.MaxReward);
-        string last = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
-        Assert.StartsWith($"0/1 T values ({share * 100:F0}%)  0/10 episodes  ETA ", last);
+        string[] written = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"0/1 T values ({share * 100:F0}%)  0/10 episodes  ETA ", written[^2]);
     }
 }

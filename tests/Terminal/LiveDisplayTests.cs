@@ -34,7 +34,7 @@ public sealed class LiveDisplayTests
         screen = await InPseudoTerminal($"eval --run {run} --t-to 30 --episodes 20 --select-last 1");
         lines = screen.Lines;
         shown = string.Join("\n", lines);
-        Assert.Single(lines, l => l.Contains("30/30 T values", StringComparison.Ordinal) && l.EndsWith("ETA 0:00:00", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("30/30 T values", StringComparison.Ordinal) && l.EndsWith("  done", StringComparison.Ordinal));
         Assert.Single(lines, l => l.Contains("600/600 episodes", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("/30 T values", StringComparison.Ordinal) && !l.Contains("30/30", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("H90 = ", StringComparison.Ordinal));
@@ -73,6 +73,30 @@ public sealed class LiveDisplayTests
     }
 
     [Fact]
+    public void ATaskThatEndsShortOfItsTotalSaysStoppedNotATimeLeft()
+    {
+        var output = new StringWriter();
+        ProgressDisplay.Run(TimeSpan.Zero, display =>
+        {
+            display.Report(new ProgressState(10, 100, "10/100 frames", []));
+            display.Report(new ProgressState(40, 100, "40/100 frames", [])); // then Ctrl+C
+            return 0;
+        }, output);
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("40/100 frames (40%)  stopped", lines[^1]);
+        Assert.StartsWith("40/100 frames (40%)  ETA ", lines[^2], StringComparison.Ordinal);
+
+        var finished = new StringWriter();
+        ProgressDisplay.Run(TimeSpan.Zero, display =>
+        {
+            display.Report(new ProgressState(50, 100, "50/100 frames", []));
+            display.Report(new ProgressState(100, 100, "100/100 frames", []));
+            return 0;
+        }, finished);
+        Assert.StartsWith("100/100 frames (100%)  ETA ", finished.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithoutATerminalTrainWritesPlainLinesThatSayOnlyWhatIsKnown()
     {
         using var folder = new TemporaryFolder();
@@ -87,7 +111,7 @@ public sealed class LiveDisplayTests
 
         // Before the first metrics row no reward is claimed; the last line has the run's figures.
         Assert.All(progress.Where(l => !l.Contains("reward", StringComparison.Ordinal)), l => Assert.Contains("first figures at 12,000 frames", l, StringComparison.Ordinal));
-        Assert.Matches(@"^24,\d{3}/24,000 frames \(100%\)  [\d,]+ frames/s  reward \d+\.\d% of best  exact \d+\.\d%  elapsed 0:00:\d\d  [\d,]+ episodes  ETA 0:00:00$", progress[^1]);
+        Assert.Matches(@"^24,\d{3}/24,000 frames \(100%\)  [\d,]+ frames/s  reward \d+\.\d% of best  exact \d+\.\d%  elapsed 0:00:\d\d  [\d,]+ episodes  done$", progress[^1]);
         Assert.StartsWith("1 worker x 8 environments", lines[1], StringComparison.Ordinal);
     }
 
@@ -100,7 +124,7 @@ public sealed class LiveDisplayTests
     {
         var state = new ProgressState(3_700_000, 10_000_000, "3,700,000/10,000,000 frames",
             ["21,345 frames/s", "reward 95.1% of best", "exact 80.2%", "elapsed 0:01:30", "12,345 episodes"]);
-        (string bar, string details) = ProgressDisplay.Lines(state, "0:02:41", width);
+        (string bar, string details) = ProgressDisplay.Lines(state, "ETA 0:02:41", width);
         Assert.True(bar.Length < width && details.Length < width, $"{bar}\n{details}");
         Assert.EndsWith("ETA 0:02:41", bar, StringComparison.Ordinal);
         Assert.StartsWith("21,345 frames/s", details, StringComparison.Ordinal);
@@ -111,7 +135,7 @@ public sealed class LiveDisplayTests
     {
         var state = new ProgressState(3_700_000, 10_000_000, "3,700,000/10,000,000 frames",
             ["21,345 frames/s", "reward 95.1% of best", "exact 80.2%", "elapsed 0:01:30", "12,345 episodes"]);
-        (string bar, string details) = ProgressDisplay.Lines(state, "0:02:41", 80);
+        (string bar, string details) = ProgressDisplay.Lines(state, "ETA 0:02:41", 80);
 
         // 79 columns: the tail "  37%  3,700,000/10,000,000 frames  ETA 0:02:41" is 47, the bar 79 - 47 - 2 = 30 wide
         // with round(0.37 * 30) = 11 filled; the details up to "elapsed" are 67 columns, the episodes would make 84.
