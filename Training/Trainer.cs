@@ -264,7 +264,7 @@ public static class Trainer
 
                 if (frames >= nextCheckpoint)
                 {
-                    Checkpoint.Save(shared, previousSeconds + Seconds(), folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint);
+                    Checkpoint.Save(shared, previousSeconds + Seconds(), folder);
                     IReadOnlyList<string> removed = CheckpointRetention.Prune(folder, config.KeepCheckpoints);
                     if (removed.Count > 1)
                     {
@@ -323,8 +323,11 @@ public static class Trainer
             WriteRow();
         }
 
+        // The last weights also under a name that never changes (latest.ckpt is replaced when the run continues), the
+        // same bytes: evaluations name what they scored by it.
         double total = previousSeconds + Seconds();
-        Checkpoint.Save(shared, total, folder.LatestCheckpoint);
+        Checkpoint.Save(shared, total, folder);
+        CheckpointRetention.Prune(folder, config.KeepCheckpoints);
         episodeLogs.ForEach(l => l.Dispose());
         bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;
         Show(shared.Frames, final: true);

@@ -70,13 +70,25 @@ public static class Checkpoint
     /// Serialises the snapshot in memory under the optimizer lock (so weights, moments and frame count agree),
     /// then writes it to a temporary file and renames it to each of <paramref name="paths"/>.
     /// </summary>
-    public static void Save(SharedTraining shared, double wallSeconds, params string[] paths)
+    public static void Save(SharedTraining shared, double wallSeconds, params string[] paths) => Save(shared, wallSeconds, _ => paths);
+
+    /// <summary>
+    /// A run's checkpoint: as <see cref="Save(SharedTraining, double, string[])"/>, to <paramref name="folder"/>'s
+    /// periodic checkpoint of the frames the snapshot holds (read under the lock, so that the name is the frames inside
+    /// even when a worker finished an update after the interval was seen) and to latest.ckpt, the same bytes.
+    /// </summary>
+    public static void Save(SharedTraining shared, double wallSeconds, RunFolder folder) =>
+        Save(shared, wallSeconds, frames => [folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint]);
+
+    private static void Save(SharedTraining shared, double wallSeconds, Func<long, string[]> pathsOf)
     {
         using var buffer = new MemoryStream();
+        string[] paths;
         lock (shared.Optimizer.Lock)
         {
             using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
             var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = shared.Changes, Version = RunFolder.GridTimeVersion };
+            paths = pathsOf(header.Frames);
             JsonHeader.Write(writer, Magic, header, ConfigBinding<TrainConfig>.Json);
             writer.Flush();
             AgentFile.Save(shared.Network, buffer);

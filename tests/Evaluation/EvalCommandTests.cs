@@ -152,18 +152,17 @@ public sealed class EvalCommandTests
             "--checkpoint-interval", "200", "--episode-log-every", "0").ExitCode);
         var files = new RunFolder(run);
 
-        // As during training: latest.ckpt was written together with frames-…400.ckpt (the same bytes), and will be replaced.
-        byte[] final = File.ReadAllBytes(files.LatestCheckpoint); // the end of training's own, written apart
-        Assert.NotEqual(final, File.ReadAllBytes(files.PeriodicCheckpoint(400)));
-        File.Copy(files.PeriodicCheckpoint(400), files.LatestCheckpoint, overwrite: true);
+        // Training ends by writing its last weights as latest.ckpt and, the same bytes, frames-…400.ckpt; latest.ckpt
+        // will be replaced when the run continues, so an evaluation names the other.
+        Assert.Equal(File.ReadAllBytes(files.LatestCheckpoint), File.ReadAllBytes(files.PeriodicCheckpoint(400)));
         (int code, string output, string error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
         Assert.True(code == 0, error);
         Assert.Contains("checkpoints/frames-00000000400.ckpt sha256 ", output);
         string[] csv = File.ReadAllLines(Path.Combine(run, "eval.csv"));
         Assert.Equal("checkpoints/frames-00000000400.ckpt", csv[1].Split(',')[Array.IndexOf(csv[0].Split(','), "checkpoint")]);
 
-        // Other bytes under latest.ckpt: named as it is.
-        File.WriteAllBytes(files.LatestCheckpoint, final);
+        // Bytes under latest.ckpt that no periodic checkpoint holds: named as it is.
+        File.Delete(files.PeriodicCheckpoint(400));
         (code, output, error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
         Assert.True(code == 0, error);
         Assert.Contains("checkpoints/latest.ckpt sha256 ", output);
