@@ -168,7 +168,7 @@ public sealed record TrainConfig
     /// <summary>Frames between rows of metrics.csv (and TensorBoard points).</summary>
     public long LogInterval { get; init; } = 100_000;
 
-    /// <summary>Frames between checkpoints: each is kept as checkpoints/frames-N.ckpt and also becomes latest.ckpt.</summary>
+    /// <summary>Frames between checkpoints: each is kept as checkpoints/frames-N.ckpt and also becomes latest.ckpt (so are the last weights when training stops).</summary>
     public long CheckpointInterval { get; init; } = 500_000;
 
     /// <summary>
