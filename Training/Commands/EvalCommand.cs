@@ -417,7 +417,10 @@ public static class EvalCommand
             : range
                 ? $"on T {played.Min()}..{played.Max()} of the training range T {minT}..{maxT}"
                 : $"on the training range T {minT}..{maxT} (the chosen T in it)";
-        return string.Create(CultureInfo.InvariantCulture, $"{horizons}; {part}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}");
+        string interval = table.ExactInterval(minT, maxT) is ({ } ci, long episodes)
+            ? string.Create(CultureInfo.InvariantCulture, $" (95% CI {ci.Percent()}, Wilson, {episodes:N0} episodes)")
+            : "";
+        return string.Create(CultureInfo.InvariantCulture, $"{horizons}; {part}: {table.FractionOfBest(minT, maxT):P1} of best, exact arrivals {table.ExactRate(minT, maxT):P1}{interval}");
     }
 
     // The rules of a world in one phrase, for naming how two runs' tasks differ.

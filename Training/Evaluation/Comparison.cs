@@ -76,6 +76,11 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
             text.AppendLine();
         }
 
+        string evalSeeds = string.Join(", ", cells.Select(x => x.Provenance?.Seed).OfType<ulong>().Distinct());
+        text.AppendLine(c, $"Seeds: {string.Join("; ", Agents.Select(a => $"{a.Name()} {string.Join(", ", cells.Where(x => x.Agent == a).Select(x => x.Seed).Distinct())}"))}; "
+            + $"evaluation seed {(evalSeeds.Length > 0 ? evalSeeds : "not recorded")}. 95% CI of a median over seeds: percentile bootstrap, {ConfidenceInterval.BootstrapResamples:N0} resamples "
+            + $"seeded with {BootstrapSeed} (Efron and Tibshirani 1993); a share of one run's episodes has its Wilson interval in eval.csv and comparison.csv (exact_rate_low95, exact_rate_high95).");
+        text.AppendLine();
         string notDefined = cells.All(x => x.Table.HorizonsDefined(minT))
             ? ""
             : $" {EvaluationTable.NotDefined}: the evaluated T are not one range that holds T = {minT}, from which the horizons count.";
@@ -93,8 +98,8 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
                 text.AppendLine();
             }
 
-            text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| agent | seeds | frames of the evaluated checkpoints (mean) | training range: fraction of best (mean ± sd) | exact arrivals in training range (mean ± sd) | H90 median (range) | Hexact median (range) | H90 per seed | Hexact per seed | exact arrivals in training range: median [95% CI] | H90 median: 95% CI | Hexact median: 95% CI |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach ((_, CoreKind agent, List<ComparisonCell> mine) in Groups.Where(g => g.Cells[0].Settings == combination))
             {
                 double[] fractions = [.. mine.Select(x => x.Table.FractionOfBest(minT, maxT))];
@@ -102,7 +107,8 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
                 text.AppendLine(c, $"| {agent.Name()} | {string.Join(", ", mine.Select(x => x.Seed))} | {mine.Average(x => (double)x.Frames):N0} | "
                     + $"{MeanSd(fractions)} | {MeanSd(exact)} | "
                     + $"{GroupHorizon(mine, exact: false)} | {GroupHorizon(mine, exact: true)} | "
-                    + $"{string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: false, minT)))} | {string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: true, minT)))} |");
+                    + $"{string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: false, minT)))} | {string.Join(", ", mine.Select(x => x.Table.ShowHorizon(exact: true, minT)))} | "
+                    + $"{MedianInterval(exact)} | {HorizonInterval(mine, exact: false)} | {HorizonInterval(mine, exact: true)} |");
             }
 
             if (combination.Length > 0)
@@ -165,6 +171,37 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
         [.. Groups.Select(g => ($"{g.Label} ({Seeds(g.Cells.Count)}; Hexact {GroupHorizon(g.Cells, exact: true)})", (IReadOnlyList<EvaluationTable>)[.. g.Cells.Select(c => c.Table)]))],
         minT,
         maxT);
+
+    /// <summary>Seed of the bootstrap intervals in summary.md (fixed: the same comparison always gives the same intervals).</summary>
+    public const ulong BootstrapSeed = 20181808;
+
+    // "0.931 [0.920, 0.940]": the median over seeds with its bootstrap interval; "not evaluated" where a figure is NaN.
+    private static string MedianInterval(double[] perSeed)
+    {
+        if (perSeed.Length == 0 || perSeed.Any(double.IsNaN))
+        {
+            return "not evaluated";
+        }
+
+        double[] sorted = [.. perSeed.Order()];
+        ConfidenceInterval ci = ConfidenceInterval.BootstrapMedian(perSeed, BootstrapSeed);
+        return string.Create(CultureInfo.InvariantCulture, $"{ConfidenceInterval.Median(sorted):F3} [{ci.Low:F3}, {ci.High:F3}]");
+    }
+
+    // "[14, 16]": the bootstrap interval of a horizon's median over a group's seeds (a horizon not reached ranks below every
+    // T, and a bound there reads none); "not defined" as for the median itself.
+    private string HorizonInterval(IReadOnlyList<ComparisonCell> group, bool exact)
+    {
+        if (!group.All(x => x.Table.HorizonsDefined(minT)))
+        {
+            return EvaluationTable.NotDefined;
+        }
+
+        double[] values = [.. group.Select(x => (exact ? x.Table.HExact(minT) : x.Table.H90(minT)) is int h ? h : double.NegativeInfinity)];
+        ConfidenceInterval ci = ConfidenceInterval.BootstrapMedian(values, BootstrapSeed);
+        static string Bound(double v) => double.IsNegativeInfinity(v) ? "none" : v.ToString("0.#", CultureInfo.InvariantCulture);
+        return $"[{Bound(ci.Low)}, {Bound(ci.High)}]";
+    }
 
     private static string Seeds(int count) => count == 1 ? "1 seed" : $"{count} seeds";
 

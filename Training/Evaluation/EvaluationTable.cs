@@ -51,9 +51,15 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
     /// <summary>Threshold of <see cref="HExact"/>: at least this share of episodes arrive exactly at T.</summary>
     public const double ExactThreshold = 0.5;
 
-    /// <summary>The CSV columns, in order.</summary>
+    /// <summary>
+    /// The CSV columns, in order: <see cref="ReadColumns"/>, then the 95% Wilson interval of the exact-arrival rate
+    /// (<see cref="ConfidenceInterval.Wilson"/> of <see cref="EvaluationRow.ExactArrivals"/> of the T's episodes).
+    /// </summary>
     public static readonly string[] Columns =
-        ["T", "episodes", "mean_reward", "mean_best_reward", "fraction_of_best", "exact_rate", "early", "late", "timeout", "mean_abs_arrival_error"];
+        ["T", "episodes", "mean_reward", "mean_best_reward", "fraction_of_best", "exact_rate", "early", "late", "timeout", "mean_abs_arrival_error", "exact_rate_low95", "exact_rate_high95"];
+
+    /// <summary>The columns <see cref="FromCsv"/> reads (the rest are computed from them); an eval.csv written before the interval columns existed has only these.</summary>
+    public static readonly string[] ReadColumns = Columns[..10];
 
     /// <summary>
     /// Whether H90 and Hexact counted from <paramref name="from"/> are defined for this table: its T values are one
@@ -108,6 +114,17 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
     }
 
     /// <summary>
+    /// The 95% Wilson interval of the share of episodes that arrived exactly at T, pooled over the T in
+    /// [<paramref name="from"/>, <paramref name="to"/>], with the episodes it rests on; null when none of them was played.
+    /// </summary>
+    public (ConfidenceInterval Interval, long Episodes)? ExactInterval(int from, int to)
+    {
+        var rows = Rows.Where(r => r.Instruction >= from && r.Instruction <= to && r.Episodes > 0).ToList();
+        long episodes = rows.Sum(r => (long)r.Episodes);
+        return episodes > 0 ? (ConfidenceInterval.Wilson(rows.Sum(r => (long)r.ExactArrivals), episodes), episodes) : null;
+    }
+
+    /// <summary>
     /// The table as CSV, one row per T: <see cref="Columns"/>, then, when <paramref name="provenance"/> is given,
     /// its <see cref="EvalProvenance.Columns"/> with the same values on every row (tidy: a row copied out of the
     /// file still says what it measured).
@@ -129,8 +146,11 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
 
     /// <summary>The rows of <see cref="Columns"/>, one per T, without a header or line ends.</summary>
     public IEnumerable<string> CsvRows() => Rows.Select(r =>
-        string.Join(',', new object[] { r.Instruction, r.Episodes, F(r.MeanReward), F(r.MeanBest), F(r.FractionOfBest), F(r.ExactRate), r.Early, r.Late, r.Timeouts, F(r.MeanArrivalError) }
-            .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+    {
+        ConfidenceInterval exact = r.Episodes > 0 ? ConfidenceInterval.Wilson(r.ExactArrivals, r.Episodes) : new(double.NaN, double.NaN);
+        return string.Join(',', new object[] { r.Instruction, r.Episodes, F(r.MeanReward), F(r.MeanBest), F(r.FractionOfBest), F(r.ExactRate), r.Early, r.Late, r.Timeouts, F(r.MeanArrivalError), F(exact.Low), F(exact.High) }
+            .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
+    });
 
     /// <summary>The table for a terminal.</summary>
     public string ToText()
@@ -149,16 +169,16 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
     private static string Shown(double value, string format) => double.IsNaN(value) ? "none" : value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Reads a table written by <see cref="ToCsv"/> (with or without provenance columns, which follow
-    /// <see cref="Columns"/> and are not read); throws <see cref="InvalidDataException"/> when it is not one.
+    /// Reads a table written by <see cref="ToCsv"/>: its <see cref="ReadColumns"/> (the interval and provenance columns
+    /// that may follow are not read); throws <see cref="InvalidDataException"/> when it is not one.
     /// </summary>
     public static EvaluationTable FromCsv(string csv, string description)
     {
         string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string header = string.Join(',', Columns);
+        string header = string.Join(',', ReadColumns);
         if (lines.Length == 0 || (lines[0] != header && !lines[0].StartsWith(header + ",", StringComparison.Ordinal)))
         {
-            throw new InvalidDataException($"{description} is not an evaluation table (expected the columns {string.Join(',', Columns)})");
+            throw new InvalidDataException($"{description} is not an evaluation table (expected the columns {string.Join(',', ReadColumns)})");
         }
 
         var rows = new List<EvaluationRow>();

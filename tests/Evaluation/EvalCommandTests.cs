@@ -34,7 +34,7 @@ public sealed class EvalCommandTests
         Assert.Contains("H90 = ", output);
 
         string[] csv = File.ReadAllLines(Path.Combine(run.Path, "eval.csv"));
-        Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error,"
+        Assert.Equal("T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error,exact_rate_low95,exact_rate_high95,"
             + "run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,t_list,episodes_per_t,gridtime_version", csv[0]);
         Assert.Equal(7, csv.Length);
         EvaluationTable table = EvaluationTable.FromCsv(File.ReadAllText(Path.Combine(run.Path, "eval.csv")), "eval.csv");

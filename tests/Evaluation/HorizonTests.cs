@@ -60,9 +60,10 @@ public sealed class HorizonTests
     }
 
     [Theory]
-    [InlineData(1, 20, "H90 = 20, Hexact = 20; on the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
-    [InlineData(10, 16, "H90 and Hexact: not defined, the range starts at T = 10, above the training range's smallest T 5 (they count from it); on T 10..12 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
-    [InlineData(1, 6, "H90 = 6, Hexact = 6; on T 5..6 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 %")]
+    // All of n episodes exact: the Wilson interval is [n / (n + z²), 1], z² = 3.84146 (32 episodes: 0.893).
+    [InlineData(1, 20, "H90 = 20, Hexact = 20; on the training range T 5..12: 100.0 % of best, exact arrivals 100.0 % (95% CI [89.3, 100.0]%, Wilson, 32 episodes)")]
+    [InlineData(10, 16, "H90 and Hexact: not defined, the range starts at T = 10, above the training range's smallest T 5 (they count from it); on T 10..12 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 % (95% CI [75.8, 100.0]%, Wilson, 12 episodes)")]
+    [InlineData(1, 6, "H90 = 6, Hexact = 6; on T 5..6 of the training range T 5..12: 100.0 % of best, exact arrivals 100.0 % (95% CI [67.6, 100.0]%, Wilson, 8 episodes)")]
     [InlineData(13, 20, "H90 and Hexact: not defined, the range starts at T = 13, above the training range's smallest T 5 (they count from it); no evaluated T in the training range T 5..12")]
     [InlineData(1, 4, "H90 and Hexact: not defined, the range ends at T = 4, below the training range's smallest T 5 (they count from it); no evaluated T in the training range T 5..12")]
     public void TheSummaryNamesWhatWasPlayed(int from, int to, string expected)
