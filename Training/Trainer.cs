@@ -200,6 +200,7 @@ public static class Trainer
         long nextCheckpoint = ((startFrames / config.CheckpointInterval) + 1) * config.CheckpointInterval;
         long nextMonitor = monitor?.NextAfter(startFrames) ?? long.MaxValue;
         long lastRowFrames = startFrames;
+        MonitorHorizons? finalHorizons = null; // of a monitoring evaluation left to the last row
         double lastRowSeconds = 0;
         long episodes = 0;
         IntervalTotals lastTotals = new();
@@ -255,8 +256,13 @@ public static class Trainer
                 }
 
                 // A log point within half an interval of the budget is left to the last row, written when every worker has
-                // stopped, so that the run does not end on a row of only its last few updates (a few dozen episodes).
-                if (frames >= nextLog && (config.Frames - frames >= config.LogInterval / 2 || horizons is not null))
+                // stopped, so that the run does not end on a row of only its last few updates (a few dozen episodes); a
+                // monitoring evaluation there goes into that row.
+                if (frames >= nextLog && config.Frames - frames <= config.LogInterval / 2)
+                {
+                    finalHorizons = horizons ?? finalHorizons;
+                }
+                else if (frames >= nextLog)
                 {
                     WriteRow(horizons);
                     nextLog = ((frames / config.LogInterval) + 1) * config.LogInterval;
@@ -320,7 +326,7 @@ public static class Trainer
 
         if (shared.Frames > lastRowFrames)
         {
-            WriteRow();
+            WriteRow(finalHorizons);
         }
 
         // The last weights also under a name that never changes (latest.ckpt is replaced when the run continues), the

@@ -78,8 +78,12 @@ public static class CheckpointSelection
 
         damaged.ForEach(reason => Console.Error.WriteLine($"gridtime: warning: {reason}; not a candidate"));
 
-        // latest.ckpt is usually a copy of the newest periodic checkpoint: score each state once.
-        return [.. usable.DistinctBy(c => c.Header.Frames).Take(Math.Max(1, count))];
+        // latest.ckpt is usually the newest periodic checkpoint's bytes: score each state once, named by the periodic file,
+        // which does not change when training continues.
+        IEnumerable<CheckpointFile> named = usable
+            .GroupBy(c => c.Sha256)
+            .Select(same => same.FirstOrDefault(c => Path.GetFullPath(c.Path) != Path.GetFullPath(run.LatestCheckpoint)) ?? same.First());
+        return [.. named.OrderByDescending(c => c.Header.Frames).DistinctBy(c => c.Header.Frames).Take(Math.Max(1, count))];
     }
 
     /// <summary>
@@ -111,6 +115,6 @@ public static class CheckpointSelection
     {
         string scores = string.Join(", ", ranked.OrderByDescending(s => s.Frames).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Frames:N0} frames {s.FractionOfBest:F3}/{s.ExactRate:F2}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"selected {System.IO.Path.GetFileName(ranked[0].Path)} ({ranked[0].Frames:N0} frames) among {ranked.Count} checkpoints by fraction of best / exact rate on training-range validation episodes: {scores}");
+            $"selected {System.IO.Path.GetFileName(ranked[0].Path)} ({ranked[0].Frames:N0} frames) among {ranked.Count} checkpoint{(ranked.Count == 1 ? "" : "s")} by fraction of best / exact rate on training-range validation episodes: {scores}");
     }
 }

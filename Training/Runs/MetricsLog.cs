@@ -104,7 +104,7 @@ public sealed class MetricsLog : IDisposable
         int kept = lines.Count > 0 ? 1 + lines.Skip(1).TakeWhile(line => RowFrames(line) is long f && f <= resumeFrames).Count() : 0;
         if (kept < lines.Count)
         {
-            changes.Add($"{csvPath}: dropped {lines.Count - kept} rows logged after the checkpoint at {resumeFrames:N0} frames (that training is redone)");
+            changes.Add($"{csvPath}: dropped {lines.Count - kept} row{(lines.Count - kept == 1 ? "" : "s")} logged after {(resumeFrames == 0 ? "frame 0" : $"the checkpoint at {resumeFrames:N0} frames")} (that training is redone)");
         }
 
         if (changes.Count > 0)

@@ -76,12 +76,13 @@ public static class ResumePlan
                     + $"restore it, or start a new run with --config {folder.ConfigFile}");
             }
 
-            // A run whose metrics reach its first checkpoint had one: it was removed or moved, and starting again from
-            // frame 0 would drop every row and episode logged since. Said, not done.
-            if (LastLoggedFrames(folder.MetricsFile) is long logged && logged >= fromFile.Config.CheckpointInterval)
+            // A run with metrics rows after the one logged where its first checkpoint was due had that checkpoint (the row is
+            // written first, then the checkpoint, and a failed write stops training): it was removed or moved, and starting
+            // again from frame 0 would drop every row and episode logged since. Said, not done.
+            if (RowsFrom(folder.MetricsFile, fromFile.Config.CheckpointInterval) is [_, .., long logged])
             {
                 throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                    $"--resume: {run} has no checkpoint left, yet its metrics.csv records training to {logged:N0} frames, past its first checkpoint at {fromFile.Config.CheckpointInterval:N0} (checkpoints removed or moved?); put one back in {folder.CheckpointFolder}, or start a new run with --config {folder.ConfigFile}"));
+                    $"--resume: {run} has no checkpoint left, yet its metrics.csv records training to {logged:N0} frames, past its first checkpoint (due at {fromFile.Config.CheckpointInterval:N0}; removed or moved?); put one back in {folder.CheckpointFolder}, or start a new run with --config {folder.ConfigFile}"));
             }
 
             settings = fromFile.Config;
@@ -219,17 +220,16 @@ public static class ResumePlan
     // As config.json writes the value, without the quotes of a string ("nac", not "\"nac\"").
     private static string Show(JsonNode? value) => value is JsonValue text && text.TryGetValue(out string? name) ? name : value?.ToJsonString() ?? "null";
 
-    // The frames of metrics.csv's last complete row, or null when it has none (or cannot be read: nothing to go on).
-    private static long? LastLoggedFrames(string metricsFile)
+    // The frames of metrics.csv's complete rows at or after `frames`, in order; none when it cannot be read (nothing to go on).
+    private static long[] RowsFrom(string metricsFile, long frames)
     {
         try
         {
-            MetricsTable table = MetricsTable.Read(metricsFile);
-            return table.Rows.Count > 0 ? (long)table.Rows[^1][0] : null;
+            return [.. MetricsTable.Read(metricsFile).Rows.Select(row => (long)row[0]).Where(f => f >= frames)];
         }
         catch (UsageException)
         {
-            return null;
+            return [];
         }
     }
 }

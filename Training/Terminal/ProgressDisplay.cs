@@ -61,9 +61,14 @@ public sealed class ProgressDisplay
         var display = new ProgressDisplay(output, interval);
         if (display._console is not { } console)
         {
-            T result = work(display);
-            display.Finish();
-            return result;
+            try
+            {
+                return work(display);
+            }
+            finally
+            {
+                display.Finish(); // also when the work stops by throwing (Ctrl+C in eval): its last line says "stopped"
+            }
         }
 
         var live = new LiveDisplay(console, new Text("")) { AutoClear = false, Overflow = VerticalOverflow.Ellipsis };

@@ -81,7 +81,7 @@ public sealed class ResumeRepairTests
         IReadOnlyList<string> changes = MetricsLog.Repair(csv, resumeFrames: 400);
         Assert.Equal(2, changes.Count);
         Assert.Contains("torn last line", changes[0]);
-        Assert.Contains("dropped 1 rows", changes[1]);
+        Assert.Contains("dropped 1 row logged after", changes[1]);
         Assert.Equal(string.Join("\n", rows[..3]) + "\n", File.ReadAllText(csv));
         Assert.Empty(MetricsLog.Repair(csv, resumeFrames: 400));
     }

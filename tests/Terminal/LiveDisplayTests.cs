@@ -94,6 +94,15 @@ public sealed class LiveDisplayTests
             return 0;
         }, finished);
         Assert.StartsWith("100/100 frames (100%)  ETA ", finished.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+
+        // Work that stops by throwing (eval on Ctrl+C) ends the same way.
+        var thrown = new StringWriter();
+        Assert.Throws<OperationCanceledException>(() => ProgressDisplay.Run<int>(TimeSpan.Zero, display =>
+        {
+            display.Report(new ProgressState(1, 4, "1/4 T values", []));
+            throw new OperationCanceledException();
+        }, thrown));
+        Assert.Equal("1/4 T values (25%)  stopped", thrown.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
     }
 
     [Fact]

@@ -65,6 +65,19 @@ public sealed class TrainingMonitorTests
     }
 
     [Fact]
+    public void AMonitoringEvaluationNearTheBudgetGoesIntoTheLastRow()
+    {
+        using var folder = new TemporaryFolder();
+        // Updates of 20 frames: the monitoring evaluation at 2000 is 10 frames short of the budget, and the last row, at
+        // 2020, takes it in rather than the run ending on a row of one update.
+        (int code, _, string error) = Cli.Run(["train", "--run-dir", folder["run"], "--frames", "2010", .. Small, .. Monitoring]);
+        Assert.True(code == 0, error);
+        Dictionary<long, (string H90, string HExact)> rows = MonitorColumns(folder["run"]);
+        Assert.Equal([1000L, 2020], rows.Keys.Order());
+        Assert.True(IsHorizon(rows[2020].H90) && IsHorizon(rows[2020].HExact), rows[2020].ToString());
+    }
+
+    [Fact]
     public void AResumedRunMonitorsTheSameSchedule_AndGivesTheSameFiguresForTheSameWeights()
     {
         using var folder = new TemporaryFolder();
