@@ -1,3 +1,4 @@
+using GridTime.Agents.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,6 +45,24 @@ public sealed record ArithmeticSettings
 
     /// <summary>Seed of the data and of every model's initial weights.</summary>
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// ε of the success criterion (<see cref="ArithmeticExperiment.EpsilonPerfectError"/>): 10⁻⁵, as Madsen &amp; Johansen
+    /// (2020, section 4.1) for their static task.
+    /// </summary>
+    public double Epsilon { get; init; } = 1e-5;
+
+    /// <summary>
+    /// Full weight λ of the NAU and NMU sparsity regulariser mean(min(|W|, 1 − |W|)); it rises linearly from 0 at
+    /// <see cref="SparsityFrom"/> to λ at <see cref="SparsityTo"/> (fractions of <see cref="Steps"/>), as M&amp;J warm it up.
+    /// </summary>
+    public double SparsityWeight { get; init; } = 1.0;
+
+    /// <summary>Fraction of the steps at which the sparsity regulariser starts.</summary>
+    public double SparsityFrom { get; init; } = 0.25;
+
+    /// <summary>Fraction of the steps at which it reaches its full weight.</summary>
+    public double SparsityTo { get; init; } = 0.5;
 }
 
 /// <summary>One cell of the arithmetic table.</summary>
@@ -54,6 +73,7 @@ public sealed record ArithmeticSettings
 /// <param name="InterpolationNormalised">100 × error / error of randomly initialised models (0 is perfect).</param>
 /// <param name="ExtrapolationNormalised">The same for extrapolation.</param>
 /// <param name="ExtrapolationRelative">Mean |prediction − target| / |target| on extrapolation inputs.</param>
+/// <param name="EpsilonPerfect">Extrapolation MSE of the ε-perfect solution (<see cref="ArithmeticExperiment.EpsilonPerfectError"/>).</param>
 public sealed record ArithmeticResult(
     ArithmeticOperation Operation,
     ArithmeticModel Model,
@@ -61,7 +81,15 @@ public sealed record ArithmeticResult(
     double Extrapolation,
     double InterpolationNormalised,
     double ExtrapolationNormalised,
-    double ExtrapolationRelative);
+    double ExtrapolationRelative,
+    double EpsilonPerfect)
+{
+    /// <summary>
+    /// Madsen &amp; Johansen's success criterion (2020, section 4.1): the extrapolation error is below that of the
+    /// ε-perfect solution.
+    /// </summary>
+    public bool Success => Extrapolation < EpsilonPerfect;
+}
 
 /// <summary>
 /// The static arithmetic task of Trask et al. (2018), section 4.1: inputs are <c>Inputs</c> numbers, a and b
@@ -109,26 +137,70 @@ public static class ArithmeticExperiment
             extrapolation,
             Normalised(interpolation, randomInterpolation),
             Normalised(extrapolation, randomExtrapolation),
-            relative);
+            relative,
+            EpsilonPerfectError(operation, settings, extrapolationX, extrapolationY));
+    }
+
+    /// <summary>
+    /// The mean squared error on inputs <paramref name="x"/> [N, inputs] (targets <paramref name="y"/> [N]) of the
+    /// ε-perfect solution, in float64: the exact two-layer solution with every weight off by ε = <see cref="ArithmeticSettings.Epsilon"/>
+    /// in the direction that moves the output the same way, so that no two offsets cancel: every input weight of a
+    /// (a' = a + ε·Σx) and of b (b' = b + ε·Σx, or b − ε·Σx for a − b and a ÷ b, where b enters against a), and the
+    /// output by a factor 1 + ε: op(a', b')·(1 + ε). Madsen &amp; Johansen (2020, section 4.1) define success as an extrapolation error below this,
+    /// for NAU and NMU weights; the same threshold serves every operation and model here, a model that computes the
+    /// function to within ε of exactly.
+    /// </summary>
+    public static double EpsilonPerfectError(ArithmeticOperation operation, ArithmeticSettings settings, Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor wide = x.to_type(ScalarType.Float64);
+        Tensor leak = wide.sum(1).Times(settings.Epsilon);
+        Tensor a = wide.narrow(1, settings.ASliceStart, settings.SliceLength).sum(1).Plus(leak);
+        Tensor b = wide.narrow(1, settings.BSliceStart, settings.SliceLength).sum(1).Plus(operation is ArithmeticOperation.Subtract or ArithmeticOperation.Divide ? leak.neg() : leak);
+        Tensor perfect = operation.Apply(a, b).Times(1 + settings.Epsilon);
+        return (perfect - y.to_type(ScalarType.Float64)).Power(2).mean().item<double>();
     }
 
     /// <summary>Fits <paramref name="model"/> to op(a, b) with Adam on fresh batches from the training range; <paramref name="stop"/> is checked every step.</summary>
     public static void Train(nn.Module<Tensor, Tensor> model, ArithmeticOperation operation, ArithmeticSettings settings, Generator data, CancellationToken stop = default)
     {
-        using var optimizer = optim.Adam(model.parameters(), lr: settings.LearningRate);
+        var optimizer = new ParameterAdam(model.parameters());
+        // NAU and NMU weights live in a box ([−1, 1], [0, 1]) kept by clamping after every step, with a sparsity regulariser.
+        List<Nau> nauUnits = [.. model.modules().OfType<Nau>()];
+        List<Nmu> nmuUnits = [.. model.modules().OfType<Nmu>()];
         for (int step = 0; step < settings.Steps; step++)
         {
             stop.ThrowIfCancellationRequested();
             // Cosine decay to zero: the weights must settle exactly on -1, 0 or 1, and a constant rate keeps them hovering.
-            optimizer.ParamGroups.First().LearningRate = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / settings.Steps));
+            double learningRate = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / settings.Steps));
             using var scope = NewDisposeScope();
             (Tensor x, Tensor y) = Sample(operation, settings, settings.TrainRange, settings.BatchSize, data);
             Tensor loss = (model.call(x).squeeze(1) - y).Power(2).mean();
-            optimizer.zero_grad();
+            optimizer.ZeroGradients();
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), settings.GradientClip);
-            optimizer.step();
+            double sparsity = SparsityScale(settings, step);
+            if (sparsity > 0)
+            {
+                nauUnits.ForEach(u => u.AddSparsityGradient(sparsity));
+                nmuUnits.ForEach(u => u.AddSparsityGradient(sparsity));
+            }
+
+            optimizer.Step(learningRate);
+            nauUnits.ForEach(u => u.ClampWeights());
+            nmuUnits.ForEach(u => u.ClampWeights());
         }
+    }
+
+    /// <summary>
+    /// The sparsity regulariser's weight at <paramref name="step"/>: 0 before <see cref="ArithmeticSettings.SparsityFrom"/>
+    /// of the steps, rising linearly to <see cref="ArithmeticSettings.SparsityWeight"/> at <see cref="ArithmeticSettings.SparsityTo"/>.
+    /// </summary>
+    public static double SparsityScale(ArithmeticSettings settings, int step)
+    {
+        double from = settings.SparsityFrom * settings.Steps, to = settings.SparsityTo * settings.Steps;
+        return settings.SparsityWeight * Math.Clamp((step - from) / Math.Max(1, to - from), 0, 1);
     }
 
     /// <summary>A batch of inputs uniform in [0, <paramref name="range"/>) and their targets.</summary>

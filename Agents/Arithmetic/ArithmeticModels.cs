@@ -15,6 +15,12 @@ public enum ArithmeticModel
 
     /// <summary>NALU 10 → 2, NALU 2 → 1.</summary>
     Nalu,
+
+    /// <summary>NAU 10 → 2, NAU 2 → 1 (Madsen &amp; Johansen 2020): addition and subtraction.</summary>
+    Nau,
+
+    /// <summary>NAU 10 → 2, NMU 2 → 1 (Madsen &amp; Johansen 2020): multiplication.</summary>
+    Nmu,
 }
 
 /// <summary>Builds the models of <see cref="ArithmeticModel"/>.</summary>
@@ -32,6 +38,8 @@ public static class ArithmeticModels
         {
             ArithmeticModel.Mlp => nn.Sequential(nn.Linear(inputs, MlpHidden), nn.ReLU6(), nn.Linear(MlpHidden, 1)),
             ArithmeticModel.Nac => nn.Sequential(new Nac(inputs, ArithmeticHidden, "nac1"), new Nac(ArithmeticHidden, 1, "nac2")),
+            ArithmeticModel.Nau => nn.Sequential(new Nau(inputs, ArithmeticHidden, "nau1"), new Nau(ArithmeticHidden, 1, "nau2")),
+            ArithmeticModel.Nmu => nn.Sequential(new Nau(inputs, ArithmeticHidden, "nau1"), new Nmu(ArithmeticHidden, 1, "nmu")),
             _ => (nn.Module<Tensor, Tensor>)nn.Sequential(new Nalu(inputs, ArithmeticHidden, name: "nalu1"), new Nalu(ArithmeticHidden, 1, name: "nalu2")),
         });
 }

@@ -53,25 +53,7 @@ public sealed class Nau : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Adds <paramref name="scale"/>·∂R/∂W to W's gradient (creating it if absent); returns R.</summary>
-    public double AddSparsityGradient(double scale)
-    {
-        using var noGrad = no_grad();
-        float[] w = weight.data<float>().ToArray();
-        float[] gradient = new float[w.Length];
-        NauMath.SparsityGradient(w, scale, gradient);
-        using Tensor add = tensor(gradient).view(weight.shape);
-        if (weight.grad is Tensor existing)
-        {
-            existing.AddInPlace(add);
-            existing.Dispose();
-        }
-        else
-        {
-            weight.grad = add.clone();
-        }
-
-        return NauMath.Sparsity(w);
-    }
+    public double AddSparsityGradient(double scale) => NauMath.AddSparsityGradient(weight, scale);
 
     /// <summary>
     /// Adds <paramref name="scale"/>·∂R/∂W of each unit's regulariser to its W's gradient, after the rollout pass has added
@@ -123,5 +105,29 @@ public static class NauMath
             double slope = a == 0 ? 0 : a < 0.5f ? Math.Sign(w[i]) : -Math.Sign(w[i]);
             gradient[i] = (float)(scale * slope / w.Length);
         }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="scale"/>·∂R/∂W of <paramref name="weight"/>'s regulariser to its gradient (creating it if absent);
+    /// returns R. For the NAU's W in [−1, 1] and the NMU's in [0, 1] alike (on [0, 1], |w| = w).
+    /// </summary>
+    public static double AddSparsityGradient(Parameter weight, double scale)
+    {
+        using var noGrad = no_grad();
+        float[] w = weight.data<float>().ToArray();
+        float[] gradient = new float[w.Length];
+        SparsityGradient(w, scale, gradient);
+        using Tensor add = tensor(gradient).view(weight.shape);
+        if (weight.grad is Tensor existing)
+        {
+            existing.AddInPlace(add);
+            existing.Dispose();
+        }
+        else
+        {
+            weight.grad = add.clone();
+        }
+
+        return Sparsity(w);
     }
 }

@@ -96,6 +96,8 @@ public sealed class BadInputTests
                 Add("--lr", "arith", "--lr", "NaN");
                 Add("--lr", "arith", "--lr", "Infinity");
                 Add("--steps", "arith", "--steps", "2000000");
+                Add("--seeds must be 1..1000", "arith", "--seeds", "0");
+                Add("--seeds must be 1..1000", "arith", "--seeds", "5", "--seed", "18446744073709551614");
             }
 
             return data;
