@@ -106,7 +106,8 @@ public static class Program
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Writing failed (disk full, read-only folder); what was complete before stays as it was.
-            Console.Error.WriteLine($"gridtime: cannot write: {e.Message}");
+            // The message usually says "cannot write X" itself (Checkpoint, OutputFile); otherwise it is prefixed.
+            Console.Error.WriteLine(e.Message.StartsWith("cannot write", StringComparison.Ordinal) ? $"gridtime: {e.Message}" : $"gridtime: cannot write: {e.Message}");
             return Failed;
         }
     }

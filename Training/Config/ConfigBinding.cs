@@ -164,6 +164,11 @@ public sealed class ConfigBinding<T>
         {
             return fields.Deserialize<T>(Json) ?? throw new UsageException($"config file {path} is empty");
         }
+        catch (JsonException e) when (e.Path is ['$', '.', .. string key] && typeof(T).GetProperties().FirstOrDefault(p => Json.PropertyNamingPolicy?.ConvertName(p.Name) == key) is { } property)
+        {
+            // Named as the flags are ("seed: expected whole number from 0 to ..."), not by .NET's type names.
+            throw new UsageException($"config file {path}: \"{key}\": expected {Expected(property.PropertyType)}, got {fields[key]?.ToJsonString() ?? "null"}", e);
+        }
         catch (JsonException e)
         {
             throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
@@ -207,9 +212,7 @@ public sealed class ConfigBinding<T>
             _ when type.IsEnum => ParseEnum(type, text),
             _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
         };
-        // "-1" is an integer: for a seed, say which ones are taken.
-        string expected = type == typeof(ulong) ? $"whole number from 0 to {ulong.MaxValue}" : HelpName(type);
-        return value ?? throw new UsageException($"{flag}: expected {expected}, got '{text}'");
+        return value ?? throw new UsageException($"{flag}: expected {Expected(type)}, got '{text}'");
     }
 
     // Frame counts are easier to type as 5e6 or 5_000_000.
@@ -246,6 +249,9 @@ public sealed class ConfigBinding<T>
             throw new UsageException($"{flag}: {e.Message}", e);
         }
     }
+
+    // What a value of this type must be, for a refusal: "-1" is an integer, so for a seed say which ones are taken.
+    private static string Expected(Type type) => type == typeof(ulong) ? $"whole number from 0 to {ulong.MaxValue}" : HelpName(type);
 
     private static string HelpName(Type type) => type switch
     {

@@ -14,7 +14,7 @@ namespace GridTime.Tests.Reliability;
 public sealed class BadInputTests
 {
     // {run} is replaced by a run folder that must not be created, {dir} by the test's folder, {fifo} by a named
-    // pipe, {big} by a sparse file larger than any input may be, {dup} by a config file with a duplicate key,
+    // pipe, {big} by a sparse file larger than any input may be, {dup} by a config file with a duplicate key, {negativeSeed} by one with seed -1,
     // {log} by a valid-looking file name that does not matter (the empty value is refused first).
     public static TheoryData<string, string[], string> Cases
     {
@@ -76,6 +76,7 @@ public sealed class BadInputTests
                 Add("--episodes: expected integer, got 'x'", "eval", "--run", "{dir}", "--episodes", "x");
                 Add("--first-seed: expected whole number from 0 to 18446744073709551615, got '-1'", "sweep", "--run-dir", "{dir}/sweep", "--agents", "nac", "--first-seed", "-1");
                 Add("--seed: expected whole number from 0 to 18446744073709551615, got '-1'", "train", "--run-dir", "{dir}/new", "--seed", "-1");
+                Add("\"seed\": expected whole number from 0 to 18446744073709551615, got -1", "train", "--run-dir", "{dir}/new", "--config", "{negativeSeed}");
                 Add("(see gridtime sweep status --help)", "sweep", "status", "{dir}");
                 Add("--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained", "train", "--agent", "timer", "--time-left-loss", "0", "--run-dir", "{dir}/new");
                 Add("--seed: expected whole number from 0 to 18446744073709551615, got '-1'", "eval", "--run", "{dir}", "--seed", "-1");
@@ -117,7 +118,9 @@ public sealed class BadInputTests
         }
 
         File.WriteAllText(dup, """{"hidden":32,"hidden":64}""");
-        string[] args = [.. template.Select(a => a.Replace("{run}", run).Replace("{dir}", folder.Path).Replace("{fifo}", fifo).Replace("{big}", big).Replace("{dup}", dup))];
+        string negativeSeed = folder["negative-seed.json"];
+        File.WriteAllText(negativeSeed, """{"seed": -1}""");
+        string[] args = [.. template.Select(a => a.Replace("{run}", run).Replace("{dir}", folder.Path).Replace("{fifo}", fifo).Replace("{big}", big).Replace("{dup}", dup).Replace("{negativeSeed}", negativeSeed))];
 
         (int code, string output, string error) = RunWithin(TimeSpan.FromSeconds(20), fifo, culture, args);
 
