@@ -39,8 +39,7 @@ public sealed unsafe class ParameterAdam
     public void Step(double learningRate)
     {
         _steps++;
-        float stepSize = (float)(-learningRate / (1 - Math.Pow(Beta1, _steps)));
-        float rootCorrection2 = (float)Math.Sqrt(1 - Math.Pow(Beta2, _steps));
+        double stepSize = -learningRate / (1 - Math.Pow(Beta1, _steps)), rootCorrection2 = Math.Sqrt(1 - Math.Pow(Beta2, _steps));
         for (int i = 0; i < _parameters.Length; i++)
         {
             using Tensor? gradient = _parameters[i].grad;
@@ -51,9 +50,7 @@ public sealed unsafe class ParameterAdam
 
             fixed (float* m = _m[i], v = _v[i])
             {
-                AdamStep.Apply(
-                    ParameterMemory.Data(_parameters[i]), ParameterMemory.Data(gradient), m, v, _m[i].Length,
-                    (float)Beta1, (float)Beta2, (float)(1 - Beta1), (float)(1 - Beta2), stepSize, rootCorrection2, (float)Epsilon);
+                AdamStep.Apply(ParameterMemory.Data(_parameters[i]), ParameterMemory.Data(gradient), m, v, _m[i].Length, Beta1, Beta2, Epsilon, stepSize, rootCorrection2);
             }
         }
     }

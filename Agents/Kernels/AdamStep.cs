@@ -35,6 +35,14 @@ public static unsafe class AdamStep
         }
     }
 
+    /// <summary>
+    /// <see cref="Apply(float*, float*, float*, float*, long, float, float, float, float, float, float, float)"/> from an
+    /// optimizer's settings in double: β₁, β₂, ε, the step size −lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ), each rounded to float here
+    /// (1 − β₁ and 1 − β₂ from the doubles), so every optimizer on the kernel rounds them the same way.
+    /// </summary>
+    public static void Apply(float* p, float* g, float* m, float* v, long count, double beta1, double beta2, double epsilon, double stepSize, double rootCorrection2) =>
+        Apply(p, g, m, v, count, (float)beta1, (float)beta2, (float)(1 - beta1), (float)(1 - beta2), (float)stepSize, (float)rootCorrection2, (float)epsilon);
+
     private static void Apply<TV>(float* p, float* g, float* m, float* v, long count, float beta1, float beta2, float keep1, float keep2, float stepSize, float rootCorrection2, float epsilon)
         where TV : unmanaged, ISimdVector<TV>
     {

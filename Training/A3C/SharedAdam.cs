@@ -105,9 +105,7 @@ public sealed class SharedAdam : IDisposable
     {
         fixed (byte* pB = parameter.bytes, gB = gradient.bytes, mB = firstMoment.bytes, vB = secondMoment.bytes)
         {
-            AdamStep.Apply(
-                (float*)pB, (float*)gB, (float*)mB, (float*)vB, parameter.numel(), (float)Beta1, (float)Beta2, (float)(1 - Beta1), (float)(1 - Beta2),
-                (float)stepSize, (float)rootCorrection2, (float)Epsilon);
+            AdamStep.Apply((float*)pB, (float*)gB, (float*)mB, (float*)vB, parameter.numel(), Beta1, Beta2, Epsilon, stepSize, rootCorrection2);
         }
     }
 
