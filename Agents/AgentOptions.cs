@@ -28,6 +28,9 @@ public sealed record AgentOptions
     /// </summary>
     public TimeLeftGradient TimeLeftGradient { get; init; } = TimeLeftGradient.TimeLeftLoss;
 
+    /// <summary>How the timer reads its time left from T and its count (<see cref="Agents.TimeLeftReadout"/>); training sets it to --time-left-readout.</summary>
+    public TimeLeftReadout TimeLeftReadout { get; init; } = TimeLeftReadout.Nau;
+
     /// <summary>ε in the NALU's log(|x| + ε).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;
 
@@ -54,7 +57,7 @@ public sealed record AgentOptions
     /// <summary>
     /// Every field out of range, in field order, each as (the property's name, a message naming the field in words):
     /// a known core, Hidden 1..<see cref="MaximumHidden"/>, ArithmeticWidth 1..<see cref="MaximumArithmeticWidth"/>,
-    /// a positive NALU epsilon, an arithmetic input other than the default only for a core with an arithmetic unit
+    /// a known time-left readout, a positive NALU epsilon, an arithmetic input other than the default only for a core with an arithmetic unit
     /// (<see cref="CoreDescriptor.HasArithmeticUnit"/>). Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
     /// throws the first, the training settings name their flags before them.
     /// </summary>
@@ -75,6 +78,7 @@ public sealed record AgentOptions
         Check(Enum.IsDefined(ArithmeticInput), nameof(ArithmeticInput), $"unknown arithmetic input {(int)ArithmeticInput}");
         Check(ArithmeticInput == ArithmeticInput.InstructionAndState || !Enum.IsDefined(Core) || CoreTable.Of(Core).HasArithmeticUnit, nameof(ArithmeticInput),
             $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.HasArithmeticUnit).Select(row => row.Kind.Name()))} have)");
+        Check(Enum.IsDefined(TimeLeftReadout), nameof(TimeLeftReadout), $"unknown time-left readout {(int)TimeLeftReadout}");
         Check(TimeLeftCap >= 1, nameof(TimeLeftCap), $"the time-left cap must be at least 1, got {TimeLeftCap}");
         Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");
         return problems;

@@ -37,7 +37,8 @@ public static class CoreTable
         Counter(CoreKind.CounterHeadsOnly, CounterWiring.HeadsOnly),
         Counter(CoreKind.CounterWithT, CounterWiring.LstmAndHeadsWithT),
         new(CoreKind.Gru, o => new GruCore(o.Hidden, o.Hidden), o => ((3L * o.Hidden * (o.Hidden + 1L + o.Hidden)) + (6L * o.Hidden), o.Hidden)),
-        new(CoreKind.Timer, o => new TimerCore(o.Hidden, o.Hidden, o.TimeLeftCap, o.TimeLeftGradient), o => (1 + 2 + ((o.Hidden + 1L) * o.Hidden) + o.Hidden, o.Hidden + 1L)),
+        new(CoreKind.Timer, o => new TimerCore(o.Hidden, o.Hidden, o.TimeLeftCap, o.TimeLeftGradient, o.TimeLeftReadout),
+            o => (1 + (o.TimeLeftReadout == TimeLeftReadout.Nau ? 2 : 0) + ((o.Hidden + 1L) * o.Hidden) + o.Hidden, o.Hidden + 1L)),
     ];
 
     /// <summary>The row of <paramref name="kind"/>; an unknown core is an <see cref="ArgumentException"/>, never another core's row.</summary>

@@ -12,6 +12,7 @@ namespace GridTime.Agents.Cores;
 /// the range seen in training, and a feed-forward policy that needs no memory besides the count.
 /// <code>
 ///   r(t) = NAU_read([T, a(t−1)])          the time left; with weights (1, −1) exactly T − t
+///          (or T − a(t−1), no weights, with <see cref="TimeLeftReadout.Difference"/>)
 ///   a(t) = a(t−1) + NAU_step([1])         the step count; with W = 1 exactly t + 1 after step t
 ///   s(t) = min(r(t), C)                   C = --time-left-cap (8 on the 5x5 grid): beyond it, s is C
 ///   h(t) = relu([features, s(t)]·Wᵀ + b)  Hidden units
@@ -27,26 +28,38 @@ namespace GridTime.Agents.Cores;
 /// at T = 1000. The NAUs (Madsen &amp; Johansen 2020) can sit at exactly ±1, so the count does not drift.
 /// </para>
 /// <para>
+/// Trained by the reward alone (no time-left loss, <see cref="TimeLeftGradient.All"/>), the learned readout keeps the
+/// ratio of its two weights a few percent from 1, which no extrapolation survives; <see cref="TimeLeftReadout.Difference"/>
+/// leaves one weight to learn, the count's increment, which the NAU's clamp holds at exactly 1 once training pushes it there.
+/// </para>
+/// <para>
 /// The module for autograd, and its fast-path arithmetic (<see cref="Fast"/>) beside it, as <see cref="GruCore"/>.
 /// </para>
 /// </summary>
 public sealed class TimerCore : RecurrentCore
 {
     private readonly Nau step;
-    private readonly Nau read;
+    private readonly Nau? read;
     private readonly Linear policy;
 
     /// <summary>
     /// A timer core reading <paramref name="features"/> encoder features into <paramref name="hidden"/> units, its readout
-    /// cut at <paramref name="cap"/> and trained by the losses <paramref name="gradient"/> names.
+    /// (<paramref name="readout"/>) cut at <paramref name="cap"/> and trained by the losses <paramref name="gradient"/> names.
     /// </summary>
-    public TimerCore(int features, int hidden, int cap, TimeLeftGradient gradient = TimeLeftGradient.All) : base("core")
+    public TimerCore(int features, int hidden, int cap, TimeLeftGradient gradient = TimeLeftGradient.All, TimeLeftReadout readout = TimeLeftReadout.Nau) : base("core")
     {
         Hidden = hidden;
         Cap = cap;
         Gradient = gradient;
+        Readout = readout;
         step = new Nau(1, 1, "step");
-        read = new Nau(2, 1, "read");
+        if (readout == TimeLeftReadout.Difference)
+        {
+            using var noGrad = no_grad();
+            step.Weight.abs_(); // a count that rises (TimeLeftReadout.Difference says why)
+        }
+
+        read = readout == TimeLeftReadout.Nau ? new Nau(2, 1, "read") : null;
         policy = nn.Linear(features + 1, hidden);
         RegisterComponents();
     }
@@ -60,11 +73,14 @@ public sealed class TimerCore : RecurrentCore
     /// <summary>Which losses train the readout r (<see cref="TimeLeftGradient"/>).</summary>
     public TimeLeftGradient Gradient { get; }
 
+    /// <summary>How r is read from T and a (<see cref="TimeLeftReadout"/>).</summary>
+    public TimeLeftReadout Readout { get; }
+
     /// <summary>The step count's increment (input [1]).</summary>
     public Nau StepNau => step;
 
-    /// <summary>The time-left readout (input [T, a]).</summary>
-    public Nau ReadNau => read;
+    /// <summary>The time-left readout (input [T, a]); null with <see cref="TimeLeftReadout.Difference"/>, which has no weights.</summary>
+    public Nau? ReadNau => read;
 
     /// <inheritdoc/>
     public override int StateSize => 1;
@@ -79,22 +95,22 @@ public sealed class TimerCore : RecurrentCore
     public override int OutputsTrainedByHeads => Gradient == TimeLeftGradient.TimeLeftLoss ? Hidden : OutputSize;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Nau> AdditionUnits => [step, read];
+    public override IReadOnlyList<Nau> AdditionUnits => read is null ? [step] : [step, read];
 
     /// <inheritdoc/>
     public override IReadOnlyList<LabelledUnit> ArithmeticUnits =>
     [
-        LabelledUnit.Of("read NAU: r(t) = NAU_read([T, a(t-1)]), the time left (exact with weights +1, -1)", read, ["T", "a"], ["r"]),
-        LabelledUnit.Of("step NAU: a(t) = a(t-1) + NAU_step([1]), the step count (exact with W = 1)", step, ["1"], ["a"]),
+        .. read is null ? [] : new[] { LabelledUnit.Of("read NAU: r(t) = NAU_read([T, a(t-1)]), the time left (exact with weights +1, -1)", read, ["T", "a"], ["r"]) },
+        LabelledUnit.Of(read is null ? "step NAU: a(t) = a(t-1) + NAU_step([1]), the step count (exact with W = 1); the time left is r(t) = T - a(t-1)" : "step NAU: a(t) = a(t-1) + NAU_step([1]), the step count (exact with W = 1)", step, ["1"], ["a"]),
     ];
 
     /// <inheritdoc/>
-    public override long MultiplyAddsPerStep(int features) => 1 + 2 + ((features + 1L) * Hidden);
+    public override long MultiplyAddsPerStep(int features) => 1 + (read is null ? 0 : 2) + ((features + 1L) * Hidden);
 
     /// <inheritdoc/>
     public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
     {
-        string left = graph.MatMul(graph.Concat(instruction, state), graph.Weight(read.Weight, "core.read.weight"));
+        string left = read is null ? graph.Sub(instruction, state) : graph.MatMul(graph.Concat(instruction, state), graph.Weight(read.Weight, "core.read.weight"));
         // NAU_step([1]) is the same [1, 1] for every environment; it broadcasts over the batch.
         string count = graph.Add(state, graph.MatMul(graph.Constant([1f], 1, 1), graph.Weight(step.Weight, "core.step.weight")));
         string cut = graph.Node("Min", [left, graph.Constant([Cap], 1, 1)]);
@@ -106,7 +122,7 @@ public sealed class TimerCore : RecurrentCore
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         using var scope = NewDisposeScope();
-        Tensor left = read.call(cat([instruction, state], 1));
+        Tensor left = read is null ? instruction.Plus(state.neg()) : read.call(cat([instruction, state], 1));
         Tensor count = state.Plus(step.call(ones_like(instruction)));
         Tensor cut = left.ClampMax(Cap);
         Tensor seen = Gradient == TimeLeftGradient.TimeLeftLoss ? cut.detach() : cut; // what the policy layer may train
@@ -125,11 +141,13 @@ public sealed class TimerCore : RecurrentCore
     /// backward pass overwrites it with ∂y. Backward, from ∂output = [∂h | ∂s]: ∂y = ∂h where h &gt; 0 (libtorch's ReLU
     /// passes nothing at 0); ∂features = ∂y·W[:, :F]; ∂s += ∂y·W[:, F] (with <see cref="TimeLeftGradient.All"/>); ∂r = ∂s where r ≤ C (libtorch's clamp_max backward,
     /// where(self &lt;= max, grad, 0): the gradient passes at r = C too); ∂a = ∂a' + ∂r·W_read[a] (a' = a + W_step).
-    /// Weights: ∂W = Σ ∂yᵀ·x, ∂b = Σ ∂y, ∂W_read = Σ [T, a]ᵀ·∂r, ∂W_step = Σ ∂a' over the rollout.
+    /// Weights: ∂W = Σ ∂yᵀ·x, ∂b = Σ ∂y, ∂W_read = Σ [T, a]ᵀ·∂r, ∂W_step = Σ ∂a' over the rollout. The difference readout is
+    /// the learned one held at W_read = (1, −1) with no gradient of its own.
     /// </summary>
     private sealed unsafe class Fast : FastCore
     {
-        private readonly Parameter _read, _step;
+        private readonly Parameter? _read;
+        private readonly Parameter _step;
         private readonly Tensor _weight, _bias;
         private readonly int _features, _hidden, _inputs;
         private readonly float _cap;
@@ -139,7 +157,7 @@ public sealed class TimerCore : RecurrentCore
 
         public Fast(TimerCore core, int features, int batch, int steps) : base(batch, steps)
         {
-            (_read, _step, _weight, _bias) = (core.read.Weight, core.step.Weight, core.policy.weight!, core.policy.bias!);
+            (_read, _step, _weight, _bias) = (core.read?.Weight, core.step.Weight, core.policy.weight!, core.policy.bias!);
             _features = features;
             _hidden = core.Hidden;
             _inputs = features + 1;
@@ -164,8 +182,8 @@ public sealed class TimerCore : RecurrentCore
 
         public override void BeginRollout()
         {
-            float* read = Data(_read);
-            (_readT, _readA, _increment) = (read[0], read[1], Data(_step)[0]);
+            (_readT, _readA) = _read is null ? (1f, -1f) : (Data(_read)[0], Data(_read)[1]);
+            _increment = Data(_step)[0];
             FastLinear.Transpose(Data(_weight), _hidden, _inputs, _weightT.Data); // Wᵀ [F + 1, H]: h = x·Wᵀ straight into rows of B
         }
 
@@ -232,9 +250,13 @@ public sealed class TimerCore : RecurrentCore
             AddGradient(_bias, gradient);
 
             // The readout's input is [T, a] (the state is a alone); the step NAU's is the constant 1.
-            gradient[0] = Dot(_dLeft.Data, instructions, rows);
-            gradient[1] = Dot(_dLeft.Data, states, rows);
-            AddGradient(_read, gradient);
+            if (_read is not null)
+            {
+                gradient[0] = Dot(_dLeft.Data, instructions, rows);
+                gradient[1] = Dot(_dLeft.Data, states, rows);
+                AddGradient(_read, gradient);
+            }
+
             ColumnSums(_dCount.Data, rows, 1, 1, gradient);
             AddGradient(_step, gradient);
         }

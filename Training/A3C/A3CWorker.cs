@@ -112,6 +112,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 if (timeLeftColumn is not null)
                 {
                     environments.CopyTimeLeft(timeLeft.AsSpan(i * batch, batch)); // the auxiliary target: T − t before this step's action
+                    Runs.FaultInjection.GarbleTimeLeftIfAsked(timeLeft.AsSpan(i * batch, batch));
                 }
 
                 rollout.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), stepLogits, stepValues, stepOutputs);

@@ -115,6 +115,15 @@ public sealed record TrainConfig
     public TimeLeftGradient TimeLeftGradient { get; init; } = TimeLeftGradient.TimeLeftLoss;
 
     /// <summary>
+    /// How the timer reads its time left r from T and its step count a: nau (r = NAU_read([T, a]), two learned weights,
+    /// exactly T - a at (1, -1)) or difference (r = T - a, no weights: only the count's increment is learned). Trained by
+    /// the reward alone (--time-left-loss 0 --time-left-gradient all), the learned readout keeps its weights' ratio a few
+    /// percent from 1 and arrives early by that share of every T; the difference keeps exact time. For the timer agent.
+    /// </summary>
+    [FixedOnResume]
+    public TimeLeftReadout TimeLeftReadout { get; init; } = TimeLeftReadout.Nau;
+
+    /// <summary>
     /// Weight λ of the NAU sparsity regulariser mean(min(|W|, 1 − |W|)) (Madsen &amp; Johansen 2020), for agents with
     /// addition units (timer); refused for others. It rises linearly from 0 at --nau-sparsity-from frames to λ at --nau-sparsity-to.
     /// </summary>
@@ -232,12 +241,13 @@ public sealed record TrainConfig
         [nameof(AgentOptions.NaluEpsilon)] = nameof(Agent), // never set by a training run
         [nameof(AgentOptions.TimeLeftCap)] = nameof(TimeLeftCap),
         [nameof(AgentOptions.TimeLeftGradient)] = nameof(TimeLeftGradient),
+        [nameof(AgentOptions.TimeLeftReadout)] = nameof(TimeLeftReadout),
         [nameof(AgentOptions.Seed)] = nameof(Seed),
     };
 
     /// <summary>The network shape of the run.</summary>
     [JsonIgnore]
-    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), TimeLeftGradient = TimeLeftGradient, Seed = Seed }; // a bad max-t or grid size is reported under its own flag
+    public AgentOptions Network => new() { Core = Agent, Hidden = Hidden, ArithmeticWidth = ArithmeticWidth, ArithmeticInput = ArithmeticInput, TimeLeftCap = TimeLeftCap > 0 ? TimeLeftCap : Math.Max(1, Math.Min(MaxT, 2 * (GridSize - 1))), TimeLeftGradient = TimeLeftGradient, TimeLeftReadout = TimeLeftReadout, Seed = Seed }; // a bad max-t or grid size is reported under its own flag
 
     /// <summary>The learning rate after <paramref name="frames"/> frames (<see cref="LearningRateSchedule"/>): never below 0.</summary>
     public double LearningRateAt(long frames) =>
@@ -320,6 +330,7 @@ public sealed record TrainConfig
         Check(Enum.IsDefined(LearningRateSchedule), $"--learning-rate-schedule: unknown schedule {(int)LearningRateSchedule}");
         Check(Enum.IsDefined(NauLearningRateDecay), $"--nau-learning-rate-decay: unknown decay {(int)NauLearningRateDecay}");
         Check(Enum.IsDefined(TimeLeftGradient), $"--time-left-gradient: unknown choice {(int)TimeLeftGradient}");
+        Check(Enum.IsDefined(TimeLeftReadout), $"--time-left-readout: unknown choice {(int)TimeLeftReadout}");
         Check(TimeLeftCap >= 0 && TimeLeftCap <= Math.Max(1, MaxT), $"--time-left-cap must be 0 (the farthest the target can be, at most max-t) or 1..max-t ({MaxT}), got {TimeLeftCap}");
         Check(TimeLeftLoss >= 0 && double.IsFinite(TimeLeftLoss), $"--time-left-loss must be a finite number, not negative, got {Show(TimeLeftLoss)}");
         Check(NauSparsity >= 0 && double.IsFinite(NauSparsity), $"--nau-sparsity must be a finite number, not negative, got {Show(NauSparsity)}");
@@ -335,6 +346,7 @@ public sealed record TrainConfig
             Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
             Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
             Check(applicable.TimeLeftGradient == TimeLeftGradient, $"--time-left-gradient: the {Agent.Name()} agent has no time-left readout to train");
+            Check(applicable.TimeLeftReadout == TimeLeftReadout, $"--time-left-readout: the {Agent.Name()} agent has no time-left readout to choose");
             Check(TimeLeftGradient != TimeLeftGradient.TimeLeftLoss || TimeLeftLoss > 0 || applicable.TimeLeftLoss != TimeLeftLoss,
                 "--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained: train a new run with --time-left-gradient all (it is fixed once a run has started)");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
@@ -441,7 +453,7 @@ public sealed record TrainConfig
 
     /// <summary>
     /// These settings for <paramref name="agent"/>, with every setting of a part the agent does not have back at its
-    /// default: the time-left loss and cap (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale
+    /// default: the time-left loss, cap, gradient and readout (no time-left estimate), the NAU sparsity (no NAU), the NAC learning-rate scale
     /// (no arithmetic unit), the arithmetic width (a core whose size does not depend on it), the arithmetic input (no NAC
     /// or NALU reading [T, h]). Train refuses such settings
     /// (<see cref="Problems"/>); a sweep over several agents gives each cell what applies to its agent.
@@ -459,6 +471,7 @@ public sealed record TrainConfig
             TimeLeftLoss = core.TimeLeftOutput is null ? defaults.TimeLeftLoss : TimeLeftLoss,
             TimeLeftCap = core.TimeLeftOutput is null ? defaults.TimeLeftCap : TimeLeftCap,
             TimeLeftGradient = core.TimeLeftOutput is null ? defaults.TimeLeftGradient : TimeLeftGradient,
+            TimeLeftReadout = core.TimeLeftOutput is null ? defaults.TimeLeftReadout : TimeLeftReadout,
             NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
             NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
             NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,

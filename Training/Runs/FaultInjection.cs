@@ -49,6 +49,27 @@ public static class FaultInjection
         }
     }
 
+    /// <summary>
+    /// The environment variable that, set to 1, replaces every time-left target T − t the trainer computes for the
+    /// auxiliary loss with garbage: the test that a reward-only agent's training never reads them (it trains bit for bit
+    /// the same), and that a supervised one's does.
+    /// </summary>
+    public const string GarbageTimeLeftVariable = "GRIDTIME_FAULT_GARBAGE_TIME_LEFT";
+
+    private static readonly bool GarbageTimeLeft = System.Environment.GetEnvironmentVariable(GarbageTimeLeftVariable) == "1";
+
+    /// <summary>Overwrites <paramref name="targets"/> with values that have nothing to do with time when <see cref="GarbageTimeLeftVariable"/> is 1.</summary>
+    public static void GarbleTimeLeftIfAsked(Span<float> targets)
+    {
+        if (GarbageTimeLeft)
+        {
+            for (int i = 0; i < targets.Length; i++)
+            {
+                targets[i] = ((i * 7919) % 1000) - 500; // fixed, so a garbled run is as repeatable as any other
+            }
+        }
+    }
+
     /// <summary>The environment variable naming a sweep cell to fail on purpose (the test of a failed cell and its resubmission).</summary>
     public const string FailCellVariable = "GRIDTIME_FAULT_FAIL_CELL";
 

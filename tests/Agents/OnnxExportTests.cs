@@ -36,9 +36,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     /// A network whose outputs depend visibly on every part: the policy head redrawn with rows of norm 1 (at its
     /// initial norm 0.01 the logits would agree to 1e-4 even if the core were wrong), and nonzero LSTM/GRU biases.
     /// </summary>
-    internal static ActorCritic Network(CoreKind core, ArithmeticInput input = ArithmeticInput.InstructionAndState, int timeLeftCap = 12, double naluEpsilon = 1e-7)
+    internal static ActorCritic Network(CoreKind core, ArithmeticInput input = ArithmeticInput.InstructionAndState, int timeLeftCap = 12, double naluEpsilon = 1e-7, TimeLeftReadout readout = TimeLeftReadout.Nau)
     {
-        var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, ArithmeticInput = input, TimeLeftCap = timeLeftCap, NaluEpsilon = naluEpsilon });
+        var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, ArithmeticInput = input, TimeLeftCap = timeLeftCap, NaluEpsilon = naluEpsilon, TimeLeftReadout = readout });
         using var noGrad = no_grad();
         var generator = new Generator(7);
         Tensor policy = network.Heads.Policy.weight!;
@@ -92,16 +92,18 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.True(logits <= 1e-4f && values <= 1e-4f, $"logits differ by {logits}, values by {values}");
     }
 
-    [Fact]
-    public void TheTimersCapIsInTheGraph()
+    [Theory]
+    [InlineData(TimeLeftReadout.Nau)]
+    [InlineData(TimeLeftReadout.Difference)]
+    public void TheTimersCapIsInTheGraph(TimeLeftReadout readout)
     {
         // Exact NAUs (r = T − t) and a cap of 6: the test's T 5..12 reach past it, so the Min node is exercised.
-        using ActorCritic network = Network(CoreKind.Timer, timeLeftCap: 6);
+        using ActorCritic network = Network(CoreKind.Timer, timeLeftCap: 6, readout: readout);
         var timer = (GridTime.Agents.Cores.TimerCore)network.Core;
         using (no_grad())
         {
             timer.StepNau.Weight.fill_(1f);
-            timer.ReadNau.Weight.copy_(tensor(new[] { 1f, -1f }).view(2, 1));
+            timer.ReadNau?.Weight.copy_(tensor(new[] { 1f, -1f }).view(2, 1));
         }
 
         using var session = new InferenceSession(OnnxAgent.Export(network, "test", new Dictionary<string, string>()));

@@ -30,6 +30,13 @@ public sealed class RolloutPassTests
     public static TheoryData<SimdWidth, TimeLeftGradient> TimeLeftGradients =>
         SimdWidths.Times(new TheoryData<TimeLeftGradient> { TimeLeftGradient.All, TimeLeftGradient.TimeLeftLoss });
 
+    public static TheoryData<SimdWidth, TimeLeftGradient, TimeLeftReadout> TimerVariants =>
+        SimdWidths.Times(new TheoryData<TimeLeftGradient, TimeLeftReadout>
+        {
+            { TimeLeftGradient.All, TimeLeftReadout.Nau }, { TimeLeftGradient.TimeLeftLoss, TimeLeftReadout.Nau },
+            { TimeLeftGradient.All, TimeLeftReadout.Difference }, { TimeLeftGradient.TimeLeftLoss, TimeLeftReadout.Difference },
+        });
+
     public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
 
     [Theory]
@@ -51,23 +58,26 @@ public sealed class RolloutPassTests
     /// cap C = 8, at it, below it; libtorch's clamp_max passes the gradient where r ≤ C). Before the second rollout the
     /// NAU weights change in place and are clamped (as a worker's copy of the shared, clamped weights changes between
     /// rollouts), and its core outputs get the auxiliary time-left loss's gradient in the s column, as A3CWorker feeds it.
-    /// With every loss training r, and with the time-left loss alone (the heads and the policy layer reading s detached).
+    /// With every loss training r, and with the time-left loss alone (the heads and the policy layer reading s detached);
+    /// with the learned readout and with the difference (r = T − a, the same in rollout 0; in rollout 1 W_step = 0.75 gives
+    /// r = 10 − 0.75·a, which crosses the cap as a grows).
     /// </summary>
     [Theory]
-    [MemberData(nameof(TimeLeftGradients))]
-    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss(SimdWidth width, TimeLeftGradient gradient)
+    [MemberData(nameof(TimerVariants))]
+    public void TheFastTimerGivesLibtorchsGradientsAcrossTheCapAndFromTheTimeLeftLoss(SimdWidth width, TimeLeftGradient gradient, TimeLeftReadout readout)
     {
         using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
-        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient });
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Seed = 7, Hidden = 64, TimeLeftGradient = gradient, TimeLeftReadout = readout });
         var core = (TimerCore)network.Core;
+        Assert.Equal(readout == TimeLeftReadout.Nau, core.ReadNau is not null);
         var rollout = new Rollout
         {
             BeforeRollout = index =>
             {
                 using var noGrad = no_grad();
-                core.StepNau.Weight.fill_(index == 0 ? 1f : 1.5f);
-                core.ReadNau.Weight.copy_(tensor(index == 0 ? new[] { 1f, -1f } : new[] { 0.5f, -1.5f }).view(2, 1));
+                core.StepNau.Weight.fill_(index == 0 ? 1f : core.ReadNau is null ? 0.75f : 1.5f);
+                core.ReadNau?.Weight.copy_(tensor(index == 0 ? new[] { 1f, -1f } : new[] { 0.5f, -1.5f }).view(2, 1));
                 foreach (Nau unit in core.AdditionUnits)
                 {
                     unit.ClampWeights(); // rollout 1: W_step = 1, W_read = (0.5, −1), so r = 5 − a, below the cap throughout
@@ -107,7 +117,7 @@ public sealed class RolloutPassTests
         using (no_grad())
         {
             core.StepNau.Weight.fill_(0.3f);
-            core.ReadNau.Weight.copy_(tensor(new[] { 0.8f, -0.2f }).view(2, 1));
+            core.ReadNau!.Weight.copy_(tensor(new[] { 0.8f, -0.2f }).view(2, 1));
         }
 
         Parameter[] parameters = [.. network.parameters()];
@@ -153,7 +163,7 @@ public sealed class RolloutPassTests
         using (no_grad())
         {
             core.StepNau.Weight.fill_(0.9f);
-            core.ReadNau.Weight.copy_(tensor(new[] { 0.5f, -0.7f }).view(2, 1)); // r = 0.5·T − 0.7·a stays below the cap 8
+            core.ReadNau!.Weight.copy_(tensor(new[] { 0.5f, -0.7f }).view(2, 1)); // r = 0.5·T − 0.7·a stays below the cap 8
         }
 
         Parameter[] parameters = [.. network.parameters()];

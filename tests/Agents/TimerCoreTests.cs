@@ -45,7 +45,7 @@ public sealed class TimerCoreTests
         using (no_grad())
         {
             core.StepNau.Weight.fill_(1f);
-            core.ReadNau.Weight.copy_(tensor(new[] { 1f, -1f }).view(2, 1)); // r = T − a
+            core.ReadNau!.Weight.copy_(tensor(new[] { 1f, -1f }).view(2, 1)); // r = T − a
         }
 
         using var noGrad = no_grad();
@@ -77,6 +77,57 @@ public sealed class TimerCoreTests
         Assert.Equal(24_527, network.parameters().Sum(p => p.numel()));
         // Its arithmetic parameters (what --nac-learning-rate-scale acts on) are the two NAUs' 1 + 2 weights.
         Assert.Equal(3, network.parameters().Zip(network.ArithmeticParameterMask()).Where(p => p.Second).Sum(p => p.First.numel()));
+    }
+
+    [Fact]
+    public void TheDifferenceReadoutIsTMinusTheCountWithOnlyTheStepToLearn()
+    {
+        // W_step = 0.5: a counts in halves, so r = T − 0.5·t; with T = 20 and C = 8: min(20 − 0.5t, 8).
+        using var core = new TimerCore(features: 3, hidden: 4, cap: 8, TimeLeftGradient.All, TimeLeftReadout.Difference);
+        Assert.Null(core.ReadNau);
+        Assert.Equal([core.StepNau], core.AdditionUnits);
+        using (no_grad())
+        {
+            core.StepNau.Weight.fill_(0.5f);
+        }
+
+        using var noGrad = no_grad();
+        Tensor state = zeros(1, 1), features = zeros(1, 3), instruction = full(1, 1, 20f);
+        for (int t = 0; t <= 40; t++)
+        {
+            using var scope = NewDisposeScope();
+            (Tensor output, Tensor next) = core.Step(features, instruction, state);
+            Assert.Equal(Math.Min(20 - (0.5f * t), 8f), output[0, core.TimeLeftOutput!.Value].item<float>());
+            state.Dispose();
+            state = next.MoveToOuterDisposeScope();
+        }
+    }
+
+    [Fact]
+    public void TheDifferenceTimersCountStartsRisingAndItHasTwoWeightsFewer()
+    {
+        for (ulong seed = 1; seed <= 20; seed++)
+        {
+            using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Timer, Hidden = 16, Seed = seed, TimeLeftReadout = TimeLeftReadout.Difference });
+            float increment = ((TimerCore)network.Core).StepNau.Weight.item<float>();
+            Assert.InRange(increment, 0f, 0.5f); // |U(−½, ½)|
+            if (seed == 1)
+            {
+                // As TheTimerIsInTheTableWithItsCapFromItsSettings's 24 527, less the read NAU's 2.
+                Assert.Equal(24_525, network.parameters().Sum(p => p.numel()));
+                Assert.Equal(CoreTable.Of(CoreKind.Timer).Size(network.Options).Parameters, network.Core.parameters().Sum(p => p.numel()));
+            }
+        }
+    }
+
+    [Fact]
+    public void OnlyTheTimerTakesAReadout()
+    {
+        var nac = new GridTime.Training.Config.TrainConfig { Agent = CoreKind.Nac, TimeLeftReadout = TimeLeftReadout.Difference };
+        Assert.Contains("--time-left-readout: the nac agent has no time-left readout to choose", nac.Problems());
+        var timer = nac with { Agent = CoreKind.Timer };
+        Assert.Empty(timer.Problems());
+        Assert.Equal(TimeLeftReadout.Difference, timer.Network.TimeLeftReadout);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GridTime.Agents;
@@ -46,21 +45,6 @@ public sealed class NativeErrorTests
         Assert.True(Checkpoint.Verify(files.LatestCheckpoint).Frames >= 6000, output);
     }
 
-    private static async Task<(int Code, string Output, string Error)> Run(string[] arguments, long? faultAt)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridtime.dll"));
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment[FaultInjection.NativeErrorVariable] = faultAt?.ToString(CultureInfo.InvariantCulture) ?? "";
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Output, string Error)> Run(string[] arguments, long? faultAt) =>
+        GridtimeProcess.Run(arguments, new Dictionary<string, string> { [FaultInjection.NativeErrorVariable] = faultAt?.ToString(CultureInfo.InvariantCulture) ?? "" });
 }

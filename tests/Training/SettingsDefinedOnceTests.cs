@@ -10,7 +10,7 @@ public sealed class SettingsDefinedOnceTests
     [Fact]
     public void TheSettingsMarkedFixedOnResumeAreTheOnesThatShapeTheNetworkOrTheTask()
     {
-        Assert.Equal(["Agent", "GridSize", "MinT", "MaxT", "MaxReward", "RewardShape", "InstructionShown", "AgentStart", "Hidden", "ArithmeticWidth", "ArithmeticInput", "TimeLeftCap", "TimeLeftGradient", "Seed"], ResumePlan.FixedSettings);
+        Assert.Equal(["Agent", "GridSize", "MinT", "MaxT", "MaxReward", "RewardShape", "InstructionShown", "AgentStart", "Hidden", "ArithmeticWidth", "ArithmeticInput", "TimeLeftCap", "TimeLeftGradient", "TimeLeftReadout", "Seed"], ResumePlan.FixedSettings);
         Assert.True(ResumePlan.IsFixed("max-reward"));
         Assert.False(ResumePlan.IsFixed("learning-rate"));
     }
@@ -22,7 +22,7 @@ public sealed class SettingsDefinedOnceTests
         Assert.EndsWith("[default: 1] (fixed when resuming)", options["--seed"]);
         Assert.EndsWith("[default: 5] (fixed when resuming)", options["--grid-size"]);
         Assert.EndsWith("[default: 0.0005]", options["--learning-rate"]);
-        Assert.Equal(14, options.Values.Count(d => d.Contains("(fixed when resuming)", StringComparison.Ordinal)));
+        Assert.Equal(15, options.Values.Count(d => d.Contains("(fixed when resuming)", StringComparison.Ordinal)));
     }
 
     [Fact]
