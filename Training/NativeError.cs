@@ -33,7 +33,7 @@ public static class NativeError
             point = null;
         }
 
-        string resume = $"gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}";
+        string resume = $"gridtime train --resume {Files.CommandLine.Quote(folder.Path)}";
         return point is null
             ? $"{agent} stopped at frame {frames:N0} by a libtorch error: {FirstLine(error)}; last checkpoint: none yet; start the run again (the same train command)"
             : $"{agent} stopped at frame {frames:N0} by a libtorch error: {FirstLine(error)}; last checkpoint: {point.Checkpoint} ({point.Header.Frames:N0} frames); continue with: {resume}";

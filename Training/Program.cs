@@ -29,6 +29,14 @@ public static class Program
     /// <summary>The arguments of the running command (recorded in summaries).</summary>
     public static IReadOnlyList<string> Arguments { get; private set; } = [];
 
+    /// <summary>The exit code of a sweep that ended so: 0 done or submitted, 1 not all done, 130 interrupted.</summary>
+    public static int ExitCode(Sweeps.SweepOutcome outcome) => outcome switch
+    {
+        Sweeps.SweepOutcome.Done or Sweeps.SweepOutcome.Submitted => 0,
+        Sweeps.SweepOutcome.Interrupted => Interrupted,
+        _ => Failed,
+    };
+
     /// <summary>Runs one gridtime command and returns its exit code.</summary>
     public static int Main(string[] args)
     {
@@ -166,6 +174,3 @@ public static class Program
         return null;
     }
 }
-
-/// <summary>Bad input from the user (arguments, files): reported as one line with exit code 2.</summary>
-public sealed class UsageException(string message, Exception? inner = null) : Exception(message, inner);

@@ -122,7 +122,7 @@ public static class Trainer
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
         metrics.WriteSettings(startFrames, File.Exists(folder.ConfigFile)
             ? File.ReadAllText(folder.ConfigFile)
-            : System.Text.Json.JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json));
+            : System.Text.Json.JsonSerializer.Serialize(config, Settings<TrainConfig>.Json));
         using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config, network.Options) : null;
         TextWriter messages = output ?? Console.Out;
         messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames");
@@ -130,7 +130,7 @@ public static class Trainer
         messages.WriteLine($"computing with {(Agents.Kernels.Simd.KernelsInUse && !Agents.Kernels.FastRolloutPass.Takes(network) ? "libtorch's layers through autograd (this network has no fast pass)" : Agents.Kernels.Simd.InUse)}");
         TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
         messages.WriteLine(outcome.Interrupted
-            ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Commands.CommandLine.Quote(folder.Path)}"
+            ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Files.CommandLine.Quote(folder.Path)}"
             : $"done: {outcome.Frames:N0} frames in {Took(outcome.WallSeconds, startFrames, previousSeconds)}; latest checkpoint {folder.LatestCheckpoint}");
         return outcome;
     }

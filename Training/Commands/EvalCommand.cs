@@ -426,7 +426,7 @@ public static class EvalCommand
     // The rules of a world in one phrase, for naming how two runs' tasks differ.
     private static string Describe(GridTime.Environment.GridWorldOptions world) => string.Create(CultureInfo.InvariantCulture,
         $"{world.Size}x{world.Size}, T {world.MinInstruction}..{world.MaxInstruction}, m {world.MaxReward}, {(world.Rules == GridTime.Environment.EpisodeRules.Unclipped ? "unclipped" : "clipped")} reward, "
-        + $"T shown {Config.ConfigBinding<Config.TrainConfig>.Format(world.InstructionShown)}, {Config.ConfigBinding<Config.TrainConfig>.Format(world.AgentStart)} start");
+        + $"T shown {Config.Settings<Config.TrainConfig>.Format(world.InstructionShown)}, {Config.Settings<Config.TrainConfig>.Format(world.AgentStart)} start");
 
     /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>
     public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(

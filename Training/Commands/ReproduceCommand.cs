@@ -24,7 +24,7 @@ public static class ReproduceCommand
             SweepRunner.Check(folder, plan);
             using (SweepRunner.Begin(folder, plan))
             {
-                return SweepRunner.RunLocal(folder, plan, 1, Program.Stop);
+                return Program.ExitCode(SweepRunner.RunLocal(folder, plan, 1, Program.Stop));
             }
         });
         return command;

@@ -77,11 +77,11 @@ public static class SweepCommand
             {
                 if (!slurm)
                 {
-                    return SweepRunner.RunLocal(folder, plan, cellsAtOnce, Program.Stop);
+                    return Program.ExitCode(SweepRunner.RunLocal(folder, plan, cellsAtOnce, Program.Stop));
                 }
 
                 var resources = new SlurmResources(parsed.GetValue(partition), parsed.GetValue(time)!, cpusPerTask, parsed.GetValue(memory)!, parsed.GetValue(maxParallel), parsed.GetValue(sbatchArgs) ?? []);
-                return SweepRunner.SubmitSlurm(folder, plan, resources, parsed.GetValue(wait), Program.Stop);
+                return Program.ExitCode(SweepRunner.SubmitSlurm(folder, plan, resources, parsed.GetValue(wait), Program.Stop));
             }
         });
 

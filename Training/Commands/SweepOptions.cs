@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GridTime.Training.Files;
 using GridTime.Agents;
 using GridTime.Training.Config;
 using GridTime.Training.Sweeps;
@@ -68,8 +69,8 @@ public sealed class SweepOptions
             throw new UsageException(string.Join("; ", problems));
         }
 
-        IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, _binding, template, config => SettingGrid.SweepProblems(config, agents));
-        HashSet<string> given = [.. _binding.GivenFlags(parsed).Select(ConfigBinding<TrainConfig>.FlagOf)];
+        IReadOnlyList<SweptSetting> swept = SettingGrid.Parse(setFlags, template, config => SettingGrid.SweepProblems(config, agents));
+        HashSet<string> given = [.. _binding.GivenFlags(parsed).Select(Settings<TrainConfig>.FlagOf)];
         if (swept.FirstOrDefault(s => given.Contains("--" + s.Name)) is { } both) // else the flag would be silently overridden by each cell's value
         {
             throw new UsageException($"--{both.Name} is given as a flag and swept by --set {both.Name}=...: give it in one place");
@@ -78,10 +79,9 @@ public sealed class SweepOptions
         // One comparison scores every cell under one task: a swept setting that changes the task or its reward (the
         // training range, m, the rules, when T is shown, the start cell, the grid) would have each cell scored under
         // the first cell's rules. Such a sweep is refused; one sweep per task compares agents under each.
-        var binding = new ConfigBinding<TrainConfig>();
         foreach (SweptSetting setting in swept)
         {
-            if (setting.Values.Any(v => binding.With(template, [new(setting.Name, binding.ParseSetting(setting.Name, v, "--set " + setting.Name))]).World != template.World))
+            if (setting.Values.Any(v => Settings<TrainConfig>.With(template, [new(setting.Name, Settings<TrainConfig>.ParseSetting(setting.Name, v, "--set " + setting.Name))]).World != template.World))
             {
                 throw new UsageException($"--set {setting.Name}: {setting.Name} changes the task the cells are trained and scored on, and one comparison scores "
                     + $"every cell under one task; run one sweep per value (--{setting.Name} V --run-dir ...)");

@@ -52,10 +52,10 @@ public static class TrainCommand
     /// </summary>
     public static TrainConfig SettingsOf(string configFile)
     {
-        JsonObject fields = ConfigBinding<TrainConfig>.ReadObject(configFile);
+        JsonObject fields = Settings<TrainConfig>.ReadObject(configFile);
         return fields.ContainsKey(RunFolder.RunKey)
             ? RunFolder.SettingsWrittenIn(fields, configFile)
-            : ConfigBinding<TrainConfig>.FromObject(fields, configFile, RunFolder.RecordKeys);
+            : Settings<TrainConfig>.FromObject(fields, configFile, RunFolder.RecordKeys);
     }
 
     /// <summary>Resolves the settings and folder of a new run; touches nothing on disk.</summary>

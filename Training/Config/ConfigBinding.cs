@@ -1,18 +1,12 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using System.Xml.Linq;
-using GridTime.Agents;
-using GridTime.Training.Files;
+using GridTime.Training.Config;
 
 namespace GridTime.Training.Config;
 
 /// <summary>
-/// Turns the properties of a settings record into command-line flags (help text from the properties' doc
-/// comments) and merges a JSON file and flags into one record: defaults, then the file, then the flags.
+/// Turns the settings of a settings record (<see cref="Settings{T}"/>) into command-line flags (help text from the
+/// properties' doc comments) and merges a JSON file and flags into one record: defaults, then the file, then the flags.
 /// </summary>
 /// <typeparam name="T">The settings record, for example <see cref="TrainConfig"/>.</typeparam>
 public sealed class ConfigBinding<T>
@@ -20,38 +14,23 @@ public sealed class ConfigBinding<T>
 {
     private readonly List<(PropertyInfo Property, Option<string> Option)> _fields = [];
 
-    /// <summary>Builds one string-valued flag per settable property of <typeparamref name="T"/>.</summary>
+    /// <summary>Builds one string-valued flag per setting of <typeparamref name="T"/>.</summary>
     public ConfigBinding()
     {
         var defaults = new T();
         IReadOnlyDictionary<string, string> docs = XmlDocs.Summaries(typeof(T));
-        foreach (PropertyInfo property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null))
+        foreach (PropertyInfo property in Settings<T>.Properties)
         {
             string help = docs.GetValueOrDefault(property.Name, property.Name);
             string fixedNote = property.IsDefined(typeof(FixedOnResumeAttribute), inherit: true) ? " " + FixedOnResumeAttribute.HelpNote : "";
-            var option = new Option<string>("--" + KebabCase(property.Name))
+            var option = new Option<string>(Settings<T>.FlagOf(property.Name))
             {
-                Description = $"{help} [default: {Show(property.GetValue(defaults))}]{fixedNote}",
-                HelpName = HelpName(property.PropertyType),
+                Description = $"{help} [default: {Settings<T>.Format(property.GetValue(defaults))}]{fixedNote}",
+                HelpName = Settings<T>.HelpName(property.PropertyType),
             };
             _fields.Add((property, option));
         }
     }
-
-    /// <summary>JSON settings of config files: camelCase keys, enums by name, unknown keys refused.</summary>
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) }, // "rewardShape": 1 is refused, as on the command line
-    };
-
-    /// <summary>The keys of a config file: the settings' names in camelCase.</summary>
-    public static IReadOnlyCollection<string> Keys { get; } = [.. JsonSerializer.SerializeToNode(new T(), Json)!.AsObject().Select(field => field.Key)];
-
-    /// <summary>The keys of <see cref="Keys"/> that <paramref name="fields"/> lacks (a file written before those settings existed).</summary>
-    public static IReadOnlyCollection<string> KeysAbsentFrom(JsonObject fields) => [.. Keys.Where(key => !fields.ContainsKey(key))];
 
     /// <summary>The flags, to add to a command.</summary>
     public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
@@ -60,13 +39,10 @@ public sealed class ConfigBinding<T>
     public IReadOnlyList<string> GivenFlags(ParseResult parsed) =>
         [.. _fields.Where(f => parsed.GetResult(f.Option) is not null).Select(f => f.Property.Name)];
 
-    /// <summary>The flag of a property, for messages.</summary>
-    public static string FlagOf(string propertyName) => "--" + KebabCase(propertyName);
-
     /// <summary>Applies the flags given in <paramref name="parsed"/> on top of <paramref name="baseline"/>.</summary>
     public T ApplyFlags(T baseline, ParseResult parsed)
     {
-        T merged = Clone(baseline);
+        T merged = Settings<T>.Clone(baseline);
         foreach ((PropertyInfo property, Option<string> option) in _fields)
         {
             if (parsed.GetResult(option) is null)
@@ -75,234 +51,9 @@ public sealed class ConfigBinding<T>
             }
 
             string text = parsed.GetValue(option) ?? "";
-            property.SetValue(merged, ParseValue(property.PropertyType, text, option.Name));
+            property.SetValue(merged, Settings<T>.ParseValue(property.PropertyType, text, option.Name));
         }
 
         return merged;
-    }
-
-    /// <summary>The kebab-case names of every setting ("learning-rate", ...), as their flags without the dashes.</summary>
-    public IReadOnlyList<string> SettingNames => [.. _fields.Select(f => KebabCase(f.Property.Name))];
-
-    /// <summary>
-    /// Reads <paramref name="text"/> as the value of the setting <paramref name="name"/> (kebab-case), the same way
-    /// its flag is read (culture-invariant); a value of the wrong kind is a <see cref="UsageException"/> naming
-    /// <paramref name="context"/>.
-    /// </summary>
-    public object ParseSetting(string name, string text, string context)
-    {
-        PropertyInfo property = _fields.Single(f => KebabCase(f.Property.Name) == name).Property;
-        return ParseValue(property.PropertyType, text, context);
-    }
-
-    /// <summary>A copy of <paramref name="baseline"/> with the settings <paramref name="values"/> (kebab-case name → value read by <see cref="ParseSetting"/>).</summary>
-    public T With(T baseline, IEnumerable<KeyValuePair<string, object>> values)
-    {
-        T merged = Clone(baseline);
-        foreach ((string name, object value) in values)
-        {
-            _fields.Single(f => KebabCase(f.Property.Name) == name).Property.SetValue(merged, value);
-        }
-
-        return merged;
-    }
-
-    /// <summary>A setting's value as GridTime writes it (culture-invariant, shortest round-trip for numbers).</summary>
-    public static string Format(object? value) => Show(value);
-
-    /// <summary>Largest config file read: 1 MiB (a full config.json is about 1 KiB).</summary>
-    public const long MaximumFileBytes = 1 << 20;
-
-    /// <summary>
-    /// Reads a config file (a --config file or a run's config.json): a JSON object of settings, keys in camelCase,
-    /// each at most once; <paramref name="ignoredKeys"/> are dropped before binding.
-    /// </summary>
-    /// <exception cref="UsageException">
-    /// Empty path, missing or unreadable file, not a regular file (FIFO, device, directory), more than
-    /// <see cref="MaximumFileBytes"/>, invalid JSON, a duplicate or unknown key, or a value of the wrong type.
-    /// </exception>
-    public static T ReadFile(string path, params string[] ignoredKeys) => FromObject(ReadObject(path), path, ignoredKeys);
-
-    /// <summary>
-    /// The JSON object of a config file, read once (see <see cref="ReadFile"/> for what is refused), for callers that
-    /// read more than the settings from it (a run's config.json); <see cref="FromObject"/> takes the settings.
-    /// </summary>
-    public static JsonObject ReadObject(string path)
-    {
-        string text = InputFile.ReadAllText(path, MaximumFileBytes, "config file");
-        try
-        {
-            JsonNode node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })
-                ?? throw new UsageException($"config file {path} is empty");
-            return node as JsonObject ?? throw new UsageException($"config file {path} must hold a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
-        }
-    }
-
-    /// <summary>The settings of a config file's object without <paramref name="ignoredKeys"/> (removed from it); <paramref name="path"/> names it in messages.</summary>
-    public static T FromObject(JsonObject fields, string path, params string[] ignoredKeys)
-    {
-        foreach (string key in ignoredKeys)
-        {
-            fields.Remove(key);
-        }
-
-        // An unknown key is named with the valid keys closest to it (the serializer would only say it is unknown).
-        IReadOnlyCollection<string> valid = Keys;
-        foreach ((string key, _) in fields)
-        {
-            if (!valid.Contains(key))
-            {
-                throw new UsageException($"config file {path}: unknown key \"{key}\"{ClosestNames.Hint(key, valid)}");
-            }
-        }
-
-        try
-        {
-            return fields.Deserialize<T>(Json) ?? throw new UsageException($"config file {path} is empty");
-        }
-        catch (JsonException e) when (e.Path is ['$', '.', .. string key] && typeof(T).GetProperties().FirstOrDefault(p => Json.PropertyNamingPolicy?.ConvertName(p.Name) == key) is { } property)
-        {
-            // Named as the flags are ("seed: expected whole number from 0 to ..."), not by .NET's type names.
-            throw new UsageException($"config file {path}: \"{key}\": expected {Expected(property.PropertyType)}, got {fields[key]?.ToJsonString() ?? "null"}", e);
-        }
-        catch (JsonException e)
-        {
-            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
-        }
-    }
-
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-
-    /// <summary>"LearningRate" → "learning-rate".</summary>
-    public static string KebabCase(string name)
-    {
-        var text = new System.Text.StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c) && i > 0)
-            {
-                text.Append('-');
-            }
-
-            text.Append(char.ToLowerInvariant(c));
-        }
-
-        return text.ToString();
-    }
-
-    private static T Clone(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Json), Json)!;
-
-    private static object ParseValue(Type type, string text, string flag)
-    {
-        CultureInfo invariant = CultureInfo.InvariantCulture;
-        object? value = type switch
-        {
-            _ when type == typeof(int) => int.TryParse(text, NumberStyles.Integer, invariant, out int i) ? i : null,
-            _ when type == typeof(long) => ParseLong(text, flag),
-            _ when type == typeof(ulong) => ulong.TryParse(text, NumberStyles.Integer, invariant, out ulong u) ? u : null,
-            _ when type == typeof(double) => double.TryParse(text, NumberStyles.Float, invariant, out double d) ? d : null,
-            _ when type == typeof(bool) => bool.TryParse(text, out bool b) ? b : null,
-            _ when type == typeof(string) => text,
-            _ when type == typeof(CoreKind) => ParseCore(text, flag),
-            _ when type.IsEnum => ParseEnum(type, text),
-            _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
-        };
-        return value ?? throw new UsageException($"{flag}: expected {Expected(type)}, got '{text}'");
-    }
-
-    // Frame counts are easier to type as 5e6 or 5_000_000.
-    private static object? ParseLong(string text, string flag)
-    {
-        string plain = text.Replace("_", "", StringComparison.Ordinal);
-        if (long.TryParse(plain, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l))
-        {
-            return l;
-        }
-
-        if (!double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || d != Math.Floor(d))
-        {
-            return null;
-        }
-
-        return Math.Abs(d) < 9e18 ? (long)d : throw new UsageException($"{flag}: {text} is far too large (a setting of this kind is at most about 10^13)");
-    }
-
-    // Any other choice (reward shape, agent start, ...) by its kebab-case name, as config.json spells it.
-    private static object? ParseEnum(Type type, string text) =>
-        Enum.GetValues(type).Cast<object>().FirstOrDefault(value => KebabName(value) == text.Trim().ToLowerInvariant());
-
-    private static string KebabName(object value) => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString()!);
-
-    private static CoreKind ParseCore(string text, string flag)
-    {
-        try
-        {
-            return CoreKinds.Parse(text);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"{flag}: {e.Message}", e);
-        }
-    }
-
-    // What a value of this type must be, for a refusal: "-1" is an integer, so for a seed say which ones are taken.
-    private static string Expected(Type type) => type == typeof(ulong) ? $"whole number from 0 to {ulong.MaxValue}" : HelpName(type);
-
-    private static string HelpName(Type type) => type switch
-    {
-        _ when type == typeof(int) || type == typeof(long) || type == typeof(ulong) => "integer",
-        _ when type == typeof(double) => "number",
-        _ when type == typeof(bool) => "true|false",
-        _ when type == typeof(CoreKind) => string.Join("|", CoreKinds.All.Select(k => k.Name())),
-        _ when type.IsEnum => string.Join("|", Enum.GetValues(type).Cast<object>().Select(KebabName)),
-        _ => "text",
-    };
-
-    private static string Show(object? value) => value switch
-    {
-        CoreKind kind => kind.Name(),
-        Enum choice => KebabName(choice),
-        double d => d.ToString("G", CultureInfo.InvariantCulture),
-        0 => "0",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
-}
-
-/// <summary>Reads the summaries of a type's properties from the XML documentation file beside its assembly.</summary>
-public static class XmlDocs
-{
-    /// <summary>Property name → summary text (whitespace collapsed); empty when the documentation file is missing.</summary>
-    public static IReadOnlyDictionary<string, string> Summaries(Type type)
-    {
-        string file = Path.ChangeExtension(type.Assembly.Location, ".xml");
-        var summaries = new Dictionary<string, string>();
-        if (!File.Exists(file))
-        {
-            return summaries;
-        }
-
-        string prefix = $"P:{type.FullName}.";
-        foreach (XElement member in XDocument.Load(file).Descendants("member"))
-        {
-            string? name = member.Attribute("name")?.Value;
-            XElement? summary = member.Element("summary");
-            if (name is not null && summary is not null && name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                string text = string.Concat(summary.Nodes().Select(n => n switch
-                {
-                    XElement e => e.Attribute("cref")?.Value.Split('.').Last() ?? e.Value,
-                    XText t => t.Value,
-                    _ => "",
-                }));
-                summaries[name[prefix.Length..]] = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-            }
-        }
-
-        return summaries;
     }
 }

@@ -318,12 +318,12 @@ public sealed record TrainConfig
         // The environment's and the network's own bounds and messages, named by the flag that sets the field.
         foreach ((string property, string message) in Network.Problems())
         {
-            problems.Add($"{ConfigBinding<TrainConfig>.FlagOf(NetworkSettings[property])}: {message}");
+            problems.Add($"{Settings<TrainConfig>.FlagOf(NetworkSettings[property])}: {message}");
         }
 
         foreach ((string property, string message) in World.Problems())
         {
-            problems.Add($"{ConfigBinding<TrainConfig>.FlagOf(WorldSettings[property])}: {message}");
+            problems.Add($"{Settings<TrainConfig>.FlagOf(WorldSettings[property])}: {message}");
         }
 
         Check(Enum.IsDefined(RewardShape), $"--reward-shape: unknown reward shape {(int)RewardShape}");
@@ -449,7 +449,7 @@ public sealed record TrainConfig
         (KeyOf(nameof(NauLearningRateDecay)), config => config with { NauLearningRateDecay = NauLearningRateDecay.None }),
     ];
 
-    private static string KeyOf(string property) => ConfigBinding<TrainConfig>.Json.PropertyNamingPolicy!.ConvertName(property);
+    private static string KeyOf(string property) => Settings<TrainConfig>.Json.PropertyNamingPolicy!.ConvertName(property);
 
     /// <summary>
     /// These settings for <paramref name="agent"/>, with every setting of a part the agent does not have back at its

@@ -89,7 +89,7 @@ public static class Checkpoint
             using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
             var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = shared.Changes, Version = RunFolder.GridTimeVersion };
             paths = pathsOf(header.Frames);
-            JsonHeader.Write(writer, Magic, header, ConfigBinding<TrainConfig>.Json);
+            JsonHeader.Write(writer, Magic, header, Settings<TrainConfig>.Json);
             writer.Flush();
             AgentFile.Save(shared.Network, buffer);
             shared.Optimizer.Save(writer);
@@ -230,11 +230,11 @@ public static class Checkpoint
         long start = reader.BaseStream.Position;
         byte[] magic = reader.ReadBytes(UncheckedMagic.Length);
         reader.BaseStream.Position = start;
-        JsonSerializerOptions json = ConfigBinding<TrainConfig>.Json;
+        JsonSerializerOptions json = Settings<TrainConfig>.Json;
         JsonObject fields = JsonHeader.ReadObject(reader, magic.AsSpan().SequenceEqual(UncheckedMagic) ? UncheckedMagic : Magic, path, "GridTime checkpoint");
         CheckpointHeader header = JsonHeader.Deserialize<CheckpointHeader>(fields, path, json);
         return fields[json.PropertyNamingPolicy!.ConvertName(nameof(CheckpointHeader.Config))] is JsonObject config
-            ? header with { Config = header.Config.AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(config)) }
+            ? header with { Config = header.Config.AsWrittenBefore(Settings<TrainConfig>.KeysAbsentFrom(config)) }
             : header;
     }
 

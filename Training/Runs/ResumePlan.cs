@@ -166,10 +166,10 @@ public static class ResumePlan
     /// </summary>
     public static IReadOnlyList<(string Setting, string Before, string After)> Differences(TrainConfig before, TrainConfig after)
     {
-        JsonObject a = JsonSerializer.SerializeToNode(before, ConfigBinding<TrainConfig>.Json)!.AsObject();
-        JsonObject b = JsonSerializer.SerializeToNode(after, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        JsonObject a = JsonSerializer.SerializeToNode(before, Settings<TrainConfig>.Json)!.AsObject();
+        JsonObject b = JsonSerializer.SerializeToNode(after, Settings<TrainConfig>.Json)!.AsObject();
         return [.. a.Where(field => !JsonNode.DeepEquals(field.Value, b[field.Key]))
-            .Select(field => (ConfigBinding<TrainConfig>.KebabCase(field.Key), Show(field.Value), Show(b[field.Key])))];
+            .Select(field => (Settings<TrainConfig>.KebabCase(field.Key), Show(field.Value), Show(b[field.Key])))];
     }
 
     // A config.json whose settings no longer match the hash GridTime wrote (or an older one without a hash) and
@@ -191,8 +191,8 @@ public static class ResumePlan
 
         // Every difference is named; a key missing from the file is said to be missing (it is read as the behaviour
         // from before its setting existed, a value nobody wrote there).
-        IReadOnlyCollection<string> absent = ConfigBinding<TrainConfig>.KeysAbsentFrom(ConfigBinding<TrainConfig>.ReadObject(folder.ConfigFile));
-        string Described((string Setting, string Before, string After) d) => absent.Any(key => ConfigBinding<TrainConfig>.KebabCase(key) == d.Setting)
+        IReadOnlyCollection<string> absent = Settings<TrainConfig>.KeysAbsentFrom(Settings<TrainConfig>.ReadObject(folder.ConfigFile));
+        string Described((string Setting, string Before, string After) d) => absent.Any(key => Settings<TrainConfig>.KebabCase(key) == d.Setting)
             ? $"{d.Setting} is missing there (read as {d.After}) but {d.Before} in {source}"
             : $"{d.Setting} is {d.After} there but {d.Before} in {source}";
         string edited = record is null ? "differs from" : "was edited by hand and differs from";
@@ -212,7 +212,7 @@ public static class ResumePlan
     }
 
     /// <summary>Whether the setting of flag name <paramref name="setting"/> ("hidden") is one of <see cref="FixedSettings"/>.</summary>
-    public static bool IsFixed(string setting) => FixedSettings.Any(f => ConfigBinding<TrainConfig>.FlagOf(f) == "--" + setting);
+    public static bool IsFixed(string setting) => FixedSettings.Any(f => Settings<TrainConfig>.FlagOf(f) == "--" + setting);
 
     private static string Describe(IReadOnlyList<(string Setting, string Before, string After)> differences) =>
         string.Join(", ", differences.Select(d => $"{d.Setting} {d.After}"));

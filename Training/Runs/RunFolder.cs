@@ -85,10 +85,10 @@ public sealed class RunFolder(string path)
     /// </summary>
     public void WriteConfig(TrainConfig config, RunRecord record)
     {
-        JsonObject json = JsonSerializer.SerializeToNode(config, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        JsonObject json = JsonSerializer.SerializeToNode(config, Settings<TrainConfig>.Json)!.AsObject();
         json[VersionsKey] = JsonSerializer.SerializeToNode(Versions);
-        json[RunKey] = JsonSerializer.SerializeToNode(record with { SettingsSha256 = SettingsHash(config) }, ConfigBinding<TrainConfig>.Json);
-        Files.OutputFile.WriteAllText(ConfigFile, json.ToJsonString(ConfigBinding<TrainConfig>.Json));
+        json[RunKey] = JsonSerializer.SerializeToNode(record with { SettingsSha256 = SettingsHash(config) }, Settings<TrainConfig>.Json);
+        Files.OutputFile.WriteAllText(ConfigFile, json.ToJsonString(Settings<TrainConfig>.Json));
     }
 
     /// <summary>
@@ -104,11 +104,11 @@ public sealed class RunFolder(string path)
         }
 
         // Read once: the run's record and the settings come from the same bytes.
-        JsonObject fields = ConfigBinding<TrainConfig>.ReadObject(ConfigFile);
+        JsonObject fields = Settings<TrainConfig>.ReadObject(ConfigFile);
         RunRecord? record = null;
         try
         {
-            record = fields[RunKey]?.Deserialize<RunRecord>(ConfigBinding<TrainConfig>.Json);
+            record = fields[RunKey]?.Deserialize<RunRecord>(Settings<TrainConfig>.Json);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -129,14 +129,14 @@ public sealed class RunFolder(string path)
     /// a key it lacks stands for how the run was trained before that setting existed (<see cref="TrainConfig.AsWrittenBefore"/>).
     /// </summary>
     public static TrainConfig SettingsWrittenIn(JsonObject fields, string path) =>
-        ConfigBinding<TrainConfig>.FromObject(fields, path, RecordKeys).AsWrittenBefore(ConfigBinding<TrainConfig>.KeysAbsentFrom(fields));
+        Settings<TrainConfig>.FromObject(fields, path, RecordKeys).AsWrittenBefore(Settings<TrainConfig>.KeysAbsentFrom(fields));
 
     // A config.json written before a setting existed lacks its key and was hashed without it: when its hash matches
     // the settings without those keys, GridTime wrote it, and it stands for these settings (the new ones at their
     // defaults). Hand edits still show: then neither hash matches.
     private static RunRecord Upgraded(RunRecord record, TrainConfig config, JsonObject fields)
     {
-        JsonObject settings = JsonSerializer.SerializeToNode(config, ConfigBinding<TrainConfig>.Json)!.AsObject();
+        JsonObject settings = JsonSerializer.SerializeToNode(config, Settings<TrainConfig>.Json)!.AsObject();
         string[] missing = [.. settings.Select(field => field.Key).Where(key => !fields.ContainsKey(key))];
         if (missing.Length == 0 || record.SettingsSha256 is null || record.SettingsSha256 == SettingsHash(config))
         {
@@ -148,13 +148,13 @@ public sealed class RunFolder(string path)
             settings.Remove(key);
         }
 
-        string older = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString(ConfigBinding<TrainConfig>.Json))));
+        string older = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString(Settings<TrainConfig>.Json))));
         return older == record.SettingsSha256 ? record with { SettingsSha256 = SettingsHash(config) } : record;
     }
 
     /// <summary>SHA-256 (lowercase hex) of <paramref name="config"/> as config.json writes it: equal settings, equal hash.</summary>
     public static string SettingsHash(TrainConfig config) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config, ConfigBinding<TrainConfig>.Json)));
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config, Settings<TrainConfig>.Json)));
 }
 
 /// <summary>The run's record in config.json.</summary>

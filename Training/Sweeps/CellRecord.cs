@@ -58,7 +58,7 @@ public sealed record CellRecord(CellState State, string Host, int ProcessId, lon
         string path = Path.Combine(run.Path, FileName);
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<CellRecord>(InputFile.ReadAllText(path, 1 << 20, "cell record"), ConfigBinding<TrainConfig>.Json) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize<CellRecord>(InputFile.ReadAllText(path, 1 << 20, "cell record"), Settings<TrainConfig>.Json) : null;
         }
         catch (Exception e) when (e is JsonException or UsageException)
         {
@@ -68,5 +68,5 @@ public sealed record CellRecord(CellState State, string Host, int ProcessId, lon
     }
 
     /// <summary>Writes the record into <paramref name="run"/> (whole).</summary>
-    public void Write(RunFolder run) => OutputFile.WriteAllText(Path.Combine(run.Path, FileName), JsonSerializer.Serialize(this, ConfigBinding<TrainConfig>.Json));
+    public void Write(RunFolder run) => OutputFile.WriteAllText(Path.Combine(run.Path, FileName), JsonSerializer.Serialize(this, Settings<TrainConfig>.Json));
 }

@@ -32,7 +32,7 @@ public static class SettingGrid
     /// Not NAME=VALUES, an unknown name (naming the closest valid ones), a setting the sweep owns, a setting given
     /// twice, an empty or repeated value, or a value that is not of the setting's kind or out of its bounds.
     /// </exception>
-    public static IReadOnlyList<SweptSetting> Parse(IEnumerable<string> flags, ConfigBinding<TrainConfig> binding, TrainConfig template, Func<TrainConfig, IReadOnlyList<string>> problems)
+    public static IReadOnlyList<SweptSetting> Parse(IEnumerable<string> flags, TrainConfig template, Func<TrainConfig, IReadOnlyList<string>> problems)
     {
         var settings = new List<SweptSetting>();
         foreach (string flag in flags)
@@ -54,9 +54,9 @@ public static class SettingGrid
                 throw new UsageException($"--set {name}: {name} changes only what a run shows, not what it learns: every value would train the same cells again; give it once as --{name}");
             }
 
-            if (!binding.SettingNames.Contains(name))
+            if (!Settings<TrainConfig>.SettingNames.Contains(name))
             {
-                throw new UsageException($"--set {name}: no such setting; the closest are {string.Join(", ", Closest(name, binding.SettingNames.Except(OwnedBySweep)))}");
+                throw new UsageException($"--set {name}: no such setting; the closest are {string.Join(", ", Closest(name, Settings<TrainConfig>.SettingNames.Except(OwnedBySweep)))}");
             }
 
             if (settings.Any(s => s.Name == name))
@@ -73,14 +73,14 @@ public static class SettingGrid
                     throw new UsageException($"--set {name}: the value {text} looks like the end of a number written with a decimal comma; values are separated by commas, so write decimals with a point (0.01)");
                 }
 
-                object value = binding.ParseSetting(name, text, $"--set {name}");
-                IReadOnlyList<string> found = problems(binding.With(template, [new(name, value)]));
+                object value = Settings<TrainConfig>.ParseSetting(name, text, $"--set {name}");
+                IReadOnlyList<string> found = problems(Settings<TrainConfig>.With(template, [new(name, value)]));
                 if (found.Count > 0)
                 {
                     throw new UsageException($"--set {name}={text}: {string.Join("; ", found)}");
                 }
 
-                string written = ConfigBinding<TrainConfig>.Format(value);
+                string written = Settings<TrainConfig>.Format(value);
                 if (values.Contains(written))
                 {
                     throw new UsageException($"--set {name}: the value {text} is given twice");

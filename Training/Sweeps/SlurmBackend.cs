@@ -93,7 +93,7 @@ public static class SlurmBackend
         }
 
         var jobs = new List<SubmittedArray>(Jobs(folder)) { new(job, cells, DateTime.UtcNow) };
-        OutputFile.WriteAllText(Path.Combine(folder, JobsName), JsonSerializer.Serialize(jobs, ConfigBinding<TrainConfig>.Json));
+        OutputFile.WriteAllText(Path.Combine(folder, JobsName), JsonSerializer.Serialize(jobs, Settings<TrainConfig>.Json));
         return job;
     }
 
@@ -108,7 +108,7 @@ public static class SlurmBackend
 
         try
         {
-            return JsonSerializer.Deserialize<List<SubmittedArray>>(InputFile.ReadAllText(path, 16 << 20, "Slurm job list"), ConfigBinding<TrainConfig>.Json) ?? [];
+            return JsonSerializer.Deserialize<List<SubmittedArray>>(InputFile.ReadAllText(path, 16 << 20, "Slurm job list"), Settings<TrainConfig>.Json) ?? [];
         }
         catch (JsonException e)
         {

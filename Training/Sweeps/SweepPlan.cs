@@ -54,7 +54,6 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
     /// </summary>
     public static SweepPlan Make(IReadOnlyList<CoreKind> agents, IReadOnlyList<ulong> seeds, IReadOnlyList<SweptSetting> swept, TrainConfig template, EvalSettings eval, string command)
     {
-        var binding = new ConfigBinding<TrainConfig>();
         var cells = new List<SweepCell>();
         foreach (CoreKind agent in agents)
         {
@@ -62,12 +61,12 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
             // copies of the same cell under other names: the agent's cells leave it out.
             IReadOnlyList<SweptSetting> applicable = [.. swept.Where(s => s.Values.All(v =>
             {
-                TrainConfig config = binding.With(template, [new(s.Name, binding.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
+                TrainConfig config = Settings<TrainConfig>.With(template, [new(s.Name, Settings<TrainConfig>.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
                 return config.ForAgent(agent) == config;
             }))];
             foreach (IReadOnlyList<KeyValuePair<string, string>> combination in SettingGrid.Combinations(applicable))
             {
-                TrainConfig set = binding.With(template, combination.Select(s => new KeyValuePair<string, object>(s.Key, binding.ParseSetting(s.Key, s.Value, "--set " + s.Key))));
+                TrainConfig set = Settings<TrainConfig>.With(template, combination.Select(s => new KeyValuePair<string, object>(s.Key, Settings<TrainConfig>.ParseSetting(s.Key, s.Value, "--set " + s.Key))));
                 foreach (ulong seed in seeds)
                 {
                     string name = $"{agent.Name()}-s{seed}" + string.Concat(combination.Select(s => $"_{s.Key}={s.Value}"));
@@ -115,7 +114,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         string text = InputFile.ReadAllText(path, MaximumFileBytes, "sweep plan");
         try
         {
-            SweepPlan plan = JsonSerializer.Deserialize<SweepPlan>(text, ConfigBinding<TrainConfig>.Json) ?? throw new UsageException($"sweep plan {path} is empty");
+            SweepPlan plan = JsonSerializer.Deserialize<SweepPlan>(text, Settings<TrainConfig>.Json) ?? throw new UsageException($"sweep plan {path} is empty");
             return plan.Cells.Select((c, i) => c.Index == i).All(x => x) ? plan : throw new UsageException($"sweep plan {path} is not valid: its cells are not numbered 0, 1, 2, ...");
         }
         catch (JsonException e)
@@ -132,7 +131,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        OutputFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, ConfigBinding<TrainConfig>.Json));
+        OutputFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Settings<TrainConfig>.Json));
     }
 
     /// <summary>
@@ -154,7 +153,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         {
             (string name, object? before, object? now) = typeof(EvalSettings).GetProperties()
                 .Select(p => (p.Name, p.GetValue(existing.Eval), p.GetValue(Eval))).First(d => !Equals(d.Item2, d.Item3));
-            return $"{folder} holds a sweep evaluated otherwise: {ConfigBinding<TrainConfig>.KebabCase(name)} is {ConfigBinding<TrainConfig>.Format(before)} there but {ConfigBinding<TrainConfig>.Format(now)} in this command";
+            return $"{folder} holds a sweep evaluated otherwise: {Settings<TrainConfig>.KebabCase(name)} is {Settings<TrainConfig>.Format(before)} there but {Settings<TrainConfig>.Format(now)} in this command";
         }
 
         foreach ((SweepCell cell, SweepCell old) in Cells.Zip(existing.Cells))

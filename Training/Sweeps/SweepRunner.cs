@@ -1,4 +1,5 @@
 using System.Globalization;
+using GridTime.Training.Files;
 using GridTime.Training.Commands;
 using GridTime.Training.Runs;
 
@@ -102,10 +103,9 @@ public static class SweepRunner
     }
 
     /// <summary>
-    /// Runs the cells of <paramref name="plan"/> not yet done on this machine, then collects; returns the exit code
-    /// (0 all done and collected, 1 some cell failed, 130 interrupted).
+    /// Runs the cells of <paramref name="plan"/> not yet done on this machine, then collects; returns how it ended.
     /// </summary>
-    public static int RunLocal(string folder, SweepPlan plan, int parallel, CancellationToken stop)
+    public static SweepOutcome RunLocal(string folder, SweepPlan plan, int parallel, CancellationToken stop)
     {
         IReadOnlyList<CellStatus> before = SweepStatus.Of(folder, plan, askSlurm: true, out _);
         var todo = new List<SweepCell>();
@@ -136,17 +136,17 @@ public static class SweepRunner
         if (!LocalBackend.Run(folder, plan, todo, parallel, stop))
         {
             Console.Error.WriteLine($"gridtime: interrupted; run the same command with --run-dir {CommandLine.Quote(folder)} to resume");
-            return Program.Interrupted;
+            return SweepOutcome.Interrupted;
         }
 
         return Finish(folder, plan, stop);
     }
 
     /// <summary>
-    /// After the cells ran: one line per cell not done (naming its log), the comparison of the done ones, and the
-    /// exit code (0 when every cell is done, 1 otherwise).
+    /// After the cells ran: one line per cell not done (naming its log), the comparison of the done ones, and whether
+    /// every cell is done.
     /// </summary>
-    public static int Finish(string folder, SweepPlan plan, CancellationToken stop)
+    public static SweepOutcome Finish(string folder, SweepPlan plan, CancellationToken stop)
     {
         IReadOnlyList<CellStatus> after = SweepStatus.Of(folder, plan, askSlurm: true, out string? problem);
         if (problem is not null)
@@ -170,18 +170,18 @@ public static class SweepRunner
 
         if (done == after.Count)
         {
-            return 0;
+            return SweepOutcome.Done;
         }
 
         Console.Error.WriteLine($"gridtime: {after.Count - done} of {SweepCell.Count(after.Count)} not done; run the same command to run them (finished cells are kept)");
-        return Program.Failed;
+        return SweepOutcome.NotAllDone;
     }
 
     /// <summary>
     /// Submits the cells of <paramref name="plan"/> that are neither done nor queued in Slurm as one array; with
     /// <paramref name="wait"/>, waits for it to leave the queue and finishes as <see cref="Finish"/>.
     /// </summary>
-    public static int SubmitSlurm(string folder, SweepPlan plan, SlurmResources resources, bool wait, CancellationToken stop)
+    public static SweepOutcome SubmitSlurm(string folder, SweepPlan plan, SlurmResources resources, bool wait, CancellationToken stop)
     {
         IReadOnlyList<CellStatus> statuses = SweepStatus.Of(folder, plan, askSlurm: true, out string? problem);
         if (problem is not null)
@@ -194,7 +194,7 @@ public static class SweepRunner
         if (todo.Count == 0)
         {
             Console.WriteLine($"nothing to submit: {SweepCell.Count(statuses.Count(s => s.Progress == CellProgress.Done))} done, {busy} queued or running");
-            return busy > 0 ? 0 : Finish(folder, plan, stop);
+            return busy > 0 ? SweepOutcome.Submitted : Finish(folder, plan, stop);
         }
 
         string job = SlurmBackend.Submit(folder, plan, todo, resources);
@@ -203,10 +203,26 @@ public static class SweepRunner
         if (!wait)
         {
             Console.WriteLine($"follow it with: gridtime sweep status --run-dir {CommandLine.Quote(folder)}; when done: gridtime sweep collect --run-dir {CommandLine.Quote(folder)}");
-            return 0;
+            return SweepOutcome.Submitted;
         }
 
         SlurmBackend.Wait(job, TimeSpan.FromSeconds(2), stop);
         return Finish(folder, plan, stop);
     }
+}
+
+/// <summary>How a sweep command ended.</summary>
+public enum SweepOutcome
+{
+    /// <summary>Every cell is trained and evaluated, and the results are collected.</summary>
+    Done,
+
+    /// <summary>Handed to Slurm (or already there): cells are queued or running, nothing is left to do here for now.</summary>
+    Submitted,
+
+    /// <summary>Some cell failed or is not done; the done ones are collected.</summary>
+    NotAllDone,
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM; finished cells are kept and the same command resumes.</summary>
+    Interrupted,
 }

@@ -102,8 +102,8 @@ public sealed class CheckpointRetentionTests
         // all that resume has (and checks against its hash).
         DeleteCheckpoints(files);
 
-        TrainConfig config = ConfigBinding<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.RecordKeys);
-        string older = JsonSerializer.Serialize(config, ConfigBinding<TrainConfig>.Json).Replace("  \"keepCheckpoints\": 4,\n", "", StringComparison.Ordinal);
+        TrainConfig config = Settings<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.RecordKeys);
+        string older = JsonSerializer.Serialize(config, Settings<TrainConfig>.Json).Replace("  \"keepCheckpoints\": 4,\n", "", StringComparison.Ordinal);
         Assert.DoesNotContain("keepCheckpoints", older, StringComparison.Ordinal);
         JsonObject file = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
         file.Remove("keepCheckpoints");

@@ -108,7 +108,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         using var folder = new TemporaryFolder();
         var binding = new ConfigBinding<TrainConfig>();
-        File.WriteAllText(folder["good.json"], System.Text.Json.JsonSerializer.Serialize(new TrainConfig { Frames = 1000 }, ConfigBinding<TrainConfig>.Json));
+        File.WriteAllText(folder["good.json"], System.Text.Json.JsonSerializer.Serialize(new TrainConfig { Frames = 1000 }, Settings<TrainConfig>.Json));
         byte[] good = File.ReadAllBytes(folder["good.json"]);
         string path = folder["damaged.json"];
         int refused = 0, read = 0;
@@ -118,7 +118,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             try
             {
                 // A flip inside a number or name can leave a valid config (it is then validated like any other).
-                TrainConfig config = ConfigBinding<TrainConfig>.ReadFile(path);
+                TrainConfig config = Settings<TrainConfig>.ReadFile(path);
                 _ = config.Problems();
                 read++;
             }

@@ -39,7 +39,7 @@ public sealed class NativeErrorTests
         Assert.Equal(checkpointAt, Checkpoint.Verify(line.Groups["checkpoint"].Value).Frames);
 
         // The command the line gives continues the run to its end.
-        Assert.Equal(GridTime.Training.Commands.CommandLine.Quote(run), line.Groups["run"].Value);
+        Assert.Equal(GridTime.Training.Files.CommandLine.Quote(run), line.Groups["run"].Value);
         (code, output, error) = await Run(["train", "--resume", run], faultAt: null);
         Assert.True(code == 0, $"exit code {code}\n{output}\n{error}");
         Assert.True(Checkpoint.Verify(files.LatestCheckpoint).Frames >= 6000, output);

@@ -277,7 +277,7 @@ public sealed class ProvenanceTests
     [InlineData("it's", "'it'\\''s'")]
     [InlineData("", "''")]
     public void CommandLinesQuoteWhatAShellWouldSplit(string argument, string quoted) =>
-        Assert.Equal(quoted, GridTime.Training.Commands.CommandLine.Quote(argument));
+        Assert.Equal(quoted, GridTime.Training.Files.CommandLine.Quote(argument));
 
     [Theory]
     [InlineData(-0.0004f, "+0.000")]

@@ -46,7 +46,7 @@ public sealed class ResumeRepairTests
         Assert.True(code == 0, error);
         Assert.Contains("config.json is not valid", error);
         Assert.Equal("{ \"hidden\": 16, \"workers", File.ReadAllText(files.ConfigFile + ".damaged"));
-        Assert.Equal(16, ConfigBinding<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.RecordKeys).Hidden);
+        Assert.Equal(16, Settings<TrainConfig>.ReadFile(files.ConfigFile, RunFolder.RecordKeys).Hidden);
     }
 
     [Fact]

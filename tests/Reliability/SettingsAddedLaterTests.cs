@@ -164,7 +164,7 @@ public sealed class SettingsAddedLaterTests
             settings.Remove(key);
         }
 
-        file["run"]!["settingsSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString(ConfigBinding<TrainConfig>.Json))));
+        file["run"]!["settingsSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString(Settings<TrainConfig>.Json))));
         File.WriteAllText(configFile, file.ToJsonString());
     }
 

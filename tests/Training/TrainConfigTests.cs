@@ -23,7 +23,7 @@ public sealed class TrainConfigTests
     {
         using var folder = new TemporaryFolder();
         File.WriteAllText(folder["c.json"], """{ "learningRate": 0.002, "workers": 3, "agent": "baseline", "frames": 1000 }""");
-        TrainConfig fromFile = ConfigBinding<TrainConfig>.ReadFile(folder["c.json"]);
+        TrainConfig fromFile = Settings<TrainConfig>.ReadFile(folder["c.json"]);
         var binding = new ConfigBinding<TrainConfig>();
         ParseResult parsed = Parse(binding, "--learning-rate", "0.01", "--frames", "2e6", "--agent", "nalu");
         TrainConfig merged = binding.ApplyFlags(fromFile, parsed);
@@ -61,12 +61,12 @@ public sealed class TrainConfigTests
         File.WriteAllText(folder["c.json"], "not json");
         File.WriteAllText(folder["d.json"], """{ "rewardShape": 1 }""");
         File.WriteAllText(folder["e.json"], """{ "nauLearningRateDecay": "1" }""");
-        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["d.json"])); // numbers for names: refused, as on the command line
-        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["e.json"]));
-        Assert.Contains("learningRat", Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["a.json"])).Message);
-        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["b.json"]));
-        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["c.json"]));
-        Assert.Throws<GridTime.Training.UsageException>(() => ConfigBinding<TrainConfig>.ReadFile(folder["missing.json"]));
+        Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["d.json"])); // numbers for names: refused, as on the command line
+        Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["e.json"]));
+        Assert.Contains("learningRat", Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["a.json"])).Message);
+        Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["b.json"]));
+        Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["c.json"]));
+        Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["missing.json"]));
     }
 
     [Fact]

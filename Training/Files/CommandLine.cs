@@ -1,4 +1,4 @@
-namespace GridTime.Training.Commands;
+namespace GridTime.Training.Files;
 
 /// <summary>Command lines as GridTime prints them for the user to paste back into a POSIX shell.</summary>
 public static class CommandLine
