@@ -48,6 +48,7 @@ public static class Program
         CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
         Arguments = args;
         NativeHeap.KeepFreedMemory();
+        Progress.ProgressDisplay.Terminal = Terminal.SpectreTerminal.OfConsole;
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

@@ -6,7 +6,7 @@ using GridTime.Environment.Episodes;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 using static TorchSharp.torch;
 
 namespace GridTime.Training;

@@ -6,7 +6,7 @@ using GridTime.Rendering.Plots;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 
 namespace GridTime.Training.Commands;
 

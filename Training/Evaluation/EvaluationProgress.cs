@@ -1,6 +1,6 @@
 using System.Globalization;
 using GridTime.Environment;
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 
 namespace GridTime.Training.Evaluation;
 

@@ -1,6 +1,6 @@
 using GridTime.Environment;
 using GridTime.Training.Evaluation;
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 
 namespace GridTime.Tests.Evaluation;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using GridTime.Tests.Training;
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 
 namespace GridTime.Tests.Terminal;
 

@@ -1,4 +1,4 @@
-using GridTime.Training.Terminal;
+using GridTime.Training.Progress;
 
 namespace GridTime.Tests.Terminal;
 

@@ -1,4 +1,4 @@
-namespace GridTime.Training.Terminal;
+namespace GridTime.Training.Progress;
 
 /// <summary>
 /// The recent rate of a long task and the time it has left, from samples (seconds since start, amount done).

@@ -1,8 +1,6 @@
 using System.Globalization;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
-namespace GridTime.Training.Terminal;
+namespace GridTime.Training.Progress;
 
 /// <summary>What a long task has done at one moment, for <see cref="ProgressDisplay"/>.</summary>
 /// <param name="Done">Amount done, in the units of <paramref name="Total"/>.</param>
@@ -12,8 +10,8 @@ namespace GridTime.Training.Terminal;
 public sealed record ProgressState(double Done, double Total, string Position, IReadOnlyList<string> Details);
 
 /// <summary>
-/// Shows the progress of a long task. On a terminal: a live display of two lines, redrawn in place (by
-/// Spectre.Console) a few times a second and fitted to the terminal's width whatever it is: a bar with the share
+/// Shows the progress of a long task. On a terminal (when the program has set <see cref="Terminal"/>): a live display
+/// of two lines, redrawn in place a few times a second and fitted to the terminal's width whatever it is: a bar with the share
 /// done, the position and the time left, then the details that fit. Otherwise (a file, a pipe, CI): one plain line
 /// every <c>interval</c> and, after those, one at the end. Messages appear above the live display. The time left comes from the
 /// recent rate (<see cref="RateEstimate"/>) and is shown only once there is one. Thread-safe.
@@ -25,10 +23,10 @@ public sealed class ProgressDisplay
 
     private readonly Lock _lock = new();
     private readonly TextWriter _plain;
-    private readonly IAnsiConsole? _console;
+    private readonly ILiveTerminal? _console;
     private readonly TimeSpan _interval;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private LiveDisplayContext? _live;
+    private bool _live;
     private RateEstimate? _rate;
     private ProgressState? _state;
     private double _lastRefresh = double.NegativeInfinity;
@@ -43,10 +41,15 @@ public sealed class ProgressDisplay
         _plain = output ?? Console.Out;
         if (output is null && !Console.IsOutputRedirected)
         {
-            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            _console = console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi ? console : null;
+            _console = Terminal?.Invoke();
         }
     }
+
+    /// <summary>
+    /// Gives the terminal to draw live displays on, or null where the console cannot redraw in place (set once by the
+    /// gridtime program at start); while unset, every display writes plain lines.
+    /// </summary>
+    public static Func<ILiveTerminal?>? Terminal { get; set; }
 
     /// <summary>Whether the display is live (a terminal) rather than plain periodic lines.</summary>
     public bool IsLive => _console is not null;
@@ -71,10 +74,9 @@ public sealed class ProgressDisplay
             }
         }
 
-        var live = new LiveDisplay(console, new Text("")) { AutoClear = false, Overflow = VerticalOverflow.Ellipsis };
-        return live.Start(context =>
+        return console.Run(() =>
         {
-            display._live = context;
+            display._live = true;
             try
             {
                 return work(display);
@@ -82,7 +84,7 @@ public sealed class ProgressDisplay
             finally
             {
                 display.Finish();
-                display._live = null;
+                display._live = false;
             }
         });
     }
@@ -96,11 +98,11 @@ public sealed class ProgressDisplay
             _rate ??= new RateEstimate(state.Total);
             _rate.Add(now, state.Done);
             _state = state;
-            if (_live is not null && now - _lastRefresh >= RefreshSeconds)
+            if (_live && now - _lastRefresh >= RefreshSeconds)
             {
                 Redraw(now);
             }
-            else if (_live is null && now - _lastPlain >= _interval.TotalSeconds)
+            else if (!_live && now - _lastPlain >= _interval.TotalSeconds)
             {
                 _plain.WriteLine(PlainLine(state));
                 _lastPlain = now;
@@ -115,9 +117,9 @@ public sealed class ProgressDisplay
     {
         lock (_lock)
         {
-            if (_console is not null && _live is not null)
+            if (_console is not null && _live)
             {
-                _console.Write(new Text(text + "\n"));
+                _console.Write(text);
             }
             else
             {
@@ -209,15 +211,13 @@ public sealed class ProgressDisplay
 
     private void Redraw(double now)
     {
-        if (_state is null || _live is null || _console is null)
+        if (_state is null || !_live || _console is null)
         {
             return;
         }
 
-        (string bar, string details) = Lines(_state, End(_state), _console.Profile.Width);
-        IRenderable view = details.Length > 0 ? new Rows(new Text(bar), new Text(details)) : new Text(bar);
-        _live.UpdateTarget(view);
-        _live.Refresh();
+        (string bar, string details) = Lines(_state, End(_state), _console.Width);
+        _console.Show(bar, details);
         _lastRefresh = now;
     }
 
@@ -231,7 +231,7 @@ public sealed class ProgressDisplay
                 return;
             }
 
-            if (_live is not null)
+            if (_live)
             {
                 Redraw(_clock.Elapsed.TotalSeconds);
             }
@@ -241,4 +241,20 @@ public sealed class ProgressDisplay
             }
         }
     }
+}
+
+/// <summary>A terminal that redraws a few lines in place (the gridtime program's, drawn by Spectre.Console).</summary>
+public interface ILiveTerminal
+{
+    /// <summary>The terminal's width in columns.</summary>
+    int Width { get; }
+
+    /// <summary>Runs <paramref name="work"/> with the live lines on the screen; what they show last stays there.</summary>
+    T Run<T>(Func<T> work);
+
+    /// <summary>Replaces the live lines with <paramref name="bar"/> and, unless empty, <paramref name="details"/> under it.</summary>
+    void Show(string bar, string details);
+
+    /// <summary>Writes <paramref name="text"/> as a line above the live lines.</summary>
+    void Write(string text);
 }
