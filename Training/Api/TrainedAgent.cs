@@ -1,6 +1,5 @@
 using GridTime.Agents;
 using GridTime.Environment;
-using GridTime.Training.Commands;
 using GridTime.Training.Runs;
 using static TorchSharp.torch;
 

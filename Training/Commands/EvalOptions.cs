@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GridTime.Training.Evaluation;
 
 namespace GridTime.Training.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GridTime.Agents;
+using GridTime.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -16,7 +16,6 @@ namespace GridTime.Training.Commands;
 public static class ProbeCommand
 {
     /// <summary>The probe's table in a run folder.</summary>
-    public const string CsvName = "probe.csv";
 
     /// <summary>Largest --ridge.</summary>
     public const double MaximumRidge = 1e6;
@@ -39,7 +38,7 @@ public static class ProbeCommand
         command.SetAction(parsed =>
         {
             string? file = parsed.GetValue(checkpoint);
-            string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : EvalCommand.RunOf(file));
+            string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : RunEvaluation.RunOf(file));
             IReadOnlyList<int>? chosen = EvalOptions.ReadList(parsed, list, from, to);
             var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), Greedy: true, SelectLast: 1, chosen);
             if (chosen is not null)
@@ -52,17 +51,17 @@ public static class ProbeCommand
 
             RunLoading.RequireRunFolder(folder);
             var runFolder = new RunFolder(folder);
-            string output = Path.Combine(runFolder.Path, CsvName);
+            string output = Path.Combine(runFolder.Path, RunFolder.ProbeCsvName);
             OutputFile.Check(output, "probe output", OutputFormat.Csv, file ?? runFolder.LatestCheckpoint);
             if (RunMembership.ReadConfig(runFolder) is { } config)
             {
                 settings.CheckSteps(config.Config.World);
             }
 
-            CheckpointFile probed = EvalCommand.Choose(runFolder.Path, file, settings, Program.Stop);
+            CheckpointFile probed = RunEvaluation.Choose(runFolder.Path, file, settings, Program.Stop);
             GridTime.Environment.GridWorldOptions rules = probed.Header.Config.World;
             settings.CheckSteps(rules);
-            EvalProvenance provenance = EvalCommand.Provenance(runFolder, probed, settings);
+            EvalProvenance provenance = RunEvaluation.Provenance(runFolder, probed, settings);
             IReadOnlyList<ProbeRow> rows;
             bool estimatesTimeLeft;
             using (ActorCritic network = RunLoading.Network(probed))

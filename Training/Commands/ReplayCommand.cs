@@ -3,6 +3,7 @@ using System.Globalization;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Replay;
 using GridTime.Training.Files;
+using GridTime.Training.Runs;
 
 namespace GridTime.Training.Commands;
 

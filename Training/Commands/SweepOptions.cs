@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Agents;
 using GridTime.Training.Config;

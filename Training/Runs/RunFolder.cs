@@ -16,6 +16,30 @@ public sealed class RunFolder(string path)
     /// <summary>Key of the versions block in config.json (not a setting; ignored when the file is read back).</summary>
     public const string VersionsKey = "versions";
 
+    /// <summary>The run's settings and record (train writes it once; <see cref="ConfigFile"/>).</summary>
+    public const string ConfigName = "config.json";
+
+    /// <summary>The training metrics, a row every log interval (train; <see cref="MetricsFile"/>).</summary>
+    public const string MetricsName = "metrics.csv";
+
+    /// <summary>The evaluation table (eval).</summary>
+    public const string EvalCsvName = "eval.csv";
+
+    /// <summary>The evaluation plot, mean reward against T (eval; also the combined plot of several runs).</summary>
+    public const string EvalPlotName = "eval.png";
+
+    /// <summary>How the evaluation's episodes of each T ended: exact, early, late, timeout (eval; also the combined picture of several runs).</summary>
+    public const string EvalOutcomesName = "eval-outcomes.png";
+
+    /// <summary>The evaluation's episodes (eval).</summary>
+    public const string EvalEpisodesName = "eval-episodes.msgpack";
+
+    /// <summary>The linear probe of the core's state against the time left (probe).</summary>
+    public const string ProbeCsvName = "probe.csv";
+
+    /// <summary>The files a run holds at its top level, each the output of one command and the input of others: no other command writes over them.</summary>
+    public static readonly IReadOnlyList<string> OwnFileNames = [ConfigName, MetricsName, EvalCsvName, EvalPlotName, EvalOutcomesName, EvalEpisodesName, ProbeCsvName];
+
     /// <summary>Key of the run's record in config.json (identity, changes, settings hash; not a setting).</summary>
     public const string RunKey = "run";
 
@@ -29,10 +53,10 @@ public sealed class RunFolder(string path)
     public string Name => System.IO.Path.GetFileName(Path);
 
     /// <summary>The full resolved config with the software versions.</summary>
-    public string ConfigFile => System.IO.Path.Combine(Path, "config.json");
+    public string ConfigFile => System.IO.Path.Combine(Path, ConfigName);
 
     /// <summary>One row per logging interval.</summary>
-    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
+    public string MetricsFile => System.IO.Path.Combine(Path, MetricsName);
 
     /// <summary>TensorBoard event files.</summary>
     public string TensorBoardFolder => System.IO.Path.Combine(Path, "tb");

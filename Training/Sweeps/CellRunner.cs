@@ -1,4 +1,3 @@
-using GridTime.Training.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Runs;
@@ -33,7 +32,7 @@ public static class CellRunner
         try
         {
             FaultInjection.FailCellIfAsked(cell.Name);
-            EvalCommand.CheckOutputs(run);
+            RunEvaluation.CheckOutputs(run);
             TrainConfig config = cell.Config;
             ResumePoint? resume = ResumePoint.Find(run);
             long done = resume?.Header.Frames ?? 0;
@@ -60,10 +59,10 @@ public static class CellRunner
             // The cell's evaluation holds the run's eval lock: a concurrent eval of the same run is refused.
             using (RunLock.Acquire(run.Path, RunLock.EvalFileName))
             {
-                CheckpointFile chosen = EvalCommand.Choose(run.Path, null, plan.Eval, stop);
+                CheckpointFile chosen = RunEvaluation.Choose(run.Path, null, plan.Eval, stop);
                 CheckpointHeader final = chosen.Header;
-                (EvaluationTable table, EvalProvenance provenance) = EvalCommand.Evaluate(run, chosen, plan.Eval, stop);
-                Console.WriteLine($"{run.Name}: {EvalCommand.Summary(table, final.Config.MinT, final.Config.MaxT)}");
+                (EvaluationTable table, EvalProvenance provenance) = RunEvaluation.Evaluate(run, chosen, plan.Eval, stop);
+                Console.WriteLine($"{run.Name}: {RunEvaluation.Summary(table, final.Config.MinT, final.Config.MaxT)}");
                 Console.WriteLine($"{run.Name}: provenance: {provenance}");
                 (record with { State = CellState.Done, Finished = DateTime.UtcNow, TrainingSeconds = final.WallSeconds, Provenance = provenance, TrainedFrames = done }).Write(run);
                 return new ComparisonCell(config.Agent, config.Seed, final.Frames, final.WallSeconds, table, provenance, cell.SettingsLabel);

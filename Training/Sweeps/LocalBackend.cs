@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using GridTime.Training.Commands;
 using GridTime.Training.Evaluation;
 
 namespace GridTime.Training.Sweeps;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using GridTime.Training.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Files;
 

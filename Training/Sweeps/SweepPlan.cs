@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using GridTime.Agents;
-using GridTime.Training.Commands;
 using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
 

@@ -1,5 +1,4 @@
 using GridTime.Agents;
-using GridTime.Training.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
@@ -36,7 +35,7 @@ public static class SweepResults
     {
         RunFolder run = SweepPlan.CellFolder(folder, status.Cell);
         EvalProvenance provenance = status.Record!.Provenance!;
-        string path = Path.Combine(run.Path, EvalCommand.CsvName);
+        string path = Path.Combine(run.Path, RunFolder.EvalCsvName);
         string csv = InputFile.ReadAllText(path, 64 << 20, "evaluation table");
         if (!HasProvenance(csv, provenance))
         {
@@ -58,7 +57,7 @@ public static class SweepResults
     /// </summary>
     public static bool IsSweepsEvaluation(RunFolder run, EvalProvenance provenance)
     {
-        string path = Path.Combine(run.Path, EvalCommand.CsvName);
+        string path = Path.Combine(run.Path, RunFolder.EvalCsvName);
         try
         {
             if (!File.Exists(path))
@@ -110,7 +109,7 @@ public static class SweepResults
         // refused before anything is written: a summary of part of it would look whole.
         foreach (CellStatus status in statuses.Where(s => s.Record?.Provenance is not null))
         {
-            string path = Path.Combine(SweepPlan.CellFolder(folder, status.Cell).Path, EvalCommand.CsvName);
+            string path = Path.Combine(SweepPlan.CellFolder(folder, status.Cell).Path, RunFolder.EvalCsvName);
             if (File.Exists(path) && CutShort(path, status.Record!.Provenance!) is { } mismatch)
             {
                 throw new UsageException($"{path} is not the whole evaluation the sweep made of {status.Cell.Name}: {mismatch}; rerun the sweep to evaluate it again");

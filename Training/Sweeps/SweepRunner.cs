@@ -1,6 +1,6 @@
 using System.Globalization;
+using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
-using GridTime.Training.Commands;
 using GridTime.Training.Runs;
 
 namespace GridTime.Training.Sweeps;
@@ -38,7 +38,7 @@ public static class SweepRunner
         SweepResults.CheckOutputs(folder);
         foreach (SweepCell cell in plan.Cells)
         {
-            EvalCommand.CheckOutputs(SweepPlan.CellFolder(folder, cell));
+            RunEvaluation.CheckOutputs(SweepPlan.CellFolder(folder, cell));
         }
     }
 

@@ -1,4 +1,3 @@
-using GridTime.Training.Commands;
 using GridTime.Training.Runs;
 
 namespace GridTime.Training.Sweeps;

@@ -57,7 +57,7 @@ public sealed class ConfidenceIntervalTests
         Assert.Equal(table, EvaluationTable.FromCsv(string.Join('\n', csv), "t") with { }, new TableComparer());
         // Pooled over the range: 14 of 20.
         Assert.Equal(ConfidenceInterval.Wilson(14, 20), table.ExactInterval(5, 6)!.Value.Interval);
-        Assert.Contains("(95% CI [48.1, 85.5]%, Wilson, 20 episodes)", GridTime.Training.Commands.EvalCommand.Summary(table, 5, 6));
+        Assert.Contains("(95% CI [48.1, 85.5]%, Wilson, 20 episodes)", GridTime.Training.Evaluation.RunEvaluation.Summary(table, 5, 6));
 
         // An eval.csv written before the interval columns existed is still read.
         string older = "T,episodes,mean_reward,mean_best_reward,fraction_of_best,exact_rate,early,late,timeout,mean_abs_arrival_error\n5,10,9,10,0.9,0.9,1,0,0,0.1\n";

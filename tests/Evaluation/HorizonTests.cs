@@ -69,7 +69,7 @@ public sealed class HorizonTests
     public void TheSummaryNamesWhatWasPlayed(int from, int to, string expected)
     {
         var table = new EvaluationTable([.. Enumerable.Range(from, to - from + 1).Select(t => new EvaluationRow(t, 4, 10, 10, 1, 0, 0, 0, 0))]);
-        Assert.Equal(expected, GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
+        Assert.Equal(expected, GridTime.Training.Evaluation.RunEvaluation.Summary(table, 5, 12));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class HorizonTests
         var table = new EvaluationTable([new EvaluationRow(5, 100, 7.4, 10, 0.46, 30, 24, 0, 1.2), .. Enumerable.Range(6, 7).Select(t => new EvaluationRow(t, 100, 10, 10, 1, 0, 0, 0, 0))]);
         Assert.StartsWith(
             "H90 = none (T = 5 earns 0.74 of the best, below 0.9), Hexact = none (T = 5 has 46% exact, below 50%); ",
-            GridTime.Training.Commands.EvalCommand.Summary(table, 5, 12));
+            GridTime.Training.Evaluation.RunEvaluation.Summary(table, 5, 12));
     }
 
     [Fact]

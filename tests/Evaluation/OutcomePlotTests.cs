@@ -96,7 +96,7 @@ public sealed class OutcomePlotTests
         Assert.Equal([[1, 0.25, 0], [0, 0.25, 0], [0, 0.25, 0], [0, 0.25, 1]], stack.Layers.Select(l => l.Height));
 
         var provenance = new EvalProvenance("run", "id", "checkpoints/latest.ckpt", new string('a', 64), 1234, 7, true, 4, 6, Episodes, "v");
-        byte[] png = GridTime.Training.Commands.EvalCommand.EncodeOutcomes(table, 5, 6, provenance);
+        byte[] png = GridTime.Training.Evaluation.RunEvaluation.EncodeOutcomes(table, 5, 6, provenance);
         Assert.Equal(provenance.Subtitle, CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
         Assert.Equal(provenance.Caption, CurvePlot.ReadText(png, CurvePlot.CaptionKeyword));
         Assert.Equal("4,5,6", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));

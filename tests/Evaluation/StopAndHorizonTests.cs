@@ -147,7 +147,7 @@ public sealed class EvalSignalTests
         var network = new ActorCritic(config.Network);
         Checkpoint.Save(new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 0, run.Name), 0, run.LatestCheckpoint);
         Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--select-last", "1").ExitCode);
-        string[] names = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName];
+        string[] names = [RunFolder.EvalCsvName, RunFolder.EvalPlotName, RunFolder.EvalOutcomesName, RunFolder.EvalEpisodesName];
         byte[][] before = [.. names.Select(n => File.ReadAllBytes(Path.Combine(run.Path, n)))];
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

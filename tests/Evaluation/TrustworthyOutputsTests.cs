@@ -18,7 +18,7 @@ namespace GridTime.Tests.Evaluation;
 [Collection(ConsoleCollection.Name)]
 public sealed class TrustworthyOutputsTests
 {
-    private static readonly string[] Outputs = [EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName];
+    private static readonly string[] Outputs = [RunFolder.EvalCsvName, RunFolder.EvalPlotName, RunFolder.EvalOutcomesName, RunFolder.EvalEpisodesName];
 
     // A run folder holding a checkpoint of a freshly initialised small network, with a run id.
     private static RunFolder UntrainedRun(TemporaryFolder folder, string name = "run")
@@ -58,24 +58,24 @@ public sealed class TrustworthyOutputsTests
         Assert.True(code == 0, error);
         Assert.Contains($"provenance: run run (id run-id-for-test), checkpoints/latest.ckpt sha256 {sha}, 1234 frames; greedy actions, eval seed 7, T 2..5, 4 episodes per T; GridTime ", output);
 
-        string[] csv = File.ReadAllLines(Path.Combine(run.Path, EvalCommand.CsvName));
+        string[] csv = File.ReadAllLines(Path.Combine(run.Path, RunFolder.EvalCsvName));
         Assert.StartsWith(string.Join(',', EvaluationTable.Columns) + ",run,run_id,checkpoint,checkpoint_sha256,checkpoint_frames,eval_seed,actions,t_from,t_to,t_list,episodes_per_t,gridtime_version", csv[0]);
         Assert.Equal(5, csv.Length);
         Assert.All(csv.Skip(1), row => Assert.EndsWith($",run,run-id-for-test,checkpoints/latest.ckpt,{sha},1234,7,greedy,2,5,,4,{RunFolder.Versions["gridtime"]}", row));
         Assert.Equal([2, 3, 4, 5], EvaluationTable.FromCsv(string.Join('\n', csv), "eval.csv").Rows.Select(r => r.Instruction));
 
-        string? caption = CurvePlot.ReadText(File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.PlotName)), CurvePlot.CaptionKeyword);
+        string? caption = CurvePlot.ReadText(File.ReadAllBytes(Path.Combine(run.Path, RunFolder.EvalPlotName)), CurvePlot.CaptionKeyword);
         Assert.NotNull(caption);
         Assert.Contains($"run run (id run-id-for-test), checkpoints/latest.ckpt sha256 {sha[..12]}, 1234 frames; greedy actions, eval seed 7", caption);
-        byte[] png = File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.PlotName));
+        byte[] png = File.ReadAllBytes(Path.Combine(run.Path, RunFolder.EvalPlotName));
         Assert.Equal("checkpoint checkpoints/latest.ckpt (1,234 frames); 4 episodes per T; greedy actions", CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword));
         Assert.Equal("2,3,4,5", CurvePlot.ReadText(png, CurvePlot.XTicksKeyword));
         Assert.StartsWith("-0.", CurvePlot.ReadText(png, CurvePlot.YRangeKeyword)); // 0 and a sliver below it
-        byte[] outcomes = File.ReadAllBytes(Path.Combine(run.Path, EvalCommand.OutcomesName));
+        byte[] outcomes = File.ReadAllBytes(Path.Combine(run.Path, RunFolder.EvalOutcomesName));
         Assert.Equal(CurvePlot.ReadText(png, CurvePlot.SubtitleKeyword), CurvePlot.ReadText(outcomes, CurvePlot.SubtitleKeyword));
         Assert.Equal(caption, CurvePlot.ReadText(outcomes, CurvePlot.CaptionKeyword));
 
-        EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, EvalCommand.EpisodesName));
+        EpisodeLog episodes = EpisodeLogReader.Read(Path.Combine(run.Path, RunFolder.EvalEpisodesName));
         Assert.Equal(16, episodes.Records.Count);
         Assert.All(episodes.Records, r =>
         {
@@ -129,7 +129,7 @@ public sealed class TrustworthyOutputsTests
         File.Copy(run.LatestCheckpoint, file);
         (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--t-to", "3", "--episodes", "2");
         Assert.True(code == 0, error);
-        Assert.Contains($",checkpoints/{Path.GetFileName(file)},", File.ReadAllLines(Path.Combine(run.Path, EvalCommand.CsvName))[1]);
+        Assert.Contains($",checkpoints/{Path.GetFileName(file)},", File.ReadAllLines(Path.Combine(run.Path, RunFolder.EvalCsvName))[1]);
 
         Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "1", "--t-to", "3", "--episodes", "2").ExitCode);
         (code, _, error) = Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "3", "--t-to", "3", "--episodes", "2");
@@ -145,7 +145,7 @@ public sealed class TrustworthyOutputsTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        string csv = Path.Combine(run.Path, EvalCommand.CsvName);
+        string csv = Path.Combine(run.Path, RunFolder.EvalCsvName);
         string elsewhere = folder["elsewhere.csv"];
         File.WriteAllText(elsewhere, "keep");
         switch (kind)
@@ -158,10 +158,10 @@ public sealed class TrustworthyOutputsTests
         (int code, _, string error) = Cli.Run(Eval(run));
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains(EvalCommand.CsvName, error);
-        Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.PlotName)));
-        Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.OutcomesName)));
-        Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.EpisodesName)));
+        Assert.Contains(RunFolder.EvalCsvName, error);
+        Assert.False(File.Exists(Path.Combine(run.Path, RunFolder.EvalPlotName)));
+        Assert.False(File.Exists(Path.Combine(run.Path, RunFolder.EvalOutcomesName)));
+        Assert.False(File.Exists(Path.Combine(run.Path, RunFolder.EvalEpisodesName)));
         Assert.False(File.Exists(Path.Combine(run.Path, RunLock.EvalFileName)));
         Assert.Equal("keep", File.ReadAllText(elsewhere));
         Assert.Empty(TemporaryFiles(folder.Path));
@@ -177,7 +177,7 @@ public sealed class TrustworthyOutputsTests
 
         // The plot's temporary file cannot be created (a directory has its name): the write fails after the
         // episodes and the table were written to their temporary files.
-        string blocked = OutputFile.TemporaryPath(Path.Combine(run.Path, EvalCommand.PlotName));
+        string blocked = OutputFile.TemporaryPath(Path.Combine(run.Path, RunFolder.EvalPlotName));
         Directory.CreateDirectory(Path.Combine(blocked, "inside"));
         (int code, _, string error) = Cli.Run(Eval(run, "--seed", "2"));
         Assert.True(code == 1, error);
@@ -197,7 +197,7 @@ public sealed class TrustworthyOutputsTests
             (int code, _, string error) = Cli.Run(Eval(run));
             Assert.Equal(2, code);
             Assert.Contains($"process {System.Environment.ProcessId}", error);
-            Assert.False(File.Exists(Path.Combine(run.Path, EvalCommand.CsvName)));
+            Assert.False(File.Exists(Path.Combine(run.Path, RunFolder.EvalCsvName)));
         }
 
         // An eval beside a training run is allowed: the locks are separate.
@@ -210,8 +210,8 @@ public sealed class TrustworthyOutputsTests
     }
 
     [Theory]
-    [InlineData(EvalCommand.PlotName)]
-    [InlineData(EvalCommand.OutcomesName)]
+    [InlineData(RunFolder.EvalPlotName)]
+    [InlineData(RunFolder.EvalOutcomesName)]
     public void TheCombinedPlotIsCheckedBeforeAnyRunIsEvaluated(string name)
     {
         using var folder = new TemporaryFolder();
@@ -220,7 +220,7 @@ public sealed class TrustworthyOutputsTests
         (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", folder["out"]);
         Assert.Equal(2, code);
         Assert.Contains("combined plot", error);
-        Assert.False(File.Exists(Path.Combine(first.Path, EvalCommand.CsvName)));
+        Assert.False(File.Exists(Path.Combine(first.Path, RunFolder.EvalCsvName)));
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class SweepCommandTests
     [Fact]
     public void APlanOfOtherCellsIsRefusedCountingCellsInEnglish()
     {
-        var eval = new GridTime.Training.Commands.EvalSettings();
+        var eval = new GridTime.Training.Evaluation.EvalSettings();
         SweepPlan Plan(int seeds) => SweepPlan.Make([GridTime.Agents.CoreKind.Baseline], [.. Enumerable.Range(1, seeds).Select(s => (ulong)s)], [], new TrainConfig(), eval, "gridtime sweep");
         Assert.Equal("f holds a sweep of 2 cells planned otherwise: this command lacks its cell baseline-s2 (1 cell)", Plan(1).DifferenceFrom(Plan(2), "f"));
         Assert.Equal("f holds a sweep of 1 cell planned otherwise: this command adds the cell baseline-s2 (2 cells)", Plan(2).DifferenceFrom(Plan(1), "f"));

@@ -2,6 +2,7 @@ using GridTime.Agents.Onnx;
 using GridTime.Tests.Agents;
 using GridTime.Training;
 using GridTime.Training.Commands;
+using GridTime.Training.Runs;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GridTime.Tests.Training;

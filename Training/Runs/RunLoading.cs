@@ -1,7 +1,7 @@
 using GridTime.Training.A3C;
-using GridTime.Training.Runs;
+using GridTime.Training.Evaluation;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Training.Runs;
 
 /// <summary>Opens the checkpoint of a run for commands that read runs; bad input becomes a <see cref="UsageException"/>.</summary>
 public static class RunLoading
@@ -105,8 +105,7 @@ public static class RunLoading
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? full;
-        string[] ownNames = ["config.json", "metrics.csv", EvalCommand.CsvName, EvalCommand.PlotName, EvalCommand.OutcomesName, EvalCommand.EpisodesName, ProbeCommand.CsvName];
-        if (File.Exists(new RunFolder(folder).ConfigFile) && ownNames.Contains(Path.GetFileName(full)))
+        if (File.Exists(new RunFolder(folder).ConfigFile) && RunFolder.OwnFileNames.Contains(Path.GetFileName(full)))
         {
             throw new UsageException($"{what} {path} is {Path.GetFileName(full)} of the run {folder}, written by another command: choose another name");
         }
