@@ -20,7 +20,7 @@ public sealed class NoImplicitScalarTests
     [
         typeof(ActorCritic).Assembly,
         typeof(GridTime.Environment.GridWorld).Assembly,
-        typeof(GridTime.Training.Program).Assembly,
+        typeof(GridTime.Cli.Program).Assembly,
         typeof(GridTime.Rendering.Plots.CurvePlot).Assembly,
     ];
 

@@ -11,7 +11,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void QuickJsonHasEveryFieldWithAPositiveValue()
     {
-        (int code, string output, string error) = Cli.Run("bench", "--quick", "--json", "--agents", "nac,gru");
+        (int code, string output, string error) = Gridtime.Run("bench", "--quick", "--json", "--agents", "nac,gru");
         Assert.True(code == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         string[] fields =

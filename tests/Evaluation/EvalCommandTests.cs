@@ -29,7 +29,7 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-from", "2", "--t-to", "7", "--episodes", "10", "--seed", "3");
+        (int code, string output, string error) = Gridtime.Run("eval", "--run", run.Path, "--t-from", "2", "--t-to", "7", "--episodes", "10", "--seed", "3");
         Assert.True(code == 0, error);
         Assert.Contains("H90 = ", output);
 
@@ -57,7 +57,7 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", "200,3,40", "--episodes", "4");
+        (int code, string output, string error) = Gridtime.Run("eval", "--run", run.Path, "--t-list", "200,3,40", "--episodes", "4");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("H90 = ", output);
         Assert.Contains("H90 and Hexact: not defined for chosen T values", output);
@@ -87,13 +87,13 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", list, "--episodes", "20", "--select-last", "1");
+        (int code, _, string error) = Gridtime.Run("eval", "--run", run.Path, "--t-list", list, "--episodes", "20", "--select-last", "1");
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.False(File.Exists(Path.Combine(run.Path, "eval.csv")));
 
-        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-list", "5", "--t-to", "8");
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path, "--t-list", "5", "--t-to", "8");
         Assert.Equal(2, code);
         Assert.Contains("--t-list cannot be combined with --t-from or --t-to", error);
     }
@@ -103,7 +103,7 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-from", "3", "--t-to", "5", "--episodes", "8").ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run.Path, "--t-from", "3", "--t-to", "5", "--episodes", "8").ExitCode);
         var byT = EpisodeLogReader.Read(Path.Combine(run.Path, "eval-episodes.msgpack")).Records.GroupBy(r => r.Instruction)
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Episode).Select(r => (r.AgentStart, r.Target)).ToList());
         Assert.Equal(byT[3], byT[4]);
@@ -117,28 +117,28 @@ public sealed class EvalCommandTests
         string a = folder["a"], b = folder["b"], shared = folder["shared"];
         foreach (string run in new[] { a, b })
         {
-            Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+            Assert.Equal(0, Gridtime.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
         }
 
-        Assert.Equal(0, Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", shared).ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", shared).ExitCode);
         byte[] before = File.ReadAllBytes(Path.Combine(shared, "eval.csv"));
-        (int code, _, string error) = Cli.Run("eval", "--run", b, "--t-to", "3", "--episodes", "2", "--out", shared);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", b, "--t-to", "3", "--episodes", "2", "--out", shared);
         Assert.Equal(2, code);
         Assert.Contains($"--out {shared} holds the evaluation of another run (a, id ", error);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(shared, "eval.csv")));
 
         // The same run again replaces its own earlier evaluation there.
-        Assert.Equal(0, Cli.Run("eval", "--run", a, "--t-to", "4", "--episodes", "2", "--out", shared).ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", a, "--t-to", "4", "--episodes", "2", "--out", shared).ExitCode);
 
         // An eval.csv there that is a FIFO is refused, never opened (opening it would wait for a writer forever).
         string fifo = folder["fifo"];
         Directory.CreateDirectory(fifo);
         TrustworthyOutputsTests.MakeFifo(Path.Combine(fifo, "eval.csv"));
-        (code, _, error) = Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", fifo);
+        (code, _, error) = Gridtime.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", fifo);
         Assert.Equal(2, code);
         Assert.Contains("is a FIFO", error);
 
-        (code, _, error) = Cli.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", Path.Combine(b, "checkpoints"));
+        (code, _, error) = Gridtime.Run("eval", "--run", a, "--t-to", "3", "--episodes", "2", "--out", Path.Combine(b, "checkpoints"));
         Assert.Equal(2, code);
         Assert.Contains($"is in the checkpoints/ folder of the run {b}", error);
     }
@@ -148,14 +148,14 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "400", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5",
+        Assert.Equal(0, Gridtime.Run("train", "--run-dir", run, "--frames", "400", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5",
             "--checkpoint-interval", "200", "--episode-log-every", "0").ExitCode);
         var files = new RunFolder(run);
 
         // Training ends by writing its last weights as latest.ckpt and, the same bytes, frames-…400.ckpt; latest.ckpt
         // will be replaced when the run continues, so an evaluation names the other.
         Assert.Equal(File.ReadAllBytes(files.LatestCheckpoint), File.ReadAllBytes(files.PeriodicCheckpoint(400)));
-        (int code, string output, string error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
+        (int code, string output, string error) = Gridtime.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
         Assert.True(code == 0, error);
         Assert.Contains("checkpoints/frames-00000000400.ckpt sha256 ", output);
         string[] csv = File.ReadAllLines(Path.Combine(run, "eval.csv"));
@@ -163,7 +163,7 @@ public sealed class EvalCommandTests
 
         // Bytes under latest.ckpt that no periodic checkpoint holds: named as it is.
         File.Delete(files.PeriodicCheckpoint(400));
-        (code, output, error) = Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
+        (code, output, error) = Gridtime.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2", "--select-last", "1");
         Assert.True(code == 0, error);
         Assert.Contains("checkpoints/latest.ckpt sha256 ", output);
     }
@@ -175,7 +175,7 @@ public sealed class EvalCommandTests
         using var b = new TemporaryFolder();
         using var output = new TemporaryFolder();
         RunFolder first = UntrainedRun(a), second = UntrainedRun(b);
-        (int code, string printed, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
+        (int code, string printed, string error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(output.Path, "eval.png")));
         Assert.Contains($"wrote {output.Path}/eval.png, {output.Path}/eval-outcomes.png", printed);
@@ -212,16 +212,16 @@ public sealed class EvalCommandTests
         using var output = new TemporaryFolder();
         RunFolder first = UntrainedRun(a, name: "first");
         RunFolder second = UntrainedRun(a, name: "second");
-        Assert.Equal(0, Cli.Run("eval", "--run", first.Path, "--t-to", "4", "--episodes", "3").ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", first.Path, "--t-to", "4", "--episodes", "3").ExitCode);
         Dictionary<string, byte[]> before = Directory.GetFiles(first.Path).ToDictionary(f => f, File.ReadAllBytes);
-        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "2", "--out", output.Path);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "2", "--out", output.Path);
         Assert.True(code == 0, error);
         Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
         Assert.Equal(before.Keys.Order(), Directory.GetFiles(first.Path).Order());
 
         // An --out whose subfolder for a run would be that run's own folder is refused before any work.
         string parent = Path.GetDirectoryName(first.Path)!;
-        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", parent);
+        (code, _, error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", parent);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: --out {parent} would put first's evaluation into its own run folder ({first.Path}); choose a folder outside the runs", error.TrimEnd('\n'));
         Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
@@ -238,7 +238,7 @@ public sealed class EvalCommandTests
             (third.Path, "is the folder of another run"),
         })
         {
-            (code, _, error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", into);
+            (code, _, error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", into);
             Assert.Equal(2, code);
             Assert.Contains(message, error);
         }
@@ -255,7 +255,7 @@ public sealed class EvalCommandTests
         RunFolder run = UntrainedRun(a);
         string link = a["link"];
         Directory.CreateSymbolicLink(link, run.Path);
-        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--run", link, "--t-to", "3", "--episodes", "2", "--out", a["out"]);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", run.Path, "--run", link, "--t-to", "3", "--episodes", "2", "--out", a["out"]);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: the same run folder is given twice with --run: {new RunFolder(link).Path} is {run.Path} under another name", error.TrimEnd('\n'));
         Assert.False(Directory.Exists(a["out"]));
@@ -267,13 +267,13 @@ public sealed class EvalCommandTests
         using var a = new TemporaryFolder();
         using var b = new TemporaryFolder();
         RunFolder first = UntrainedRun(a), second = UntrainedRun(b);
-        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", first.Path + "/");
+        (int code, _, string error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", first.Path + "/");
         Assert.Equal(2, code);
         Assert.Contains($"--out {first.Path}/ is the run folder run, one of the inputs", error);
-        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", second.Path);
+        (code, _, error) = Gridtime.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", second.Path);
         Assert.Equal(2, code);
         Assert.Contains($"--out {second.Path} is the folder of another run: its own evaluation would be replaced by one of run", error);
-        (code, _, error) = Cli.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", first.LatestCheckpoint);
+        (code, _, error) = Gridtime.Run("eval", "--run", first.Path, "--t-to", "3", "--episodes", "2", "--out", first.LatestCheckpoint);
         Assert.Equal(2, code);
         Assert.Contains("is a file, not a folder", error);
         Assert.All(new[] { first.Path, second.Path }, run => Assert.False(File.Exists(Path.Combine(run, "eval.csv"))));
@@ -285,12 +285,12 @@ public sealed class EvalCommandTests
     {
         using var a = new TemporaryFolder();
         RunFolder run = UntrainedRun(a);
-        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-to", "4", "--episodes", "2").ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run.Path, "--t-to", "4", "--episodes", "2").ExitCode);
         Dictionary<string, byte[]> own = Directory.GetFiles(run.Path).ToDictionary(f => f, File.ReadAllBytes);
 
         // More T values for a run already evaluated (and compared): into a folder of their own.
         string extra = a["extra"];
-        (int code, string output, string error) = Cli.Run("eval", "--run", run.Path, "--t-list", "20,30", "--episodes", "2", "--out", extra);
+        (int code, string output, string error) = Gridtime.Run("eval", "--run", run.Path, "--t-list", "20,30", "--episodes", "2", "--out", extra);
         Assert.True(code == 0, error);
         Assert.Contains($"wrote {extra}/eval.csv, eval.png, eval-outcomes.png, eval-episodes.msgpack", output);
         Assert.Equal(own.Keys.Order(), Directory.GetFiles(run.Path).Order());
@@ -310,19 +310,19 @@ public sealed class EvalCommandTests
         using var b = new TemporaryFolder();
         RunFolder second = UntrainedRun(b);
         Dictionary<string, byte[]> extraBefore = Directory.GetFiles(extra).ToDictionary(f => f, File.ReadAllBytes);
-        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", extra);
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", extra);
         Assert.Equal(2, code);
         Assert.Contains($"--out {extra} holds one run's evaluation (eval.csv): the combined plot would replace its eval.png and eval-outcomes.png and leave its table", error);
         Assert.All(extraBefore, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
         string both = a["both"];
-        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", both).ExitCode);
-        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", both);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", both).ExitCode);
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", both);
         Assert.Equal(2, code);
         Assert.Contains($"--out {both} holds a combined plot of several runs (eval.png without eval.csv)", error);
         Assert.False(File.Exists(Path.Combine(both, "eval.csv")));
 
         // The run folder itself as --out is the default: the run's own evaluation.
-        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", run.Path + "/");
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--out", run.Path + "/");
         Assert.True(code == 0, error);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run.Path, "eval.csv")).Length - 1);
     }
@@ -334,7 +334,7 @@ public sealed class EvalCommandTests
         using var b = new TemporaryFolder();
         using var output = new TemporaryFolder();
         RunFolder first = UntrainedRun(a), second = UntrainedRun(b, new TrainConfig { Hidden = 16, Workers = 1, AgentStart = GridTime.Environment.StartCell.Centre });
-        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "6", "--episodes", "5", "--out", output.Path);
         Assert.Equal(2, code);
         Assert.Contains("run and run were trained under different rules (5x5, T 5..12, m 10, clipped reward, T shown every-step, random start against 5x5, T 5..12, m 10, clipped reward, T shown every-step, centre start)", error);
         Assert.False(File.Exists(Path.Combine(first.Path, "eval.csv")));
@@ -348,7 +348,7 @@ public sealed class EvalCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, flag, value);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", run.Path, flag, value);
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.False(File.Exists(Path.Combine(run.Path, "eval.csv")));
@@ -358,14 +358,14 @@ public sealed class EvalCommandTests
     public void MissingOrDamagedRunsFail()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run("eval", "--run", folder["nothing"]);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", folder["nothing"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
 
         RunFolder run = UntrainedRun(folder);
         byte[] whole = File.ReadAllBytes(run.LatestCheckpoint);
         File.WriteAllBytes(run.LatestCheckpoint, whole[..(whole.Length / 2)]);
-        (code, _, error) = Cli.Run("eval", "--run", run.Path);
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path);
         Assert.Equal(2, code);
         Assert.Contains("truncated", error);
         Assert.Single(error.Trim().Split('\n'));

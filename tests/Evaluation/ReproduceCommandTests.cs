@@ -15,7 +15,7 @@ public sealed class ReproduceCommandTests
     {
         using var folder = new TemporaryFolder();
         string root = folder["cmp"];
-        (int code, string output, string error) = Cli.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
+        (int code, string output, string error) = Gridtime.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
         Assert.True(code == 0, error + output);
         foreach (string cell in new[] { "baseline-s1", "baseline-s2", "nac-s1", "nac-s2" })
         {
@@ -38,7 +38,7 @@ public sealed class ReproduceCommandTests
         Assert.Equal(1 + (4 * 8), csv.Length);
 
         DateTime trained = File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "nac-s2")).LatestCheckpoint);
-        (code, output, error) = Cli.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
+        (code, output, error) = Gridtime.Run(["reproduce", "--run-dir", root, "--agents", "baseline,nac", "--seeds", "2", .. Tiny]);
         Assert.True(code == 0, error);
         Assert.Contains("nac-s2: already trained", output);
         Assert.Equal(trained, File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "nac-s2")).LatestCheckpoint));
@@ -50,11 +50,11 @@ public sealed class ReproduceCommandTests
         using var folder = new TemporaryFolder();
         string root = folder["cmp"];
         string[] reproduce = ["reproduce", "--run-dir", root, "--agents", "baseline", .. Tiny[2..], "--select-last", "1"];
-        (int code, string output, string error) = Cli.Run([.. reproduce, "--frames", "3000"]);
+        (int code, string output, string error) = Gridtime.Run([.. reproduce, "--frames", "3000"]);
         Assert.True(code == 0, error + output);
         Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
 
-        (code, output, error) = Cli.Run([.. reproduce, "--frames", "2000"]);
+        (code, output, error) = Gridtime.Run([.. reproduce, "--frames", "2000"]);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 3,000 frames, more than --frames 2,000: give --frames 3000 or more, or another --run-dir\n", error);
         Assert.Equal("", output);
@@ -62,7 +62,7 @@ public sealed class ReproduceCommandTests
         Assert.Contains("frames 3000", File.ReadAllText(Path.Combine(root, "summary.md")));
 
         // A larger budget trains the cell on, and the summary and plan say so.
-        (code, output, error) = Cli.Run([.. reproduce, "--frames", "4000"]);
+        (code, output, error) = Gridtime.Run([.. reproduce, "--frames", "4000"]);
         Assert.True(code == 0, error + output);
         Assert.Contains("== baseline-s1: resuming at 3,000 frames", output);
         Assert.Contains("| baseline | 1 | 4,000 |", File.ReadAllText(Path.Combine(root, "summary.md")));
@@ -73,7 +73,7 @@ public sealed class ReproduceCommandTests
     public void UnknownAgentsFailBeforeAnythingIsWritten()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["reproduce", "--run-dir", folder["cmp"], "--agents", "baseline,transformer", .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["reproduce", "--run-dir", folder["cmp"], "--agents", "baseline,transformer", .. Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("unknown agent 'transformer'", error);
         Assert.False(Directory.Exists(folder["cmp"]));
@@ -88,15 +88,15 @@ public sealed class CheckpointSelectionTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "3000", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+        Assert.Equal(0, Gridtime.Run("train", "--run-dir", run, "--frames", "3000", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
             "--steps", "5", "--checkpoint-interval", "1000", "--episode-log-every", "0").ExitCode);
         var candidates = GridTime.Training.Evaluation.CheckpointSelection.Candidates(new RunFolder(run), 3);
         Assert.Equal(3, candidates.Count);
         Assert.Equal(3, candidates.Select(c => c.Header.Frames).Distinct().Count());
 
-        (int code, string output, string error) = Cli.Run("eval", "--run", run, "--select-last", "3", "--t-to", "8", "--episodes", "5");
+        (int code, string output, string error) = Gridtime.Run("eval", "--run", run, "--select-last", "3", "--t-to", "8", "--episodes", "5");
         Assert.True(code == 0, error);
         Assert.Contains("among 3 checkpoints", output);
-        Assert.Equal(2, Cli.Run("eval", "--run", run, "--select-last", "0").ExitCode);
+        Assert.Equal(2, Gridtime.Run("eval", "--run", run, "--select-last", "0").ExitCode);
     }
 }

@@ -6,7 +6,7 @@ using GridTime.Environment.Episodes;
 using GridTime.Rendering.Replay;
 using GridTime.Tests.Training;
 using GridTime.Training.A3C;
-using GridTime.Training.Commands;
+using GridTime.Cli.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
@@ -146,7 +146,7 @@ public sealed class EvalSignalTests
         var config = new TrainConfig { Hidden = 16, Workers = 1 };
         var network = new ActorCritic(config.Network);
         Checkpoint.Save(new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 0, run.Name), 0, run.LatestCheckpoint);
-        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--select-last", "1").ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run.Path, "--t-to", "3", "--episodes", "2", "--select-last", "1").ExitCode);
         string[] names = [RunFolder.EvalCsvName, RunFolder.EvalPlotName, RunFolder.EvalOutcomesName, RunFolder.EvalEpisodesName];
         byte[][] before = [.. names.Select(n => File.ReadAllBytes(Path.Combine(run.Path, n)))];
 

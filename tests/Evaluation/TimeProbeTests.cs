@@ -101,11 +101,11 @@ public sealed class TimeProbeTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run("train", "--run-dir", run, "--agent", "counter", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "counter", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
             "--steps", "5", "--frames", "2000", "--log-interval", "1000", "--checkpoint-interval", "1000", "--episode-log-every", "0");
         Assert.True(code == 0, error);
 
-        (code, string output, error) = Cli.Run("probe", "--run", run, "--t-list", "12,5,30", "--episodes", "3");
+        (code, string output, error) = Gridtime.Run("probe", "--run", run, "--t-list", "12,5,30", "--episodes", "3");
         Assert.True(code == 0, error);
         Assert.Contains("fitted on T 5..12", output);
         Assert.DoesNotContain("note: ", output); // the counter has no time-left output of its own
@@ -130,7 +130,7 @@ public sealed class TimeProbeTests
         })
         {
             File.Delete(Path.Combine(run, "probe.csv"));
-            (code, _, error) = Cli.Run(["probe", "--run", run, .. args]);
+            (code, _, error) = Gridtime.Run(["probe", "--run", run, .. args]);
             Assert.Equal(2, code);
             Assert.Contains(expected, error);
             Assert.Single(error.Trim().Split('\n'));
@@ -143,10 +143,10 @@ public sealed class TimeProbeTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["timer"];
-        (int code, _, string error) = Cli.Run("train", "--run-dir", run, "--agent", "timer", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "timer", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
             "--steps", "5", "--frames", "1000", "--log-interval", "1000", "--checkpoint-interval", "1000", "--episode-log-every", "0");
         Assert.True(code == 0, error);
-        (code, string output, error) = Cli.Run("probe", "--run", run, "--t-list", "12", "--episodes", "2");
+        (code, string output, error) = Gridtime.Run("probe", "--run", run, "--t-list", "12", "--episodes", "2");
         Assert.True(code == 0, error);
         Assert.Contains("note: the timer core forms its time-left estimate in its output, from T in each observation; its state need not hold T - t", output);
     }

@@ -6,7 +6,7 @@ using GridTime.Rendering.Plots;
 using GridTime.Tests.Training;
 using GridTime.Training;
 using GridTime.Training.A3C;
-using GridTime.Training.Commands;
+using GridTime.Cli.Commands;
 using GridTime.Training.Config;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
@@ -54,7 +54,7 @@ public sealed class TrustworthyOutputsTests
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
         string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(run.LatestCheckpoint)));
-        (int code, string output, string error) = Cli.Run(Eval(run, "--seed", "7", "--greedy"));
+        (int code, string output, string error) = Gridtime.Run(Eval(run, "--seed", "7", "--greedy"));
         Assert.True(code == 0, error);
         Assert.Contains($"provenance: run run (id run-id-for-test), checkpoints/latest.ckpt sha256 {sha}, 1234 frames; greedy actions, eval seed 7, T 2..5, 4 episodes per T; GridTime ", output);
 
@@ -114,7 +114,7 @@ public sealed class TrustworthyOutputsTests
         byte[] old = whole[..^32];
         "GTCKPT01"u8.CopyTo(old);
         File.WriteAllBytes(run.LatestCheckpoint, old);
-        (int code, _, string error) = Cli.Run(Eval(run));
+        (int code, _, string error) = Gridtime.Run(Eval(run));
         Assert.True(code == 0, error);
         Assert.Contains("gridtime: warning: ", error);
         Assert.Contains("GTCKPT01", error);
@@ -127,12 +127,12 @@ public sealed class TrustworthyOutputsTests
         RunFolder run = UntrainedRun(folder);
         string file = run.PeriodicCheckpoint(1234);
         File.Copy(run.LatestCheckpoint, file);
-        (int code, _, string error) = Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--t-to", "3", "--episodes", "2");
+        (int code, _, string error) = Gridtime.Run("eval", "--run", run.Path, "--checkpoint", file, "--t-to", "3", "--episodes", "2");
         Assert.True(code == 0, error);
         Assert.Contains($",checkpoints/{Path.GetFileName(file)},", File.ReadAllLines(Path.Combine(run.Path, RunFolder.EvalCsvName))[1]);
 
-        Assert.Equal(0, Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "1", "--t-to", "3", "--episodes", "2").ExitCode);
-        (code, _, error) = Cli.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "3", "--t-to", "3", "--episodes", "2");
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "1", "--t-to", "3", "--episodes", "2").ExitCode);
+        (code, _, error) = Gridtime.Run("eval", "--run", run.Path, "--checkpoint", file, "--select-last", "3", "--t-to", "3", "--episodes", "2");
         Assert.Equal(2, code);
         Assert.Contains("--select-last cannot be combined with --checkpoint", error);
     }
@@ -155,7 +155,7 @@ public sealed class TrustworthyOutputsTests
             default: MakeFifo(csv); break;
         }
 
-        (int code, _, string error) = Cli.Run(Eval(run));
+        (int code, _, string error) = Gridtime.Run(Eval(run));
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains(RunFolder.EvalCsvName, error);
@@ -172,14 +172,14 @@ public sealed class TrustworthyOutputsTests
     {
         using var folder = new TemporaryFolder();
         RunFolder run = UntrainedRun(folder);
-        Assert.Equal(0, Cli.Run(Eval(run, "--seed", "1")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Eval(run, "--seed", "1")).ExitCode);
         Dictionary<string, byte[]> before = Snapshot(run);
 
         // The plot's temporary file cannot be created (a directory has its name): the write fails after the
         // episodes and the table were written to their temporary files.
         string blocked = OutputFile.TemporaryPath(Path.Combine(run.Path, RunFolder.EvalPlotName));
         Directory.CreateDirectory(Path.Combine(blocked, "inside"));
-        (int code, _, string error) = Cli.Run(Eval(run, "--seed", "2"));
+        (int code, _, string error) = Gridtime.Run(Eval(run, "--seed", "2"));
         Assert.True(code == 1, error);
         Assert.StartsWith("gridtime: cannot write", error);
         Assert.Equal(before, Snapshot(run));
@@ -194,7 +194,7 @@ public sealed class TrustworthyOutputsTests
         RunFolder run = UntrainedRun(folder);
         using (RunLock.Acquire(run.Path, RunLock.EvalFileName))
         {
-            (int code, _, string error) = Cli.Run(Eval(run));
+            (int code, _, string error) = Gridtime.Run(Eval(run));
             Assert.Equal(2, code);
             Assert.Contains($"process {System.Environment.ProcessId}", error);
             Assert.False(File.Exists(Path.Combine(run.Path, RunFolder.EvalCsvName)));
@@ -203,7 +203,7 @@ public sealed class TrustworthyOutputsTests
         // An eval beside a training run is allowed: the locks are separate.
         using (RunLock.Acquire(run.Path))
         {
-            Assert.Equal(0, Cli.Run(Eval(run)).ExitCode);
+            Assert.Equal(0, Gridtime.Run(Eval(run)).ExitCode);
         }
 
         Assert.False(File.Exists(Path.Combine(run.Path, RunLock.EvalFileName)));
@@ -217,7 +217,7 @@ public sealed class TrustworthyOutputsTests
         using var folder = new TemporaryFolder();
         RunFolder first = UntrainedRun(folder, "a"), second = UntrainedRun(folder, "b");
         Directory.CreateDirectory(Path.Combine(folder["out"], name));
-        (int code, _, string error) = Cli.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", folder["out"]);
+        (int code, _, string error) = Gridtime.Run("eval", "--run", first.Path, "--run", second.Path, "--t-to", "3", "--episodes", "2", "--out", folder["out"]);
         Assert.Equal(2, code);
         Assert.Contains("combined plot", error);
         Assert.False(File.Exists(Path.Combine(first.Path, RunFolder.EvalCsvName)));
@@ -256,7 +256,7 @@ public sealed class TrustworthyOutputsTests
         MakeFifo(folder["fifo.gif"]);
         foreach (string target in new[] { log, folder["link.gif"], folder["folder.gif"], folder["fifo.gif"], "/dev/null" })
         {
-            (int code, _, string error) = Cli.Run("replay", log, "--out", target);
+            (int code, _, string error) = Gridtime.Run("replay", log, "--out", target);
             Assert.True(code == 2, $"{target}: {code} {error}");
             Assert.Single(error.Trim().Split('\n'));
         }
@@ -267,7 +267,7 @@ public sealed class TrustworthyOutputsTests
         Assert.Equal(FileKind.Device, FileStatus.Of("/dev/null", followLinks: false)!.Value.Kind);
         Assert.Empty(TemporaryFiles(folder.Path));
 
-        Assert.Equal(0, Cli.Run("replay", log, "--out", folder["fine.gif"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run("replay", log, "--out", folder["fine.gif"]).ExitCode);
         Assert.Empty(TemporaryFiles(folder.Path));
     }
 }

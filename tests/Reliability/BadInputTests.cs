@@ -153,7 +153,7 @@ public sealed class BadInputTests
         try
         {
             CultureInfo.CurrentCulture = new CultureInfo("de-DE");
-            Assert.Equal(2, Cli.Run("demo", "--episodes", "0").ExitCode);
+            Assert.Equal(2, Gridtime.Run("demo", "--episodes", "0").ExitCode);
             Assert.Equal("de-DE", CultureInfo.CurrentCulture.Name);
             Assert.Same(threadDefault, CultureInfo.DefaultThreadCurrentCulture);
         }
@@ -186,7 +186,7 @@ public sealed class BadInputTests
                 try
                 {
                     CultureInfo.CurrentCulture = culture.Length == 0 ? CultureInfo.InvariantCulture : new CultureInfo(culture);
-                    return Cli.Run(args);
+                    return Gridtime.Run(args);
                 }
                 finally
                 {

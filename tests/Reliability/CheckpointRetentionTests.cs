@@ -18,7 +18,7 @@ public sealed class CheckpointRetentionTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run(ReliabilityRuns.Train(run, frames: 2400, checkpointInterval: 200));
+        (int code, string output, string error) = Gridtime.Run(ReliabilityRuns.Train(run, frames: 2400, checkpointInterval: 200));
         Assert.True(code == 0, error);
         var files = new RunFolder(run);
 
@@ -34,10 +34,10 @@ public sealed class CheckpointRetentionTests
         Assert.Equal(File.ReadAllBytes(files.LatestCheckpoint), File.ReadAllBytes(Path.Combine(files.CheckpointFolder, kept[^1])));
 
         // eval chooses among them and resume continues from latest.ckpt.
-        (code, output, error) = Cli.Run("eval", "--run", run, "--t-to", "6", "--episodes", "4");
+        (code, output, error) = Gridtime.Run("eval", "--run", run, "--t-to", "6", "--episodes", "4");
         Assert.True(code == 0, error);
         Assert.Contains("among 4 checkpoints", output, StringComparison.Ordinal);
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "2800");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "2800");
         Assert.True(code == 0, error);
         Assert.Equal(4, Periodic(files).Length);
     }
@@ -47,7 +47,7 @@ public sealed class CheckpointRetentionTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run([.. ReliabilityRuns.Train(run, frames: 1200, checkpointInterval: 200), "--keep-checkpoints", "0"]);
+        (int code, _, string error) = Gridtime.Run([.. ReliabilityRuns.Train(run, frames: 1200, checkpointInterval: 200), "--keep-checkpoints", "0"]);
         Assert.True(code == 0, error);
         var files = new RunFolder(run);
         // One every 200 frames (named by the frames counted when it was written) and the last weights under their own
@@ -55,7 +55,7 @@ public sealed class CheckpointRetentionTests
         string[] first = Periodic(files);
         Assert.True(first.Length >= 6, string.Join(", ", first));
 
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "1600");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "1600");
         Assert.True(code == 0, error);
         string[] second = Periodic(files);
         Assert.Subset(second.ToHashSet(), first.ToHashSet());
@@ -63,7 +63,7 @@ public sealed class CheckpointRetentionTests
         int before = second.Length;
 
         // Asked for on resume, the older ones go at the next checkpoint, and the output says so once.
-        (code, string output, error) = Cli.Run("train", "--resume", run, "--frames", "2000", "--keep-checkpoints", "2");
+        (code, string output, error) = Gridtime.Run("train", "--resume", run, "--frames", "2000", "--keep-checkpoints", "2");
         Assert.True(code == 0, error);
         Assert.Equal(2, Periodic(files).Length);
         Assert.Contains($"removed {before - 1} older checkpoints, keeping the newest 2", output, StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public sealed class CheckpointRetentionTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run([.. ReliabilityRuns.Train(run, frames: 1200, checkpointInterval: 200), "--keep-checkpoints", "0"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run([.. ReliabilityRuns.Train(run, frames: 1200, checkpointInterval: 200), "--keep-checkpoints", "0"]).ExitCode);
         var files = new RunFolder(run);
         string[] all = Periodic(files);
         string newest = Path.Combine(files.CheckpointFolder, all[^1]);
@@ -95,7 +95,7 @@ public sealed class CheckpointRetentionTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 400)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 400)).ExitCode);
         var files = new RunFolder(run);
 
         // As an older GridTime wrote it: no keepCheckpoints key, hashed without it; and no checkpoint, so config.json is
@@ -110,7 +110,7 @@ public sealed class CheckpointRetentionTests
         file["run"]!["settingsSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(older)));
         File.WriteAllText(files.ConfigFile, file.ToJsonString());
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "800");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "800");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("edited by hand", error, StringComparison.Ordinal);
 
@@ -119,7 +119,7 @@ public sealed class CheckpointRetentionTests
 
         file["gamma"] = 0.5;
         File.WriteAllText(files.ConfigFile, file.ToJsonString());
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "800");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "800");
         Assert.Equal(2, code);
         Assert.Contains("edited by hand", error, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using GridTime.Agents;
+using GridTime.Cli;
 using GridTime.Environment.Episodes;
 using GridTime.Tests.Training;
 using GridTime.Training;
@@ -92,7 +93,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             File.WriteAllBytes(run.LatestCheckpoint, damaged);
             foreach (string[] command in (string[][])[["eval", "--run", run.Path, "--t-to", "3", "--episodes", "1"], ["train", "--resume", run.Path]])
             {
-                (int code, string output, string error) = Cli.Run(command);
+                (int code, string output, string error) = Gridtime.Run(command);
                 Assert.Equal(Program.BadInput, code);
                 Assert.Single(error.Trim().Split('\n'));
                 Assert.Contains("latest.ckpt", error);
@@ -136,7 +137,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         foreach (byte[] damaged in Damaged(good, seed: 4, cases: 6).Where(d => d.Length < good.Length / 2))
         {
             File.WriteAllBytes(path, damaged);
-            (int code, _, string error) = Cli.Run("train", "--config", path, "--run-dir", folder["run"]);
+            (int code, _, string error) = Gridtime.Run("train", "--config", path, "--run-dir", folder["run"]);
             Assert.Equal(Program.BadInput, code);
             Assert.Single(error.Trim().Split('\n'));
             Assert.False(Directory.Exists(folder["run"]));
@@ -199,7 +200,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         {
             File.WriteAllBytes(path, damaged);
             File.Delete(folder["out.gif"]);
-            (int code, _, string error) = Cli.Run("replay", path, "--out", folder["out.gif"], "--all");
+            (int code, _, string error) = Gridtime.Run("replay", path, "--out", folder["out.gif"], "--all");
             Assert.True(code is 0 or Program.BadInput, error);
             if (code == Program.BadInput)
             {

@@ -48,8 +48,8 @@ public sealed class OutputKindTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 400)).ExitCode);
-        Assert.Equal(0, Cli.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2").ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 400)).ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", run, "--t-to", "3", "--episodes", "2").ExitCode);
         var files = new RunFolder(run);
         string log = Directory.GetFiles(files.EpisodeFolder, "*.msgpack")[0];
         string periodic = Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt")[0];
@@ -66,7 +66,7 @@ public sealed class OutputKindTests
         ];
         foreach ((string[] command, string message) in cases)
         {
-            (int code, _, string error) = Cli.Run(command);
+            (int code, _, string error) = Gridtime.Run(command);
             Assert.True(code == 2, $"{string.Join(' ', command)}: {code} {error}");
             Assert.Contains(message, error, StringComparison.Ordinal);
             Assert.Single(error.Trim().Split('\n'));
@@ -75,7 +75,7 @@ public sealed class OutputKindTests
         // An existing file of another kind under a name that promises nothing: refused by what it holds.
         string renamed = folder["weights"];
         File.Copy(files.LatestCheckpoint, renamed);
-        (int status, _, string refusal) = Cli.Run("plot", "--run", run, "--out", renamed);
+        (int status, _, string refusal) = Gridtime.Run("plot", "--run", run, "--out", renamed);
         Assert.Equal(2, status);
         Assert.Contains("exists and is a checkpoint, not a PNG: refusing to replace it", refusal, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(files.LatestCheckpoint), File.ReadAllBytes(renamed));
@@ -86,20 +86,20 @@ public sealed class OutputKindTests
         {
             string copy = folder[$"copy-{Path.GetFileName(source)}"[..12]];
             File.Copy(source, copy);
-            (status, _, refusal) = Cli.Run("plot", "--run", run, "--out", copy);
+            (status, _, refusal) = Gridtime.Run("plot", "--run", run, "--out", copy);
             Assert.Equal(2, status);
             Assert.Contains($"exists and is {kind}, not a PNG", refusal, StringComparison.Ordinal);
-            (status, _, refusal) = Cli.Run("replay", log, "--last", "--out", copy);
+            (status, _, refusal) = Gridtime.Run("replay", log, "--last", "--out", copy);
             Assert.Equal(2, status);
             Assert.Contains($"exists and is {kind}, not a GIF", refusal, StringComparison.Ordinal);
             Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(copy));
         }
 
         // A run's own files, even of the plot's kind, and anything in its checkpoints/, episodes/ or tb/ folder.
-        (status, _, refusal) = Cli.Run("plot", "--run", run, "--out", Path.Combine(run, "eval.png"));
+        (status, _, refusal) = Gridtime.Run("plot", "--run", run, "--out", Path.Combine(run, "eval.png"));
         Assert.Equal(2, status);
         Assert.Contains($"is eval.png of the run {run}, written by another command: choose another name", refusal, StringComparison.Ordinal);
-        (status, _, refusal) = Cli.Run("plot", "--run", run, "--out", Path.Combine(files.TensorBoardFolder, "curves.png"));
+        (status, _, refusal) = Gridtime.Run("plot", "--run", run, "--out", Path.Combine(files.TensorBoardFolder, "curves.png"));
         Assert.Equal(2, status);
         Assert.Contains($"is in the tb/ folder of the run {run}", refusal, StringComparison.Ordinal);
 
@@ -107,8 +107,8 @@ public sealed class OutputKindTests
         Assert.False(File.Exists(folder["new.png"]));
 
         // Its own kind is replaced as before; a name without an extension is fine.
-        Assert.Equal(0, Cli.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
-        Assert.Equal(0, Cli.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
-        Assert.Equal(0, Cli.Run("replay", log, "--last", "--out", folder["episode"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run("plot", "--run", run, "--out", folder["curves.png"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run("replay", log, "--last", "--out", folder["episode"]).ExitCode);
     }
 }

@@ -24,12 +24,12 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string a = folder["a"], b = folder["b"];
-        Assert.Equal(0, Cli.Run(Train(a, 1000, "--checkpoint-interval", "400")).ExitCode);
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(a, 1000, "--checkpoint-interval", "400")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
         File.Copy(new RunFolder(b).LatestCheckpoint, new RunFolder(a).LatestCheckpoint, overwrite: true);
         Dictionary<string, byte[]> before = FolderSnapshot.Take(a);
 
-        (int code, string output, string error) = Cli.Run("train", "--resume", a, "--frames", "1500");
+        (int code, string output, string error) = Gridtime.Run("train", "--resume", a, "--frames", "1500");
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
@@ -43,13 +43,13 @@ public sealed class ProvenanceTests
         // Checkpoints of an older GridTime have no run id: the settings in config.json still tell them apart.
         using var folder = new TemporaryFolder();
         string a = folder["a"];
-        Assert.Equal(0, Cli.Run(Train(a, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(a, 300)).ExitCode);
         var files = new RunFolder(a);
         JsonObject config = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
         config.Remove(RunFolder.RunKey);
         config["hidden"] = 32;
         File.WriteAllText(files.ConfigFile, config.ToJsonString());
-        (int code, _, string error) = Cli.Run("train", "--resume", a, "--frames", "600");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", a, "--frames", "600");
         Assert.Equal(2, code);
         Assert.Contains("hidden is 32 there but 16", error);
     }
@@ -59,16 +59,16 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 400)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 400)).ExitCode);
         string plain = folder["plain"], again = folder["again"], scaled = folder["scaled"];
         foreach (string copy in new[] { plain, again, scaled })
         {
             CopyFolder(run, copy);
         }
 
-        Assert.Equal(0, Cli.Run("train", "--resume", plain, "--frames", "800").ExitCode);
-        Assert.Equal(0, Cli.Run("train", "--resume", again, "--frames", "800").ExitCode);
-        (int code, _, string error) = Cli.Run("train", "--resume", scaled, "--frames", "800", "--nac-learning-rate-scale", "1000", "--adam-epsilon", "0.001");
+        Assert.Equal(0, Gridtime.Run("train", "--resume", plain, "--frames", "800").ExitCode);
+        Assert.Equal(0, Gridtime.Run("train", "--resume", again, "--frames", "800").ExitCode);
+        (int code, _, string error) = Gridtime.Run("train", "--resume", scaled, "--frames", "800", "--nac-learning-rate-scale", "1000", "--adam-epsilon", "0.001");
         Assert.True(code == 0, error);
 
         // Two plain resumes agree to the bit, so a difference is the setting's doing.
@@ -101,24 +101,24 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 300)).ExitCode);
         var files = new RunFolder(run);
         string original = File.ReadAllText(files.ConfigFile);
         File.WriteAllText(files.ConfigFile, original.Replace("\"learningRate\": 0.0005", "\"learningRate\": 0.002", StringComparison.Ordinal));
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "600");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "600");
         Assert.Equal(2, code);
         Assert.Contains("edited by hand", error);
         Assert.Contains("--learning-rate 0.002", error);
         Assert.Single(error.Trim().Split('\n'));
 
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.002");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.002");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("config.json holds settings", error); // the advice followed: no warning about it
         Assert.Equal(0.002, Checkpoint.Verify(files.LatestCheckpoint).Config.LearningRate);
 
         File.WriteAllText(files.ConfigFile, File.ReadAllText(files.ConfigFile).Replace("\"hidden\": 16", "\"hidden\": 64", StringComparison.Ordinal));
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "900");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "900");
         Assert.Equal(2, code);
         Assert.Contains("hidden shapes the network", error);
     }
@@ -128,17 +128,17 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 200)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 200)).ExitCode);
         var files = new RunFolder(run);
         byte[] before = File.ReadAllBytes(files.ConfigFile);
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "400", "--hidden", "32", "--agent", "nac");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "400", "--hidden", "32", "--agent", "nac");
         Assert.Equal(2, code);
         Assert.Contains("--hidden cannot change when resuming (it shapes the network or the task): the run has 16, not 32", error);
         Assert.Equal(before, File.ReadAllBytes(files.ConfigFile));
 
         // Given again with the run's own values (a script that always passes them): resumed, no change recorded.
-        (code, string output, error) = Cli.Run("train", "--resume", run, "--frames", "400", "--hidden", "16", "--agent", "nac", "--seed", "1");
+        (code, string output, error) = Gridtime.Run("train", "--resume", run, "--frames", "400", "--hidden", "16", "--agent", "nac", "--seed", "1");
         Assert.True(code == 0, error);
         Assert.Equal(["frames"], files.ReadConfig()!.Value.Record!.Changes.Select(change => change.Setting));
         Assert.DoesNotContain("hidden", output, StringComparison.Ordinal);
@@ -149,7 +149,7 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "600", .. Small[..^4], "--arithmetic-width", "2", "--episode-log-every", "1"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "600", .. Small[..^4], "--arithmetic-width", "2", "--episode-log-every", "1"]).ExitCode);
         var files = new RunFolder(run);
         string runId = Checkpoint.Verify(files.LatestCheckpoint).RunId!;
 
@@ -159,11 +159,11 @@ public sealed class ProvenanceTests
             File.Delete(checkpoint);
         }
 
-        (int code, _, string error) = Cli.Run(Train(run, 600));
+        (int code, _, string error) = Gridtime.Run(Train(run, 600));
         Assert.Equal(2, code);
         Assert.Contains("--resume", error);
 
-        (code, _, error) = Cli.Run("train", "--resume", run);
+        (code, _, error) = Gridtime.Run("train", "--resume", run);
         Assert.True(code == 0, error);
         Assert.Contains("starting it again from frame 0", error);
         CheckpointHeader header = Checkpoint.Verify(files.LatestCheckpoint);
@@ -183,7 +183,7 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 600, "--checkpoint-interval", "400")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 600, "--checkpoint-interval", "400")).ExitCode);
         var files = new RunFolder(run);
         foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
         {
@@ -191,7 +191,7 @@ public sealed class ProvenanceTests
         }
 
         string metrics = File.ReadAllText(files.MetricsFile);
-        (int code, _, string error) = Cli.Run("train", "--resume", run);
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run);
         Assert.Equal(2, code);
         Assert.Contains($"--resume: {run} has no checkpoint left, yet its metrics.csv records training to ", error);
         Assert.Contains("past its first checkpoint (due at 400; removed or moved?)", error);
@@ -203,7 +203,7 @@ public sealed class ProvenanceTests
         string[] lines = File.ReadAllLines(files.MetricsFile);
         int firstDue = Array.FindIndex(lines, 1, l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture) >= 400);
         File.WriteAllLines(files.MetricsFile, lines[..(firstDue + 1)]);
-        (code, _, error) = Cli.Run("train", "--resume", run);
+        (code, _, error) = Gridtime.Run("train", "--resume", run);
         Assert.True(code == 0, error);
         Assert.Contains("starting it again from frame 0", error);
     }
@@ -213,25 +213,25 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string original = folder["original"], copy = folder["copy of it"];
-        Assert.Equal(0, Cli.Run(Train(original, 300, "--checkpoint-interval", "200")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(original, 300, "--checkpoint-interval", "200")).ExitCode);
         string originalId = Checkpoint.Verify(new RunFolder(original).LatestCheckpoint).RunId!;
         CopyFolder(original, copy);
 
-        (int code, _, string error) = Cli.Run("train", "--resume", copy, "--frames", "600");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", copy, "--frames", "600");
         Assert.True(code == 0, error);
         Assert.Contains($"forked from {originalId}", error);
         string copyId = Checkpoint.Verify(new RunFolder(copy).LatestCheckpoint).RunId!;
         Assert.NotEqual(originalId, copyId);
 
         // The original goes on under its own id and does not take the copy's new checkpoints for its own.
-        Assert.Equal(0, Cli.Run("train", "--resume", original, "--frames", "600").ExitCode);
+        Assert.Equal(0, Gridtime.Run("train", "--resume", original, "--frames", "600").ExitCode);
         Assert.Equal(originalId, Checkpoint.Verify(new RunFolder(original).LatestCheckpoint).RunId);
-        (code, _, error) = Cli.Run("eval", "--run", original, "--checkpoint", new RunFolder(copy).LatestCheckpoint, "--t-to", "3", "--episodes", "2");
+        (code, _, error) = Gridtime.Run("eval", "--run", original, "--checkpoint", new RunFolder(copy).LatestCheckpoint, "--t-to", "3", "--episodes", "2");
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
 
         // The copy still owns the checkpoints it was copied with (its ancestor's).
-        Assert.Equal(0, Cli.Run("eval", "--run", copy, "--checkpoint", Directory.GetFiles(new RunFolder(copy).CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).First(), "--t-to", "3", "--episodes", "2").ExitCode);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", copy, "--checkpoint", Directory.GetFiles(new RunFolder(copy).CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).First(), "--t-to", "3", "--episodes", "2").ExitCode);
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public sealed class ProvenanceTests
         // As a full disk leaves it: frames-N.ckpt written, latest.ckpt still the one before.
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
         var files = new RunFolder(run);
         string[] periodic = [.. Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal)];
         File.Copy(periodic[0], files.LatestCheckpoint, overwrite: true);
@@ -258,11 +258,11 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 300)).ExitCode);
         string config = File.ReadAllText(new RunFolder(run).ConfigFile);
         using (RunLock.Acquire(run))
         {
-            (int code, string output, string error) = Cli.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.001");
+            (int code, string output, string error) = Gridtime.Run("train", "--resume", run, "--frames", "600", "--learning-rate", "0.001");
             Assert.Equal(2, code);
             Assert.Contains("in use by", error);
             Assert.DoesNotContain("recorded in", output);
@@ -285,14 +285,14 @@ public sealed class ProvenanceTests
     [InlineData(-0.0126f, "-0.013")]
     [InlineData(0.9996f, "+1.000")]
     public void InspectPrintsAWeightThatRoundsToZeroAsPlusZero(float weight, string shown) =>
-        Assert.Equal(shown, GridTime.Training.Commands.InspectCommand.Show(weight));
+        Assert.Equal(shown, GridTime.Cli.Commands.InspectCommand.Show(weight));
 
     [Fact]
     public void AfterResumeTensorBoardHasOnePointPerStepAndAgreesWithMetricsCsv()
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 1200, "--checkpoint-interval", "400")).ExitCode);
         var files = new RunFolder(run);
 
         // As after kill -9 at 1200 frames whose last checkpoints were lost: training from 400 is redone.
@@ -305,7 +305,7 @@ public sealed class ProvenanceTests
         Assert.Contains(TensorBoardEvents.Read(files.TensorBoardFolder), p => p.Step > 500);
         Dictionary<long, double> before = TensorBoardEvents.Events(files.TensorBoardFolder).Where(e => e.Scalars.Count > 0).ToDictionary(e => e.Step, e => e.WallTime);
         Thread.Sleep(1100); // a back-computed wall time would now differ from the original by more than rounding
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1200");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "1200");
         Assert.True(code == 0, error);
 
         // The rows kept from before the resume carry the wall times they were first written with.
@@ -334,7 +334,7 @@ public sealed class ProvenanceTests
         using var folder = new TemporaryFolder();
         string run = folder["run"];
         string[] logged = ["--workers", "1", "--hidden", "16", "--envs-per-worker", "4", "--steps", "5", "--log-interval", "200", "--episode-log-every", "1", "--arithmetic-width", "2"];
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "1200", "--checkpoint-interval", "400", .. logged]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "1200", "--checkpoint-interval", "400", .. logged]).ExitCode);
         var files = new RunFolder(run);
         File.Delete(files.LatestCheckpoint);
         foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Where(f => Checkpoint.Verify(f).Frames > 500))
@@ -344,7 +344,7 @@ public sealed class ProvenanceTests
 
         long resumedAt = Checkpoint.Verify(Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Single()).Frames;
         Assert.Contains(GridTime.Environment.Episodes.EpisodeLogReader.Read(files.EpisodeLog(0)).Records, r => r.Frames > resumedAt);
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1200");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "1200");
         Assert.True(code == 0, error);
         Assert.Contains("episode records played after the checkpoint", error);
 
@@ -359,7 +359,7 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 300)).ExitCode);
         var files = new RunFolder(run);
         byte[] bytes = File.ReadAllBytes(files.LatestCheckpoint);
         "GTCKPT01"u8.CopyTo(bytes);
@@ -369,7 +369,7 @@ public sealed class ProvenanceTests
 
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Read(relabelled));
         Assert.Contains(relabelled, error.Message);
-        (int code, _, string message) = Cli.Run("inspect", "--checkpoint", relabelled);
+        (int code, _, string message) = Gridtime.Run("inspect", "--checkpoint", relabelled);
         Assert.Equal(2, code);
         Assert.Single(message.Trim().Split('\n'));
     }
@@ -381,11 +381,11 @@ public sealed class ProvenanceTests
         string root = folder["cmp"];
         string[] tiny = ["reproduce", "--run-dir", root, "--agents", "baseline", "--workers", "1", "--envs-per-worker", "4", "--steps", "5",
             "--t-to", "3", "--episodes", "2", "--select-last", "1", "--episode-log-every", "0"];
-        (int code, string output, string error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
+        (int code, string output, string error) = Gridtime.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
         Assert.True(code == 0, error + output);
         Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
 
-        (code, output, error) = Cli.Run([.. tiny, "--hidden", "64", "--grid-size", "7", "--max-t", "8", "--frames", "300"]);
+        (code, output, error) = Gridtime.Run([.. tiny, "--hidden", "64", "--grid-size", "7", "--max-t", "8", "--frames", "300"]);
         Assert.Equal(2, code);
         Assert.Contains("baseline-s1 planned with other settings", error);
         Assert.Single(error.Trim().Split('\n'));
@@ -398,13 +398,13 @@ public sealed class ProvenanceTests
         // A second reproduce into the same folder while one runs is refused.
         using (RunLock.Acquire(root, RunLock.SweepFileName))
         {
-            (code, _, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
+            (code, _, error) = Gridtime.Run([.. tiny, "--hidden", "16", "--frames", "300"]);
             Assert.Equal(2, code);
             Assert.Contains("one sweep or reproduce per folder", error);
         }
 
         // A larger budget is not another setting: the cell trains on.
-        (code, output, error) = Cli.Run([.. tiny, "--hidden", "16", "--frames", "600"]);
+        (code, output, error) = Gridtime.Run([.. tiny, "--hidden", "16", "--frames", "600"]);
         Assert.True(code == 0, error + output);
         Assert.Contains("resuming at", output);
     }
@@ -424,7 +424,7 @@ public sealed class ProvenanceTests
         using var folder = new TemporaryFolder();
         File.WriteAllBytes(folder["old.msgpack"], schemaOne);
 
-        (int code, _, string error) = Cli.Run("replay", folder["old.msgpack"], "--out", folder["old.gif"]);
+        (int code, _, string error) = Gridtime.Run("replay", folder["old.msgpack"], "--out", folder["old.gif"]);
         Assert.True(code == 0, error);
         Assert.Contains("1 records of schema 1 (older GridTime) carry no checksum", error);
         Assert.True(File.Exists(folder["old.gif"]));
@@ -435,29 +435,29 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string a = folder["a"], b = folder["b"];
-        Assert.Equal(0, Cli.Run(Train(a, 300)).ExitCode);
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(a, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", b, "--frames", "300", "--agent", "baseline", "--grid-size", "7", .. Small[..^2]]).ExitCode);
         string[] evaluation = ["--t-to", "3", "--episodes", "2"];
-        Assert.Equal(0, Cli.Run(["eval", "--run", a, "--select-last", "1", .. evaluation]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["eval", "--run", a, "--select-last", "1", .. evaluation]).ExitCode);
         Dictionary<string, byte[]> before = FolderSnapshot.Take(a);
 
-        (int code, _, string error) = Cli.Run(["eval", "--run", a, "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
+        (int code, _, string error) = Gridtime.Run(["eval", "--run", a, "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
         Assert.Equal(2, code);
         Assert.Contains("belongs to another run", error);
         Assert.Single(error.Trim().Split('\n'));
         FolderSnapshot.AssertUnchanged(before, a);
 
         // Without --run, a checkpoint is evaluated into the run whose checkpoints/ folder holds it.
-        (code, string output, error) = Cli.Run(["eval", "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
+        (code, string output, error) = Gridtime.Run(["eval", "--checkpoint", new RunFolder(b).LatestCheckpoint, .. evaluation]);
         Assert.True(code == 0, error);
         Assert.Contains(Checkpoint.Read(new RunFolder(b).LatestCheckpoint).Sha256, File.ReadAllText(Path.Combine(b, "eval.csv")));
         Assert.Contains("provenance:", output);
 
         // A checkpoint given as the run, or a folder given as the checkpoint, is named for what it is.
-        (code, _, error) = Cli.Run(["eval", "--run", new RunFolder(a).LatestCheckpoint, .. evaluation]);
+        (code, _, error) = Gridtime.Run(["eval", "--run", new RunFolder(a).LatestCheckpoint, .. evaluation]);
         Assert.Equal(2, code);
         Assert.Contains("is a file, not a folder (a checkpoint? give it with --checkpoint)", error);
-        (code, _, error) = Cli.Run("inspect", "--checkpoint", a);
+        (code, _, error) = Gridtime.Run("inspect", "--checkpoint", a);
         Assert.Equal(2, code);
         Assert.Contains("is a folder, not a checkpoint file", error);
     }
@@ -467,11 +467,11 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(Train(run, 300)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(Train(run, 300)).ExitCode);
 
         // As kill -9 during an eval leaves it: a process that no longer runs.
         File.WriteAllText(Path.Combine(run, RunLock.EvalFileName), $"pid=999999\nstart=1\nhost={System.Environment.MachineName}\n");
-        (int code, _, string error) = Cli.Run("eval", "--run", run, "--select-last", "1", "--t-to", "3", "--episodes", "2");
+        (int code, _, string error) = Gridtime.Run("eval", "--run", run, "--select-last", "1", "--t-to", "3", "--episodes", "2");
         Assert.True(code == 0, error);
         Assert.Contains("warning: took over eval.lock of run from process 999999", error);
         Assert.False(File.Exists(Path.Combine(run, RunLock.EvalFileName)));
@@ -482,22 +482,22 @@ public sealed class ProvenanceTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "300", "--episode-log-every", "1", .. Small[..^4], "--arithmetic-width", "2"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "300", "--episode-log-every", "1", .. Small[..^4], "--arithmetic-width", "2"]).ExitCode);
         string log = new RunFolder(run).EpisodeLog(0);
 
-        (int code, _, string error) = Cli.Run("replay", log, "--out", Path.Combine(folder["missing"], "x.gif"));
+        (int code, _, string error) = Gridtime.Run("replay", log, "--out", Path.Combine(folder["missing"], "x.gif"));
         Assert.Equal(2, code);
         Assert.Contains($"the folder {folder["missing"]} does not exist", error);
 
-        (code, _, error) = Cli.Run("replay", log, "--out", folder["x.gif"], "--fps", "0");
+        (code, _, error) = Gridtime.Run("replay", log, "--out", folder["x.gif"], "--fps", "0");
         Assert.Equal(2, code);
         Assert.Contains("--fps must be more than 0", error);
 
-        (code, _, error) = Cli.Run(Train(folder["big"], 300, "--checkpoint-interval", "1e30"));
+        (code, _, error) = Gridtime.Run(Train(folder["big"], 300, "--checkpoint-interval", "1e30"));
         Assert.Equal(2, code);
         Assert.Contains("--checkpoint-interval: 1e30 is far too large", error);
 
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "100");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "100");
         Assert.Equal(2, code);
         Assert.Contains("give a larger --frames", error);
     }

@@ -1,3 +1,4 @@
+using GridTime.Cli;
 using GridTime.Tests.Training;
 using GridTime.Training;
 using GridTime.Training.Config;
@@ -13,14 +14,14 @@ public sealed class ResumeRepairTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 1200)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 1200)).ExitCode);
         var files = new RunFolder(run);
         string newestPeriodic = Directory.GetFiles(files.CheckpointFolder, "frames-*.ckpt").Order(StringComparer.Ordinal).Last();
         long periodicFrames = Checkpoint.Verify(newestPeriodic).Frames;
         byte[] latest = File.ReadAllBytes(files.LatestCheckpoint);
         File.WriteAllBytes(files.LatestCheckpoint, latest[..(latest.Length / 2)]);
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "2000");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "2000");
         Assert.True(code == 0, error);
         Assert.Contains("latest.ckpt is damaged or truncated", error);
         Assert.Contains($"resuming from the previous checkpoint, {newestPeriodic}", error);
@@ -38,11 +39,11 @@ public sealed class ResumeRepairTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 500)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 500)).ExitCode);
         var files = new RunFolder(run);
         File.WriteAllText(files.ConfigFile, "{ \"hidden\": 16, \"workers");
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "1000");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "1000");
         Assert.True(code == 0, error);
         Assert.Contains("config.json is not valid", error);
         Assert.Equal("{ \"hidden\": 16, \"workers", File.ReadAllText(files.ConfigFile + ".damaged"));
@@ -54,7 +55,7 @@ public sealed class ResumeRepairTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 500)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 500)).ExitCode);
         var files = new RunFolder(run);
         foreach (string checkpoint in Directory.GetFiles(files.CheckpointFolder))
         {
@@ -62,7 +63,7 @@ public sealed class ResumeRepairTests
         }
 
         string metrics = File.ReadAllText(files.MetricsFile);
-        (int code, string output, string error) = Cli.Run("train", "--resume", run, "--frames", "2000");
+        (int code, string output, string error) = Gridtime.Run("train", "--resume", run, "--frames", "2000");
         Assert.Equal(Program.BadInput, code);
         Assert.Contains("no usable checkpoint", error);
         Assert.Single(error.Trim().Split('\n'));
@@ -91,7 +92,7 @@ public sealed class ResumeRepairTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 900)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 900)).ExitCode);
         var files = new RunFolder(run);
         ResumePoint point = ResumePoint.Find(files)!;
         Assert.Equal(files.LatestCheckpoint, point.Checkpoint);

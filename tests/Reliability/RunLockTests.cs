@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GridTime.Cli;
 using GridTime.Tests.Training;
 using GridTime.Training;
 using GridTime.Training.Runs;
@@ -13,12 +14,12 @@ public sealed class RunLockTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(ReliabilityRuns.Train(run, frames: 1000)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(ReliabilityRuns.Train(run, frames: 1000)).ExitCode);
         byte[] checkpoint = File.ReadAllBytes(new RunFolder(run).LatestCheckpoint);
 
         using (RunLock.Acquire(run))
         {
-            (int code, string output, string error) = Cli.Run("train", "--resume", run, "--frames", "3000");
+            (int code, string output, string error) = Gridtime.Run("train", "--resume", run, "--frames", "3000");
             Assert.Equal(Program.BadInput, code);
             Assert.Contains($"is in use by process {System.Environment.ProcessId}", error);
             Assert.Single(error.Trim().Split('\n'));
@@ -27,7 +28,7 @@ public sealed class RunLockTests
         }
 
         // Released: the resume now goes through, and the lock is gone afterwards.
-        Assert.Equal(0, Cli.Run("train", "--resume", run, "--frames", "2000").ExitCode);
+        Assert.Equal(0, Gridtime.Run("train", "--resume", run, "--frames", "2000").ExitCode);
         Assert.False(File.Exists(Path.Combine(run, RunLock.FileName)));
     }
 

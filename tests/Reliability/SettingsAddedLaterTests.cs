@@ -45,7 +45,7 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run(TinyTimer(run, 400, "--log-interval", "200", "--checkpoint-interval", "200"));
+        (int code, _, string error) = Gridtime.Run(TinyTimer(run, 400, "--log-interval", "200", "--checkpoint-interval", "200"));
         Assert.True(code == 0, error);
         var files = new RunFolder(run);
 
@@ -63,7 +63,7 @@ public sealed class SettingsAddedLaterTests
         Assert.Equal(12, files.ReadConfig()!.Value.Config.TimeLeftCap);
 
         // Resumed: no setting is taken as changed, and what it writes from now on names the old behaviour.
-        (code, string output, error) = Cli.Run("train", "--resume", run, "--frames", "800");
+        (code, string output, error) = Gridtime.Run("train", "--resume", run, "--frames", "800");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("edited by hand", error, StringComparison.Ordinal);
         Assert.DoesNotContain("nau-learning-rate-decay", output, StringComparison.Ordinal);
@@ -80,10 +80,10 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string old = folder["old"];
-        Assert.Equal(0, Cli.Run(TinyTimer(old, 200)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(TinyTimer(old, 200)).ExitCode);
         WithoutKeys(new RunFolder(old).ConfigFile);
 
-        (int code, _, string error) = Cli.Run("train", "--config", new RunFolder(old).ConfigFile, "--run-dir", folder["new"], "--frames", "200");
+        (int code, _, string error) = Gridtime.Run("train", "--config", new RunFolder(old).ConfigFile, "--run-dir", folder["new"], "--frames", "200");
         Assert.True(code == 0, error);
         TrainConfig config = new RunFolder(folder["new"]).ReadConfig()!.Value.Config;
         Assert.Equal((12, NauLearningRateDecay.None), (config.TimeLeftCap, config.NauLearningRateDecay));
@@ -91,7 +91,7 @@ public sealed class SettingsAddedLaterTests
         // A config file of the user's own that lacks the keys means today's defaults.
         string mine = folder["mine.json"];
         File.WriteAllText(mine, "{\"agent\": \"timer\", \"hidden\": 16}");
-        TrainConfig fresh = GridTime.Training.Commands.TrainCommand.SettingsOf(mine);
+        TrainConfig fresh = GridTime.Cli.Commands.TrainCommand.SettingsOf(mine);
         Assert.Equal((0, NauLearningRateDecay.Linear), (fresh.TimeLeftCap, fresh.NauLearningRateDecay));
     }
 
@@ -129,7 +129,7 @@ public sealed class SettingsAddedLaterTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(TinyTimer(run, 200)).ExitCode);
+        Assert.Equal(0, Gridtime.Run(TinyTimer(run, 200)).ExitCode);
         var files = new RunFolder(run);
         JsonObject file = JsonNode.Parse(File.ReadAllText(files.ConfigFile))!.AsObject();
         foreach (string key in TimerKeys)
@@ -138,7 +138,7 @@ public sealed class SettingsAddedLaterTests
         }
 
         File.WriteAllText(files.ConfigFile, file.ToJsonString());
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "400");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "400");
         Assert.Equal(2, code);
         Assert.Contains("was edited by hand and differs from the checkpoint checkpoints/latest.ckpt: time-left-cap is missing there (read as 12) but 0 in the checkpoint checkpoints/latest.ckpt; "
             + "time-left-gradient is missing there (read as all) but time-left-loss in the checkpoint checkpoints/latest.ckpt; "

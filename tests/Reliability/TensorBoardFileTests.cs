@@ -12,7 +12,7 @@ public sealed class TensorBoardFileTests
         using var folder = new TemporaryFolder();
         string run = folder["run"];
         double before = TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow);
-        (int code, _, string error) = Cli.Run(ReliabilityRuns.Train(run, frames: 1200));
+        (int code, _, string error) = Gridtime.Run(ReliabilityRuns.Train(run, frames: 1200));
         Assert.True(code == 0, error);
         double after = TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow);
         var files = new RunFolder(run);
@@ -39,7 +39,7 @@ public sealed class TensorBoardFileTests
         Assert.All(fromCsv.Zip(lengths), pair => Assert.Equal(pair.First, pair.Second.Value, 1e-4f)); // metrics.csv keeps 6 digits
 
         // A resume rebuilds tb/ from metrics.csv, wall times in Unix seconds too, and adds the new session's settings.
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "2000");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "2000");
         Assert.True(code == 0, error);
         events = TensorBoardEvents.Events(files.TensorBoardFolder);
         Assert.All(events, e => Assert.InRange(e.WallTime, before - 3600, TensorBoardFile.UnixSeconds(DateTimeOffset.UtcNow) + 1));

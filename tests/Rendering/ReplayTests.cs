@@ -104,23 +104,23 @@ public sealed class ReplayTests
             writer.Append(Episode(2, 12));
         }
 
-        (int code, string output, string error) = Cli.Run("replay", log, "--all", "--out", folder["all.gif"]);
+        (int code, string output, string error) = Gridtime.Run("replay", log, "--all", "--out", folder["all.gif"]);
         Assert.True(code == 0, error);
         Assert.Contains("2 episode(s)", output);
         int frames = GifDecoding.Decode(File.ReadAllBytes(folder["all.gif"])).Frames.Count;
         Assert.Equal(Episode(1, 6).Steps.Count + Episode(2, 12).Steps.Count + 2, frames);
 
-        Assert.Equal(0, Cli.Run("replay", log, "--last", "--out", folder["last.gif"]).ExitCode);
+        Assert.Equal(0, Gridtime.Run("replay", log, "--last", "--out", folder["last.gif"]).ExitCode);
         Assert.Equal(Episode(2, 12).Steps.Count + 1, GifDecoding.Decode(File.ReadAllBytes(folder["last.gif"])).Frames.Count);
 
-        (code, _, error) = Cli.Run("replay", log, "--record", "2", "--out", folder["x.gif"]);
+        (code, _, error) = Gridtime.Run("replay", log, "--record", "2", "--out", folder["x.gif"]);
         Assert.Equal(2, code);
         Assert.Contains("out of range", error);
-        (code, _, error) = Cli.Run("replay", folder["missing.msgpack"], "--out", folder["x.gif"]);
+        (code, _, error) = Gridtime.Run("replay", folder["missing.msgpack"], "--out", folder["x.gif"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         File.WriteAllBytes(folder["bad.msgpack"], [0xc1, 0xc1, 0xc1]);
-        (code, _, error) = Cli.Run("replay", folder["bad.msgpack"], "--out", folder["x.gif"]);
+        (code, _, error) = Gridtime.Run("replay", folder["bad.msgpack"], "--out", folder["x.gif"]);
         Assert.Equal(2, code);
         Assert.Contains("damaged", error);
         Assert.False(File.Exists(folder["x.gif"]));
@@ -167,7 +167,7 @@ public sealed class ReplayTests
     {
         using var folder = new TemporaryFolder();
         string log = SelectionLog(folder);
-        (int code, string output, string error) = Cli.Run(["replay", log, .. selection, "--out", folder["x.gif"]]);
+        (int code, string output, string error) = Gridtime.Run(["replay", log, .. selection, "--out", folder["x.gif"]]);
         Assert.True(code == 0, error);
         Assert.Equal(expected, Chosen(output));
     }
@@ -176,7 +176,7 @@ public sealed class ReplayTests
     public void TheChosenRecordsLineSaysTheirTAndOutcome()
     {
         using var folder = new TemporaryFolder();
-        (int code, string output, string error) = Cli.Run("replay", SelectionLog(folder), "--outcome", "late", "--out", folder["x.gif"]);
+        (int code, string output, string error) = Gridtime.Run("replay", SelectionLog(folder), "--outcome", "late", "--out", folder["x.gif"]);
         Assert.True(code == 0, error);
         Assert.Contains("record 2: nac, worker 0, episode 2, 0 frames, T 6, late (arrived at t=8), reward ", output);
     }
@@ -192,7 +192,7 @@ public sealed class ReplayTests
     public void BadSelectionsAreOneLineAndExitCode2(string[] selection, string message)
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["replay", SelectionLog(folder), .. selection, "--out", folder["x.gif"]]);
+        (int code, _, string error) = Gridtime.Run(["replay", SelectionLog(folder), .. selection, "--out", folder["x.gif"]]);
         Assert.Equal(2, code);
         Assert.Contains(message, error);
         Assert.Single(error.Trim().Split('\n'));
@@ -204,7 +204,7 @@ public sealed class ReplayTests
     {
         using var folder = new TemporaryFolder();
         string log = SelectionLog(folder);
-        (int code, string output, string error) = Cli.Run("replay", log, "--t", "6", "--grid", "2x2", "--scale", "2", "--out", folder["m.gif"]);
+        (int code, string output, string error) = Gridtime.Run("replay", log, "--t", "6", "--grid", "2x2", "--scale", "2", "--out", folder["m.gif"]);
         Assert.True(code == 0, error);
         Assert.Equal(["record 0", "record 2", "record 4", "record 5"], Chosen(output));
         (int width, int height, List<SKBitmap> frames, _) = GifDecoding.Decode(File.ReadAllBytes(folder["m.gif"]));
@@ -236,13 +236,13 @@ public sealed class ReplayTests
         }
 
         // 250 episodes of 13 frames (T = 12) at 224 x 304 pixels: 221 Mpixel, more than the limit of 200.
-        (int code, _, string error) = Cli.Run("replay", log, "--all", "--out", folder["all.gif"]);
+        (int code, _, string error) = Gridtime.Run("replay", log, "--all", "--out", folder["all.gif"]);
         Assert.Equal(2, code);
         Assert.Contains("250 episodes make 3,250 frames of 224x304 (221 Mpixel), more than a GIF of 200 Mpixel", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.False(File.Exists(folder["all.gif"]));
 
-        (code, _, error) = Cli.Run("replay", log, "--grid", "3x3", "--out", folder["grid.gif"]);
+        (code, _, error) = Gridtime.Run("replay", log, "--grid", "3x3", "--out", folder["grid.gif"]);
         Assert.True(code == 0, error);
         Assert.Equal(13, GifDecoding.Decode(File.ReadAllBytes(folder["grid.gif"])).Frames.Count);
     }

@@ -77,21 +77,21 @@ public sealed class SlurmClusterTests
             "--time", "10", "--frames", "3000", "--hidden", "32", "--envs-per-worker", "4", "--steps", "5", "--t-to", "8", "--episodes", "4", "--select-last", "1", "--episode-log-every", "0"];
 
         // nac-s2 is made to fail in its Slurm task (the variable goes to the tasks only, through sbatch --export).
-        (int code, string output, string error) = Cli.Run([.. sweep, $"--sbatch-arg=--export=ALL,{FaultInjection.FailCellVariable}=nac-s2"]);
+        (int code, string output, string error) = Gridtime.Run([.. sweep, $"--sbatch-arg=--export=ALL,{FaultInjection.FailCellVariable}=nac-s2"]);
         Assert.True(code == 1, error + output);
         string job = Assert.Single(SlurmBackend.Jobs(root)).Job;
         Assert.Contains($"submitted 4 of 4 cells as Slurm array job {job}", output);
         Assert.Contains($"gridtime: cell 3 nac-s2 failed: fault-injection: cell nac-s2 made to fail ({FaultInjection.FailCellVariable}) (Slurm task {job}_3 FAILED, exit code 1:0); log: {root}/logs/{job}_3.log", error);
         Assert.Contains("fault-injection: cell nac-s2 made to fail", File.ReadAllText(Path.Combine(root, "logs", $"{job}_3.log")));
 
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Equal(0, code);
         Assert.Contains("0 pending, 0 running, 3 done, 1 failed (of 4)", output);
         string[] finished = ["baseline-s1", "baseline-s2", "nac-s1"];
         DateTime[] trained = [.. finished.Select(cell => File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, cell)).LatestCheckpoint))];
 
         // The same command again submits only the failed cell, and collects all four.
-        (code, output, error) = Cli.Run(sweep);
+        (code, output, error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error + output);
         Assert.Contains("submitted 1 of 4 cells", output);
         Assert.Equal("3", string.Join(',', SlurmBackend.Jobs(root)[^1].Cells));

@@ -17,7 +17,7 @@ public sealed class SweepCommandTests
         using var folder = new TemporaryFolder();
         string root = folder["sweep"];
         string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", "--seeds", "2", "--set", "learning-rate=1e-4,5e-4", .. Tiny];
-        (int code, string output, string error) = Cli.Run(sweep);
+        (int code, string output, string error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error + output);
         string[] cells = ["baseline-s1_learning-rate=0.0001", "baseline-s2_learning-rate=0.0001", "baseline-s1_learning-rate=0.0005", "baseline-s2_learning-rate=0.0005"];
         Assert.All(cells, cell => Assert.True(File.Exists(Path.Combine(root, cell, "eval.csv")), cell));
@@ -42,7 +42,7 @@ public sealed class SweepCommandTests
 
         // A rerun finds every cell done and trains nothing.
         DateTime trained = File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, cells[3])).LatestCheckpoint);
-        (code, output, error) = Cli.Run(sweep);
+        (code, output, error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error);
         Assert.Equal(4, output.Split('\n').Count(line => line.Contains(": already trained and evaluated", StringComparison.Ordinal)));
         Assert.DoesNotContain("started", output);
@@ -50,13 +50,13 @@ public sealed class SweepCommandTests
 
         // Another plan for the same folder is refused, naming the difference, and changes nothing.
         string plan = File.ReadAllText(Path.Combine(root, SweepPlan.FileName));
-        (code, _, error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline", "--seeds", "2", "--set", "learning-rate=1e-4,1e-3", .. Tiny]);
+        (code, _, error) = Gridtime.Run(["sweep", "--run-dir", root, "--agents", "baseline", "--seeds", "2", "--set", "learning-rate=1e-4,1e-3", .. Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("adds the cell baseline-s1_learning-rate=0.001", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal(plan, File.ReadAllText(Path.Combine(root, SweepPlan.FileName)));
 
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Equal(0, code);
         Assert.Contains("0 pending, 0 running, 4 done, 0 failed (of 4)", output);
     }
@@ -66,19 +66,19 @@ public sealed class SweepCommandTests
     {
         using var folder = new TemporaryFolder();
         string root = folder["sweep"];
-        (int code, string output, string error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline,timer", "--seeds", "1", "--set", "time-left-loss=0.5,1", .. Tiny]);
+        (int code, string output, string error) = Gridtime.Run(["sweep", "--run-dir", root, "--agents", "baseline,timer", "--seeds", "1", "--set", "time-left-loss=0.5,1", .. Tiny]);
         Assert.True(code == 0, error + output);
         Assert.Equal(["baseline-s1", "timer-s1_time-left-loss=0.5", "timer-s1_time-left-loss=1"], Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != "logs").Order(StringComparer.Ordinal));
         Assert.Empty(SettingGrid.SweepProblems(new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }, [GridTime.Agents.CoreKind.Baseline, GridTime.Agents.CoreKind.Nac]));
         Assert.Equal(GridTime.Agents.ArithmeticInput.InstructionAndState, new TrainConfig { ArithmeticInput = GridTime.Agents.ArithmeticInput.Instruction }.ForAgent(GridTime.Agents.CoreKind.Baseline).ArithmeticInput);
 
         // The summary names a setting given to some agents only with those agents.
-        (code, output, error) = Cli.Run(["sweep", "--run-dir", folder["decay"], "--agents", "baseline,timer", "--nau-learning-rate-decay", "none", .. Tiny]);
+        (code, output, error) = Gridtime.Run(["sweep", "--run-dir", folder["decay"], "--agents", "baseline,timer", "--nau-learning-rate-decay", "none", .. Tiny]);
         Assert.True(code == 0, error + output);
         Assert.Contains("nau-learning-rate-decay none (timer only)", File.ReadAllText(Path.Combine(folder["decay"], "summary.md")));
 
         // A setting no agent of the sweep has is refused, as train refuses it.
-        (code, _, error) = Cli.Run(["sweep", "--run-dir", folder["other"], "--agents", "baseline,nac", "--time-left-loss", "2", .. Tiny]);
+        (code, _, error) = Gridtime.Run(["sweep", "--run-dir", folder["other"], "--agents", "baseline,nac", "--time-left-loss", "2", .. Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("--time-left-loss: the baseline agent has no time-left estimate to train", error);
     }
@@ -91,24 +91,24 @@ public sealed class SweepCommandTests
         string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", .. Tiny[2..]];
 
         // 1 worker x 4 environments x 5 steps: 20 frames an update, so a budget of 2,010 ends at 2,020.
-        (int code, string output, string error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        (int code, string output, string error) = Gridtime.Run([.. sweep, "--frames", "2010"]);
         Assert.True(code == 0, error + output);
         Assert.Contains("done: 2,020 frames", output);
 
         // The same command again holds the few frames past its budget and is not refused.
-        (code, output, error) = Cli.Run([.. sweep, "--frames", "2010"]);
+        (code, output, error) = Gridtime.Run([.. sweep, "--frames", "2010"]);
         Assert.True(code == 0, error + output);
         Assert.Contains("== baseline-s1: already trained and evaluated", output);
 
         Dictionary<string, byte[]> before = FolderSnapshot.Take(root);
-        (code, output, error) = Cli.Run([.. sweep, "--frames", "1000"]);
+        (code, output, error) = Gridtime.Run([.. sweep, "--frames", "1000"]);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: {root} holds baseline-s1 trained to 2,020 frames, more than --frames 1,000: give --frames 2010 or more, or another --run-dir\n", error);
         Assert.Equal("", output);
         FolderSnapshot.AssertUnchanged(before, root);
 
         // Collecting counts one cell as one cell.
-        (code, output, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+        (code, output, error) = Gridtime.Run("sweep", "collect", "--run-dir", root);
         Assert.True(code == 0, error);
         Assert.Contains("summary.md (1 of 1 cell)\n", output);
     }
@@ -128,9 +128,9 @@ public sealed class SweepCommandTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
+        Assert.Equal(0, Gridtime.Run("train", "--run-dir", run, "--frames", "200", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0").ExitCode);
         string[] before = Directory.GetFileSystemEntries(run);
-        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", run, "--agents", "nac", .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", run, "--agents", "nac", .. Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("is a training run's folder (it holds config.json): give the sweep a folder of its own", error);
         Assert.Equal(before, Directory.GetFileSystemEntries(run));
@@ -140,7 +140,7 @@ public sealed class SweepCommandTests
     public void ASettingGivenAsAFlagAndSweptIsRefused()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--set", "learning-rate=1e-3", "--learning-rate", "2e-4", .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", "learning-rate=1e-3", "--learning-rate", "2e-4", .. Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("--learning-rate is given as a flag and swept by --set learning-rate=...: give it in one place", error);
         Assert.False(Directory.Exists(folder["sweep"]));
@@ -153,34 +153,34 @@ public sealed class SweepCommandTests
         string root = folder["sweep"];
         // Eval chooses between the checkpoints at 1,000 and 2,000 frames: the cell is done either way.
         string[] sweep = ["sweep", "--run-dir", root, "--agents", "baseline", "--seeds", "2", .. Tiny[..^2], "--select-last", "2", "--checkpoint-interval", "1000"];
-        (int code, string output, string error) = Cli.Run(sweep);
+        (int code, string output, string error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error + output);
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Equal(0, code);
         Assert.Contains("0 pending, 0 running, 2 done, 0 failed (of 2)", output);
 
         // An eval by hand into a folder of its own leaves the cell done.
         string cell = Path.Combine(root, "baseline-s1");
-        Assert.Equal(0, Cli.Run("eval", "--run", cell, "--t-list", "20,30", "--episodes", "2", "--out", folder["more-t"]).ExitCode);
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", cell, "--t-list", "20,30", "--episodes", "2", "--out", folder["more-t"]).ExitCode);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Contains("0 pending, 0 running, 2 done, 0 failed (of 2)", output);
 
         // One into the cell replaces its eval.csv: that cell is pending again, and the next run evaluates it again.
-        Assert.Equal(0, Cli.Run("eval", "--run", cell, "--t-to", "3", "--episodes", "2").ExitCode);
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        Assert.Equal(0, Gridtime.Run("eval", "--run", cell, "--t-to", "3", "--episodes", "2").ExitCode);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Contains("its eval.csv is no longer the sweep's evaluation (evaluated again by hand? `gridtime eval --run CELL --out FOLDER` leaves it in place)", output);
         Assert.Contains("1 pending, 0 running, 1 done, 0 failed (of 2)", output);
-        (code, output, error) = Cli.Run(sweep);
+        (code, output, error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error + output);
         Assert.Contains("== baseline-s1: already trained (2,000 frames)", output);
-        Assert.Equal(0, Cli.Run("sweep", "collect", "--run-dir", root).ExitCode);
+        Assert.Equal(0, Gridtime.Run("sweep", "collect", "--run-dir", root).ExitCode);
 
         // A cell's eval.csv cut short (its last rows gone, the rest still naming the evaluation): refused, naming the cut.
         string csv = Path.Combine(cell, "eval.csv");
         string[] lines = File.ReadAllLines(csv);
         File.WriteAllLines(csv, lines[..^3]);
         Dictionary<string, byte[]> before = Directory.GetFiles(root).ToDictionary(f => f, File.ReadAllBytes);
-        (code, _, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+        (code, _, error) = Gridtime.Run("sweep", "collect", "--run-dir", root);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: {csv} is not the whole evaluation the sweep made of baseline-s1: it ends at T = 5, not 8 as its provenance claims (5 of 8 rows); rerun the sweep to evaluate it again", error.TrimEnd('\n'));
         Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
@@ -205,7 +205,7 @@ public sealed class SweepCommandTests
     public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab")
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--sbatch-arg", sbatchArg, .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--sbatch-arg", sbatchArg, .. Tiny]);
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.Single(error.Trim().Split('\n'));
@@ -220,7 +220,7 @@ public sealed class SweepCommandTests
     public void SeedsThatWouldWrapOrNeverEndAreRefused(string first, string seeds, string message)
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["sweep", "--run-dir", folder["sweep"], "--first-seed", first, "--seeds", seeds, .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--first-seed", first, "--seeds", seeds, .. Tiny]);
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.False(Directory.Exists(folder["sweep"]));
@@ -236,7 +236,7 @@ public sealed class SweepCommandTests
         (int code, string output, string error) = (0, "", "");
         try
         {
-            (code, output, error) = Cli.Run(sweep);
+            (code, output, error) = Gridtime.Run(sweep);
         }
         finally
         {
@@ -251,13 +251,13 @@ public sealed class SweepCommandTests
         Assert.Contains("fault-injection: cell baseline-s2 made to fail", File.ReadAllText(log));
         Assert.Contains("Not collected (1 of 2 cells not done): baseline-s2 (failed)", File.ReadAllText(Path.Combine(root, "summary.md")));
 
-        (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+        (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
         Assert.Equal(0, code);
         Assert.Matches(@"1  baseline-s2  failed    fault-injection: .*; log: .*baseline-s2\.log", output);
         Assert.Contains("0 pending, 0 running, 1 done, 1 failed (of 2)", output);
 
         DateTime trained = File.GetLastWriteTimeUtc(new RunFolder(Path.Combine(root, "baseline-s1")).LatestCheckpoint);
-        (code, output, error) = Cli.Run(sweep);
+        (code, output, error) = Gridtime.Run(sweep);
         Assert.True(code == 0, error + output);
         Assert.Contains("== baseline-s1: already trained and evaluated", output);
         Assert.Contains("[1/1] baseline-s2: started", output);
@@ -270,7 +270,7 @@ public sealed class SweepCommandTests
     {
         using var folder = new TemporaryFolder();
         string root = folder["sweep"];
-        (int code, string output, string error) = Cli.Run(["sweep", "--run-dir", root, "--agents", "baseline,nac", "--parallel", "2", .. Tiny]);
+        (int code, string output, string error) = Gridtime.Run(["sweep", "--run-dir", root, "--agents", "baseline,nac", "--parallel", "2", .. Tiny]);
         Assert.True(code == 0, error + output);
         Assert.Contains("[1/2] baseline-s1: started", output);
         Assert.Contains("[2/2] nac-s1: started", output);
@@ -296,7 +296,7 @@ public sealed class SweepCommandTests
         SlurmClient.SearchPath = slurm.Folder;
         try
         {
-            (int code, string output, string error) = Cli.Run(sweep);
+            (int code, string output, string error) = Gridtime.Run(sweep);
             Assert.True(code == 0, error + output);
             Assert.Contains("submitted 4 of 4 cells as Slurm array job 4242", output);
             Assert.Equal($"--parsable {Path.Combine(root, "sweep.sbatch")}", slurm.Arguments(4242));
@@ -314,13 +314,13 @@ public sealed class SweepCommandTests
 
             // While Slurm holds the array, status shows what squeue says.
             slurm.Queue = "0 RUNNING\n1 PENDING\n2-3 PENDING\n";
-            (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+            (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
             Assert.Equal(0, code);
             Assert.Matches(@"0  baseline-s1  running   Slurm task 4242_0 RUNNING", output);
             Assert.Matches(@"3  nac-s2       pending   Slurm task 4242_3 PENDING", output);
 
             // A rerun while all are queued submits nothing.
-            (code, output, error) = Cli.Run(sweep);
+            (code, output, error) = Gridtime.Run(sweep);
             Assert.True(code == 0, error);
             Assert.Contains("nothing to submit: 0 cells done, 4 queued or running", output);
 
@@ -328,11 +328,11 @@ public sealed class SweepCommandTests
             using (var down = new FakeSlurm(controllerDown: true))
             {
                 SlurmClient.SearchPath = down.Folder;
-                (code, output, error) = Cli.Run("sweep", "status", "--run-dir", root);
+                (code, output, error) = Gridtime.Run("sweep", "status", "--run-dir", root);
                 Assert.Equal(0, code);
                 Assert.Equal("gridtime: warning: squeue failed (exit 1): squeue: error: Unable to contact slurm controller (connect failure); the cells' own records alone are shown", error.Trim());
                 Assert.Contains("4 pending, 0 running, 0 done, 0 failed (of 4)", output);
-                (code, _, error) = Cli.Run(sweep);
+                (code, _, error) = Gridtime.Run(sweep);
                 Assert.Equal(1, code);
                 Assert.Equal("gridtime: cannot ask Slurm about the sweep's earlier arrays (squeue failed (exit 1): squeue: error: Unable to contact slurm controller (connect failure)); nothing was submitted", error.Trim());
                 Assert.Single(SlurmBackend.Jobs(root));
@@ -340,25 +340,25 @@ public sealed class SweepCommandTests
             }
 
             // Task 0 runs its cell; task 1 fails, tasks 2 and 3 are cancelled (3 before it started).
-            Assert.Equal(0, Cli.Run("sweep", "run-cell", "--run-dir", root, "--cell", "0").ExitCode);
+            Assert.Equal(0, Gridtime.Run("sweep", "run-cell", "--run-dir", root, "--cell", "0").ExitCode);
             slurm.Queue = "";
             slurm.Jobs = "JobId=4243 ArrayJobId=4242 ArrayTaskId=0 JobState=COMPLETED ExitCode=0:0\nJobId=4244 ArrayJobId=4242 ArrayTaskId=1 JobState=FAILED ExitCode=1:0\n"
                 + "JobId=4245 ArrayJobId=4242 ArrayTaskId=2 JobState=CANCELLED ExitCode=0:15\nJobId=4242 ArrayJobId=4242 ArrayTaskId=3 JobState=CANCELLED ExitCode=0:0\n";
-            (code, output, _) = Cli.Run("sweep", "status", "--run-dir", root);
+            (code, output, _) = Gridtime.Run("sweep", "status", "--run-dir", root);
             Assert.Equal(0, code);
             Assert.Matches(@"0  baseline-s1  done ", output);
             Assert.Matches(@"1  baseline-s2  failed    Slurm task 4242_1 FAILED, exit code 1:0\n", output);
             Assert.Matches(@"3  nac-s2       failed    Slurm task 4242_3 cancelled before it started \(no log\)\n", output);
             Assert.Contains("0 pending, 0 running, 1 done, 3 failed (of 4)", output);
 
-            (code, output, error) = Cli.Run(sweep);
+            (code, output, error) = Gridtime.Run(sweep);
             Assert.True(code == 0, error);
             Assert.Contains("submitted 3 of 4 cells as Slurm array job 4243", output);
             Assert.Contains("#SBATCH --array=1-3%3\n", slurm.Submitted(4243));
             Assert.Equal(["4242", "4243"], SlurmBackend.Jobs(root).Select(j => j.Job));
 
             // Collect merges the one finished cell and names the others.
-            (code, output, error) = Cli.Run("sweep", "collect", "--run-dir", root);
+            (code, output, error) = Gridtime.Run("sweep", "collect", "--run-dir", root);
             Assert.True(code == 0, error);
             Assert.Contains($"wrote {root}/comparison.csv, comparison.png, comparison-reward.png, comparison-outcomes.png, summary.md (1 of 4 cells)", output);
             Assert.Contains("| baseline | 1 |", File.ReadAllText(Path.Combine(root, "summary.md")));
@@ -379,12 +379,12 @@ public sealed class SweepCommandTests
         try
         {
             SlurmClient.SearchPath = folder.Path;
-            (int code, _, string error) = Cli.Run(sweep);
+            (int code, _, string error) = Gridtime.Run(sweep);
             Assert.Equal(1, code);
             Assert.Equal("gridtime: sbatch is not on PATH: the slurm backend needs Slurm's client commands (Debian: apt-get install slurm-client) and a slurm.conf naming the cluster", error.Trim());
 
             SlurmClient.SearchPath = down.Folder;
-            (code, _, error) = Cli.Run(sweep);
+            (code, _, error) = Gridtime.Run(sweep);
             Assert.Equal(1, code);
             Assert.Equal("gridtime: sbatch failed (exit 1): sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure); nothing was submitted (run the same command again when Slurm answers)", error.Trim());
             Assert.Empty(SlurmBackend.Jobs(root));

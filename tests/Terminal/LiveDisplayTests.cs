@@ -109,7 +109,7 @@ public sealed class LiveDisplayTests
     public void WithoutATerminalTrainWritesPlainLinesThatSayOnlyWhatIsKnown()
     {
         using var folder = new TemporaryFolder();
-        (int code, string output, string error) = Cli.Run("train", "--run-dir", folder["run"], "--frames", "24000", "--hidden", "16", "--workers", "1",
+        (int code, string output, string error) = Gridtime.Run("train", "--run-dir", folder["run"], "--frames", "24000", "--hidden", "16", "--workers", "1",
             "--envs-per-worker", "8", "--log-interval", "12000", "--progress-seconds", "0.2", "--episode-log-every", "0");
         Assert.True(code == 0, error);
         string[] lines = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];

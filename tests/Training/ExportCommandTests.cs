@@ -1,7 +1,7 @@
 using GridTime.Agents.Onnx;
 using GridTime.Tests.Agents;
 using GridTime.Training;
-using GridTime.Training.Commands;
+using GridTime.Cli.Commands;
 using GridTime.Training.Runs;
 using Microsoft.ML.OnnxRuntime;
 
@@ -15,11 +15,11 @@ public sealed class ExportCommandTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"], onnx = folder["agent.onnx"];
-        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "counter", "--frames", "2000", "--hidden", "32",
+        (int code, string output, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "counter", "--frames", "2000", "--hidden", "32",
             "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "1000", "--log-interval", "1000", "--episode-log-every", "0");
         Assert.True(code == 0, error + output);
 
-        (code, output, error) = Cli.Run("export", "--run", run, "--onnx", onnx);
+        (code, output, error) = Gridtime.Run("export", "--run", run, "--onnx", onnx);
         Assert.True(code == 0, error + output);
         Assert.Contains("agent counter, state size 72", output);
 
@@ -40,17 +40,17 @@ public sealed class ExportCommandTests
     public void ExportRefusesAMissingRunAndACheckpointOfAnotherRun()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run("export", "--run", folder["nothing"], "--onnx", folder["a.onnx"]);
+        (int code, _, string error) = Gridtime.Run("export", "--run", folder["nothing"], "--onnx", folder["a.onnx"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
 
         foreach (string run in (string[])["a", "b"])
         {
-            Assert.Equal(0, Cli.Run("train", "--run-dir", folder[run], "--frames", "500", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
+            Assert.Equal(0, Gridtime.Run("train", "--run-dir", folder[run], "--frames", "500", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4",
                 "--steps", "5", "--checkpoint-interval", "500", "--log-interval", "500", "--episode-log-every", "0").ExitCode);
         }
 
-        (code, _, error) = Cli.Run("export", "--run", folder["b"], "--checkpoint", Path.Combine(folder["a"], "checkpoints", "latest.ckpt"), "--onnx", folder["a.onnx"]);
+        (code, _, error) = Gridtime.Run("export", "--run", folder["b"], "--checkpoint", Path.Combine(folder["a"], "checkpoints", "latest.ckpt"), "--onnx", folder["a.onnx"]);
         Assert.Equal(2, code);
         Assert.Contains("export it with --run set to the run it belongs to", error);
         Assert.False(File.Exists(folder["a.onnx"]));

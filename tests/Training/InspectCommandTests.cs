@@ -26,7 +26,7 @@ public sealed class InspectCommandTests
     public void TheCounterAgentsNacsAreLabelledOneAAndTR()
     {
         using var folder = new TemporaryFolder();
-        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.CounterWithT));
+        (int code, string output, string error) = Gridtime.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.CounterWithT));
         Assert.True(code == 0, error);
         string[] lines = Lines(output);
         Assert.EndsWith(": agent counter-with-t, 500 frames", lines[0]);
@@ -43,7 +43,7 @@ public sealed class InspectCommandTests
     public void TheNacAgentsNacReadsTAndHAndSaysWhatIsLeftOut()
     {
         using var folder = new TemporaryFolder();
-        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Nac));
+        (int code, string output, string error) = Gridtime.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Nac));
         Assert.True(code == 0, error);
         string[] lines = Lines(output);
         Assert.EndsWith(": agent nac, 500 frames", lines[0]);
@@ -51,7 +51,7 @@ public sealed class InspectCommandTests
         Assert.Equal(["T", .. Enumerable.Range(1, 11).Select(i => $"h{i}")], lines[5..17].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
         Assert.Equal("  ... 5 more input rows (h12..h16)", lines[17]);
 
-        (code, output, _) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Baseline));
+        (code, output, _) = Gridtime.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Baseline));
         Assert.Equal(0, code);
         Assert.Contains("agent baseline", output);
         Assert.Contains("this agent has no NAC", output);
@@ -61,7 +61,7 @@ public sealed class InspectCommandTests
     public void TheTimersNausShowTheirWeightsThemselves()
     {
         using var folder = new TemporaryFolder();
-        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Timer));
+        (int code, string output, string error) = Gridtime.Run("inspect", "--checkpoint", Checkpoint(folder, CoreKind.Timer));
         Assert.True(code == 0, error);
         string[] lines = Lines(output);
         Assert.EndsWith(": agent timer, 500 frames", lines[0]);
@@ -78,9 +78,9 @@ public sealed class InspectCommandTests
     [Fact]
     public void TheDistanceFromExactWeightsIsShownBeyondThreeDecimals()
     {
-        Assert.Equal("0", GridTime.Training.Commands.InspectCommand.FarthestFromExact([1f, -1f, 0f]));
-        Assert.Equal("6.0e-04", GridTime.Training.Commands.InspectCommand.FarthestFromExact([1f, 0.9994f, -1f])); // shown as +0.999 in the table
-        Assert.Equal("3.0e-01", GridTime.Training.Commands.InspectCommand.FarthestFromExact([0.2f, -0.7f])); // −0.7 is 0.3 from −1, 0.2 is 0.2 from 0
+        Assert.Equal("0", GridTime.Cli.Commands.InspectCommand.FarthestFromExact([1f, -1f, 0f]));
+        Assert.Equal("6.0e-04", GridTime.Cli.Commands.InspectCommand.FarthestFromExact([1f, 0.9994f, -1f])); // shown as +0.999 in the table
+        Assert.Equal("3.0e-01", GridTime.Cli.Commands.InspectCommand.FarthestFromExact([0.2f, -0.7f])); // −0.7 is 0.3 from −1, 0.2 is 0.2 from 0
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class InspectCommandTests
         using var network = new ActorCritic(config.Network);
         var shared = new SharedTraining(config, network, new SharedAdam(network.parameters(), 0.9, 0.999, 1e-8), 500, run.Name) { RunId = "inspect-test" };
         GridTime.Training.Runs.Checkpoint.Save(shared, 0, run.LatestCheckpoint);
-        (int code, string output, string error) = Cli.Run("inspect", "--checkpoint", run.LatestCheckpoint);
+        (int code, string output, string error) = Gridtime.Run("inspect", "--checkpoint", run.LatestCheckpoint);
         Assert.True(code == 0, error);
         string[] lines = Lines(output);
         Assert.StartsWith("NAC reading [T];", lines[1]);

@@ -40,7 +40,7 @@ public sealed class InvariantNumberTests
         // The example of issue 17: m = 2 with T in 1..3 on a 5x5 grid, where d − T often exceeds m.
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run("train", "--run-dir", run, "--agent", "baseline", "--hidden", "16", "--workers", "1", "--envs-per-worker", "8",
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "baseline", "--hidden", "16", "--workers", "1", "--envs-per-worker", "8",
             "--frames", "1000", "--max-reward", "2", "--min-t", "1", "--max-t", "3", "--episode-log-every", "1", "--checkpoint-interval", "500", "--log-interval", "500");
         Assert.True(code == 0, error);
         IReadOnlyList<EpisodeRecord> records = EpisodeLogReader.Read(Path.Combine(run, "episodes", "worker-0.msgpack")).Records;
@@ -57,7 +57,7 @@ public sealed class InvariantNumberTests
 
         // A run's config.json with a duplicate key is damaged: kept aside and rewritten on resume, not a crash.
         File.WriteAllText(Path.Combine(run, "config.json"), """{"hidden":32,"hidden":64}""");
-        (code, _, error) = Cli.Run("train", "--resume", run, "--frames", "1500");
+        (code, _, error) = Gridtime.Run("train", "--resume", run, "--frames", "1500");
         Assert.True(code == 0, error);
         Assert.Contains("Duplicate property 'hidden'", error);
         Assert.True(File.Exists(Path.Combine(run, "config.json.damaged")));

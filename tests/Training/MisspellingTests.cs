@@ -12,7 +12,7 @@ public sealed class MisspellingTests
     [InlineData(new[] { "evl" }, "unknown command 'evl' (did you mean eval?)")]
     public void AMisspelledFlagOrCommandNamesTheClosest(string[] args, string expected)
     {
-        (int code, string output, string error) = Cli.Run(args);
+        (int code, string output, string error) = Gridtime.Run(args);
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.StartsWith("gridtime: " + expected, error, StringComparison.Ordinal);
@@ -30,7 +30,7 @@ public sealed class MisspellingTests
         using var folder = new TemporaryFolder();
         string file = folder["settings.json"];
         File.WriteAllText(file, $"{{ \"hidden\": 16, \"{key}\": 1 }}");
-        (int code, _, string error) = Cli.Run("train", "--config", file, "--run-dir", folder["run"]);
+        (int code, _, string error) = Gridtime.Run("train", "--config", file, "--run-dir", folder["run"]);
         Assert.Equal(2, code);
         Assert.Equal($"gridtime: config file {file}: unknown key {expected}\n", error);
         Assert.False(Directory.Exists(folder["run"]));
@@ -55,7 +55,7 @@ public sealed class MisspellingTests
     [InlineData("a * b", "Multiply, subtract")]
     public void ArithRunsTheOperationsListedInTheirOrder(string first, params string[] operations)
     {
-        (int code, string output, string error) = Cli.Run(["arith", "--steps", "3", "--operation", .. operations]);
+        (int code, string output, string error) = Gridtime.Run(["arith", "--steps", "3", "--operation", .. operations]);
         Assert.True(code == 0, error);
         string[] rows = [.. output.Split('\n').Where(l => l.EndsWith(" yes", StringComparison.Ordinal) || l.EndsWith(" no", StringComparison.Ordinal)).Select(l => l[..9].Trim())];
         string second = first == "a - b" ? "a * b" : "a - b";
@@ -65,7 +65,7 @@ public sealed class MisspellingTests
     [Fact]
     public void AMisspelledArithOperationNamesTheClosest()
     {
-        (int code, _, string error) = Cli.Run("arith", "--operation", "subtract,multipy");
+        (int code, _, string error) = Gridtime.Run("arith", "--operation", "subtract,multipy");
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: --operation: unknown operation 'multipy' (did you mean multiply?)", error, StringComparison.Ordinal);
     }

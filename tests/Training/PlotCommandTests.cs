@@ -35,7 +35,7 @@ public sealed class PlotCommandTests
         using var folder = new TemporaryFolder();
         Directory.CreateDirectory(folder["other"]);
         RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3), b = Run(folder, Path.Combine("other", "a"), CoreKind.Baseline, "id-b", 2);
-        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--run", b.Path, "--out", folder["curves.png"]);
+        (int code, string output, string error) = Gridtime.Run("plot", "--run", a.Path, "--run", b.Path, "--out", folder["curves.png"]);
         Assert.True(code == 0, error);
         Assert.Contains($"  {a.Path} (nac, id id-a, 30,000 frames, 3 rows)\n", output);
         Assert.Contains($"  {b.Path} (baseline, id id-b, 20,000 frames, 2 rows)\n", output);
@@ -47,7 +47,7 @@ public sealed class PlotCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3), b = Run(folder, "b", CoreKind.Baseline, "id-b", 2);
-        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--run", b.Path, "--out", folder["curves.png"]);
+        (int code, string output, string error) = Gridtime.Run("plot", "--run", a.Path, "--run", b.Path, "--out", folder["curves.png"]);
         Assert.True(code == 0, error);
         Assert.Contains("  a (nac, id id-a, 30,000 frames, 3 rows)\n", output);
         Assert.Contains("  b (baseline, id id-b, 20,000 frames, 2 rows)\n", output);
@@ -68,7 +68,7 @@ public sealed class PlotCommandTests
         using var folder = new TemporaryFolder();
         string noneRow = "30000,3,100,2,0.3,0.15,12,20000,300,0.5,1.5,1.6,3,0,NaN,NaN,none,none\n";
         RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 2, tail: noneRow);
-        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        (int code, string output, string error) = Gridtime.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
         Assert.True(code == 0, error);
         Assert.Contains("a (nac, id id-a, 30,000 frames, 3 rows)", output);
     }
@@ -81,7 +81,7 @@ public sealed class PlotCommandTests
         string shortRow = "30160,3.1,5,0.2,0,0.15,12,20000,300,0.5,1.5,1.6,3,0,NaN,NaN,NaN,NaN\n";
         RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 3, tail: shortRow);
         Assert.Equal([3], MetricsTable.Read(a.MetricsFile).ShortRows());
-        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        (int code, string output, string error) = Gridtime.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
         Assert.True(code == 0, error);
         Assert.Contains($"{a.MetricsFile}: the row at 30,160 frames rests on 5 episodes, fewer than a quarter of a typical row's; not drawn", output);
         Assert.Contains("a (nac, id id-a, 30,160 frames, 4 rows)", output); // the run is still named by all it holds
@@ -100,7 +100,7 @@ public sealed class PlotCommandTests
     {
         using var folder = new TemporaryFolder();
         RunFolder a = Run(folder, "a", CoreKind.Counter, "id-a", 2, tail: "30000,3,10");
-        (int code, string output, string error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        (int code, string output, string error) = Gridtime.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
         Assert.True(code == 0, error);
         Assert.Contains("a (counter, id id-a, 20,000 frames, 2 rows)", output);
         Assert.Contains("last line is incomplete", error);
@@ -112,19 +112,19 @@ public sealed class PlotCommandTests
         using var folder = new TemporaryFolder();
         RunFolder a = Run(folder, "a", CoreKind.Nac, "id-a", 2);
         byte[] before = File.ReadAllBytes(a.MetricsFile);
-        (int code, _, string error) = Cli.Run("plot", "--run", a.Path, "--out", a.MetricsFile);
+        (int code, _, string error) = Gridtime.Run("plot", "--run", a.Path, "--out", a.MetricsFile);
         Assert.Equal(2, code);
         Assert.Contains("metrics.csv", error);
         Assert.Equal(before, File.ReadAllBytes(a.MetricsFile));
-        Assert.Equal(2, Cli.Run("plot", "--run", a.Path, "--out", a.ConfigFile).ExitCode);
+        Assert.Equal(2, Gridtime.Run("plot", "--run", a.Path, "--out", a.ConfigFile).ExitCode);
 
         File.AppendAllText(a.MetricsFile, "30000,x,1\n");
-        (code, _, error) = Cli.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
+        (code, _, error) = Gridtime.Run("plot", "--run", a.Path, "--out", folder["curves.png"]);
         Assert.Equal(2, code);
         Assert.Contains($"line 4 is not {MetricsLog.Header.Split(',').Length} numbers", error);
         Assert.Single(error.Trim().Split('\n'));
 
-        (code, _, error) = Cli.Run("plot", "--run", folder["missing"], "--out", folder["curves.png"]);
+        (code, _, error) = Gridtime.Run("plot", "--run", folder["missing"], "--out", folder["curves.png"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         Assert.False(File.Exists(folder["curves.png"]));

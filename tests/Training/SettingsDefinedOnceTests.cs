@@ -1,4 +1,5 @@
 using GridTime.Agents;
+using GridTime.Cli;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
 

@@ -56,7 +56,7 @@ public sealed class TaskReadingSettingsTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "400", "--hidden", "16", "--workers", "1",
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "400", "--hidden", "16", "--workers", "1",
             "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0", "--reward-shape", "unclipped", "--instruction-shown", "first-step",
             "--agent-start", "centre", "--arithmetic-input", "instruction");
         Assert.True(code == 0, error);
@@ -66,7 +66,7 @@ public sealed class TaskReadingSettingsTests
         Assert.Contains("\"instructionShown\":\"first-step\"", text);
         Assert.Contains("\"agentStart\":\"centre\"", text);
         Assert.Contains("\"arithmeticInput\":\"instruction\"", text);
-        (int evalCode, _, string evalError) = Cli.Run("eval", "--run", run, "--t-to", "6", "--episodes", "2");
+        (int evalCode, _, string evalError) = Gridtime.Run("eval", "--run", run, "--t-to", "6", "--episodes", "2");
         Assert.True(evalCode == 0, evalError);
     }
 
@@ -76,7 +76,7 @@ public sealed class TaskReadingSettingsTests
     [InlineData("--instruction-shown", "never", "--instruction-shown: expected every-step|first-step, got 'never'")]
     public void AnUnknownReadingIsBadInput(string flag, string value, string message)
     {
-        (int code, _, string error) = Cli.Run("train", flag, value, "--frames", "100");
+        (int code, _, string error) = Gridtime.Run("train", flag, value, "--frames", "100");
         Assert.Equal(2, code);
         Assert.Contains(message, error);
     }
@@ -84,7 +84,7 @@ public sealed class TaskReadingSettingsTests
     [Fact]
     public void TheArithmeticInputIsRefusedForAnAgentWithoutAnArithmeticUnit()
     {
-        (int code, _, string error) = Cli.Run("train", "--agent", "baseline", "--arithmetic-input", "instruction", "--frames", "100");
+        (int code, _, string error) = Gridtime.Run("train", "--agent", "baseline", "--arithmetic-input", "instruction", "--frames", "100");
         Assert.Equal(2, code);
         Assert.Contains("--arithmetic-input: the baseline agent has no NAC or NALU whose input could be chosen (only nac and nalu have)", error);
         Assert.Empty(new TrainConfig { Agent = CoreKind.Nalu, ArithmeticInput = ArithmeticInput.Instruction }.Problems());

@@ -11,7 +11,7 @@ public sealed class TimerTrainingTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, _, string error) = Cli.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "2000", "--hidden", "16", "--workers", "1",
+        (int code, _, string error) = Gridtime.Run("train", "--agent", "timer", "--run-dir", run, "--frames", "2000", "--hidden", "16", "--workers", "1",
             "--envs-per-worker", "4", "--steps", "5", "--log-interval", "1000", "--episode-log-every", "0");
         Assert.True(code == 0, error);
         string[] lines = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
@@ -42,7 +42,7 @@ public sealed class TimerTrainingTests
     [InlineData("--arithmetic-width", "4", "--arithmetic-width: the baseline agent has no arithmetic unit whose width it could set")]
     public void TheTimersSettingsAreRefusedForAgentsWithoutItsParts(string flag, string value, string message)
     {
-        (int code, _, string error) = Cli.Run("train", "--agent", "baseline", flag, value, "--frames", "100");
+        (int code, _, string error) = Gridtime.Run("train", "--agent", "baseline", flag, value, "--frames", "100");
         Assert.Equal(2, code);
         Assert.Contains(message, error);
     }

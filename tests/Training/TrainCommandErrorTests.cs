@@ -21,7 +21,7 @@ public sealed class TrainCommandErrorTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, .. arguments]);
+        (int code, string output, string error) = Gridtime.Run(["train", "--run-dir", run, .. arguments]);
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.Single(error.Trim().Split('\n'));
@@ -33,13 +33,13 @@ public sealed class TrainCommandErrorTests
     public void AMissingResumeFolderOrCheckpointFails()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run("train", "--resume", folder["nothing-here"]);
+        (int code, _, string error) = Gridtime.Run("train", "--resume", folder["nothing-here"]);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         Assert.False(Directory.Exists(folder["nothing-here"]));
 
         Directory.CreateDirectory(folder["empty"]);
-        (code, _, error) = Cli.Run("train", "--resume", folder["empty"]);
+        (code, _, error) = Gridtime.Run("train", "--resume", folder["empty"]);
         Assert.Equal(2, code);
         Assert.Contains("has no checkpoint", error);
         Assert.Empty(Directory.GetFileSystemEntries(folder["empty"]));
@@ -50,7 +50,7 @@ public sealed class TrainCommandErrorTests
     {
         using var folder = new TemporaryFolder();
         File.WriteAllText(folder["bad.json"], "{ \"workers\": ");
-        (int code, _, string error) = Cli.Run("train", "--run-dir", folder["run"], "--config", folder["bad.json"]);
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", folder["run"], "--config", folder["bad.json"]);
         Assert.Equal(2, code);
         Assert.Contains("not valid", error);
         Assert.False(Directory.Exists(folder["run"]));
@@ -62,7 +62,7 @@ public sealed class TrainCommandErrorTests
         using var folder = new TemporaryFolder();
         Directory.CreateDirectory(folder["run"]);
         File.WriteAllText(Path.Combine(folder["run"], "metrics.csv"), "precious");
-        (int code, _, string error) = Cli.Run("train", "--run-dir", folder["run"], "--frames", "100");
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", folder["run"], "--frames", "100");
         Assert.Equal(2, code);
         Assert.Contains("already exists", error);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(folder["run"], "metrics.csv")));

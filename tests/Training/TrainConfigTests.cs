@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GridTime.Agents;
-using GridTime.Training.Commands;
+using GridTime.Cli;
+using GridTime.Cli.Commands;
 using GridTime.Training.Config;
 
 namespace GridTime.Tests.Training;

@@ -26,7 +26,7 @@ public sealed class TrainedAgentTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1200", "--hidden", "16", "--workers", "1",
+        (int code, string output, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1200", "--hidden", "16", "--workers", "1",
             "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "400", "--log-interval", "400", "--episode-log-every", "0");
         Assert.True(code == 0, error + output);
         var files = new GridTime.Training.Runs.RunFolder(run);
@@ -46,11 +46,11 @@ public sealed class TrainedAgentTests
             Assert.Contains($"using {periodic[^2]}, the newest checkpoint of run that verifies (passed over: ", agent.Warning);
         }
 
-        (code, _, error) = Cli.Run("export", "--run", run, "--onnx", folder["agent.onnx"]);
+        (code, _, error) = Gridtime.Run("export", "--run", run, "--onnx", folder["agent.onnx"]);
         Assert.True(code == 0, error);
         Assert.Contains($"gridtime: warning: ", error);
         Assert.Contains($"using {periodic[^2]}", error);
-        (code, _, error) = Cli.Run("inspect", "--run", run);
+        (code, _, error) = Gridtime.Run("inspect", "--run", run);
         Assert.True(code == 0, error);
         Assert.Contains($"using {periodic[^2]}", error);
 
@@ -58,7 +58,7 @@ public sealed class TrainedAgentTests
         File.Delete(files.LatestCheckpoint);
         string copy = folder["copy"];
         CopyFolder(run, copy);
-        (code, _, error) = Cli.Run("train", "--resume", copy, "--frames", "1400");
+        (code, _, error) = Gridtime.Run("train", "--resume", copy, "--frames", "1400");
         Assert.True(code == 0, error);
         Assert.Contains($"{new GridTime.Training.Runs.RunFolder(copy).LatestCheckpoint} is missing; resuming from the previous checkpoint, {Path.Combine(copy, "checkpoints", Path.GetFileName(periodic[^2]))}", error);
         using (TrainedAgent agent = TrainedAgent.Load(run))
@@ -73,7 +73,7 @@ public sealed class TrainedAgentTests
             File.WriteAllText(file, "not a checkpoint");
         }
 
-        (code, _, error) = Cli.Run("export", "--run", run, "--onnx", folder["again.onnx"]);
+        (code, _, error) = Gridtime.Run("export", "--run", run, "--onnx", folder["again.onnx"]);
         Assert.Equal(2, code);
         Assert.StartsWith($"gridtime: {files.LatestCheckpoint} is missing, and no periodic checkpoint of run verifies: ", error);
     }
@@ -97,7 +97,7 @@ public sealed class TrainedAgentTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "baseline", "--frames", "400", "--hidden", "16", "--workers", "1",
+        (int code, string output, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "baseline", "--frames", "400", "--hidden", "16", "--workers", "1",
             "--envs-per-worker", "4", "--steps", "5", "--episode-log-every", "0", "--max-t", "9", "--instruction-shown", "first-step", "--agent-start", "centre", "--reward-shape", "unclipped");
         Assert.True(code == 0, error + output);
         using TrainedAgent agent = TrainedAgent.Load(run);
@@ -109,7 +109,7 @@ public sealed class TrainedAgentTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1000", "--hidden", "16",
+        (int code, string output, string error) = Gridtime.Run("train", "--run-dir", run, "--agent", "nac", "--frames", "1000", "--hidden", "16",
             "--workers", "1", "--envs-per-worker", "4", "--steps", "5", "--checkpoint-interval", "1000", "--log-interval", "1000", "--episode-log-every", "1");
         Assert.True(code == 0, error + output);
 

@@ -44,9 +44,9 @@ public sealed class TrainingMonitorTests
     public void MonitoringDoesNotChangeTheTrainedWeightsByOneBit()
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Cli.Run(["train", "--run-dir", folder["plain"], "--frames", "6000", .. Small]);
+        (int code, _, string error) = Gridtime.Run(["train", "--run-dir", folder["plain"], "--frames", "6000", .. Small]);
         Assert.True(code == 0, error);
-        (code, _, error) = Cli.Run(["train", "--run-dir", folder["monitored"], "--frames", "6000", .. Small, .. Monitoring]);
+        (code, _, error) = Gridtime.Run(["train", "--run-dir", folder["monitored"], "--frames", "6000", .. Small, .. Monitoring]);
         Assert.True(code == 0, error);
 
         byte[][] plain = Weights(folder["plain"]), monitored = Weights(folder["monitored"]);
@@ -70,7 +70,7 @@ public sealed class TrainingMonitorTests
         using var folder = new TemporaryFolder();
         // Updates of 20 frames: the monitoring evaluation at 2000 is 10 frames short of the budget, and the last row, at
         // 2020, takes it in rather than the run ending on a row of one update.
-        (int code, _, string error) = Cli.Run(["train", "--run-dir", folder["run"], "--frames", "2010", .. Small, .. Monitoring]);
+        (int code, _, string error) = Gridtime.Run(["train", "--run-dir", folder["run"], "--frames", "2010", .. Small, .. Monitoring]);
         Assert.True(code == 0, error);
         Dictionary<long, (string H90, string HExact)> rows = MonitorColumns(folder["run"]);
         Assert.Equal([1000L, 2020], rows.Keys.Order());
@@ -82,9 +82,9 @@ public sealed class TrainingMonitorTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "4000", .. Small, .. Monitoring]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "4000", .. Small, .. Monitoring]).ExitCode);
         Dictionary<long, (string H90, string HExact)> first = MonitorColumns(run);
-        (int code, _, string error) = Cli.Run(["train", "--resume", run, "--frames", "8000"]);
+        (int code, _, string error) = Gridtime.Run(["train", "--resume", run, "--frames", "8000"]);
         Assert.True(code == 0, error);
 
         // Rows 1000..8000 once each; the figures at 2000 and 4000 (trained before the resume) are the first session's,
@@ -115,7 +115,7 @@ public sealed class TrainingMonitorTests
     {
         using var folder = new TemporaryFolder();
         string[] monitor = flag == "--monitor-interval" ? [flag, value] : ["--monitor-interval", "1000", flag, value];
-        (int code, _, string error) = Cli.Run(["train", "--run-dir", folder["run"], "--frames", "1000", .. Small, .. monitor]);
+        (int code, _, string error) = Gridtime.Run(["train", "--run-dir", folder["run"], "--frames", "1000", .. Small, .. monitor]);
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.Single(error.Trim().Split('\n'));

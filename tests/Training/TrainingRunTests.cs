@@ -26,7 +26,7 @@ public sealed class TrainingRunTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        (int code, string output, string error) = Cli.Run(["train", "--run-dir", run, "--agent", agent, "--frames", "4010", "--seed", "3", .. Small]);
+        (int code, string output, string error) = Gridtime.Run(["train", "--run-dir", run, "--agent", agent, "--frames", "4010", "--seed", "3", .. Small]);
         Assert.True(code == 0, error + output);
 
         var files = new RunFolder(run);
@@ -71,7 +71,7 @@ public sealed class TrainingRunTests
     {
         using var folder = new TemporaryFolder();
         string run = folder["run"];
-        Assert.Equal(0, Cli.Run(["train", "--run-dir", run, "--frames", "2000", .. Small]).ExitCode);
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "2000", .. Small]).ExitCode);
         var files = new RunFolder(run);
         (CheckpointHeader before, ActorCritic network, var optimizer) = Checkpoint.Load(files.LatestCheckpoint);
         long stepsBefore = optimizer.StepCount;
@@ -85,7 +85,7 @@ public sealed class TrainingRunTests
         Assert.True(reloaded.Moments[0].allclose(momentBefore, rtol: 0, atol: 0));
         Assert.Equal(stepsBefore, reloaded.StepCount);
 
-        (int code, _, string error) = Cli.Run("train", "--resume", run, "--frames", "4000");
+        (int code, _, string error) = Gridtime.Run("train", "--resume", run, "--frames", "4000");
         Assert.True(code == 0, error);
         (CheckpointHeader after, _, var resumed) = Checkpoint.Load(files.LatestCheckpoint);
         Assert.InRange(after.Frames, 4000, 4100);
@@ -123,7 +123,7 @@ public sealed class TrainingRunTests
         using var untrained = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Hidden = 64, Seed = 5 });
         double before = MeanFraction(untrained, rules);
 
-        (int code, _, string error) = Cli.Run(["train", "--run-dir", run, "--frames", "150000", .. setting]);
+        (int code, _, string error) = Gridtime.Run(["train", "--run-dir", run, "--frames", "150000", .. setting]);
         Assert.True(code == 0, error);
         (_, ActorCritic trained, var optimizer) = Checkpoint.Load(new RunFolder(run).LatestCheckpoint);
         double after = MeanFraction(trained, rules);

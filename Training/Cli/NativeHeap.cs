@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using GridTime.Training;
 
-namespace GridTime.Training;
+namespace GridTime.Cli;
 
 /// <summary>
 /// Keeps glibc's allocator from giving tensor memory back to the kernel between training steps.

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Replay;
+using GridTime.Training;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime replay</c>: turns logged episodes into an animated, looping GIF. Episodes are chosen by their

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using GridTime.Training;
 using GridTime.Training.Config;
 using GridTime.Training.Sweeps;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime sweep</c>: agents x seeds x setting grids (<c>--set NAME=V1,V2</c>), each cell an independent,

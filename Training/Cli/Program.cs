@@ -1,10 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using GridTime.Training.Commands;
+using GridTime.Cli.Terminal;
+using GridTime.Training;
+using GridTime.Cli.Commands;
+using GridTime.Training.Config;
 using GridTime.Training.Files;
+using GridTime.Training.Progress;
+using GridTime.Training.Sweeps;
 
-namespace GridTime.Training;
+namespace GridTime.Cli;
 
 /// <summary>Entry point of the <c>gridtime</c> command-line program.</summary>
 public static class Program
@@ -30,10 +35,10 @@ public static class Program
     public static IReadOnlyList<string> Arguments { get; private set; } = [];
 
     /// <summary>The exit code of a sweep that ended so: 0 done or submitted, 1 not all done, 130 interrupted.</summary>
-    public static int ExitCode(Sweeps.SweepOutcome outcome) => outcome switch
+    public static int ExitCode(SweepOutcome outcome) => outcome switch
     {
-        Sweeps.SweepOutcome.Done or Sweeps.SweepOutcome.Submitted => 0,
-        Sweeps.SweepOutcome.Interrupted => Interrupted,
+        SweepOutcome.Done or SweepOutcome.Submitted => 0,
+        SweepOutcome.Interrupted => Interrupted,
         _ => Failed,
     };
 
@@ -48,7 +53,7 @@ public static class Program
         CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
         Arguments = args;
         NativeHeap.KeepFreedMemory();
-        Progress.ProgressDisplay.Terminal = Terminal.SpectreTerminal.OfConsole;
+        ProgressDisplay.Terminal = SpectreTerminal.OfConsole;
         var root = new RootCommand("GridTime: can a reinforcement-learning agent learn to track time? (Trask et al. 2018, grid-world task)");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
@@ -95,7 +100,7 @@ public static class Program
             Console.Error.WriteLine("gridtime: interrupted");
             return Interrupted;
         }
-        catch (Sweeps.SlurmException e)
+        catch (SlurmException e)
         {
             // Slurm could not be asked or refused a job: nothing was submitted, nothing finished was touched.
             Console.Error.WriteLine($"gridtime: {e.Message}");
@@ -163,12 +168,12 @@ public static class Program
             {
                 string name = token.Split('=')[0];
                 IEnumerable<string> options = command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
-                return $"unknown option {name} for {(command.Parents.Any() ? $"gridtime {command.Name}" : "gridtime")}{Config.ClosestNames.Hint(name, options)}";
+                return $"unknown option {name} for {(command.Parents.Any() ? $"gridtime {command.Name}" : "gridtime")}{ClosestNames.Hint(name, options)}";
             }
 
             if (!command.Parents.Any())
             {
-                return $"unknown command '{token}'{Config.ClosestNames.Hint(token, command.Subcommands.Select(c => c.Name))}";
+                return $"unknown command '{token}'{ClosestNames.Hint(token, command.Subcommands.Select(c => c.Name))}";
             }
         }
 

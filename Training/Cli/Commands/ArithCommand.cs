@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using GridTime.Agents.Arithmetic;
+using GridTime.Training;
+using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
 using static TorchSharp.torch;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime arith</c>: the paper's static arithmetic task (section 4.1, Table 1), a check that the NAC, NALU, NAU and
@@ -77,7 +80,7 @@ public static class ArithCommand
         int index = Array.IndexOf(names, name.ToLowerInvariant());
         return index >= 0
             ? Enum.GetValues<ArithmeticOperation>()[index]
-            : throw new UsageException($"--operation: unknown operation '{name}'{Config.ClosestNames.Hint(name, names)} (expected one of: {string.Join(", ", names)})");
+            : throw new UsageException($"--operation: unknown operation '{name}'{ClosestNames.Hint(name, names)} (expected one of: {string.Join(", ", names)})");
     }
 
     private static void Run(ArithmeticSettings settings, IEnumerable<ArithmeticOperation> operations)
@@ -132,9 +135,9 @@ public static class ArithCommand
             {
                 ArithmeticResult[] mine = [.. results.Where((_, i) => cells[i].Model == model)];
                 int successes = mine.Count(r => r.Success);
-                Evaluation.ConfidenceInterval ci = Evaluation.ConfidenceInterval.Wilson(successes, mine.Length);
+                ConfidenceInterval ci = ConfidenceInterval.Wilson(successes, mine.Length);
                 double[] errors = [.. mine.Select(r => double.IsNaN(r.ExtrapolationNormalised) ? double.PositiveInfinity : r.ExtrapolationNormalised).Order()];
-                double median = Evaluation.ConfidenceInterval.Median(errors);
+                double median = ConfidenceInterval.Median(errors);
                 rows.Add(string.Create(CultureInfo.InvariantCulture, $"{operation.Symbol(),-9} {Name(model),-5} {successes,4}/{mine.Length,-4} {ci.Percent(),-16} {median,12:F1}"));
             }
 

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using GridTime.Agents;
+using GridTime.Training;
 using GridTime.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime inspect</c>: prints the effective weights W = tanh(Ŵ)·σ(M̂) of every NAC (also the NAC inside a
@@ -31,18 +32,18 @@ public static class InspectCommand
                 throw new UsageException("give --run DIR or --checkpoint FILE");
             }
 
-            Runs.CheckpointFile read = RunLoading.Read(folder ?? ".", file);
+            CheckpointFile read = RunLoading.Read(folder ?? ".", file);
             if (read.Warning is not null)
             {
                 Console.Error.WriteLine($"gridtime: warning: {read.Warning}");
             }
 
-            Runs.CheckpointHeader header = read.Header;
+            CheckpointHeader header = read.Header;
             using (Agents.ActorCritic network = RunLoading.Network(read))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file ?? folder}: agent {header.Config.Agent.Name()}, {header.Frames:N0} frames"));
                 Print(network);
-                Console.WriteLine($"provenance: {read.Path} sha256 {read.Sha256}, run id {header.RunId ?? "unknown"}; GridTime {Runs.RunFolder.Versions["gridtime"]}");
+                Console.WriteLine($"provenance: {read.Path} sha256 {read.Sha256}, run id {header.RunId ?? "unknown"}; GridTime {RunFolder.Versions["gridtime"]}");
             }
 
             return 0;

@@ -1,7 +1,8 @@
 using System.CommandLine;
+using GridTime.Training;
 using GridTime.Training.Sweeps;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime reproduce</c>: the paper's time-tracking comparison. Trains every listed agent with every

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using GridTime.Agents;
+using GridTime.Training;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime probe</c>: linear read-outs of the elapsed time and the time left from a trained agent's recurrent

@@ -1,7 +1,8 @@
 using System.CommandLine;
+using GridTime.Training;
 using GridTime.Training.Evaluation;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>The evaluation flags shared by <c>eval</c> and <c>reproduce</c>, read into one <see cref="EvalSettings"/>.</summary>
 public sealed class EvalOptions
@@ -15,7 +16,7 @@ public sealed class EvalOptions
     private readonly Option<int> _selectLast = new("--select-last")
     {
         Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only (1 = the latest checkpoint).",
-        DefaultValueFactory = _ => Evaluation.CheckpointSelection.DefaultCandidates,
+        DefaultValueFactory = _ => CheckpointSelection.DefaultCandidates,
         HelpName = "K",
     };
 

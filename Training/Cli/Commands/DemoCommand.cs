@@ -1,7 +1,8 @@
 using System.CommandLine;
 using GridTime.Environment;
+using GridTime.Training;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime demo</c>: plays the grid world with two scripted agents, a random one and one that knows

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Reflection;
+using GridTime.Training;
 using GridTime.Training.Config;
 
-namespace GridTime.Training.Config;
+namespace GridTime.Cli;
 
 /// <summary>
 /// Turns the settings of a settings record (<see cref="Settings{T}"/>) into command-line flags (help text from the

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using GridTime.Training;
 
-namespace GridTime.Training;
+namespace GridTime.Cli;
 
 /// <summary>
 /// Turns Ctrl+C (SIGINT) and SIGTERM into a cancellation token for the duration of a command, instead of

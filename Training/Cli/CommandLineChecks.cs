@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using GridTime.Training;
+using GridTime.Training.Files;
 
-namespace GridTime.Training.Files;
+namespace GridTime.Cli;
 
 /// <summary>Checks every command's values at parse time, so that bad ones are one line and exit code 2 before anything runs.</summary>
 public static class CommandLineChecks

@@ -1,10 +1,10 @@
 using System.Globalization;
-using GridTime.Training;
+using GridTime.Cli;
 
 namespace GridTime.Tests.Training;
 
 /// <summary>Runs the gridtime program in-process and captures what it prints.</summary>
-public static class Cli
+public static class Gridtime
 {
     /// <summary>
     /// Runs <c>gridtime args</c>. Program.Main sets the invariant culture for the process; the caller's cultures

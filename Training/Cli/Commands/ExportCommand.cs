@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using GridTime.Agents;
 using GridTime.Agents.Onnx;
+using GridTime.Training;
+using GridTime.Training.Config;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime export</c>: writes one step of a trained agent as an ONNX graph (<see cref="OnnxAgent"/>: inputs
@@ -48,8 +50,8 @@ public static class ExportCommand
                 ["gridtime.checkpoint_sha256"] = read.Sha256,
                 ["gridtime.checkpoint_frames"] = read.Header.Frames.ToString(CultureInfo.InvariantCulture),
                 // The world the agent learned in: what a caller must feed it (T only at t = 0 for first-step, say).
-                ["gridtime.settings"] = System.Text.Json.JsonSerializer.Serialize(read.Header.Config, Config.Settings<Config.TrainConfig>.Json),
-                ["gridtime.instruction_shown"] = Config.Settings<Config.TrainConfig>.Format(read.Header.Config.InstructionShown),
+                ["gridtime.settings"] = System.Text.Json.JsonSerializer.Serialize(read.Header.Config, Settings<TrainConfig>.Json),
+                ["gridtime.instruction_shown"] = Settings<TrainConfig>.Format(read.Header.Config.InstructionShown),
             };
             byte[] model = OnnxAgent.Export(network, RunFolder.GridTimeVersion, metadata);
             OutputFile.Write(output, stream => stream.Write(model));

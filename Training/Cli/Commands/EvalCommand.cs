@@ -3,6 +3,7 @@ using System.Globalization;
 using GridTime.Agents;
 using GridTime.Environment.Episodes;
 using GridTime.Rendering.Plots;
+using GridTime.Training;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
@@ -10,7 +11,7 @@ using GridTime.Training.Progress;
 
 using static GridTime.Training.Evaluation.RunEvaluation;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime eval</c>: plays trained agents, without learning, for every T of a range on the same start
@@ -72,7 +73,7 @@ public static class EvalCommand
             }
 
             // The same folder under two names (a symlink, a bind mount): one file identity, device and inode.
-            var identities = folderList.Select(r => (r.Path, Status: Files.FileStatus.Of(r.Path))).Where(x => x.Status is not null).ToList();
+            var identities = folderList.Select(r => (r.Path, Status: FileStatus.Of(r.Path))).Where(x => x.Status is not null).ToList();
             for (int i = 0; i < identities.Count; i++)
             {
                 if (identities.Skip(i + 1).FirstOrDefault(other => other.Status!.Value.SameFileAs(identities[i].Status!.Value)) is { Path: not null } same)
@@ -136,9 +137,9 @@ public static class EvalCommand
                     throw new UsageException($"--out {outFolder} is a file, not a folder");
                 }
 
-                Files.FileStatus? outIdentity = Files.FileStatus.Of(outFolder);
+                FileStatus? outIdentity = FileStatus.Of(outFolder);
                 if (folderList.FirstOrDefault(run => Path.GetFullPath(run.Path).TrimEnd('/') == Path.GetFullPath(outFolder).TrimEnd('/')
-                    || (outIdentity is { } o && Files.FileStatus.Of(run.Path) is { } r && o.SameFileAs(r))) is { } input)
+                    || (outIdentity is { } o && FileStatus.Of(run.Path) is { } r && o.SameFileAs(r))) is { } input)
                 {
                     throw new UsageException($"--out {outFolder} is the run folder {input.Name}, one of the inputs: its own {RunFolder.EvalPlotName} and {RunFolder.EvalOutcomesName} would be replaced by the combined ones; choose another folder");
                 }

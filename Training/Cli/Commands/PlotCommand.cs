@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using GridTime.Agents;
 using GridTime.Rendering.Plots;
+using GridTime.Training;
+using GridTime.Training.Config;
 using GridTime.Training.Files;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime plot</c>: the training curves of one or more runs from their metrics.csv, as one PNG of four panels
@@ -40,7 +42,7 @@ public static class PlotCommand
             foreach (string folder in folders)
             {
                 var run = new RunFolder(folder);
-                (Config.TrainConfig Config, RunRecord? Record)? config = run.ReadConfig();
+                (TrainConfig Config, RunRecord? Record)? config = run.ReadConfig();
                 MetricsTable metrics = MetricsTable.Read(run.MetricsFile);
                 if (metrics.TornLines > 0)
                 {

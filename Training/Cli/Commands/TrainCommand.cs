@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using System.CommandLine;
 using GridTime.Agents;
+using GridTime.Training;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime train</c>: A3C training of one agent, the main job of GridTime. Settings come from the

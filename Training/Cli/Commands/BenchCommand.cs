@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using GridTime.Agents;
 using GridTime.Agents.Kernels;
+using GridTime.Training;
 using GridTime.Training.Benchmark;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// <c>gridtime bench</c>: environment, drawing and training speed, the network's FLOPs per frame and the

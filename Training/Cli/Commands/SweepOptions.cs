@@ -1,11 +1,12 @@
 using System.CommandLine;
+using GridTime.Training;
 using GridTime.Training.Evaluation;
 using GridTime.Training.Files;
 using GridTime.Agents;
 using GridTime.Training.Config;
 using GridTime.Training.Sweeps;
 
-namespace GridTime.Training.Commands;
+namespace GridTime.Cli.Commands;
 
 /// <summary>
 /// The flags <c>sweep</c> and <c>reproduce</c> share: the agents, the seeds, the sweep folder, the evaluation and

@@ -1,8 +1,9 @@
+using GridTime.Training;
 using GridTime.Training.Progress;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace GridTime.Training.Terminal;
+namespace GridTime.Cli.Terminal;
 
 /// <summary>The terminal of <see cref="ProgressDisplay"/>'s live displays, drawn by Spectre.Console.</summary>
 public sealed class SpectreTerminal : ILiveTerminal
