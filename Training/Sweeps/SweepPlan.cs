@@ -78,18 +78,21 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         return new SweepPlan(ProgramCommand(), command, swept, eval, cells);
     }
 
+    /// <summary>The gridtime program's assembly, which runs each cell (Training/Cli).</summary>
+    public const string ProgramFileName = "gridtime.dll";
+
     /// <summary>The run folder of <paramref name="cell"/> in the sweep folder <paramref name="folder"/>.</summary>
     public static RunFolder CellFolder(string folder, SweepCell cell) => new(Path.Combine(folder, cell.Name));
 
     /// <summary>
-    /// The command that starts this GridTime again: the running gridtime executable, or the dotnet host with
-    /// gridtime.dll (also when GridTime runs inside another host, such as the test runner), absolute paths.
+    /// The command that starts the gridtime program of this GridTime: the running gridtime executable, or the dotnet host
+    /// with the gridtime.dll beside this library (the program's build output holds both, and so does a test's), absolute paths.
     /// </summary>
     public static IReadOnlyList<string> ProgramCommand()
     {
-        string dll = typeof(SweepPlan).Assembly.Location;
+        string dll = Path.Combine(Path.GetDirectoryName(typeof(SweepPlan).Assembly.Location)!, ProgramFileName);
         string? process = System.Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process) == Path.GetFileNameWithoutExtension(dll))
+        if (process is not null && Path.GetFileNameWithoutExtension(process) == Path.GetFileNameWithoutExtension(ProgramFileName))
         {
             return [process];
         }
