@@ -12,7 +12,7 @@ out=${1:?usage: tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS.
 peer=${2:-}
 shift $(( $# >= 2 ? 2 : 1 ))
 here=$(cd "$(dirname "$0")/.." && pwd)
-gridtime="$here/Training/bin/Release/net10.0/gridtime.dll"
+gridtime="$here/Training/Cli/bin/Release/net10.0/gridtime.dll"
 mkdir -p "$out"
 step=0
 
