@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace GridTime.Training.Evaluation;
 
-/// <summary>What an evaluation plays.</summary>
+/// <summary>What an evaluation plays. The defaults are the eval command's and the sweep's (their flags take them from here).</summary>
 /// <param name="From">Smallest T of a range (with a <paramref name="List"/>: its smallest T).</param>
 /// <param name="To">Largest T of a range (with a <paramref name="List"/>: its largest T).</param>
 /// <param name="Episodes">Episodes per T.</param>
@@ -14,7 +14,7 @@ namespace GridTime.Training.Evaluation;
 /// range. Horizons (H90, Hexact) are defined only for a range (every T from the training range's smallest on), so a
 /// list gets per-T figures only.
 /// </param>
-public sealed record EvalSettings(int From = 1, int To = 30, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = 1, IReadOnlyList<int>? List = null)
+public sealed record EvalSettings(int From = 1, int To = 60, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = CheckpointSelection.DefaultCandidates, IReadOnlyList<int>? List = null)
 {
     /// <summary>Largest --episodes (per T).</summary>
     public const int MaximumEpisodes = 1_000_000;

@@ -7,16 +7,17 @@ namespace GridTime.Cli.Commands;
 /// <summary>The evaluation flags shared by <c>eval</c> and <c>reproduce</c>, read into one <see cref="EvalSettings"/>.</summary>
 public sealed class EvalOptions
 {
-    private readonly Option<int> _from = new("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _to = new("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => 60 };
-    private readonly Option<int> _episodes = new("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => 100 };
+    private static readonly EvalSettings Defaults = new();
+    private readonly Option<int> _from = new("--t-from") { Description = "Smallest T evaluated.", DefaultValueFactory = _ => Defaults.From };
+    private readonly Option<int> _to = new("--t-to") { Description = "Largest T evaluated.", DefaultValueFactory = _ => Defaults.To };
+    private readonly Option<int> _episodes = new("--episodes") { Description = "Evaluation episodes per T.", DefaultValueFactory = _ => Defaults.Episodes };
     private readonly Option<string>? _list;
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _greedy = new("--greedy") { Description = "Take the most probable action instead of sampling from the policy." };
     private readonly Option<int> _selectLast = new("--select-last")
     {
         Description = "Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range of T only (1 = the latest checkpoint).",
-        DefaultValueFactory = _ => CheckpointSelection.DefaultCandidates,
+        DefaultValueFactory = _ => Defaults.SelectLast,
         HelpName = "K",
     };
 
@@ -34,7 +35,7 @@ public sealed class EvalOptions
                 HelpName = "T,T,...",
             }
             : null;
-        _seed = new Option<ulong>(seedFlag) { Description = "Seed of the evaluation's start positions (the same for every T) and of its action sampling.", DefaultValueFactory = _ => 1 };
+        _seed = new Option<ulong>(seedFlag) { Description = "Seed of the evaluation's start positions (the same for every T) and of its action sampling.", DefaultValueFactory = _ => Defaults.Seed };
     }
 
     /// <summary>Adds the flags to <paramref name="command"/>.</summary>
