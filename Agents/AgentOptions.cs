@@ -58,7 +58,7 @@ public sealed record AgentOptions
     /// Every field out of range, in field order, each as (the property's name, a message naming the field in words):
     /// a known core, Hidden 1..<see cref="MaximumHidden"/>, ArithmeticWidth 1..<see cref="MaximumArithmeticWidth"/>,
     /// a known time-left readout, a positive NALU epsilon, an arithmetic input other than the default only for a core with an arithmetic unit
-    /// (<see cref="CoreDescriptor.HasArithmeticUnit"/>). Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
+    /// (<see cref="CoreDescriptor.ChoosesArithmeticInput"/>). Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
     /// throws the first, the training settings name their flags before them.
     /// </summary>
     public IReadOnlyList<(string Property, string Message)> Problems()
@@ -76,8 +76,8 @@ public sealed record AgentOptions
         Check(Hidden is >= 1 and <= MaximumHidden, nameof(Hidden), $"the hidden width must be at least 1 and at most {MaximumHidden}, got {Hidden}");
         Check(ArithmeticWidth is >= 1 and <= MaximumArithmeticWidth, nameof(ArithmeticWidth), $"the arithmetic width must be at least 1 and at most {MaximumArithmeticWidth}, got {ArithmeticWidth}");
         Check(Enum.IsDefined(ArithmeticInput), nameof(ArithmeticInput), $"unknown arithmetic input {(int)ArithmeticInput}");
-        Check(ArithmeticInput == ArithmeticInput.InstructionAndState || !Enum.IsDefined(Core) || CoreTable.Of(Core).HasArithmeticUnit, nameof(ArithmeticInput),
-            $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.HasArithmeticUnit).Select(row => row.Kind.Name()))} have)");
+        Check(ArithmeticInput == ArithmeticInput.InstructionAndState || !Enum.IsDefined(Core) || CoreTable.Of(Core).ChoosesArithmeticInput, nameof(ArithmeticInput),
+            $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.ChoosesArithmeticInput).Select(row => row.Kind.Name()))} have)");
         Check(Enum.IsDefined(TimeLeftReadout), nameof(TimeLeftReadout), $"unknown time-left readout {(int)TimeLeftReadout}");
         Check(TimeLeftCap >= 1, nameof(TimeLeftCap), $"the time-left cap must be at least 1, got {TimeLeftCap}");
         Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");

@@ -10,11 +10,21 @@ namespace GridTime.Agents;
 /// Its parameters and output width for that shape, counted from the layer shapes without building anything (the
 /// memory estimate is made before allocating); tests compare them with the built core.
 /// </param>
-/// <param name="HasArithmeticUnit">
+/// <param name="ChoosesArithmeticInput">
 /// Whether the core has a NAC or NALU whose input <see cref="AgentOptions.ArithmeticInput"/> chooses (nac, nalu); other
 /// cores refuse a non-default choice.
 /// </param>
-public sealed record CoreDescriptor(CoreKind Kind, Func<AgentOptions, RecurrentCore> Build, Func<AgentOptions, (long Parameters, long Output)> Size, bool HasArithmeticUnit = false);
+/// <param name="HasArithmeticUnits">Whether the core has any NAC, NALU or NAU (<see cref="RecurrentCore.ArithmeticUnits"/>): what --nac-learning-rate-scale acts on.</param>
+/// <param name="HasAdditionUnits">Whether the core has NAUs (<see cref="RecurrentCore.AdditionUnits"/>): what the NAU regulariser and its learning-rate decay act on.</param>
+/// <param name="HasTimeLeftOutput">Whether the core outputs its own time-left estimate (<see cref="RecurrentCore.TimeLeftOutput"/>): what the time-left loss, cap, gradient and readout settings act on.</param>
+public sealed record CoreDescriptor(
+    CoreKind Kind,
+    Func<AgentOptions, RecurrentCore> Build,
+    Func<AgentOptions, (long Parameters, long Output)> Size,
+    bool ChoosesArithmeticInput = false,
+    bool HasArithmeticUnits = false,
+    bool HasAdditionUnits = false,
+    bool HasTimeLeftOutput = false);
 
 /// <summary>
 /// Every core an agent can have, one row each. <see cref="ActorCritic"/> builds from it, the memory estimate sizes
@@ -29,16 +39,17 @@ public static class CoreTable
     [
         new(CoreKind.Baseline, o => new LstmCore(o.Hidden, o.Hidden, null, 0), o => (Lstm(o.Hidden + 1L, o.Hidden), o.Hidden)),
         new(CoreKind.Nac, o => new LstmCore(o.Hidden, o.Hidden, new Nac(UnitInputs(o), o.ArithmeticWidth), o.ArithmeticWidth),
-            o => ((2L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), HasArithmeticUnit: true),
+            o => ((2L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), ChoosesArithmeticInput: true, HasArithmeticUnits: true),
         new(CoreKind.Nalu, o => new LstmCore(o.Hidden, o.Hidden, new Nalu(UnitInputs(o), o.ArithmeticWidth, o.NaluEpsilon), o.ArithmeticWidth),
-            o => ((3L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), HasArithmeticUnit: true),
+            o => ((3L * UnitInputs(o) * o.ArithmeticWidth) + Lstm(o.Hidden + 1L + o.ArithmeticWidth, o.Hidden), o.Hidden), ChoosesArithmeticInput: true, HasArithmeticUnits: true),
         Counter(CoreKind.Counter, CounterWiring.LstmAndHeads),
         Counter(CoreKind.CounterLstmOnly, CounterWiring.LstmOnly),
         Counter(CoreKind.CounterHeadsOnly, CounterWiring.HeadsOnly),
         Counter(CoreKind.CounterWithT, CounterWiring.LstmAndHeadsWithT),
         new(CoreKind.Gru, o => new GruCore(o.Hidden, o.Hidden), o => ((3L * o.Hidden * (o.Hidden + 1L + o.Hidden)) + (6L * o.Hidden), o.Hidden)),
         new(CoreKind.Timer, o => new TimerCore(o.Hidden, o.Hidden, o.TimeLeftCap, o.TimeLeftGradient, o.TimeLeftReadout),
-            o => (1 + (o.TimeLeftReadout == TimeLeftReadout.Nau ? 2 : 0) + ((o.Hidden + 1L) * o.Hidden) + o.Hidden, o.Hidden + 1L)),
+            o => (1 + (o.TimeLeftReadout == TimeLeftReadout.Nau ? 2 : 0) + ((o.Hidden + 1L) * o.Hidden) + o.Hidden, o.Hidden + 1L),
+            HasArithmeticUnits: true, HasAdditionUnits: true, HasTimeLeftOutput: true),
     ];
 
     /// <summary>The row of <paramref name="kind"/>; an unknown core is an <see cref="ArgumentException"/>, never another core's row.</summary>
@@ -59,5 +70,6 @@ public static class CoreTable
             long h = o.Hidden, k = o.ArithmeticWidth;
             long inputs = h + (wiring == CounterWiring.HeadsOnly ? 0 : k) + (wiring == CounterWiring.LstmAndHeadsWithT ? 1 : 0);
             return ((2 * k) + (2 * (1 + k) * k) + Lstm(inputs, h), h + (wiring == CounterWiring.LstmOnly ? 0 : k));
-        });
+        },
+        HasArithmeticUnits: true);
 }

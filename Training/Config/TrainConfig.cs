@@ -462,23 +462,21 @@ public sealed record TrainConfig
     {
         var defaults = new TrainConfig();
         TrainConfig config = this with { Agent = agent };
-        // Facts of the core itself, asked of a one-unit copy of it and of its size formula.
-        using var core = CoreTable.Of(agent).Build(new AgentOptions { Core = agent, Hidden = 1, ArithmeticWidth = 1 });
-        Func<AgentOptions, (long Parameters, long Output)> size = CoreTable.Of(agent).Size;
-        bool widthMatters = size(new AgentOptions { Core = agent, ArithmeticWidth = 1 }) != size(new AgentOptions { Core = agent, ArithmeticWidth = 2 });
+        CoreDescriptor core = CoreTable.Of(agent);
+        bool widthMatters = core.Size(new AgentOptions { Core = agent, ArithmeticWidth = 1 }) != core.Size(new AgentOptions { Core = agent, ArithmeticWidth = 2 });
         return config with
         {
-            TimeLeftLoss = core.TimeLeftOutput is null ? defaults.TimeLeftLoss : TimeLeftLoss,
-            TimeLeftCap = core.TimeLeftOutput is null ? defaults.TimeLeftCap : TimeLeftCap,
-            TimeLeftGradient = core.TimeLeftOutput is null ? defaults.TimeLeftGradient : TimeLeftGradient,
-            TimeLeftReadout = core.TimeLeftOutput is null ? defaults.TimeLeftReadout : TimeLeftReadout,
-            NauSparsity = core.AdditionUnits.Count == 0 ? defaults.NauSparsity : NauSparsity,
-            NauSparsityFrom = core.AdditionUnits.Count == 0 ? defaults.NauSparsityFrom : NauSparsityFrom,
-            NauSparsityTo = core.AdditionUnits.Count == 0 ? defaults.NauSparsityTo : NauSparsityTo,
-            NauLearningRateDecay = core.AdditionUnits.Count == 0 ? defaults.NauLearningRateDecay : NauLearningRateDecay,
-            NacLearningRateScale = core.ArithmeticUnits.Count == 0 ? defaults.NacLearningRateScale : NacLearningRateScale,
+            TimeLeftLoss = core.HasTimeLeftOutput ? TimeLeftLoss : defaults.TimeLeftLoss,
+            TimeLeftCap = core.HasTimeLeftOutput ? TimeLeftCap : defaults.TimeLeftCap,
+            TimeLeftGradient = core.HasTimeLeftOutput ? TimeLeftGradient : defaults.TimeLeftGradient,
+            TimeLeftReadout = core.HasTimeLeftOutput ? TimeLeftReadout : defaults.TimeLeftReadout,
+            NauSparsity = core.HasAdditionUnits ? NauSparsity : defaults.NauSparsity,
+            NauSparsityFrom = core.HasAdditionUnits ? NauSparsityFrom : defaults.NauSparsityFrom,
+            NauSparsityTo = core.HasAdditionUnits ? NauSparsityTo : defaults.NauSparsityTo,
+            NauLearningRateDecay = core.HasAdditionUnits ? NauLearningRateDecay : defaults.NauLearningRateDecay,
+            NacLearningRateScale = core.HasArithmeticUnits ? NacLearningRateScale : defaults.NacLearningRateScale,
             ArithmeticWidth = widthMatters ? ArithmeticWidth : defaults.ArithmeticWidth,
-            ArithmeticInput = CoreTable.Of(agent).HasArithmeticUnit ? ArithmeticInput : defaults.ArithmeticInput,
+            ArithmeticInput = core.ChoosesArithmeticInput ? ArithmeticInput : defaults.ArithmeticInput,
         };
     }
 

@@ -47,13 +47,19 @@ public sealed class MemoryEstimateTests
     {
         foreach (CoreKind kind in CoreKinds.All)
         {
-            foreach (ArithmeticInput input in CoreTable.Of(kind).HasArithmeticUnit ? Enum.GetValues<ArithmeticInput>() : [ArithmeticInput.InstructionAndState])
+            foreach (ArithmeticInput input in CoreTable.Of(kind).ChoosesArithmeticInput ? Enum.GetValues<ArithmeticInput>() : [ArithmeticInput.InstructionAndState])
             {
                 var options = new AgentOptions { Core = kind, Hidden = 24, ArithmeticWidth = 5, ArithmeticInput = input };
                 (long parameters, long output) = CoreTable.Of(kind).Size(options);
                 using var core = CoreTable.Of(kind).Build(options);
                 Assert.Equal(parameters, core.parameters().Sum(p => p.numel()));
                 Assert.Equal(output, core.OutputSize);
+
+                // The row's facts are the built core's (the settings that apply to an agent are decided from the row).
+                CoreDescriptor row = CoreTable.Of(kind);
+                Assert.Equal(row.HasTimeLeftOutput, core.TimeLeftOutput is not null);
+                Assert.Equal(row.HasAdditionUnits, core.AdditionUnits.Count > 0);
+                Assert.Equal(row.HasArithmeticUnits, core.ArithmeticUnits.Count > 0);
             }
         }
     }
