@@ -120,15 +120,10 @@ public static class RunEvaluation
     /// </summary>
     public static CheckpointFile Choose(string runFolder, string? checkpoint, EvalSettings settings, CancellationToken stop)
     {
+        // A given checkpoint's results go into the run folder under the run's name: one of another run is refused.
         CheckpointFile chosen = checkpoint is not null || settings.SelectLast <= 1
-            ? RunLoading.Read(runFolder, checkpoint)
+            ? RunLoading.Resolve(runFolder, checkpoint, "evaluate it with --run set to the run it belongs to")
             : Selected(runFolder, settings, stop) ?? RunLoading.Read(runFolder);
-        if (checkpoint is not null)
-        {
-            // Its results go into the run folder under the run's name: a checkpoint of another run is refused.
-            var run = new RunFolder(runFolder);
-            RunMembership.Require(run, RunMembership.ReadConfig(run), chosen.Header, checkpoint, $"evaluate it with --run set to the run it belongs to");
-        }
 
         if (chosen.Warning is not null)
         {

@@ -7,6 +7,31 @@ namespace GridTime.Training.Runs;
 public static class RunLoading
 {
     /// <summary>
+    /// The checkpoint a command reads, by the one rule of eval, probe, export and inspect: <paramref name="checkpoint"/>
+    /// when given (exactly that file), otherwise the newest checkpoint of <paramref name="runFolder"/> that verifies
+    /// (<see cref="Read"/>). A checkpoint given with a run must belong to it (<see cref="RunMembership.Require"/>;
+    /// <paramref name="remedy"/> says what to do instead); without a run (<paramref name="runFolder"/> null) it is read alone.
+    /// </summary>
+    /// <exception cref="UsageException">Neither is given, either is unusable, or the checkpoint belongs to another run.</exception>
+    public static CheckpointFile Resolve(string? runFolder, string? checkpoint, string remedy)
+    {
+        if (runFolder is null)
+        {
+            return checkpoint is null ? throw new UsageException("give --run DIR or --checkpoint FILE") : Read("", checkpoint);
+        }
+
+        RequireRunFolder(runFolder);
+        CheckpointFile read = Read(runFolder, checkpoint);
+        if (checkpoint is not null)
+        {
+            var run = new RunFolder(runFolder);
+            RunMembership.Require(run, RunMembership.ReadConfig(run), read.Header, checkpoint, remedy);
+        }
+
+        return read;
+    }
+
+    /// <summary>
     /// Reads and verifies <paramref name="checkpoint"/>, or the newest checkpoint of <paramref name="runFolder"/> that
     /// verifies, once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
     /// The one rule of every command that loads a run's network (eval, export, inspect, the API; resume and eval's

@@ -460,6 +460,21 @@ public sealed class ProvenanceTests
         (code, _, error) = Gridtime.Run("inspect", "--checkpoint", a);
         Assert.Equal(2, code);
         Assert.Contains("is a folder, not a checkpoint file", error);
+
+        // Every command that takes a run and a checkpoint follows the same rule (RunLoading.Resolve): inspect and
+        // export refuse another run's checkpoint as eval does; inspect reads a checkpoint given alone.
+        foreach (string[] command in new[] { new[] { "inspect" }, ["export", "--onnx", folder["b.onnx"]] })
+        {
+            (code, _, error) = Gridtime.Run([.. command, "--run", a, "--checkpoint", new RunFolder(b).LatestCheckpoint]);
+            Assert.True(code == 2, $"{command[0]}: exit {code}: {error}");
+            Assert.Contains("belongs to another run", error);
+            Assert.Single(error.Trim().Split('\n'));
+        }
+
+        Assert.False(File.Exists(folder["b.onnx"]));
+        (code, output, error) = Gridtime.Run("inspect", "--checkpoint", new RunFolder(b).LatestCheckpoint);
+        Assert.True(code == 0, error);
+        Assert.Contains("agent baseline", output);
     }
 
     [Fact]

@@ -27,18 +27,13 @@ public static class ExportCommand
         {
             string folder = parsed.GetValue(run)!, output = parsed.GetValue(onnx)!;
             string? file = parsed.GetValue(checkpoint);
-            RunLoading.RequireRunFolder(folder);
-            CheckpointFile read = RunLoading.Read(folder, file);
+            CheckpointFile read = RunLoading.Resolve(folder, file, "export it with --run set to the run it belongs to");
             if (read.Warning is not null)
             {
                 Console.Error.WriteLine($"gridtime: warning: {read.Warning}");
             }
 
             var runFolder = new RunFolder(folder);
-            if (file is not null)
-            {
-                RunMembership.Require(runFolder, RunMembership.ReadConfig(runFolder), read.Header, file, "export it with --run set to the run it belongs to");
-            }
 
             OutputFile.Check(output, "ONNX file", OutputFormat.Onnx, read.Path);
             using Agents.ActorCritic network = RunLoading.Network(read);

@@ -22,17 +22,12 @@ public static class InspectCommand
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is inspected.", HelpName = "DIR" };
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint file to inspect instead of the run's latest.", HelpName = "FILE" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint file to inspect instead of the run's latest (with --run, it must belong to that run).", HelpName = "FILE" };
         var command = new Command("inspect", "Print the learned NAC weights of a trained agent (are they near -1, 0, 1?).") { run, checkpoint };
         command.SetAction(parsed =>
         {
             string? folder = parsed.GetValue(run), file = parsed.GetValue(checkpoint);
-            if (folder is null && file is null)
-            {
-                throw new UsageException("give --run DIR or --checkpoint FILE");
-            }
-
-            CheckpointFile read = RunLoading.Read(folder ?? ".", file);
+            CheckpointFile read = RunLoading.Resolve(folder, file, "inspect it alone with --checkpoint, or with --run set to the run it belongs to");
             if (read.Warning is not null)
             {
                 Console.Error.WriteLine($"gridtime: warning: {read.Warning}");
