@@ -125,7 +125,7 @@ public static class Trainer
             : System.Text.Json.JsonSerializer.Serialize(config, Settings<TrainConfig>.Json));
         using Evaluation.TrainingMonitor? monitor = config.MonitorInterval > 0 ? new Evaluation.TrainingMonitor(config, network.Options) : null;
         TextWriter messages = output ?? Console.Out;
-        messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames");
+        messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames{TimeLeftReading(config)}");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");
         messages.WriteLine($"computing with {(Agents.Kernels.Simd.KernelsInUse && !Agents.Kernels.FastRolloutPass.Takes(network) ? "libtorch's layers through autograd (this network has no fast pass)" : Agents.Kernels.Simd.InUse)}");
         TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
@@ -356,7 +356,18 @@ public static class Trainer
             }
         }
     }
-}
 
-/// <summary>Training stopped early because a worker failed; the message says why in one line.</summary>
-public sealed class TrainingFailedException(string message, Exception inner) : Exception(message, inner);
+    // For an agent with a time-left readout, how it reads and what trains it: a reward-only run says so on its first line.
+    private static string TimeLeftReading(TrainConfig config)
+    {
+        if (!Agents.CoreTable.Of(config.Agent).HasTimeLeftOutput)
+        {
+            return "";
+        }
+
+        string trainedBy = config.TimeLeftLoss == 0 ? "the reward alone"
+            : config.TimeLeftGradient == Agents.TimeLeftGradient.TimeLeftLoss ? string.Create(CultureInfo.InvariantCulture, $"the time-left loss alone (weight {config.TimeLeftLoss})")
+            : string.Create(CultureInfo.InvariantCulture, $"the reward and the time-left loss (weight {config.TimeLeftLoss})");
+        return $"; time left read as {Settings<TrainConfig>.Format(config.TimeLeftReadout)}, trained by {trainedBy}";
+    }
+}

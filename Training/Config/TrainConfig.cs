@@ -15,7 +15,7 @@ public sealed record TrainConfig
     /// Agent variant: baseline (T beside the image features), nac (T also through a NAC into the LSTM), nalu,
     /// counter (an unsquashed step accumulator and a NAC readout of the time left, to the LSTM and the heads),
     /// counter-lstm-only, counter-heads-only and counter-with-t (its ablations), gru (the baseline with a GRU cell),
-    /// timer (NAU step count and a time-left readout cut at max-t, feed-forward policy).
+    /// timer (NAU step count and a time-left readout cut at --time-left-cap, feed-forward policy).
     /// See docs/agents.md.
     /// </summary>
     [FixedOnResume]
@@ -339,15 +339,15 @@ public sealed record TrainConfig
         if (Enum.IsDefined(Agent))
         {
             TrainConfig applicable = ForAgent(Agent);
-            Check(applicable.TimeLeftLoss == TimeLeftLoss, $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
-            Check(applicable.NauSparsity == NauSparsity && applicable.NauSparsityFrom == NauSparsityFrom && applicable.NauSparsityTo == NauSparsityTo,
+            Check(applicable.TimeLeftLoss.Equals(TimeLeftLoss), $"--time-left-loss: the {Agent.Name()} agent has no time-left estimate to train");
+            Check(applicable.NauSparsity.Equals(NauSparsity) && applicable.NauSparsityFrom == NauSparsityFrom && applicable.NauSparsityTo == NauSparsityTo,
                 $"--nau-sparsity: the {Agent.Name()} agent has no NAU to regularise");
             Check(applicable.NauLearningRateDecay == NauLearningRateDecay, $"--nau-learning-rate-decay: the {Agent.Name()} agent has no NAU whose learning rate could decay");
-            Check(applicable.NacLearningRateScale == NacLearningRateScale, $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
+            Check(applicable.NacLearningRateScale.Equals(NacLearningRateScale), $"--nac-learning-rate-scale: the {Agent.Name()} agent has no NAC, NALU or NAU whose learning rate it could scale");
             Check(applicable.TimeLeftCap == TimeLeftCap, $"--time-left-cap: the {Agent.Name()} agent has no time-left readout to cut");
             Check(applicable.TimeLeftGradient == TimeLeftGradient, $"--time-left-gradient: the {Agent.Name()} agent has no time-left readout to train");
             Check(applicable.TimeLeftReadout == TimeLeftReadout, $"--time-left-readout: the {Agent.Name()} agent has no time-left readout to choose");
-            Check(TimeLeftGradient != TimeLeftGradient.TimeLeftLoss || TimeLeftLoss > 0 || applicable.TimeLeftLoss != TimeLeftLoss,
+            Check(TimeLeftGradient != TimeLeftGradient.TimeLeftLoss || TimeLeftLoss != 0 || !applicable.TimeLeftLoss.Equals(TimeLeftLoss),
                 "--time-left-loss 0 with --time-left-gradient time-left-loss (the default) would leave the time-left readout untrained: train a new run with --time-left-gradient all (it is fixed once a run has started)");
             Check(applicable.ArithmeticWidth == ArithmeticWidth, $"--arithmetic-width: the {Agent.Name()} agent has no arithmetic unit whose width it could set");
         }

@@ -110,7 +110,7 @@ public sealed record EvalSettings(int From = 1, int To = 60, int Episodes = 100,
         if (steps > MaximumTotalSteps)
         {
             throw new UsageException($"T {(List is null ? $"{From}..{To}" : ListText.Replace(';', ','))} with --episodes {Episodes} may play {steps} steps (episodes end at L = T + m at the latest), "
-                + $"more than the {MaximumTotalSteps} an evaluation plays: use fewer --episodes or a --t-list");
+                + $"more than the {MaximumTotalSteps} an evaluation plays: use fewer --episodes or {(List is null ? "a --t-list" : "fewer or smaller T")}");
         }
     }
 }

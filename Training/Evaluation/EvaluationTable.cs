@@ -156,10 +156,11 @@ public sealed record EvaluationTable(IReadOnlyList<EvaluationRow> Rows)
     public string ToText()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"T",3} {"reward",7} {"best",6} {"frac",6} {"exact",6} {"early",6} {"late",5} {"tmout",6} {"|t-T|",6}");
+        int width = Math.Max(3, Rows.Count == 0 ? 0 : Rows.Max(r => r.Instruction).ToString(CultureInfo.InvariantCulture).Length); // T = 10,000 keeps its column
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"T".PadLeft(width)} {"reward",7} {"best",6} {"frac",6} {"exact",6} {"early",6} {"late",5} {"tmout",6} {"|t-T|",6}");
         foreach (EvaluationRow r in Rows)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Instruction,3} {r.MeanReward,7:F2} {r.MeanBest,6:F2} {Shown(r.FractionOfBest, "F3"),6} {r.ExactRate,6:F2} {r.Early,6} {r.Late,5} {r.Timeouts,6} {Shown(r.MeanArrivalError, "F2"),6}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Instruction.ToString(CultureInfo.InvariantCulture).PadLeft(width)} {r.MeanReward,7:F2} {r.MeanBest,6:F2} {Shown(r.FractionOfBest, "F3"),6} {r.ExactRate,6:F2} {r.Early,6} {r.Late,5} {r.Timeouts,6} {Shown(r.MeanArrivalError, "F2"),6}");
         }
 
         return text.ToString();

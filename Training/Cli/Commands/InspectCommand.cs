@@ -23,7 +23,7 @@ public static class InspectCommand
     {
         var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is inspected.", HelpName = "DIR" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint file to inspect instead of the run's latest (with --run, it must belong to that run).", HelpName = "FILE" };
-        var command = new Command("inspect", "Print the learned NAC weights of a trained agent (are they near -1, 0, 1?).") { run, checkpoint };
+        var command = new Command("inspect", "Print the learned NAC, NALU and NAU weights of a trained agent (are they near -1, 0, 1?).") { run, checkpoint };
         command.SetAction(parsed =>
         {
             string? folder = parsed.GetValue(run), file = parsed.GetValue(checkpoint);
