@@ -21,6 +21,21 @@ public static class OutputFile
             throw new UsageException($"the {what} path is empty");
         }
 
+        // The folders it goes into: missing ones are made when it is written (OutputSet.Add), but a file where a
+        // folder must be is bad input, said before any work.
+        for (string? above = Path.GetDirectoryName(Path.GetFullPath(path)); above is not null; above = Path.GetDirectoryName(above))
+        {
+            if (Directory.Exists(above))
+            {
+                break;
+            }
+
+            if (File.Exists(above))
+            {
+                throw new UsageException($"{what} {path}: {above} is a file, not a folder");
+            }
+        }
+
         FileStatus? existing;
         try
         {

@@ -20,6 +20,9 @@ public sealed class OutputSet : IDisposable
         string temporary = OutputFile.TemporaryPath(path);
         try
         {
+            // Missing folders on the way are made (as mkdir -p); a file where one must be fails here as an IOException.
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+
             // A file under this process's temporary name is a leftover of a dead process with the same id.
             File.Delete(temporary);
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))

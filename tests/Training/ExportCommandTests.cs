@@ -37,6 +37,24 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
+    public void ExportMakesMissingFoldersAndRefusesAFileWhereAFolderMustBe()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Gridtime.Run("train", "--run-dir", run, "--frames", "300", "--hidden", "16", "--workers", "1", "--envs-per-worker", "4", "--steps", "5").ExitCode);
+
+        (int code, string output, string error) = Gridtime.Run("export", "--run", run, "--onnx", Path.Combine(folder["new"], "deeper", "agent.onnx"));
+        Assert.True(code == 0, error + output);
+        Assert.True(File.Exists(Path.Combine(folder["new"], "deeper", "agent.onnx")));
+
+        File.WriteAllText(folder["a file"], "");
+        (code, output, error) = Gridtime.Run("export", "--run", run, "--onnx", Path.Combine(folder["a file"], "agent.onnx"));
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: ONNX file {Path.Combine(folder["a file"], "agent.onnx")}: {folder["a file"]} is a file, not a folder", error.Trim());
+        Assert.Equal("", output);
+    }
+
+    [Fact]
     public void ExportRefusesAMissingRunAndACheckpointOfAnotherRun()
     {
         using var folder = new TemporaryFolder();
