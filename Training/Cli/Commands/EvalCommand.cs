@@ -87,6 +87,11 @@ public static class EvalCommand
             // evaluation goes into a folder of its own inside --out (a run's own evaluation changes only when that run
             // alone is evaluated without --out), and the combined plots into --out itself.
             string? outFolder = folderList.Count > 1 ? parsed.GetValue(output) ?? Path.Combine("runs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}") : null;
+            if (outFolder is not null && File.Exists(outFolder))
+            {
+                throw new UsageException($"--out {outFolder} is a file, not a folder");
+            }
+
             string[] subfolders = folderList.Select(run => run.Name).Distinct().Count() < folderList.Count
                 ? [.. folderList.Select((run, i) => $"{i + 1}-{run.Name}")]
                 : [.. folderList.Select(run => run.Name)];
@@ -130,11 +135,6 @@ public static class EvalCommand
                 {
                     throw new UsageException($"{worlds[0].Name} and {other.Name} were trained under different rules ({Describe(worlds[0].World)} against {Describe(other.World)}): "
                         + "one plot cannot show both; evaluate them one at a time");
-                }
-
-                if (File.Exists(outFolder))
-                {
-                    throw new UsageException($"--out {outFolder} is a file, not a folder");
                 }
 
                 FileStatus? outIdentity = FileStatus.Of(outFolder);
