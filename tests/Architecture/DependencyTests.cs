@@ -28,7 +28,7 @@ public sealed class DependencyTests
     public void AProjectReferencesOnlyTheProjectsBelowIt(string name)
     {
         var project = Projects.Single(p => p.Name == name);
-        string file = Directory.GetFiles(Path.Combine(Repository(), project.Folder), "*.csproj").Single();
+        string file = Directory.GetFiles(Path.Combine(Repository.Root, project.Folder), "*.csproj").Single();
         string[] references = [.. XDocument.Load(file).Descendants("ProjectReference").Select(r => ProjectOf(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, r.Attribute("Include")!.Value))))];
         Assert.All(references, reference => Assert.True(project.MayUse.Contains(reference), $"{name} references {reference}, an arrow that points back"));
     }
@@ -47,7 +47,7 @@ public sealed class DependencyTests
                 string used = Projects.Single(p => p.Namespace == match.Value).Name;
                 if (used != name && !project.MayUse.Contains(used))
                 {
-                    wrong.Add($"{Path.GetRelativePath(Repository(), source)} names {match.Value}");
+                    wrong.Add($"{Path.GetRelativePath(Repository.Root, source)} names {match.Value}");
                 }
             }
         }
@@ -58,21 +58,21 @@ public sealed class DependencyTests
     [Fact]
     public void TheLibraryHasNoCommandLineNoTerminalAndNoExitCodes()
     {
-        string project = File.ReadAllText(Path.Combine(Repository(), "Training", "GridTime.Training.csproj"));
+        string project = File.ReadAllText(Path.Combine(Repository.Root, "Training", "GridTime.Training.csproj"));
         Assert.DoesNotContain("System.CommandLine", project, StringComparison.Ordinal);
         Assert.DoesNotContain("Spectre.Console", project, StringComparison.Ordinal);
         Assert.DoesNotContain("<OutputType>Exe", project, StringComparison.Ordinal);
         var wrong = SourceFiles("Training")
             .Where(source => Regex.IsMatch(File.ReadAllText(source), @"using (System\.CommandLine|Spectre\.Console)|Environment\.Exit\(|\bstatic int Main\("))
-            .Select(source => Path.GetRelativePath(Repository(), source));
+            .Select(source => Path.GetRelativePath(Repository.Root, source));
         Assert.Empty(wrong);
     }
 
     // The C# files of the project in folder (a project's sources are its folder's, less the folders of projects inside it and build output).
     private static IEnumerable<string> SourceFiles(string folder)
     {
-        string root = Path.Combine(Repository(), folder);
-        string[] inner = [.. Projects.Where(p => p.Folder != folder && p.Folder.StartsWith(folder + "/", StringComparison.Ordinal)).Select(p => Path.Combine(Repository(), p.Folder) + "/")];
+        string root = Path.Combine(Repository.Root, folder);
+        string[] inner = [.. Projects.Where(p => p.Folder != folder && p.Folder.StartsWith(folder + "/", StringComparison.Ordinal)).Select(p => Path.Combine(Repository.Root, p.Folder) + "/")];
         return Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Where(file =>
         {
             string relative = Path.GetRelativePath(root, file);
@@ -82,16 +82,5 @@ public sealed class DependencyTests
     }
 
     private static string ProjectOf(string projectFile) =>
-        Projects.Single(p => Path.GetFullPath(Path.Combine(Repository(), p.Folder)) == Path.GetDirectoryName(projectFile)).Name;
-
-    private static string Repository()
-    {
-        string? folder = AppContext.BaseDirectory;
-        while (folder is not null && !File.Exists(Path.Combine(folder, "GridTime.sln")))
-        {
-            folder = Path.GetDirectoryName(folder);
-        }
-
-        return folder ?? throw new InvalidOperationException("the repository holding GridTime.sln was not found above " + AppContext.BaseDirectory);
-    }
+        Projects.Single(p => Path.GetFullPath(Path.Combine(Repository.Root, p.Folder)) == Path.GetDirectoryName(projectFile)).Name;
 }

@@ -8,22 +8,11 @@ public sealed class PythonDocTests
     [Fact]
     public void TheBlocksThatNeedOnlyDebiansPackagesAreCountedRight()
     {
-        string text = File.ReadAllText(Path.Combine(Repository(), "docs", "python.md"));
+        string text = File.ReadAllText(Path.Combine(Repository.Root, "docs", "python.md"));
         string[] blocks = [.. Regex.Matches(text, "```python\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
         int debianOnly = blocks.Count(b => !b.StartsWith("# needs onnxruntime", StringComparison.Ordinal));
         string[] words = ["none", "first", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
         Assert.Equal(blocks.Length - 1, debianOnly); // the last block alone needs ONNX Runtime
         Assert.Contains($"The first {words[debianOnly]} need only Debian's own", text);
-    }
-
-    private static string Repository()
-    {
-        string? folder = AppContext.BaseDirectory;
-        while (folder is not null && !File.Exists(Path.Combine(folder, "GridTime.sln")))
-        {
-            folder = Path.GetDirectoryName(folder);
-        }
-
-        return folder ?? throw new InvalidOperationException("the repository holding GridTime.sln was not found above " + AppContext.BaseDirectory);
     }
 }

@@ -57,13 +57,7 @@ public sealed class SignalTests
     // Runs `command` in sh with the repository's tools/ folder first on PATH; returns the exit code and all output.
     private static async Task<(int Code, string Output)> InShell(string command)
     {
-        string? repository = AppContext.BaseDirectory;
-        while (repository is not null && !File.Exists(Path.Combine(repository, "GridTime.sln")))
-        {
-            repository = Path.GetDirectoryName(repository);
-        }
-
-        Assert.NotNull(repository);
+        string repository = Repository.Root;
         var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
