@@ -22,6 +22,24 @@ public static class ResumePlan
     public static readonly IReadOnlyList<string> FixedSettings = FixedOnResumeAttribute.PropertiesOf(typeof(TrainConfig));
 
     /// <summary>
+    /// Refuses (<see cref="UsageException"/>, naming the first) a change from <paramref name="run"/>'s settings to
+    /// <paramref name="wanted"/> in a setting fixed on resume. Compared value by value, so a caller can ask it before the
+    /// other settings are checked: a resume that changes the agent is told that, not what the other agent lacks.
+    /// </summary>
+    public static void RefuseFixedChanges(TrainConfig run, TrainConfig wanted)
+    {
+        foreach (string name in FixedSettings)
+        {
+            System.Reflection.PropertyInfo property = typeof(TrainConfig).GetProperty(name)!;
+            object? before = property.GetValue(run), after = property.GetValue(wanted);
+            if (!Equals(before, after))
+            {
+                throw new UsageException($"{Settings<TrainConfig>.FlagOf(name)} cannot change when resuming (it shapes the network or the task): the run has {Settings<TrainConfig>.Format(before)}, not {Settings<TrainConfig>.Format(after)}");
+            }
+        }
+    }
+
+    /// <summary>
     /// The settings and start of a resumed session. <paramref name="applyFlags"/> puts the flags given on top of
     /// the run's settings; one that would change a setting fixed on resume (<see cref="FixedSettings"/>) is refused,
     /// one that gives it its own value again is not.
@@ -146,10 +164,7 @@ public static class ResumePlan
 
         // A setting that shapes the network or the task may be given again (a script that always passes --agent), not changed.
         TrainConfig config = applyFlags(settings);
-        if (Differences(settings, config).FirstOrDefault(d => IsFixed(d.Setting)) is { Setting: not null } changed)
-        {
-            throw new UsageException($"--{changed.Setting} cannot change when resuming (it shapes the network or the task): the run has {changed.Before}, not {changed.After}");
-        }
+        RefuseFixedChanges(settings, config);
 
         if (frames >= config.Frames)
         {

@@ -145,6 +145,26 @@ public sealed class ProvenanceTests
     }
 
     [Fact]
+    public void AResumeThatChangesAFixedSettingIsToldThatFirst()
+    {
+        // A reward-only timer run: changing its agent, or what trains its readout, is named as the change it is, not
+        // as what the other agent lacks or what the other gradient would leave untrained.
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        Assert.Equal(0, Gridtime.Run(["train", "--run-dir", run, "--frames", "200", .. Small[..^2], "--agent", "timer", "--time-left-readout", "difference", "--time-left-loss", "0", "--time-left-gradient", "all"]).ExitCode);
+        foreach ((string[] flags, string message) in new[]
+        {
+            (new[] { "--agent", "nac" }, "gridtime: --agent cannot change when resuming (it shapes the network or the task): the run has timer, not nac"),
+            (["--time-left-gradient", "time-left-loss"], "gridtime: --time-left-gradient cannot change when resuming (it shapes the network or the task): the run has all, not time-left-loss"),
+        })
+        {
+            (int code, _, string error) = Gridtime.Run(["train", "--resume", run, "--frames", "400", .. flags]);
+            Assert.Equal(2, code);
+            Assert.Equal(message, error.Trim());
+        }
+    }
+
+    [Fact]
     public void ARunKilledBeforeItsFirstCheckpointResumesFromFrameZero()
     {
         using var folder = new TemporaryFolder();

@@ -94,7 +94,13 @@ public static class TrainCommand
         }
 
         var folder = new RunFolder(resumeFolder);
-        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => Validated(binding.ApplyFlags(settings, parsed)));
+        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings =>
+        {
+            // A changed fixed setting is named first: what another agent lacks, say, follows from that change.
+            TrainConfig merged = binding.ApplyFlags(settings, parsed);
+            ResumePlan.RefuseFixedChanges(settings, merged);
+            return Validated(merged);
+        });
         return (config, folder, start);
     }
 
