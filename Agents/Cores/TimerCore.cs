@@ -51,7 +51,6 @@ public sealed class TimerCore : RecurrentCore
         Hidden = hidden;
         Cap = cap;
         Gradient = gradient;
-        Readout = readout;
         step = new Nau(1, 1, "step");
         if (readout == TimeLeftReadout.Difference)
         {
@@ -74,7 +73,7 @@ public sealed class TimerCore : RecurrentCore
     public TimeLeftGradient Gradient { get; }
 
     /// <summary>How r is read from T and a (<see cref="TimeLeftReadout"/>).</summary>
-    public TimeLeftReadout Readout { get; }
+    public TimeLeftReadout Readout => read is null ? TimeLeftReadout.Difference : TimeLeftReadout.Nau;
 
     /// <summary>The step count's increment (input [1]).</summary>
     public Nau StepNau => step;

@@ -21,12 +21,9 @@ public static class ResumePlan
     /// </summary>
     public static readonly IReadOnlyList<string> FixedSettings = FixedOnResumeAttribute.PropertiesOf(typeof(TrainConfig));
 
-    /// <summary>
-    /// Refuses (<see cref="UsageException"/>, naming the first) a change from <paramref name="run"/>'s settings to
-    /// <paramref name="wanted"/> in a setting fixed on resume. Compared value by value, so a caller can ask it before the
-    /// other settings are checked: a resume that changes the agent is told that, not what the other agent lacks.
-    /// </summary>
-    public static void RefuseFixedChanges(TrainConfig run, TrainConfig wanted)
+    // Refuses (naming the first) a change from the run's settings to the wanted ones in a setting fixed on resume,
+    // compared value by value (no JSON: a bad value such as NaN elsewhere is for the validation after it to name).
+    private static void RefuseFixedChanges(TrainConfig run, TrainConfig wanted)
     {
         foreach (string name in FixedSettings)
         {
@@ -42,11 +39,20 @@ public static class ResumePlan
     /// <summary>
     /// The settings and start of a resumed session. <paramref name="applyFlags"/> puts the flags given on top of
     /// the run's settings; one that would change a setting fixed on resume (<see cref="FixedSettings"/>) is refused,
-    /// one that gives it its own value again is not.
+    /// one that gives it its own value again is not. <paramref name="validate"/> then checks the merged settings (it
+    /// throws for a bad one): after the fixed ones, so a resume that changes the agent is told that, not what the other
+    /// agent lacks.
     /// </summary>
     /// <exception cref="UsageException">The run cannot be resumed as asked; the message says why.</exception>
-    public static (TrainConfig Config, SessionStart Start) Make(RunFolder folder, Func<TrainConfig, TrainConfig> applyFlags)
+    public static (TrainConfig Config, SessionStart Start) Make(RunFolder folder, Func<TrainConfig, TrainConfig> applyFlags, Func<TrainConfig, TrainConfig>? validate = null)
     {
+        TrainConfig Apply(TrainConfig settings)
+        {
+            TrainConfig merged = applyFlags(settings);
+            RefuseFixedChanges(settings, merged);
+            return validate is null ? merged : validate(merged);
+        }
+
         string run = folder.Path;
         if (!Directory.Exists(run))
         {
@@ -125,7 +131,7 @@ public static class ResumePlan
 
             if (file is { } fromFile)
             {
-                RefuseHandEdits(folder, fromFile.Config, fromFile.Record, header.Config, $"the checkpoint {checkpoint}", applyFlags);
+                RefuseHandEdits(folder, fromFile.Config, fromFile.Record, header.Config, $"the checkpoint {checkpoint}", Apply);
                 RunMembership.Require(folder, fromFile, header, checkpoint, "move it out of the run folder");
                 if (resume.Latest is { } latest && latest != resume.File)
                 {
@@ -135,7 +141,7 @@ public static class ResumePlan
 
                 // Settings config.json holds that neither the checkpoint nor this command's flags give: a session
                 // changed them and stopped before its first checkpoint.
-                TrainConfig wanted = applyFlags(header.Config);
+                TrainConfig wanted = Apply(header.Config);
                 var differences = Unexplained(header.Config, wanted, fromFile.Config);
                 if (differences.Count > 0)
                 {
@@ -163,8 +169,7 @@ public static class ResumePlan
         }
 
         // A setting that shapes the network or the task may be given again (a script that always passes --agent), not changed.
-        TrainConfig config = applyFlags(settings);
-        RefuseFixedChanges(settings, config);
+        TrainConfig config = Apply(settings);
 
         if (frames >= config.Frames)
         {

@@ -94,13 +94,7 @@ public static class TrainCommand
         }
 
         var folder = new RunFolder(resumeFolder);
-        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings =>
-        {
-            // A changed fixed setting is named first: what another agent lacks, say, follows from that change.
-            TrainConfig merged = binding.ApplyFlags(settings, parsed);
-            ResumePlan.RefuseFixedChanges(settings, merged);
-            return Validated(merged);
-        });
+        (TrainConfig config, SessionStart start) = ResumePlan.Make(folder, settings => binding.ApplyFlags(settings, parsed), Validated);
         return (config, folder, start);
     }
 
