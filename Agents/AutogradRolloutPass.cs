@@ -28,6 +28,8 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
         AgentOutput output = network.Step(observations, instructions, _state);
+        FramesRecorded += observations.shape[0];
+        FramesEncoded += observations.shape[0];
         _logits.Add(output.Logits.DetachFromDisposeScope());
         _values.Add(output.Values.DetachFromDisposeScope());
         _outputs.Add(output.Hidden!.DetachFromDisposeScope());

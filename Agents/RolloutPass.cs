@@ -27,6 +27,15 @@ public abstract class RolloutPass : IDisposable
     /// <summary>Steps recorded in the current rollout.</summary>
     public abstract int Steps { get; }
 
+    /// <summary>Frames recorded by <see cref="Step"/> since this pass was made (B per step).</summary>
+    public long FramesRecorded { get; protected set; }
+
+    /// <summary>
+    /// Of <see cref="FramesRecorded"/>, those the encoder ran on: all of them through autograd; on the fast pass
+    /// each rollout's distinct frames once (<see cref="FastRolloutPass"/>). What the encoder's FLOPs are counted on.
+    /// </summary>
+    public long FramesEncoded { get; protected set; }
+
     /// <summary>O, the width of the core's output (what the heads read): the width of the spans of core outputs below.</summary>
     public int OutputSize => Network.Core.OutputSize;
 

@@ -11,6 +11,8 @@ namespace GridTime.Agents.Kernels;
 /// whole rollout; the backward pass then runs once for the rollout: the heads for all n·B frames in one go, the
 /// core back through time step by step (through the <see cref="FastCore"/> seam), and the encoder's linear layer
 /// and convolutions again for all n·B frames at once; every weight gradient is one product over the rollout.
+/// The encoder runs once per distinct frame of the rollout (<see cref="DistinctFrames"/>): a frame identical to
+/// one already seen takes its features, and its gradient joins that frame's before the encoder's backward pass.
 /// <para>
 /// Why: through autograd every step was several autograd nodes forward and backward, each a round of native
 /// calls, tensor allocations and gradient hand-offs; in a profile these overheads were about a fifth of a
@@ -29,7 +31,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private readonly Tensor _policyWeight, _policyBias, _valueWeight, _valueBias;
 
     // Per recorded frame (row r = step·B + b); one block of B rows more than the rollout holds, for Values.
-    private readonly RolloutBuffer _pixels, _instructions, _convHidden, _convOutput, _features, _states, _nextStates, _outputs, _keep;
+    private readonly RolloutBuffer _instructions, _features, _states, _nextStates, _outputs, _keep;
+    private readonly int[] _slotOfRow; // the distinct frame each row shows
+
+    // Per distinct frame (slot): its pixels and encoder activations. The last B slots hold Values' frames not
+    // seen in the rollout, which are encoded but not kept.
+    private readonly RolloutBuffer _pixels, _convHidden, _convOutput, _encoded, _dEncoded;
+    private readonly DistinctFrames _distinct;
+    private readonly int _valuesSlots;
 
     // The state the next rollout starts from, and working memory of the backward pass.
     private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
@@ -69,6 +78,11 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _instructions = new(rows);
         _convHidden = new(rows * ConvHidden);
         _convOutput = new(rows * ConvOutput);
+        _encoded = new(rows * _width);
+        _dEncoded = new(rows * _width);
+        _slotOfRow = new int[rows];
+        _valuesSlots = steps * batch;
+        _distinct = new DistinctFrames((byte*)_pixels.Data, Pixels, _valuesSlots);
         _features = new(rows * _width);
         _states = new(rows * _state);
         _nextStates = new(rows * _state);
@@ -105,7 +119,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             _core.BeginRollout();
         }
 
-        Forward(_steps, observations, instructions, logits, values);
+        Forward(_steps, observations, instructions, logits, values, recorded: true);
         if (!outputs.IsEmpty)
         {
             new ReadOnlySpan<float>(_outputs.Data + ((long)_steps * _batch * _output), _batch * _output).CopyTo(outputs);
@@ -147,7 +161,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             _core.BeginRollout();
         }
 
-        Forward(_steps, observations, instructions, _bootstrapLogits, values); // into the block after the recorded steps
+        Forward(_steps, observations, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
     }
 
     /// <inheritdoc/>
@@ -215,21 +229,28 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         _core.AddWeightGradients(n, _features.Data, _instructions.Data, _states.Data);
 
-        // 3. The encoder's linear layer for every frame at once: through its ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.
-        float* dY = _dFeatures.Data, features = _features.Data, gradient = _gradients.Data;
-        FastLinear.PassedByRelu(dY, features, dY, (long)rows * width);
+        // 3. The encoder's linear layer for every distinct frame at once: each frame's gradient joins its slot's, then
+        //    through the ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.
+        int distinct = _distinct.Count;
+        float* dY = _dEncoded.Data, dFeatures = _dFeatures.Data, gradient = _gradients.Data;
+        new Span<float>(dY, distinct * width).Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            Add(dFeatures + ((long)r * width), dY + ((long)_slotOfRow[r] * width), width);
+        }
 
-        Sgemm.Multiply(rows, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
+        FastLinear.PassedByRelu(dY, _encoded.Data, dY, (long)distinct * width);
+        Sgemm.Multiply(distinct, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _scratch.Data;
-        FastLinear.Transpose(dY, rows, width, dYT);
-        Sgemm.Multiply(width, ConvOutput, rows, dYT, rows, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
+        FastLinear.Transpose(dY, distinct, width, dYT);
+        Sgemm.Multiply(width, ConvOutput, distinct, dYT, distinct, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
         AddGradient(_fcWeight, gradient);
-        ColumnSums(dY, rows, width, width, gradient);
+        ColumnSums(dY, distinct, width, width, gradient);
         AddGradient(_fcBias, gradient);
 
-        // 4. The convolutions, for every frame at once.
+        // 4. The convolutions, for every distinct frame at once.
         float* dW1 = gradient, dB1 = dW1 + _conv1Weight.numel(), dW2 = dB1 + _conv1Bias.numel(), dB2 = dW2 + _conv2Weight.numel();
-        FastConvolutions.Backward((byte*)_pixels.Data, true, rows, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
+        FastConvolutions.Backward((byte*)_pixels.Data, true, distinct, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
         AddGradient(_conv1Weight, dW1);
         AddGradient(_conv1Bias, dB1);
         AddGradient(_conv2Weight, dW2);
@@ -242,6 +263,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override void Restart()
     {
         _steps = 0;
+        _distinct.Clear();
         new Span<float>(_start.Data, _batch * _state).Clear();
     }
 
@@ -251,7 +273,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _core.Dispose();
         RolloutBuffer[] buffers =
         [
-            _pixels, _instructions, _convHidden, _convOutput, _features, _states, _nextStates, _outputs, _keep,
+            _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
             _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients,
         ];
         foreach (RolloutBuffer buffer in buffers)
@@ -260,8 +282,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
     }
 
-    /// <summary>The forward pass of one step into block <paramref name="step"/> of the buffers, from the state after step − 1.</summary>
-    private void Forward(int step, Tensor observations, Tensor instructions, Span<float> logits, Span<float> values)
+    /// <summary>
+    /// The forward pass of one step into block <paramref name="step"/> of the buffers, from the state after step − 1.
+    /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames;
+    /// Values' unseen frames are encoded in the spare slots and forgotten.
+    /// </summary>
+    private void Forward(int step, Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, bool recorded)
     {
         int batch = _batch, width = _width, output = _output;
         long first = (long)step * batch;
@@ -270,13 +296,39 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             throw new ArgumentException($"expected uint8 observations [{batch}, 3, 56, 56]", nameof(observations));
         }
 
-        byte* pixels = (byte*)_pixels.Data + (first * Pixels);
         float* instruction = _instructions.Data + first;
+        int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh = 0;
         using (Tensor o = observations.contiguous(), asFloat = instructions.to_type(ScalarType.Float32))
         using (Tensor t = asFloat.contiguous())
         {
-            o.bytes.CopyTo(new Span<byte>(pixels, batch * Pixels));
+            ReadOnlySpan<byte> frames = o.bytes;
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<byte> frame = frames.Slice(b * Pixels, Pixels);
+                int slot = _distinct.Find(frame, out ulong hash);
+                if (slot < 0)
+                {
+                    slot = firstNew + fresh++;
+                    if (recorded)
+                    {
+                        _distinct.Add(frame, hash);
+                    }
+                    else
+                    {
+                        frame.CopyTo(new Span<byte>(_distinct.Slot(slot), Pixels));
+                    }
+                }
+
+                _slotOfRow[first + b] = slot;
+            }
+
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes)[..batch].CopyTo(new Span<float>(instruction, batch));
+        }
+
+        if (recorded)
+        {
+            FramesRecorded += batch;
+            FramesEncoded += fresh;
         }
 
         // The state entering this step: the previous step's through its keep mask, or the rollout's start.
@@ -290,14 +342,18 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             Masked(_nextStates.Data + ((first - batch) * _state), _keep.Data + first - batch, state);
         }
 
-        // Encoder: convolutions, then relu(x·W_fcᵀ + b) through transposes (the kernel's B operand is xᵀ).
-        float* convOutput = _convOutput.Data + (first * ConvOutput), features = _features.Data + (first * width);
-        FastConvolutions.Forward(pixels, true, batch, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + (first * ConvHidden), convOutput);
-        float* xt = _dConvOutput.Data, yt = _scratch.Data; // free until the backward pass
-        FastLinear.Transpose(convOutput, batch, ConvOutput, xt);
-        Sgemm.Multiply(width, batch, ConvOutput, Data(_fcWeight), ConvOutput, xt, batch, yt, batch, accumulate: false);
-        FastLinear.TransposeAddingBias(yt, width, batch, Data(_fcBias), features);
-        FastLinear.Relu(features, (long)batch * width);
+        // Encoder, for the new distinct frames: convolutions, then relu(x·W_fcᵀ + b) through transposes (the
+        // kernel's B operand is xᵀ); every frame then takes its slot's features.
+        if (fresh > 0)
+        {
+            Encode(firstNew, fresh);
+        }
+
+        float* features = _features.Data + (first * width);
+        for (int b = 0; b < batch; b++)
+        {
+            Copy(_encoded.Data + ((long)_slotOfRow[first + b] * width), features + ((long)b * width), width);
+        }
 
         // Core.
         float* outputs = _outputs.Data + (first * output);
@@ -317,6 +373,19 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
     }
 
+    /// <summary>The encoder's forward pass for the <paramref name="count"/> frames in slots <paramref name="first"/> onwards.</summary>
+    private void Encode(int first, int count)
+    {
+        int width = _width;
+        float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
+        FastConvolutions.Forward(_distinct.Slot(first), true, count, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        float* xt = _dConvOutput.Data, yt = _scratch.Data; // free until the backward pass
+        FastLinear.Transpose(convOutput, count, ConvOutput, xt);
+        Sgemm.Multiply(width, count, ConvOutput, Data(_fcWeight), ConvOutput, xt, count, yt, count, accumulate: false);
+        FastLinear.TransposeAddingBias(yt, width, count, Data(_fcBias), encoded);
+        FastLinear.Relu(encoded, (long)count * width);
+    }
+
     /// <summary>The state after the last recorded step (through its keep mask) becomes the next rollout's start.</summary>
     private void StartNextRollout()
     {
@@ -327,6 +396,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
 
         _steps = 0;
+        _distinct.Clear();
     }
 
     /// <summary>target[b] = source[b]·keep[b] for the B state rows.</summary>

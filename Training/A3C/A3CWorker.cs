@@ -178,7 +178,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
             bool applied = shared.TryApply(gradients, loss.item<float>() + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps);
             Timing?.Add(PhaseTimes.Phase.Apply, mark);
-            Timing?.EndUpdate();
+            Timing?.EndUpdate(rollout);
             if (!applied)
             {
                 // A NaN or infinity is never applied. The recurrent state may hold it: start it over (the

@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using GridTime.Agents;
 
 namespace GridTime.Training.A3C;
 
 /// <summary>
-/// Where a worker's time goes, phase by phase, summed over its updates (filled only when a profiler asks:
-/// <c>gridtime bench</c>). libtorch runs CPU operations synchronously, so wall time per phase is the cost of
-/// that phase, overheads included.
+/// Where a worker's time goes, phase by phase, summed over its updates, and how many of their frames the encoder
+/// ran on (filled only when a profiler asks: <c>gridtime bench</c>). libtorch runs CPU operations synchronously,
+/// so wall time per phase is the cost of that phase, overheads included.
 /// </summary>
 public sealed class PhaseTimes
 {
@@ -32,9 +33,16 @@ public sealed class PhaseTimes
     }
 
     private readonly long[] _ticks = new long[Enum.GetValues<Phase>().Length];
+    private long _recordedBefore, _encodedBefore;
 
     /// <summary>Updates timed.</summary>
     public long Updates { get; private set; }
+
+    /// <summary>Frames the timed updates learned from.</summary>
+    public long FramesRecorded { get; private set; }
+
+    /// <summary>Of <see cref="FramesRecorded"/>, those the encoder ran on (<see cref="RolloutPass.FramesEncoded"/>).</summary>
+    public long FramesEncoded { get; private set; }
 
     /// <summary>Adds the time since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/>) to <paramref name="phase"/> and returns now.</summary>
     public long Add(Phase phase, long start)
@@ -47,8 +55,14 @@ public sealed class PhaseTimes
     /// <summary>Adds <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) to <paramref name="phase"/>.</summary>
     public void AddTicks(Phase phase, long ticks) => _ticks[(int)phase] += ticks;
 
-    /// <summary>Counts a finished update.</summary>
-    public void EndUpdate() => Updates++;
+    /// <summary>Counts a finished update and the frames <paramref name="rollout"/> recorded and encoded since the last.</summary>
+    public void EndUpdate(RolloutPass rollout)
+    {
+        Updates++;
+        FramesRecorded += rollout.FramesRecorded - _recordedBefore;
+        FramesEncoded += rollout.FramesEncoded - _encodedBefore;
+        (_recordedBefore, _encodedBefore) = (rollout.FramesRecorded, rollout.FramesEncoded);
+    }
 
     /// <summary>Milliseconds per update spent in each phase.</summary>
     public IReadOnlyDictionary<Phase, double> MillisecondsPerUpdate() =>
@@ -59,5 +73,7 @@ public sealed class PhaseTimes
     {
         Array.Clear(_ticks);
         Updates = 0;
+        FramesRecorded = 0;
+        FramesEncoded = 0;
     }
 }

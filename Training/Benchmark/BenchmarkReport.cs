@@ -6,7 +6,10 @@ namespace GridTime.Training.Benchmark;
 /// <param name="EnvsPerWorker">Environments per worker.</param>
 /// <param name="Steps">Rollout length.</param>
 /// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up: the median of <paramref name="FramesPerSecondRuns"/>.</param>
-/// <param name="Gflops">Achieved GFLOP/s: frames/s x training FLOPs per frame.</param>
+/// <param name="Gflops">
+/// Achieved GFLOP/s: frames/s x the training FLOPs performed per frame, the encoder's counted on the frames it ran on
+/// (<see cref="EncodedShare"/>; the fast rollout pass encodes each of a rollout's distinct frames once).
+/// </param>
 /// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
 public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns)
 {
@@ -18,6 +21,12 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
     /// that other processes used while it was timed (<see cref="CpuTimes.OthersShare"/>); null where /proc cannot be read.
     /// </summary>
     public IReadOnlyList<double>? OthersCpuShareRuns { get; init; }
+
+    /// <summary>
+    /// The share (0..1) of the frames learned from that the encoder ran on, over the timed updates of every run:
+    /// 1 through autograd; on the fast rollout pass the share of each rollout's frames that were distinct.
+    /// </summary>
+    public double EncodedShare { get; init; } = 1;
 }
 
 /// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>

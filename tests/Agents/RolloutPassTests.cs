@@ -247,7 +247,7 @@ public sealed class RolloutPassTests
 
     private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor Outputs, Tensor[] Gradients);
 
-    /// <summary>What a test changes in <see cref="Run"/>; by default random frames and T, and random output gradients in rollout 1.</summary>
+    /// <summary>What a test changes in <see cref="Run"/>; by default frames and T at random, and random output gradients in rollout 1.</summary>
     private sealed class Rollout
     {
         /// <summary>Called with the rollout's index before its first step (to set weights).</summary>
@@ -267,11 +267,16 @@ public sealed class RolloutPassTests
     /// Rollout <paramref name="index"/> (0 or 1) of frames drawn from a generator seeded with index + 1, in which
     /// environment 0's episode ends after step 1 and environment 1's after the last step (so the next rollout starts
     /// it from zero), then the backward pass from random logit and value gradients; rollout 1 adds an auxiliary loss
-    /// on the core's outputs (as a head predicting the time left would).
+    /// on the core's outputs (as a head predicting the time left would). Each frame is one of B + 2 random pictures
+    /// drawn for the rollout, so the same picture comes back within a step, across steps and in the bootstrap
+    /// frames, as in a grid world, and the fast pass encodes each once (asserted).
     /// </summary>
     private static RolloutResult Run(RolloutPass pass, Parameter[] parameters, int batch, int steps, int index, Rollout rollout)
     {
         var generator = new Generator((ulong)index + 1);
+        Tensor pictures = randint(0, 256, [batch + 2, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
+        Tensor Frames() => pictures.index_select(0, randint(0, batch + 2, [batch], generator: generator));
+        long encodedBefore = (pass as FastRolloutPass)?.FramesEncoded ?? 0;
         Tensor Instructions() => rollout.Instructions?.Invoke(batch, generator) ?? randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
         rollout.BeforeRollout?.Invoke(index);
         var logits = new float[steps * batch * ActorCritic.Actions];
@@ -281,7 +286,7 @@ public sealed class RolloutPassTests
         var instructions = new float[steps * batch];
         for (int i = 0; i < steps; i++)
         {
-            Tensor observations = randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
+            Tensor observations = Frames();
             Tensor stepInstructions = Instructions();
             stepInstructions.data<float>().CopyTo(instructions, i * batch);
             pass.Step(observations, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
@@ -290,7 +295,12 @@ public sealed class RolloutPassTests
         }
 
         var bootstrap = new float[batch];
-        pass.Values(randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte), Instructions(), bootstrap);
+        pass.Values(Frames(), Instructions(), bootstrap);
+        if (pass is FastRolloutPass fast)
+        {
+            Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);
+        }
+
         float[] logitGradients = randn([logits.Length], generator: generator).data<float>().ToArray();
         float[] valueGradients = randn([values.Length], generator: generator).data<float>().ToArray();
         float[] outputGradients = index == 0 ? []

@@ -83,7 +83,7 @@ public static class BenchCommand
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);
-        long forward = 2 * network.MultiplyAddsPerFrame();
+        long forward = 2 * network.MultiplyAddsPerFrame(), encoder = 2 * network.EncoderMultiplyAddsPerFrame();
         network.Dispose();
 
         log?.WriteLine($"machine: {cores} cores, {Processor()}; TorchSharp {RunFolder.Versions["torchsharp"]}, libtorch {RunFolder.Versions["libtorch"]}");
@@ -104,9 +104,11 @@ public static class BenchCommand
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
         string others = agents.Count > 1 || agents[0] != defaults.Agent
-            ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }) / 1e6:F2}"))) + " MFLOP forward"
+            ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }).Forward / 1e6:F2}"))) + " MFLOP forward"
             : "";
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame, {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
+        log?.WriteLine("FLOPs below count the encoder's on the frames it ran on: the fast pass encodes each of a rollout's distinct frames once");
         log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
@@ -159,21 +161,26 @@ public static class BenchCommand
         for (int i = 0; i < settings.Count; i++)
         {
             (string name, CoreKind agent, TrainConfig config) = settings[i];
-            long agentForward = ForwardFlops(config);
+            (long agentForward, long agentEncoder) = ForwardFlops(config);
             for (int workers = 1; workers <= cores; workers++)
             {
                 List<double> taken = runs[i][workers - 1];
                 double fps = taken.Order().ElementAt(taken.Count / 2);
                 List<double?> disturbed = othersShares[i][workers - 1];
-                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * 3 * agentForward / 1e9, taken)
+                List<PhaseTimes> timed = profiles[i][workers - 1];
+                long recorded = timed.Sum(p => p.FramesRecorded);
+                double encodedShare = recorded > 0 ? (double)timed.Sum(p => p.FramesEncoded) / recorded : 1;
+                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentEncoder));
+                var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * trainFlops / 1e9, taken)
                 {
                     Agent = agent.Name(),
                     OthersCpuShareRuns = disturbed.All(o => o.HasValue) ? [.. disturbed.Select(o => o!.Value)] : null,
+                    EncodedShare = encodedShare,
                 };
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling)"));
+                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling), encoder on {encodedShare:P0} of frames"));
                 log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
                     string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[i][workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
@@ -253,10 +260,11 @@ public static class BenchCommand
     /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU, the GRU and the timer.</summary>
     public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];
 
-    private static long ForwardFlops(TrainConfig config)
+    /// <summary>FLOPs of one forward pass per frame of <paramref name="config"/>'s network, and of its encoder.</summary>
+    private static (long Forward, long Encoder) ForwardFlops(TrainConfig config)
     {
         using var network = new ActorCritic(config.Network);
-        return 2 * network.MultiplyAddsPerFrame();
+        return (2 * network.MultiplyAddsPerFrame(), 2 * network.EncoderMultiplyAddsPerFrame());
     }
 
     private static string Processor()

@@ -1,0 +1,76 @@
+using System.IO.Hashing;
+
+namespace GridTime.Agents.Kernels;
+
+/// <summary>
+/// The distinct observations of one rollout, kept once each in a frame store: a frame is looked up by its
+/// bytes and, if no identical frame is kept, stored in the next free slot. The rollout pass encodes each
+/// distinct frame once and sums, before the encoder's backward pass, the gradients of every frame that
+/// shares it.
+/// <para>
+/// Why: the encoder (two convolutions and a linear layer) is about three fifths of a frame's FLOPs, and in a
+/// grid world the same picture comes back often within a rollout (an agent that waits, walks into a wall or
+/// returns; two environments with the agent and the target in the same cells). The encoder is a function of
+/// the frame alone, so identical frames have identical activations, and its weight gradients are linear in
+/// the gradient at its output: Σ_f ∂W(x, g_f) = ∂W(x, Σ_f g_f), through the same ReLU masks. The result
+/// differs from encoding every frame only in the order of the sums.
+/// </para>
+/// Frames are compared byte for byte; the hash (XxHash3, 64 bits) only finds the candidate.
+/// </summary>
+internal sealed unsafe class DistinctFrames
+{
+    private readonly Dictionary<ulong, int> _slotOfHash;
+    private readonly byte* _store;
+    private readonly int _frameBytes, _capacity;
+
+    /// <summary>A table over <paramref name="capacity"/> slots of <paramref name="frameBytes"/> bytes at <paramref name="store"/>.</summary>
+    public DistinctFrames(byte* store, int frameBytes, int capacity)
+    {
+        _store = store;
+        _frameBytes = frameBytes;
+        _capacity = capacity;
+        _slotOfHash = new Dictionary<ulong, int>(capacity);
+    }
+
+    /// <summary>The number of distinct frames kept: slots 0 .. Count − 1.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Forgets every frame (a new rollout).</summary>
+    public void Clear()
+    {
+        _slotOfHash.Clear();
+        Count = 0;
+    }
+
+    /// <summary>The bytes of slot <paramref name="slot"/> (the store may run on past the table's slots, for frames the caller does not keep).</summary>
+    public byte* Slot(int slot) => _store + ((long)slot * _frameBytes);
+
+    /// <summary>
+    /// The slot holding a frame identical to <paramref name="frame"/>, or −1 if there is none; its hash in
+    /// <paramref name="hash"/> for <see cref="Add"/>.
+    /// </summary>
+    public int Find(ReadOnlySpan<byte> frame, out ulong hash)
+    {
+        hash = XxHash3.HashToUInt64(frame);
+        return _slotOfHash.TryGetValue(hash, out int slot) && frame.SequenceEqual(new ReadOnlySpan<byte>(Slot(slot), _frameBytes)) ? slot : -1;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="frame"/> (with the <paramref name="hash"/> <see cref="Find"/> gave) into the next
+    /// slot and gives the slot. A frame whose hash belongs to another frame (a 64-bit collision) is kept but
+    /// not found again: it is encoded twice, never confused.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Every slot is taken.</exception>
+    public int Add(ReadOnlySpan<byte> frame, ulong hash)
+    {
+        if (Count == _capacity)
+        {
+            throw new InvalidOperationException($"the rollout's {_capacity} frame slots are all taken");
+        }
+
+        int slot = Count++;
+        frame.CopyTo(new Span<byte>(Slot(slot), _frameBytes));
+        _slotOfHash.TryAdd(hash, slot);
+        return slot;
+    }
+}
