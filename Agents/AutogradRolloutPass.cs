@@ -25,11 +25,13 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     public override int Steps => _logits.Count;
 
     /// <inheritdoc/>
-    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    public override void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
-        AgentOutput output = network.Step(observations, instructions, _state);
-        FramesRecorded += observations.shape[0];
-        FramesEncoded += observations.shape[0];
+        CheckInputs(observations, instructions);
+        using Tensor frames = ObservationTensors.Frames(observations), t = ObservationTensors.Instructions(instructions);
+        AgentOutput output = network.Step(frames, t, _state);
+        FramesRecorded += batch;
+        FramesEncoded += batch;
         _logits.Add(output.Logits.DetachFromDisposeScope());
         _values.Add(output.Values.DetachFromDisposeScope());
         _outputs.Add(output.Hidden!.DetachFromDisposeScope());
@@ -55,11 +57,12 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     }
 
     /// <inheritdoc/>
-    public override void Values(Tensor observations, Tensor instructions, Span<float> values)
+    public override void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        CopyTo(network.Step(observations, instructions, _state).Values, values);
+        CheckInputs(observations, instructions);
+        CopyTo(network.Step(ObservationTensors.Frames(observations), ObservationTensors.Instructions(instructions), _state).Values, values);
     }
 
     /// <inheritdoc/>
@@ -105,6 +108,14 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
         _logits.Clear();
         _values.Clear();
         _outputs.Clear();
+    }
+
+    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions)
+    {
+        if (observations.Length != batch * ConvEncoder.InputLength || instructions.Length != batch)
+        {
+            throw new ArgumentException($"expected {batch} frames of 3x56x56 bytes and {batch} instructions, got {observations.Length} bytes and {instructions.Length} instructions");
+        }
     }
 
     private void Replace(Tensor state)

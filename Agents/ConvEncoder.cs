@@ -16,6 +16,15 @@ namespace GridTime.Agents;
 /// </summary>
 public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Side of the square input picture, in pixels.</summary>
+    public const int InputSide = 56;
+
+    /// <summary>Colour channels of the input picture (RGB).</summary>
+    public const int InputChannels = 3;
+
+    /// <summary>Values in one input frame: 3 x 56 x 56, channel-major.</summary>
+    public const int InputLength = InputChannels * InputSide * InputSide;
+
     /// <summary>Side of the first convolution's output: (56 − 8) / 4 + 1.</summary>
     public const int Conv1Side = 13;
 

@@ -40,19 +40,21 @@ public abstract class RolloutPass : IDisposable
     public int OutputSize => Network.Core.OutputSize;
 
     /// <summary>
-    /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (uint8, as
-    /// the environment delivers them) and instructions [B], the logits [B·A] and values [B] into the spans given,
+    /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (bytes 0..255,
+    /// channel-major, as the environment delivers them: <c>VectorGridWorld.CopyObservations</c>) and instructions [B],
+    /// the logits [B·A] and values [B] into the spans given,
     /// and, when <paramref name="outputs"/> is not empty, the core's output [B·O] (for an auxiliary head of the
     /// researcher's own, whose loss's gradient goes back through <see cref="Backward"/>'s outputGradients).
     /// The network's weights must not change until <see cref="Backward"/> has run.
     /// </summary>
-    public abstract void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default);
+    /// <exception cref="ArgumentException">The observations are not B frames or the instructions not B values.</exception>
+    public abstract void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default);
 
     /// <summary>After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode ended).</summary>
     public abstract void EndEpisodes(ReadOnlySpan<float> keep);
 
-    /// <summary>The values [B] of the current state for these observations (uint8), not recorded (the rollout's bootstrap).</summary>
-    public abstract void Values(Tensor observations, Tensor instructions, Span<float> values);
+    /// <summary>The values [B] of the current state for these observations (as for <see cref="Step"/>), not recorded (the rollout's bootstrap).</summary>
+    public abstract void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values);
 
     /// <summary>
     /// The backward pass through the recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major),

@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace GridTime.Environment;
 
 /// <summary>
@@ -51,14 +47,6 @@ public sealed class Frame
     /// <summary>3×56×56 bytes, channel-major (CHW): the image as the network reads it, before scaling to [0, 1]
     /// (a quarter of the float planes' size, so batches of these are the cheapest observations to deliver).</summary>
     public ReadOnlyMemory<byte> PlaneBytes { get; }
-
-    /// <summary>The frame as a new [3, 56, 56] float32 tensor in [0, 1] (one bulk copy).</summary>
-    public Tensor ToTensor()
-    {
-        Tensor tensor = torch.empty(FrameRenderer.Channels, FrameRenderer.ImageSize, FrameRenderer.ImageSize);
-        Planes.Span.CopyTo(MemoryMarshal.Cast<byte, float>(tensor.bytes));
-        return tensor;
-    }
 
     /// <summary>The colour (r, g, b) of the pixel at (x, y).</summary>
     public (byte R, byte G, byte B) PixelAt(int x, int y)

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace GridTime.Environment;
 
@@ -60,40 +57,15 @@ public sealed class FrameCache
     }
 
     /// <summary>
-    /// A new [B, 3, 56, 56] uint8 tensor of the frames with keys <paramref name="keys"/>, values 0..255
-    /// (the networks scale it to [0, 1] themselves; it is a quarter of the float batch's size).
+    /// Writes the frames with keys <paramref name="keys"/> one after another into <paramref name="destination"/>
+    /// (length keys × 3·56·56) as bytes 0..255, channel-major (<see cref="Frame.PlaneBytes"/>): a batch [B, 3, 56, 56]
+    /// of uint8, the cheapest observations to deliver (the networks scale them to [0, 1] themselves).
     /// </summary>
-    public Tensor BatchByteTensor(ReadOnlySpan<int> keys)
+    public void CopyPlaneBytes(ReadOnlySpan<int> keys, Span<byte> destination)
     {
-        Tensor batch = torch.empty([keys.Length, FrameRenderer.Channels, FrameRenderer.ImageSize, FrameRenderer.ImageSize], ScalarType.Byte);
-        Span<byte> destination = batch.bytes;
         for (int i = 0; i < keys.Length; i++)
         {
             Get(keys[i]).PlaneBytes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
         }
-
-        return batch;
-    }
-
-    /// <summary>A new [B, 3, 56, 56] float32 tensor of the frames with keys <paramref name="keys"/>.</summary>
-    public Tensor BatchTensor(ReadOnlySpan<int> keys)
-    {
-        Tensor batch = torch.empty(keys.Length, FrameRenderer.Channels, FrameRenderer.ImageSize, FrameRenderer.ImageSize);
-        FillBatch(keys, batch);
-        return batch;
-    }
-
-    /// <summary>
-    /// Copies the frames with keys <paramref name="keys"/> straight into the native memory of
-    /// <paramref name="batch"/>, a contiguous float32 tensor of shape [keys, 3, 56, 56] (reuse one to avoid allocation).
-    /// </summary>
-    public void FillBatch(ReadOnlySpan<int> keys, Tensor batch)
-    {
-        if (batch.dtype != ScalarType.Float32 || !batch.is_contiguous() || batch.numel() != (long)keys.Length * FrameRenderer.FrameLength)
-        {
-            throw new ArgumentException($"expected a contiguous float32 tensor of {keys.Length}x3x56x56, got {batch.dtype} [{string.Join(",", batch.shape)}]", nameof(batch));
-        }
-
-        CopyPlanes(keys, MemoryMarshal.Cast<byte, float>(batch.bytes));
     }
 }

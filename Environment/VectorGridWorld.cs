@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace GridTime.Environment;
 
 /// <summary>How one episode of a <see cref="VectorGridWorld"/> ended.</summary>
@@ -148,27 +146,37 @@ public sealed class VectorGridWorld
         }
     }
 
-    /// <summary>The current observations as a new [B, 3, 56, 56] float32 tensor in [0, 1].</summary>
-    public Tensor ObservationTensor()
+    /// <summary>
+    /// Writes the current observations into <paramref name="observations"/> (B × <see cref="FrameRenderer.FrameLength"/>
+    /// bytes): frame after frame, each 3×56×56 bytes 0..255, channel-major (<see cref="Frame.PlaneBytes"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The span's length is not B frames.</exception>
+    public void CopyObservations(Span<byte> observations)
     {
+        CheckLength(observations.Length);
         Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
         CopyFrameKeys(keys);
-        return _frames.BatchTensor(keys);
+        _frames.CopyPlaneBytes(keys, observations);
     }
 
-    /// <summary>The current observations as a new [B, 3, 56, 56] uint8 tensor (0..255), the cheapest form to deliver.</summary>
-    public Tensor ObservationByteTensor()
+    /// <summary>
+    /// Writes the current observations into <paramref name="observations"/> (B × <see cref="FrameRenderer.FrameLength"/>
+    /// floats): frame after frame, each 3×56×56 values in [0, 1], channel-major (<see cref="Frame.Planes"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The span's length is not B frames.</exception>
+    public void CopyObservationPlanes(Span<float> observations)
     {
+        CheckLength(observations.Length);
         Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
         CopyFrameKeys(keys);
-        return _frames.BatchByteTensor(keys);
+        _frames.CopyPlanes(keys, observations);
     }
 
-    /// <summary>The instructions the agents observe now as a new [B] float32 tensor of raw T values (0 where T is no longer shown).</summary>
-    public Tensor InstructionTensor()
+    private void CheckLength(int length)
     {
-        var instructions = new float[_worlds.Length];
-        CopyInstructions(instructions);
-        return tensor(instructions);
+        if (length != _worlds.Length * FrameRenderer.FrameLength)
+        {
+            throw new ArgumentException($"expected room for {_worlds.Length} frames of {FrameRenderer.FrameLength} values, got {length}");
+        }
     }
 }

@@ -118,7 +118,7 @@ public static class Trainer
 
         using var sharedNetwork = network;
         using var sharedOptimizer = optimizer;
-        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId, Changes = start.Changes };
+        var shared = new SharedTraining(config, network, optimizer, startFrames, folder.Name) { HoldAtIntervals = true, RunId = start.RunId };
         using var metrics = new MetricsLog(folder.MetricsFile, folder.TensorBoardFolder);
         metrics.WriteSettings(startFrames, File.Exists(folder.ConfigFile)
             ? File.ReadAllText(folder.ConfigFile)
@@ -128,7 +128,7 @@ public static class Trainer
         messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames{TimeLeftReading(config)}");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");
         messages.WriteLine($"computing with {(Agents.Kernels.Simd.KernelsInUse && !Agents.Kernels.FastRolloutPass.Takes(network) ? "libtorch's layers through autograd (this network has no fast pass)" : Agents.Kernels.Simd.InUse)}");
-        TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
+        TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, start.Changes, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
         messages.WriteLine(outcome.Interrupted
             ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Files.CommandLine.Quote(folder.Path)}"
             : $"done: {outcome.Frames:N0} frames in {Took(outcome.WallSeconds, startFrames, previousSeconds)}; latest checkpoint {folder.LatestCheckpoint}");
@@ -153,7 +153,7 @@ public static class Trainer
 
     // The workers and the main thread's supervision of them, inside the progress display.
     private static TrainingOutcome Train(
-        TrainConfig config, RunFolder folder, CancellationToken stop, SharedTraining shared, long startFrames, double previousSeconds, MetricsLog metrics, Evaluation.TrainingMonitor? monitor, ProgressDisplay progress)
+        TrainConfig config, RunFolder folder, IReadOnlyList<SettingChange> changes, CancellationToken stop, SharedTraining shared, long startFrames, double previousSeconds, MetricsLog metrics, Evaluation.TrainingMonitor? monitor, ProgressDisplay progress)
     {
         // Each session draws fresh episodes: the environment seeds depend on the frame count it starts from.
         ulong sessionSeed = SeededRandom.Derive(config.Seed, (ulong)startFrames);
@@ -270,7 +270,7 @@ public static class Trainer
 
                 if (frames >= nextCheckpoint)
                 {
-                    Checkpoint.Save(shared, previousSeconds + Seconds(), folder);
+                    Checkpoint.Save(shared, previousSeconds + Seconds(), folder, changes);
                     IReadOnlyList<string> removed = CheckpointRetention.Prune(folder, config.KeepCheckpoints);
                     if (removed.Count > 1)
                     {
@@ -332,7 +332,7 @@ public static class Trainer
         // The last weights also under a name that never changes (latest.ckpt is replaced when the run continues), the
         // same bytes: evaluations name what they scored by it.
         double total = previousSeconds + Seconds();
-        Checkpoint.Save(shared, total, folder);
+        Checkpoint.Save(shared, total, folder, changes);
         CheckpointRetention.Prune(folder, config.KeepCheckpoints);
         episodeLogs.ForEach(l => l.Dispose());
         bool interrupted = stop.IsCancellationRequested && shared.Frames < config.Frames;

@@ -22,7 +22,7 @@ namespace GridTime.Agents.Kernels;
 /// </summary>
 public sealed unsafe class FastRolloutPass : RolloutPass
 {
-    private const int Pixels = 3 * 56 * 56, ConvHidden = 13 * 13 * 16, ConvOutput = FastConvolutions.Features;
+    private const int Pixels = ConvEncoder.InputLength, ConvHidden = 13 * 13 * 16, ConvOutput = FastConvolutions.Features;
 
     private readonly ActorCritic _network;
     private readonly FastCore _core;
@@ -42,6 +42,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     // The state the next rollout starts from, and working memory of the backward pass.
     private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
+    private readonly RolloutBuffer _fcWeightT; // W_fcᵀ [800, H], made at the start of each rollout (the weights are fixed until Backward)
     private readonly float[] _bootstrapLogits;
     private int _steps;
 
@@ -96,6 +97,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _dConvOutput = new(rows * ConvOutput);
         _scratch = new(Math.Max(rows * _width, (long)(_actions + 1) * _output + _actions + 1));
         _gradients = new((long)_width * ConvOutput);
+        _fcWeightT = new((long)_width * ConvOutput);
         _bootstrapLogits = new float[batch * _actions];
         Restart(); // the first rollout starts from zeros (native memory comes uninitialised)
     }
@@ -107,7 +109,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override int Steps => _steps;
 
     /// <inheritdoc/>
-    public override void Step(Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    public override void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
         if (_steps == _core.Capacity)
         {
@@ -116,7 +118,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         if (_steps == 0)
         {
-            _core.BeginRollout();
+            BeginRollout();
         }
 
         Forward(_steps, observations, instructions, logits, values, recorded: true);
@@ -154,11 +156,11 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    public override void Values(Tensor observations, Tensor instructions, Span<float> values)
+    public override void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
     {
         if (_steps == 0)
         {
-            _core.BeginRollout();
+            BeginRollout();
         }
 
         Forward(_steps, observations, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
@@ -274,7 +276,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         RolloutBuffer[] buffers =
         [
             _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
-            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients,
+            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightT,
         ];
         foreach (RolloutBuffer buffer in buffers)
         {
@@ -287,42 +289,35 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames;
     /// Values' unseen frames are encoded in the spare slots and forgotten.
     /// </summary>
-    private void Forward(int step, Tensor observations, Tensor instructions, Span<float> logits, Span<float> values, bool recorded)
+    private void Forward(int step, ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, bool recorded)
     {
         int batch = _batch, width = _width, output = _output;
         long first = (long)step * batch;
-        if (observations.dtype != ScalarType.Byte || observations.numel() != (long)batch * Pixels)
+        if (observations.Length != batch * Pixels || instructions.Length != batch)
         {
-            throw new ArgumentException($"expected uint8 observations [{batch}, 3, 56, 56]", nameof(observations));
+            throw new ArgumentException($"expected {batch} frames of 3x56x56 bytes and {batch} instructions, got {observations.Length} bytes and {instructions.Length} instructions");
         }
 
-        float* instruction = _instructions.Data + first;
+        instructions.CopyTo(new Span<float>(_instructions.Data + first, batch));
         int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh = 0;
-        using (Tensor o = observations.contiguous(), asFloat = instructions.to_type(ScalarType.Float32))
-        using (Tensor t = asFloat.contiguous())
+        for (int b = 0; b < batch; b++)
         {
-            ReadOnlySpan<byte> frames = o.bytes;
-            for (int b = 0; b < batch; b++)
+            ReadOnlySpan<byte> frame = observations.Slice(b * Pixels, Pixels);
+            int slot = _distinct.Find(frame, out ulong hash);
+            if (slot < 0)
             {
-                ReadOnlySpan<byte> frame = frames.Slice(b * Pixels, Pixels);
-                int slot = _distinct.Find(frame, out ulong hash);
-                if (slot < 0)
+                slot = firstNew + fresh++;
+                if (recorded)
                 {
-                    slot = firstNew + fresh++;
-                    if (recorded)
-                    {
-                        _distinct.Add(frame, hash);
-                    }
-                    else
-                    {
-                        frame.CopyTo(new Span<byte>(_distinct.Slot(slot), Pixels));
-                    }
+                    _distinct.Add(frame, hash);
                 }
-
-                _slotOfRow[first + b] = slot;
+                else
+                {
+                    frame.CopyTo(new Span<byte>(_distinct.Slot(slot), Pixels));
+                }
             }
 
-            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes)[..batch].CopyTo(new Span<float>(instruction, batch));
+            _slotOfRow[first + b] = slot;
         }
 
         if (recorded)
@@ -357,7 +352,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         // Core.
         float* outputs = _outputs.Data + (first * output);
-        _core.Forward(step, features, instruction, state, outputs, _nextStates.Data + (first * _state));
+        _core.Forward(step, features, _instructions.Data + first, state, outputs, _nextStates.Data + (first * _state));
 
         // Heads.
         float* policyWeight = Data(_policyWeight), policyBias = Data(_policyBias), valueWeight = Data(_valueWeight), valueBias = Data(_valueBias);
@@ -373,16 +368,30 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
     }
 
-    /// <summary>The encoder's forward pass for the <paramref name="count"/> frames in slots <paramref name="first"/> onwards.</summary>
+    /// <summary>Before a rollout's first forward pass: the core forms what the weights give, and W_fcᵀ is made.</summary>
+    private void BeginRollout()
+    {
+        _core.BeginRollout();
+        FastLinear.Transpose(Data(_fcWeight), _width, ConvOutput, _fcWeightT.Data);
+    }
+
+    /// <summary>
+    /// The encoder's forward pass for the <paramref name="count"/> frames in slots <paramref name="first"/> onwards:
+    /// the convolutions, then relu(x·W_fcᵀ + b), a frame per row (the product's columns are the H features, so any
+    /// number of new frames fills the kernel's register blocks).
+    /// </summary>
     private void Encode(int first, int count)
     {
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
         FastConvolutions.Forward(_distinct.Slot(first), true, count, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
-        float* xt = _dConvOutput.Data, yt = _scratch.Data; // free until the backward pass
-        FastLinear.Transpose(convOutput, count, ConvOutput, xt);
-        Sgemm.Multiply(width, count, ConvOutput, Data(_fcWeight), ConvOutput, xt, count, yt, count, accumulate: false);
-        FastLinear.TransposeAddingBias(yt, width, count, Data(_fcBias), encoded);
+        Sgemm.Multiply(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightT.Data, width, encoded, width, accumulate: false);
+        float* bias = Data(_fcBias);
+        for (int r = 0; r < count; r++)
+        {
+            Add(bias, encoded + ((long)r * width), width);
+        }
+
         FastLinear.Relu(encoded, (long)count * width);
     }
 

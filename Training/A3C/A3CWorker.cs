@@ -68,6 +68,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             recorders[b] = StartRecorder();
         }
 
+        var observations = new byte[batch * FrameRenderer.FrameLength];
+        var instructions = new float[batch];
         var actions = new int[batch];
         var probabilities = new float[batch * actionCount];
         var taken = new long[steps * batch];
@@ -86,7 +88,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         while (!stop.IsCancellationRequested && shared.Frames < _config.Frames && shared.WaitToContinue(stop))
         {
             using var scope = NewDisposeScope();
-            Runs.FaultInjection.NativeErrorIfAsked(shared.Frames);
+            FaultInjection.NativeErrorIfAsked(shared.Frames);
             long mark = Stopwatch.GetTimestamp();
             long environmentTicks = 0;
 
@@ -112,10 +114,12 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 if (timeLeftColumn is not null)
                 {
                     environments.CopyTimeLeft(timeLeft.AsSpan(i * batch, batch)); // the auxiliary target: T − t before this step's action
-                    Runs.FaultInjection.GarbleTimeLeftIfAsked(timeLeft.AsSpan(i * batch, batch));
+                    FaultInjection.GarbleTimeLeftIfAsked(timeLeft.AsSpan(i * batch, batch));
                 }
 
-                rollout.Step(environments.ObservationByteTensor(), environments.InstructionTensor(), stepLogits, stepValues, stepOutputs);
+                environments.CopyObservations(observations);
+                environments.CopyInstructions(instructions);
+                rollout.Step(observations, instructions, stepLogits, stepValues, stepOutputs);
                 sampler.Sample(stepLogits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
@@ -139,7 +143,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             }
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
-            rollout.Values(environments.ObservationByteTensor(), environments.InstructionTensor(), bootstrap);
+            environments.CopyObservations(observations);
+            environments.CopyInstructions(instructions);
+            rollout.Values(observations, instructions, bootstrap);
             if (Timing is not null)
             {
                 // The environment's share was measured inside the acting loop as it ran.

@@ -24,11 +24,8 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
     /// <summary>Name of the run (the run folder's name), written into episode logs.</summary>
     public string RunName { get; } = runName;
 
-    /// <summary>The identity of the run (see <see cref="Runs.RunIdentity"/>), saved in every checkpoint.</summary>
+    /// <summary>The identity of the run, written into its episode logs (and, by the trainer, its checkpoints).</summary>
     public string? RunId { get; init; }
-
-    /// <summary>The settings changed by resumes so far, saved in every checkpoint.</summary>
-    public IReadOnlyList<Runs.SettingChange> Changes { get; init; } = [];
 
     /// <summary>The shared network every worker copies from and updates.</summary>
     public ActorCritic Network { get; } = network;

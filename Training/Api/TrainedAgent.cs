@@ -125,8 +125,8 @@ public sealed class TrainedAgent : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor image = tensor(observation.Image.PlaneBytes.ToArray(), [1, 3, 56, 56], ScalarType.Byte);
-        Tensor instruction = tensor(new float[] { observation.Instruction });
+        Tensor image = ObservationTensors.Frames(observation.Image.PlaneBytes.Span);
+        Tensor instruction = ObservationTensors.Instructions([observation.Instruction]);
         using AgentOutput output = network.Step(image, instruction, state);
         Tensor probabilities = output.Logits.softmax(1);
         long action = greedy ? probabilities.argmax(1).item<long>() : probabilities.multinomial(1, generator: generator).item<long>();

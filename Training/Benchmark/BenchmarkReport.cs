@@ -47,10 +47,10 @@ public sealed record BenchmarkReport
     /// <summary>Single environment, one thread: steps/s including fetching the (cached) observation frame.</summary>
     public double EnvStepsPerSecondSingle { get; init; }
 
-    /// <summary>Vectorized environments (batch <see cref="EnvBatch"/>), one thread: steps/s with observations delivered as one [B,3,56,56] uint8 tensor per step (what the trainer uses).</summary>
+    /// <summary>Vectorized environments (batch <see cref="EnvBatch"/>), one thread: steps/s with the observations copied as bytes [B,3,56,56] into one buffer per step (what the trainer does).</summary>
     public double EnvStepsPerSecondVectorized { get; init; }
 
-    /// <summary>The same with observations delivered as a [B,3,56,56] float32 tensor in [0, 1].</summary>
+    /// <summary>The same with the observations copied as floats [B,3,56,56] in [0, 1].</summary>
     public double EnvStepsPerSecondVectorizedFloat { get; init; }
 
     /// <summary>Batch of the vectorized environment measurement.</summary>

@@ -38,13 +38,18 @@ public static class SpeedProbes
         return steps / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Steps/s of <paramref name="batch"/> environments stepped together, each step delivering the [B,3,56,56] observation tensor (uint8, or float32 when <paramref name="asFloat"/>).</summary>
+    /// <summary>
+    /// Steps/s of <paramref name="batch"/> environments stepped together, each step delivering the [B,3,56,56]
+    /// observations into one buffer (bytes, or floats in [0, 1] when <paramref name="asFloat"/>).
+    /// </summary>
     public static double VectorizedEnvironment(int batch, TimeSpan duration, bool asFloat = false)
     {
         var worlds = new VectorGridWorld(new GridWorldOptions(), batch);
         worlds.Reset(1);
         var random = new SeededRandom(3);
         var actions = new int[batch];
+        byte[] bytes = asFloat ? [] : new byte[batch * FrameRenderer.FrameLength];
+        float[] planes = asFloat ? new float[batch * FrameRenderer.FrameLength] : [];
         long steps = 0;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < duration)
@@ -55,7 +60,15 @@ public static class SpeedProbes
             }
 
             worlds.Step(actions);
-            using Tensor observations = asFloat ? worlds.ObservationTensor() : worlds.ObservationByteTensor();
+            if (asFloat)
+            {
+                worlds.CopyObservationPlanes(planes);
+            }
+            else
+            {
+                worlds.CopyObservations(bytes);
+            }
+
             steps += batch;
         }
 

@@ -2,7 +2,7 @@ namespace GridTime.Training.Config;
 
 /// <summary>
 /// Marks a setting that shapes the network or the task: a resumed run must keep it (<c>train --resume</c> refuses
-/// the flag, and a config.json edited to change it). <see cref="Runs.ResumePlan.FixedSettings"/> lists the
+/// the flag, and a config.json edited to change it). <c>ResumePlan.FixedSettings</c> (Runs/) lists the
 /// properties that carry it, and <c>--help</c> says "(fixed when resuming)" for their flags.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = true)]

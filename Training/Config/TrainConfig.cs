@@ -184,7 +184,10 @@ public sealed record TrainConfig
     /// Periodic checkpoints kept: after each, all but the newest K are removed (latest.ckpt always stays). The default
     /// is what eval chooses among (--select-last) and what resume falls back on; 0 keeps every one.
     /// </summary>
-    public int KeepCheckpoints { get; init; } = Evaluation.CheckpointSelection.DefaultCandidates;
+    public int KeepCheckpoints { get; init; } = DefaultKeepCheckpoints;
+
+    /// <summary>How many of a run's last periodic checkpoints training keeps by default, and so how many eval chooses among by default.</summary>
+    public const int DefaultKeepCheckpoints = 4;
 
     /// <summary>Log every k-th episode of each worker to episodes/ (0 = none).</summary>
     public int EpisodeLogEvery { get; init; } = 200;

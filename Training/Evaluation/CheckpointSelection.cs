@@ -1,5 +1,6 @@
 using System.Globalization;
 using GridTime.Agents;
+using GridTime.Training.Config;
 using GridTime.Training.Runs;
 
 namespace GridTime.Training.Evaluation;
@@ -27,7 +28,7 @@ public sealed record CheckpointScore(CheckpointFile File, double FractionOfBest,
 public static class CheckpointSelection
 {
     /// <summary>How many of a run's last checkpoints eval chooses among by default (<c>--select-last</c>), and so how many training keeps.</summary>
-    public const int DefaultCandidates = 4;
+    public const int DefaultCandidates = TrainConfig.DefaultKeepCheckpoints;
 
     /// <summary>Seed offset of the validation episodes, so they never coincide with evaluation episodes.</summary>
     public const ulong ValidationSeedOffset = 0x7A11D;

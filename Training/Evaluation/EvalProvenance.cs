@@ -1,10 +1,12 @@
 using System.Globalization;
+using GridTime.Training.Runs;
 
 namespace GridTime.Training.Evaluation;
 
 /// <summary>
-/// What an evaluation evaluated and how: written as constant columns of every row of eval.csv (and
-/// comparison.csv), as the caption of eval.png, into every record of eval-episodes.msgpack, and printed.
+/// What an evaluation evaluated and how: the checkpoint's provenance (<see cref="CheckpointProvenance"/>, the
+/// first five and the last field) and the evaluation's settings; written as constant columns of every row of eval.csv
+/// (and comparison.csv), as the caption of eval.png, into every record of eval-episodes.msgpack, and printed.
 /// </summary>
 /// <param name="Run">The run folder's name.</param>
 /// <param name="RunId">The run's identity from the checkpoint header, or "unknown" (checkpoints from before run ids).</param>
@@ -19,6 +21,13 @@ namespace GridTime.Training.Evaluation;
 /// <param name="Version">GridTime's version (as in config.json's versions block).</param>
 public sealed record EvalProvenance(string Run, string RunId, string Checkpoint, string Sha256, long Frames, ulong Seed, bool Greedy, int From, int To, int Episodes, string Version)
 {
+    /// <summary>The provenance of <paramref name="source"/> evaluated with <paramref name="settings"/>.</summary>
+    public static EvalProvenance Of(CheckpointProvenance source, EvalSettings settings) =>
+        new(source.Run, source.RunId, source.Checkpoint, source.Sha256, source.Frames, settings.Seed, settings.Greedy, settings.From, settings.To, settings.Episodes, source.Version)
+        {
+            List = settings.ListText,
+        };
+
     /// <summary>The columns appended to eval.csv after <see cref="EvaluationTable.Columns"/>, in order.</summary>
     public static readonly string[] Columns =
         ["run", "run_id", "checkpoint", "checkpoint_sha256", "checkpoint_frames", "eval_seed", "actions", "t_from", "t_to", "t_list", "episodes_per_t", "gridtime_version"];

@@ -62,6 +62,7 @@ public static class PolicyEvaluator
         FrameCache frames = FrameCache.ForSize(options.Size);
         var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
         var keys = new int[episodes];
+        var pictures = new byte[episodes * FrameRenderer.FrameLength];
         var observed = new float[episodes];
         var took = new bool[episodes];
         int step = 0;
@@ -82,7 +83,8 @@ public static class PolicyEvaluator
                 observed[e] = worlds[e].ObservedInstruction; // T, or 0 after t = 0 where the rules show it only at the start
             }
 
-            AgentOutput output = network.Step(frames.BatchByteTensor(keys), tensor(observed), state);
+            frames.CopyPlaneBytes(keys, pictures);
+            AgentOutput output = network.Step(ObservationTensors.Frames(pictures), ObservationTensors.Instructions(observed), state);
             Tensor probabilities = nn.functional.softmax(output.Logits, 1);
             Tensor chosen = greedy ? probabilities.argmax(1) : multinomial(probabilities, 1, generator: sampling).squeeze(1);
             ReadOnlySpan<long> actions = MemoryMarshal.Cast<byte, long>(chosen.contiguous().bytes);

@@ -206,40 +206,8 @@ public static class RunEvaluation
         + $"T shown {Config.Settings<Config.TrainConfig>.Format(world.InstructionShown)}, {Config.Settings<Config.TrainConfig>.Format(world.AgentStart)} start");
 
     /// <summary>What an evaluation of <paramref name="checkpoint"/> in <paramref name="run"/> with <paramref name="settings"/> records about itself.</summary>
-    public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) => new(
-        run.Name,
-        checkpoint.Header.RunId ?? "unknown",
-        Path.GetRelativePath(run.Path, Path.GetFullPath(StableName(run, checkpoint))),
-        checkpoint.Sha256,
-        checkpoint.Header.Frames,
-        settings.Seed,
-        settings.Greedy,
-        settings.From,
-        settings.To,
-        settings.Episodes,
-        RunFolder.Versions["gridtime"])
-    { List = settings.ListText };
-
-    // latest.ckpt is replaced at every checkpoint of a training run: where the periodic checkpoint of the same frames
-    // holds the very same bytes, the evaluation names that file, which stays (until retention removes it).
-    private static string StableName(RunFolder run, CheckpointFile checkpoint)
-    {
-        string periodic = run.PeriodicCheckpoint(checkpoint.Header.Frames);
-        if (Path.GetFullPath(checkpoint.Path) != Path.GetFullPath(run.LatestCheckpoint) || !File.Exists(periodic))
-        {
-            return checkpoint.Path;
-        }
-
-        try
-        {
-            using var stream = File.OpenRead(periodic);
-            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) == checkpoint.Sha256 ? periodic : checkpoint.Path;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return checkpoint.Path;
-        }
-    }
+    public static EvalProvenance Provenance(RunFolder run, CheckpointFile checkpoint, EvalSettings settings) =>
+        EvalProvenance.Of(CheckpointProvenance.Of(run, checkpoint), settings);
 
     /// <summary>
     /// Evaluates the network built from <paramref name="checkpoint"/>'s bytes and writes eval.csv, eval.png,

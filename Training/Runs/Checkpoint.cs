@@ -68,26 +68,28 @@ public static class Checkpoint
 
     /// <summary>
     /// Serialises the snapshot in memory under the optimizer lock (so weights, moments and frame count agree),
-    /// then writes it to a temporary file and renames it to each of <paramref name="paths"/>.
+    /// then writes it to a temporary file and renames it to each of <paramref name="paths"/>; its header names the
+    /// run (<see cref="SharedTraining.RunId"/>) and no setting changes.
     /// </summary>
-    public static void Save(SharedTraining shared, double wallSeconds, params string[] paths) => Save(shared, wallSeconds, _ => paths);
+    public static void Save(SharedTraining shared, double wallSeconds, params string[] paths) => Save(shared, wallSeconds, [], _ => paths);
 
     /// <summary>
-    /// A run's checkpoint: as <see cref="Save(SharedTraining, double, string[])"/>, to <paramref name="folder"/>'s
-    /// periodic checkpoint of the frames the snapshot holds (read under the lock, so that the name is the frames inside
-    /// even when a worker finished an update after the interval was seen) and to latest.ckpt, the same bytes.
+    /// A run's checkpoint: as <see cref="Save(SharedTraining, double, string[])"/>, with the settings resumes changed so
+    /// far (<paramref name="changes"/>), to <paramref name="folder"/>'s periodic checkpoint of the frames the snapshot
+    /// holds (read under the lock, so that the name is the frames inside even when a worker finished an update after
+    /// the interval was seen) and to latest.ckpt, the same bytes.
     /// </summary>
-    public static void Save(SharedTraining shared, double wallSeconds, RunFolder folder) =>
-        Save(shared, wallSeconds, frames => [folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint]);
+    public static void Save(SharedTraining shared, double wallSeconds, RunFolder folder, IReadOnlyList<SettingChange> changes) =>
+        Save(shared, wallSeconds, changes, frames => [folder.PeriodicCheckpoint(frames), folder.LatestCheckpoint]);
 
-    private static void Save(SharedTraining shared, double wallSeconds, Func<long, string[]> pathsOf)
+    private static void Save(SharedTraining shared, double wallSeconds, IReadOnlyList<SettingChange> changes, Func<long, string[]> pathsOf)
     {
         using var buffer = new MemoryStream();
         string[] paths;
         lock (shared.Optimizer.Lock)
         {
             using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
-            var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = shared.Changes, Version = RunFolder.GridTimeVersion };
+            var header = new CheckpointHeader(shared.Frames, wallSeconds, shared.Config) { RunId = shared.RunId, Changes = changes, Version = RunFolder.GridTimeVersion };
             paths = pathsOf(header.Frames);
             JsonHeader.Write(writer, Magic, header, Settings<TrainConfig>.Json);
             writer.Flush();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GridTime.Training.Config;
 
 namespace GridTime.Training.Runs;
 
@@ -8,7 +9,7 @@ namespace GridTime.Training.Runs;
 /// and verified first: if it is not whole, nothing is removed, so resume (which falls back to the newest periodic
 /// checkpoint that verifies, <see cref="ResumePoint"/>) always has one. A crash while removing leaves only extra old
 /// files, removed at the next checkpoint. The default K is the number of checkpoints eval chooses among
-/// (<see cref="Evaluation.CheckpointSelection.DefaultCandidates"/>).
+/// (<see cref="TrainConfig.DefaultKeepCheckpoints"/>).
 /// </summary>
 public static class CheckpointRetention
 {

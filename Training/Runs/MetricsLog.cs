@@ -253,7 +253,7 @@ public sealed record Metric(string Name, Func<MetricInputs, double> Value);
 /// <param name="Monitor">The horizons of the monitoring evaluation at the end of the interval, or null when none ran.</param>
 public readonly record struct MetricInputs(IntervalTotals Totals, double FramesPerSecond, double ResidentMegabytes, MonitorHorizons? Monitor = null);
 
-/// <summary>What a monitoring evaluation during training found (<see cref="Evaluation.TrainingMonitor"/>).</summary>
+/// <summary>What a monitoring evaluation during training found (the trainer's <c>TrainingMonitor</c>).</summary>
 /// <param name="H90">H90 from the run's smallest training T, or null when not reached.</param>
 /// <param name="HExact">Hexact from the same T, or null when not reached.</param>
 public sealed record MonitorHorizons(int? H90, int? HExact);

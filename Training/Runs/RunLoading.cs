@@ -1,5 +1,4 @@
 using GridTime.Training.A3C;
-using GridTime.Training.Evaluation;
 
 namespace GridTime.Training.Runs;
 

@@ -101,6 +101,14 @@ public sealed class ActorCriticTests
     }
 
     [Fact]
+    public void TheEncoderReadsFramesOfTheWorldsSize()
+    {
+        Assert.Equal(GridTime.Environment.FrameRenderer.FrameLength, ConvEncoder.InputLength);
+        Assert.Equal(GridTime.Environment.FrameRenderer.ImageSize, ConvEncoder.InputSide);
+        Assert.Equal(GridTime.Environment.FrameRenderer.Channels, ConvEncoder.InputChannels);
+    }
+
+    [Fact]
     public void ByteAndFloatObservationsGiveTheSameOutputs()
     {
         using var scope = NewDisposeScope();

@@ -275,7 +275,7 @@ public sealed class RolloutPassTests
     {
         var generator = new Generator((ulong)index + 1);
         Tensor pictures = randint(0, 256, [batch + 2, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
-        Tensor Frames() => pictures.index_select(0, randint(0, batch + 2, [batch], generator: generator));
+        byte[] Frames() => pictures.index_select(0, randint(0, batch + 2, [batch], generator: generator)).bytes.ToArray();
         long encodedBefore = (pass as FastRolloutPass)?.FramesEncoded ?? 0;
         Tensor Instructions() => rollout.Instructions?.Invoke(batch, generator) ?? randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
         rollout.BeforeRollout?.Invoke(index);
@@ -286,16 +286,16 @@ public sealed class RolloutPassTests
         var instructions = new float[steps * batch];
         for (int i = 0; i < steps; i++)
         {
-            Tensor observations = Frames();
-            Tensor stepInstructions = Instructions();
-            stepInstructions.data<float>().CopyTo(instructions, i * batch);
+            byte[] observations = Frames();
+            float[] stepInstructions = Instructions().data<float>().ToArray();
+            stepInstructions.CopyTo(instructions, i * batch);
             pass.Step(observations, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
             float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
             pass.EndEpisodes(keep);
         }
 
         var bootstrap = new float[batch];
-        pass.Values(Frames(), Instructions(), bootstrap);
+        pass.Values(Frames(), Instructions().data<float>().ToArray(), bootstrap);
         if (pass is FastRolloutPass fast)
         {
             Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);

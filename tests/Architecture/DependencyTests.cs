@@ -68,6 +68,66 @@ public sealed class DependencyTests
         Assert.Empty(wrong);
     }
 
+    // The library's folders, each with the folders it may use: settings and files at the bottom, then the algorithm,
+    // the run folders it writes, the evaluation that reads them, and what runs evaluations (sweeps, the API). The
+    // root namespace holds what every folder shares (UsageException, FaultInjection) and the Trainer over them all.
+    private static readonly (string Folder, string[] MayUse)[] LibraryFolders =
+    [
+        ("Files", []),
+        ("Progress", []),
+        ("Config", ["Files"]),
+        ("A3C", ["Config", "Files"]),
+        ("Runs", ["A3C", "Config", "Files", "Progress"]),
+        ("Evaluation", ["Runs", "A3C", "Config", "Files", "Progress"]),
+        ("Benchmark", ["A3C", "Config", "Files", "Progress"]),
+        ("Sweeps", ["Evaluation", "Runs", "A3C", "Config", "Files", "Progress"]),
+        ("Api", ["Evaluation", "Runs", "A3C", "Config", "Files"]),
+    ];
+
+    public static TheoryData<string> LibraryFolderNames => [.. LibraryFolders.Select(f => f.Folder)];
+
+    [Theory]
+    [MemberData(nameof(LibraryFolderNames))]
+    public void ALibraryFolderNamesOnlyTheFoldersBelowIt(string folder)
+    {
+        string[] mayUse = LibraryFolders.Single(f => f.Folder == folder).MayUse;
+        string[] folders = [.. LibraryFolders.Select(f => f.Folder)];
+        var wrong = new List<string>();
+        foreach (string source in SourceFiles(Path.Combine("Training", folder)))
+        {
+            // A namespace in full (GridTime.Training.Runs) or, from inside the library, by its last part (Runs.Checkpoint).
+            string text = File.ReadAllText(source);
+            foreach (Match match in Regex.Matches(text, @"\bGridTime\.Training\.(\w+)|(?<![\w.])(\w+)\.[A-Z]\w*"))
+            {
+                string used = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value;
+                if (used != folder && folders.Contains(used) && !mayUse.Contains(used))
+                {
+                    wrong.Add($"{Path.GetRelativePath(Repository.Root, source)} names {used}: {match.Value}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Distinct()));
+    }
+
+    [Fact]
+    public void EveryLibraryFolderHasItsPlaceInTheOrder()
+    {
+        string[] folders = [.. Directory.GetDirectories(Path.Combine(Repository.Root, "Training")).Select(d => Path.GetFileName(d)).Where(f => f is not ("bin" or "obj" or "Cli"))];
+        Assert.Equal(folders.Order(), LibraryFolders.Select(f => f.Folder).Order());
+    }
+
+    [Fact]
+    public void TheWorldNeedsNoLibtorch()
+    {
+        string project = File.ReadAllText(Path.Combine(Repository.Root, "Environment", "GridTime.Environment.csproj"));
+        Assert.DoesNotContain("TorchSharp", project, StringComparison.Ordinal);
+        var wrong = SourceFiles("Environment")
+            .Where(source => File.ReadAllText(source).Contains("TorchSharp", StringComparison.Ordinal))
+            .Select(source => Path.GetRelativePath(Repository.Root, source));
+        Assert.Empty(wrong);
+    }
+
     // The C# files of the project in folder (a project's sources are its folder's, less the folders of projects inside it and build output).
     private static IEnumerable<string> SourceFiles(string folder)
     {

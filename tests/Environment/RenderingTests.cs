@@ -75,10 +75,10 @@ public sealed class RenderingTests
     }
 
     [Fact]
-    public void TheTensorIsChannelMajorInZeroToOne()
+    public void ThePlanesAreChannelMajorInZeroToOne()
     {
         Frame frame = FrameCache.ForSize(5).Get(new Cell(0, 0), new Cell(4, 4));
-        using Tensor tensor = frame.ToTensor();
+        using Tensor tensor = frame.ToTensor(); // [3, 56, 56] over Planes (tests/WorldTensors.cs)
         Assert.Equal([3L, 56, 56], tensor.shape);
         Assert.Equal(1f, tensor[1, 5, 5].item<float>()); // green channel inside the agent
         Assert.Equal(0f, tensor[0, 5, 5].item<float>());

@@ -54,22 +54,22 @@ public sealed class VectorGridWorldTests
     }
 
     [Fact]
-    public void ObservationsComeAsOneBatchTensor()
+    public void ObservationsComeAsOneBatchFrameAfterFrame()
     {
         var vector = new VectorGridWorld(new GridWorldOptions(), 4);
         vector.Reset(3);
-        using Tensor observations = vector.ObservationTensor();
-        using Tensor instructions = vector.InstructionTensor();
-        Assert.Equal([4L, 3, 56, 56], observations.shape);
-        Assert.Equal([4L], instructions.shape);
+        var planes = new float[4 * FrameRenderer.FrameLength];
+        var instructions = new float[4];
+        vector.CopyObservationPlanes(planes);
+        vector.CopyInstructions(instructions);
         for (int i = 0; i < 4; i++)
         {
-            using Tensor single = vector[i].Observation.Image.ToTensor();
-            using Tensor row = observations[i];
-            Assert.True(row.allclose(single, rtol: 0, atol: 0));
-            using Tensor instruction = instructions[i];
-            Assert.Equal(vector[i].Instruction, instruction.item<float>());
+            Assert.Equal(vector[i].Observation.Image.Planes.ToArray(), planes[(i * FrameRenderer.FrameLength)..((i + 1) * FrameRenderer.FrameLength)]);
+            Assert.Equal(vector[i].Instruction, instructions[i]);
         }
+
+        Assert.Throws<ArgumentException>(() => vector.CopyObservationPlanes(new float[3 * FrameRenderer.FrameLength]));
+        Assert.Throws<ArgumentException>(() => vector.CopyObservations(new byte[(4 * FrameRenderer.FrameLength) + 1]));
     }
 
     [Fact]
@@ -77,12 +77,11 @@ public sealed class VectorGridWorldTests
     {
         var vector = new VectorGridWorld(new GridWorldOptions(), 5);
         vector.Reset(8);
-        using Tensor floats = vector.ObservationTensor();
-        using Tensor bytes = vector.ObservationByteTensor();
-        Assert.Equal(ScalarType.Byte, bytes.dtype);
-        Assert.Equal(floats.shape, bytes.shape);
-        using Tensor scaled = bytes.to_type(ScalarType.Float32) / 255f;
-        Assert.True(scaled.allclose(floats, rtol: 0, atol: 1e-7));
+        var floats = new float[5 * FrameRenderer.FrameLength];
+        var bytes = new byte[5 * FrameRenderer.FrameLength];
+        vector.CopyObservationPlanes(floats);
+        vector.CopyObservations(bytes);
+        Assert.All(Enumerable.Range(0, bytes.Length), i => Assert.Equal(floats[i], bytes[i] / 255f, 1e-7f));
     }
 
     [Fact]

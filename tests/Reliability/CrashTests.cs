@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GridTime.Environment.Episodes;
 using GridTime.Tests.Training;
+using GridTime.Training;
 using GridTime.Training.Runs;
 
 namespace GridTime.Tests.Reliability;

@@ -4,7 +4,7 @@ namespace GridTime.Tests.Reliability;
 
 /// <summary>
 /// Runs the built <c>gridtime</c> as a process of its own, for the tests whose fault injection is read from the
-/// environment once per process (<see cref="GridTime.Training.Runs.FaultInjection"/>) and so cannot run in the test host.
+/// environment once per process (<see cref="GridTime.Training.FaultInjection"/>) and so cannot run in the test host.
 /// </summary>
 internal static class GridtimeProcess
 {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using GridTime.Agents;
 using GridTime.Tests.Training;
+using GridTime.Training;
 using GridTime.Training.Config;
 using GridTime.Training.Runs;
 

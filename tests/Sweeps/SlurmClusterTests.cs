@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GridTime.Tests.Training;
+using GridTime.Training;
 using GridTime.Training.Runs;
 using GridTime.Training.Sweeps;
 

@@ -1,4 +1,5 @@
 using GridTime.Tests.Training;
+using GridTime.Training;
 using GridTime.Training.Runs;
 using GridTime.Training.Config;
 using GridTime.Training.Sweeps;

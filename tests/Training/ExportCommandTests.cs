@@ -29,6 +29,9 @@ public sealed class ExportCommandTests
         Assert.Equal(checkpoint.Sha256, metadata["gridtime.checkpoint_sha256"]);
         Assert.Equal("run", metadata["gridtime.run"]);
         Assert.Equal(checkpoint.Header.RunId, metadata["gridtime.run_id"]);
+        Assert.Equal("checkpoints/frames-00000002000.ckpt", metadata["gridtime.checkpoint"]); // latest.ckpt's bytes, by the name that stays, as eval names them
+        Assert.Equal("2000", metadata["gridtime.checkpoint_frames"]);
+        Assert.Equal(RunFolder.Versions["gridtime"], metadata["gridtime.version"]);
         Assert.Equal("every-step", metadata["gridtime.instruction_shown"]);
         Assert.Contains("\"agentStart\": \"random\"", metadata["gridtime.settings"]);
         using GridTime.Agents.ActorCritic network = RunLoading.Network(checkpoint);

@@ -1,5 +1,6 @@
 using GridTime.Agents;
 using GridTime.Tests.Reliability;
+using GridTime.Training;
 using GridTime.Training.Runs;
 
 namespace GridTime.Tests.Training;

@@ -102,7 +102,7 @@ public static class BenchCommand
 
         // The ceiling is the fastest product this program has on one core, whichever of the two that is.
         double matmul = Math.Max(libtorchMatmul, kernelMatmul);
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observation tensors, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observations, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
         string others = agents.Count > 1 || agents[0] != defaults.Agent
             ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }).Forward / 1e6:F2}"))) + " MFLOP forward"
             : "";

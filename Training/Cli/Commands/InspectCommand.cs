@@ -38,7 +38,7 @@ public static class InspectCommand
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file ?? folder}: agent {header.Config.Agent.Name()}, {header.Frames:N0} frames"));
                 Print(network);
-                Console.WriteLine($"provenance: {read.Path} sha256 {read.Sha256}, run id {header.RunId ?? "unknown"}; GridTime {RunFolder.Versions["gridtime"]}");
+                Console.WriteLine($"provenance: {CheckpointProvenance.Of(folder is null ? null : new RunFolder(folder), read)}");
             }
 
             return 0;

@@ -1,4 +1,4 @@
-namespace GridTime.Training.Runs;
+namespace GridTime.Training;
 
 /// <summary>
 /// Lets the crash tests stop the program at a chosen moment that is otherwise too short to hit: with the
