@@ -191,6 +191,31 @@ public sealed class RolloutPassTests
         }
     }
 
+    /// <summary>
+    /// Frames a, b, c, d (B = 3): rollout 0 records [a, b, a] and [b, c, c] and bootstraps on [a, d, d]; rollout 1 records
+    /// [a, a, a]. The encoder runs on a, b, c (3 of 6 recorded frames; the bootstrap's d is not recorded), then on a again
+    /// (each rollout starts its table afresh).
+    /// </summary>
+    [Fact]
+    public void TheFastPassEncodesEachDistinctFrameOfARolloutOnce()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
+        byte[][] picture = [.. Enumerable.Range(0, 4).Select(i => randint(0, 256, [ConvEncoder.InputLength], generator: new Generator((ulong)i + 1)).to_type(ScalarType.Byte).data<byte>().ToArray())];
+        byte[] Frames(params int[] which) => [.. which.SelectMany(i => picture[i])];
+        using RolloutPass pass = RolloutPass.For(network, 3, 2);
+        Assert.IsType<FastRolloutPass>(pass);
+        float[] t = [7f, 7f, 7f], logits = new float[3 * ActorCritic.Actions], values = new float[3];
+        pass.Step(Frames(0, 1, 0), t, logits, values);
+        pass.Step(Frames(1, 2, 2), t, logits, values);
+        pass.Values(Frames(0, 3, 3), t, values);
+        Assert.Equal((6L, 3L), (pass.FramesRecorded, pass.FramesEncoded));
+        pass.Backward(new float[2 * 3 * ActorCritic.Actions], new float[2 * 3]);
+        pass.Step(Frames(0, 0, 0), t, logits, values);
+        Assert.Equal((9L, 4L), (pass.FramesRecorded, pass.FramesEncoded));
+        Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), t, logits, values));
+    }
+
     [Fact]
     public void WithTheKernelsTurnedOffEveryNetworkGoesThroughAutograd()
     {
