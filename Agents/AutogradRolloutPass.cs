@@ -9,7 +9,10 @@ namespace GridTime.Agents;
 /// Σ logits·∂logits + Σ values·∂values (+ Σ outputs·∂outputs for an auxiliary loss; its gradient is the one given), with the matrix layers' weight
 /// gradients formed once per rollout (<see cref="DeferredWeightGradients"/>).
 /// </summary>
-public sealed class AutogradRolloutPass(ActorCritic network, int batch) : RolloutPass
+/// <param name="network">The network run; its parameters receive the gradients.</param>
+/// <param name="batch">B, the environments of every step.</param>
+/// <param name="steps">The most steps a rollout may record (<see cref="RolloutPass.MaximumSteps"/>).</param>
+public sealed class AutogradRolloutPass(ActorCritic network, int batch, int steps) : RolloutPass
 {
     private readonly List<Tensor> _logits = [];
     private readonly List<Tensor> _values = [];
@@ -22,12 +25,17 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     public override ActorCritic Network => network;
 
     /// <inheritdoc/>
+    public override int Batch => batch;
+
+    /// <inheritdoc/>
+    public override int MaximumSteps => steps;
+
+    /// <inheritdoc/>
     public override int Steps => _logits.Count;
 
     /// <inheritdoc/>
-    public override void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
-        CheckInputs(observations, instructions);
         using Tensor frames = ObservationTensors.Frames(observations), t = ObservationTensors.Instructions(instructions);
         AgentOutput output = network.Step(frames, t, _state);
         FramesRecorded += batch;
@@ -45,7 +53,7 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     }
 
     /// <inheritdoc/>
-    public override void EndEpisodes(ReadOnlySpan<float> keep)
+    protected override void ZeroEndedStates(ReadOnlySpan<float> keep)
     {
         if (keep.IndexOf(0f) < 0)
         {
@@ -57,16 +65,15 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
     }
 
     /// <inheritdoc/>
-    public override void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        CheckInputs(observations, instructions);
         CopyTo(network.Step(ObservationTensors.Frames(observations), ObservationTensors.Instructions(instructions), _state).Values, values);
     }
 
     /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
+    protected override void Backpropagate(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients)
     {
         using (NewDisposeScope())
         {
@@ -108,14 +115,6 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch) : Rollou
         _logits.Clear();
         _values.Clear();
         _outputs.Clear();
-    }
-
-    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions)
-    {
-        if (observations.Length != batch * ConvEncoder.InputLength || instructions.Length != batch)
-        {
-            throw new ArgumentException($"expected {batch} frames of 3x56x56 bytes and {batch} instructions, got {observations.Length} bytes and {instructions.Length} instructions");
-        }
     }
 
     private void Replace(Tensor state)

@@ -30,7 +30,7 @@ public static class ObservationTensors
         return batch;
     }
 
-    /// <summary>A new float32 tensor [B] of the instructions T the agents observe.</summary>
+    /// <summary>A new float32 tensor [B] of the instructions T the agents observe (any B, 0 included).</summary>
     public static Tensor Instructions(ReadOnlySpan<float> instructions)
     {
         Tensor batch = empty([instructions.Length], ScalarType.Float32);

@@ -22,7 +22,13 @@ public abstract class RolloutPass : IDisposable
 
     /// <summary>The pass for <paramref name="network"/>, <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps.</summary>
     public static RolloutPass For(ActorCritic network, int batch, int steps) =>
-        FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps) : new AutogradRolloutPass(network, batch);
+        FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps) : new AutogradRolloutPass(network, batch, steps);
+
+    /// <summary>B, the environments of every step.</summary>
+    public abstract int Batch { get; }
+
+    /// <summary>The most steps a rollout may record before <see cref="Backward"/> (the steps given to <see cref="For"/>).</summary>
+    public abstract int MaximumSteps { get; }
 
     /// <summary>Steps recorded in the current rollout.</summary>
     public abstract int Steps { get; }
@@ -41,28 +47,106 @@ public abstract class RolloutPass : IDisposable
 
     /// <summary>
     /// One step of the rollout, recorded for <see cref="Backward"/>: from observations [B, 3, 56, 56] (bytes 0..255,
-    /// channel-major, as the environment delivers them: <c>VectorGridWorld.CopyObservations</c>) and instructions [B],
-    /// the logits [B·A] and values [B] into the spans given,
-    /// and, when <paramref name="outputs"/> is not empty, the core's output [B·O] (for an auxiliary head of the
-    /// researcher's own, whose loss's gradient goes back through <see cref="Backward"/>'s outputGradients).
-    /// The network's weights must not change until <see cref="Backward"/> has run.
+    /// channel-major, as the environment delivers them: <c>VectorGridWorld.CopyObservations</c>) and instructions [B]
+    /// (T as the agents observe it, a plain number: 0 where the rules no longer show it), the logits [B·A] and values
+    /// [B] into the spans given, and, when <paramref name="outputs"/> is not empty, the core's output [B·O] (for an
+    /// auxiliary head of the researcher's own, whose loss's gradient goes back through <see cref="Backward"/>'s
+    /// outputGradients). The network's weights must not change until <see cref="Backward"/> has run. Nothing is
+    /// recorded when an argument is refused.
     /// </summary>
-    /// <exception cref="ArgumentException">The observations are not B frames or the instructions not B values.</exception>
-    public abstract void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default);
+    /// <exception cref="ArgumentException">A span is not of the length above.</exception>
+    /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
+    public void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    {
+        if (Steps == MaximumSteps)
+        {
+            throw new InvalidOperationException($"the rollout already holds {MaximumSteps} steps; run Backward first");
+        }
 
-    /// <summary>After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode ended).</summary>
-    public abstract void EndEpisodes(ReadOnlySpan<float> keep);
+        CheckInputs(observations, instructions);
+        CheckLength(logits.Length, Batch * ActorCritic.Actions, "logits", "B·A");
+        CheckLength(values.Length, Batch, "values", "B");
+        if (!outputs.IsEmpty)
+        {
+            CheckLength(outputs.Length, Batch * OutputSize, "outputs", "B·O");
+        }
 
-    /// <summary>The values [B] of the current state for these observations (as for <see cref="Step"/>), not recorded (the rollout's bootstrap).</summary>
-    public abstract void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values);
+        RecordStep(observations, instructions, logits, values, outputs);
+    }
 
     /// <summary>
-    /// The backward pass through the recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major),
+    /// After a step: environment b continues from a zero state where <paramref name="keep"/>[b] is 0 (its episode
+    /// ended), from its state where it is 1. <paramref name="keep"/> holds B values, each 0 or 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not B values, or a value other than 0 and 1.</exception>
+    public void EndEpisodes(ReadOnlySpan<float> keep)
+    {
+        CheckLength(keep.Length, Batch, "keep", "B");
+        foreach (float k in keep)
+        {
+            if (k is not (0f or 1f))
+            {
+                throw new ArgumentException($"keep holds {k}: each environment's value is 0 (its episode ended) or 1", nameof(keep));
+            }
+        }
+
+        ZeroEndedStates(keep);
+    }
+
+    /// <summary>The values [B] of the current state for these observations (as for <see cref="Step"/>), not recorded (the rollout's bootstrap).</summary>
+    /// <exception cref="ArgumentException">A span is not of the length above.</exception>
+    public void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    {
+        CheckInputs(observations, instructions);
+        CheckLength(values.Length, Batch, "values", "B");
+        BootstrapValues(observations, instructions, values);
+    }
+
+    /// <summary>
+    /// The backward pass through the n recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major),
     /// and, when <paramref name="outputGradients"/> is not empty, ∂loss/∂(core output) [n·B·O] of an auxiliary loss
     /// on the core's outputs (added to what the heads send back): adds the parameters' gradients to their
     /// <c>grad</c>. Then the next rollout begins, from the current state.
     /// </summary>
-    public abstract void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default);
+    /// <exception cref="ArgumentException">A span is not of the length above.</exception>
+    public void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
+    {
+        int rows = Steps * Batch;
+        CheckLength(logitGradients.Length, rows * ActorCritic.Actions, "logitGradients", "n·B·A");
+        CheckLength(valueGradients.Length, rows, "valueGradients", "n·B");
+        if (!outputGradients.IsEmpty)
+        {
+            CheckLength(outputGradients.Length, rows * OutputSize, "outputGradients", "n·B·O");
+        }
+
+        Backpropagate(logitGradients, valueGradients, outputGradients);
+    }
+
+    /// <summary><see cref="Step"/>, its arguments checked.</summary>
+    protected abstract void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs);
+
+    /// <summary><see cref="EndEpisodes"/>, its argument checked.</summary>
+    protected abstract void ZeroEndedStates(ReadOnlySpan<float> keep);
+
+    /// <summary><see cref="Values"/>, its arguments checked.</summary>
+    protected abstract void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values);
+
+    /// <summary><see cref="Backward"/>, its arguments checked.</summary>
+    protected abstract void Backpropagate(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients);
+
+    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions)
+    {
+        CheckLength(observations.Length, Batch * ConvEncoder.InputLength, "observations", "B frames of 3x56x56 bytes");
+        CheckLength(instructions.Length, Batch, "instructions", "B");
+    }
+
+    private void CheckLength(int length, int expected, string name, string what)
+    {
+        if (length != expected)
+        {
+            throw new ArgumentException($"{name}: expected {expected} values ({what}, B = {Batch}), got {length}", name);
+        }
+    }
 
     /// <summary>Forgets the recorded steps and zeroes the recurrent state of every environment (after a non-finite update).</summary>
     public abstract void Restart();

@@ -31,8 +31,11 @@ public sealed class FrameCache
     public Frame Get(Cell agent, Cell target) => Get(KeyOf(agent.ToIndex(GridSize), target.ToIndex(GridSize)));
 
     /// <summary>The frame with key <paramref name="key"/> (see <see cref="KeyOf"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The key is not one of this grid's (0 .. N⁴ − 1).</exception>
     public Frame Get(int key)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(key);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(key, _frames.Length);
         Frame? frame = Volatile.Read(ref _frames[key]);
         if (frame is not null)
         {
@@ -48,8 +51,11 @@ public sealed class FrameCache
     /// Writes the frames with keys <paramref name="keys"/> one after another into <paramref name="destination"/>
     /// (length keys × 3·56·56), each as one block copy.
     /// </summary>
+    /// <exception cref="ArgumentException">The destination's length is not keys × 3·56·56.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A key is not one of this grid's.</exception>
     public void CopyPlanes(ReadOnlySpan<int> keys, Span<float> destination)
     {
+        CheckRoom(keys.Length, destination.Length);
         for (int i = 0; i < keys.Length; i++)
         {
             Get(keys[i]).Planes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
@@ -61,11 +67,22 @@ public sealed class FrameCache
     /// (length keys × 3·56·56) as bytes 0..255, channel-major (<see cref="Frame.PlaneBytes"/>): a batch [B, 3, 56, 56]
     /// of uint8, the cheapest observations to deliver (the networks scale them to [0, 1] themselves).
     /// </summary>
+    /// <exception cref="ArgumentException">The destination's length is not keys × 3·56·56.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A key is not one of this grid's.</exception>
     public void CopyPlaneBytes(ReadOnlySpan<int> keys, Span<byte> destination)
     {
+        CheckRoom(keys.Length, destination.Length);
         for (int i = 0; i < keys.Length; i++)
         {
             Get(keys[i]).PlaneBytes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
+        }
+    }
+
+    private static void CheckRoom(int frames, int length)
+    {
+        if (length != frames * FrameRenderer.FrameLength)
+        {
+            throw new ArgumentException($"expected room for {frames} frames of {FrameRenderer.FrameLength} values, got {length}");
         }
     }
 }

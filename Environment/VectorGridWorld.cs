@@ -119,27 +119,33 @@ public sealed class VectorGridWorld
         }
     }
 
-    /// <summary>Writes each world's frame key (see <see cref="FrameCache.KeyOf"/>) into <paramref name="keys"/>.</summary>
+    /// <summary>Writes each world's frame key (see <see cref="FrameCache.KeyOf"/>) into <paramref name="keys"/> (B values).</summary>
+    /// <exception cref="ArgumentException">The span does not hold B values.</exception>
     public void CopyFrameKeys(Span<int> keys)
     {
+        CheckCount(keys.Length);
         for (int i = 0; i < _worlds.Length; i++)
         {
             keys[i] = _worlds[i].FrameKey;
         }
     }
 
-    /// <summary>Writes the instruction each world's agent observes now (<see cref="GridWorld.ObservedInstruction"/>) into <paramref name="instructions"/>.</summary>
+    /// <summary>Writes the instruction each world's agent observes now (<see cref="GridWorld.ObservedInstruction"/>) into <paramref name="instructions"/> (B values).</summary>
+    /// <exception cref="ArgumentException">The span does not hold B values.</exception>
     public void CopyInstructions(Span<float> instructions)
     {
+        CheckCount(instructions.Length);
         for (int i = 0; i < _worlds.Length; i++)
         {
             instructions[i] = _worlds[i].ObservedInstruction;
         }
     }
 
-    /// <summary>Writes each world's time left T − t (<see cref="GridWorld.TimeLeft"/>) into <paramref name="timeLeft"/>.</summary>
+    /// <summary>Writes each world's time left T − t (<see cref="GridWorld.TimeLeft"/>) into <paramref name="timeLeft"/> (B values).</summary>
+    /// <exception cref="ArgumentException">The span does not hold B values.</exception>
     public void CopyTimeLeft(Span<float> timeLeft)
     {
+        CheckCount(timeLeft.Length);
         for (int i = 0; i < _worlds.Length; i++)
         {
             timeLeft[i] = _worlds[i].TimeLeft;
@@ -170,6 +176,14 @@ public sealed class VectorGridWorld
         Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
         CopyFrameKeys(keys);
         _frames.CopyPlanes(keys, observations);
+    }
+
+    private void CheckCount(int length)
+    {
+        if (length != _worlds.Length)
+        {
+            throw new ArgumentException($"expected room for {_worlds.Length} values, one per world, got {length}");
+        }
     }
 
     private void CheckLength(int length)

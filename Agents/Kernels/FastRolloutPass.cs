@@ -106,16 +106,17 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override ActorCritic Network => _network;
 
     /// <inheritdoc/>
+    public override int Batch => _batch;
+
+    /// <inheritdoc/>
+    public override int MaximumSteps => _core.Capacity;
+
+    /// <inheritdoc/>
     public override int Steps => _steps;
 
     /// <inheritdoc/>
-    public override void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
-        if (_steps == _core.Capacity)
-        {
-            throw new InvalidOperationException($"the rollout already holds {_core.Capacity} steps; run Backward first");
-        }
-
         if (_steps == 0)
         {
             BeginRollout();
@@ -132,7 +133,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    public override void EndEpisodes(ReadOnlySpan<float> keep)
+    protected override void ZeroEndedStates(ReadOnlySpan<float> keep)
     {
         if (_steps == 0)
         {
@@ -156,7 +157,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    public override void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
     {
         if (_steps == 0)
         {
@@ -167,14 +168,10 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    public override void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
+    protected override void Backpropagate(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients)
     {
         int n = _steps, batch = _batch, width = _width, output = _output, state = _state;
         int rows = n * batch;
-        if (logitGradients.Length != rows * _actions || valueGradients.Length != rows || (!outputGradients.IsEmpty && outputGradients.Length != rows * output))
-        {
-            throw new ArgumentException($"expected gradients for {n} steps of {batch} environments");
-        }
 
         // 1. The heads, for every frame at once: ∂output = ∂logits·W_π + ∂values·w_v (plus an auxiliary loss's ∂output); their weights' gradients.
         float* dOutputs = _dOutputs.Data, outputs = _outputs.Data;
@@ -293,11 +290,6 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     {
         int batch = _batch, width = _width, output = _output;
         long first = (long)step * batch;
-        if (observations.Length != batch * Pixels || instructions.Length != batch)
-        {
-            throw new ArgumentException($"expected {batch} frames of 3x56x56 bytes and {batch} instructions, got {observations.Length} bytes and {instructions.Length} instructions");
-        }
-
         instructions.CopyTo(new Span<float>(_instructions.Data + first, batch));
         int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh = 0;
         for (int b = 0; b < batch; b++)

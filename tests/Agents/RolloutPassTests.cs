@@ -130,7 +130,7 @@ public sealed class RolloutPassTests
 
         RolloutResult plain = WithoutKernels(() =>
         {
-            using var reference = new AutogradRolloutPass(network, 3);
+            using var reference = new AutogradRolloutPass(network, 3, 4);
             return Run(reference, parameters, 3, 4, 0, new Rollout());
         });
 
@@ -177,7 +177,7 @@ public sealed class RolloutPassTests
 
         RolloutResult reference = WithoutKernels(() =>
         {
-            using var pass = new AutogradRolloutPass(network, 3);
+            using var pass = new AutogradRolloutPass(network, 3, 4);
             return Run(pass, parameters, 3, 4, 0, new Rollout());
         });
         foreach (string unit in new[] { "core.step.weight", "core.read.weight" })
@@ -216,6 +216,42 @@ public sealed class RolloutPassTests
         Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), t, logits, values));
     }
 
+    /// <summary>
+    /// Both passes refuse the same misuse the same way (B = 2, one step per rollout), and a refused step records nothing:
+    /// spans of the wrong length, a keep value other than 0 and 1, a step beyond the rollout's length.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BothPassesRefuseTheSameMisuseAndARefusedStepRecordsNothing(bool fast)
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
+        using RolloutPass pass = fast ? RolloutPass.For(network, 2, 1) : new AutogradRolloutPass(network, 2, 1);
+        Assert.IsType(fast ? typeof(FastRolloutPass) : typeof(AutogradRolloutPass), pass);
+        byte[] frames = new byte[2 * ConvEncoder.InputLength];
+        float[] t = [6f, 6f], logits = new float[2 * ActorCritic.Actions], values = new float[2];
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, t, logits.AsSpan(1), values));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, t, logits, new float[3]));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, t, logits, values, new float[pass.OutputSize]));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames.AsSpan(1), t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, [6f], logits, values));
+        Assert.Equal((0, 0L, 0L), (pass.Steps, pass.FramesRecorded, pass.FramesEncoded));
+
+        pass.Step(frames, t, logits, values, new float[2 * pass.OutputSize]);
+        Assert.Equal((1, 2L), (pass.Steps, pass.FramesRecorded));
+        Assert.Throws<InvalidOperationException>(() => pass.Step(frames, t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.EndEpisodes([1f]));
+        Assert.Throws<ArgumentException>(() => pass.EndEpisodes([0.5f, 1f]));
+        Assert.Throws<ArgumentException>(() => pass.Values(frames, t, new float[1]));
+        Assert.Throws<ArgumentException>(() => pass.Backward(new float[ActorCritic.Actions], new float[2]));
+        Assert.Throws<ArgumentException>(() => pass.Backward(logits, values, new float[3]));
+        pass.EndEpisodes([0f, 1f]);
+        pass.Values(frames, t, values);
+        pass.Backward(logits, values);
+        Assert.Equal(0, pass.Steps);
+    }
+
     [Fact]
     public void WithTheKernelsTurnedOffEveryNetworkGoesThroughAutograd()
     {
@@ -240,7 +276,7 @@ public sealed class RolloutPassTests
 
         RolloutResult[] expected = WithoutKernels(() =>
         {
-            using var reference = new AutogradRolloutPass(network, batch);
+            using var reference = new AutogradRolloutPass(network, batch, 4);
             return new[] { Run(reference, parameters, batch, 4, 0, rollout), Run(reference, parameters, batch, 3, 1, rollout) };
         });
         return (expected, actual);

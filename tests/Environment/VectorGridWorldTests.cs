@@ -70,6 +70,13 @@ public sealed class VectorGridWorldTests
 
         Assert.Throws<ArgumentException>(() => vector.CopyObservationPlanes(new float[3 * FrameRenderer.FrameLength]));
         Assert.Throws<ArgumentException>(() => vector.CopyObservations(new byte[(4 * FrameRenderer.FrameLength) + 1]));
+        Assert.Throws<ArgumentException>(() => vector.CopyInstructions(new float[5]));
+        Assert.Throws<ArgumentException>(() => vector.CopyTimeLeft(new float[3]));
+        Assert.Throws<ArgumentException>(() => vector.CopyFrameKeys(new int[3]));
+        FrameCache frames = FrameCache.ForSize(5);
+        Assert.Throws<ArgumentException>(() => frames.CopyPlaneBytes([0, 1], new byte[FrameRenderer.FrameLength]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => frames.CopyPlaneBytes([625], new byte[FrameRenderer.FrameLength]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => frames.Get(-1));
     }
 
     [Fact]

@@ -37,14 +37,15 @@ public static class ExportCommand
 
             OutputFile.Check(output, "ONNX file", OutputFormat.Onnx, read.Path);
             using Agents.ActorCritic network = RunLoading.Network(read);
-            Dictionary<string, string> metadata = CheckpointProvenance.Of(runFolder, read).Metadata();
+            CheckpointProvenance provenance = CheckpointProvenance.Of(runFolder, read);
+            Dictionary<string, string> metadata = provenance.Metadata();
 
             // The world the agent learned in: what a caller must feed it (T only at t = 0 for first-step, say).
             metadata["gridtime.settings"] = System.Text.Json.JsonSerializer.Serialize(read.Header.Config, Settings<TrainConfig>.Json);
             metadata["gridtime.instruction_shown"] = Settings<TrainConfig>.Format(read.Header.Config.InstructionShown);
             byte[] model = OnnxAgent.Export(network, RunFolder.GridTimeVersion, metadata);
             OutputFile.Write(output, stream => stream.Write(model));
-            Console.WriteLine($"{output}: agent {network.Options.Core.Name()}, state size {network.StateSize}, from {read.Path} ({read.Header.Frames:N0} frames, sha256 {read.Sha256[..12]}), {model.Length:N0} bytes");
+            Console.WriteLine($"{output}: agent {network.Options.Core.Name()}, state size {network.StateSize}, from {provenance.Checkpoint} of run {provenance.Run} ({read.Header.Frames:N0} frames, sha256 {read.Sha256[..12]}), {model.Length:N0} bytes");
             return 0;
         });
         return command;
