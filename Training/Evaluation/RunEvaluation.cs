@@ -24,14 +24,9 @@ public static class RunEvaluation
     /// The run folder a checkpoint file lives in (RUN/checkpoints/NAME.ckpt → RUN), for <c>--checkpoint</c> without
     /// <c>--run</c>; a checkpoint elsewhere is a <see cref="UsageException"/> asking for --run.
     /// </summary>
-    public static string RunOf(string checkpoint)
-    {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(checkpoint));
-        string? run = folder is not null && Path.GetFileName(folder) == "checkpoints" ? Path.GetDirectoryName(folder) : null;
-        return run is not null && File.Exists(new RunFolder(run).ConfigFile)
-            ? run
-            : throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run FOLDER, the run it belongs to, to write the evaluation into");
-    }
+    public static string RunOf(string checkpoint) =>
+        RunLoading.RunHolding(checkpoint)
+        ?? throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run FOLDER, the run it belongs to, to write the evaluation into");
 
     /// <summary>
     /// The folder <c>--out</c> names for one run's evaluation, checked before any work (<see cref="UsageException"/>): not a

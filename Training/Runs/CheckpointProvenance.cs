@@ -18,11 +18,18 @@ namespace GridTime.Training.Runs;
 public sealed record CheckpointProvenance(string Run, string RunId, string Checkpoint, string Sha256, long Frames, string Version)
 {
     /// <summary>
-    /// The provenance of <paramref name="checkpoint"/>, read from <paramref name="run"/> (null: on its own). latest.ckpt is
-    /// replaced at every checkpoint of a training run: where the periodic checkpoint of the same frames holds the very
-    /// same bytes, the provenance names that file, which stays (until retention removes it).
+    /// The provenance of <paramref name="checkpoint"/>, read from <paramref name="run"/>, or, with none given, from the
+    /// run whose checkpoints/ folder it lies in and which owns it (<see cref="RunMembership.Owns"/>), else on its own.
+    /// latest.ckpt is replaced at every checkpoint of a training run: where the periodic checkpoint of the same frames
+    /// holds the very same bytes, the provenance names that file, which stays (until retention removes it).
     /// </summary>
-    public static CheckpointProvenance Of(RunFolder? run, CheckpointFile checkpoint) => new(
+    public static CheckpointProvenance Of(RunFolder? run, CheckpointFile checkpoint)
+    {
+        run ??= RunLoading.RunHolding(checkpoint.Path) is { } holding && RunMembership.Owns(new RunFolder(holding), checkpoint.Header) ? new RunFolder(holding) : null;
+        return Named(run, checkpoint);
+    }
+
+    private static CheckpointProvenance Named(RunFolder? run, CheckpointFile checkpoint) => new(
         run?.Name ?? "",
         checkpoint.Header.RunId ?? "unknown",
         run is null ? checkpoint.Path : System.IO.Path.GetRelativePath(run.Path, System.IO.Path.GetFullPath(StableName(run, checkpoint))),

@@ -31,6 +31,17 @@ public static class RunLoading
     }
 
     /// <summary>
+    /// The run folder <paramref name="checkpoint"/> lies in (RUN/checkpoints/NAME.ckpt → RUN, where RUN holds a
+    /// config.json), or null for a checkpoint anywhere else. Where it lies, not whose it is: see <see cref="RunMembership"/>.
+    /// </summary>
+    public static string? RunHolding(string checkpoint)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(checkpoint));
+        string? run = folder is not null && Path.GetFileName(folder) == "checkpoints" ? Path.GetDirectoryName(folder) : null;
+        return run is not null && File.Exists(new RunFolder(run).ConfigFile) ? run : null;
+    }
+
+    /// <summary>
     /// Reads and verifies <paramref name="checkpoint"/>, or the newest checkpoint of <paramref name="runFolder"/> that
     /// verifies, once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
     /// The one rule of every command that loads a run's network (eval, export, inspect, the API; resume and eval's

@@ -36,6 +36,13 @@ public static class RunMembership
     }
 
     /// <summary>
+    /// True when <paramref name="run"/>'s config.json names the run <paramref name="header"/> says it belongs to (its
+    /// identity or an ancestor's); false when they differ or either cannot tell.
+    /// </summary>
+    public static bool Owns(RunFolder run, CheckpointHeader header) =>
+        ReadConfig(run) is { Record: { } record } && header.RunId is not null && record.Owns(header.RunId);
+
+    /// <summary>
     /// The run's config.json as <see cref="Require"/> takes it: null when there is none or it cannot be read (a
     /// damaged config.json is reported where it matters, by resume).
     /// </summary>

@@ -32,6 +32,15 @@ public sealed class ExportCommandTests
         Assert.Equal("checkpoints/frames-00000002000.ckpt", metadata["gridtime.checkpoint"]); // latest.ckpt's bytes, by the name that stays, as eval names them
         Assert.Equal("2000", metadata["gridtime.checkpoint_frames"]);
         Assert.Equal(RunFolder.Versions["gridtime"], metadata["gridtime.version"]);
+
+        // inspect names the same file, with its run or alone (the checkpoint lies in the run that owns it).
+        string line = $"provenance: checkpoints/frames-00000002000.ckpt sha256 {checkpoint.Sha256}, run id {checkpoint.Header.RunId}; GridTime {RunFolder.Versions["gridtime"]}";
+        foreach (string[] inspect in new[] { new[] { "inspect", "--run", run }, ["inspect", "--checkpoint", Path.Combine(run, "checkpoints", "latest.ckpt")] })
+        {
+            (code, output, error) = Gridtime.Run(inspect);
+            Assert.True(code == 0, error + output);
+            Assert.Contains(line, output);
+        }
         Assert.Equal("every-step", metadata["gridtime.instruction_shown"]);
         Assert.Contains("\"agentStart\": \"random\"", metadata["gridtime.settings"]);
         using GridTime.Agents.ActorCritic network = RunLoading.Network(checkpoint);
