@@ -33,6 +33,21 @@ public sealed class ExportCommandTests
         Assert.Equal("2000", metadata["gridtime.checkpoint_frames"]);
         Assert.Equal(RunFolder.Versions["gridtime"], metadata["gridtime.version"]);
 
+        // export --checkpoint alone takes the run the checkpoint lies in; a checkpoint outside any run needs --run.
+        string again = folder["again.onnx"];
+        (code, output, error) = Gridtime.Run("export", "--checkpoint", Path.Combine(run, "checkpoints", "latest.ckpt"), "--onnx", again);
+        Assert.True(code == 0, error + output);
+        using (var second = new InferenceSession(again))
+        {
+            Assert.Equal(metadata.OrderBy(m => m.Key), second.ModelMetadata.CustomMetadataMap.OrderBy(m => m.Key));
+        }
+
+        File.Copy(Path.Combine(run, "checkpoints", "latest.ckpt"), folder["loose.ckpt"]);
+        (code, _, error) = Gridtime.Run("export", "--checkpoint", folder["loose.ckpt"], "--onnx", folder["loose.onnx"]);
+        Assert.Equal(2, code);
+        Assert.Contains("is not in a run's checkpoints/ folder: give --run DIR", error);
+        Assert.False(File.Exists(folder["loose.onnx"]));
+
         // inspect names the same file, with its run or alone (the checkpoint lies in the run that owns it).
         string line = $"provenance: checkpoints/frames-00000002000.ckpt sha256 {checkpoint.Sha256}, run id {checkpoint.Header.RunId}; GridTime {RunFolder.Versions["gridtime"]}";
         foreach (string[] inspect in new[] { new[] { "inspect", "--run", run }, ["inspect", "--checkpoint", Path.Combine(run, "checkpoints", "latest.ckpt")] })

@@ -19,14 +19,21 @@ public static class ExportCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is exported.", HelpName = "DIR", Required = true };
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint of that run to export instead of its latest.", HelpName = "FILE" };
+        var run = new Option<string>("--run") { Description = "Run folder whose latest checkpoint is exported.", HelpName = "DIR" };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "A checkpoint of that run to export instead of its latest (alone: one in a run's checkpoints/ folder, which is then the run).",
+            HelpName = "FILE",
+        };
         var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write.", HelpName = "FILE", Required = true };
         var command = new Command("export", "Write one step of a trained agent as an ONNX graph (observation, instruction, state -> logits, value, next_state).") { run, checkpoint, onnx };
         command.SetAction(parsed =>
         {
-            string folder = parsed.GetValue(run)!, output = parsed.GetValue(onnx)!;
+            string output = parsed.GetValue(onnx)!;
             string? file = parsed.GetValue(checkpoint);
+            string folder = parsed.GetValue(run)
+                ?? (file is null ? throw new UsageException("give the run to export with --run DIR (or a checkpoint of a run with --checkpoint FILE)") : RunLoading.RunHolding(file)
+                   ?? throw new UsageException($"{file} is not in a run's checkpoints/ folder: give --run DIR, the run it belongs to"));
             CheckpointFile read = RunLoading.Resolve(folder, file, "export it with --run set to the run it belongs to");
             if (read.Warning is not null)
             {
