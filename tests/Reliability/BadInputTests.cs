@@ -45,6 +45,7 @@ public sealed class BadInputTests
                 Add("--hidden", "train", "--run-dir", "{run}", "--hidden", "100000");
                 Add("--arithmetic-width", "train", "--run-dir", "{run}", "--arithmetic-width", "100000");
                 Add("--workers", "train", "--run-dir", "{run}", "--workers", "100000");
+                Add("is a file, not a folder: name a new folder for the run", "train", "--run-dir", "{dup}", "--frames", "1000");
                 Add("--envs-per-worker", "train", "--run-dir", "{run}", "--envs-per-worker", "100000");
                 Add("--steps", "train", "--run-dir", "{run}", "--steps", "100000");
                 Add("GiB (weights, Adam moments", "train", "--run-dir", "{run}", "--hidden", "8192", "--workers", "1024");

@@ -70,7 +70,12 @@ public static class TrainCommand
             throw new UsageException("--run-dir is empty");
         }
 
-        if (File.Exists(path) || (Directory.Exists(path) && HoldsFiles(path)))
+        if (File.Exists(path))
+        {
+            throw new UsageException($"--run-dir {path} is a file, not a folder: name a new folder for the run");
+        }
+
+        if (Directory.Exists(path) && HoldsFiles(path))
         {
             throw new UsageException($"run folder {path} already exists and is not empty (use --resume {path} to continue it)");
         }
