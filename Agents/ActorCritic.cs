@@ -166,7 +166,26 @@ public sealed class ActorCritic : nn.Module
     public AgentOutput Step(Tensor observations, Tensor instructions, Tensor state)
     {
         using var scope = NewDisposeScope();
-        (Tensor hidden, Tensor next) = core.Step(encoder.call(observations), instructions.unsqueeze(1), state);
+        return CoreAndHeads(encoder.call(observations), instructions, state);
+    }
+
+    /// <summary>The encoder alone: observations [B, 3, 56, 56] (uint8 or float32 in [0, 1]) to features [B, H].</summary>
+    public Tensor Encode(Tensor observations) => encoder.call(observations);
+
+    /// <summary>
+    /// <see cref="Step"/> from the encoder's features [B, H] (<see cref="Encode"/>) instead of the observations: the
+    /// encoder is a function of the frame alone, so a caller that sees the same frame again may reuse its features.
+    /// </summary>
+    public AgentOutput StepFromFeatures(Tensor features, Tensor instructions, Tensor state)
+    {
+        using var scope = NewDisposeScope();
+        return CoreAndHeads(features, instructions, state);
+    }
+
+    // The core's step and the heads, inside the caller's dispose scope; the outputs move to the scope outside it.
+    private AgentOutput CoreAndHeads(Tensor features, Tensor instructions, Tensor state)
+    {
+        (Tensor hidden, Tensor next) = core.Step(features, instructions.unsqueeze(1), state);
         (Tensor logits, Tensor values) = FastHeads.Apply(ForHeads(hidden), policy, value);
         return new AgentOutput(logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }

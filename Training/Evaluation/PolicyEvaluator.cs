@@ -34,6 +34,9 @@ public delegate void StateObserver(int step, ReadOnlySpan<float> states, ReadOnl
 /// </summary>
 public static class PolicyEvaluator
 {
+    // Most frames whose encoder features one evaluation keeps (64 MiB at the default width of 256).
+    private const int CachedFrames = 65_536;
+
     /// <summary>Plays <paramref name="episodes"/> episodes with instruction <paramref name="instruction"/>.</summary>
     /// <param name="network">The agent.</param>
     /// <param name="rules">Grid size and m (the T range is ignored: T is fixed).</param>
@@ -61,7 +64,15 @@ public static class PolicyEvaluator
 
         FrameCache frames = FrameCache.ForSize(options.Size);
         var sampling = new Generator(SeededRandom.Derive(seed, 0x5EED_0000UL + (ulong)instruction));
-        var keys = new int[episodes];
+        // The weights do not change during an evaluation and the encoder is a function of the frame alone, so each frame
+        // (its key: the agent's and the target's cells) is encoded once, the first time an episode shows it, and its
+        // features are kept (up to CachedFrames of them; past that the cache starts over).
+        int frameKinds = options.Size * options.Size * options.Size * options.Size;
+        int capacity = frameKinds <= CachedFrames ? frameKinds : Math.Max(CachedFrames, episodes);
+        using Tensor cache = empty(capacity, network.Encoder.Features);
+        var slotOfKey = new Dictionary<int, int>();
+        var newKeys = new List<int>(episodes);
+        var slots = new long[episodes];
         var pictures = new byte[episodes * FrameRenderer.FrameLength];
         var observed = new float[episodes];
         var took = new bool[episodes];
@@ -77,14 +88,34 @@ public static class PolicyEvaluator
             }
 
             using var scope = NewDisposeScope();
+            if (slotOfKey.Count + episodes > capacity)
+            {
+                slotOfKey.Clear();
+            }
+
+            newKeys.Clear();
             for (int e = 0; e < episodes; e++)
             {
-                keys[e] = worlds[e].FrameKey;
+                int key = worlds[e].FrameKey;
+                if (!slotOfKey.TryGetValue(key, out int slot))
+                {
+                    slot = slotOfKey.Count;
+                    slotOfKey.Add(key, slot);
+                    newKeys.Add(key);
+                }
+
+                slots[e] = slot;
                 observed[e] = worlds[e].ObservedInstruction; // T, or 0 after t = 0 where the rules show it only at the start
             }
 
-            frames.CopyPlaneBytes(keys, pictures);
-            AgentOutput output = network.Step(ObservationTensors.Frames(pictures), ObservationTensors.Instructions(observed), state);
+            if (newKeys.Count > 0)
+            {
+                Span<byte> fresh = pictures.AsSpan(0, newKeys.Count * FrameRenderer.FrameLength);
+                frames.CopyPlaneBytes(CollectionsMarshal.AsSpan(newKeys), fresh);
+                cache.narrow(0, slotOfKey.Count - newKeys.Count, newKeys.Count).copy_(network.Encode(ObservationTensors.Frames(fresh)));
+            }
+
+            AgentOutput output = network.StepFromFeatures(cache.index_select(0, tensor(slots)), ObservationTensors.Instructions(observed), state);
             Tensor probabilities = nn.functional.softmax(output.Logits, 1);
             Tensor chosen = greedy ? probabilities.argmax(1) : multinomial(probabilities, 1, generator: sampling).squeeze(1);
             ReadOnlySpan<long> actions = MemoryMarshal.Cast<byte, long>(chosen.contiguous().bytes);
