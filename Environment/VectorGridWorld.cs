@@ -159,7 +159,6 @@ public sealed class VectorGridWorld
     /// <exception cref="ArgumentException">The span's length is not B frames.</exception>
     public void CopyObservations(Span<byte> observations)
     {
-        CheckLength(observations.Length);
         Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
         CopyFrameKeys(keys);
         _frames.CopyPlaneBytes(keys, observations);
@@ -172,7 +171,6 @@ public sealed class VectorGridWorld
     /// <exception cref="ArgumentException">The span's length is not B frames.</exception>
     public void CopyObservationPlanes(Span<float> observations)
     {
-        CheckLength(observations.Length);
         Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
         CopyFrameKeys(keys);
         _frames.CopyPlanes(keys, observations);
@@ -183,14 +181,6 @@ public sealed class VectorGridWorld
         if (length != _worlds.Length)
         {
             throw new ArgumentException($"expected room for {_worlds.Length} values, one per world, got {length}");
-        }
-    }
-
-    private void CheckLength(int length)
-    {
-        if (length != _worlds.Length * FrameRenderer.FrameLength)
-        {
-            throw new ArgumentException($"expected room for {_worlds.Length} frames of {FrameRenderer.FrameLength} values, got {length}");
         }
     }
 }

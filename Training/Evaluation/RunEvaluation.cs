@@ -21,14 +21,6 @@ public static class RunEvaluation
     public const string OutcomesTitle = "How episodes end against the instruction T";
 
     /// <summary>
-    /// The run folder a checkpoint file lives in (RUN/checkpoints/NAME.ckpt → RUN), for <c>--checkpoint</c> without
-    /// <c>--run</c>; a checkpoint elsewhere is a <see cref="UsageException"/> asking for --run.
-    /// </summary>
-    public static string RunOf(string checkpoint) =>
-        RunLoading.RunHolding(checkpoint)
-        ?? throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run FOLDER, the run it belongs to, to write the evaluation into");
-
-    /// <summary>
     /// The folder <c>--out</c> names for one run's evaluation, checked before any work (<see cref="UsageException"/>): not a
     /// file, not another run's folder (its eval.csv would name a run it does not hold), no output under a name that may not
     /// be written. The run folder itself means the default.

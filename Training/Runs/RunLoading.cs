@@ -42,6 +42,13 @@ public static class RunLoading
     }
 
     /// <summary>
+    /// The run a <c>--checkpoint</c> given without <c>--run</c> stands for (<see cref="RunHolding"/>): eval, probe and
+    /// export take it; a checkpoint elsewhere is a <see cref="UsageException"/> asking for --run.
+    /// </summary>
+    public static string RunOf(string checkpoint) =>
+        RunHolding(checkpoint) ?? throw new UsageException($"{checkpoint} is not in a run's checkpoints/ folder: give --run DIR, the run it belongs to");
+
+    /// <summary>
     /// Reads and verifies <paramref name="checkpoint"/>, or the newest checkpoint of <paramref name="runFolder"/> that
     /// verifies, once (<see cref="Checkpoint.Read"/>): load the network from the result, never from the path again.
     /// The one rule of every command that loads a run's network (eval, export, inspect, the API; resume and eval's

@@ -49,7 +49,7 @@ public static class EvalCommand
         {
             EvalSettings settings = evaluation.Read(parsed);
             string? file = parsed.GetValue(checkpoint);
-            string[] folders = parsed.GetResult(runs) is not null ? parsed.GetValue(runs) ?? [] : file is null ? [] : [RunOf(file)];
+            string[] folders = parsed.GetResult(runs) is not null ? parsed.GetValue(runs) ?? [] : file is null ? [] : [RunLoading.RunOf(file)];
             if (folders.Length == 0)
             {
                 throw new UsageException("give the run to evaluate with --run FOLDER (or a checkpoint with --checkpoint FILE)");

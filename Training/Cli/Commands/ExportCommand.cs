@@ -32,8 +32,7 @@ public static class ExportCommand
             string output = parsed.GetValue(onnx)!;
             string? file = parsed.GetValue(checkpoint);
             string folder = parsed.GetValue(run)
-                ?? (file is null ? throw new UsageException("give the run to export with --run DIR (or a checkpoint of a run with --checkpoint FILE)") : RunLoading.RunHolding(file)
-                   ?? throw new UsageException($"{file} is not in a run's checkpoints/ folder: give --run DIR, the run it belongs to"));
+                ?? (file is null ? throw new UsageException("give the run to export with --run DIR (or a checkpoint of a run with --checkpoint FILE)") : RunLoading.RunOf(file));
             CheckpointFile read = RunLoading.Resolve(folder, file, "export it with --run set to the run it belongs to");
             if (read.Warning is not null)
             {

@@ -39,7 +39,7 @@ public static class ProbeCommand
         command.SetAction(parsed =>
         {
             string? file = parsed.GetValue(checkpoint);
-            string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : RunEvaluation.RunOf(file));
+            string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : RunLoading.RunOf(file));
             IReadOnlyList<int>? chosen = EvalOptions.ReadList(parsed, list, from, to);
             var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), Greedy: true, SelectLast: 1, chosen);
             if (chosen is not null)
