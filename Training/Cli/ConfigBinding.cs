@@ -15,19 +15,28 @@ public sealed class ConfigBinding<T>
 {
     private readonly List<(PropertyInfo Property, Option<string> Option)> _fields = [];
 
-    /// <summary>Builds one string-valued flag per setting of <typeparamref name="T"/>.</summary>
-    public ConfigBinding()
+    /// <summary>
+    /// Builds one string-valued flag per setting of <typeparamref name="T"/>, but those in <paramref name="leaveOut"/>
+    /// (property names), each named as <see cref="Settings{T}.NameOf"/> says unless <paramref name="renamed"/> maps its
+    /// property name to another flag (reproduce's <c>--eval-seed</c>, whose <c>--seed</c> seeds the training). A
+    /// true|false setting also takes the bare flag for true (<c>--greedy</c>).
+    /// </summary>
+    public ConfigBinding(IReadOnlyDictionary<string, string>? renamed = null, IReadOnlyCollection<string>? leaveOut = null)
     {
         var defaults = new T();
         IReadOnlyDictionary<string, string> docs = XmlDocs.Summaries(typeof(T));
-        foreach (PropertyInfo property in Settings<T>.Properties)
+        foreach (PropertyInfo property in Settings<T>.Properties.Where(p => leaveOut?.Contains(p.Name) != true))
         {
             string help = docs.GetValueOrDefault(property.Name, property.Name);
             string fixedNote = property.IsDefined(typeof(FixedOnResumeAttribute), inherit: true) ? " " + FixedOnResumeAttribute.HelpNote : "";
-            var option = new Option<string>(Settings<T>.FlagOf(property.Name))
+            object? byDefault = property.GetValue(defaults);
+            string defaultNote = byDefault is null ? "" : $" [default: {Settings<T>.Format(byDefault)}]";
+            string flag = renamed?.GetValueOrDefault(property.Name) ?? "--" + Settings<T>.NameOf(property);
+            var option = new Option<string>(flag)
             {
-                Description = $"{help} [default: {Settings<T>.Format(property.GetValue(defaults))}]{fixedNote}",
-                HelpName = Settings<T>.HelpName(property.PropertyType),
+                Description = $"{help}{defaultNote}{fixedNote}",
+                HelpName = property.GetCustomAttribute<FlagAttribute>()?.HelpName ?? Settings<T>.HelpName(property.PropertyType),
+                Arity = property.PropertyType == typeof(bool) ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
             };
             _fields.Add((property, option));
         }
@@ -35,6 +44,9 @@ public sealed class ConfigBinding<T>
 
     /// <summary>The flags, to add to a command.</summary>
     public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
+
+    /// <summary>The flag of the setting <paramref name="propertyName"/> as this binding names it.</summary>
+    public string FlagOf(string propertyName) => _fields.First(f => f.Property.Name == propertyName).Option.Name;
 
     /// <summary>The flags the user gave explicitly, by property name.</summary>
     public IReadOnlyList<string> GivenFlags(ParseResult parsed) =>
@@ -51,8 +63,9 @@ public sealed class ConfigBinding<T>
                 continue;
             }
 
-            string text = parsed.GetValue(option) ?? "";
-            property.SetValue(merged, Settings<T>.ParseValue(property.PropertyType, text, option.Name));
+            string? text = parsed.GetValue(option);
+            object value = text is null && property.PropertyType == typeof(bool) ? true : Settings<T>.ParseValue(property.PropertyType, text ?? "", option.Name);
+            property.SetValue(merged, value);
         }
 
         return merged;

@@ -33,11 +33,15 @@ public static class Settings<T>
     /// <summary>The keys of <see cref="Keys"/> that <paramref name="fields"/> lacks (a file written before those settings existed).</summary>
     public static IReadOnlyCollection<string> KeysAbsentFrom(JsonObject fields) => [.. Keys.Where(key => !fields.ContainsKey(key))];
 
-    /// <summary>The flag of a property, for messages.</summary>
-    public static string FlagOf(string propertyName) => "--" + KebabCase(propertyName);
+    /// <summary>The flag of a property ("--learning-rate"; a <see cref="FlagAttribute"/> names it otherwise), for messages.</summary>
+    public static string FlagOf(string propertyName) =>
+        "--" + (typeof(T).GetProperty(propertyName) is { } property ? NameOf(property) : KebabCase(propertyName));
 
-    /// <summary>The kebab-case names of every setting ("learning-rate", ...), as their flags without the dashes.</summary>
-    public static IReadOnlyList<string> SettingNames => [.. Properties.Select(p => KebabCase(p.Name))];
+    /// <summary>A setting's name as its flag spells it without the dashes: its <see cref="FlagAttribute"/>'s, or the property name in kebab-case.</summary>
+    public static string NameOf(PropertyInfo property) => property.GetCustomAttribute<FlagAttribute>()?.Name ?? KebabCase(property.Name);
+
+    /// <summary>The names of every setting ("learning-rate", ...), as their flags without the dashes.</summary>
+    public static IReadOnlyList<string> SettingNames => [.. Properties.Select(NameOf)];
 
     /// <summary>The settable public properties of <typeparamref name="T"/>, in declaration order: one setting each.</summary>
     public static IReadOnlyList<PropertyInfo> Properties { get; } = [.. typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null)];
@@ -49,7 +53,7 @@ public static class Settings<T>
     /// </summary>
     public static object ParseSetting(string name, string text, string context)
     {
-        PropertyInfo property = Properties.Single(p => KebabCase(p.Name) == name);
+        PropertyInfo property = Properties.Single(p => NameOf(p) == name);
         return ParseValue(property.PropertyType, text, context);
     }
 
@@ -59,7 +63,7 @@ public static class Settings<T>
         T merged = Clone(baseline);
         foreach ((string name, object value) in values)
         {
-            Properties.Single(p => KebabCase(p.Name) == name).SetValue(merged, value);
+            Properties.Single(p => NameOf(p) == name).SetValue(merged, value);
         }
 
         return merged;
@@ -158,13 +162,17 @@ public static class Settings<T>
 
     /// <summary>
     /// <paramref name="text"/> read as a value of <paramref name="type"/> (culture-invariant; frame counts also as 5e6 or 5_000_000;
-    /// choices by their kebab-case names); a value of the wrong kind is a <see cref="UsageException"/> naming <paramref name="flag"/>.
+    /// choices by their kebab-case names; a list of integers comma-separated; a nullable type as its underlying one); a
+    /// value of the wrong kind is a <see cref="UsageException"/> naming <paramref name="flag"/>.
     /// </summary>
     public static object ParseValue(Type type, string text, string flag)
     {
         CultureInfo invariant = CultureInfo.InvariantCulture;
+        type = Nullable.GetUnderlyingType(type) ?? type;
         object? value = type switch
         {
+            _ when type == typeof(IReadOnlyList<int>) => ParseIntegers(text, flag),
+            _ when type == typeof(IReadOnlyList<CoreKind>) => ParseCores(text, flag),
             _ when type == typeof(int) => int.TryParse(text, NumberStyles.Integer, invariant, out int i) ? i : null,
             _ when type == typeof(long) => ParseLong(text, flag),
             _ when type == typeof(ulong) => ulong.TryParse(text, NumberStyles.Integer, invariant, out ulong u) ? u : null,
@@ -176,6 +184,36 @@ public static class Settings<T>
             _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
         };
         return value ?? throw new UsageException($"{flag}: expected {Expected(type)}, got '{text}'");
+    }
+
+    /// <summary>Longest list of integers a setting takes.</summary>
+    public const int MaximumListLength = 10_000;
+
+    // "200,500,1000": whole numbers (no sign), at most MaximumListLength of them.
+    private static IReadOnlyList<int> ParseIntegers(string text, string flag)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > MaximumListLength)
+        {
+            throw new UsageException($"{flag} holds {parts.Length} values, more than {MaximumListLength}");
+        }
+
+        var values = new List<int>(parts.Length);
+        foreach (string part in parts)
+        {
+            values.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int v)
+                ? v
+                : throw new UsageException($"{flag} must be comma-separated whole numbers, got '{part}' in '{text}'"));
+        }
+
+        return values;
+    }
+
+    // "baseline,nac": agents by name, each once, at least one.
+    private static IReadOnlyList<CoreKind> ParseCores(string text, string flag)
+    {
+        CoreKind[] kinds = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => ParseCore(name, flag)).Distinct()];
+        return kinds.Length > 0 ? kinds : throw new UsageException($"{flag} lists no agent");
     }
 
     // Frame counts are easier to type as 5e6 or 5_000_000.
@@ -217,19 +255,28 @@ public static class Settings<T>
     private static string Expected(Type type) => type == typeof(ulong) ? $"whole number from 0 to {ulong.MaxValue}" : HelpName(type);
 
     /// <summary>What a value of <paramref name="type"/> is, as help names it: integer, number, true|false, or the choices.</summary>
-    public static string HelpName(Type type) => type switch
+    public static string HelpName(Type type)
     {
-        _ when type == typeof(int) || type == typeof(long) || type == typeof(ulong) => "integer",
-        _ when type == typeof(double) => "number",
-        _ when type == typeof(bool) => "true|false",
-        _ when type == typeof(CoreKind) => string.Join("|", CoreKinds.All.Select(k => k.Name())),
-        _ when type.IsEnum => string.Join("|", Enum.GetValues(type).Cast<object>().Select(KebabName)),
-        _ => "text",
-    };
+        Type plain = Nullable.GetUnderlyingType(type) ?? type;
+        return plain switch
+        {
+            _ when plain == typeof(IReadOnlyList<int>) => "integer,integer,...",
+            _ when plain == typeof(IReadOnlyList<CoreKind>) => "agent,agent,...",
+            _ when plain == typeof(int) || plain == typeof(long) || plain == typeof(ulong) => "integer",
+            _ when plain == typeof(double) => "number",
+            _ when plain == typeof(bool) => "true|false",
+            _ when plain == typeof(CoreKind) => string.Join("|", CoreKinds.All.Select(k => k.Name())),
+            _ when plain.IsEnum => string.Join("|", Enum.GetValues(plain).Cast<object>().Select(KebabName)),
+            _ => "text",
+        };
+    }
 
     /// <summary>A setting's value as GridTime writes it (see <see cref="Format"/>).</summary>
     private static string Show(object? value) => value switch
     {
+        IEnumerable<int> list => string.Join(',', list.Select(v => v.ToString(CultureInfo.InvariantCulture))),
+        IEnumerable<CoreKind> kinds => string.Join(',', kinds.Select(k => k.Name())),
+        bool flag => flag ? "true" : "false",
         CoreKind kind => kind.Name(),
         Enum choice => KebabName(choice),
         double d => d.ToString("G", CultureInfo.InvariantCulture),

@@ -1,21 +1,61 @@
 using System.Globalization;
+using GridTime.Training.Config;
 
 namespace GridTime.Training.Evaluation;
 
-/// <summary>What an evaluation plays. The defaults are the eval command's and the sweep's (their flags take them from here).</summary>
-/// <param name="From">Smallest T of a range (with a <paramref name="List"/>: its smallest T).</param>
-/// <param name="To">Largest T of a range (with a <paramref name="List"/>: its largest T).</param>
-/// <param name="Episodes">Episodes per T.</param>
-/// <param name="Seed">Seed of start positions and sampling.</param>
-/// <param name="Greedy">Most probable action instead of sampling.</param>
-/// <param name="SelectLast">Represent a run by the best of its last K checkpoints (1: the latest).</param>
-/// <param name="List">
-/// Chosen T values (<c>--t-list 200,500,1000</c>) instead of the range From..To, ascending and distinct; null for a
-/// range. Horizons (H90, Hexact) are defined only for a range (every T from the training range's smallest on), so a
-/// list gets per-T figures only.
-/// </param>
-public sealed record EvalSettings(int From = 1, int To = 60, int Episodes = 100, ulong Seed = 1, bool Greedy = false, int SelectLast = CheckpointSelection.DefaultCandidates, IReadOnlyList<int>? List = null)
+/// <summary>
+/// What an evaluation plays: the settings of <c>eval</c>, and of the evaluation in <c>sweep</c> and <c>reproduce</c>.
+/// Each property's doc comment is its <c>--help</c> text and its default the command line's (the program binds the
+/// flags from this record as train's from <see cref="Config.TrainConfig"/>); <see cref="Config.FlagAttribute"/> names
+/// the flags that are not the property name in kebab-case.
+/// </summary>
+public sealed record EvalSettings
 {
+    /// <summary>Smallest T evaluated.</summary>
+    [Flag("t-from")]
+    public int From { get; init; } = 1;
+
+    /// <summary>Largest T evaluated.</summary>
+    [Flag("t-to")]
+    public int To { get; init; } = 60;
+
+    /// <summary>
+    /// Evaluate only these T (comma-separated, e.g. 200,500,1000) instead of --t-from..--t-to. Per-T figures only: the
+    /// horizons H90 and Hexact need every T from the training range on, so they are given for a range only.
+    /// </summary>
+    [Flag("t-list", HelpName = "T,T,...")]
+    public IReadOnlyList<int>? List { get; init; }
+
+    /// <summary>Evaluation episodes per T.</summary>
+    public int Episodes { get; init; } = 100;
+
+    /// <summary>Seed of the evaluation's start positions (the same for every T) and of its action sampling.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Take the most probable action instead of sampling from the policy.</summary>
+    public bool Greedy { get; init; }
+
+    /// <summary>
+    /// Represent each run by the best of its last K checkpoints, chosen on validation episodes from the training range
+    /// of T only (1 = the latest checkpoint).
+    /// </summary>
+    [Flag(HelpName = "K")]
+    public int SelectLast { get; init; } = CheckpointSelection.DefaultCandidates;
+
+    /// <summary>Equal settings: every field, the <see cref="List"/> by its values.</summary>
+    public bool Equals(EvalSettings? other) =>
+        other is not null && (From, To, Episodes, Seed, Greedy, SelectLast) == (other.From, other.To, other.Episodes, other.Seed, other.Greedy, other.SelectLast)
+        && (List ?? []).SequenceEqual(other.List ?? []) && (List is null) == (other.List is null);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(From, To, Episodes, Seed, Greedy, SelectLast, List?.Count);
+
+    /// <summary>
+    /// These settings with a <see cref="List"/> put in order and <see cref="From"/> and <see cref="To"/> set to its
+    /// ends (what every evaluation of a list reports as its range); a range's unchanged.
+    /// </summary>
+    public EvalSettings Normalized() => List is null ? this : this with { List = [.. List.Order()], From = List.Min(), To = List.Max() };
+
     /// <summary>Largest --episodes (per T).</summary>
     public const int MaximumEpisodes = 1_000_000;
 
@@ -29,9 +69,6 @@ public sealed record EvalSettings(int From = 1, int To = 60, int Episodes = 100,
     /// </summary>
     public const long MaximumTotalSteps = 20_000_000;
 
-    /// <summary>Longest --t-list.</summary>
-    public const int MaximumListLength = 10_000;
-
     /// <summary>True for a contiguous range From..To (horizons are defined), false for a <see cref="List"/>.</summary>
     public bool IsRange => List is null;
 
@@ -42,41 +79,32 @@ public sealed record EvalSettings(int From = 1, int To = 60, int Episodes = 100,
     public string ListText => List is null ? "" : string.Join(';', List.Select(t => t.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>
-    /// Parses a --t-list: comma-separated integers, each 1..<see cref="GridTime.Environment.GridWorldOptions.MaximumInstruction"/>,
-    /// no repeats, at most <see cref="MaximumListLength"/>; returns them ascending. A bad list is a <see cref="UsageException"/>.
-    /// </summary>
-    public static IReadOnlyList<int> ParseList(string text)
-    {
-        const int maxT = GridTime.Environment.GridWorldOptions.MaximumInstruction;
-        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length > MaximumListLength)
-        {
-            throw new UsageException($"--t-list holds {parts.Length} values, more than {MaximumListLength}");
-        }
-
-        var values = new List<int>();
-        foreach (string part in parts)
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int t) || t < 1 || t > maxT)
-            {
-                throw new UsageException($"--t-list must be comma-separated whole numbers 1..{maxT}, got '{part}' in '{text}'");
-            }
-
-            values.Add(t);
-        }
-
-        int? repeated = values.GroupBy(t => t).FirstOrDefault(g => g.Count() > 1)?.Key;
-        return repeated is int r ? throw new UsageException($"--t-list names T = {r} twice") : [.. values.Order()];
-    }
-
-    /// <summary>
-    /// Throws a <see cref="UsageException"/> naming the bad value: T range within
+    /// Throws a <see cref="UsageException"/> naming the bad value: T range (or every T of the list, no T twice) within
     /// 1..<see cref="GridTime.Environment.GridWorldOptions.MaximumInstruction"/>, Episodes 1..<see cref="MaximumEpisodes"/>,
     /// at most <see cref="MaximumTotalEpisodes"/> episodes in all, SelectLast at least 1.
     /// </summary>
     public void Validate()
     {
         const int maxT = GridTime.Environment.GridWorldOptions.MaximumInstruction;
+        if (List is not null)
+        {
+            if (List.Count == 0)
+            {
+                throw new UsageException("--t-list names no T");
+            }
+
+            if (List.Where(t => t < 1 || t > maxT).Take(1).ToArray() is [int outside])
+            {
+                throw new UsageException($"--t-list must be comma-separated whole numbers 1..{maxT}, got '{outside}' in '{string.Join(',', List)}'");
+            }
+
+            int? repeated = List.GroupBy(t => t).FirstOrDefault(g => g.Count() > 1)?.Key;
+            if (repeated is int r)
+            {
+                throw new UsageException($"--t-list names T = {r} twice");
+            }
+        }
+
         if (List is null && (From < 1 || To < From || To > maxT))
         {
             throw new UsageException($"--t-from must be at least 1, --t-to at least --t-from and at most {maxT}, got {From}..{To}");

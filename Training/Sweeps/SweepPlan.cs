@@ -154,9 +154,10 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
 
         if (Eval != existing.Eval)
         {
-            (string name, object? before, object? now) = typeof(EvalSettings).GetProperties()
-                .Select(p => (p.Name, p.GetValue(existing.Eval), p.GetValue(Eval))).First(d => !Equals(d.Item2, d.Item3));
-            return $"{folder} holds a sweep evaluated otherwise: {Settings<TrainConfig>.KebabCase(name)} is {Settings<TrainConfig>.Format(before)} there but {Settings<TrainConfig>.Format(now)} in this command";
+            (string name, string before, string now) = Settings<EvalSettings>.Properties
+                .Select(p => (Settings<EvalSettings>.NameOf(p), Settings<EvalSettings>.Format(p.GetValue(existing.Eval)), Settings<EvalSettings>.Format(p.GetValue(Eval))))
+                .First(d => d.Item2 != d.Item3);
+            return $"{folder} holds a sweep evaluated otherwise: its evaluation's {name} is {before} there but {now} in this command";
         }
 
         foreach ((SweepCell cell, SweepCell old) in Cells.Zip(existing.Cells))

@@ -123,8 +123,8 @@ public sealed class TimeProbeTests
 
         foreach ((string[] args, string expected) in new (string[], string)[]
         {
-            (["--ridge", "-1"], "--ridge must be a number from 0 to 1000000, got '-1'"),
-            (["--ridge", "0,5"], "--ridge must be a number"),
+            (["--ridge", "-1"], "--ridge must be a number from 0 to 1000000, got -1"),
+            (["--ridge", "0,5"], "--ridge: expected number, got '0,5'"),
             (["--t-list", "0"], "--t-list must be comma-separated whole numbers"),
             (["--episodes", "0"], "--episodes must be at least 1"),
         })

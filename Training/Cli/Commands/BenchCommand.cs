@@ -20,38 +20,26 @@ public static class BenchCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table (a busy-machine warning goes to standard error)." };
-        var quick = new Option<bool>("--quick") { Description = "A short version with short measurements." };
-        var agents = new Option<string>("--agents")
+        var binding = new ConfigBinding<BenchSettings>();
+        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.");
+        foreach (Option option in binding.Options)
         {
-            Description = "Agents whose training speed is measured, comma-separated (taking turns, so that all are measured in the same minutes).",
-            DefaultValueFactory = _ => string.Join(",", DefaultAgents.Select(a => a.Name())),
-        };
-        var soak = new Option<double?>("--soak")
-        {
-            Description = "Instead of measuring speed, train every agent of --agents on libtorch's path for this many minutes in all (taking turns), with --soak-workers workers and a thread forcing garbage collections: a check that no native object is freed while libtorch uses it. Prints frames and libtorch errors per agent; exit code 1 if there was any.",
-        };
-        var soakWorkers = new Option<int>("--soak-workers") { Description = "Workers per agent in --soak.", DefaultValueFactory = _ => 2 };
-        var soakSlice = new Option<double>("--soak-slice") { Description = "Minutes of one agent's turn in --soak (each turn starts a fresh network).", DefaultValueFactory = _ => 1 };
-        var soakNoCollections = new Option<bool>("--soak-no-collections") { Description = "In --soak, do not force garbage collections (the comparison: how rare the error is without them)." };
-        var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.") { json, quick, agents, soak, soakWorkers, soakSlice, soakNoCollections };
+            command.Options.Add(option);
+        }
+
         command.SetAction(parsed =>
         {
-            CoreKind[] kinds = SweepOptions.ParseAgents(parsed.GetValue(agents)!);
-            if (parsed.GetValue(soak) is double minutes)
+            BenchSettings settings = binding.ApplyFlags(new BenchSettings(), parsed);
+            settings.Validate();
+            if (settings.Soak is double minutes)
             {
-                if (!(minutes > 0) || parsed.GetValue(soakWorkers) < 1 || !(parsed.GetValue(soakSlice) > 0))
-                {
-                    throw new UsageException("--soak and --soak-slice need a positive number of minutes, --soak-workers at least 1");
-                }
-
-                return Soak(kinds, TimeSpan.FromMinutes(minutes), parsed.GetValue(soakWorkers), TimeSpan.FromMinutes(parsed.GetValue(soakSlice)), !parsed.GetValue(soakNoCollections));
+                return Soak(settings.Agents, TimeSpan.FromMinutes(minutes), settings.SoakWorkers, TimeSpan.FromMinutes(settings.SoakSlice), !settings.SoakNoCollections);
             }
 
             // Progress goes where the table goes, or to standard error with --json (standard output stays one JSON object).
-            bool asJson = parsed.GetValue(json);
-            BenchmarkReport report = Run(parsed.GetValue(quick), asJson ? null : Console.Out, Program.Stop, kinds, asJson ? Console.Error : Console.Out);
-            if (parsed.GetValue(json))
+            bool asJson = settings.Json;
+            BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out);
+            if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
 
@@ -238,7 +226,7 @@ public static class BenchCommand
     }
 
     // The soak's summary: one line per agent and a total; exit code 1 when libtorch reported any error.
-    private static int Soak(CoreKind[] kinds, TimeSpan duration, int workers, TimeSpan slice, bool forceCollections)
+    private static int Soak(IReadOnlyList<CoreKind> kinds, TimeSpan duration, int workers, TimeSpan slice, bool forceCollections)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"soak: {string.Join(",", kinds.Select(k => k.Name()))} on libtorch's path, {workers} workers, {(forceCollections ? "forced collections" : "no forced collections")}, {duration.TotalMinutes:0.##} min in turns of at most {slice.TotalMinutes:0.##} min"));
@@ -258,9 +246,6 @@ public static class BenchCommand
     /// <summary>One empty list per setting and worker count (1..<paramref name="cores"/>), indexed [setting][workers - 1].</summary>
     private static List<T>[][] PerSettingAndWorkers<T>(int settings, int cores) =>
         [.. Enumerable.Range(0, settings).Select(_ => Enumerable.Range(0, cores).Select(_ => new List<T>()).ToArray())];
-
-    /// <summary>The agents <c>gridtime bench</c> measures by default: the paper's, GridTime's counter, the NALU, the GRU and the timer.</summary>
-    public static readonly CoreKind[] DefaultAgents = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];
 
     /// <summary>FLOPs of one forward pass per frame of <paramref name="config"/>'s network, and of its encoder.</summary>
     private static (long Forward, long Encoder) ForwardFlops(TrainConfig config)

@@ -16,39 +16,30 @@ namespace GridTime.Cli.Commands;
 /// </summary>
 public static class ProbeCommand
 {
-    /// <summary>The probe's table in a run folder.</summary>
-
-    /// <summary>Largest --ridge.</summary>
-    public const double MaximumRidge = 1e6;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run folder to probe; probe.csv is written into it.", HelpName = "folder" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file to probe instead of the run's latest (it must belong to the --run).", HelpName = "file" };
-        var from = new Option<int>("--t-from") { Description = "Smallest T measured.", DefaultValueFactory = _ => 1 };
-        var to = new Option<int>("--t-to") { Description = "Largest T measured.", DefaultValueFactory = _ => 60 };
-        var list = new Option<string>("--t-list") { Description = "Measure only these T (comma-separated, e.g. 12,100,1000) instead of --t-from..--t-to.", HelpName = "T,T,..." };
-        var episodes = new Option<int>("--episodes") { Description = "Greedy episodes per T, for the fit (every T of the training range) and for each T measured.", DefaultValueFactory = _ => 50 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the measured episodes' start positions (eval's with the same seed); the fitting episodes' seed is derived from it.", DefaultValueFactory = _ => 1 };
-        var ridge = new Option<string>("--ridge") { Description = $"Ridge penalty λ of the least-squares fit (0 = plain least squares; a positive λ shrinks the weights, in the state's own units), 0..{MaximumRidge:0}. [default: 0]", HelpName = "lambda" };
+        var binding = new ConfigBinding<ProbeSettings>();
         var command = new Command("probe", "Linear read-outs of elapsed time and time left from the agent's recurrent state, fitted on the training range and measured per T beyond it: probe.csv.")
         {
-            run, checkpoint, from, to, list, episodes, seed, ridge,
+            run, checkpoint,
         };
+        foreach (Option option in binding.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parsed =>
         {
             string? file = parsed.GetValue(checkpoint);
             string folder = parsed.GetValue(run) ?? (file is null ? throw new UsageException("give the run to probe with --run FOLDER (or a checkpoint with --checkpoint FILE)") : RunLoading.RunOf(file));
-            IReadOnlyList<int>? chosen = EvalOptions.ReadList(parsed, list, from, to);
-            var settings = new EvalSettings(parsed.GetValue(from), parsed.GetValue(to), parsed.GetValue(episodes), parsed.GetValue(seed), Greedy: true, SelectLast: 1, chosen);
-            if (chosen is not null)
-            {
-                settings = settings with { From = chosen[0], To = chosen[^1] };
-            }
-
-            settings.Validate();
-            double lambda = ParseRidge(parsed.GetValue(ridge) ?? "0");
+            EvalOptions.RefuseListWithRange(binding.GivenFlags(parsed));
+            ProbeSettings probe = binding.ApplyFlags(new ProbeSettings(), parsed);
+            probe.Validate();
+            EvalSettings settings = probe.Evaluation;
+            double lambda = probe.Ridge;
 
             RunLoading.RequireRunFolder(folder);
             var runFolder = new RunFolder(folder);
@@ -97,10 +88,4 @@ public static class ProbeCommand
         });
         return command;
     }
-
-    /// <summary>λ from its text: a finite number 0..<see cref="MaximumRidge"/>, read culture-invariantly; otherwise a <see cref="UsageException"/>.</summary>
-    public static double ParseRidge(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && value <= MaximumRidge
-            ? value
-            : throw new UsageException($"--ridge must be a number from 0 to {MaximumRidge:0}, got '{text}'");
 }

@@ -15,12 +15,7 @@ namespace GridTime.Cli.Commands;
 public sealed class SweepOptions
 {
     private readonly ConfigBinding<TrainConfig> _binding = new();
-    private readonly Option<string> _agents = new("--agents") { Description = "Agents to compare, comma-separated.", DefaultValueFactory = _ => "baseline,nac" };
-    /// <summary>Most seeds per agent a sweep plans (each is a training run of its own).</summary>
-    public const int MaximumSeeds = 10_000;
-
-    private readonly Option<int> _seeds = new("--seeds") { Description = "Training seeds per agent (first-seed, first-seed + 1, ...).", DefaultValueFactory = _ => 1 };
-    private readonly Option<ulong> _firstSeed = new("--first-seed") { Description = "The first training seed.", DefaultValueFactory = _ => 1 };
+    private readonly ConfigBinding<SweepSettings> _sweep = new();
     private readonly Option<string> _runDir;
     private readonly EvalOptions _evaluation = new("--eval-seed");
     private readonly string _defaultFolder;
@@ -30,9 +25,11 @@ public sealed class SweepOptions
     {
         _defaultFolder = defaultFolder;
         _runDir = new Option<string>("--run-dir") { Description = $"Folder of the sweep [default: runs/{defaultFolder}-TIME]; give an existing one to resume it.", HelpName = "folder" };
-        command.Options.Add(_agents);
-        command.Options.Add(_seeds);
-        command.Options.Add(_firstSeed);
+        foreach (Option option in _sweep.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.Options.Add(_runDir);
         _evaluation.AddTo(command);
         foreach (Option option in _binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
@@ -56,13 +53,9 @@ public sealed class SweepOptions
     /// </summary>
     public SweepPlan Plan(ParseResult parsed, IEnumerable<string> setFlags, Func<TrainConfig, TrainConfig> adjust)
     {
-        CoreKind[] agents = ParseAgents(parsed.GetValue(_agents)!);
-        int seedCount = parsed.GetValue(_seeds);
-        if (seedCount is < 1 or > MaximumSeeds)
-        {
-            throw new UsageException($"--seeds must be 1..{MaximumSeeds}, got {seedCount}");
-        }
-
+        SweepSettings sweep = _sweep.ApplyFlags(new SweepSettings(), parsed);
+        sweep.Validate();
+        IReadOnlyList<CoreKind> agents = sweep.Agents;
         EvalSettings eval = _evaluation.Read(parsed);
         TrainConfig template = adjust(_binding.ApplyFlags(new TrainConfig(), parsed));
         IReadOnlyList<string> problems = SettingGrid.SweepProblems(template, agents);
@@ -90,27 +83,6 @@ public sealed class SweepOptions
             }
         }
 
-        ulong first = parsed.GetValue(_firstSeed);
-        if (first > ulong.MaxValue - (ulong)(seedCount - 1))
-        {
-            throw new UsageException($"--first-seed {first} with --seeds {seedCount} runs past the largest seed, {ulong.MaxValue}");
-        }
-
-        ulong[] seeds = [.. Enumerable.Range(0, seedCount).Select(s => first + (ulong)s)];
-        return SweepPlan.Make(agents, seeds, swept, template, eval, "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)));
-    }
-
-    /// <summary>Parses "baseline,nac" into agents; an unknown name is a <see cref="UsageException"/>.</summary>
-    public static CoreKind[] ParseAgents(string text)
-    {
-        try
-        {
-            CoreKind[] kinds = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CoreKinds.Parse).Distinct()];
-            return kinds.Length > 0 ? kinds : throw new UsageException("--agents lists no agent");
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"--agents: {e.Message}", e);
-        }
+        return SweepPlan.Make(agents, sweep.SeedList, swept, template, eval, "gridtime " + string.Join(' ', Program.Arguments.Select(CommandLine.Quote)));
     }
 }

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using GridTime.Agents;
+using GridTime.Cli;
+using GridTime.Training;
+using GridTime.Training.Benchmark;
+using GridTime.Training.Config;
+using GridTime.Training.Evaluation;
+using GridTime.Training.Sweeps;
+
+namespace GridTime.Tests.Training;
+
+/// <summary>Every command's settings are a settings record bound as train's are: help and defaults from the record, values read one way.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class CommandSettingsTests
+{
+    [Fact]
+    public void EvalsFlagsTakeTheirHelpAndDefaultsFromEvalSettings()
+    {
+        var options = new ConfigBinding<EvalSettings>().Options.ToDictionary(o => o.Name, o => o.Description ?? "");
+        Assert.Equal(["--t-from", "--t-to", "--t-list", "--episodes", "--seed", "--greedy", "--select-last"], options.Keys);
+        Assert.Equal("Smallest T evaluated. [default: 1]", options["--t-from"]);
+        Assert.EndsWith("[default: 60]", options["--t-to"]);
+        Assert.EndsWith($"[default: {CheckpointSelection.DefaultCandidates}]", options["--select-last"]);
+        Assert.EndsWith("[default: false]", options["--greedy"]);
+        Assert.DoesNotContain("[default:", options["--t-list"]); // no list unless given
+        Assert.Equal((1, 60, 100, 1UL, false, 4), (new EvalSettings().From, new EvalSettings().To, new EvalSettings().Episodes, new EvalSettings().Seed, new EvalSettings().Greedy, new EvalSettings().SelectLast));
+
+        // A sweep's --seed seeds its training runs: its evaluation's seed is --eval-seed, and it has no --t-list.
+        var sweep = new ConfigBinding<EvalSettings>(new Dictionary<string, string> { ["Seed"] = "--eval-seed" }, ["List"]);
+        Assert.Equal(["--t-from", "--t-to", "--episodes", "--eval-seed", "--greedy", "--select-last"], sweep.Options.Select(o => o.Name));
+    }
+
+    [Fact]
+    public void ATrueOrFalseSettingTakesTheBareFlagForTrue()
+    {
+        var binding = new ConfigBinding<EvalSettings>();
+        var command = new RootCommand();
+        foreach (Option option in binding.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        Assert.True(binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "--t-to", "9"])).Greedy);
+        Assert.False(binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "false"])).Greedy);
+        Assert.False(binding.ApplyFlags(new EvalSettings(), command.Parse(["--t-to", "9"])).Greedy);
+        Assert.Equal(9, binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "--t-to", "9"])).To);
+        var e = Assert.Throws<UsageException>(() => binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "maybe"])));
+        Assert.Equal("--greedy: expected true|false, got 'maybe'", e.Message);
+    }
+
+    [Fact]
+    public void ListsOfTValuesAndOfAgentsAreReadOneWay()
+    {
+        Assert.Equal([200, 5, 1000], (IReadOnlyList<int>)Settings<EvalSettings>.ParseValue(typeof(IReadOnlyList<int>), "200, 5,1000", "--t-list"));
+        Assert.Equal("--t-list must be comma-separated whole numbers, got '-1' in '5,-1'",
+            Assert.Throws<UsageException>(() => Settings<EvalSettings>.ParseValue(typeof(IReadOnlyList<int>), "5,-1", "--t-list")).Message);
+        Assert.Equal([CoreKind.Nac, CoreKind.Timer], (IReadOnlyList<CoreKind>)Settings<BenchSettings>.ParseValue(typeof(IReadOnlyList<CoreKind>), "nac, timer,nac", "--agents"));
+        Assert.StartsWith("--agents: ", Assert.Throws<UsageException>(() => Settings<BenchSettings>.ParseValue(typeof(IReadOnlyList<CoreKind>), "nac,transformer", "--agents")).Message);
+        Assert.Equal("--agents lists no agent", Assert.Throws<UsageException>(() => Settings<SweepSettings>.ParseValue(typeof(IReadOnlyList<CoreKind>), ",", "--agents")).Message);
+        Assert.Equal(2.5, Settings<BenchSettings>.ParseValue(typeof(double?), "2.5", "--soak"));
+
+        // A list is put in order and its ends become the range; settings are equal by the list's values.
+        EvalSettings normalized = new EvalSettings { List = [200, 5, 40] }.Normalized();
+        Assert.Equal([5, 40, 200], normalized.List!);
+        Assert.Equal((5, 200), (normalized.From, normalized.To));
+        Assert.Equal(new EvalSettings { List = [5, 40, 200], From = 5, To = 200 }, normalized);
+        Assert.NotEqual(new EvalSettings { List = [5, 40, 201], From = 5, To = 200 }, normalized);
+        Assert.NotEqual(new EvalSettings { From = 5, To = 200 }, normalized);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--soak", "1", "--soak-workers", "5000" }, "--soak-workers must be at least 1 and at most 1024, got 5000")]
+    [InlineData(new[] { "--soak", "0" }, "--soak must be more than 0 and at most 10080 minutes, got 0")]
+    [InlineData(new[] { "--soak", "NaN" }, "--soak must be more than 0 and at most 10080 minutes, got NaN")]
+    [InlineData(new[] { "--soak", "1", "--soak-slice", "-1" }, "--soak-slice must be more than 0 and at most 10080 minutes, got -1")]
+    [InlineData(new[] { "--agents", "nac,transformer" }, "--agents: ")]
+    [InlineData(new[] { "--quick", "yes" }, "--quick: expected true|false, got 'yes'")]
+    public void BenchRefusesWhatItCannotRunWithOneLine(string[] flags, string expected)
+    {
+        (int code, string output, string error) = Gridtime.Run(["bench", .. flags]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("measuring", output);
+    }
+
+    [Fact]
+    public void ASweepsSeedsMayNotRunPastTheLargestSeed()
+    {
+        Assert.Equal([ulong.MaxValue - 1, ulong.MaxValue], new SweepSettings { Seeds = 2, FirstSeed = ulong.MaxValue - 1 }.SeedList);
+        Assert.StartsWith("--first-seed 18446744073709551615 with --seeds 2 runs past", Assert.Throws<UsageException>(() => new SweepSettings { Seeds = 2, FirstSeed = ulong.MaxValue }.Validate()).Message);
+        Assert.Equal("--seeds must be 1..10000, got 0", Assert.Throws<UsageException>(() => new SweepSettings { Seeds = 0 }.Validate()).Message);
+    }
+}
