@@ -13,13 +13,14 @@ namespace GridTime.Cli;
 public sealed class ConfigBinding<T>
     where T : class, new()
 {
-    private readonly List<(PropertyInfo Property, Option<string> Option)> _fields = [];
+    private readonly List<(PropertyInfo Property, Option Option)> _fields = [];
 
     /// <summary>
-    /// Builds one string-valued flag per setting of <typeparamref name="T"/>, but those in <paramref name="leaveOut"/>
-    /// (property names), each named as <see cref="Settings{T}.NameOf"/> says unless <paramref name="renamed"/> maps its
-    /// property name to another flag (reproduce's <c>--eval-seed</c>, whose <c>--seed</c> seeds the training). A
-    /// true|false setting also takes the bare flag for true (<c>--greedy</c>).
+    /// Builds one flag per setting of <typeparamref name="T"/>, but those in <paramref name="leaveOut"/> (property
+    /// names), each named as <see cref="Settings{T}.NameOf"/> says unless <paramref name="renamed"/> maps its property
+    /// name to another flag (reproduce's <c>--eval-seed</c>, whose <c>--seed</c> seeds the training). A value is read as
+    /// text by <see cref="Settings{T}.ParseValue"/>; a true|false setting also takes the bare flag for true
+    /// (<c>--greedy</c>); a list of texts takes its flag once per value (<c>--sbatch-arg</c>).
     /// </summary>
     public ConfigBinding(IReadOnlyDictionary<string, string>? renamed = null, IReadOnlyCollection<string>? leaveOut = null)
     {
@@ -30,23 +31,24 @@ public sealed class ConfigBinding<T>
             string help = docs.GetValueOrDefault(property.Name, property.Name);
             string fixedNote = property.IsDefined(typeof(FixedOnResumeAttribute), inherit: true) ? " " + FixedOnResumeAttribute.HelpNote : "";
             object? byDefault = property.GetValue(defaults);
-            string defaultNote = byDefault is null ? "" : $" [default: {Settings<T>.Format(byDefault)}]";
+            string defaultNote = byDefault is null or IReadOnlyList<string> { Count: 0 } ? "" : $" [default: {Settings<T>.Format(byDefault)}]";
             string flag = renamed?.GetValueOrDefault(property.Name) ?? "--" + Settings<T>.NameOf(property);
-            var option = new Option<string>(flag)
-            {
-                Description = $"{help}{defaultNote}{fixedNote}",
-                HelpName = property.GetCustomAttribute<FlagAttribute>()?.HelpName ?? Settings<T>.HelpName(property.PropertyType),
-                Arity = property.PropertyType == typeof(bool) ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
-            };
+            string description = $"{help}{defaultNote}{fixedNote}";
+            string helpName = property.GetCustomAttribute<FlagAttribute>()?.HelpName ?? Settings<T>.HelpName(property.PropertyType);
+            Option option = property.PropertyType == typeof(IReadOnlyList<string>)
+                ? new Option<string[]>(flag) { Description = description, HelpName = helpName, AllowMultipleArgumentsPerToken = false }
+                : new Option<string>(flag)
+                {
+                    Description = description,
+                    HelpName = helpName,
+                    Arity = property.PropertyType == typeof(bool) ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+                };
             _fields.Add((property, option));
         }
     }
 
     /// <summary>The flags, to add to a command.</summary>
-    public IEnumerable<Option> Options => _fields.Select(f => (Option)f.Option);
-
-    /// <summary>The flag of the setting <paramref name="propertyName"/> as this binding names it.</summary>
-    public string FlagOf(string propertyName) => _fields.First(f => f.Property.Name == propertyName).Option.Name;
+    public IEnumerable<Option> Options => _fields.Select(f => f.Option);
 
     /// <summary>The flags the user gave explicitly, by property name.</summary>
     public IReadOnlyList<string> GivenFlags(ParseResult parsed) =>
@@ -56,15 +58,21 @@ public sealed class ConfigBinding<T>
     public T ApplyFlags(T baseline, ParseResult parsed)
     {
         T merged = Settings<T>.Clone(baseline);
-        foreach ((PropertyInfo property, Option<string> option) in _fields)
+        foreach ((PropertyInfo property, Option option) in _fields)
         {
             if (parsed.GetResult(option) is null)
             {
                 continue;
             }
 
-            string? text = parsed.GetValue(option);
-            object value = text is null && property.PropertyType == typeof(bool) ? true : Settings<T>.ParseValue(property.PropertyType, text ?? "", option.Name);
+            object value = option switch
+            {
+                Option<string[]> texts => (IReadOnlyList<string>)(parsed.GetValue(texts) ?? []),
+                Option<string> text => parsed.GetValue(text) is string given
+                    ? Settings<T>.ParseValue(property.PropertyType, given, option.Name)
+                    : property.PropertyType == typeof(bool) ? true : Settings<T>.ParseValue(property.PropertyType, "", option.Name),
+                _ => throw new InvalidOperationException($"{option.Name}: no reading for {option.GetType().Name}"),
+            };
             property.SetValue(merged, value);
         }
 

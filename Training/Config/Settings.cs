@@ -262,6 +262,7 @@ public static class Settings<T>
         {
             _ when plain == typeof(IReadOnlyList<int>) => "integer,integer,...",
             _ when plain == typeof(IReadOnlyList<CoreKind>) => "agent,agent,...",
+            _ when plain == typeof(IReadOnlyList<string>) => "text",
             _ when plain == typeof(int) || plain == typeof(long) || plain == typeof(ulong) => "integer",
             _ when plain == typeof(double) => "number",
             _ when plain == typeof(bool) => "true|false",
@@ -276,6 +277,7 @@ public static class Settings<T>
     {
         IEnumerable<int> list => string.Join(',', list.Select(v => v.ToString(CultureInfo.InvariantCulture))),
         IEnumerable<CoreKind> kinds => string.Join(',', kinds.Select(k => k.Name())),
+        IReadOnlyList<string> texts => string.Join(' ', texts),
         bool flag => flag ? "true" : "false",
         CoreKind kind => kind.Name(),
         Enum choice => KebabName(choice),

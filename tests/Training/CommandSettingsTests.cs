@@ -91,4 +91,38 @@ public sealed class CommandSettingsTests
         Assert.StartsWith("--first-seed 18446744073709551615 with --seeds 2 runs past", Assert.Throws<UsageException>(() => new SweepSettings { Seeds = 2, FirstSeed = ulong.MaxValue }.Validate()).Message);
         Assert.Equal("--seeds must be 1..10000, got 0", Assert.Throws<UsageException>(() => new SweepSettings { Seeds = 0 }.Validate()).Message);
     }
+
+    [Fact]
+    public void ASweepsBackendFlagsAreReadIntoOneRecordThatRefusesWhatSlurmCannotTake()
+    {
+        var binding = new ConfigBinding<SweepBackendSettings>();
+        var command = new RootCommand();
+        foreach (Option option in binding.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        SweepBackendSettings slurm = binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "slurm", "--sbatch-arg=--account=lab", "--sbatch-arg", "--qos=low", "--mem", "4G", "--wait"]));
+        Assert.Equal(SweepBackend.Slurm, slurm.Backend);
+        Assert.Equal((null, "01:00:00", 2, "4G", 0), (slurm.Resources.Partition, slurm.Resources.Time, slurm.Resources.CpusPerTask, slurm.Resources.Memory, slurm.Resources.MaxParallel));
+        Assert.Equal(["--account=lab", "--qos=low"], slurm.Resources.Extra);
+        Assert.True(slurm.Wait);
+        Assert.Equal(2, slurm.WorkersPerCell(cores: 64)); // a Slurm task's CPUs
+        Assert.Equal(16, new SweepBackendSettings { Parallel = 4 }.WorkersPerCell(cores: 64)); // this machine's cores shared
+
+        foreach ((SweepBackendSettings settings, string expected) in new (SweepBackendSettings, string)[]
+        {
+            (new() { Parallel = 0 }, "--parallel must be 1..1024, got 0"),
+            (new() { Backend = SweepBackend.Slurm, Parallel = 2 }, "--parallel is for --backend local"),
+            (new() { CpusPerTask = 2000 }, "--cpus-per-task must be 1..1024, got 2000"),
+            (new() { MaxParallel = -1 }, "--max-parallel must be 0 (no limit) or more, got -1"),
+            (new() { Time = "1:00\n#SBATCH --x" }, "--time '1:00 #SBATCH --x': expected one sbatch value on one line"),
+            (new() { SbatchArgs = ["account=lab"] }, "--sbatch-arg 'account=lab': expected one sbatch value on one line, an option starting with -"),
+        })
+        {
+            Assert.StartsWith(expected, Assert.Throws<UsageException>(settings.Validate).Message);
+        }
+
+        Assert.Equal("--backend: expected local|slurm, got 'cloud'", Assert.Throws<UsageException>(() => binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "cloud"]))).Message);
+    }
 }

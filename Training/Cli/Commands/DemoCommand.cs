@@ -11,25 +11,21 @@ namespace GridTime.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    /// <summary>Largest --episodes.</summary>
-    public const int MaximumEpisodes = 10_000_000;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var episodes = new Option<int>("--episodes") { Description = "Episodes per scripted agent.", DefaultValueFactory = _ => 1000 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
-        var show = new Option<bool>("--show") { Description = "Also print one episode of the timing agent as text pictures." };
-        var command = new Command("demo", "Play the grid world with a random and a perfectly timed scripted agent (no learning).") { episodes, seed, show };
-        command.SetAction(result =>
+        var binding = new ConfigBinding<DemoSettings>();
+        var command = new Command("demo", "Play the grid world with a random and a perfectly timed scripted agent (no learning).");
+        foreach (Option option in binding.Options)
         {
-            int count = result.GetValue(episodes);
-            if (count is < 1 or > MaximumEpisodes)
-            {
-                throw new UsageException($"--episodes must be at least 1 and at most {MaximumEpisodes}, got {count}");
-            }
+            command.Options.Add(option);
+        }
 
-            Run(count, result.GetValue(seed), result.GetValue(show));
+        command.SetAction(parsed =>
+        {
+            DemoSettings settings = binding.ApplyFlags(new DemoSettings(), parsed);
+            settings.Validate();
+            Run(settings.Episodes, settings.Seed, settings.Show);
             return 0;
         });
         return command;

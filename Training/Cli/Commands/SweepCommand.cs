@@ -19,70 +19,27 @@ public static class SweepCommand
         var command = new Command("sweep", "Train and evaluate agents x seeds x settings (--set NAME=V1,V2), here or as a Slurm job array; rerun to run what is missing or failed.");
         var options = new SweepOptions(command, "sweep");
         var set = new Option<string[]>("--set") { Description = "A training setting to sweep and its values, e.g. --set learning-rate=1e-4,5e-4 (repeat for a grid).", HelpName = "NAME=V1,V2", AllowMultipleArgumentsPerToken = false };
-        var backend = new Option<string>("--backend") { Description = "Where the cells run: local (this machine) or slurm (one job array, one task per cell).", DefaultValueFactory = _ => "local" };
-        backend.AcceptOnlyFromAmong("local", "slurm");
-        var parallel = new Option<int>("--parallel") { Description = "local: cells run at once, each in its own process (workers default to cores / N).", DefaultValueFactory = _ => 1 };
-        var partition = new Option<string>("--partition") { Description = "slurm: the partition [default: the cluster's default]." };
-        var time = new Option<string>("--time") { Description = "slurm: time limit of one cell's task (sbatch --time).", DefaultValueFactory = _ => "01:00:00" };
-        var cpus = new Option<int>("--cpus-per-task") { Description = "slurm: CPUs of one cell's task; the cell trains with this many workers unless --workers is given.", DefaultValueFactory = _ => 2 };
-        var memory = new Option<string>("--mem") { Description = "slurm: memory of one cell's task (sbatch --mem).", DefaultValueFactory = _ => "2G" };
-        var maxParallel = new Option<int>("--max-parallel") { Description = "slurm: at most K cells at once (the array's %K; 0 = no limit).", DefaultValueFactory = _ => 0, HelpName = "K" };
-        var sbatchArgs = new Option<string[]>("--sbatch-arg") { Description = "slurm: a further sbatch option, written as its own #SBATCH line (repeat), e.g. --sbatch-arg=--account=lab.", AllowMultipleArgumentsPerToken = false };
-        var wait = new Option<bool>("--wait") { Description = "slurm: wait until the array has finished, then report failed cells and collect." };
-        foreach (Option option in new Option[] { set, backend, parallel, partition, time, cpus, memory, maxParallel, sbatchArgs, wait })
+        var backend = new ConfigBinding<SweepBackendSettings>();
+        command.Options.Add(set);
+        foreach (Option option in backend.Options)
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parsed =>
         {
-            bool slurm = parsed.GetValue(backend) == "slurm";
-            int cellsAtOnce = parsed.GetValue(parallel);
-            int cpusPerTask = parsed.GetValue(cpus);
-            if (cellsAtOnce < 1 || cellsAtOnce > 1024)
-            {
-                throw new UsageException($"--parallel must be 1..1024, got {cellsAtOnce}");
-            }
-
-            if (cpusPerTask < 1 || cpusPerTask > TrainConfig.MaximumWorkers)
-            {
-                throw new UsageException($"--cpus-per-task must be 1..{TrainConfig.MaximumWorkers}, got {cpusPerTask}");
-            }
-
-            if (parsed.GetValue(maxParallel) < 0)
-            {
-                throw new UsageException($"--max-parallel must be 0 (no limit) or more, got {parsed.GetValue(maxParallel)}");
-            }
-
-            // Each goes into the script as one #SBATCH line: a line break would smuggle in a command.
-            foreach ((string flag, string? value) in new[] { ("--partition", parsed.GetValue(partition)), ("--time", parsed.GetValue(time)), ("--mem", parsed.GetValue(memory)) }
-                .Concat((parsed.GetValue(sbatchArgs) ?? []).Select(a => ("--sbatch-arg", (string?)a))))
-            {
-                if (value is not null && (value.Length == 0 || value.Any(char.IsControl) || (flag == "--sbatch-arg" && !value.StartsWith('-'))))
-                {
-                    throw new UsageException($"{flag} '{value.ReplaceLineEndings(" ")}': expected one sbatch value on one line{(flag == "--sbatch-arg" ? ", an option starting with -" : "")}");
-                }
-            }
-
-            if (slurm && cellsAtOnce != 1)
-            {
-                throw new UsageException("--parallel is for --backend local; Slurm runs cells at once as it can (limit them with --max-parallel)");
-            }
-
+            SweepBackendSettings where = backend.ApplyFlags(new SweepBackendSettings(), parsed);
+            where.Validate();
             bool workersGiven = options.WorkersGiven(parsed);
-            int workers = slurm ? cpusPerTask : Math.Max(1, System.Environment.ProcessorCount / cellsAtOnce);
+            int workers = where.WorkersPerCell(System.Environment.ProcessorCount);
             SweepPlan plan = options.Plan(parsed, parsed.GetValue(set) ?? [], config => workersGiven ? config : config with { Workers = workers });
             string folder = options.Folder(parsed);
             SweepRunner.Check(folder, plan);
             using (SweepRunner.Begin(folder, plan))
             {
-                if (!slurm)
-                {
-                    return Program.ExitCode(SweepRunner.RunLocal(folder, plan, cellsAtOnce, Program.Stop));
-                }
-
-                var resources = new SlurmResources(parsed.GetValue(partition), parsed.GetValue(time)!, cpusPerTask, parsed.GetValue(memory)!, parsed.GetValue(maxParallel), parsed.GetValue(sbatchArgs) ?? []);
-                return Program.ExitCode(SweepRunner.SubmitSlurm(folder, plan, resources, parsed.GetValue(wait), Program.Stop));
+                return where.Backend == SweepBackend.Local
+                    ? Program.ExitCode(SweepRunner.RunLocal(folder, plan, where.Parallel, Program.Stop))
+                    : Program.ExitCode(SweepRunner.SubmitSlurm(folder, plan, where.Resources, where.Wait, Program.Stop));
             }
         });
 

@@ -1,0 +1,98 @@
+using GridTime.Training.Config;
+
+namespace GridTime.Training.Sweeps;
+
+/// <summary>Where a sweep's cells run.</summary>
+public enum SweepBackend
+{
+    /// <summary>On this machine, each cell in a process of its own.</summary>
+    Local,
+
+    /// <summary>As one Slurm job array, one task per cell.</summary>
+    Slurm,
+}
+
+/// <summary>
+/// Where and how <c>sweep</c> runs its cells: on this machine (how many at once) or on Slurm (the resources of each
+/// task, <see cref="SlurmResources"/>). Each property's doc comment is its <c>--help</c> text and its default the
+/// command line's.
+/// </summary>
+public sealed record SweepBackendSettings
+{
+    /// <summary>Most cells a local sweep runs at once.</summary>
+    public const int MaximumParallel = 1024;
+
+    /// <summary>Where the cells run: local (this machine) or slurm (one job array, one task per cell).</summary>
+    public SweepBackend Backend { get; init; } = SweepBackend.Local;
+
+    /// <summary>local: cells run at once, each in its own process (workers default to cores / N).</summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>slurm: the partition [default: the cluster's default].</summary>
+    public string? Partition { get; init; }
+
+    /// <summary>slurm: time limit of one cell's task (sbatch --time).</summary>
+    public string Time { get; init; } = "01:00:00";
+
+    /// <summary>slurm: CPUs of one cell's task; the cell trains with this many workers unless --workers is given.</summary>
+    public int CpusPerTask { get; init; } = 2;
+
+    /// <summary>slurm: memory of one cell's task (sbatch --mem).</summary>
+    [Flag("mem")]
+    public string Memory { get; init; } = "2G";
+
+    /// <summary>slurm: at most K cells at once (the array's %K; 0 = no limit).</summary>
+    [Flag(HelpName = "K")]
+    public int MaxParallel { get; init; }
+
+    /// <summary>slurm: a further sbatch option, written as its own #SBATCH line (repeat), e.g. --sbatch-arg=--account=lab.</summary>
+    [Flag("sbatch-arg")]
+    public IReadOnlyList<string> SbatchArgs { get; init; } = [];
+
+    /// <summary>slurm: wait until the array has finished, then report failed cells and collect.</summary>
+    public bool Wait { get; init; }
+
+    /// <summary>What each Slurm task asks for.</summary>
+    public SlurmResources Resources => new(Partition, Time, CpusPerTask, Memory, MaxParallel, SbatchArgs);
+
+    /// <summary>The workers a cell trains with unless --workers is given: a Slurm task's CPUs, or this machine's cores shared by the cells at once.</summary>
+    public int WorkersPerCell(int cores) => Backend == SweepBackend.Slurm ? CpusPerTask : Math.Max(1, cores / Parallel);
+
+    /// <summary>
+    /// Throws a <see cref="UsageException"/> naming the bad value: --parallel 1..<see cref="MaximumParallel"/> (and 1 on
+    /// Slurm, which runs cells at once as it can), --cpus-per-task 1..<see cref="TrainConfig.MaximumWorkers"/>,
+    /// --max-parallel 0 or more, and each value written into the batch script one sbatch value on one line (a line break
+    /// would smuggle in a command; a further option starts with -).
+    /// </summary>
+    public void Validate()
+    {
+        if (Parallel is < 1 or > MaximumParallel)
+        {
+            throw new UsageException($"--parallel must be 1..{MaximumParallel}, got {Parallel}");
+        }
+
+        if (CpusPerTask is < 1 or > TrainConfig.MaximumWorkers)
+        {
+            throw new UsageException($"--cpus-per-task must be 1..{TrainConfig.MaximumWorkers}, got {CpusPerTask}");
+        }
+
+        if (MaxParallel < 0)
+        {
+            throw new UsageException($"--max-parallel must be 0 (no limit) or more, got {MaxParallel}");
+        }
+
+        foreach ((string flag, string? value) in new[] { ("--partition", Partition), ("--time", Time), ("--mem", Memory) }
+            .Concat(SbatchArgs.Select(a => ("--sbatch-arg", (string?)a))))
+        {
+            if (value is not null && (value.Length == 0 || value.Any(char.IsControl) || (flag == "--sbatch-arg" && !value.StartsWith('-'))))
+            {
+                throw new UsageException($"{flag} '{value.ReplaceLineEndings(" ")}': expected one sbatch value on one line{(flag == "--sbatch-arg" ? ", an option starting with -" : "")}");
+            }
+        }
+
+        if (Backend == SweepBackend.Slurm && Parallel != 1)
+        {
+            throw new UsageException("--parallel is for --backend local; Slurm runs cells at once as it can (limit them with --max-parallel)");
+        }
+    }
+}
