@@ -61,14 +61,17 @@ public static unsafe class Sgemm
             }
             else
             {
-                for (; i + 6 <= m; i += 6)
+                // Rows in blocks of 6, but 6q + 2 rows as 6(q − 1) + 4 + 4: a last block of 2 rows (4 sums) waits on
+                // the multiply-add's latency, and the batch of 32 rows of every backward product is 6·5 + 2.
+                int sixes = m % 6 == 2 && m >= 8 ? m - 8 : m;
+                for (; i + 6 <= sixes; i += 6)
                 {
                     Kernel6<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
                 }
             }
 
             // The last rows in blocks of 4 and 2 (8 and 4 independent sums: one row alone, 2 sums, waits on the
-            // multiply-add's latency; the batch of 32 leaves 2 rows after 6-row blocks in every backward product).
+            // multiply-add's latency).
             for (; i + 4 <= m; i += 4)
             {
                 Kernel4<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);

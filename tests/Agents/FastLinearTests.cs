@@ -33,6 +33,7 @@ public sealed class FastLinearTests
         { 32, 265, 1024 },
         { 32, 256, 1024 },
         { 7, 13, 37 },
+        { 8, 9, 33 }, // 6q + 2 rows with q = 1: two blocks of 4
         { 1, 3, 5 },
         { 19, 64, 33 },
         { 60, 3, 18 },
