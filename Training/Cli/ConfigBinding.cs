@@ -19,8 +19,8 @@ public sealed class ConfigBinding<T>
     /// Builds one flag per setting of <typeparamref name="T"/>, but those in <paramref name="leaveOut"/> (property
     /// names), each named as <see cref="Settings{T}.NameOf"/> says unless <paramref name="renamed"/> maps its property
     /// name to another flag (reproduce's <c>--eval-seed</c>, whose <c>--seed</c> seeds the training). A value is read as
-    /// text by <see cref="Settings{T}.ParseValue"/>; a true|false setting also takes the bare flag for true
-    /// (<c>--greedy</c>); a list of texts takes its flag once per value (<c>--sbatch-arg</c>).
+    /// text by <see cref="Settings{T}.ParseValue"/>, but a true|false setting's, whose bare flag is true (<c>--greedy</c>,
+    /// or <c>--greedy false</c>), and a list of texts, whose flag is given once per value (<c>--sbatch-arg</c>).
     /// </summary>
     public ConfigBinding(IReadOnlyDictionary<string, string>? renamed = null, IReadOnlyCollection<string>? leaveOut = null)
     {
@@ -35,14 +35,11 @@ public sealed class ConfigBinding<T>
             string flag = renamed?.GetValueOrDefault(property.Name) ?? "--" + Settings<T>.NameOf(property);
             string description = $"{help}{defaultNote}{fixedNote}";
             string helpName = property.GetCustomAttribute<FlagAttribute>()?.HelpName ?? Settings<T>.HelpName(property.PropertyType);
-            Option option = property.PropertyType == typeof(IReadOnlyList<string>)
-                ? new Option<string[]>(flag) { Description = description, HelpName = helpName, AllowMultipleArgumentsPerToken = false }
-                : new Option<string>(flag)
-                {
-                    Description = description,
-                    HelpName = helpName,
-                    Arity = property.PropertyType == typeof(bool) ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
-                };
+            // A true|false setting is an Option<bool>: its bare flag is true, and it takes a following word only if
+            // that is true or false (so `replay --all LOG` leaves LOG to the argument).
+            Option option = property.PropertyType == typeof(bool) ? new Option<bool>(flag) { Description = description }
+                : property.PropertyType == typeof(IReadOnlyList<string>) ? new Option<string[]>(flag) { Description = description, HelpName = helpName, AllowMultipleArgumentsPerToken = false }
+                : new Option<string>(flag) { Description = description, HelpName = helpName };
             _fields.Add((property, option));
         }
     }
@@ -67,10 +64,9 @@ public sealed class ConfigBinding<T>
 
             object value = option switch
             {
+                Option<bool> flag => parsed.GetValue(flag),
                 Option<string[]> texts => (IReadOnlyList<string>)(parsed.GetValue(texts) ?? []),
-                Option<string> text => parsed.GetValue(text) is string given
-                    ? Settings<T>.ParseValue(property.PropertyType, given, option.Name)
-                    : property.PropertyType == typeof(bool) ? true : Settings<T>.ParseValue(property.PropertyType, "", option.Name),
+                Option<string> text => Settings<T>.ParseValue(property.PropertyType, parsed.GetValue(text) ?? "", option.Name),
                 _ => throw new InvalidOperationException($"{option.Name}: no reading for {option.GetType().Name}"),
             };
             property.SetValue(merged, value);

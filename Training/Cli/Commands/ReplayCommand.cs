@@ -25,9 +25,6 @@ public static class ReplayCommand
     /// </summary>
     public const long MaximumGifPixels = 200_000_000;
 
-    /// <summary>Largest side of a <c>--grid</c> mosaic, in tiles.</summary>
-    public const int MaximumGridSide = 10;
-
     /// <summary>Chosen records printed one per line; the rest are counted.</summary>
     private const int PrintedRecords = 20;
 
@@ -35,42 +32,24 @@ public static class ReplayCommand
     public static Command Create()
     {
         var file = new Argument<string>("log") { Description = "Episode log (runs/NAME/episodes/worker-K.msgpack or runs/NAME/eval-episodes.msgpack)." };
-        var record = new Option<int?>("--record") { Description = "Replay the record at this position in the file (from 0), whatever it holds.", HelpName = "K" };
-        var number = new Option<long?>("--episode-number") { Description = "Only records whose 'episode' field is N: the N-th episode its worker (or the evaluation) played in its session, from 0; after a resume the count restarts, so several records can match.", HelpName = "N" };
-        var instruction = new Option<int?>("--t") { Description = "Only episodes with instruction T.", HelpName = "T" };
-        var outcome = new Option<string?>("--outcome") { Description = "Only episodes that ended so: exact (arrived exactly at T; 'on-time' is read the same), early, late or timeout (never arrived).", HelpName = "exact|early|late|timeout" };
-        var last = new Option<bool>("--last") { Description = "Replay the last matching record instead of the first (with --grid: the last R x C)." };
-        var all = new Option<bool>("--all") { Description = "Replay every matching record, one after another." };
-        var grid = new Option<string?>("--grid") { Description = "Play the first R x C matching records side by side in one GIF (a mosaic of R rows and C columns, e.g. 3x3).", HelpName = "RxC" };
         var output = new Option<string>("--out") { Description = "The GIF to write.", Required = true, HelpName = "PATH.gif" };
-        var scale = new Option<int>("--scale") { Description = "Pixels per observation pixel (1..32).", DefaultValueFactory = _ => 4 };
-        var fps = new Option<double>("--fps") { Description = "Steps per second.", DefaultValueFactory = _ => 4 };
-        var command = new Command("replay", "Turn logged episodes into an animated GIF (the world as the agent saw it, with a caption).") { file, record, number, instruction, outcome, last, all, grid, output, scale, fps };
+        var binding = new ConfigBinding<ReplaySettings>();
+        var command = new Command("replay", "Turn logged episodes into an animated GIF (the world as the agent saw it, with a caption).") { file, output };
+        foreach (Option option in binding.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(file)!;
-            int? position = parsed.GetValue(record);
-            bool takeLast = parsed.GetValue(last), takeAll = parsed.GetValue(all);
-            (int Rows, int Columns)? mosaic = parsed.GetValue(grid) is string g ? ParseGrid(g) : null;
-            if ((position is not null ? 1 : 0) + (takeAll ? 1 : 0) + (mosaic is not null ? 1 : 0) > 1 || (takeLast && (position is not null || takeAll)))
-            {
-                throw new UsageException("choose one of --record, --all and --grid (--last goes with --grid or alone)");
-            }
-
-            var filter = new Selection(parsed.GetValue(instruction), ParseOutcome(parsed.GetValue(outcome)), parsed.GetValue(number));
-            if (position is not null && filter.Any)
-            {
-                throw new UsageException("--record picks a record by its position in the file; it does not combine with --t, --outcome or --episode-number");
-            }
-
-            var style = new ReplayStyle(parsed.GetValue(scale), parsed.GetValue(fps));
-            if (style.Scale is < 1 or > 32 || !(style.FramesPerSecond > 0) || style.FramesPerSecond > 100)
-            {
-                throw new UsageException(style.Scale is < 1 or > 32
-                    ? $"--scale must be 1..32, got {style.Scale}"
-                    : $"--fps must be more than 0 and at most 100, got {style.FramesPerSecond.ToString(CultureInfo.InvariantCulture)}");
-            }
-
+            ReplaySettings settings = binding.ApplyFlags(new ReplaySettings(), parsed);
+            settings.Validate();
+            int? position = settings.Record;
+            bool takeLast = settings.Last, takeAll = settings.All;
+            (int Rows, int Columns)? mosaic = settings.Mosaic;
+            var filter = new Selection(settings.Instruction, settings.Timing, settings.EpisodeNumber);
+            var style = new ReplayStyle(settings.Scale, settings.FramesPerSecond);
             EpisodeLog log = Read(path);
             IReadOnlyList<int> matching = [.. Enumerable.Range(0, log.Records.Count).Where(i => filter.Matches(log.Records[i]))];
             if (position is int k && (k < 0 || k >= log.Records.Count))
@@ -142,33 +121,6 @@ public static class ReplayCommand
         var c = CultureInfo.InvariantCulture;
         string arrival = record.ArrivalTime is int t ? string.Create(c, $" (arrived at t={t})") : "";
         return string.Create(c, $"record {position}: {record.Agent}, worker {record.Worker}, episode {record.Episode}, {record.Frames:N0} frames, T {record.Instruction}, {record.Timing.Name()}{arrival}, reward {record.TotalReward:0.#}/{record.BestAchievableReward}");
-    }
-
-    /// <summary>"3x3" → (3 rows, 3 columns); each side 1..<see cref="MaximumGridSide"/>.</summary>
-    public static (int Rows, int Columns) ParseGrid(string text)
-    {
-        string[] parts = text.Split('x');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int rows)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int columns)
-            && rows is >= 1 and <= MaximumGridSide && columns is >= 1 and <= MaximumGridSide)
-        {
-            return (rows, columns);
-        }
-
-        throw new UsageException($"--grid must be ROWSxCOLUMNS with each 1..{MaximumGridSide} (e.g. 3x3), got '{text}'");
-    }
-
-    private static EpisodeTiming? ParseOutcome(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        EpisodeTiming[] named = [.. EpisodeTimings.All.Where(t => t.Name() == (text == "on-time" ? "exact" : text))]; // its older name
-        return named.Length == 1 ? named[0]
-            : throw new UsageException($"--outcome must be one of {string.Join(", ", EpisodeTimings.All.Select(t => t.Name()))} ('on-time' reads as exact), got '{text}'");
     }
 
     // What the log holds, for a selection that matched nothing.
