@@ -47,6 +47,15 @@ public sealed class ConfigBinding<T>
     /// <summary>The flags, to add to a command.</summary>
     public IEnumerable<Option> Options => _fields.Select(f => f.Option);
 
+    /// <summary>Adds the flags to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option option in Options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
     /// <summary>The flags the user gave explicitly, by property name.</summary>
     public IReadOnlyList<string> GivenFlags(ParseResult parsed) =>
         [.. _fields.Where(f => parsed.GetResult(f.Option) is not null).Select(f => f.Property.Name)];

@@ -52,9 +52,9 @@ public sealed record EvalSettings
 
     /// <summary>
     /// These settings with a <see cref="List"/> put in order and <see cref="From"/> and <see cref="To"/> set to its
-    /// ends (what every evaluation of a list reports as its range); a range's unchanged.
+    /// ends (what every evaluation of a list reports as its range); a range (or an empty list, which Validate refuses) unchanged.
     /// </summary>
-    public EvalSettings Normalized() => List is null ? this : this with { List = [.. List.Order()], From = List.Min(), To = List.Max() };
+    public EvalSettings Normalized() => List is null or [] ? this : this with { List = [.. List.Order()], From = List.Min(), To = List.Max() };
 
     /// <summary>Largest --episodes (per T).</summary>
     public const int MaximumEpisodes = 1_000_000;

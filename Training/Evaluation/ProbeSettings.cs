@@ -43,7 +43,7 @@ public sealed record ProbeSettings
     /// <summary>Throws a <see cref="UsageException"/> naming the bad value: those of <see cref="EvalSettings.Validate"/>, and the ridge outside 0..<see cref="MaximumRidge"/>.</summary>
     public void Validate()
     {
-        new EvalSettings { From = From, To = To, List = List, Episodes = Episodes, Seed = Seed, Greedy = true, SelectLast = 1 }.Validate();
+        Evaluation.Validate();
         if (!(Ridge >= 0 && Ridge <= MaximumRidge))
         {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--ridge must be a number from 0 to {MaximumRidge:0}, got {Ridge}"));

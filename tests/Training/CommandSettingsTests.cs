@@ -35,10 +35,7 @@ public sealed class CommandSettingsTests
     {
         var binding = new ConfigBinding<EvalSettings>();
         var command = new RootCommand();
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         Assert.True(binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "--t-to", "9"])).Greedy);
         Assert.False(binding.ApplyFlags(new EvalSettings(), command.Parse(["--greedy", "false"])).Greedy);
@@ -96,10 +93,7 @@ public sealed class CommandSettingsTests
     {
         var binding = new ConfigBinding<SweepBackendSettings>();
         var command = new RootCommand();
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         SweepBackendSettings slurm = binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "slurm", "--sbatch-arg=--account=lab", "--sbatch-arg", "--qos=low", "--mem", "4G", "--wait"]));
         Assert.Equal(SweepBackend.Slurm, slurm.Backend);

@@ -22,10 +22,7 @@ public static class BenchCommand
     {
         var binding = new ConfigBinding<BenchSettings>();
         var command = new Command("bench", "Measure environment, drawing and training speed against the machine's matrix-multiply ceiling.");
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         command.SetAction(parsed =>
         {

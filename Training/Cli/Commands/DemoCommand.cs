@@ -16,10 +16,7 @@ public static class DemoCommand
     {
         var binding = new ConfigBinding<DemoSettings>();
         var command = new Command("demo", "Play the grid world with a random and a perfectly timed scripted agent (no learning).");
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         command.SetAction(parsed =>
         {

@@ -24,13 +24,7 @@ public sealed class EvalOptions
     }
 
     /// <summary>Adds the flags to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        foreach (Option option in _binding.Options)
-        {
-            command.Options.Add(option);
-        }
-    }
+    public void AddTo(Command command) => _binding.AddTo(command);
 
     /// <summary>True when --select-last was given on the command line (not just its default).</summary>
     public bool SelectLastGiven(ParseResult parsed) => _binding.GivenFlags(parsed).Contains(nameof(EvalSettings.SelectLast));

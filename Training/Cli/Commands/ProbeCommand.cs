@@ -26,10 +26,7 @@ public static class ProbeCommand
         {
             run, checkpoint,
         };
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         command.SetAction(parsed =>
         {

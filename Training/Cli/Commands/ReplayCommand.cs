@@ -35,10 +35,7 @@ public static class ReplayCommand
         var output = new Option<string>("--out") { Description = "The GIF to write.", Required = true, HelpName = "PATH.gif" };
         var binding = new ConfigBinding<ReplaySettings>();
         var command = new Command("replay", "Turn logged episodes into an animated GIF (the world as the agent saw it, with a caption).") { file, output };
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         command.SetAction(parsed =>
         {

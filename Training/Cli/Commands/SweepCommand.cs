@@ -21,10 +21,7 @@ public static class SweepCommand
         var set = new Option<string[]>("--set") { Description = "A training setting to sweep and its values, e.g. --set learning-rate=1e-4,5e-4 (repeat for a grid).", HelpName = "NAME=V1,V2", AllowMultipleArgumentsPerToken = false };
         var backend = new ConfigBinding<SweepBackendSettings>();
         command.Options.Add(set);
-        foreach (Option option in backend.Options)
-        {
-            command.Options.Add(option);
-        }
+        backend.AddTo(command);
 
         command.SetAction(parsed =>
         {

@@ -25,10 +25,7 @@ public sealed class SweepOptions
     {
         _defaultFolder = defaultFolder;
         _runDir = new Option<string>("--run-dir") { Description = $"Folder of the sweep [default: runs/{defaultFolder}-TIME]; give an existing one to resume it.", HelpName = "folder" };
-        foreach (Option option in _sweep.Options)
-        {
-            command.Options.Add(option);
-        }
+        _sweep.AddTo(command);
 
         command.Options.Add(_runDir);
         _evaluation.AddTo(command);

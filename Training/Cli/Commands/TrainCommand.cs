@@ -28,10 +28,7 @@ public static class TrainCommand
         command.Options.Add(configFile);
         command.Options.Add(runDir);
         command.Options.Add(resume);
-        foreach (Option option in binding.Options)
-        {
-            command.Options.Add(option);
-        }
+        binding.AddTo(command);
 
         command.SetAction(parsed =>
         {
