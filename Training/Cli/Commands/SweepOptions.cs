@@ -14,7 +14,8 @@ namespace GridTime.Cli.Commands;
 /// </summary>
 public sealed class SweepOptions
 {
-    private readonly ConfigBinding<TrainConfig> _binding = new();
+    // Every training setting but the agent and the seed, which the sweep's own --agents and --seeds/--first-seed set per cell.
+    private readonly ConfigBinding<TrainConfig> _binding = new(leaveOut: [nameof(TrainConfig.Agent), nameof(TrainConfig.Seed)]);
     private readonly ConfigBinding<SweepSettings> _sweep = new();
     private readonly Option<string> _runDir;
     private readonly EvalOptions _evaluation = new("--eval-seed");
@@ -26,17 +27,10 @@ public sealed class SweepOptions
         _defaultFolder = defaultFolder;
         _runDir = new Option<string>("--run-dir") { Description = $"Folder of the sweep [default: runs/{defaultFolder}-TIME]; give an existing one to resume it.", HelpName = "folder" };
         _sweep.AddTo(command);
-
         command.Options.Add(_runDir);
         _evaluation.AddTo(command);
-        foreach (Option option in _binding.Options.Where(o => o.Name is not "--agent" and not "--seed"))
-        {
-            command.Options.Add(option);
-        }
+        _binding.AddTo(command);
     }
-
-    /// <summary>The binder of the training settings (the same one train uses).</summary>
-    public ConfigBinding<TrainConfig> Binding => _binding;
 
     /// <summary>Whether --workers was given (otherwise a backend may choose it).</summary>
     public bool WorkersGiven(ParseResult parsed) => _binding.GivenFlags(parsed).Contains(nameof(TrainConfig.Workers));
