@@ -9,8 +9,11 @@ namespace GridTime.Training.Benchmark;
 /// </summary>
 public sealed record BenchSettings
 {
-    /// <summary>Longest --soak, in minutes (a week).</summary>
+    /// <summary>Longest --soak and --soak-slice, in minutes (a week).</summary>
     public const double MaximumSoakMinutes = 7 * 24 * 60;
+
+    /// <summary>Shortest --soak and --soak-slice, in minutes (6 s: a soak shorter than an agent's first updates checks nothing).</summary>
+    public const double MinimumSoakMinutes = 0.1;
 
     /// <summary>Print one JSON object instead of a table (a busy-machine warning goes to standard error).</summary>
     public bool Json { get; init; }
@@ -38,19 +41,30 @@ public sealed record BenchSettings
     public bool SoakNoCollections { get; init; }
 
     /// <summary>
-    /// Throws a <see cref="UsageException"/> naming the bad value: --soak and --soak-slice more than 0 and at most
-    /// <see cref="MaximumSoakMinutes"/> minutes, --soak-workers 1..<see cref="Config.TrainConfig.MaximumWorkers"/>.
+    /// Throws a <see cref="UsageException"/> naming the bad value: --soak and --soak-slice
+    /// <see cref="MinimumSoakMinutes"/>..<see cref="MaximumSoakMinutes"/> minutes, --soak-workers
+    /// 1..<see cref="Config.TrainConfig.MaximumWorkers"/>; a soak setting without --soak, and --json or --quick with it
+    /// (a soak prints lines and has no short form).
     /// </summary>
     public void Validate()
     {
-        if (Soak is double minutes && !(minutes > 0 && minutes <= MaximumSoakMinutes))
+        var defaults = new BenchSettings();
+        if (Soak is null && (SoakWorkers != defaults.SoakWorkers || SoakSlice != defaults.SoakSlice || SoakNoCollections))
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--soak must be more than 0 and at most {MaximumSoakMinutes} minutes, got {minutes}"));
+            throw new UsageException("--soak-workers, --soak-slice and --soak-no-collections go with --soak MINUTES");
         }
 
-        if (!(SoakSlice > 0 && SoakSlice <= MaximumSoakMinutes))
+        if (Soak is not null && (Json || Quick))
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--soak-slice must be more than 0 and at most {MaximumSoakMinutes} minutes, got {SoakSlice}"));
+            throw new UsageException("--soak prints its findings as lines and has no short form: leave out --json and --quick");
+        }
+
+        foreach ((string flag, double? minutes) in new[] { ("--soak", Soak), ("--soak-slice", (double?)SoakSlice) })
+        {
+            if (minutes is double m && !(m >= MinimumSoakMinutes && m <= MaximumSoakMinutes))
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{flag} must be {MinimumSoakMinutes} to {MaximumSoakMinutes} minutes, got {m}"));
+            }
         }
 
         if (SoakWorkers is < 1 or > Config.TrainConfig.MaximumWorkers)

@@ -183,6 +183,12 @@ public static class Settings<T>
             _ when type.IsEnum => ParseEnum(type, text),
             _ => throw new InvalidOperationException($"{flag}: unsupported setting type {type.Name}"),
         };
+        // A whole number too large for an int is named as out of range, not as "not an integer" (a seed's refusal names its range already).
+        if (value is null && type == typeof(int) && System.Text.RegularExpressions.Regex.IsMatch(text.Trim(), "^[+-]?[0-9]+$"))
+        {
+            throw new UsageException(string.Create(invariant, $"{flag}: {text.Trim()} is out of range (a whole number from {int.MinValue} to {int.MaxValue})"));
+        }
+
         return value ?? throw new UsageException($"{flag}: expected {Expected(type)}, got '{text}'");
     }
 

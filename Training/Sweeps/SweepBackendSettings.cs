@@ -61,8 +61,9 @@ public sealed record SweepBackendSettings
     /// <summary>
     /// Throws a <see cref="UsageException"/> naming the bad value: --parallel 1..<see cref="MaximumParallel"/> (and 1 on
     /// Slurm, which runs cells at once as it can), --cpus-per-task 1..<see cref="TrainConfig.MaximumWorkers"/>,
-    /// --max-parallel 0 or more, and each value written into the batch script one sbatch value on one line (a line break
-    /// would smuggle in a command; a further option starts with -).
+    /// --max-parallel 0..<see cref="SweepPlan.MaximumCells"/>, each value written into the batch script one sbatch value on
+    /// one line (a line break would smuggle in a command; a further option starts with -), and no Slurm setting for a
+    /// local sweep.
     /// </summary>
     public void Validate()
     {
@@ -76,15 +77,16 @@ public sealed record SweepBackendSettings
             throw new UsageException($"--cpus-per-task must be 1..{TrainConfig.MaximumWorkers}, got {CpusPerTask}");
         }
 
-        if (MaxParallel < 0)
+        if (MaxParallel is < 0 or > SweepPlan.MaximumCells)
         {
-            throw new UsageException($"--max-parallel must be 0 (no limit) or more, got {MaxParallel}");
+            throw new UsageException($"--max-parallel must be 0 (no limit) to {SweepPlan.MaximumCells} (a sweep's most cells), got {MaxParallel}");
         }
 
+        // One sbatch value each: a line break would smuggle in a command, a space a second value (--partition 'a b').
         foreach ((string flag, string? value) in new[] { ("--partition", Partition), ("--time", Time), ("--mem", Memory) }
             .Concat(SbatchArgs.Select(a => ("--sbatch-arg", (string?)a))))
         {
-            if (value is not null && (value.Length == 0 || value.Any(char.IsControl) || (flag == "--sbatch-arg" && !value.StartsWith('-'))))
+            if (value is not null && (value.Length == 0 || value.Any(char.IsControl) || (flag == "--sbatch-arg" ? !value.StartsWith('-') : value.Any(char.IsWhiteSpace))))
             {
                 throw new UsageException($"{flag} '{value.ReplaceLineEndings(" ")}': expected one sbatch value on one line{(flag == "--sbatch-arg" ? ", an option starting with -" : "")}");
             }
@@ -93,6 +95,13 @@ public sealed record SweepBackendSettings
         if (Backend == SweepBackend.Slurm && Parallel != 1)
         {
             throw new UsageException("--parallel is for --backend local; Slurm runs cells at once as it can (limit them with --max-parallel)");
+        }
+
+        var defaults = new SweepBackendSettings();
+        if (Backend == SweepBackend.Local && (Partition is not null || Time != defaults.Time || CpusPerTask != defaults.CpusPerTask || Memory != defaults.Memory
+            || MaxParallel != defaults.MaxParallel || SbatchArgs.Count > 0 || Wait))
+        {
+            throw new UsageException("--partition, --time, --cpus-per-task, --mem, --max-parallel, --sbatch-arg and --wait are for --backend slurm");
         }
     }
 }

@@ -45,6 +45,9 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
     /// <summary>Largest plan file read: 16 MiB (a cell takes about 1.5 KiB).</summary>
     public const long MaximumFileBytes = 16 << 20;
 
+    /// <summary>Most cells one sweep plans: what a plan file of <see cref="MaximumFileBytes"/> holds, with room.</summary>
+    public const int MaximumCells = 10_000;
+
     /// <summary>The agents, in the order given.</summary>
     public IReadOnlyList<CoreKind> Agents => [.. Cells.Select(c => c.Config.Agent).Distinct()];
 
@@ -54,17 +57,26 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
     /// </summary>
     public static SweepPlan Make(IReadOnlyList<CoreKind> agents, IReadOnlyList<ulong> seeds, IReadOnlyList<SweptSetting> swept, TrainConfig template, EvalSettings eval, string command)
     {
+        // A swept setting of a part an agent lacks (the timer's time-left loss for baseline, say) would only give copies
+        // of the same cell under other names: the agent's cells leave it out.
+        var applicable = agents.ToDictionary(agent => agent, agent => (IReadOnlyList<SweptSetting>)[.. swept.Where(s => s.Values.All(v =>
+        {
+            TrainConfig config = Settings<TrainConfig>.With(template, [new(s.Name, Settings<TrainConfig>.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
+            return config.ForAgent(agent) == config;
+        }))]);
+
+        // Counted before any cell is made (a grid of a few --set flags can name billions).
+        double count = agents.Sum(agent => applicable[agent].Aggregate((double)seeds.Count, (product, s) => product * s.Values.Count));
+        if (count > MaximumCells)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"the sweep would have {count:N0} cells (agents x seeds x every combination of --set values), more than the {MaximumCells:N0} one sweep plans: sweep fewer values or split it"));
+        }
+
         var cells = new List<SweepCell>();
         foreach (CoreKind agent in agents)
         {
-            // A swept setting of a part this agent lacks (the timer's time-left loss for baseline, say) would only give
-            // copies of the same cell under other names: the agent's cells leave it out.
-            IReadOnlyList<SweptSetting> applicable = [.. swept.Where(s => s.Values.All(v =>
-            {
-                TrainConfig config = Settings<TrainConfig>.With(template, [new(s.Name, Settings<TrainConfig>.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
-                return config.ForAgent(agent) == config;
-            }))];
-            foreach (IReadOnlyList<KeyValuePair<string, string>> combination in SettingGrid.Combinations(applicable))
+            foreach (IReadOnlyList<KeyValuePair<string, string>> combination in SettingGrid.Combinations(applicable[agent]))
             {
                 TrainConfig set = Settings<TrainConfig>.With(template, combination.Select(s => new KeyValuePair<string, object>(s.Key, Settings<TrainConfig>.ParseSetting(s.Key, s.Value, "--set " + s.Key))));
                 foreach (ulong seed in seeds)

@@ -526,7 +526,7 @@ public sealed class ProvenanceTests
 
         (code, _, error) = Gridtime.Run("replay", log, "--out", folder["x.gif"], "--fps", "0");
         Assert.Equal(2, code);
-        Assert.Contains("--fps must be more than 0", error);
+        Assert.Contains("--fps must be 0.01 to 100, got 0", error);
 
         (code, _, error) = Gridtime.Run(Train(folder["big"], 300, "--checkpoint-interval", "1e30"));
         Assert.Equal(2, code);

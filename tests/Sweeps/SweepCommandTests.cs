@@ -206,7 +206,7 @@ public sealed class SweepCommandTests
     public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab")
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--sbatch-arg", sbatchArg, .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--backend", "slurm", "--sbatch-arg", sbatchArg, .. Tiny]);
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.Single(error.Trim().Split('\n'));

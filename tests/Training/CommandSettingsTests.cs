@@ -54,6 +54,10 @@ public sealed class CommandSettingsTests
         Assert.StartsWith("--agents: ", Assert.Throws<UsageException>(() => Settings<BenchSettings>.ParseValue(typeof(IReadOnlyList<CoreKind>), "nac,transformer", "--agents")).Message);
         Assert.Equal("--agents lists no agent", Assert.Throws<UsageException>(() => Settings<SweepSettings>.ParseValue(typeof(IReadOnlyList<CoreKind>), ",", "--agents")).Message);
         Assert.Equal(2.5, Settings<BenchSettings>.ParseValue(typeof(double?), "2.5", "--soak"));
+        Assert.Equal("--t-to: 99999999999 is out of range (a whole number from -2147483648 to 2147483647)",
+            Assert.Throws<UsageException>(() => Settings<EvalSettings>.ParseValue(typeof(int), "99999999999", "--t-to")).Message);
+        Assert.Equal("--seed: expected whole number from 0 to 18446744073709551615, got '-1'",
+            Assert.Throws<UsageException>(() => Settings<EvalSettings>.ParseValue(typeof(ulong), "-1", "--seed")).Message);
 
         // A list is put in order and its ends become the range; settings are equal by the list's values.
         EvalSettings normalized = new EvalSettings { List = [200, 5, 40] }.Normalized();
@@ -66,9 +70,13 @@ public sealed class CommandSettingsTests
 
     [Theory]
     [InlineData(new[] { "--soak", "1", "--soak-workers", "5000" }, "--soak-workers must be at least 1 and at most 1024, got 5000")]
-    [InlineData(new[] { "--soak", "0" }, "--soak must be more than 0 and at most 10080 minutes, got 0")]
-    [InlineData(new[] { "--soak", "NaN" }, "--soak must be more than 0 and at most 10080 minutes, got NaN")]
-    [InlineData(new[] { "--soak", "1", "--soak-slice", "-1" }, "--soak-slice must be more than 0 and at most 10080 minutes, got -1")]
+    [InlineData(new[] { "--soak", "0" }, "--soak must be 0.1 to 10080 minutes, got 0")]
+    [InlineData(new[] { "--soak", "1e-9" }, "--soak must be 0.1 to 10080 minutes, got 1E-09")]
+    [InlineData(new[] { "--soak", "NaN" }, "--soak must be 0.1 to 10080 minutes, got NaN")]
+    [InlineData(new[] { "--soak", "1", "--soak-slice", "-1" }, "--soak-slice must be 0.1 to 10080 minutes, got -1")]
+    [InlineData(new[] { "--soak-workers", "3" }, "--soak-workers, --soak-slice and --soak-no-collections go with --soak MINUTES")]
+    [InlineData(new[] { "--soak-no-collections" }, "go with --soak MINUTES")]
+    [InlineData(new[] { "--soak", "1", "--json" }, "leave out --json and --quick")]
     [InlineData(new[] { "--agents", "nac,transformer" }, "--agents: ")]
     [InlineData(new[] { "--quick", "yes" }, "Unrecognized command or argument 'yes'")]
     public void BenchRefusesWhatItCannotRunWithOneLine(string[] flags, string expected)
@@ -107,15 +115,29 @@ public sealed class CommandSettingsTests
         {
             (new() { Parallel = 0 }, "--parallel must be 1..1024, got 0"),
             (new() { Backend = SweepBackend.Slurm, Parallel = 2 }, "--parallel is for --backend local"),
-            (new() { CpusPerTask = 2000 }, "--cpus-per-task must be 1..1024, got 2000"),
-            (new() { MaxParallel = -1 }, "--max-parallel must be 0 (no limit) or more, got -1"),
-            (new() { Time = "1:00\n#SBATCH --x" }, "--time '1:00 #SBATCH --x': expected one sbatch value on one line"),
-            (new() { SbatchArgs = ["account=lab"] }, "--sbatch-arg 'account=lab': expected one sbatch value on one line, an option starting with -"),
+            (new() { Backend = SweepBackend.Slurm, CpusPerTask = 2000 }, "--cpus-per-task must be 1..1024, got 2000"),
+            (new() { MaxParallel = -1 }, "--max-parallel must be 0 (no limit) to 10000"),
+            (new() { Backend = SweepBackend.Slurm, MaxParallel = 100_000_000 }, "--max-parallel must be 0 (no limit) to 10000 (a sweep's most cells), got 100000000"),
+            (new() { Backend = SweepBackend.Slurm, Partition = "a b" }, "--partition 'a b': expected one sbatch value on one line"),
+            (new() { Memory = "4G" }, "--partition, --time, --cpus-per-task, --mem, --max-parallel, --sbatch-arg and --wait are for --backend slurm"),
+            (new() { Wait = true }, "--partition, --time"),
+            (new() { Backend = SweepBackend.Slurm, Time = "1:00\n#SBATCH --x" }, "--time '1:00 #SBATCH --x': expected one sbatch value on one line"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["account=lab"] }, "--sbatch-arg 'account=lab': expected one sbatch value on one line, an option starting with -"),
         })
         {
             Assert.StartsWith(expected, Assert.Throws<UsageException>(settings.Validate).Message);
         }
 
         Assert.Equal("--backend: expected local|slurm, got 'cloud'", Assert.Throws<UsageException>(() => binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "cloud"]))).Message);
+    }
+
+    [Fact]
+    public void ASweepOfMoreCellsThanAPlanHoldsIsRefusedBeforeAnyCellIsMade()
+    {
+        string[] rates = [.. Enumerable.Range(1, 5001).Select(i => (i * 1e-6).ToString("R", System.Globalization.CultureInfo.InvariantCulture))];
+        var swept = new SweptSetting[] { new("learning-rate", rates) };
+        var e = Assert.Throws<UsageException>(() => SweepPlan.Make([CoreKind.Nac], [1, 2], swept, new TrainConfig(), new EvalSettings(), "gridtime sweep"));
+        Assert.Equal("the sweep would have 10,002 cells (agents x seeds x every combination of --set values), more than the 10,000 one sweep plans: sweep fewer values or split it", e.Message);
+        Assert.Equal(10_000, SweepPlan.Make([CoreKind.Nac], [1, 2], [new("learning-rate", rates[..5000])], new TrainConfig(), new EvalSettings(), "gridtime sweep").Cells.Count);
     }
 }

@@ -21,6 +21,9 @@ public sealed record ReplaySettings
     /// <summary>Largest --fps.</summary>
     public const double MaximumFramesPerSecond = 100;
 
+    /// <summary>Smallest --fps: a GIF stores a frame's delay in hundredths of a second, at most 65,535 (a slower one would be cut to it).</summary>
+    public const double MinimumFramesPerSecond = 0.01;
+
     /// <summary>Replay the record at this position in the file (from 0), whatever it holds.</summary>
     [Flag(HelpName = "K")]
     public int? Record { get; init; }
@@ -69,7 +72,7 @@ public sealed record ReplaySettings
     /// <summary>
     /// Throws a <see cref="UsageException"/> naming what is wrong: a bad --grid or --outcome, more than one of --record,
     /// --all and --grid (--last goes with --grid or alone), --record with a filter, --scale outside 1..<see cref="MaximumScale"/>,
-    /// --fps outside (0, <see cref="MaximumFramesPerSecond"/>].
+    /// --fps outside <see cref="MinimumFramesPerSecond"/>..<see cref="MaximumFramesPerSecond"/>.
     /// </summary>
     public void Validate()
     {
@@ -79,7 +82,8 @@ public sealed record ReplaySettings
             throw new UsageException("choose one of --record, --all and --grid (--last goes with --grid or alone)");
         }
 
-        if (Record is not null && (Timing is not null || Filters))
+        _ = Timing; // a bad --outcome is named before the combination below
+        if (Record is not null && Filters)
         {
             throw new UsageException("--record picks a record by its position in the file; it does not combine with --t, --outcome or --episode-number");
         }
@@ -89,9 +93,9 @@ public sealed record ReplaySettings
             throw new UsageException($"--scale must be 1..{MaximumScale}, got {Scale}");
         }
 
-        if (!(FramesPerSecond > 0 && FramesPerSecond <= MaximumFramesPerSecond))
+        if (!(FramesPerSecond >= MinimumFramesPerSecond && FramesPerSecond <= MaximumFramesPerSecond))
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--fps must be more than 0 and at most {MaximumFramesPerSecond}, got {FramesPerSecond}"));
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--fps must be {MinimumFramesPerSecond} to {MaximumFramesPerSecond}, got {FramesPerSecond}"));
         }
     }
 
