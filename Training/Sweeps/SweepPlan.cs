@@ -59,7 +59,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
     {
         // A swept setting of a part an agent lacks (the timer's time-left loss for baseline, say) would only give copies
         // of the same cell under other names: the agent's cells leave it out.
-        var applicable = agents.ToDictionary(agent => agent, agent => (IReadOnlyList<SweptSetting>)[.. swept.Where(s => s.Values.All(v =>
+        var applicable = agents.Distinct().ToDictionary(agent => agent, agent => (IReadOnlyList<SweptSetting>)[.. swept.Where(s => s.Values.All(v =>
         {
             TrainConfig config = Settings<TrainConfig>.With(template, [new(s.Name, Settings<TrainConfig>.ParseSetting(s.Name, v, "--set " + s.Name))]) with { Agent = agent };
             return config.ForAgent(agent) == config;
