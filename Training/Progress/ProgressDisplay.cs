@@ -31,7 +31,7 @@ public sealed class ProgressDisplay
     private ProgressState? _state;
     private double _lastRefresh = double.NegativeInfinity;
     private double _lastPlain;
-    private bool _plainWritten;
+    private bool _longEnoughForLines; // a plain line has been written, or was due when the task reached its total
     private ProgressState? _lastWritten;
     private bool _ended;
 
@@ -104,9 +104,16 @@ public sealed class ProgressDisplay
             }
             else if (!_live && now - _lastPlain >= _interval.TotalSeconds)
             {
+                if (state.Done >= state.Total)
+                {
+                    // Written once, by Finish, ending "done": written now it would end "ETA 0:00:00" and be the last line.
+                    _longEnoughForLines = true;
+                    return;
+                }
+
                 _plain.WriteLine(PlainLine(state));
                 _lastPlain = now;
-                _plainWritten = true;
+                _longEnoughForLines = true;
                 _lastWritten = state;
             }
         }
@@ -235,7 +242,7 @@ public sealed class ProgressDisplay
             {
                 Redraw(_clock.Elapsed.TotalSeconds);
             }
-            else if (_plainWritten && (!ReferenceEquals(_lastWritten, _state) || _state.Done < _state.Total))
+            else if (_longEnoughForLines && (!ReferenceEquals(_lastWritten, _state) || _state.Done < _state.Total))
             {
                 _plain.WriteLine(PlainLine(_state)); // a task long enough for periodic lines ends with one, "stopped" when stopped short
             }

@@ -93,7 +93,11 @@ public sealed class LiveDisplayTests
             display.Report(new ProgressState(100, 100, "100/100 frames", []));
             return 0;
         }, finished);
-        Assert.StartsWith("100/100 frames (100%)  ETA ", finished.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+        // The state at the total, reported while a line is due, is written once at the end, as done (not "ETA 0:00:00").
+        string[] finishedLines = finished.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, finishedLines.Length);
+        Assert.StartsWith("50/100 frames (50%)  ETA ", finishedLines[0], StringComparison.Ordinal);
+        Assert.Equal("100/100 frames (100%)  done", finishedLines[1]);
 
         // Work that stops by throwing (eval on Ctrl+C) ends the same way.
         var thrown = new StringWriter();
