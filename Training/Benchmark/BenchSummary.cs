@@ -23,7 +23,8 @@ public static class BenchSummary
     /// </summary>
     /// <param name="speeds">Every training speed measured; the compare setting needs entries for 1 and <paramref name="cores"/> workers of each agent.</param>
     /// <param name="cores">The machine's cores: the largest worker count measured.</param>
-    public static string[] AgentComparison(IReadOnlyList<TrainingSpeed> speeds, int cores)
+    /// <param name="matmulScaling">The product alone on all cores over one (<see cref="BenchmarkReport.MatmulScalingAllCores"/>), said beside the scaling; 0 leaves it out.</param>
+    public static string[] AgentComparison(IReadOnlyList<TrainingSpeed> speeds, int cores, double matmulScaling = 0)
     {
         var allCores = speeds.Where(s => s.Setting == "compare" && s.Workers == cores).ToList();
         double fastest = allCores.Max(s => s.FramesPerSecond);
@@ -36,7 +37,7 @@ public static class BenchSummary
         [
             Invariant($"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"),
             Invariant($"agents with {cores} workers, per FLOP (GFLOP/s as a share of the most efficient, {mostEfficient:F1} GFLOP/s): {perFlop}"),
-            $"1 -> {cores} workers: {scaling}",
+            $"1 -> {cores} workers: {scaling}{Bound(matmulScaling)}",
         ];
     }
 
@@ -49,7 +50,7 @@ public static class BenchSummary
     {
         TrainingSpeed best = report.Training.MaxBy(s => s.Gflops)!;
         int cores = report.Cores;
-        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x");
+        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
     }
 
     /// <summary>
@@ -66,6 +67,9 @@ public static class BenchSummary
         TrainingSpeed busiest = report.Training.Where(s => s.OthersCpuShareRuns is { Count: > 0 }).MaxBy(s => s.OthersCpuShareRuns!.Max())!;
         return Invariant($"warning: other processes used up to {most:P0} of the machine's CPU time during the measurements (most during training {Name(busiest)}); these figures are not comparable with an idle machine's");
     }
+
+    // What the machine allows: the product alone scaled by this much from one core to all (0: not measured).
+    private static string Bound(double matmulScaling) => matmulScaling > 0 ? Invariant($" (the product alone on all cores at once: {matmulScaling:F2}x)") : "";
 
     /// <summary>"nac with 2 workers", the setting added where it is not the compare setting.</summary>
     private static string Name(TrainingSpeed speed) =>

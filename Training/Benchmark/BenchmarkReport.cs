@@ -66,8 +66,9 @@ public sealed record BenchmarkReport
     public long TrainFlopsPerFrame { get; init; }
 
     /// <summary>
-    /// GFLOP/s of a float32 matrix multiply on one thread (best of several), the faster of libtorch's
-    /// (1024x1024x1024) and GridTime's kernel (<see cref="MatmulGflopsKernel"/>): the practical ceiling of one core.
+    /// GFLOP/s of a float32 matrix multiply on one thread, the fastest of libtorch's (1024x1024x1024), GridTime's
+    /// kernel (<see cref="MatmulGflopsKernel"/>) and the sustained figure (<see cref="MatmulGflopsSustainedOneCore"/>):
+    /// the practical ceiling of one core.
     /// </summary>
     public double MatmulGflopsOneCore { get; init; }
 
@@ -76,6 +77,21 @@ public sealed record BenchmarkReport
 
     /// <summary>GridTime's kernel at the width in use (<see cref="SimdWidth"/>): the better of the same product and the LSTM's own shape; 0 where the kernels are off.</summary>
     public double MatmulGflopsKernel { get; init; }
+
+    /// <summary>
+    /// The fastest product's GFLOP/s per core, sustained, with one thread (<see cref="SpeedProbes.MatmulScaling"/>:
+    /// GridTime's kernel on the LSTM's shape, or libtorch's 1024^3 where the kernels are off).
+    /// </summary>
+    public double MatmulGflopsSustainedOneCore { get; init; }
+
+    /// <summary>The same product's GFLOP/s per core (mean) with every core running it at once.</summary>
+    public double MatmulGflopsSustainedPerCoreAllCores { get; init; }
+
+    /// <summary>
+    /// <see cref="Cores"/> x <see cref="MatmulGflopsSustainedPerCoreAllCores"/> over <see cref="MatmulGflopsSustainedOneCore"/>:
+    /// how far this machine lets pure arithmetic scale from one core to all, the bound of training's <see cref="ScalingAllCores"/>.
+    /// </summary>
+    public double MatmulScalingAllCores { get; init; }
 
     /// <summary>
     /// What the network's convolutions, linear layers, LSTM, heads and Adam ran on in this benchmark:

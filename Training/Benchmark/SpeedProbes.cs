@@ -122,6 +122,79 @@ public static class SpeedProbes
             : 0;
     }
 
+    /// <summary>
+    /// How the fastest product scales when every core runs it at once: GFLOP/s per core, sustained over
+    /// <paramref name="duration"/>, with one thread and then with <paramref name="cores"/> threads started together,
+    /// each multiplying its own matrices (GridTime's kernel on the LSTM's shape, 1024 x 32 x 256, where it is in use;
+    /// otherwise libtorch's 1024^3). Products on registers and caches scale by less than the core count where cores
+    /// share a power budget or a host's time, so this bounds what training's 1 → <paramref name="cores"/> scaling can reach.
+    /// </summary>
+    /// <returns>Per-core GFLOP/s alone and per-core GFLOP/s (mean over the threads) with all cores at once.</returns>
+    public static (double OneCore, double PerCoreAllCores) MatmulScaling(int cores, TimeSpan duration)
+    {
+        set_num_threads(1);
+        double one = SustainedGflops(1, duration)[0];
+        double[] all = SustainedGflops(cores, duration);
+        return (one, all.Average());
+    }
+
+    private static double[] SustainedGflops(int threads, TimeSpan duration)
+    {
+        var rates = new double[threads];
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() => rates[t] = Simd.KernelsInUse ? SustainedKernel(start, duration) : SustainedLibtorch(start, duration))).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        return rates;
+    }
+
+    private static unsafe double SustainedKernel(Barrier start, TimeSpan duration)
+    {
+        const int M = 1024, N = 32, K = 256;
+        var random = new Random(1);
+        float[] a = [.. Enumerable.Range(0, M * K).Select(_ => (float)random.NextDouble())];
+        float[] b = [.. Enumerable.Range(0, K * N).Select(_ => (float)random.NextDouble())];
+        var c = new float[M * N];
+        long products = 0;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            Sgemm.Multiply(M, N, K, pa, K, pb, N, pc, N, accumulate: false);
+            start.SignalAndWait();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                for (int r = 0; r < 64; r++)
+                {
+                    Sgemm.Multiply(M, N, K, pa, K, pb, N, pc, N, accumulate: false);
+                }
+
+                products += 64;
+            }
+
+            return 2.0 * M * N * K * products / clock.Elapsed.TotalSeconds / 1e9;
+        }
+    }
+
+    private static double SustainedLibtorch(Barrier start, TimeSpan duration)
+    {
+        const int N = 1024;
+        set_num_threads(1);
+        using var scope = NewDisposeScope();
+        var generator = new Generator(1);
+        Tensor a = randn([N, N], generator: generator), b = randn([N, N], generator: generator);
+        mm(a, b).Dispose();
+        start.SignalAndWait();
+        long products = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            mm(a, b).Dispose();
+            products++;
+        }
+
+        return 2.0 * N * N * N * products / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
     private static unsafe double KernelGflops(int m, int n, int k, int repeats)
     {
         var random = new Random(1);

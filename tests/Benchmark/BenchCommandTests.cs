@@ -20,6 +20,7 @@ public sealed class BenchCommandTests
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
             "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "scaling_all_cores", "others_cpu_share_max",
+            "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
         // With the kernels off there is no kernel to time (0) and the network runs on libtorch.

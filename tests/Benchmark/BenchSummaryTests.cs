@@ -23,6 +23,7 @@ public sealed class BenchSummaryTests
                 "1 -> 2 workers: nac 1.50x, timer 1.60x",
             ],
             BenchSummary.AgentComparison(Speeds, 2));
+        Assert.Equal("1 -> 2 workers: nac 1.50x, timer 1.60x (the product alone on all cores at once: 1.84x)", BenchSummary.AgentComparison(Speeds, 2, matmulScaling: 1.84)[^1]);
     }
 
     [Fact]
@@ -33,6 +34,7 @@ public sealed class BenchSummaryTests
         Assert.Equal(
             "headline: timer with 2 workers reached 45.0 % of the 2-core matmul ceiling (90.0 % of 2 x libtorch's matmul); nac 2 workers / 1 worker = 1.50x",
             BenchSummary.Headline(report, "nac"));
+        Assert.EndsWith("nac 2 workers / 1 worker = 1.50x (the product alone on all cores at once: 1.91x)", BenchSummary.Headline(report with { MatmulScalingAllCores = 1.91 }, "nac"));
     }
 
     [Fact]

@@ -85,8 +85,12 @@ public static class BenchCommand
         stop.ThrowIfCancellationRequested();
         double kernelMatmul = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
 
-        // The ceiling is the fastest product this program has on one core, whichever of the two that is.
-        double matmul = Math.Max(libtorchMatmul, kernelMatmul);
+        stop.ThrowIfCancellationRequested();
+        (double sustainedOne, double sustainedAll) = SpeedProbes.MatmulScaling(cores, TimeSpan.FromSeconds(quick ? 0.5 : 3));
+        double matmulScaling = cores * sustainedAll / sustainedOne;
+
+        // The ceiling is the fastest product this program has on one core, however it was timed.
+        double matmul = Math.Max(Math.Max(libtorchMatmul, kernelMatmul), sustainedOne);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"environment: {single:N0} steps/s single; vectorized (B = {batch}) {vectorized:N0} steps/s with uint8 observations, {vectorizedFloat:N0} with float32; drawing from scratch {draw:N0} frames/s"));
         string others = agents.Count > 1 || agents[0] != defaults.Agent
             ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }).Forward / 1e6:F2}"))) + " MFLOP forward"
@@ -100,7 +104,10 @@ public static class BenchCommand
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
             : "GridTime's kernel off";
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core (the better of the two)"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core (the best of these and the sustained figure below)"));
+        string product = Simd.KernelsInUse ? "GridTime's kernel on the LSTM's shape" : "libtorch's 1024^3";
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"all cores at once: {product}, sustained, {sustainedOne:F1} GFLOP/s on one core, {cores} x {sustainedAll:F1} with {cores} at once = {matmulScaling:F2}x one core (how far arithmetic alone scales on this machine)"));
 
         // Each (agent, setting) is measured for 1..cores workers, `repeats` times, everything taking turns.
         var settings = new List<(string Name, CoreKind Agent, TrainConfig Config)>();
@@ -180,7 +187,7 @@ public static class BenchCommand
 
         if (agents.Count > 1)
         {
-            foreach (string line in BenchSummary.AgentComparison(speeds, cores))
+            foreach (string line in BenchSummary.AgentComparison(speeds, cores, matmulScaling))
             {
                 log?.WriteLine(line);
             }
@@ -211,6 +218,9 @@ public static class BenchCommand
             Training = speeds,
             CeilingFraction = best / (cores * matmul),
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
+            MatmulGflopsSustainedOneCore = sustainedOne,
+            MatmulGflopsSustainedPerCoreAllCores = sustainedAll,
+            MatmulScalingAllCores = matmulScaling,
             OthersCpuShareMax = othersMeasured.Length > 0 ? othersMeasured.Max() : null,
         };
         log?.WriteLine(BenchSummary.Headline(report, agents[0].Name()));
