@@ -143,7 +143,7 @@ public sealed class GruCore : RecurrentCore
             Copy(nextState, output, (long)batch * hidden);
         }
 
-        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
         {
             int batch = Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             long first = (long)step * batch;
@@ -166,17 +166,18 @@ public sealed class GruCore : RecurrentCore
                 }
             }
 
-            // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed); ∂h = ∂h'⊙z + ∂gh·W_hh.
-            float* wIh = Data(_cell.weight_ih!);
-            Sgemm.Multiply(batch, _features, gates, dGi, gates, wIh, inputs, dFeatures, _features, accumulate: false);
+            // ∂h = ∂h'⊙z + ∂gh·W_hh (∂x waits for FinishBackward).
             Copy(dh, dState, (long)batch * hidden);
             Sgemm.Multiply(batch, hidden, gates, dGh, gates, Data(_cell.weight_hh!), hidden, dState, hidden, accumulate: true);
         }
 
-        public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
+        public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
         {
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             float* transposed = _transposed.Data, gradient = _gradient.Data;
+
+            // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed).
+            Sgemm.Multiply(rows, _features, gates, _dInput.Data, gates, Data(_cell.weight_ih!), inputs, dFeatures, _features, accumulate: false);
             FastLinear.Transpose(_dInput.Data, rows, gates, transposed);
             Sgemm.Multiply(gates, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
             AddGradient(_cell.weight_ih!, gradient);

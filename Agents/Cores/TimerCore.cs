@@ -213,7 +213,7 @@ public sealed class TimerCore : RecurrentCore
             }
         }
 
-        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
         {
             int batch = Batch, hidden = _hidden, width = hidden + 1;
             long first = (long)step * batch;
@@ -224,9 +224,8 @@ public sealed class TimerCore : RecurrentCore
                 FastLinear.PassedByRelu(dOutput + ((long)b * width), row, row, hidden); // h's rows become ∂y
             }
 
-            // ∂features = ∂y·W (its first F columns); ∂s adds ∂y·W[:, F], the last row of Wᵀ, unless only the time-left
-            // loss trains r (then ∂s is that loss's alone: the pass left the heads' gradient out of this column).
-            Sgemm.Multiply(batch, _features, hidden, dY, hidden, Data(_weight), _inputs, dFeatures, _features, accumulate: false);
+            // ∂s adds ∂y·W[:, F], the last row of Wᵀ, unless only the time-left loss trains r (then ∂s is that loss's
+            // alone: the pass left the heads' gradient out of this column). ∂features wait for FinishBackward.
             float* sColumn = _weightT.Data + ((long)_features * hidden);
             for (int b = 0; b < batch; b++)
             {
@@ -238,10 +237,13 @@ public sealed class TimerCore : RecurrentCore
             }
         }
 
-        public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
+        public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
         {
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs;
             float* transposed = _transposed.Data, gradient = _gradient.Data;
+
+            // ∂features = ∂y·W (its first F columns).
+            Sgemm.Multiply(rows, _features, hidden, _dY.Data, hidden, Data(_weight), inputs, dFeatures, _features, accumulate: false);
             FastLinear.Transpose(_dY.Data, rows, hidden, transposed);
             Sgemm.Multiply(hidden, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
             AddGradient(_weight, gradient);

@@ -12,7 +12,7 @@ namespace GridTime.Agents.Kernels;
 /// the state entering the step [B, S] — and keeps them unchanged until the rollout's backward pass; a core may read
 /// them again there. <see cref="Forward"/> is called for steps 0, 1, ... in order (and once more, for the
 /// bootstrap values, with step = the number of recorded steps: that block is never backpropagated);
-/// <see cref="Backward"/> for the recorded steps from the last to the first; then <see cref="AddWeightGradients"/>.
+/// <see cref="Backward"/> for the recorded steps from the last to the first; then <see cref="FinishBackward"/>.
 /// </para>
 /// </summary>
 public abstract unsafe class FastCore : IDisposable
@@ -58,16 +58,19 @@ public abstract unsafe class FastCore : IDisposable
     /// The backward pass of block <paramref name="step"/>, with the same inputs as its <see cref="Forward"/> and the
     /// next state it made [B, S]: from ∂output [B, O] and ∂nextState [B, S] (what the later steps send back to the
     /// state this step made, already through the episode-end masks; where the output is (part of) the state, the
-    /// two add), ∂features [B, F] and ∂state [B, S] (overwritten; ∂T is not needed).
+    /// two add), ∂state [B, S] (overwritten; ∂T is not needed). ∂features are not formed here: nothing needs them
+    /// before the rollout's backward pass is done, so <see cref="FinishBackward"/> forms them for every frame at once.
     /// </summary>
-    public abstract void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState);
+    public abstract void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState);
 
     /// <summary>
     /// After the backward passes of the first <paramref name="steps"/> steps: adds to each of the core's parameters
-    /// its gradient over the rollout (every weight gradient one product over the n·B frames). The arguments are the
-    /// whole rollout's inputs, as in <see cref="Forward"/>: features [n·B, F], instructions [n·B], states [n·B, S].
+    /// its gradient over the rollout and writes ∂features [n·B, F] (overwritten), each one product over the n·B
+    /// frames (a product of n·B rows runs faster than n products of B rows: the weights are read once). The other
+    /// arguments are the whole rollout's inputs, as in <see cref="Forward"/>: features [n·B, F], instructions [n·B],
+    /// states [n·B, S].
     /// </summary>
-    public abstract void AddWeightGradients(int steps, float* features, float* instructions, float* states);
+    public abstract void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -20,7 +20,7 @@ internal sealed unsafe class FastCounterCore : FastCore
 
     public FastCounterCore(CounterCore core, int features, int batch, int steps) : base(batch, steps)
     {
-        _lstm = new LstmKernel(core.Cell, batch, steps);
+        _lstm = new LstmKernel(core.Cell, batch, steps, features);
         _step = new NacKernel(core.StepNac);
         _read = new NacKernel(core.ReadNac);
         _wiring = core.Wiring;
@@ -53,6 +53,7 @@ internal sealed unsafe class FastCounterCore : FastCore
 
     public override void BeginRollout()
     {
+        _lstm.BeginRollout();
         _step.Refresh();
         _read.Refresh();
     }
@@ -96,7 +97,7 @@ internal sealed unsafe class FastCounterCore : FastCore
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
     {
         int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, o = OutputSize;
         long first = (long)step * batch;
@@ -117,7 +118,7 @@ internal sealed unsafe class FastCounterCore : FastCore
             }
         }
 
-        _lstm.Backward(step, dh, dNextState + hidden, state + hidden, s, dFeatures, _features, dTail, dState, dState + hidden);
+        _lstm.Backward(step, dh, dNextState + hidden, state + hidden, s, dTail, dState, dState + hidden);
         if (ToLstm)
         {
             int tail = _inputs - _features, offset = LeftColumn - _features;
@@ -139,10 +140,10 @@ internal sealed unsafe class FastCounterCore : FastCore
         }
     }
 
-    public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
+    public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
     {
         int rows = steps * Batch, k = _counters;
-        _lstm.AddWeightGradients(steps, states, StateSize);
+        _lstm.FinishBackward(steps, states, StateSize, dFeatures);
         FastLinear.Transpose(_readInput.Data, rows, 1 + k, _readInputT.Data);
         _read.AddWeightGradients(rows, _readInputT.Data, rows, _dLeft.Data, k);
 

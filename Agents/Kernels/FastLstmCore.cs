@@ -17,7 +17,7 @@ internal sealed unsafe class FastLstmCore : FastCore
 
     public FastLstmCore(LstmCore core, int features, int batch, int steps) : base(batch, steps)
     {
-        _lstm = new LstmKernel(core.Cell, batch, steps);
+        _lstm = new LstmKernel(core.Cell, batch, steps, features);
         _unit = core.Arithmetic is null ? null : ArithmeticUnitKernel.For(core.Arithmetic, batch, steps)
             ?? throw new ArgumentException($"no kernel for the arithmetic unit {core.Arithmetic.GetType().Name}");
         _features = features;
@@ -35,7 +35,11 @@ internal sealed unsafe class FastLstmCore : FastCore
 
     public override int OutputSize => _hidden;
 
-    public override void BeginRollout() => _unit?.Refresh();
+    public override void BeginRollout()
+    {
+        _lstm.BeginRollout();
+        _unit?.Refresh();
+    }
 
     public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
     {
@@ -70,7 +74,7 @@ internal sealed unsafe class FastLstmCore : FastCore
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dFeatures, float* dState)
+    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
     {
         int batch = Batch, hidden = _hidden, units = _units;
         float* dh = _dh.Data;
@@ -81,9 +85,9 @@ internal sealed unsafe class FastLstmCore : FastCore
             Add(dNextState + ((long)b * 2 * hidden), row, hidden);
         }
 
-        // ∂x: its features part goes to the encoder, ∂T is dropped, the unit's part goes back into ∂h(t−1).
+        // ∂x: its features part goes to the encoder (FinishBackward), ∂T is dropped, the unit's part goes back into ∂h(t−1).
         float* dTail = _dTail.Data;
-        _lstm.Backward(step, dh, dNextState + hidden, state + hidden, 2 * hidden, dFeatures, _features, dTail, dState, dState + hidden);
+        _lstm.Backward(step, dh, dNextState + hidden, state + hidden, 2 * hidden, dTail, dState, dState + hidden);
         if (_unit is not null)
         {
             // The unit keeps ∂y for its weight gradients; only a unit that reads h(t−1) sends gradient back into it (∂T is dropped).
@@ -96,9 +100,9 @@ internal sealed unsafe class FastLstmCore : FastCore
         }
     }
 
-    public override void AddWeightGradients(int steps, float* features, float* instructions, float* states)
+    public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
     {
-        _lstm.AddWeightGradients(steps, states, 2 * _hidden);
+        _lstm.FinishBackward(steps, states, 2 * _hidden, dFeatures);
         _unit?.AddWeightGradients(steps);
     }
 

@@ -219,14 +219,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             long first = (long)t * batch;
             _core.Backward(
                 t, _features.Data + (first * width), _instructions.Data + first, _states.Data + (first * state), _nextStates.Data + (first * state),
-                dOutputs + (first * output), dNext, _dFeatures.Data + (first * width), dState);
+                dOutputs + (first * output), dNext, dState);
             if (t > 0)
             {
                 Masked(dState, _keep.Data + first - batch, dNext);
             }
         }
 
-        _core.AddWeightGradients(n, _features.Data, _instructions.Data, _states.Data);
+        _core.FinishBackward(n, _features.Data, _instructions.Data, _states.Data, _dFeatures.Data);
 
         // 3. The encoder's linear layer for every distinct frame at once: each frame's gradient joins its slot's, then
         //    through the ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.

@@ -7,23 +7,32 @@ namespace GridTime.Agents.Kernels;
 /// One LSTM cell (libtorch's <c>LSTMCell</c>: gates [i | f | g | o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh,
 /// c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c')) run over a rollout by a <see cref="FastCore"/>: the forward
 /// pass of each step keeps its input x, gate activations and tanh(c') per row; the backward pass of each step
-/// gives ∂x and the gradients of the state entering it; the weight gradients are one product over the rollout.
-/// Rows are frames, r = step·B + b; the caller writes each step's x rows into <see cref="X"/> before
-/// <see cref="Forward"/>.
+/// gives the gradients of the state entering it and of x's last columns (those that come from the state); the
+/// gradients of x's first <see cref="Split"/> columns (the encoder's features) and of the weights are one product each
+/// over the rollout (<see cref="FinishBackward"/>). Rows are frames, r = step·B + b; the caller writes each step's x
+/// rows into <see cref="X"/> before <see cref="Forward"/>.
 /// </summary>
 internal sealed unsafe class LstmKernel : IDisposable
 {
     private readonly LSTMCell _cell;
     private readonly int _batch;
-    private readonly RolloutBuffer _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient;
+    private readonly RolloutBuffer _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed;
+    private bool _packedForBackward; // _packed holds this rollout's W_hh and W_ih tail (the weights stay fixed until FinishBackward)
 
-    /// <summary>A kernel for <paramref name="cell"/>, <paramref name="batch"/> environments and up to <paramref name="steps"/> recorded steps (plus one block for the bootstrap).</summary>
-    public LstmKernel(LSTMCell cell, int batch, int steps)
+    /// <summary>
+    /// A kernel for <paramref name="cell"/>, <paramref name="batch"/> environments and up to <paramref name="steps"/>
+    /// recorded steps (plus one block for the bootstrap); x's first <paramref name="split"/> columns get their gradient
+    /// in <see cref="FinishBackward"/>.
+    /// </summary>
+    public LstmKernel(LSTMCell cell, int batch, int steps, int split)
     {
         _cell = cell;
         _batch = batch;
         Hidden = (int)cell.weight_hh!.shape[1];
         Inputs = (int)cell.weight_ih!.shape[1];
+        ArgumentOutOfRangeException.ThrowIfNegative(split);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(split, Inputs);
+        Split = split;
         long rows = (long)(steps + 1) * batch;
         _x = new(rows * Inputs);
         _gates = new(rows * 4 * Hidden);
@@ -32,7 +41,19 @@ internal sealed unsafe class LstmKernel : IDisposable
         _transposed = new(Math.Max(4L * Hidden * rows, (long)(Inputs + Hidden) * batch));
         _bias = new(4L * Hidden);
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
+        _packed = new(PackedTailLength + (4L * Hidden * RoundUp(Hidden)));
     }
+
+    // Room for W_ih's tail packed at the widest panel (a test may force another width on its thread); W_hh's panels follow.
+    private long PackedTailLength => 4L * Hidden * RoundUp(Inputs - Split);
+
+    private static int RoundUp(int columns) => (columns + Sgemm.WidestPanel - 1) / Sgemm.WidestPanel * Sgemm.WidestPanel;
+
+    /// <summary>Called before the first step of every rollout: the packed weights of the last one are stale.</summary>
+    public void BeginRollout() => _packedForBackward = false;
+
+    /// <summary>x's first columns (the encoder's features), whose gradient <see cref="FinishBackward"/> forms.</summary>
+    public int Split { get; }
 
     /// <summary>Width of x.</summary>
     public int Inputs { get; }
@@ -74,14 +95,13 @@ internal sealed unsafe class LstmKernel : IDisposable
 
     /// <summary>
     /// The step's backward pass: from ∂h' [B, H] (rows H apart) and ∂c' (rows <paramref name="ldState"/> apart) and the
-    /// c that entered the step, the pre-activation gradients (kept for <see cref="AddWeightGradients"/>), ∂x [B, Inputs]
-    /// (its first <paramref name="split"/> columns into <paramref name="dxHead"/>, rows <paramref name="split"/> apart,
-    /// the rest into <paramref name="dxTail"/>, rows Inputs − split apart), ∂h = ∂z·W_hh and ∂c into rows
-    /// <paramref name="ldState"/> apart.
+    /// c that entered the step, the pre-activation gradients ∂z (kept for <see cref="FinishBackward"/>), x's last
+    /// Inputs − <see cref="Split"/> columns' gradient into <paramref name="dxTail"/> (rows Inputs − Split apart), ∂h = ∂z·W_hh
+    /// and ∂c into rows <paramref name="ldState"/> apart.
     /// </summary>
-    public void Backward(int step, float* dh, float* dcNext, float* c, long ldState, float* dxHead, int split, float* dxTail, float* dhPrev, float* dcPrev)
+    public void Backward(int step, float* dh, float* dcNext, float* c, long ldState, float* dxTail, float* dhPrev, float* dcPrev)
     {
-        int batch = _batch, hidden = Hidden, inputs = Inputs;
+        int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
         long first = (long)step * batch;
         float* gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden), dz = _dz.Data + (first * 4 * hidden);
         for (int b = 0; b < batch; b++)
@@ -90,24 +110,35 @@ internal sealed unsafe class LstmKernel : IDisposable
             FastLstmCell.GatesBackward(gates + (4 * row), tanhC + row, c + (b * ldState), dh + row, dcNext + (b * ldState), dz + (4 * row), dcPrev + (b * ldState), hidden);
         }
 
-        float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!);
-        Sgemm.Multiply(batch, split, 4 * hidden, dz, 4 * hidden, wIh, inputs, dxHead, split, accumulate: false);
-        if (split < inputs)
+        // The step's products read W_hh and W_ih's tail from panels packed once per rollout (Sgemm.Pack says why).
+        float* packedTail = _packed.Data, packedHh = packedTail + PackedTailLength;
+        if (!_packedForBackward)
         {
-            Sgemm.Multiply(batch, inputs - split, 4 * hidden, dz, 4 * hidden, wIh + split, inputs, dxTail, inputs - split, accumulate: false);
+            Sgemm.Pack(4 * hidden, tail, Data(_cell.weight_ih!) + Split, inputs, packedTail);
+            Sgemm.Pack(4 * hidden, hidden, Data(_cell.weight_hh!), hidden, packedHh);
+            _packedForBackward = true;
         }
 
-        Sgemm.Multiply(batch, hidden, 4 * hidden, dz, 4 * hidden, wHh, hidden, dhPrev, ldState, accumulate: false);
+        if (tail > 0)
+        {
+            Sgemm.MultiplyPacked(batch, tail, 4 * hidden, dz, 4 * hidden, packedTail, dxTail, tail, accumulate: false);
+        }
+
+        Sgemm.MultiplyPacked(batch, hidden, 4 * hidden, dz, 4 * hidden, packedHh, dhPrev, ldState, accumulate: false);
     }
 
     /// <summary>
-    /// Adds to the cell's parameters their gradients over the first <paramref name="steps"/> steps: ∂W_ih = ∂zᵀ·x,
-    /// ∂W_hh = ∂zᵀ·h (the h that entered each step, rows <paramref name="ldH"/> apart), both biases Σ ∂z.
+    /// Ends the rollout's backward pass, after <see cref="Backward"/> of the first <paramref name="steps"/> steps:
+    /// ∂x's first <see cref="Split"/> columns for every frame into <paramref name="dxHead"/> (rows Split apart), and the
+    /// cell's parameters' gradients added to them: ∂W_ih = ∂zᵀ·x, ∂W_hh = ∂zᵀ·h (the h that entered each step, rows
+    /// <paramref name="ldH"/> apart), both biases Σ ∂z.
     /// </summary>
-    public void AddWeightGradients(int steps, float* h, long ldH)
+    public void FinishBackward(int steps, float* h, long ldH, float* dxHead)
     {
         int rows = steps * _batch, hidden = Hidden, inputs = Inputs;
         float* dzT = _transposed.Data, gradient = _gradient.Data;
+        _packedForBackward = false;
+        Sgemm.Multiply(rows, Split, 4 * hidden, _dz.Data, 4 * hidden, Data(_cell.weight_ih!), inputs, dxHead, Split, accumulate: false);
         FastLinear.Transpose(_dz.Data, rows, 4 * hidden, dzT);
         Sgemm.Multiply(4 * hidden, inputs, rows, dzT, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
         AddGradient(_cell.weight_ih!, gradient);
@@ -121,7 +152,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient })
+        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed })
         {
             buffer.Dispose();
         }

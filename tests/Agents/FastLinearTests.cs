@@ -103,6 +103,36 @@ public sealed class FastLinearTests
 
     [Theory]
     [MemberData(nameof(ShapesAtEveryWidth))]
+    public unsafe void FromPackedPanelsTheProductIsTheSameToTheBit(SimdWidth width, int m, int k, int n)
+    {
+        // B is read from rows ldb = n + 3 apart (a slice of a wider matrix, as W_ih's tail is); C is written into rows
+        // n + 5 apart, with accumulate both ways. Packing changes where B's numbers are read from, never the sums.
+        using var _ = Simd.ForceOnThisThread(width);
+        var random = new Random((m * 1000) + k + 7);
+        int ldb = n + 3, ldc = n + 5;
+        float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] b = [.. Enumerable.Range(0, k * ldb).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] start = [.. Enumerable.Range(0, m * ldc).Select(_ => (float)(random.NextDouble() - 0.5))];
+        int panels = (n + Sgemm.PanelWidth - 1) / Sgemm.PanelWidth;
+        Assert.True(Sgemm.PanelWidth <= Sgemm.WidestPanel);
+        float[] packed = new float[k * panels * Sgemm.PanelWidth];
+        Array.Fill(packed, float.NaN); // every float the product reads is written by Pack
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] plain = (float[])start.Clone(), fromPanels = (float[])start.Clone();
+            fixed (float* pa = a, pb = b, pp = packed, pc = plain, pq = fromPanels)
+            {
+                Sgemm.Multiply(m, n, k, pa, k, pb + 1, ldb, pc, ldc, accumulate);
+                Sgemm.Pack(k, n, pb + 1, ldb, pp);
+                Sgemm.MultiplyPacked(m, n, k, pa, k, pp, pq, ldc, accumulate);
+            }
+
+            Assert.Equal(plain, fromPanels);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapesAtEveryWidth))]
     public void ALinearLayerGivesLibtorchsValuesAndGradients(SimdWidth width, int batch, int inputs, int outputs)
     {
         using var _ = Simd.ForceOnThisThread(width);
