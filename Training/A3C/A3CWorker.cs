@@ -182,7 +182,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
-            bool applied = shared.TryApply(gradients, loss.item<float>() + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps);
+            var figures = new UpdateFigures(
+                policyLoss.mean().item<float>() / steps,
+                valueLoss.mean().item<float>() / steps,
+                entropySum.mean().item<float>() / steps,
+                timeLeftLoss / steps,
+                nauSparsity);
+            bool applied = shared.TryApply(gradients, loss.item<float>() + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps, figures);
             Timing?.Add(PhaseTimes.Phase.Apply, mark);
             Timing?.EndUpdate(rollout);
             if (!applied)
@@ -190,16 +196,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 // A NaN or infinity is never applied. The recurrent state may hold it: start it over (the
                 // environments go on where they are; their agents lose their memory of this episode).
                 rollout.Restart();
-                continue;
             }
-
-            shared.Statistics.AddUpdate(
-                policyLoss.mean().item<float>() / steps,
-                valueLoss.mean().item<float>() / steps,
-                entropySum.mean().item<float>() / steps,
-                gradientNorm,
-                timeLeftLoss / steps,
-                nauSparsity);
         }
 
         episodeLog?.Flush();

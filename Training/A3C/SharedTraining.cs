@@ -86,9 +86,12 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
     /// <paramref name="gradientNorm"/> (the norm of all of <paramref name="gradients"/>, so NaN or infinite
     /// if any entry is) is not finite: a NaN is never written into the shared network. A skipped update
     /// consumes no frames and is counted; after <see cref="MaximumSkippedInARow"/> in a row it throws
-    /// <see cref="TrainingDivergedException"/>. Returns whether the update was applied.
+    /// <see cref="TrainingDivergedException"/>. An applied update's <paramref name="figures"/> join
+    /// <see cref="Statistics"/> before its frames are counted, so that the metrics row its frames fall in holds them
+    /// (counted after, a row written in between took them into the next one, and two runs of one seed logged
+    /// different losses). Returns whether the update was applied.
     /// </summary>
-    public bool TryApply(IReadOnlyList<Tensor> gradients, double loss, double gradientNorm, long frames)
+    public bool TryApply(IReadOnlyList<Tensor> gradients, double loss, double gradientNorm, long frames, UpdateFigures? figures = null)
     {
         lock (Optimizer.Lock)
         {
@@ -111,6 +114,11 @@ public sealed class SharedTraining(TrainConfig config, ActorCritic network, Shar
             foreach (GridTime.Agents.Layers.Nau unit in Network.Core.AdditionUnits)
             {
                 unit.ClampWeights(); // a NAU's W lives in [−1, 1] (Madsen & Johansen 2020)
+            }
+
+            if (figures is not null)
+            {
+                Statistics.AddUpdate(figures, gradientNorm);
             }
 
             AddFrames(frames);

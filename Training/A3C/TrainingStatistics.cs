@@ -70,6 +70,14 @@ public sealed record IntervalTotals
     public double MeanNauSparsity => NauUpdates > 0 ? NauSparsity / NauUpdates : double.NaN;
 }
 
+/// <summary>The figures of one update, per step of its rollout, for a metrics row's losses/… columns.</summary>
+/// <param name="PolicyLoss">The policy-gradient loss.</param>
+/// <param name="ValueLoss">The value loss.</param>
+/// <param name="Entropy">The mean policy entropy.</param>
+/// <param name="TimeLeftLoss">The auxiliary time-left loss, for agents that train one.</param>
+/// <param name="NauSparsity">The NAU sparsity regulariser, for agents with NAUs.</param>
+public sealed record UpdateFigures(double PolicyLoss, double ValueLoss, double Entropy, double? TimeLeftLoss = null, double? NauSparsity = null);
+
 /// <summary>Thread-safe accumulator the workers add to and the main thread drains once per interval.</summary>
 public sealed class TrainingStatistics
 {
@@ -92,21 +100,21 @@ public sealed class TrainingStatistics
         }
     }
 
-    /// <summary>Adds an applied update.</summary>
-    public void AddUpdate(double policyLoss, double valueLoss, double entropy, double gradientNorm, double? timeLeftLoss = null, double? nauSparsity = null)
+    /// <summary>Adds an applied update with the norm of its gradient before clipping.</summary>
+    public void AddUpdate(UpdateFigures figures, double gradientNorm)
     {
         lock (_lock)
         {
             _totals = _totals with
             {
-                TimeLeftLoss = _totals.TimeLeftLoss + (timeLeftLoss ?? 0),
-                TimeLeftUpdates = _totals.TimeLeftUpdates + (timeLeftLoss is null ? 0 : 1),
-                NauSparsity = _totals.NauSparsity + (nauSparsity ?? 0),
-                NauUpdates = _totals.NauUpdates + (nauSparsity is null ? 0 : 1),
+                TimeLeftLoss = _totals.TimeLeftLoss + (figures.TimeLeftLoss ?? 0),
+                TimeLeftUpdates = _totals.TimeLeftUpdates + (figures.TimeLeftLoss is null ? 0 : 1),
+                NauSparsity = _totals.NauSparsity + (figures.NauSparsity ?? 0),
+                NauUpdates = _totals.NauUpdates + (figures.NauSparsity is null ? 0 : 1),
                 Updates = _totals.Updates + 1,
-                PolicyLoss = _totals.PolicyLoss + policyLoss,
-                ValueLoss = _totals.ValueLoss + valueLoss,
-                Entropy = _totals.Entropy + entropy,
+                PolicyLoss = _totals.PolicyLoss + figures.PolicyLoss,
+                ValueLoss = _totals.ValueLoss + figures.ValueLoss,
+                Entropy = _totals.Entropy + figures.Entropy,
                 GradientNorm = _totals.GradientNorm + gradientNorm,
             };
         }

@@ -35,6 +35,26 @@ public sealed class NonFiniteUpdateTests
     }
 
     [Fact]
+    public void AnUpdateThatCrossesAnIntervalIsInTheStatisticsWhenTheIntervalIsSignalled()
+    {
+        // The trainer writes a metrics row when an update's frames cross the log interval; the update's losses must
+        // be counted by then, or the row they land in depends on the timing of two threads.
+        var config = new TrainConfig { Hidden = 8, ArithmeticWidth = 2, Workers = 1, LogInterval = 40 };
+        using var network = new ActorCritic(config.Network);
+        var shared = new SharedTraining(config, network, SharedAdam.For(network, config), 0, "test") { HoldAtIntervals = true };
+        Tensor[] zero = [.. network.parameters().Select(p => zeros_like(p))];
+        Assert.True(shared.TryApply(zero, 1.5, 2.0, 40, new UpdateFigures(0.25, 0.5, 1.25, TimeLeftLoss: 3.0)));
+        Assert.True(shared.IntervalReached.WaitOne(0));
+        IntervalTotals row = shared.Statistics.Drain();
+        Assert.Equal((1L, 0.25, 0.5, 1.25, 2.0, 3.0, 1L, 0L), (row.Updates, row.PolicyLoss, row.ValueLoss, row.Entropy, row.GradientNorm, row.TimeLeftLoss, row.TimeLeftUpdates, row.NauUpdates));
+
+        // A skipped update's figures are not counted.
+        Assert.False(shared.TryApply(zero, double.NaN, 2.0, 40, new UpdateFigures(9, 9, 9)));
+        IntervalTotals skipped = shared.Statistics.Drain();
+        Assert.Equal((0L, 1L), (skipped.Updates, skipped.SkippedUpdates));
+    }
+
+    [Fact]
     public void ANaNInAGradientIsSkippedCountedAndNeverApplied()
     {
         SharedTraining shared = Shared(out ActorCritic network);
