@@ -84,7 +84,8 @@ public sealed class GruCore : RecurrentCore
     {
         private readonly GRUCell _cell;
         private readonly int _features, _hidden, _inputs;
-        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient;
+        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient, _packedHh;
+        private bool _packedForBackward; // _packedHh holds this rollout's W_hh (the weights stay fixed until FinishBackward)
 
         public Fast(GruCore core, int features, int batch, int steps) : base(batch, steps)
         {
@@ -103,7 +104,10 @@ public sealed class GruCore : RecurrentCore
             _gh = new(gates * batch);
             _dh = new((long)batch * _hidden);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
+            _packedHh = new(gates * ((_hidden + Sgemm.WidestPanel - 1) / Sgemm.WidestPanel * Sgemm.WidestPanel));
         }
+
+        public override void BeginRollout() => _packedForBackward = false;
 
         public override int FeatureSize => _features;
 
@@ -152,29 +156,27 @@ public sealed class GruCore : RecurrentCore
             for (int b = 0; b < batch; b++)
             {
                 long row = (long)b * gates;
-                float* g = kept + row, h = state + ((long)b * hidden), hn = hiddenN + ((long)b * hidden), dRow = dh + ((long)b * hidden);
-                float* dOut = dOutput + ((long)b * hidden), dNext = dNextState + ((long)b * hidden), dI = dGi + row, dH = dGh + row;
-                for (int j = 0; j < hidden; j++)
-                {
-                    float r = g[j], z = g[hidden + j], n = g[(2 * hidden) + j], d = dOut[j] + dNext[j];
-                    float dnIn = d * (1f - z) * (1f - (n * n));
-                    float drIn = dnIn * hn[j] * r * (1f - r);
-                    float dzIn = d * (h[j] - n) * z * (1f - z);
-                    (dI[j], dI[hidden + j], dI[(2 * hidden) + j]) = (drIn, dzIn, dnIn);
-                    (dH[j], dH[hidden + j], dH[(2 * hidden) + j]) = (drIn, dzIn, dnIn * r);
-                    dRow[j] = d * z;
-                }
+                GatesBackward(
+                    kept + row, state + ((long)b * hidden), hiddenN + ((long)b * hidden), dOutput + ((long)b * hidden), dNextState + ((long)b * hidden),
+                    dGi + row, dGh + row, dh + ((long)b * hidden), hidden);
             }
 
-            // ∂h = ∂h'⊙z + ∂gh·W_hh (∂x waits for FinishBackward).
+            // ∂h = ∂h'⊙z + ∂gh·W_hh, W_hh read from panels packed once per rollout (Sgemm.Pack says why); ∂x waits for FinishBackward.
+            if (!_packedForBackward)
+            {
+                Sgemm.Pack(gates, hidden, Data(_cell.weight_hh!), hidden, _packedHh.Data);
+                _packedForBackward = true;
+            }
+
             Copy(dh, dState, (long)batch * hidden);
-            Sgemm.Multiply(batch, hidden, gates, dGh, gates, Data(_cell.weight_hh!), hidden, dState, hidden, accumulate: true);
+            Sgemm.MultiplyPacked(batch, hidden, gates, dGh, gates, _packedHh.Data, dState, hidden, accumulate: true);
         }
 
         public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
         {
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             float* transposed = _transposed.Data, gradient = _gradient.Data;
+            _packedForBackward = false;
 
             // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed).
             Sgemm.Multiply(rows, _features, gates, _dInput.Data, gates, Data(_cell.weight_ih!), inputs, dFeatures, _features, accumulate: false);
@@ -192,9 +194,62 @@ public sealed class GruCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient })
+            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient, _packedHh })
             {
                 buffer.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// For one row: from the gates g = [r | z | n], the h that entered, h·W_hnᵀ + b_hn and ∂h' = ∂output + ∂next, the
+        /// gradients of the input-side pre-activations [∂r | ∂z | ∂n] into <paramref name="dI"/>, of the hidden-side ones
+        /// (∂n times r) into <paramref name="dH"/>, and ∂h'⊙z (h's own share of ∂h) into <paramref name="dh"/>.
+        /// </summary>
+        private static unsafe void GatesBackward(float* g, float* h, float* hn, float* dOut, float* dNext, float* dI, float* dH, float* dh, int hidden)
+        {
+            switch (Simd.Width)
+            {
+                case SimdWidth.Bits512:
+                    GatesBackward<Vec512>(g, h, hn, dOut, dNext, dI, dH, dh, hidden);
+                    break;
+                case SimdWidth.Bits256:
+                    GatesBackward<Vec256>(g, h, hn, dOut, dNext, dI, dH, dh, hidden);
+                    break;
+                default:
+                    GatesBackward<Vec128>(g, h, hn, dOut, dNext, dI, dH, dh, hidden);
+                    break;
+            }
+        }
+
+        private static unsafe void GatesBackward<TV>(float* g, float* h, float* hn, float* dOut, float* dNext, float* dI, float* dH, float* dh, int hidden)
+            where TV : unmanaged, ISimdVector<TV>
+        {
+            TV one = TV.One;
+            int j = 0;
+            for (; j + TV.Count <= hidden; j += TV.Count)
+            {
+                TV r = TV.Load(g + j), z = TV.Load(g + hidden + j), n = TV.Load(g + (2 * hidden) + j), d = TV.Load(dOut + j) + TV.Load(dNext + j);
+                TV dnIn = d * (one - z) * (one - (n * n));
+                TV drIn = dnIn * TV.Load(hn + j) * r * (one - r);
+                TV dzIn = d * (TV.Load(h + j) - n) * z * (one - z);
+                drIn.Store(dI + j);
+                dzIn.Store(dI + hidden + j);
+                dnIn.Store(dI + (2 * hidden) + j);
+                drIn.Store(dH + j);
+                dzIn.Store(dH + hidden + j);
+                (dnIn * r).Store(dH + (2 * hidden) + j);
+                (d * z).Store(dh + j);
+            }
+
+            for (; j < hidden; j++)
+            {
+                float r = g[j], z = g[hidden + j], n = g[(2 * hidden) + j], d = dOut[j] + dNext[j];
+                float dnIn = d * (1f - z) * (1f - (n * n));
+                float drIn = dnIn * hn[j] * r * (1f - r);
+                float dzIn = d * (h[j] - n) * z * (1f - z);
+                (dI[j], dI[hidden + j], dI[(2 * hidden) + j]) = (drIn, dzIn, dnIn);
+                (dH[j], dH[hidden + j], dH[(2 * hidden) + j]) = (drIn, dzIn, dnIn * r);
+                dh[j] = d * z;
             }
         }
 

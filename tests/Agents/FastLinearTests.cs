@@ -42,6 +42,8 @@ public sealed class FastLinearTests
         { 3, 37, 5 },
         { 5, 17, 9 },
         { 13, 9, 70 },
+        { 100, 1024, 40 }, // rows in cache blocks of 48 (k = 1024): 48, 48, 4
+        { 122, 700, 33 }, // blocks of 72 (k = 700): 72, then 50 = 6·8 + 2
     };
 
     [Fact]
@@ -98,6 +100,32 @@ public sealed class FastLinearTests
 
                 Assert.True(Math.Abs(c[(i * n) + j] - expected) < 1e-4, $"C[{i},{j}] = {c[(i * n) + j]}, expected {expected}");
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void InCacheBlocksOfRowsTheProductIsTheSameToTheBitAsRowByRow(SimdWidth width)
+    {
+        // A rollout's 640 rows by 1024 (the deferred ∂features) and by 290 (a weight gradient's shape turned around):
+        // blocked over rows for the cache, each C element is still one sum over k in order, as a single row's is.
+        using var _ = Simd.ForceOnThisThread(width);
+        foreach ((int m, int k, int n) in new[] { (640, 1024, 256), (1024, 290, 48) })
+        {
+            var random = new Random(m + k);
+            float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] whole = new float[m * n], rowByRow = new float[m * n];
+            fixed (float* pa = a, pb = b, pw = whole, pr = rowByRow)
+            {
+                Sgemm.Multiply(m, n, k, pa, k, pb, n, pw, n, accumulate: false);
+                for (int i = 0; i < m; i++)
+                {
+                    Sgemm.Multiply(1, n, k, pa + ((long)i * k), k, pb, n, pr + ((long)i * n), n, accumulate: false);
+                }
+            }
+
+            Assert.Equal(rowByRow, whole);
         }
     }
 
