@@ -26,11 +26,12 @@ public static unsafe class Sgemm
     public static void Multiply(int m, int n, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
     {
         // The product goes down B a panel of two vectors of columns at a time and reads every row of A for each panel. A
-        // tall A (a rollout's 640 rows of ∂z, 2.6 MB; W_ih, 1.2 MB) would come from the shared L3 cache once per panel,
-        // 16-19 times a product at 256 bits: in blocks of rows that stay in the core's L2 it comes once, and B's
-        // panels (the smaller operand) come once per block. Each C element is still one kernel's sum over all of k.
+        // tall A (a rollout's 640 rows of ∂z, 2.6 MB) would come from the shared L3 cache once per panel, 16-19 times
+        // a product at 256 bits: in blocks of rows that stay in the core's L2 it comes once, and B's panels (the
+        // smaller operand) come once per block. Each C element is still one kernel's sum over all of k. With one or
+        // two panels (an acting step's W_ih·xᵀ: 32 columns) there is little to save.
         int block = CacheBlockRows(k);
-        if (m > block && n > PanelWidth)
+        if (m > block && n > 2 * PanelWidth)
         {
             for (int i = 0; i < m; i += block)
             {
