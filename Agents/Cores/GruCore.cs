@@ -84,7 +84,7 @@ public sealed class GruCore : RecurrentCore
     {
         private readonly GRUCell _cell;
         private readonly int _features, _hidden, _inputs;
-        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient, _packedHh;
+        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh;
         private bool _packedForBackward; // _packedHh holds this rollout's W_hh (the weights stay fixed until FinishBackward)
 
         public Fast(GruCore core, int features, int batch, int steps) : base(batch, steps)
@@ -102,7 +102,6 @@ public sealed class GruCore : RecurrentCore
             _transposed = new(Math.Max(gates * rows, (long)(_inputs + _hidden) * batch));
             _gi = new(gates * batch);
             _gh = new(gates * batch);
-            _dh = new((long)batch * _hidden);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
             _packedHh = new(gates * ((_hidden + Sgemm.WidestPanel - 1) / Sgemm.WidestPanel * Sgemm.WidestPanel));
         }
@@ -152,23 +151,22 @@ public sealed class GruCore : RecurrentCore
             int batch = Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             long first = (long)step * batch;
             float* kept = _gates.Data + (first * gates), hiddenN = _hiddenN.Data + (first * hidden);
-            float* dGi = _dInput.Data + (first * gates), dGh = _dHidden.Data + (first * gates), dh = _dh.Data;
+            float* dGi = _dInput.Data + (first * gates), dGh = _dHidden.Data + (first * gates);
             for (int b = 0; b < batch; b++)
             {
                 long row = (long)b * gates;
                 GatesBackward(
                     kept + row, state + ((long)b * hidden), hiddenN + ((long)b * hidden), dOutput + ((long)b * hidden), dNextState + ((long)b * hidden),
-                    dGi + row, dGh + row, dh + ((long)b * hidden), hidden);
+                    dGi + row, dGh + row, dState + ((long)b * hidden), hidden);
             }
 
-            // ∂h = ∂h'⊙z + ∂gh·W_hh, W_hh read from panels packed once per rollout (Sgemm.Pack says why); ∂x waits for FinishBackward.
+            // ∂h = ∂h'⊙z (written above) + ∂gh·W_hh, W_hh read from panels packed once per rollout (Sgemm.Pack says why); ∂x waits for FinishBackward.
             if (!_packedForBackward)
             {
                 Sgemm.Pack(gates, hidden, Data(_cell.weight_hh!), hidden, _packedHh.Data);
                 _packedForBackward = true;
             }
 
-            Copy(dh, dState, (long)batch * hidden);
             Sgemm.MultiplyPacked(batch, hidden, gates, dGh, gates, _packedHh.Data, dState, hidden, accumulate: true);
         }
 
@@ -194,7 +192,7 @@ public sealed class GruCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _dh, _gradient, _packedHh })
+            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh })
             {
                 buffer.Dispose();
             }
