@@ -103,7 +103,7 @@ public sealed class GruCore : RecurrentCore
             _gi = new(gates * batch);
             _gh = new(gates * batch);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
-            _packedHh = new(gates * ((_hidden + Sgemm.WidestPanel - 1) / Sgemm.WidestPanel * Sgemm.WidestPanel));
+            _packedHh = new(Sgemm.PackedCapacity((int)gates, _hidden));
         }
 
         public override void BeginRollout() => _packedForBackward = false;

@@ -41,13 +41,11 @@ internal sealed unsafe class LstmKernel : IDisposable
         _transposed = new(Math.Max(4L * Hidden * rows, (long)(Inputs + Hidden) * batch));
         _bias = new(4L * Hidden);
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
-        _packed = new(PackedTailLength + (4L * Hidden * RoundUp(Hidden)));
+        _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
     }
 
-    // Room for W_ih's tail packed at the widest panel (a test may force another width on its thread); W_hh's panels follow.
-    private long PackedTailLength => 4L * Hidden * RoundUp(Inputs - Split);
-
-    private static int RoundUp(int columns) => (columns + Sgemm.WidestPanel - 1) / Sgemm.WidestPanel * Sgemm.WidestPanel;
+    // Room for W_ih's tail packed at any width (a test may force another on its thread); W_hh's panels follow.
+    private long PackedTailLength => Sgemm.PackedCapacity(4 * Hidden, Inputs - Split);
 
     /// <summary>Called before the first step of every rollout: the packed weights of the last one are stale.</summary>
     public void BeginRollout() => _packedForBackward = false;

@@ -69,12 +69,15 @@ public static unsafe class Sgemm
         _ => 0,
     };
 
-    /// <summary>The widest <see cref="PanelWidth"/> of any width (512 bits): a packed B of k x n floats, n rounded up to it, fits every width.</summary>
+    /// <summary>The widest <see cref="PanelWidth"/> of any width (512 bits).</summary>
     public const int WidestPanel = 32;
+
+    /// <summary>Floats that hold B [<paramref name="k"/>, <paramref name="n"/>] packed at any width: k x n, n rounded up to <see cref="WidestPanel"/>.</summary>
+    public static long PackedCapacity(int k, int n) => (long)k * ((n + WidestPanel - 1) / WidestPanel * WidestPanel);
 
     /// <summary>
     /// Copies B [<paramref name="k"/>, <paramref name="n"/>] (rows <paramref name="ldb"/> apart) into
-    /// <paramref name="packed"/> (k x n rounded up to whole panels; <see cref="WidestPanel"/> fits every width) as panels
+    /// <paramref name="packed"/> (<see cref="PackedCapacity"/> floats hold it at every width) as panels
     /// of <see cref="PanelWidth"/> columns, each panel's k rows adjacent and the last panel's missing columns zero, for
     /// <see cref="MultiplyPacked"/>. Why: the product reads B a panel at a time down all k rows; from a row-major B whose
     /// rows are a kilobyte or more apart, each row of a panel is another cache line and page, and a product with few
@@ -84,7 +87,7 @@ public static unsafe class Sgemm
     /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
     public static void Pack(int k, int n, float* b, long ldb, float* packed)
     {
-        int width = PanelWidth is > 0 and int w ? w : throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
+        int width = RequirePanelWidth();
         for (int j = 0; j < n; j += width)
         {
             int columns = Math.Min(width, n - j);
@@ -106,12 +109,14 @@ public static unsafe class Sgemm
     public static void MultiplyPacked(int m, int n, int k, float* a, long lda, float* packed, float* c, long ldc, bool accumulate)
     {
         // Each panel is a B of its own, rows one panel wide: the plain product, one panel at a time.
-        int width = PanelWidth is > 0 and int w ? w : throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
+        int width = RequirePanelWidth();
         for (int j = 0; j < n; j += width)
         {
             Multiply(m, Math.Min(width, n - j), k, a, lda, packed + ((long)j * k), width, c + j, ldc, accumulate);
         }
     }
+
+    private static int RequirePanelWidth() => PanelWidth is > 0 and int w ? w : throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
 
     private static int Columns<TV>()
         where TV : unmanaged, ISimdVector<TV> => 2 * TV.Count;
