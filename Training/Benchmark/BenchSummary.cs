@@ -42,6 +42,29 @@ public static class BenchSummary
     }
 
     /// <summary>
+    /// The share (0..1) of <see cref="TrainingSpeed.Workers"/> x <paramref name="ceiling"/> that
+    /// <paramref name="speed"/> reached at the machine's pace: for each run, its GFLOP/s (frames/s x the setting's
+    /// FLOPs per frame) over workers x the ceiling x (the product's GFLOP/s beside the run /
+    /// <paramref name="productAtCeiling"/>, the same product's GFLOP/s when the ceiling was timed); the median over runs.
+    /// A run on a minute when the product ran 10% slower is held to a ceiling 10% lower. 0 where the pace was not measured.
+    /// </summary>
+    /// <param name="speed">A setting's runs and their <see cref="TrainingSpeed.ProductGflopsBesideRuns"/>.</param>
+    /// <param name="ceiling">The one-core ceiling, GFLOP/s (<see cref="BenchmarkReport.MatmulGflopsOneCore"/>).</param>
+    /// <param name="productAtCeiling">The product's sustained GFLOP/s timed with the ceiling (<see cref="BenchmarkReport.MatmulGflopsSustainedOneCore"/>).</param>
+    public static double ShareAtPace(TrainingSpeed speed, double ceiling, double productAtCeiling)
+    {
+        IReadOnlyList<double> runs = speed.FramesPerSecondRuns, beside = speed.ProductGflopsBesideRuns;
+        if (beside.Count != runs.Count || runs.Count == 0 || speed.FramesPerSecond <= 0 || ceiling <= 0 || productAtCeiling <= 0 || beside.Any(b => b <= 0))
+        {
+            return 0;
+        }
+
+        double flopsPerFrame = speed.Gflops / speed.FramesPerSecond;
+        double[] shares = [.. runs.Select((fps, i) => fps * flopsPerFrame / (speed.Workers * ceiling * beside[i] / productAtCeiling)).Order()];
+        return shares[shares.Length / 2];
+    }
+
+    /// <summary>
     /// The headline: the share of the <see cref="BenchmarkReport.Cores"/>-core matmul ceiling reached by the
     /// agent with the best GFLOP/s (<see cref="BenchmarkReport.CeilingFraction"/>), and the all-cores scaling of
     /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>), each named.
@@ -50,7 +73,8 @@ public static class BenchSummary
     {
         TrainingSpeed best = report.Training.MaxBy(s => s.Gflops)!;
         int cores = report.Cores;
-        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
+        string atPace = report.CeilingFractionAtPace > 0 ? Invariant($", {report.CeilingFractionAtPace:P1} at the machine's pace beside each run") : "";
+        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul{atPace}); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
     }
 
     /// <summary>

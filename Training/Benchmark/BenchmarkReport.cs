@@ -27,6 +27,20 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
     /// 1 through autograd; on the fast rollout pass the share of each rollout's frames that were distinct.
     /// </summary>
     public double EncodedShare { get; init; } = 1;
+
+    /// <summary>
+    /// For each of <see cref="FramesPerSecondRuns"/>, in the same order: GFLOP/s of the one-core product
+    /// (<see cref="SpeedProbes.SustainedOneCore"/>) timed just before that run, the machine's pace at that minute;
+    /// empty where it was not measured.
+    /// </summary>
+    public IReadOnlyList<double> ProductGflopsBesideRuns { get; init; } = [];
+
+    /// <summary>
+    /// The share (0..1) of <see cref="Workers"/> x the one-core ceiling reached at the machine's pace: the median over
+    /// runs of each run's GFLOP/s over the ceiling scaled by the product's speed beside that run
+    /// (<see cref="BenchSummary.ShareAtPace"/>); 0 where the pace was not measured.
+    /// </summary>
+    public double CeilingShareAtPace { get; init; }
 }
 
 /// <summary>Everything <c>gridtime bench</c> measures; with --json it is printed as one JSON object with these (snake_case) names.</summary>
@@ -110,6 +124,13 @@ public sealed record BenchmarkReport
 
     /// <summary>Best achieved training GFLOP/s (a median over runs) of any agent, setting and worker count, over cores x one-core matmul GFLOP/s.</summary>
     public double CeilingFraction { get; init; }
+
+    /// <summary>
+    /// <see cref="TrainingSpeed.CeilingShareAtPace"/> of the measurement <see cref="CeilingFraction"/> is taken from:
+    /// the same share with each run's ceiling scaled by the machine's pace beside it (on a shared virtual machine a
+    /// minute can be 10-20% slower than the next; the ceiling is timed once, the runs over minutes). 0 where not measured.
+    /// </summary>
+    public double CeilingFractionAtPace { get; init; }
 
     /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting, first agent measured.</summary>
     public double ScalingAllCores { get; init; }

@@ -132,10 +132,19 @@ public static class SpeedProbes
     /// <returns>Per-core GFLOP/s alone and per-core GFLOP/s (mean over the threads) with all cores at once.</returns>
     public static (double OneCore, double PerCoreAllCores) MatmulScaling(int cores, TimeSpan duration)
     {
-        set_num_threads(1);
-        double one = SustainedGflops(1, duration)[0];
+        double one = SustainedOneCore(duration);
         double[] all = SustainedGflops(cores, duration);
         return (one, all.Average());
+    }
+
+    /// <summary>
+    /// GFLOP/s per core of the product <see cref="MatmulScaling"/> times, on one thread for <paramref name="duration"/>:
+    /// the machine's pace at this minute, timed beside each training measurement.
+    /// </summary>
+    public static double SustainedOneCore(TimeSpan duration)
+    {
+        set_num_threads(1);
+        return SustainedGflops(1, duration)[0];
     }
 
     private static double[] SustainedGflops(int threads, TimeSpan duration)

@@ -19,7 +19,7 @@ public sealed class BenchCommandTests
             "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized", "env_steps_per_second_vectorized_float",
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
             "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
-            "ceiling_fraction", "scaling_all_cores", "others_cpu_share_max",
+            "ceiling_fraction", "ceiling_fraction_at_pace", "scaling_all_cores", "others_cpu_share_max",
             "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
@@ -37,7 +37,7 @@ public sealed class BenchCommandTests
         int measurements = 2 * System.Environment.ProcessorCount;
         Assert.Contains($"measuring training: 2 agent setting(s) x {System.Environment.ProcessorCount} worker count(s) x 1 run(s) = {measurements} measurements", error);
         Assert.Contains($"  [{measurements}/{measurements}] ", error);
-        Assert.Matches(@"\[1/\d+\] (nac|gru) compare, 1 worker\(s\), run 1/1: [\d,]+ frames/s; about \d+:\d\d left", error);
+        Assert.Matches(@"\[1/\d+\] (nac|gru) compare, 1 worker\(s\), run 1/1: [\d,]+ frames/s \(the product beside it [\d.]+ GFLOP/s\); about \d+:\d\d:\d\d left", error);
 
         JsonElement training = json.RootElement.GetProperty("training");
         // One entry per agent and worker count.
@@ -50,6 +50,9 @@ public sealed class BenchCommandTests
                 AssertPositive(field.Name, field.Value);
             }
         }
+
+        // The machine's pace beside each run: one product figure per run, and the share at that pace.
+        Assert.All(training.EnumerateArray(), s => Assert.Equal(s.GetProperty("frames_per_second_runs").GetArrayLength(), s.GetProperty("product_gflops_beside_runs").GetArrayLength()));
 
         // Other processes' share of the machine: read from /proc where it exists, one per run, the largest also
         // at the top, and a warning on standard error exactly when it is above the threshold.

@@ -35,6 +35,7 @@ public sealed class BenchSummaryTests
             "headline: timer with 2 workers reached 45.0 % of the 2-core matmul ceiling (90.0 % of 2 x libtorch's matmul); nac 2 workers / 1 worker = 1.50x",
             BenchSummary.Headline(report, "nac"));
         Assert.EndsWith("nac 2 workers / 1 worker = 1.50x (the product alone on all cores at once: 1.91x)", BenchSummary.Headline(report with { MatmulScalingAllCores = 1.91 }, "nac"));
+        Assert.Contains("(90.0 % of 2 x libtorch's matmul, 47.5 % at the machine's pace beside each run)", BenchSummary.Headline(report with { CeilingFractionAtPace = 0.475 }, "nac"));
     }
 
     [Fact]
@@ -43,6 +44,21 @@ public sealed class BenchSummaryTests
         TrainingSpeed[] speeds = [.. Speeds, Speed("gru", 1, 900, 30, [0.0]) with { Setting = "default" }];
         BenchmarkReport report = Report(speeds, othersMax: 0.37) with { CeilingFraction = 30.0 / 40, ScalingAllCores = 1.5 };
         Assert.StartsWith("headline: gru (default setting) with 1 worker reached 75.0 % of the 2-core matmul ceiling", BenchSummary.Headline(report, "nac"));
+    }
+
+    [Fact]
+    public void ShareAtPaceHoldsEachRunToTheCeilingScaledByTheProductBesideIt()
+    {
+        // 10 GFLOP/s per 1,000 frames/s. Ceiling 20 per core, timed when the product ran at 16. Runs with 2 workers:
+        // 1,000 frames/s beside a product at 16 (the ceiling's pace): 10 / (2 x 20) = 25 %; 1,200 beside 12 (a slow
+        // minute, ceiling 15): 12 / 30 = 40 %; 1,500 beside 20: 15 / 50 = 30 %. Median 30 %.
+        TrainingSpeed speed = Speed("nac", 2, 1200, 12, [0, 0, 0]) with { FramesPerSecondRuns = [1000, 1200, 1500], ProductGflopsBesideRuns = [16, 12, 20] };
+        Assert.Equal(0.30, BenchSummary.ShareAtPace(speed, ceiling: 20, productAtCeiling: 16), 12);
+
+        // Not measured, or one measurement missing: 0.
+        Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [] }, 20, 16));
+        Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [16, 12] }, 20, 16));
+        Assert.Equal(0, BenchSummary.ShareAtPace(speed, 20, productAtCeiling: 0));
     }
 
     [Fact]

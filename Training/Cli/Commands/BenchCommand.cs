@@ -7,6 +7,7 @@ using GridTime.Training;
 using GridTime.Training.Benchmark;
 using GridTime.Training.A3C;
 using GridTime.Training.Config;
+using GridTime.Training.Progress;
 using GridTime.Training.Runs;
 
 namespace GridTime.Cli.Commands;
@@ -124,6 +125,10 @@ public static class BenchCommand
         List<double>[][] runs = PerSettingAndWorkers<double>(settings.Count, cores);
         List<PhaseTimes>[][] profiles = PerSettingAndWorkers<PhaseTimes>(settings.Count, cores);
         List<double?>[][] othersShares = PerSettingAndWorkers<double?>(settings.Count, cores);
+        List<double>[][] paces = PerSettingAndWorkers<double>(settings.Count, cores);
+
+        // The machine's pace beside each run: the ceiling's product, timed just before it (see BenchSummary.ShareAtPace).
+        TimeSpan paceProbe = TimeSpan.FromSeconds(quick ? 0.1 : 0.5);
 
         // Say up front what is measured, and after each measurement how far along it is and about how long is left
         // (the measurements are counted in updates, so a slower processor takes longer: the estimate follows it).
@@ -138,14 +143,16 @@ public static class BenchCommand
                 for (int workers = 1; workers <= cores; workers++)
                 {
                     stop.ThrowIfCancellationRequested();
+                    double pace = SpeedProbes.SustainedOneCore(paceProbe);
                     var profile = new PhaseTimes[workers];
                     (double fps, double? othersShare) = SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile);
                     done++;
                     double left = clock.Elapsed.TotalSeconds / done * (total - done);
                     progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  [{done}/{total}] {settings[i].Agent.Name()} {settings[i].Name}, {workers} worker(s), run {repeat + 1}/{repeats}: {fps:N0} frames/s; about {(int)(left / 60)}:{(int)Math.Ceiling(left % 60) % 60:00} left"));
+                        $"  [{done}/{total}] {settings[i].Agent.Name()} {settings[i].Name}, {workers} worker(s), run {repeat + 1}/{repeats}: {fps:N0} frames/s (the product beside it {pace:F1} GFLOP/s); about {ProgressDisplay.Clock(TimeSpan.FromSeconds(Math.Ceiling(left)))} left"));
                     runs[i][workers - 1].Add(fps);
                     othersShares[i][workers - 1].Add(othersShare);
+                    paces[i][workers - 1].Add(pace);
                     profiles[i][workers - 1].AddRange(profile);
                 }
             }
@@ -170,11 +177,13 @@ public static class BenchCommand
                     Agent = agent.Name(),
                     OthersCpuShareRuns = disturbed.All(o => o.HasValue) ? [.. disturbed.Select(o => o!.Value)] : null,
                     EncodedShare = encodedShare,
+                    ProductGflopsBesideRuns = paces[i][workers - 1],
                 };
+                speed = speed with { CeilingShareAtPace = BenchSummary.ShareAtPace(speed, matmul, sustainedOne) };
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling), encoder on {encodedShare:P0} of frames"));
+                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling; {speed.CeilingShareAtPace:P0} at the pace beside each run), encoder on {encodedShare:P0} of frames"));
                 log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
                     string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[i][workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
@@ -193,7 +202,7 @@ public static class BenchCommand
             }
         }
 
-        double best = speeds.Max(s => s.Gflops);
+        TrainingSpeed best = speeds.MaxBy(s => s.Gflops)!;
         double[] othersMeasured = [.. speeds.SelectMany(s => s.OthersCpuShareRuns ?? [])];
         var compare = speeds.Where(s => s.Setting == "compare" && s.Agent == agents[0].Name()).ToList();
         var report = new BenchmarkReport
@@ -216,7 +225,8 @@ public static class BenchCommand
             SimdWidth = Simd.SettingValue(Simd.Width),
             ProcessorSimd = Simd.Describe(Simd.Supported),
             Training = speeds,
-            CeilingFraction = best / (cores * matmul),
+            CeilingFraction = best.Gflops / (cores * matmul),
+            CeilingFractionAtPace = best.CeilingShareAtPace,
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
             MatmulGflopsSustainedOneCore = sustainedOne,
             MatmulGflopsSustainedPerCoreAllCores = sustainedAll,
