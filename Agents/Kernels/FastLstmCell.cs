@@ -276,14 +276,14 @@ public static class FastLstmCell
     /// <summary>σ(z) = 1 / (1 + e^(−z)), lane-wise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Sigmoid<TV>(TV z)
-        where TV : unmanaged, ISimdVector<TV> => TV.One / (TV.One + TV.Exp(-z));
+        where TV : unmanaged, ISimdVector<TV> => TV.One / (TV.One + VectorExp.Of(-z));
 
     /// <summary>tanh z = sign(z)·(1 − e^(−2|z|)) / (1 + e^(−2|z|)), exact to float rounding near 0 and saturating cleanly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Tanh<TV>(TV z)
         where TV : unmanaged, ISimdVector<TV>
     {
-        TV e = TV.Exp(TV.Create(-2f) * TV.Abs(z));
+        TV e = VectorExp.Of(TV.Create(-2f) * TV.Abs(z));
         TV t = (TV.One - e) / (TV.One + e);
         return TV.Select(TV.LessThan(z, TV.Zero), -t, t);
     }

@@ -63,8 +63,14 @@ public unsafe interface ISimdVector<TSelf>
     /// <summary>Lane-wise √x.</summary>
     static abstract TSelf Sqrt(TSelf x);
 
-    /// <summary>Lane-wise eˣ (.NET's vectorised exponential: the same value at every width).</summary>
-    static abstract TSelf Exp(TSelf x);
+    /// <summary>Lane-wise rounding to the nearest integer, ties to even.</summary>
+    static abstract TSelf Round(TSelf x);
+
+    /// <summary>
+    /// Lane-wise 2ⁿ for integer-valued n in [−126, 127], written straight into the exponent bits (one integer
+    /// add and shift); other n give meaningless values (<see cref="VectorExp"/> replaces them).
+    /// </summary>
+    static abstract TSelf PowerOfTwo(TSelf n);
 
     /// <summary>Lane-wise natural logarithm.</summary>
     static abstract TSelf Log(TSelf x);
@@ -167,7 +173,11 @@ public unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec512>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512 Exp(Vec512 x) => new(Vector512.Exp(x._value));
+    public static Vec512 Round(Vec512 x) => new(Vector512.Round(x._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512 PowerOfTwo(Vec512 n) => new(((Vector512.ConvertToInt32(n._value) + Vector512.Create(127)) << 23).AsSingle());
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -281,7 +291,11 @@ public unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec256>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256 Exp(Vec256 x) => new(Vector256.Exp(x._value));
+    public static Vec256 Round(Vec256 x) => new(Vector256.Round(x._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256 PowerOfTwo(Vec256 n) => new(((Vector256.ConvertToInt32(n._value) + Vector256.Create(127)) << 23).AsSingle());
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -394,7 +408,11 @@ public unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec128>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128 Exp(Vec128 x) => new(Vector128.Exp(x._value));
+    public static Vec128 Round(Vec128 x) => new(Vector128.Round(x._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128 PowerOfTwo(Vec128 n) => new(((Vector128.ConvertToInt32(n._value) + Vector128.Create(127)) << 23).AsSingle());
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
