@@ -110,9 +110,28 @@ public static unsafe class Sgemm
     {
         // Each panel is a B of its own, rows one panel wide: the plain product, one panel at a time.
         int width = RequirePanelWidth();
-        for (int j = 0; j < n; j += width)
+        int full = n / width * width;
+        for (int j = 0; j < full; j += width)
         {
-            Multiply(m, Math.Min(width, n - j), k, a, lda, packed + ((long)j * k), width, c + j, ldc, accumulate);
+            Multiply(m, width, k, a, lda, packed + ((long)j * k), width, c + j, ldc, accumulate);
+        }
+
+        // The last panel is already zero-padded to a full panel: its product goes through a tile without the copy
+        // of B's columns that Multiply makes for a row-major B.
+        if (full < n)
+        {
+            switch (Simd.Width)
+            {
+                case SimdWidth.Bits512:
+                    MultiplyThroughTile<Vec512>(m, n - full, k, a, lda, packed + ((long)full * k), c + full, ldc, accumulate);
+                    break;
+                case SimdWidth.Bits256:
+                    MultiplyThroughTile<Vec256>(m, n - full, k, a, lda, packed + ((long)full * k), c + full, ldc, accumulate);
+                    break;
+                default:
+                    MultiplyThroughTile<Vec128>(m, n - full, k, a, lda, packed + ((long)full * k), c + full, ldc, accumulate);
+                    break;
+            }
         }
     }
 
@@ -186,7 +205,7 @@ public static unsafe class Sgemm
     private static void MultiplyLastColumns<TV>(int m, int width, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
         where TV : unmanaged, ISimdVector<TV>
     {
-        int columns = 2 * TV.Count, rowsPerBlock = RowsPerBlock<TV>();
+        int columns = 2 * TV.Count;
         float* panel = Scratch.Get(Scratch.TailPanel, (long)k * columns);
         for (int p = 0; p < k; p++)
         {
@@ -195,6 +214,18 @@ public static unsafe class Sgemm
             row[width..].Clear();
         }
 
+        MultiplyThroughTile<TV>(m, width, k, a, lda, panel, c, ldc, accumulate);
+    }
+
+    /// <summary>
+    /// C's first <paramref name="width"/> columns (+)= A·panel, for a panel of two vectors of columns (rows adjacent,
+    /// the columns past <paramref name="width"/> any finite or not: their sums are computed and dropped), through a
+    /// tile of at most 8 rows.
+    /// </summary>
+    private static void MultiplyThroughTile<TV>(int m, int width, int k, float* a, long lda, float* panel, float* c, long ldc, bool accumulate)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int columns = 2 * TV.Count, rowsPerBlock = RowsPerBlock<TV>();
         float* tile = stackalloc float[8 * 32];
         for (int i = 0; i < m; i += rowsPerBlock)
         {
