@@ -42,7 +42,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     // The state the next rollout starts from, and working memory of the backward pass.
     private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
-    private readonly RolloutBuffer _fcWeightT; // W_fcᵀ [800, H], made at the start of each rollout (the weights are fixed until Backward)
+    private readonly RolloutBuffer _fcWeightT, _fcWeightPacked; // W_fcᵀ [800, H], and packed in panels (Sgemm.Pack), made at the start of each rollout (the weights are fixed until Backward)
     private readonly float[] _bootstrapLogits;
     private int _steps;
 
@@ -98,6 +98,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _scratch = new(Math.Max(rows * _width, (long)(_actions + 1) * _output + _actions + 1));
         _gradients = new((long)_width * ConvOutput);
         _fcWeightT = new((long)_width * ConvOutput);
+        _fcWeightPacked = new(Sgemm.PackedCapacity(ConvOutput, _width));
         _bootstrapLogits = new float[batch * _actions];
         Restart(); // the first rollout starts from zeros (native memory comes uninitialised)
     }
@@ -273,7 +274,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         RolloutBuffer[] buffers =
         [
             _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
-            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightT,
+            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightT, _fcWeightPacked,
         ];
         foreach (RolloutBuffer buffer in buffers)
         {
@@ -360,11 +361,15 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
     }
 
-    /// <summary>Before a rollout's first forward pass: the core forms what the weights give, and W_fcᵀ is made.</summary>
+    /// <summary>
+    /// Before a rollout's first forward pass: the core forms what the weights give, and W_fcᵀ is made in panels
+    /// (a step's few new frames read all of it: see Sgemm.Pack).
+    /// </summary>
     private void BeginRollout()
     {
         _core.BeginRollout();
         FastLinear.Transpose(Data(_fcWeight), _width, ConvOutput, _fcWeightT.Data);
+        Sgemm.Pack(ConvOutput, _width, _fcWeightT.Data, _width, _fcWeightPacked.Data);
     }
 
     /// <summary>
@@ -377,7 +382,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
         FastConvolutions.Forward(_distinct.Slot(first), true, count, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
-        Sgemm.Multiply(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightT.Data, width, encoded, width, accumulate: false);
+        Sgemm.MultiplyPacked(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightPacked.Data, encoded, width, accumulate: false);
         float* bias = Data(_fcBias);
         for (int r = 0; r < count; r++)
         {
