@@ -44,23 +44,23 @@ public static class BenchSummary
     /// <summary>
     /// The share (0..1) of <see cref="TrainingSpeed.Workers"/> x <paramref name="ceiling"/> that
     /// <paramref name="speed"/> reached at the machine's pace: for each run, its GFLOP/s (frames/s x the setting's
-    /// FLOPs per frame) over workers x the ceiling x (the product's GFLOP/s beside the run /
-    /// <paramref name="productAtCeiling"/>, the same product's GFLOP/s when the ceiling was timed); the median over runs.
-    /// A run on a minute when the product ran 10% slower is held to a ceiling 10% lower. 0 where the pace was not measured.
+    /// FLOPs per frame) over workers x the ceiling x (the product's GFLOP/s beside the run / <paramref name="usualPace"/>,
+    /// the median of that figure over every run of the bench); the median over runs. A run in a minute when the
+    /// product ran 10% slower than usual is held to a ceiling 10% lower. 0 where the pace was not measured.
     /// </summary>
     /// <param name="speed">A setting's runs and their <see cref="TrainingSpeed.ProductGflopsBesideRuns"/>.</param>
     /// <param name="ceiling">The one-core ceiling, GFLOP/s (<see cref="BenchmarkReport.MatmulGflopsOneCore"/>).</param>
-    /// <param name="productAtCeiling">The product's sustained GFLOP/s timed with the ceiling (<see cref="BenchmarkReport.MatmulGflopsSustainedOneCore"/>).</param>
-    public static double ShareAtPace(TrainingSpeed speed, double ceiling, double productAtCeiling)
+    /// <param name="usualPace">The median of <see cref="TrainingSpeed.ProductGflopsBesideRuns"/> over every setting and worker count of the bench, GFLOP/s.</param>
+    public static double ShareAtPace(TrainingSpeed speed, double ceiling, double usualPace)
     {
         IReadOnlyList<double> runs = speed.FramesPerSecondRuns, beside = speed.ProductGflopsBesideRuns;
-        if (beside.Count != runs.Count || runs.Count == 0 || speed.FramesPerSecond <= 0 || ceiling <= 0 || productAtCeiling <= 0 || beside.Any(b => b <= 0))
+        if (beside.Count != runs.Count || runs.Count == 0 || speed.FramesPerSecond <= 0 || ceiling <= 0 || usualPace <= 0 || beside.Any(b => b <= 0))
         {
             return 0;
         }
 
         double flopsPerFrame = speed.Gflops / speed.FramesPerSecond;
-        double[] shares = [.. runs.Select((fps, i) => fps * flopsPerFrame / (speed.Workers * ceiling * beside[i] / productAtCeiling)).Order()];
+        double[] shares = [.. runs.Select((fps, i) => fps * flopsPerFrame / (speed.Workers * ceiling * beside[i] / usualPace)).Order()];
         return shares[shares.Length / 2];
     }
 

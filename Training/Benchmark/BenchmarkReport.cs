@@ -37,8 +37,8 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
 
     /// <summary>
     /// The share (0..1) of <see cref="Workers"/> x the one-core ceiling reached at the machine's pace: the median over
-    /// runs of each run's GFLOP/s over the ceiling scaled by the product's speed beside that run
-    /// (<see cref="BenchSummary.ShareAtPace"/>); 0 where the pace was not measured.
+    /// runs of each run's GFLOP/s over the ceiling scaled by the product's speed beside that run relative to its
+    /// median over the bench (<see cref="BenchSummary.ShareAtPace"/>); 0 where the pace was not measured.
     /// </summary>
     public double CeilingShareAtPace { get; init; }
 }
@@ -127,8 +127,8 @@ public sealed record BenchmarkReport
 
     /// <summary>
     /// <see cref="TrainingSpeed.CeilingShareAtPace"/> of the measurement <see cref="CeilingFraction"/> is taken from:
-    /// the same share with each run's ceiling scaled by the machine's pace beside it (on a shared virtual machine a
-    /// minute can be 10-20% slower than the next; the ceiling is timed once, the runs over minutes). 0 where not measured.
+    /// the same share with each run's ceiling scaled by the machine's pace beside it relative to the bench's usual pace
+    /// (on a shared virtual machine a minute can be 10-20% slower than the next). 0 where not measured.
     /// </summary>
     public double CeilingFractionAtPace { get; init; }
 

@@ -49,16 +49,16 @@ public sealed class BenchSummaryTests
     [Fact]
     public void ShareAtPaceHoldsEachRunToTheCeilingScaledByTheProductBesideIt()
     {
-        // 10 GFLOP/s per 1,000 frames/s. Ceiling 20 per core, timed when the product ran at 16. Runs with 2 workers:
-        // 1,000 frames/s beside a product at 16 (the ceiling's pace): 10 / (2 x 20) = 25 %; 1,200 beside 12 (a slow
+        // 10 GFLOP/s per 1,000 frames/s. Ceiling 20 per core; the product usually ran at 16. Runs with 2 workers:
+        // 1,000 frames/s beside a product at 16 (the usual pace): 10 / (2 x 20) = 25 %; 1,200 beside 12 (a slow
         // minute, ceiling 15): 12 / 30 = 40 %; 1,500 beside 20: 15 / 50 = 30 %. Median 30 %.
         TrainingSpeed speed = Speed("nac", 2, 1200, 12, [0, 0, 0]) with { FramesPerSecondRuns = [1000, 1200, 1500], ProductGflopsBesideRuns = [16, 12, 20] };
-        Assert.Equal(0.30, BenchSummary.ShareAtPace(speed, ceiling: 20, productAtCeiling: 16), 12);
+        Assert.Equal(0.30, BenchSummary.ShareAtPace(speed, ceiling: 20, usualPace: 16), 12);
 
         // Not measured, or one measurement missing: 0.
         Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [] }, 20, 16));
         Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [16, 12] }, 20, 16));
-        Assert.Equal(0, BenchSummary.ShareAtPace(speed, 20, productAtCeiling: 0));
+        Assert.Equal(0, BenchSummary.ShareAtPace(speed, 20, usualPace: 0));
     }
 
     [Fact]

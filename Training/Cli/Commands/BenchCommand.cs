@@ -158,6 +158,9 @@ public static class BenchCommand
             }
         }
 
+        // The bench's usual pace: the median of the product's speed over every run (BenchSummary.ShareAtPace).
+        double[] allPaces = [.. paces.SelectMany(perWorkers => perWorkers.SelectMany(p => p)).Order()];
+        double usualPace = allPaces[allPaces.Length / 2];
         var speeds = new List<TrainingSpeed>();
         for (int i = 0; i < settings.Count; i++)
         {
@@ -179,7 +182,7 @@ public static class BenchCommand
                     EncodedShare = encodedShare,
                     ProductGflopsBesideRuns = paces[i][workers - 1],
                 };
-                speed = speed with { CeilingShareAtPace = BenchSummary.ShareAtPace(speed, matmul, sustainedOne) };
+                speed = speed with { CeilingShareAtPace = BenchSummary.ShareAtPace(speed, matmul, usualPace) };
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
