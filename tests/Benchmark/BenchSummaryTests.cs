@@ -55,10 +55,22 @@ public sealed class BenchSummaryTests
         TrainingSpeed speed = Speed("nac", 2, 1200, 12, [0, 0, 0]) with { FramesPerSecondRuns = [1000, 1200, 1500], ProductGflopsBesideRuns = [16, 12, 20] };
         Assert.Equal(0.30, BenchSummary.ShareAtPace(speed, ceiling: 20, usualPace: 16), 12);
 
+        // Two runs: the mean of the two shares, 25 % and 40 %.
+        Assert.Equal(0.325, BenchSummary.ShareAtPace(speed with { FramesPerSecondRuns = [1000, 1200], ProductGflopsBesideRuns = [16, 12] }, 20, 16), 12);
+
         // Not measured, or one measurement missing: 0.
         Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [] }, 20, 16));
         Assert.Equal(0, BenchSummary.ShareAtPace(speed with { ProductGflopsBesideRuns = [16, 12] }, 20, 16));
         Assert.Equal(0, BenchSummary.ShareAtPace(speed, 20, usualPace: 0));
+    }
+
+    [Fact]
+    public void MedianIsTheMiddleValueOrTheMeanOfTheTwoMiddleOnes()
+    {
+        Assert.Equal(3, BenchSummary.Median([5, 3, 1]));
+        Assert.Equal(207.975, BenchSummary.Median([213.17, 205.47, 208.85, 207.10]), 12); // not 208.85, the upper middle
+        Assert.Equal(7, BenchSummary.Median([7]));
+        Assert.Throws<ArgumentException>(() => BenchSummary.Median([]));
     }
 
     [Fact]
