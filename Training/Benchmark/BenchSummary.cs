@@ -60,21 +60,7 @@ public static class BenchSummary
         }
 
         double flopsPerFrame = speed.Gflops / speed.FramesPerSecond;
-        return Median(runs.Select((fps, i) => fps * flopsPerFrame / (speed.Workers * ceiling * beside[i] / usualPace)));
-    }
-
-    /// <summary>The median of <paramref name="values"/>: the middle one, or the mean of the two middle ones of an even count.</summary>
-    /// <exception cref="ArgumentException">There are no values.</exception>
-    public static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        if (sorted.Length == 0)
-        {
-            throw new ArgumentException("the median of no values", nameof(values));
-        }
-
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return Statistics.Median([.. runs.Select((fps, i) => fps * flopsPerFrame / (speed.Workers * ceiling * beside[i] / usualPace)).Order()]);
     }
 
     /// <summary>

@@ -185,7 +185,7 @@ public sealed class Comparison(IReadOnlyList<ComparisonCell> cells, int minT, in
 
         double[] sorted = [.. perSeed.Order()];
         ConfidenceInterval ci = ConfidenceInterval.BootstrapMedian(perSeed, BootstrapSeed);
-        return string.Create(CultureInfo.InvariantCulture, $"{ConfidenceInterval.Median(sorted):F3} [{ci.Low:F3}, {ci.High:F3}]");
+        return string.Create(CultureInfo.InvariantCulture, $"{Statistics.Median(sorted):F3} [{ci.Low:F3}, {ci.High:F3}]");
     }
 
     // "[14, 16]": the bootstrap interval of a horizon's median over a group's seeds (a horizon not reached ranks below every

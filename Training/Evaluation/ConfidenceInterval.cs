@@ -65,18 +65,11 @@ public readonly record struct ConfidenceInterval(double Low, double High)
             }
 
             Array.Sort(sample);
-            medians[r] = Median(sample);
+            medians[r] = Statistics.Median(sample);
         }
 
         Array.Sort(medians);
         return new ConfidenceInterval(Percentile(medians, 0.025), Percentile(medians, 0.975));
-    }
-
-    /// <summary>The median of sorted values: the middle one, or the mean of the two middle ones (−∞ when one of them is).</summary>
-    public static double Median(double[] sorted)
-    {
-        double low = sorted[(sorted.Length - 1) / 2], high = sorted[sorted.Length / 2];
-        return double.IsNegativeInfinity(low) || double.IsNegativeInfinity(high) ? double.NegativeInfinity : (low + high) / 2;
     }
 
     // The q-quantile of sorted values by the nearest-rank rule (an element of the sample, never a value between two).

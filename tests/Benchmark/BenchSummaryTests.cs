@@ -65,15 +65,6 @@ public sealed class BenchSummaryTests
     }
 
     [Fact]
-    public void MedianIsTheMiddleValueOrTheMeanOfTheTwoMiddleOnes()
-    {
-        Assert.Equal(3, BenchSummary.Median([5, 3, 1]));
-        Assert.Equal(207.975, BenchSummary.Median([213.17, 205.47, 208.85, 207.10]), 12); // not 208.85, the upper middle
-        Assert.Equal(7, BenchSummary.Median([7]));
-        Assert.Throws<ArgumentException>(() => BenchSummary.Median([]));
-    }
-
-    [Fact]
     public void WarningNamesTheMostDisturbedMeasurement()
     {
         Assert.Equal(

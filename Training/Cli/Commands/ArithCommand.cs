@@ -137,7 +137,7 @@ public static class ArithCommand
                 int successes = mine.Count(r => r.Success);
                 ConfidenceInterval ci = ConfidenceInterval.Wilson(successes, mine.Length);
                 double[] errors = [.. mine.Select(r => double.IsNaN(r.ExtrapolationNormalised) ? double.PositiveInfinity : r.ExtrapolationNormalised).Order()];
-                double median = ConfidenceInterval.Median(errors);
+                double median = Statistics.Median(errors);
                 rows.Add(string.Create(CultureInfo.InvariantCulture, $"{operation.Symbol(),-9} {Name(model),-5} {successes,4}/{mine.Length,-4} {ci.Percent(),-16} {median,12:F1}"));
             }
 

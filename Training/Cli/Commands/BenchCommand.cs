@@ -161,7 +161,7 @@ public static class BenchCommand
         }
 
         // The bench's usual pace: the median of the product's speed over every run (BenchSummary.ShareAtPace).
-        double usualPace = BenchSummary.Median(paces.SelectMany(perWorkers => perWorkers.SelectMany(p => p)));
+        double usualPace = Statistics.Median([.. paces.SelectMany(perWorkers => perWorkers.SelectMany(p => p)).Order()]);
         var speeds = new List<TrainingSpeed>();
         for (int i = 0; i < settings.Count; i++)
         {
@@ -170,7 +170,7 @@ public static class BenchCommand
             for (int workers = 1; workers <= cores; workers++)
             {
                 List<double> taken = runs[i][workers - 1];
-                double fps = BenchSummary.Median(taken);
+                double fps = Statistics.Median([.. taken.Order()]);
                 List<double?> disturbed = othersShares[i][workers - 1];
                 List<PhaseTimes> timed = profiles[i][workers - 1];
                 long recorded = timed.Sum(p => p.FramesRecorded);
