@@ -42,7 +42,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     // The state the next rollout starts from, and working memory of the backward pass.
     private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
-    private readonly RolloutBuffer _fcWeightT, _fcWeightPacked; // W_fcᵀ [800, H], and packed in panels (Sgemm.Pack), made at the start of each rollout (the weights are fixed until Backward)
+    private readonly RolloutBuffer _fcWeightPacked; // W_fcᵀ [800, H] packed in panels (Sgemm.PackTransposed), made at the start of each rollout (the weights are fixed until Backward)
     private readonly float[] _bootstrapLogits;
     private int _steps;
 
@@ -97,7 +97,6 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _dConvOutput = new(rows * ConvOutput);
         _scratch = new(Math.Max(rows * _width, (long)(_actions + 1) * _output + _actions + 1));
         _gradients = new((long)_width * ConvOutput);
-        _fcWeightT = new((long)_width * ConvOutput);
         _fcWeightPacked = new(Sgemm.PackedCapacity(ConvOutput, _width));
         _bootstrapLogits = new float[batch * _actions];
         Restart(); // the first rollout starts from zeros (native memory comes uninitialised)
@@ -274,7 +273,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         RolloutBuffer[] buffers =
         [
             _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
-            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightT, _fcWeightPacked,
+            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightPacked,
         ];
         foreach (RolloutBuffer buffer in buffers)
         {
@@ -368,8 +367,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private void BeginRollout()
     {
         _core.BeginRollout();
-        FastLinear.Transpose(Data(_fcWeight), _width, ConvOutput, _fcWeightT.Data);
-        Sgemm.Pack(ConvOutput, _width, _fcWeightT.Data, _width, _fcWeightPacked.Data);
+        Sgemm.PackTransposed(ConvOutput, _width, Data(_fcWeight), ConvOutput, _fcWeightPacked.Data);
     }
 
     /// <summary>

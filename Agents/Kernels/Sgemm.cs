@@ -102,6 +102,40 @@ public static unsafe class Sgemm
     }
 
     /// <summary>
+    /// As <see cref="Pack"/> for B = Wᵀ [<paramref name="k"/>, <paramref name="n"/>], given W [n, k] (rows
+    /// <paramref name="ldw"/> apart): the panels Pack makes of Wᵀ written out, each a transpose of a block of W's rows.
+    /// Why: the encoder's linear layer y = x·W_fcᵀ + b for a step's few new frames reads each weight once from adjacent
+    /// panels and writes y's rows as they are; W_fc is packed once per rollout without writing Wᵀ out first.
+    /// </summary>
+    /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
+    public static void PackTransposed(int k, int n, float* w, long ldw, float* packed)
+    {
+        int width = RequirePanelWidth();
+        for (int j = 0; j < n; j += width)
+        {
+            int columns = Math.Min(width, n - j);
+            float* panel = packed + ((long)j * k);
+            if (columns == width)
+            {
+                FastLinear.Transpose(w + (j * ldw), width, k, ldw, panel); // panel[p, c] = W[j + c, p]
+                continue;
+            }
+
+            // A part-filled last panel: W's last rows, then zeros.
+            for (int p = 0; p < k; p++)
+            {
+                Span<float> row = new(panel + ((long)p * width), width);
+                for (int c = 0; c < columns; c++)
+                {
+                    row[c] = w[((j + c) * ldw) + p];
+                }
+
+                row[columns..].Clear();
+            }
+        }
+    }
+
+    /// <summary>
     /// C (+)= A·B as <see cref="Multiply"/>, with B [<paramref name="k"/>, <paramref name="n"/>] packed by
     /// <see cref="Pack"/> at the same width: the same sums in the same order, so the same result to the bit.
     /// </summary>

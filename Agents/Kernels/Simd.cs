@@ -38,6 +38,10 @@ public static class Simd
     [ThreadStatic]
     private static SimdWidth? forcedOnThisThread;
 
+    // Whether any thread ever forced a width: until one does (a training process never does), Width reads no
+    // thread-local storage, which every kernel call does once or more (a thread-static read showed in profiles).
+    private static volatile bool anyForced;
+
     static Simd()
     {
         Supported = Detect();
@@ -60,7 +64,7 @@ public static class Simd
     public static string? SettingError { get; }
 
     /// <summary>The width the kernels use on the calling thread: <see cref="ProcessWidth"/>, unless a test forced another (<see cref="ForceOnThisThread"/>).</summary>
-    public static SimdWidth Width => forcedOnThisThread ?? ProcessWidth;
+    public static SimdWidth Width => anyForced ? forcedOnThisThread ?? ProcessWidth : ProcessWidth;
 
     /// <summary>Whether the fast kernels run on the calling thread (<see cref="Width"/> is not <see cref="SimdWidth.Off"/>).</summary>
     public static bool KernelsInUse => Width != SimdWidth.Off;
@@ -124,6 +128,7 @@ public static class Simd
 
         SimdWidth? before = forcedOnThisThread;
         forcedOnThisThread = width;
+        anyForced = true;
         return new Restore(() => forcedOnThisThread = before);
     }
 

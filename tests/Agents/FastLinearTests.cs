@@ -160,6 +160,43 @@ public sealed class FastLinearTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void PackingWTransposedGivesThePanelsOfWᵀ(SimdWidth width)
+    {
+        // W [n, k] with rows k + 3 apart (a slice of a wider matrix), for the encoder's W_fc, other layers' shapes and n
+        // not a multiple of any panel: Wᵀ written out [k, n] and packed must give the same
+        // floats everywhere, the last panel's missing columns zero (both start as NaN: every float is written).
+        using var _ = Simd.ForceOnThisThread(width);
+        foreach ((int k, int n) in new[] { (290, 1024), (256, 768), (800, 256), (13, 37), (9, 33), (1, 1) })
+        {
+            var random = new Random((k * 1000) + n);
+            int ldw = k + 3;
+            float[] w = [.. Enumerable.Range(0, n * ldw).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] transposed = new float[k * n];
+            for (int row = 0; row < n; row++)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    transposed[(p * n) + row] = w[(row * ldw) + 1 + p];
+                }
+            }
+
+            int panels = (n + Sgemm.PanelWidth - 1) / Sgemm.PanelWidth;
+            float[] expected = new float[k * panels * Sgemm.PanelWidth], packed = new float[expected.Length];
+            Array.Fill(expected, float.NaN);
+            Array.Fill(packed, float.NaN);
+            fixed (float* pw = w, pt = transposed, pe = expected, pp = packed)
+            {
+                Sgemm.Pack(k, n, pt, n, pe);
+                Sgemm.PackTransposed(k, n, pw + 1, ldw, pp);
+            }
+
+            Assert.Equal(expected, packed);
+            Assert.DoesNotContain(packed, float.IsNaN);
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(ShapesAtEveryWidth))]
     public void ALinearLayerGivesLibtorchsValuesAndGradients(SimdWidth width, int batch, int inputs, int outputs)
     {
