@@ -43,6 +43,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     // The state the next rollout starts from, and working memory of the backward pass.
     private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
     private readonly RolloutBuffer _fcWeightPacked; // W_fcᵀ [800, H] packed in panels (Sgemm.PackTransposed), made at the start of each rollout (the weights are fixed until Backward)
+    private readonly RolloutBuffer _convWeightsArranged; // the convolutions' weights as their forward pass reads them (FastConvolutions.ArrangeWeights), also made at the start of each rollout
     private readonly float[] _bootstrapLogits;
     private int _steps;
 
@@ -98,6 +99,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _scratch = new(Math.Max(rows * _width, (long)(_actions + 1) * _output + _actions + 1));
         _gradients = new((long)_width * ConvOutput);
         _fcWeightPacked = new(Sgemm.PackedCapacity(ConvOutput, _width));
+        _convWeightsArranged = new(FastConvolutions.ArrangedWeights);
         _bootstrapLogits = new float[batch * _actions];
         Restart(); // the first rollout starts from zeros (native memory comes uninitialised)
     }
@@ -273,7 +275,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         RolloutBuffer[] buffers =
         [
             _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
-            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightPacked,
+            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightPacked, _convWeightsArranged,
         ];
         foreach (RolloutBuffer buffer in buffers)
         {
@@ -361,13 +363,15 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <summary>
-    /// Before a rollout's first forward pass: the core forms what the weights give, and W_fcᵀ is made in panels
-    /// (a step's few new frames read all of it: see Sgemm.Pack).
+    /// Before a rollout's first forward pass: the core forms what the weights give, W_fcᵀ is made in panels (a step's
+    /// few new frames read all of it: see Sgemm.PackTransposed), and the convolutions' weights are arranged as their
+    /// forward pass reads them.
     /// </summary>
     private void BeginRollout()
     {
         _core.BeginRollout();
         Sgemm.PackTransposed(ConvOutput, _width, Data(_fcWeight), ConvOutput, _fcWeightPacked.Data);
+        FastConvolutions.ArrangeWeights(Data(_conv1Weight), Data(_conv2Weight), _convWeightsArranged.Data);
     }
 
     /// <summary>
@@ -379,7 +383,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     {
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
-        FastConvolutions.Forward(_distinct.Slot(first), true, count, Data(_conv1Weight), Data(_conv1Bias), Data(_conv2Weight), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
         Sgemm.MultiplyPacked(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightPacked.Data, encoded, width, accumulate: false);
         float* bias = Data(_fcBias);
         for (int r = 0; r < count; r++)

@@ -54,11 +54,8 @@ internal sealed unsafe class NaluKernel : ArithmeticUnitKernel
         Sgemm.Multiply(batch, outputs, inputs, u, inputs, Data(_nalu.Gate), outputs, gate, outputs, accumulate: false);
         for (int b = 0; b < batch; b++)
         {
-            for (int j = 0; j < outputs; j++)
-            {
-                long i = ((long)b * outputs) + j;
-                y[(b * ldY) + j] = NaluMath.Mix(add[i], multiply[i], gate[i], out multiply[i], out gate[i]);
-            }
+            long row = (long)b * outputs;
+            NaluMath.Mix(add + row, multiply + row, gate + row, y + (b * ldY), outputs);
         }
     }
 

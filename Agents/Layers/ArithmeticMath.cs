@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GridTime.Agents.Kernels;
 using static TorchSharp.torch;
 
@@ -133,26 +134,106 @@ public static class NaluMath
     }
 
     /// <summary>
-    /// One output: from a, ℓ·W and x·G, y = g·a + (1 − g)·exp(ℓ·W); returns y and gives m = exp(ℓ·W) and g (kept for the backward pass).
+    /// One row of <paramref name="count"/> outputs: from a, ℓ·W (in <paramref name="multiply"/>) and x·G (in
+    /// <paramref name="gate"/>), y = g·a + (1 − g)·m into <paramref name="y"/>, with m = exp(ℓ·W) and g = σ(x·G)
+    /// written over their inputs (kept for the backward pass). Every output takes the same vector arithmetic, the
+    /// last ones through a padded vector, so every width gives the same result (the exponential: <see cref="VectorExp"/>).
     /// </summary>
-    internal static float Mix(float add, float logProduct, float gateInput, out float multiply, out float gate)
+    internal static unsafe void Mix(float* add, float* multiply, float* gate, float* y, int count)
     {
-        multiply = MathF.Exp(logProduct);
-        gate = 1f / (1f + MathF.Exp(-gateInput));
-        return (gate * add) + ((1f - gate) * multiply);
+        switch (Simd.Width)
+        {
+            case SimdWidth.Bits512:
+                Mix<Vec512>(add, multiply, gate, y, count);
+                break;
+            case SimdWidth.Bits256:
+                Mix<Vec256>(add, multiply, gate, y, count);
+                break;
+            default:
+                Mix<Vec128>(add, multiply, gate, y, count);
+                break;
+        }
+    }
+
+    private static unsafe void Mix<TV>(float* add, float* multiply, float* gate, float* y, int count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int j = 0;
+        for (; j + TV.Count <= count; j += TV.Count)
+        {
+            MixVector<TV>(add + j, multiply + j, gate + j, y + j);
+        }
+
+        if (j < count)
+        {
+            // The last outputs through vectors of zeros beyond them (exp(0) and σ(0) are finite).
+            int left = count - j;
+            float* a = stackalloc float[TV.Count], m = stackalloc float[TV.Count], g = stackalloc float[TV.Count], result = stackalloc float[TV.Count];
+            new Span<float>(a, TV.Count).Clear();
+            new Span<float>(m, TV.Count).Clear();
+            new Span<float>(g, TV.Count).Clear();
+            new ReadOnlySpan<float>(add + j, left).CopyTo(new Span<float>(a, left));
+            new ReadOnlySpan<float>(multiply + j, left).CopyTo(new Span<float>(m, left));
+            new ReadOnlySpan<float>(gate + j, left).CopyTo(new Span<float>(g, left));
+            MixVector<TV>(a, m, g, result);
+            new ReadOnlySpan<float>(result, left).CopyTo(new Span<float>(y + j, left));
+            new ReadOnlySpan<float>(m, left).CopyTo(new Span<float>(multiply + j, left));
+            new ReadOnlySpan<float>(g, left).CopyTo(new Span<float>(gate + j, left));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MixVector<TV>(float* add, float* multiply, float* gate, float* y)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV m = VectorExp.Of(TV.Load(multiply));
+        TV g = TV.One / (TV.One + VectorExp.Of(-TV.Load(gate)));
+        ((g * TV.Load(add)) + ((TV.One - g) * m)).Store(y);
+        m.Store(multiply);
+        g.Store(gate);
     }
 
     /// <summary>One output's backward pass: from ∂y, a, m and g, ∂a, ∂(ℓ·W) and ∂(x·G).</summary>
     internal static (float DAdd, float DLogProduct, float DGateInput) MixBackward(float dy, float add, float multiply, float gate) =>
         (dy * gate, dy * (1f - gate) * multiply, dy * (add - multiply) * gate * (1f - gate));
 
-    /// <summary>∂ℓ ⊙ d log(|x| + ε)/dx = ∂ℓ ⊙ sign(x) / (|x| + ε), in place over <paramref name="count"/> elements.</summary>
+    /// <summary>
+    /// ∂ℓ ⊙ d log(|x| + ε)/dx = ∂ℓ ⊙ sign(x) / (|x| + ε), in place over <paramref name="count"/> elements: 0 where x
+    /// is 0, NaN where x is NaN (as libtorch's gradient of |x|; a NaN in the state is caught where gradients are
+    /// applied).
+    /// </summary>
     internal static unsafe void LogBackward(float* dLog, float* x, long count, float epsilon)
     {
-        for (long i = 0; i < count; i++)
+        switch (Simd.Width)
         {
-            float value = x[i];
-            dLog[i] = value == 0f ? 0f : dLog[i] * MathF.Sign(value) / (MathF.Abs(value) + epsilon);
+            case SimdWidth.Bits512:
+                LogBackward<Vec512>(dLog, x, count, epsilon);
+                break;
+            case SimdWidth.Bits256:
+                LogBackward<Vec256>(dLog, x, count, epsilon);
+                break;
+            default:
+                LogBackward<Vec128>(dLog, x, count, epsilon);
+                break;
+        }
+    }
+
+    private static unsafe void LogBackward<TV>(float* dLog, float* x, long count, float epsilon)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            // ±(∂ℓ / (|x| + ε)) is ∂ℓ·sign(x) / (|x| + ε) to the bit; |x| below the least float is x = ±0 (not NaN).
+            TV value = TV.Load(x + i), ratio = TV.Load(dLog + i) / (TV.Abs(value) + TV.Create(epsilon));
+            TV signed = TV.Select(TV.LessThan(value, TV.Zero), -ratio, ratio);
+            TV.Select(TV.LessThan(TV.Abs(value), TV.Create(float.Epsilon)), TV.Zero, signed).Store(dLog + i);
+        }
+
+        for (; i < count; i++)
+        {
+            float value = x[i], ratio = dLog[i] / (MathF.Abs(value) + epsilon);
+            dLog[i] = value == 0f ? 0f : value < 0f ? -ratio : ratio;
         }
     }
 }

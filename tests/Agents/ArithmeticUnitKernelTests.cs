@@ -19,17 +19,53 @@ public sealed class ArithmeticUnitKernelTests
 
     [Theory]
     [MemberData(nameof(Units))]
-    public unsafe void TheKernelGivesTheModulesOutputsAndGradients(SimdWidth width, bool nalu)
+    public void TheKernelGivesTheModulesOutputsAndGradients(SimdWidth width, bool nalu)
     {
         using var _ = Simd.ForceOnThisThread(width);
+        float[] dy = [0.5f, -1f, 0.25f, 2f, -0.3f, 0.7f, -1.5f, 0.1f, 0.9f, 0.4f, -0.8f, 1.2f];
+        AgainstTheModule(nalu, 5, 3, Inputs, dy);
+    }
 
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void WithMoreOutputsThanAVectorHoldsTheKernelGivesTheModulesOutputsAndGradients(SimdWidth width, bool nalu)
+    {
+        // 37 outputs: whole vectors at every width and a part-filled last one (the NALU's mix pads it); inputs with zeros.
+        using var _ = Simd.ForceOnThisThread(width);
+        var random = new Random(29);
+        float[] inputs = [.. Enumerable.Range(0, 4 * 9).Select(i => i % 7 == 3 ? 0f : (float)((random.NextDouble() * 4) - 2))];
+        float[] dy = [.. Enumerable.Range(0, 4 * 37).Select(_ => (float)(random.NextDouble() - 0.5))];
+        AgainstTheModule(nalu, 9, 37, inputs, dy);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void ThroughTheLogTheGradientIsSignOverMagnitudeZeroAtZeroAndNaNAtNaN(SimdWidth width)
+    {
+        // ∂ℓ·sign(x)/(|x| + ε), hand-computed with ε = 0.5 (exact in floats); 19 values: whole vectors and a tail at every width.
+        using var _ = Simd.ForceOnThisThread(width);
+        float[] x = [2f, -2f, 0f, -0f, float.NaN, 0.5f, -1.5f, 3.5f, 0f, -0.5f, 1.5f, float.NaN, 2f, -2f, 0f, 0.5f, -0.5f, 1.5f, float.NaN];
+        float[] dLog = [3f, 3f, 7f, 7f, 1f, 2f, 4f, 8f, 1f, 1f, -6f, 0f, -5f, 5f, 0f, 0f, 1f, 1f, 1f];
+        float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -1f, -3f, float.NaN, -2f, -2f, 0f, 0f, -1f, 0.5f, float.NaN];
+        fixed (float* d = dLog, v = x)
+        {
+            NaluMath.LogBackward(d, v, x.Length, 0.5f);
+        }
+
+        Assert.Equal(expected, dLog);
+    }
+
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
+    private static unsafe void AgainstTheModule(bool nalu, int inputs, int outputs, float[] inputValues, float[] dyValues)
+    {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        nn.Module<Tensor, Tensor> module = nalu ? new Nalu(5, 3) : new Nac(5, 3);
+        nn.Module<Tensor, Tensor> module = nalu ? new Nalu(inputs, outputs) : new Nac(inputs, outputs);
         const int batch = 2, steps = 2;
         using ArithmeticUnitKernel kernel = ArithmeticUnitKernel.For(module, batch, steps)!;
-        Tensor u = tensor(Inputs).view(steps * batch, 5).requires_grad_();
-        Tensor dy = tensor(new float[] { 0.5f, -1f, 0.25f, 2f, -0.3f, 0.7f, -1.5f, 0.1f, 0.9f, 0.4f, -0.8f, 1.2f }).view(steps * batch, 3);
+        Tensor u = tensor(inputValues).view(steps * batch, inputs).requires_grad_();
+        Tensor dy = tensor(dyValues).view(steps * batch, outputs);
 
         // Autograd: Σ y·∂y has gradient ∂y at y.
         Tensor expected = module.call(u);
@@ -39,31 +75,29 @@ public sealed class ArithmeticUnitKernelTests
         module.zero_grad();
 
         kernel.Refresh();
-        float* y = stackalloc float[steps * batch * 3];
-        float* du = stackalloc float[steps * batch * 5];
-        float[] dyValues = dy.data<float>().ToArray();
-        for (int step = 0; step < steps; step++)
+        float[] y = new float[steps * batch * outputs], du = new float[steps * batch * inputs];
+        fixed (float* py = y, pdu = du, d = dyValues)
         {
-            float* input = kernel.Input(step);
-            for (int i = 0; i < batch * 5; i++)
+            for (int step = 0; step < steps; step++)
             {
-                input[i] = Inputs[(step * batch * 5) + i];
+                float* input = kernel.Input(step);
+                for (int i = 0; i < batch * inputs; i++)
+                {
+                    input[i] = inputValues[(step * batch * inputs) + i];
+                }
+
+                kernel.Forward(step, py + (step * batch * outputs), outputs);
             }
 
-            kernel.Forward(step, y + (step * batch * 3), 3);
-        }
-
-        fixed (float* d = dyValues)
-        {
             for (int step = steps - 1; step >= 0; step--)
             {
-                kernel.Backward(step, d + (step * batch * 3), 3, du + (step * batch * 5));
+                kernel.Backward(step, d + (step * batch * outputs), outputs, pdu + (step * batch * inputs));
             }
         }
 
         kernel.AddWeightGradients(steps);
-        TensorAssert.Close(expected.detach(), tensor(new ReadOnlySpan<float>(y, steps * batch * 3).ToArray()).view(steps * batch, 3), "outputs");
-        TensorAssert.Close(expectedInputGradient, tensor(new ReadOnlySpan<float>(du, steps * batch * 5).ToArray()).view(steps * batch, 5), "input gradients");
+        TensorAssert.Close(expected.detach(), tensor(y).view(steps * batch, outputs), "outputs");
+        TensorAssert.Close(expectedInputGradient, tensor(du).view(steps * batch, inputs), "input gradients");
         Tensor[] actualGradients = [.. module.parameters().Select(p => p.grad!.clone())];
         for (int i = 0; i < expectedGradients.Length; i++)
         {
