@@ -187,7 +187,7 @@ public static class NaluMath
         where TV : unmanaged, ISimdVector<TV>
     {
         TV m = VectorExp.Of(TV.Load(multiply));
-        TV g = TV.One / (TV.One + VectorExp.Of(-TV.Load(gate)));
+        TV g = FastLstmCell.Sigmoid(TV.Load(gate));
         ((g * TV.Load(add)) + ((TV.One - g) * m)).Store(y);
         m.Store(multiply);
         g.Store(gate);

@@ -98,9 +98,10 @@ public static class BenchCommand
             : "";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
-        log?.WriteLine(Simd.KernelsInUse
-            ? "FLOPs below count a frame as three forward passes, the encoder's on the frames it ran on (the fast pass encodes each of a rollout's distinct frames once); no trainer forms the first convolution's input gradient, which the count includes"
-            : "FLOPs below count a frame as three forward passes, the encoder's on every frame (through libtorch's autograd it runs on every frame); no trainer forms the first convolution's input gradient, which the count includes");
+        string encoderFrames = Simd.KernelsInUse
+            ? "the encoder's on the frames it ran on (the fast pass encodes each of a rollout's distinct frames once)"
+            : "the encoder's on every frame (through libtorch's autograd it runs on every frame)";
+        log?.WriteLine($"FLOPs below count a frame as three forward passes, {encoderFrames}; no trainer forms the first convolution's input gradient, which the count includes");
         log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
