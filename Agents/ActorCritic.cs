@@ -97,6 +97,13 @@ public sealed class ActorCritic : nn.Module
         return EncoderMultiplyAddsPerFrame() + core.MultiplyAddsPerStep(encoder.Features) + heads;
     }
 
+    /// <summary>
+    /// Of <see cref="MultiplyAddsPerFrame"/>, those that depend on the image alone: the encoder's and the core's
+    /// product with the encoder's features (<see cref="RecurrentCore.FeatureMultiplyAddsPerStep"/>). The fast rollout
+    /// pass performs these once per distinct image of a rollout (<see cref="Kernels.FastRolloutPass"/>).
+    /// </summary>
+    public long ImageMultiplyAddsPerFrame() => EncoderMultiplyAddsPerFrame() + core.FeatureMultiplyAddsPerStep(encoder.Features);
+
     /// <summary>Of <see cref="MultiplyAddsPerFrame"/>, the encoder's: its two convolutions and its linear layer.</summary>
     public long EncoderMultiplyAddsPerFrame()
     {

@@ -70,6 +70,9 @@ public sealed class CounterCore : RecurrentCore
         Counters + ((1L + Counters) * Counters) + (4L * Hidden * (lstm.weight_ih!.shape[1] + Hidden)); // step and readout NACs, the LSTM
 
     /// <inheritdoc/>
+    public override long FeatureMultiplyAddsPerStep(int features) => 4L * Hidden * features;
+
+    /// <inheritdoc/>
     public override bool HasFastCore(int features) => lstm.bias_ih is not null && lstm.bias_hh is not null;
 
     /// <inheritdoc/>

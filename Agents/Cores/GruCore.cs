@@ -46,6 +46,9 @@ public sealed class GruCore : RecurrentCore
     public override long MultiplyAddsPerStep(int features) => 3L * Hidden * (features + 1 + Hidden);
 
     /// <inheritdoc/>
+    public override long FeatureMultiplyAddsPerStep(int features) => 3L * Hidden * features;
+
+    /// <inheritdoc/>
     public override (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state)
     {
         using var scope = NewDisposeScope();
@@ -75,7 +78,8 @@ public sealed class GruCore : RecurrentCore
     public override FastCore? CreateFastCore(int features, int batch, int steps) => HasFastCore(features) ? new Fast(this, features, batch, steps) : null;
 
     /// <summary>
-    /// The GRU over a rollout without autograd. Forward keeps per frame x = [features | T], r, z, n and h·W_hnᵀ + b_hn.
+    /// The GRU over a rollout without autograd. Forward keeps per frame r, z, n and h·W_hnᵀ + b_hn; gi = x·W_ihᵀ + b_ih for
+    /// x = [features | T] is the features' part per distinct frame (<see cref="FrameProjection"/>) plus T·W_ih[:, F] + b_ih.
     /// Backward, from ∂h': ∂n = ∂h'⊙(1 − z), ∂z = ∂h'⊙(h − n), ∂(n's input) = ∂n⊙(1 − n²), ∂r = ∂(n's input)⊙(h·W_hnᵀ + b_hn);
     /// through σ' = σ(1 − σ): ∂gi = [∂r_in | ∂z_in | ∂(n's input)], ∂gh = [∂r_in | ∂z_in | ∂(n's input)⊙r];
     /// ∂x = ∂gi·W_ih, ∂h = ∂h'⊙z + ∂gh·W_hh; ∂W_ih = Σ ∂giᵀ·x, ∂W_hh = Σ ∂ghᵀ·h, ∂b_ih = Σ ∂gi, ∂b_hh = Σ ∂gh.
@@ -84,7 +88,8 @@ public sealed class GruCore : RecurrentCore
     {
         private readonly GRUCell _cell;
         private readonly int _features, _hidden, _inputs;
-        private readonly RolloutBuffer _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh;
+        private readonly RolloutBuffer _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _instructionWeights;
+        private readonly FrameProjection _frames; // W_ih[:, :F]·features per frame
         private bool _packedForBackward; // _packedHh holds this rollout's W_hh (the weights stay fixed until FinishBackward)
 
         public Fast(GruCore core, int features, int batch, int steps) : base(batch, steps)
@@ -94,19 +99,31 @@ public sealed class GruCore : RecurrentCore
             _hidden = core.Hidden;
             _inputs = features + 1;
             long rows = (long)(steps + 1) * batch, gates = 3L * _hidden;
-            _x = new(rows * _inputs);
             _gates = new(rows * gates);     // r | z | n per frame
             _hiddenN = new(rows * _hidden); // h·W_hnᵀ + b_hn per frame
             _dInput = new(rows * gates);    // ∂gi per frame
             _dHidden = new(rows * gates);   // ∂gh per frame
-            _transposed = new(Math.Max(gates * rows, (long)(_inputs + _hidden) * batch));
+            _transposed = new(Math.Max(gates * rows, (long)_hidden * batch));
             _gi = new(gates * batch);
             _gh = new(gates * batch);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
             _packedHh = new(Sgemm.PackedCapacity((int)gates, _hidden));
+            _instructionWeights = new(gates); // W_ih[:, F], T's column
+            _frames = new FrameProjection(_cell.weight_ih!, features, rows);
         }
 
-        public override void BeginRollout() => _packedForBackward = false;
+        public override void BeginRollout()
+        {
+            _packedForBackward = false;
+            _frames.BeginRollout();
+            float* wIh = Data(_cell.weight_ih!), column = _instructionWeights.Data;
+            for (int j = 0; j < 3 * _hidden; j++)
+            {
+                column[j] = wIh[((long)j * _inputs) + _features];
+            }
+        }
+
+        public override void ProjectFrames(int first, int count, float* features) => _frames.Project(first, count, features, _features);
 
         public override int FeatureSize => _features;
 
@@ -114,24 +131,24 @@ public sealed class GruCore : RecurrentCore
 
         public override int OutputSize => _hidden;
 
-        public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
+        public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
         {
-            int batch = Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
+            int batch = Batch, hidden = _hidden, gates = 3 * hidden;
             long first = (long)step * batch;
-            float* x = _x.Data + (first * inputs);
+
+            // gi = b_ih + T·W_ih[:, F] + the frame's W_ih[:, :F]·features; gh = h·W_hhᵀ + b_hh [B, 3H], through
+            // transposes (the kernel's B operand is hᵀ).
+            float* hT = _transposed.Data, gi = _gi.Data, gh = _gh.Data, bIh = Data(_cell.bias_ih!);
+            float* productT = _dInput.Data + (first * gates); // this block's ∂gi is free until the backward pass
             for (int b = 0; b < batch; b++)
             {
-                Copy(features + ((long)b * _features), x + ((long)b * inputs), _features);
-                x[((long)b * inputs) + _features] = instructions[b];
+                float* row = gi + ((long)b * gates);
+                Copy(bIh, row, gates);
+                Axpy(instructions[b], _instructionWeights.Data, row, gates);
             }
 
-            // gi = x·W_ihᵀ + b_ih and gh = h·W_hhᵀ + b_hh [B, 3H], through transposes (the kernel's B operand is xᵀ).
-            float* xT = _transposed.Data, hT = xT + ((long)inputs * batch), gi = _gi.Data, gh = _gh.Data;
-            float* productT = _dInput.Data + (first * gates); // this block's ∂gi is free until the backward pass
-            FastLinear.Transpose(x, batch, inputs, xT);
+            _frames.AddTo(frames, batch, gi, gates);
             FastLinear.Transpose(state, batch, hidden, hT);
-            Sgemm.Multiply(gates, batch, inputs, Data(_cell.weight_ih!), inputs, xT, batch, productT, batch, accumulate: false);
-            FastLinear.TransposeAddingBias(productT, gates, batch, Data(_cell.bias_ih!), gi);
             Sgemm.Multiply(gates, batch, hidden, Data(_cell.weight_hh!), hidden, hT, batch, productT, batch, accumulate: false);
             FastLinear.TransposeAddingBias(productT, gates, batch, Data(_cell.bias_hh!), gh);
             float* kept = _gates.Data + (first * gates), hiddenN = _hiddenN.Data + (first * hidden);
@@ -146,7 +163,7 @@ public sealed class GruCore : RecurrentCore
             Copy(nextState, output, (long)batch * hidden);
         }
 
-        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
+        public override void Backward(int step, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
         {
             int batch = Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
             long first = (long)step * batch;
@@ -170,16 +187,27 @@ public sealed class GruCore : RecurrentCore
             Sgemm.MultiplyPacked(batch, hidden, gates, dGh, gates, _packedHh.Data, dState, hidden, accumulate: true);
         }
 
-        public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
+        public override void FinishBackward(int steps, int* frames, int frameCount, float* frameFeatures, float* instructions, float* states, float* dFrames)
         {
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs, gates = 3 * hidden;
-            float* transposed = _transposed.Data, gradient = _gradient.Data;
+            float* transposed = _transposed.Data, gradient = _gradient.Data, dGi = _dInput.Data;
             _packedForBackward = false;
 
-            // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed).
-            Sgemm.Multiply(rows, _features, gates, _dInput.Data, gates, Data(_cell.weight_ih!), inputs, dFeatures, _features, accumulate: false);
-            FastLinear.Transpose(_dInput.Data, rows, gates, transposed);
-            Sgemm.Multiply(gates, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+            // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed), per frame; ∂W_ih's
+            // features' columns per frame, T's column Σ ∂gi·T.
+            _frames.Backward(dGi, rows, frames, frameCount, frameFeatures, _features, dFrames, gradient, inputs);
+            float* column = _gi.Data;
+            new Span<float>(column, gates).Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                Axpy(instructions[r], dGi + ((long)r * gates), column, gates);
+            }
+
+            for (int j = 0; j < gates; j++)
+            {
+                gradient[((long)j * inputs) + _features] = column[j];
+            }
+
             AddGradient(_cell.weight_ih!, gradient);
             ColumnSums(_dInput.Data, rows, gates, gates, gradient);
             AddGradient(_cell.bias_ih!, gradient);
@@ -192,10 +220,12 @@ public sealed class GruCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _x, _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh })
+            foreach (RolloutBuffer buffer in new[] { _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _instructionWeights })
             {
                 buffer.Dispose();
             }
+
+            _frames.Dispose();
         }
 
         /// <summary>

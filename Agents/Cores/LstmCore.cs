@@ -78,6 +78,9 @@ public sealed class LstmCore : RecurrentCore
     public override int OutputSize => Hidden;
 
     /// <inheritdoc/>
+    public override long FeatureMultiplyAddsPerStep(int features) => 4L * Hidden * features;
+
+    /// <inheritdoc/>
     public override long MultiplyAddsPerStep(int features)
     {
         long inputs = lstm.weight_ih!.shape[1], units = ArithmeticInputs;

@@ -21,6 +21,13 @@ public abstract class RecurrentCore(string name) : nn.Module(name)
     /// </summary>
     public abstract long MultiplyAddsPerStep(int features);
 
+    /// <summary>
+    /// Of <see cref="MultiplyAddsPerStep"/>, those of the input layer's product with the features alone (W[:, :F]·features):
+    /// a function of the image alone, which the fast rollout pass forms once per distinct image of a rollout
+    /// (<see cref="Kernels.FastCore.ProjectFrames"/>).
+    /// </summary>
+    public abstract long FeatureMultiplyAddsPerStep(int features);
+
     /// <summary>One step for a batch: features [B, F], instruction [B, 1] (raw T), state [B, StateSize].</summary>
     public abstract (Tensor Output, Tensor State) Step(Tensor features, Tensor instruction, Tensor state);
 

@@ -107,6 +107,9 @@ public sealed class TimerCore : RecurrentCore
     public override long MultiplyAddsPerStep(int features) => 1 + (read is null ? 0 : 2) + ((features + 1L) * Hidden);
 
     /// <inheritdoc/>
+    public override long FeatureMultiplyAddsPerStep(int features) => (long)features * Hidden;
+
+    /// <inheritdoc/>
     public override (string Output, string State) ExportStep(Onnx.OnnxGraph graph, string features, string instruction, string state)
     {
         string left = read is null ? graph.Sub(instruction, state) : graph.MatMul(graph.Concat(instruction, state), graph.Weight(read.Weight, "core.read.weight"));
@@ -136,8 +139,8 @@ public sealed class TimerCore : RecurrentCore
     public override FastCore? CreateFastCore(int features, int batch, int steps) => HasFastCore(features) ? new Fast(this, features, batch, steps) : null;
 
     /// <summary>
-    /// The timer over a rollout without autograd. Forward keeps per frame x = [features | s], r, and h until the
-    /// backward pass overwrites it with ∂y. Backward, from ∂output = [∂h | ∂s]: ∂y = ∂h where h &gt; 0 (libtorch's ReLU
+    /// The timer over a rollout without autograd. Forward keeps per frame s, r, and h until the backward pass overwrites it
+    /// with ∂y; [features | s]·Wᵀ is the features' part per distinct frame (<see cref="FrameProjection"/>) plus s·W[:, F]. Backward, from ∂output = [∂h | ∂s]: ∂y = ∂h where h &gt; 0 (libtorch's ReLU
     /// passes nothing at 0); ∂features = ∂y·W[:, :F]; ∂s += ∂y·W[:, F] (with <see cref="TimeLeftGradient.All"/>); ∂r = ∂s where r ≤ C (libtorch's clamp_max backward,
     /// where(self &lt;= max, grad, 0): the gradient passes at r = C too); ∂a = ∂a' + ∂r·W_read[a] (a' = a + W_step).
     /// Weights: ∂W = Σ ∂yᵀ·x, ∂b = Σ ∂y, ∂W_read = Σ [T, a]ᵀ·∂r, ∂W_step = Σ ∂a' over the rollout. The difference readout is
@@ -150,7 +153,8 @@ public sealed class TimerCore : RecurrentCore
         private readonly Tensor _weight, _bias;
         private readonly int _features, _hidden, _inputs;
         private readonly float _cap;
-        private readonly RolloutBuffer _x, _left, _dY, _dLeft, _dCount, _weightT, _transposed, _gradient;
+        private readonly RolloutBuffer _s, _left, _dY, _dLeft, _dCount, _sWeights, _column, _gradient;
+        private readonly FrameProjection _frames; // W[:, :F]·features per frame
         private readonly bool _policyTrainsS;
         private float _readT, _readA, _increment;
 
@@ -163,14 +167,15 @@ public sealed class TimerCore : RecurrentCore
             _cap = core.Cap;
             _policyTrainsS = core.Gradient == TimeLeftGradient.All;
             long rows = (long)(steps + 1) * batch;
-            _x = new(rows * _inputs);
+            _s = new(rows);
             _left = new(rows);
             _dY = new(rows * _hidden); // h per frame from the forward pass, ∂y from the backward pass
             _dLeft = new(rows);
             _dCount = new(rows);
-            _weightT = new((long)_inputs * _hidden);
-            _transposed = new((long)_hidden * rows);
+            _sWeights = new(_hidden); // W[:, F], s's column
+            _column = new(_hidden);
             _gradient = new((long)_hidden * _inputs);
+            _frames = new FrameProjection(_weight, features, rows);
         }
 
         public override int FeatureSize => _features;
@@ -183,37 +188,46 @@ public sealed class TimerCore : RecurrentCore
         {
             (_readT, _readA) = _read is null ? (1f, -1f) : (Data(_read)[0], Data(_read)[1]);
             _increment = Data(_step)[0];
-            FastLinear.Transpose(Data(_weight), _hidden, _inputs, _weightT.Data); // Wᵀ [F + 1, H]: h = x·Wᵀ straight into rows of B
+            _frames.BeginRollout();
+            float* w = Data(_weight), column = _sWeights.Data;
+            for (int j = 0; j < _hidden; j++)
+            {
+                column[j] = w[((long)j * _inputs) + _features];
+            }
         }
 
-        public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
+        public override void ProjectFrames(int first, int count, float* features) => _frames.Project(first, count, features, _features);
+
+        public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
         {
-            int batch = Batch, hidden = _hidden, inputs = _inputs, width = hidden + 1;
+            int batch = Batch, hidden = _hidden, width = hidden + 1;
             long first = (long)step * batch;
-            float* x = _x.Data + (first * inputs), left = _left.Data + first, h = _dY.Data + (first * hidden), bias = Data(_bias);
+            float* seen = _s.Data + first, left = _left.Data + first, h = _dY.Data + (first * hidden), bias = Data(_bias);
             for (int b = 0; b < batch; b++)
             {
                 // r = [T, a]·W_read, a' = a + 1·W_step, s = min(r, C) (NaN stays NaN, as in clamp_max).
                 float a = state[b], r = (instructions[b] * _readT) + (a * _readA), s = MathF.Min(r, _cap);
                 nextState[b] = a + _increment;
                 left[b] = r;
-                float* row = x + ((long)b * inputs);
-                Copy(features + ((long)b * _features), row, _features);
-                row[_features] = s;
+                seen[b] = s;
                 output[((long)b * width) + hidden] = s;
+
+                // h = relu(b + s·W[:, F] + the frame's W[:, :F]·features), the frame's part added below.
+                float* row = h + ((long)b * hidden);
+                Copy(bias, row, hidden);
+                Axpy(s, _sWeights.Data, row, hidden);
             }
 
-            Sgemm.Multiply(batch, hidden, inputs, x, inputs, _weightT.Data, hidden, h, hidden, accumulate: false);
+            _frames.AddTo(frames, batch, h, hidden);
             for (int b = 0; b < batch; b++)
             {
                 float* row = h + ((long)b * hidden);
-                Add(bias, row, hidden);
                 FastLinear.Relu(row, hidden);
                 Copy(row, output + ((long)b * width), hidden);
             }
         }
 
-        public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
+        public override void Backward(int step, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
         {
             int batch = Batch, hidden = _hidden, width = hidden + 1;
             long first = (long)step * batch;
@@ -224,9 +238,9 @@ public sealed class TimerCore : RecurrentCore
                 FastLinear.PassedByRelu(dOutput + ((long)b * width), row, row, hidden); // h's rows become ∂y
             }
 
-            // ∂s adds ∂y·W[:, F], the last row of Wᵀ, unless only the time-left loss trains r (then ∂s is that loss's
-            // alone: the pass left the heads' gradient out of this column). ∂features wait for FinishBackward.
-            float* sColumn = _weightT.Data + ((long)_features * hidden);
+            // ∂s adds ∂y·W[:, F] unless only the time-left loss trains r (then ∂s is that loss's alone: the pass left the
+            // heads' gradient out of this column). ∂features wait for FinishBackward.
+            float* sColumn = _sWeights.Data;
             for (int b = 0; b < batch; b++)
             {
                 float dS = dOutput[((long)b * width) + hidden] + (_policyTrainsS ? Dot(dY + ((long)b * hidden), sColumn, hidden) : 0f);
@@ -237,15 +251,24 @@ public sealed class TimerCore : RecurrentCore
             }
         }
 
-        public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
+        public override void FinishBackward(int steps, int* frames, int frameCount, float* frameFeatures, float* instructions, float* states, float* dFrames)
         {
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs;
-            float* transposed = _transposed.Data, gradient = _gradient.Data;
+            float* gradient = _gradient.Data, dY = _dY.Data, column = _column.Data;
 
-            // ∂features = ∂y·W (its first F columns).
-            Sgemm.Multiply(rows, _features, hidden, _dY.Data, hidden, Data(_weight), inputs, dFeatures, _features, accumulate: false);
-            FastLinear.Transpose(_dY.Data, rows, hidden, transposed);
-            Sgemm.Multiply(hidden, inputs, rows, transposed, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
+            // ∂features = ∂y·W[:, :F] and W's features' columns per frame; s's column Σ ∂y·s.
+            _frames.Backward(dY, rows, frames, frameCount, frameFeatures, _features, dFrames, gradient, inputs);
+            new Span<float>(column, hidden).Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                Axpy(_s.Data[r], dY + ((long)r * hidden), column, hidden);
+            }
+
+            for (int j = 0; j < hidden; j++)
+            {
+                gradient[((long)j * inputs) + _features] = column[j];
+            }
+
             AddGradient(_weight, gradient);
             ColumnSums(_dY.Data, rows, hidden, hidden, gradient);
             AddGradient(_bias, gradient);
@@ -264,10 +287,12 @@ public sealed class TimerCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _x, _left, _dY, _dLeft, _dCount, _weightT, _transposed, _gradient })
+            foreach (RolloutBuffer buffer in new[] { _s, _left, _dY, _dLeft, _dCount, _sWeights, _column, _gradient })
             {
                 buffer.Dispose();
             }
+
+            _frames.Dispose();
         }
     }
 }

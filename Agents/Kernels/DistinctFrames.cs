@@ -73,4 +73,19 @@ internal sealed unsafe class DistinctFrames
         _slotOfHash.TryAdd(hash, slot);
         return slot;
     }
+
+    /// <summary>
+    /// The sum of the rows that show each frame: <paramref name="frameSums"/>[f] = Σ rows[r] over the r with
+    /// <paramref name="frameOfRow"/>[r] = f, for <paramref name="rows"/> rows of <paramref name="width"/> floats
+    /// (adjacent) and frames below <paramref name="frameCount"/> ([frameCount, width], overwritten). A gradient that
+    /// reaches a function of the frame alone through every row showing it sums this way.
+    /// </summary>
+    public static void SumPerFrame(float* rows, int count, int width, int* frameOfRow, int frameCount, float* frameSums)
+    {
+        new Span<float>(frameSums, frameCount * width).Clear();
+        for (int r = 0; r < count; r++)
+        {
+            ParameterMemory.Add(rows + ((long)r * width), frameSums + ((long)frameOfRow[r] * width), width);
+        }
+    }
 }

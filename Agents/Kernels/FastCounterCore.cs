@@ -58,7 +58,9 @@ internal sealed unsafe class FastCounterCore : FastCore
         _read.Refresh();
     }
 
-    public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
+    public override void ProjectFrames(int first, int count, float* features) => _lstm.ProjectFrames(first, count, features, _features);
+
+    public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
     {
         int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, inputs = _inputs, o = OutputSize;
         long first = (long)step * batch;
@@ -74,11 +76,9 @@ internal sealed unsafe class FastCounterCore : FastCore
                 u[1 + j] = count[j];
             }
 
-            float* row = x + ((long)b * inputs);
-            Copy(features + ((long)b * _features), row, _features);
             if (_wiring == CounterWiring.LstmAndHeadsWithT)
             {
-                row[_features] = instructions[b];
+                x[((long)b * inputs) + _features] = instructions[b]; // the features' part comes per frame (ProjectFrames)
             }
         }
 
@@ -86,7 +86,7 @@ internal sealed unsafe class FastCounterCore : FastCore
         float* left = ToLstm ? x + LeftColumn : _dLeft.Data + (first * k);
         long ldLeft = ToLstm ? inputs : k;
         _read.Forward(batch, readInput, 1 + k, left, ldLeft);
-        _lstm.Forward(step, state, state + hidden, s, nextState, nextState + hidden, s);
+        _lstm.Forward(step, frames, state, state + hidden, s, nextState, nextState + hidden, s);
         for (int b = 0; b < batch; b++)
         {
             Copy(nextState + ((long)b * s), output + ((long)b * o), hidden);
@@ -97,7 +97,7 @@ internal sealed unsafe class FastCounterCore : FastCore
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
+    public override void Backward(int step, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
     {
         int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, o = OutputSize;
         long first = (long)step * batch;
@@ -140,10 +140,10 @@ internal sealed unsafe class FastCounterCore : FastCore
         }
     }
 
-    public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
+    public override void FinishBackward(int steps, int* frames, int frameCount, float* frameFeatures, float* instructions, float* states, float* dFrames)
     {
         int rows = steps * Batch, k = _counters;
-        _lstm.FinishBackward(steps, states, StateSize, dFeatures);
+        _lstm.FinishBackward(steps, states, StateSize, frames, frameCount, frameFeatures, _features, dFrames);
         FastLinear.Transpose(_readInput.Data, rows, 1 + k, _readInputT.Data);
         _read.AddWeightGradients(rows, _readInputT.Data, rows, _dLeft.Data, k);
 

@@ -41,13 +41,14 @@ internal sealed unsafe class FastLstmCore : FastCore
         _unit?.Refresh();
     }
 
-    public override void Forward(int step, float* features, float* instructions, float* state, float* output, float* nextState)
+    public override void ProjectFrames(int first, int count, float* features) => _lstm.ProjectFrames(first, count, features, _features);
+
+    public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
     {
         int batch = Batch, hidden = _hidden, inputs = _lstm.Inputs, units = _units;
-        float* x = _lstm.X(step);
+        float* x = _lstm.X(step); // the features' part comes per frame (ProjectFrames)
         for (int b = 0; b < batch; b++)
         {
-            Copy(features + ((long)b * _features), x + ((long)b * inputs), _features);
             x[((long)b * inputs) + _features] = instructions[b];
         }
 
@@ -67,14 +68,14 @@ internal sealed unsafe class FastLstmCore : FastCore
             _unit.Forward(step, x + _features + 1, inputs);
         }
 
-        _lstm.Forward(step, state, state + hidden, 2 * hidden, nextState, nextState + hidden, 2 * hidden);
+        _lstm.Forward(step, frames, state, state + hidden, 2 * hidden, nextState, nextState + hidden, 2 * hidden);
         for (int b = 0; b < batch; b++)
         {
             Copy(nextState + ((long)b * 2 * hidden), output + ((long)b * hidden), hidden);
         }
     }
 
-    public override void Backward(int step, float* features, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
+    public override void Backward(int step, float* instructions, float* state, float* nextState, float* dOutput, float* dNextState, float* dState)
     {
         int batch = Batch, hidden = _hidden, units = _units;
         float* dh = _dh.Data;
@@ -100,9 +101,9 @@ internal sealed unsafe class FastLstmCore : FastCore
         }
     }
 
-    public override void FinishBackward(int steps, float* features, float* instructions, float* states, float* dFeatures)
+    public override void FinishBackward(int steps, int* frames, int frameCount, float* frameFeatures, float* instructions, float* states, float* dFrames)
     {
-        _lstm.FinishBackward(steps, states, 2 * _hidden, dFeatures);
+        _lstm.FinishBackward(steps, states, 2 * _hidden, frames, frameCount, frameFeatures, _features, dFrames);
         _unit?.AddWeightGradients(steps);
     }
 

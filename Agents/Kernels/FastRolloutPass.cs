@@ -10,9 +10,10 @@ namespace GridTime.Agents.Kernels;
 /// core has a <see cref="FastCore"/>. Each step's forward pass writes its activations into buffers held for the
 /// whole rollout; the backward pass then runs once for the rollout: the heads for all n·B frames in one go, the
 /// core back through time step by step (through the <see cref="FastCore"/> seam), and the encoder's linear layer
-/// and convolutions again for all n·B frames at once; every weight gradient is one product over the rollout.
-/// The encoder runs once per distinct frame of the rollout (<see cref="DistinctFrames"/>): a frame identical to
-/// one already seen takes its features, and its gradient joins that frame's before the encoder's backward pass.
+/// and convolutions again for all distinct frames at once; every weight gradient is one product over the rollout.
+/// The encoder, and the core's product with its features, run once per distinct frame of the rollout
+/// (<see cref="DistinctFrames"/>, <see cref="FastCore.ProjectFrames"/>): a frame identical to one already seen takes
+/// its features, and the gradients of the rows that show it are summed before those layers' backward passes.
 /// <para>
 /// Why: through autograd every step was several autograd nodes forward and backward, each a round of native
 /// calls, tensor allocations and gradient hand-offs; in a profile these overheads were about a fifth of a
@@ -31,7 +32,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private readonly Tensor _policyWeight, _policyBias, _valueWeight, _valueBias;
 
     // Per recorded frame (row r = step·B + b); one block of B rows more than the rollout holds, for Values.
-    private readonly RolloutBuffer _instructions, _features, _states, _nextStates, _outputs, _keep;
+    private readonly RolloutBuffer _instructions, _states, _nextStates, _outputs, _keep;
     private readonly int[] _slotOfRow; // the distinct frame each row shows
 
     // Per distinct frame (slot): its pixels and encoder activations. The last B slots hold Values' frames not
@@ -41,7 +42,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private readonly int _valuesSlots;
 
     // The state the next rollout starts from, and working memory of the backward pass.
-    private readonly RolloutBuffer _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
+    private readonly RolloutBuffer _start, _dOutputs, _dState, _dNextState, _dConvOutput, _scratch, _gradients;
     private readonly RolloutBuffer _fcWeightPacked; // W_fcᵀ [800, H] packed in panels (Sgemm.PackTransposed), made at the start of each rollout (the weights are fixed until Backward)
     private readonly RolloutBuffer _convWeightsArranged; // the convolutions' weights as their forward pass reads them (FastConvolutions.ArrangeWeights), also made at the start of each rollout
     private readonly float[] _bootstrapLogits;
@@ -85,14 +86,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _slotOfRow = new int[rows];
         _valuesSlots = steps * batch;
         _distinct = new DistinctFrames((byte*)_pixels.Data, Pixels, _valuesSlots);
-        _features = new(rows * _width);
         _states = new(rows * _state);
         _nextStates = new(rows * _state);
         _outputs = new(rows * _output);
         _keep = new(rows);
         _start = new((long)batch * _state);
         _dOutputs = new(rows * _output);
-        _dFeatures = new(rows * _width);
         _dState = new((long)batch * _state);
         _dNextState = new((long)batch * _state);
         _dConvOutput = new(rows * ConvOutput);
@@ -220,7 +219,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         {
             long first = (long)t * batch;
             _core.Backward(
-                t, _features.Data + (first * width), _instructions.Data + first, _states.Data + (first * state), _nextStates.Data + (first * state),
+                t, _instructions.Data + first, _states.Data + (first * state), _nextStates.Data + (first * state),
                 dOutputs + (first * output), dNext, dState);
             if (t > 0)
             {
@@ -228,18 +227,15 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             }
         }
 
-        _core.FinishBackward(n, _features.Data, _instructions.Data, _states.Data, _dFeatures.Data);
-
-        // 3. The encoder's linear layer for every distinct frame at once: each frame's gradient joins its slot's, then
-        //    through the ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.
+        // The core gives the features' gradient per distinct frame: each frame's rows summed.
         int distinct = _distinct.Count;
-        float* dY = _dEncoded.Data, dFeatures = _dFeatures.Data, gradient = _gradients.Data;
-        new Span<float>(dY, distinct * width).Clear();
-        for (int r = 0; r < rows; r++)
+        float* dY = _dEncoded.Data, gradient = _gradients.Data;
+        fixed (int* frames = _slotOfRow)
         {
-            Add(dFeatures + ((long)r * width), dY + ((long)_slotOfRow[r] * width), width);
+            _core.FinishBackward(n, frames, distinct, _encoded.Data, _instructions.Data, _states.Data, dY);
         }
 
+        // 3. The encoder's linear layer for every distinct frame at once: through the ReLU, ∂input = ∂y·W, ∂W = ∂yᵀ·input, ∂b = Σ ∂y.
         FastLinear.PassedByRelu(dY, _encoded.Data, dY, (long)distinct * width);
         Sgemm.Multiply(distinct, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _scratch.Data;
@@ -274,8 +270,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _core.Dispose();
         RolloutBuffer[] buffers =
         [
-            _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _features, _states, _nextStates, _outputs, _keep,
-            _start, _dOutputs, _dFeatures, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightPacked, _convWeightsArranged,
+            _pixels, _instructions, _convHidden, _convOutput, _encoded, _dEncoded, _states, _nextStates, _outputs, _keep,
+            _start, _dOutputs, _dState, _dNextState, _dConvOutput, _scratch, _gradients, _fcWeightPacked, _convWeightsArranged,
         ];
         foreach (RolloutBuffer buffer in buffers)
         {
@@ -331,22 +327,19 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             Masked(_nextStates.Data + ((first - batch) * _state), _keep.Data + first - batch, state);
         }
 
-        // Encoder, for the new distinct frames: convolutions, then relu(x·W_fcᵀ + b) through transposes (the
-        // kernel's B operand is xᵀ); every frame then takes its slot's features.
+        // Encoder, for the new distinct frames: convolutions, then relu(x·W_fcᵀ + b); the core takes each new frame's
+        // features from there (FastCore.ProjectFrames).
         if (fresh > 0)
         {
             Encode(firstNew, fresh);
         }
 
-        float* features = _features.Data + (first * width);
-        for (int b = 0; b < batch; b++)
-        {
-            Copy(_encoded.Data + ((long)_slotOfRow[first + b] * width), features + ((long)b * width), width);
-        }
-
         // Core.
         float* outputs = _outputs.Data + (first * output);
-        _core.Forward(step, features, _instructions.Data + first, state, outputs, _nextStates.Data + (first * _state));
+        fixed (int* frames = &_slotOfRow[first])
+        {
+            _core.Forward(step, frames, _instructions.Data + first, state, outputs, _nextStates.Data + (first * _state));
+        }
 
         // Heads.
         float* policyWeight = Data(_policyWeight), policyBias = Data(_policyBias), valueWeight = Data(_valueWeight), valueBias = Data(_valueBias);
@@ -392,6 +385,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         }
 
         FastLinear.Relu(encoded, (long)count * width);
+        _core.ProjectFrames(first, count, encoded);
     }
 
     /// <summary>The state after the last recorded step (through its keep mask) becomes the next rollout's start.</summary>

@@ -10,13 +10,16 @@ namespace GridTime.Agents.Kernels;
 /// gives the gradients of the state entering it and of x's last columns (those that come from the state); the
 /// gradients of x's first <see cref="Split"/> columns (the encoder's features) and of the weights are one product each
 /// over the rollout (<see cref="FinishBackward"/>). Rows are frames, r = step·B + b; the caller writes each step's x
-/// rows into <see cref="X"/> before <see cref="Forward"/>.
+/// rows after the features (the columns from <see cref="Split"/> on) into <see cref="X"/> before <see cref="Forward"/>.
+/// The features' part of the input product, W_ih[:, :Split]·features, is formed once per distinct frame of the
+/// rollout (<see cref="ProjectFrames"/>, <see cref="FrameProjection"/>), forward and backward.
 /// </summary>
 internal sealed unsafe class LstmKernel : IDisposable
 {
     private readonly LSTMCell _cell;
     private readonly int _batch;
-    private readonly RolloutBuffer _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed;
+    private readonly RolloutBuffer _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed, _stepWeights;
+    private readonly FrameProjection? _frames; // W_ih[:, :Split]·features per frame
     private bool _packedForBackward; // _packed holds this rollout's W_hh and W_ih tail (the weights stay fixed until FinishBackward)
 
     /// <summary>
@@ -42,13 +45,42 @@ internal sealed unsafe class LstmKernel : IDisposable
         _bias = new(4L * Hidden);
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
         _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
+        _stepWeights = new(4L * Hidden * (Inputs - Split + Hidden));
+        _frames = split > 0 ? new FrameProjection(cell.weight_ih!, split, rows) : null;
     }
 
     // Room for W_ih's tail packed at any width (a test may force another on its thread); W_hh's panels follow.
     private long PackedTailLength => Sgemm.PackedCapacity(4 * Hidden, Inputs - Split);
 
-    /// <summary>Called before the first step of every rollout: the packed weights of the last one are stale.</summary>
-    public void BeginRollout() => _packedForBackward = false;
+    /// <summary>
+    /// Called before the first step of every rollout: the packed weights of the last one are stale. The weights stay
+    /// fixed until <see cref="FinishBackward"/>, so what the steps read is formed here once: [W_ih[:, Split:] | W_hh]
+    /// side by side (each step's rest of x and h then take one product, K = Inputs − Split + H, rather than a short one
+    /// for x's few last columns and another for h), b_ih + b_hh, and the features' weights (<see cref="FrameProjection"/>).
+    /// </summary>
+    public void BeginRollout()
+    {
+        _packedForBackward = false;
+        _frames?.BeginRollout();
+        int hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
+        float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!), bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!);
+        float* weights = _stepWeights.Data, bias = _bias.Data;
+        for (int j = 0; j < 4 * hidden; j++)
+        {
+            float* row = weights + ((long)j * (tail + hidden));
+            Copy(wIh + ((long)j * inputs) + Split, row, tail);
+            Copy(wHh + ((long)j * hidden), row + tail, hidden);
+            bias[j] = bIh[j] + bHh[j];
+        }
+    }
+
+    /// <summary>
+    /// The features' part of the input product for frames <paramref name="first"/>..+<paramref name="count"/> − 1 of
+    /// the rollout: W_ih[:, :Split]·features for each, from <paramref name="features"/> [count, Split] (rows
+    /// <paramref name="ld"/> apart), kept for the steps whose rows show them (<see cref="Forward"/>). Frame numbers are
+    /// below (steps + 1)·B.
+    /// </summary>
+    public void ProjectFrames(int first, int count, float* features, long ld) => _frames?.Project(first, count, features, ld);
 
     /// <summary>x's first columns (the encoder's features), whose gradient <see cref="FinishBackward"/> forms.</summary>
     public int Split { get; }
@@ -59,31 +91,28 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
 
-    /// <summary>The x rows [B, Inputs] of block <paramref name="step"/>, to be written before its <see cref="Forward"/>.</summary>
+    /// <summary>
+    /// The x rows [B, Inputs] of block <paramref name="step"/>, whose columns from <see cref="Split"/> on are to be written
+    /// before its <see cref="Forward"/> (the features' columns are not read: their part comes from <see cref="ProjectFrames"/>).
+    /// </summary>
     public float* X(int step) => _x.Data + ((long)step * _batch * Inputs);
 
     /// <summary>
-    /// The step's gates and state: from x (in <see cref="X"/>), h and c [B, H] (rows <paramref name="ldState"/> apart),
-    /// h' and c' into rows <paramref name="ldNext"/> apart.
+    /// The step's gates and state: from x's columns after the features (in <see cref="X"/>), the features' part of each
+    /// row's frame (<paramref name="frames"/> [B], projected by <see cref="ProjectFrames"/>), h and c [B, H] (rows
+    /// <paramref name="ldState"/> apart), h' and c' into rows <paramref name="ldNext"/> apart.
     /// </summary>
-    public void Forward(int step, float* h, float* c, long ldState, float* nextH, float* nextC, long ldNext)
+    public void Forward(int step, int* frames, float* h, float* c, long ldState, float* nextH, float* nextC, long ldNext)
     {
-        int batch = _batch, hidden = Hidden, inputs = Inputs;
+        int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
         long first = (long)step * batch;
-        float* xT = _transposed.Data, hT = xT + ((long)inputs * batch), gatesT = _dz.Data + (first * 4 * hidden); // ∂z of this block is free until the backward pass
-        FastLinear.Transpose(X(step), batch, inputs, xT);
+        float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = _dz.Data + (first * 4 * hidden); // ∂z of this block is free until the backward pass
+        FastLinear.Transpose(X(step) + Split, batch, tail, inputs, xT);
         FastLinear.Transpose(h, batch, hidden, ldState, hT);
-        float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!), bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!);
-        Sgemm.Multiply(4 * hidden, batch, inputs, wIh, inputs, xT, batch, gatesT, batch, accumulate: false);
-        Sgemm.Multiply(4 * hidden, batch, hidden, wHh, hidden, hT, batch, gatesT, batch, accumulate: true);
-        float* bias = _bias.Data;
-        for (int j = 0; j < 4 * hidden; j++)
-        {
-            bias[j] = bIh[j] + bHh[j];
-        }
-
-        float* gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden);
+        Sgemm.Multiply(4 * hidden, batch, tail + hidden, _stepWeights.Data, tail + hidden, xT, batch, gatesT, batch, accumulate: false); // [rest of x | h]ᵀ
+        float* bias = _bias.Data, gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden);
         FastLinear.TransposeAddingBias(gatesT, 4 * hidden, batch, bias, gates);
+        _frames?.AddTo(frames, batch, gates, 4 * hidden);
         for (int b = 0; b < batch; b++)
         {
             long row = (long)b * hidden;
@@ -126,23 +155,30 @@ internal sealed unsafe class LstmKernel : IDisposable
     }
 
     /// <summary>
-    /// Ends the rollout's backward pass, after <see cref="Backward"/> of the first <paramref name="steps"/> steps:
-    /// ∂x's first <see cref="Split"/> columns for every frame into <paramref name="dxHead"/> (rows Split apart), and the
-    /// cell's parameters' gradients added to them: ∂W_ih = ∂zᵀ·x, ∂W_hh = ∂zᵀ·h (the h that entered each step, rows
-    /// <paramref name="ldH"/> apart), both biases Σ ∂z.
+    /// Ends the rollout's backward pass, after <see cref="Backward"/> of the first <paramref name="steps"/> steps: ∂x's
+    /// first <see cref="Split"/> columns summed over the rows of each frame into <paramref name="dFrames"/>
+    /// [<paramref name="frameCount"/>, Split] (overwritten; row r shows frame <paramref name="frames"/>[r], below
+    /// <paramref name="frameCount"/>), and the cell's parameters' gradients added to them: ∂W_ih = ∂zᵀ·x (its features'
+    /// columns from the frames' features <paramref name="features"/> [frameCount, Split], rows <paramref name="ld"/>
+    /// apart, and the frames' summed ∂z), ∂W_hh = ∂zᵀ·h (the h that entered each step, rows <paramref name="ldH"/>
+    /// apart), both biases Σ ∂z.
     /// </summary>
-    public void FinishBackward(int steps, float* h, long ldH, float* dxHead)
+    public void FinishBackward(int steps, float* h, long ldH, int* frames, int frameCount, float* features, long ld, float* dFrames)
     {
-        int rows = steps * _batch, hidden = Hidden, inputs = Inputs;
-        float* dzT = _transposed.Data, gradient = _gradient.Data;
+        int rows = steps * _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
+        float* dz = _dz.Data, dzT = _transposed.Data, gradient = _gradient.Data;
         _packedForBackward = false;
-        Sgemm.Multiply(rows, Split, 4 * hidden, _dz.Data, 4 * hidden, Data(_cell.weight_ih!), inputs, dxHead, Split, accumulate: false);
-        FastLinear.Transpose(_dz.Data, rows, 4 * hidden, dzT);
-        Sgemm.Multiply(4 * hidden, inputs, rows, dzT, rows, _x.Data, inputs, gradient, inputs, accumulate: false);
-        AddGradient(_cell.weight_ih!, gradient);
+        FastLinear.Transpose(dz, rows, 4 * hidden, dzT);
         Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, gradient, hidden, accumulate: false);
         AddGradient(_cell.weight_hh!, gradient);
-        ColumnSums(_dz.Data, rows, 4 * hidden, 4 * hidden, gradient);
+        if (tail > 0)
+        {
+            Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data + Split, inputs, gradient + Split, inputs, accumulate: false);
+        }
+
+        _frames?.Backward(dz, rows, frames, frameCount, features, ld, dFrames, gradient, inputs);
+        AddGradient(_cell.weight_ih!, gradient);
+        ColumnSums(dz, rows, 4 * hidden, 4 * hidden, gradient);
         AddGradient(_cell.bias_ih!, gradient);
         AddGradient(_cell.bias_hh!, gradient);
     }
@@ -150,9 +186,11 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed })
+        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed, _stepWeights })
         {
             buffer.Dispose();
         }
+
+        _frames?.Dispose();
     }
 }

@@ -7,8 +7,9 @@ namespace GridTime.Training.Benchmark;
 /// <param name="Steps">Rollout length.</param>
 /// <param name="FramesPerSecond">Environment frames consumed by learning per second, after the warm-up: the median of <paramref name="FramesPerSecondRuns"/>.</param>
 /// <param name="Gflops">
-/// Achieved GFLOP/s: frames/s x the training FLOPs performed per frame, the encoder's counted on the frames it ran on
-/// (<see cref="EncodedShare"/>; the fast rollout pass encodes each of a rollout's distinct frames once).
+/// Achieved GFLOP/s: frames/s x the training FLOPs per frame (three forward passes), those of the layers that read the
+/// image alone (the encoder and the core's product with its features) counted on the frames they ran on
+/// (<see cref="EncodedShare"/>; the fast rollout pass runs them once per distinct image of a rollout).
 /// </param>
 /// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
 public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns)
@@ -75,6 +76,12 @@ public sealed record BenchmarkReport
 
     /// <summary>FLOPs of one forward pass per frame (twice its multiply-adds), counted from the layer shapes.</summary>
     public long ForwardFlopsPerFrame { get; init; }
+
+    /// <summary>
+    /// Of <see cref="ForwardFlopsPerFrame"/>, those of the layers that read the picture alone (the encoder and the core's
+    /// product with its features), which the fast rollout pass runs once per distinct picture of a rollout.
+    /// </summary>
+    public long ImageFlopsPerFrame { get; init; }
 
     /// <summary>FLOPs of one training frame: forward and backward, counted as three forwards.</summary>
     public long TrainFlopsPerFrame { get; init; }

@@ -51,6 +51,22 @@ public sealed unsafe class DistinctFramesTests
         }
     }
 
+    [Fact]
+    public void SumPerFrameAddsTheRowsThatShowEachFrame()
+    {
+        // Rows (1, 2), (3, 4), (5, 6), (7, 8) show frames 1, 0, 1, 2 of 4: frame 3 is shown by none.
+        float[] rows = [1, 2, 3, 4, 5, 6, 7, 8];
+        int[] frameOfRow = [1, 0, 1, 2];
+        float[] sums = [9, 9, 9, 9, 9, 9, 9, 9];
+        fixed (float* r = rows, s = sums)
+        fixed (int* f = frameOfRow)
+        {
+            DistinctFrames.SumPerFrame(r, 4, 2, f, 4, s);
+        }
+
+        Assert.Equal([3f, 4f, 6f, 8f, 7f, 8f, 0f, 0f], sums);
+    }
+
     private static int Added(DistinctFrames table, byte[] frame)
     {
         Assert.Equal(-1, table.Find(frame, out ulong hash));

@@ -69,7 +69,7 @@ public static class BenchCommand
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);
-        long forward = 2 * network.MultiplyAddsPerFrame(), encoder = 2 * network.EncoderMultiplyAddsPerFrame();
+        long forward = 2 * network.MultiplyAddsPerFrame(), encoder = 2 * network.EncoderMultiplyAddsPerFrame(), image = 2 * network.ImageMultiplyAddsPerFrame();
         network.Dispose();
 
         log?.WriteLine($"machine: {cores} cores, {Processor()}; TorchSharp {RunFolder.Versions["torchsharp"]}, libtorch {RunFolder.Versions["libtorch"]}");
@@ -97,11 +97,11 @@ public static class BenchCommand
             ? "; " + string.Join(", ", agents.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Name()} {ForwardFlops(defaults with { Agent = a }).Forward / 1e6:F2}"))) + " MFLOP forward"
             : "";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
-        string encoderFrames = Simd.KernelsInUse
-            ? "the encoder's on the frames it ran on (the fast pass encodes each of a rollout's distinct frames once)"
-            : "the encoder's on every frame (through libtorch's autograd it runs on every frame)";
-        log?.WriteLine($"FLOPs below count a frame as three forward passes, {encoderFrames}; no trainer forms the first convolution's input gradient, which the count includes");
+            $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them, with the core's product with its features {image / 1e6:F2}), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
+        string imageFrames = Simd.KernelsInUse
+            ? "the layers that read the image alone (the encoder and the core's product with its features) on the frames they ran on (the fast pass runs them once per distinct image of a rollout)"
+            : "every layer on every frame (through libtorch's autograd)";
+        log?.WriteLine($"FLOPs below count a frame as three forward passes, {imageFrames}; no trainer forms the first convolution's input gradient, which the count includes");
         log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
@@ -167,7 +167,7 @@ public static class BenchCommand
         for (int i = 0; i < settings.Count; i++)
         {
             (string name, CoreKind agent, TrainConfig config) = settings[i];
-            (long agentForward, long agentEncoder) = ForwardFlops(config);
+            (long agentForward, long agentImage) = ForwardFlops(config);
             for (int workers = 1; workers <= cores; workers++)
             {
                 List<double> taken = runs[i][workers - 1];
@@ -176,7 +176,7 @@ public static class BenchCommand
                 List<PhaseTimes> timed = profiles[i][workers - 1];
                 long recorded = timed.Sum(p => p.FramesRecorded);
                 double encodedShare = recorded > 0 ? (double)timed.Sum(p => p.FramesEncoded) / recorded : 1;
-                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentEncoder));
+                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentImage));
                 var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * trainFlops / 1e9, taken)
                 {
                     Agent = agent.Name(),
@@ -222,6 +222,7 @@ public static class BenchCommand
             EnvBatch = batch,
             DrawFramesPerSecond = draw,
             ForwardFlopsPerFrame = forward,
+            ImageFlopsPerFrame = image,
             TrainFlopsPerFrame = 3 * forward,
             MatmulGflopsOneCore = matmul,
             MatmulGflopsLibtorch = libtorchMatmul,
@@ -270,10 +271,11 @@ public static class BenchCommand
         [.. Enumerable.Range(0, settings).Select(_ => Enumerable.Range(0, cores).Select(_ => new List<T>()).ToArray())];
 
     /// <summary>FLOPs of one forward pass per frame of <paramref name="config"/>'s network, and of its encoder.</summary>
-    private static (long Forward, long Encoder) ForwardFlops(TrainConfig config)
+    // FLOPs of one frame's forward pass, and of those the ones that depend on the image alone (ActorCritic.ImageMultiplyAddsPerFrame).
+    private static (long Forward, long Image) ForwardFlops(TrainConfig config)
     {
         using var network = new ActorCritic(config.Network);
-        return (2 * network.MultiplyAddsPerFrame(), 2 * network.EncoderMultiplyAddsPerFrame());
+        return (2 * network.MultiplyAddsPerFrame(), 2 * network.ImageMultiplyAddsPerFrame());
     }
 
     private static string Processor()
