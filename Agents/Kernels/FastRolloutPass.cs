@@ -95,7 +95,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _dState = new((long)batch * _state);
         _dNextState = new((long)batch * _state);
         _dConvOutput = new(rows * ConvOutput);
-        _scratch = new(Math.Max(rows * _width, (long)(_actions + 1) * _output + _actions + 1));
+        _scratch = new(Math.Max(rows * _width, (2L * (_actions + 1) * (_output + rows)) + _actions + 1)); // the encoder's ∂yᵀ, or the heads' products (Backpropagate)
         _gradients = new((long)_width * ConvOutput);
         _fcWeightPacked = new(Sgemm.PackedCapacity(ConvOutput, _width));
         _convWeightsArranged = new(FastConvolutions.ArrangedWeights);
@@ -185,25 +185,32 @@ public sealed unsafe class FastRolloutPass : RolloutPass
             outputGradients.CopyTo(new Span<float>(dOutputs, rows * output));
         }
 
-        float* dHeads = _scratch.Data; // [A + 1, O] then the biases [A + 1]
-        new Span<float>(dHeads, ((_actions + 1) * output) + _actions + 1).Clear();
-        float* dHeadBiases = dHeads + ((_actions + 1) * output);
-        float* policyWeight = Data(_policyWeight), valueWeight = Data(_valueWeight);
-        int trained = _network.Core.OutputsTrainedByHeads; // the heads send nothing back into the columns after these
+        // As products over the rollout: with G = [∂logits | ∂values] [n·B, A + 1] and W = [W_π; w_v] [A + 1, O],
+        // ∂W = Gᵀ·outputs, ∂b = Σ G, ∂outputs += G·W (only into the columns the heads train).
+        int heads = _actions + 1;
+        float* dHeads = _scratch.Data;                     // [A + 1, O], then the biases [A + 1]
+        float* dHeadBiases = dHeads + ((long)heads * output);
+        float* g = dHeadBiases + heads;                    // G [n·B, A + 1]
+        float* gT = g + ((long)rows * heads);              // Gᵀ [A + 1, n·B]
+        float* w = gT + ((long)heads * rows);              // W [A + 1, O]
         for (int r = 0; r < rows; r++)
         {
-            for (int a = 0; a <= _actions; a++)
+            for (int a = 0; a < heads; a++)
             {
-                float g = a < _actions ? logitGradients[(r * _actions) + a] : valueGradients[r];
-                if (g == 0f)
-                {
-                    continue;
-                }
-
-                dHeadBiases[a] += g;
-                Axpy(g, outputs + ((long)r * output), dHeads + ((long)a * output), output);
-                Axpy(g, a < _actions ? policyWeight + ((long)a * output) : valueWeight, dOutputs + ((long)r * output), trained);
+                float d = a < _actions ? logitGradients[(r * _actions) + a] : valueGradients[r];
+                g[((long)r * heads) + a] = d;
+                gT[((long)a * rows) + r] = d;
             }
+        }
+
+        Copy(Data(_policyWeight), w, (long)_actions * output);
+        Copy(Data(_valueWeight), w + ((long)_actions * output), output);
+        Sgemm.Multiply(heads, output, rows, gT, rows, outputs, output, dHeads, output, accumulate: false);
+        ColumnSums(g, rows, heads, heads, dHeadBiases);
+        int trained = _network.Core.OutputsTrainedByHeads; // the heads send nothing back into the columns after these
+        if (trained > 0)
+        {
+            Sgemm.Multiply(rows, trained, heads, g, heads, w, output, dOutputs, output, accumulate: true);
         }
 
         AddGradient(_policyWeight, dHeads);
