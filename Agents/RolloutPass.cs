@@ -38,7 +38,8 @@ public abstract class RolloutPass : IDisposable
 
     /// <summary>
     /// Of <see cref="FramesRecorded"/>, those the encoder ran on: all of them through autograd; on the fast pass
-    /// each rollout's distinct frames once (<see cref="FastRolloutPass"/>). What the encoder's FLOPs are counted on.
+    /// each rollout's distinct frames once (<see cref="FastRolloutPass"/>). What the FLOPs of the layers that read the
+    /// picture alone (the encoder and the core's product with its features) are counted on.
     /// </summary>
     public long FramesEncoded { get; protected set; }
 

@@ -109,7 +109,7 @@ public sealed class GruCore : RecurrentCore
             _gradient = new(gates * Math.Max(_inputs, _hidden));
             _packedHh = new(Sgemm.PackedCapacity((int)gates, _hidden));
             _instructionWeights = new(gates); // W_ih[:, F], T's column
-            _frames = new FrameProjection(_cell.weight_ih!, features, rows);
+            _frames = new FrameProjection(() => _cell.weight_ih!, features, rows);
         }
 
         public override void BeginRollout()

@@ -175,7 +175,7 @@ public sealed class TimerCore : RecurrentCore
             _sWeights = new(_hidden); // W[:, F], s's column
             _column = new(_hidden);
             _gradient = new((long)_hidden * _inputs);
-            _frames = new FrameProjection(_weight, features, rows);
+            _frames = new FrameProjection(() => _weight, features, rows);
         }
 
         public override int FeatureSize => _features;

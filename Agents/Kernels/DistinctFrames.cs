@@ -76,7 +76,7 @@ internal sealed unsafe class DistinctFrames
 
     /// <summary>
     /// The sum of the rows that show each frame: <paramref name="frameSums"/>[f] = Σ rows[r] over the r with
-    /// <paramref name="frameOfRow"/>[r] = f, for <paramref name="rows"/> rows of <paramref name="width"/> floats
+    /// <paramref name="frameOfRow"/>[r] = f, for <paramref name="count"/> rows of <paramref name="width"/> floats
     /// (adjacent) and frames below <paramref name="frameCount"/> ([frameCount, width], overwritten). A gradient that
     /// reaches a function of the frame alone through every row showing it sums this way.
     /// </summary>

@@ -16,8 +16,8 @@ namespace GridTime.Agents.Kernels;
 /// inputs — the frame each row shows [B], the instruction T [B] and the state entering the step [B, S] — and keeps
 /// them unchanged until the rollout's backward pass; a core may read them again there. <see cref="Forward"/> is
 /// called for steps 0, 1, ... in order (and once more, for the bootstrap values, with step = the number of recorded
-/// steps: that block is never backpropagated, and its frames not seen before are numbered from n·B on, past every
-/// recorded frame); <see cref="Backward"/> for the recorded steps from the last to the first; then
+/// steps: that block is never backpropagated, and its frames not seen before are numbered past every recorded
+/// frame, from <see cref="Capacity"/>·B on); <see cref="Backward"/> for the recorded steps from the last to the first; then
 /// <see cref="FinishBackward"/>.
 /// </para>
 /// </summary>

@@ -13,25 +13,28 @@ namespace GridTime.Agents.Kernels;
 /// Why: the features are a function of the frame alone (the pass encodes each distinct frame once,
 /// <see cref="DistinctFrames"/>), and both products of the backward pass are linear in ∂y:
 /// Σ_r ∂y_r·W = (Σ_r ∂y_r)·W and Σ_r ∂y_rᵀ·features = (Σ_r ∂y_r)ᵀ·features over the rows r that show one frame.
-/// A rollout shows each distinct frame on about 2.6 rows (the encoder runs on 39% of them), and for the LSTM cores
-/// these three products were a third of the core's FLOPs. The result differs from the per-row products only in
-/// the order of the sums.
+/// A rollout shows each distinct frame on about 2.6 rows (the encoder runs on 39% of them), and in the LSTM and GRU
+/// cores this product is half of the core's FLOPs. The result differs from the per-row products only in the order
+/// of the sums.
 /// </para>
 /// </summary>
 internal sealed unsafe class FrameProjection : IDisposable
 {
-    private readonly torch.Tensor _weight;
+    private readonly Func<torch.Tensor> _weight;
     private readonly RolloutBuffer _packed, _projected, _frameGradients, _transposed;
 
     /// <summary>
-    /// The projection through the first <paramref name="features"/> columns of <paramref name="weight"/> [outputs,
-    /// inputs] (a parameter read afresh each rollout), for frames numbered below <paramref name="frames"/>.
+    /// The projection through the first <paramref name="features"/> columns of the parameter <paramref name="weight"/>
+    /// gives, W [outputs, inputs], for frames numbered below <paramref name="frames"/>. The parameter is asked for at
+    /// each use, never kept: a module's parameter getter (LSTMCell.weight_ih) makes a new wrapper on every call, which
+    /// the dispose scope open at that moment frees when it closes.
     /// </summary>
-    public FrameProjection(torch.Tensor weight, int features, long frames)
+    public FrameProjection(Func<torch.Tensor> weight, int features, long frames)
     {
         _weight = weight;
-        Outputs = (int)weight.shape[0];
-        Inputs = (int)weight.shape[1];
+        torch.Tensor w = weight();
+        Outputs = (int)w.shape[0];
+        Inputs = (int)w.shape[1];
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(features, Inputs);
         Features = features;
@@ -54,7 +57,7 @@ internal sealed unsafe class FrameProjection : IDisposable
     /// Before a rollout's first frame: W[:, :F]ᵀ packed in panels (a step's few new frames read all of it, as
     /// Sgemm.PackTransposed says); the weights stay fixed until the rollout's backward pass.
     /// </summary>
-    public void BeginRollout() => Sgemm.PackTransposed(Features, Outputs, Data(_weight), Inputs, _packed.Data);
+    public void BeginRollout() => Sgemm.PackTransposed(Features, Outputs, Data(_weight()), Inputs, _packed.Data);
 
     /// <summary>
     /// Frames <paramref name="first"/>..+<paramref name="count"/> − 1: features·W[:, :F]ᵀ [count, outputs] from
@@ -88,7 +91,7 @@ internal sealed unsafe class FrameProjection : IDisposable
     {
         float* sums = _frameGradients.Data, transposed = _transposed.Data;
         DistinctFrames.SumPerFrame(dy, rows, Outputs, frames, frameCount, sums);
-        Sgemm.Multiply(frameCount, Features, Outputs, sums, Outputs, Data(_weight), Inputs, dFrames, Features, accumulate: false);
+        Sgemm.Multiply(frameCount, Features, Outputs, sums, Outputs, Data(_weight()), Inputs, dFrames, Features, accumulate: false);
         FastLinear.Transpose(sums, frameCount, Outputs, transposed);
         Sgemm.Multiply(Outputs, Features, frameCount, transposed, frameCount, features, ld, dWeight, ldWeight, accumulate: false);
     }

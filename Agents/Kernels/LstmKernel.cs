@@ -46,7 +46,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
         _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
         _stepWeights = new(4L * Hidden * (Inputs - Split + Hidden));
-        _frames = split > 0 ? new FrameProjection(cell.weight_ih!, split, rows) : null;
+        _frames = split > 0 ? new FrameProjection(() => cell.weight_ih!, split, rows) : null;
     }
 
     // Room for W_ih's tail packed at any width (a test may force another on its thread); W_hh's panels follow.

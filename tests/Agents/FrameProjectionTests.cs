@@ -34,7 +34,7 @@ public sealed unsafe class FrameProjectionTests
         Tensor wFeatures = weight.narrow(1, 0, Features);
 
         float[] sums = new float[rows * Outputs], dFrames = new float[Frames * Features], dWeight = new float[Outputs * Inputs];
-        using (var projection = new FrameProjection(weight, Features, Frames))
+        using (var projection = new FrameProjection(() => weight, Features, Frames))
         {
             Assert.Equal((Outputs, Inputs, Features), (projection.Outputs, projection.Inputs, projection.Features));
             float[] f = features.data<float>().ToArray(), g = dy.data<float>().ToArray();

@@ -53,6 +53,40 @@ public sealed class RolloutPassTests
         AssertClose(network, expected, actual);
     }
 
+    public static TheoryData<SimdWidth, CoreKind> CoresReadingWeightsOncePerRollout =>
+        SimdWidths.Times(new TheoryData<CoreKind> { CoreKind.Baseline, CoreKind.Nac, CoreKind.Counter, CoreKind.Gru, CoreKind.Timer });
+
+    /// <summary>
+    /// What the fast pass forms from the weights once per rollout (packed weights, the features' part per picture,
+    /// summed biases) follows weights changed in place between rollouts, as a worker's copy of the shared weights
+    /// changes: every parameter is set to its first value plus a rollout-dependent pattern before each rollout.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CoresReadingWeightsOncePerRollout))]
+    public void TheFastPassFollowsWeightsChangedBetweenRollouts(SimdWidth width, CoreKind core)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 64 });
+        Parameter[] parameters = [.. network.parameters()];
+        Tensor[] first = [.. parameters.Select(p => p.detach().clone())];
+        var rollout = new Rollout
+        {
+            BeforeRollout = index =>
+            {
+                using var noGrad = no_grad();
+                for (int i = 0; i < parameters.Length; i++)
+                {
+                    // Rollout 0 the first values; rollout 1 every weight moved by a pattern of its own.
+                    using Tensor pattern = arange(first[i].numel(), dtype: ScalarType.Float32).view_as(first[i]).mul(0.37 * (i + 1)).sin().mul(0.05 * index);
+                    parameters[i].copy_(first[i] + pattern);
+                }
+            },
+        };
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, rollout);
+        AssertClose(network, expected, actual);
+    }
+
     /// <summary>
     /// The timer with exact NAUs (r = T − a) and T = 10 throughout: in the first rollout r runs 10, 9, 8, 7 (above the
     /// cap C = 8, at it, below it; libtorch's clamp_max passes the gradient where r ≤ C). Before the second rollout the
@@ -250,6 +284,37 @@ public sealed class RolloutPassTests
         pass.Values(frames, t, values);
         pass.Backward(logits, values);
         Assert.Equal(0, pass.Steps);
+    }
+
+    /// <summary>
+    /// A fast pass made inside a dispose scope still runs after the scope closes: it keeps no wrapper of a parameter
+    /// that a module's getter made inside the scope (LSTMCell.weight_ih and GRUCell.weight_ih make a new one per call).
+    /// </summary>
+    [Theory]
+    [InlineData(CoreKind.Nac)]
+    [InlineData(CoreKind.Counter)]
+    [InlineData(CoreKind.Gru)]
+    [InlineData(CoreKind.Timer)]
+    public void AFastPassMadeInsideADisposeScopeRunsAfterItCloses(CoreKind core)
+    {
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 32 });
+        RolloutPass pass;
+        using (NewDisposeScope())
+        {
+            pass = RolloutPass.For(network, 2, 2);
+        }
+
+        using (pass)
+        {
+            Assert.IsType<FastRolloutPass>(pass);
+            byte[] frames = new byte[2 * ConvEncoder.InputLength];
+            float[] t = [6f, 6f], logits = new float[2 * ActorCritic.Actions], values = new float[2];
+            pass.Step(frames, t, logits, values);
+            pass.EndEpisodes([1f, 1f]);
+            pass.Values(frames, t, values);
+            pass.Backward(logits, values);
+            Assert.All(values, v => Assert.True(float.IsFinite(v)));
+        }
     }
 
     [Fact]

@@ -270,8 +270,10 @@ public static class BenchCommand
     private static List<T>[][] PerSettingAndWorkers<T>(int settings, int cores) =>
         [.. Enumerable.Range(0, settings).Select(_ => Enumerable.Range(0, cores).Select(_ => new List<T>()).ToArray())];
 
-    /// <summary>FLOPs of one forward pass per frame of <paramref name="config"/>'s network, and of its encoder.</summary>
-    // FLOPs of one frame's forward pass, and of those the ones that depend on the image alone (ActorCritic.ImageMultiplyAddsPerFrame).
+    /// <summary>
+    /// FLOPs of one forward pass per frame of <paramref name="config"/>'s network, and of those the ones that depend on
+    /// the picture alone (<see cref="ActorCritic.ImageMultiplyAddsPerFrame"/>).
+    /// </summary>
     private static (long Forward, long Image) ForwardFlops(TrainConfig config)
     {
         using var network = new ActorCritic(config.Network);
