@@ -116,11 +116,7 @@ public sealed class GruCore : RecurrentCore
         {
             _packedForBackward = false;
             _frames.BeginRollout();
-            float* wIh = Data(_cell.weight_ih!), column = _instructionWeights.Data;
-            for (int j = 0; j < 3 * _hidden; j++)
-            {
-                column[j] = wIh[((long)j * _inputs) + _features];
-            }
+            CopyColumn(Data(_cell.weight_ih!), 3 * _hidden, _inputs, _features, _instructionWeights.Data);
         }
 
         public override void ProjectFrames(int first, int count, float* features) => _frames.Project(first, count, features, _features);
@@ -194,19 +190,11 @@ public sealed class GruCore : RecurrentCore
             _packedForBackward = false;
 
             // ∂x = ∂gi·W_ih, of which only the features' columns are formed (∂T is not needed), per frame; ∂W_ih's
-            // features' columns per frame, T's column Σ ∂gi·T.
+            // features' columns per frame, T's column Tᵀ·∂gi.
             _frames.Backward(dGi, rows, frames, frameCount, frameFeatures, _features, dFrames, gradient, inputs);
             float* column = _gi.Data;
-            new Span<float>(column, gates).Clear();
-            for (int r = 0; r < rows; r++)
-            {
-                Axpy(instructions[r], dGi + ((long)r * gates), column, gates);
-            }
-
-            for (int j = 0; j < gates; j++)
-            {
-                gradient[((long)j * inputs) + _features] = column[j];
-            }
+            Sgemm.Multiply(1, gates, rows, instructions, rows, dGi, gates, column, gates, accumulate: false);
+            WriteColumn(column, gates, gradient, inputs, _features);
 
             AddGradient(_cell.weight_ih!, gradient);
             ColumnSums(_dInput.Data, rows, gates, gates, gradient);

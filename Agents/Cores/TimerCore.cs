@@ -189,11 +189,7 @@ public sealed class TimerCore : RecurrentCore
             (_readT, _readA) = _read is null ? (1f, -1f) : (Data(_read)[0], Data(_read)[1]);
             _increment = Data(_step)[0];
             _frames.BeginRollout();
-            float* w = Data(_weight), column = _sWeights.Data;
-            for (int j = 0; j < _hidden; j++)
-            {
-                column[j] = w[((long)j * _inputs) + _features];
-            }
+            CopyColumn(Data(_weight), _hidden, _inputs, _features, _sWeights.Data);
         }
 
         public override void ProjectFrames(int first, int count, float* features) => _frames.Project(first, count, features, _features);
@@ -256,18 +252,10 @@ public sealed class TimerCore : RecurrentCore
             int rows = steps * Batch, hidden = _hidden, inputs = _inputs;
             float* gradient = _gradient.Data, dY = _dY.Data, column = _column.Data;
 
-            // ∂features = ∂y·W[:, :F] and W's features' columns per frame; s's column Σ ∂y·s.
+            // ∂features = ∂y·W[:, :F] and W's features' columns per frame; s's column sᵀ·∂y.
             _frames.Backward(dY, rows, frames, frameCount, frameFeatures, _features, dFrames, gradient, inputs);
-            new Span<float>(column, hidden).Clear();
-            for (int r = 0; r < rows; r++)
-            {
-                Axpy(_s.Data[r], dY + ((long)r * hidden), column, hidden);
-            }
-
-            for (int j = 0; j < hidden; j++)
-            {
-                gradient[((long)j * inputs) + _features] = column[j];
-            }
+            Sgemm.Multiply(1, hidden, rows, _s.Data, rows, dY, hidden, column, hidden, accumulate: false);
+            WriteColumn(column, hidden, gradient, inputs, _features);
 
             AddGradient(_weight, gradient);
             ColumnSums(_dY.Data, rows, hidden, hidden, gradient);

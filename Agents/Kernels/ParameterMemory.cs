@@ -129,6 +129,24 @@ internal static unsafe class ParameterMemory
         }
     }
 
+    /// <summary>target[i] = matrix[i, <paramref name="column"/>] for <paramref name="rows"/> rows <paramref name="ld"/> floats apart.</summary>
+    public static void CopyColumn(float* matrix, int rows, long ld, int column, float* target)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            target[i] = matrix[(i * ld) + column];
+        }
+    }
+
+    /// <summary>matrix[i, <paramref name="column"/>] = source[i] for <paramref name="rows"/> rows <paramref name="ld"/> floats apart.</summary>
+    public static void WriteColumn(float* source, int rows, float* matrix, long ld, int column)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            matrix[(i * ld) + column] = source[i];
+        }
+    }
+
     /// <summary>The sums of the columns of a [rows, columns] block whose rows are <paramref name="ld"/> apart, into <paramref name="result"/> (overwritten).</summary>
     public static void ColumnSums(float* data, long rows, int columns, long ld, float* result)
     {
