@@ -21,7 +21,10 @@ public sealed record BenchSettings
     /// <summary>A short version with short measurements.</summary>
     public bool Quick { get; init; }
 
-    /// <summary>Agents whose training speed is measured, comma-separated (taking turns, so that all are measured in the same minutes).</summary>
+    /// <summary>
+    /// Agents whose training speed is measured, comma-separated (taking turns, so that all are measured in the same
+    /// minutes; names in any case; an agent named twice is measured once, empty items are skipped).
+    /// </summary>
     public IReadOnlyList<CoreKind> Agents { get; init; } = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];
 
     /// <summary>

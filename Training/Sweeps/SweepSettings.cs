@@ -12,7 +12,7 @@ public sealed record SweepSettings
     /// <summary>Most seeds per agent a sweep plans (each is a training run of its own).</summary>
     public const int MaximumSeeds = 10_000;
 
-    /// <summary>Agents to compare, comma-separated.</summary>
+    /// <summary>Agents to compare, comma-separated (names in any case; an agent named twice runs once, empty items are skipped).</summary>
     public IReadOnlyList<CoreKind> Agents { get; init; } = [CoreKind.Baseline, CoreKind.Nac];
 
     /// <summary>Training seeds per agent (first-seed, first-seed + 1, ...).</summary>
