@@ -28,10 +28,11 @@ public static unsafe class Sgemm
         // The product goes down B a panel of two vectors of columns at a time and reads every row of A for each panel. A
         // tall A (a rollout's 640 rows of ∂z, 2.6 MB) would come from the shared L3 cache once per panel, 16-19 times
         // a product at 256 bits: in blocks of rows that stay in the core's L2 it comes once, and B's panels (the
-        // smaller operand) come once per block. Each C element is still one kernel's sum over all of k. With one or
-        // two panels (an acting step's W_ih·xᵀ: 32 columns) there is little to save.
+        // smaller operand) come once per block. Each C element is still one kernel's sum over all of k. With one panel
+        // there is nothing to save; with two (an acting step's [W_ih | W_hh]·[x | h]ᵀ at 256 bits: 32 columns, 1.2 MB of
+        // weights) A would come from L3 twice per step.
         int block = CacheBlockRows(k);
-        if (m > block && n > 2 * PanelWidth)
+        if (m > block && n > PanelWidth)
         {
             for (int i = 0; i < m; i += block)
             {
