@@ -261,6 +261,12 @@ public static unsafe class Sgemm
         where TV : unmanaged, ISimdVector<TV>
     {
         int columns = 2 * TV.Count, rowsPerBlock = RowsPerBlock<TV>();
+        if (width <= TV.Count)
+        {
+            MultiplyOneVectorThroughTile<TV>(m, width, k, a, lda, panel, columns, c, ldc, accumulate);
+            return;
+        }
+
         float* tile = stackalloc float[8 * 32];
         for (int i = 0; i < m; i += rowsPerBlock)
         {
@@ -301,6 +307,87 @@ public static unsafe class Sgemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyThroughTile"/> for a last <paramref name="width"/> of at most one vector of columns (the LSTM's
+    /// 34-column tail past two 16-column panels at 256 bits: 2): the panel's first vector only, 8 rows at a time (8
+    /// independent sums, as many as a 4-row two-vector block), so the few columns cost half a two-vector panel, not all
+    /// of one. Each C element is the same sum over k in order, so the result is the same to the bit.
+    /// </summary>
+    private static void MultiplyOneVectorThroughTile<TV>(int m, int width, int k, float* a, long lda, float* panel, long ldp, float* c, long ldc, bool accumulate)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int n = TV.Count;
+        float* tile = stackalloc float[8 * 16];
+        for (int i = 0; i < m; i += 8)
+        {
+            int rows = Math.Min(8, m - i);
+            if (rows == 8)
+            {
+                KernelOneVector8<TV>(k, a + (i * lda), lda, panel, ldp, tile, n);
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    KernelOneVector1<TV>(k, a + ((i + r) * lda), panel, ldp, tile + (r * n));
+                }
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float* target = c + ((i + r) * ldc);
+                for (int col = 0; col < width; col++)
+                {
+                    target[col] = accumulate ? target[col] + tile[(r * n) + col] : tile[(r * n) + col];
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelOneVector8<TV>(int k, float* a, long lda, float* b, long ldb, float* c, long ldc)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            TV b0 = TV.Load(b);
+            TV.AddProduct(TV.Create(a0[p]), b0, ref c0);
+            TV.AddProduct(TV.Create(a1[p]), b0, ref c1);
+            TV.AddProduct(TV.Create(a2[p]), b0, ref c2);
+            TV.AddProduct(TV.Create(a3[p]), b0, ref c3);
+            TV.AddProduct(TV.Create(a4[p]), b0, ref c4);
+            TV.AddProduct(TV.Create(a5[p]), b0, ref c5);
+            TV.AddProduct(TV.Create(a6[p]), b0, ref c6);
+            TV.AddProduct(TV.Create(a7[p]), b0, ref c7);
+            b += ldb;
+        }
+
+        c0.Store(c);
+        c1.Store(c + ldc);
+        c2.Store(c + (2 * ldc));
+        c3.Store(c + (3 * ldc));
+        c4.Store(c + (4 * ldc));
+        c5.Store(c + (5 * ldc));
+        c6.Store(c + (6 * ldc));
+        c7.Store(c + (7 * ldc));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelOneVector1<TV>(int k, float* a, float* b, long ldb, float* c)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        TV c0 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            TV.AddProduct(TV.Create(a[p]), TV.Load(b), ref c0);
+            b += ldb;
+        }
+
+        c0.Store(c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -40,6 +40,8 @@ public sealed class FastLinearTests
         { 40, 1, 9 },
         { 40, 2, 18 },
         { 3, 37, 5 },
+        { 34, 29, 34 }, // the LSTM's tail: two 16-column panels and one vector of 2 columns at 256 bits, 8 + 8 + 8 + 8 + 2 rows
+        { 21, 11, 2 },
         { 5, 17, 9 },
         { 13, 9, 70 },
         { 100, 1024, 70 }, // more than two panels at every width, so rows in cache blocks of 48 (k = 1024): 48, 48, 4
