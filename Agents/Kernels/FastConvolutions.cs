@@ -282,16 +282,32 @@ public static class FastConvolutions
 
             AddColumnSums<TV>(d2, (long)images * Side2 * Side2, Out2, dB2);
 
-            // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient, in blocks of
-            // 8 input channels (32 registers) or 4 (16 registers) x two vectors of output channels.
-            int inputBlock = wide ? 8 : 4;
-            for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
+            // conv2's weight gradient: dw2[(ky, kx, cin)][o] += Σ over output pixels of input · gradient, x two vectors of
+            // output channels at a time: in blocks of 8 input channels (32 registers), or (16 registers) of 6 of a kernel
+            // row's 64 inputs (kx, cin), adjacent in the channels-last input, and the last 4.
+            for (int ky = 0; ky < Kernel2; ky++)
             {
-                for (int cin = 0; cin < Out1; cin += inputBlock)
+                for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
                 {
-                    for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
+                    if (wide)
                     {
-                        Conv2WeightGradient<TV>(h, d2, images, kk / Kernel2, kk % Kernel2, cin, channel, wide, dw2 + (((kk * Out1) + cin) * Out2));
+                        for (int j = 0; j < Kernel2 * Out1; j += 8)
+                        {
+                            Conv2WeightGradient8<TV>(h, d2, images, ky, j / Out1, j % Out1, channel, dw2 + (((ky * Kernel2 * Out1) + j) * Out2));
+                        }
+
+                        continue;
+                    }
+
+                    int j6 = 0;
+                    for (; j6 + 6 <= Kernel2 * Out1; j6 += 6)
+                    {
+                        Conv2WeightGradient6<TV>(h, d2, images, ky, j6, channel, dw2 + (((ky * Kernel2 * Out1) + j6) * Out2));
+                    }
+
+                    for (int j = j6; j < Kernel2 * Out1; j += 4)
+                    {
+                        Conv2WeightGradient4<TV>(h, d2, images, ky, j / Out1, j % Out1, channel, dw2 + (((ky * Kernel2 * Out1) + j) * Out2));
                     }
                 }
             }
@@ -301,19 +317,27 @@ public static class FastConvolutions
                 // conv2's input gradient, then through conv1's ReLU.
                 float* hb = h + ((long)b * PixelsPerImage1);
                 new Span<float>(d1, PixelsPerImage1).Clear();
-                for (int p = 0; p < Side2 * Side2; p++)
+                float* imageGradient = d2 + ((long)b * Side2 * Side2 * Out2);
+                if (wide)
                 {
-                    for (int channel = 0; channel < Out1; channel += TV.Count)
+                    for (int p = 0; p < Side2 * Side2; p++)
                     {
-                        float* pixelGradient = d2 + ((((long)b * Side2 * Side2) + p) * Out2);
-                        if (wide)
+                        for (int channel = 0; channel < Out1; channel += TV.Count)
                         {
-                            Conv2InputGradientWide<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, channel);
+                            Conv2InputGradientWide<TV>(imageGradient + (p * Out2), w2b, d1, p / Side2, p % Side2, channel);
                         }
-                        else
+                    }
+                }
+                else
+                {
+                    for (int oy = 0; oy < Side2; oy++)
+                    {
+                        for (int kk = 0; kk < Kernel2 * Kernel2; kk++)
                         {
-                            Conv2InputGradient<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, 0, channel);
-                            Conv2InputGradient<TV>(pixelGradient, w2b, d1, p / Side2, p % Side2, 2, channel);
+                            for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
+                            {
+                                Conv2InputGradientRow<TV>(imageGradient, w2b, d1, oy, kk, channel);
+                            }
                         }
                     }
                 }
@@ -472,24 +496,74 @@ public static class FastConvolutions
     }
 
     /// <summary>
-    /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>), input channels
-    /// <paramref name="cin"/>..+3 (+7 when <paramref name="wide"/>) and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
-    /// <paramref name="result"/>[j][o] += Σ over images and output pixels of hidden[y, x, cin + j] · d2[pixel][o]
-    /// (8 accumulators, so that AVX2's 16 registers hold them with the gradient vectors; 16 with 32 registers).
+    /// conv2's weight gradient for kernel row <paramref name="ky"/>, inputs <paramref name="j"/>..+5 of the row's 64
+    /// (kx, cin) — adjacent in the channels-last input, 16 channels per pixel — and output channels
+    /// <paramref name="channel"/>..+2·<c>TV.Count</c>: <paramref name="result"/>[i][o] += Σ over images and output pixels of
+    /// hidden[2y + ky, 2x][j + i] · d2[pixel][o] (12 accumulators, the most that AVX2's 16 registers hold beside the two
+    /// gradient vectors: with 8, as in <see cref="Conv2WeightGradient4"/>, the multiply-adds wait on their latency).
     /// </summary>
-    private static unsafe void Conv2WeightGradient<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, bool wide, float* result)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Conv2WeightGradient6<TV>(float* hidden, float* d2, int batch, int ky, int j, int channel, float* result)
         where TV : unmanaged, ISimdVector<TV>
     {
-        if (wide)
+        int n = TV.Count;
+        result += channel;
+        d2 += channel;
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out2), a2 = TV.Load(result + (2 * Out2));
+        TV a3 = TV.Load(result + (3 * Out2)), a4 = TV.Load(result + (4 * Out2)), a5 = TV.Load(result + (5 * Out2));
+        TV b0 = TV.Load(result + n), b1 = TV.Load(result + Out2 + n), b2 = TV.Load(result + (2 * Out2) + n);
+        TV b3 = TV.Load(result + (3 * Out2) + n), b4 = TV.Load(result + (4 * Out2) + n), b5 = TV.Load(result + (5 * Out2) + n);
+        for (int b = 0; b < batch; b++)
         {
-            Conv2WeightGradient8<TV>(hidden, d2, batch, ky, kx, cin, channel, result);
+            float* image = hidden + ((long)b * Side1 * Side1 * Out1) + (ky * Side1 * Out1) + j;
+            for (int oy = 0; oy < Side2; oy++)
+            {
+                float* v = image + (Stride2 * oy * Side1 * Out1);
+                for (int ox = 0; ox < Side2; ox++, d2 += Out2, v += Stride2 * Out1)
+                {
+                    TV g0 = TV.Load(d2), g1 = TV.Load(d2 + n);
+                    TV x = TV.Create(v[0]);
+                    TV.AddProduct(x, g0, ref a0);
+                    TV.AddProduct(x, g1, ref b0);
+                    x = TV.Create(v[1]);
+                    TV.AddProduct(x, g0, ref a1);
+                    TV.AddProduct(x, g1, ref b1);
+                    x = TV.Create(v[2]);
+                    TV.AddProduct(x, g0, ref a2);
+                    TV.AddProduct(x, g1, ref b2);
+                    x = TV.Create(v[3]);
+                    TV.AddProduct(x, g0, ref a3);
+                    TV.AddProduct(x, g1, ref b3);
+                    x = TV.Create(v[4]);
+                    TV.AddProduct(x, g0, ref a4);
+                    TV.AddProduct(x, g1, ref b4);
+                    x = TV.Create(v[5]);
+                    TV.AddProduct(x, g0, ref a5);
+                    TV.AddProduct(x, g1, ref b5);
+                }
+            }
         }
-        else
-        {
-            Conv2WeightGradient4<TV>(hidden, d2, batch, ky, kx, cin, channel, result);
-        }
+
+        a0.Store(result);
+        b0.Store(result + n);
+        a1.Store(result + Out2);
+        b1.Store(result + Out2 + n);
+        a2.Store(result + (2 * Out2));
+        b2.Store(result + (2 * Out2) + n);
+        a3.Store(result + (3 * Out2));
+        b3.Store(result + (3 * Out2) + n);
+        a4.Store(result + (4 * Out2));
+        b4.Store(result + (4 * Out2) + n);
+        a5.Store(result + (5 * Out2));
+        b5.Store(result + (5 * Out2) + n);
     }
 
+    /// <summary>
+    /// conv2's weight gradient for kernel offset (<paramref name="ky"/>, <paramref name="kx"/>), input channels
+    /// <paramref name="cin"/>..+3 and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
+    /// <paramref name="result"/>[j][o] += Σ over images and output pixels of hidden[2y + ky, 2x + kx, cin + j] · d2[pixel][o]
+    /// (8 accumulators; the last 4 of a kernel row's 64 inputs after <see cref="Conv2WeightGradient6"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv2WeightGradient4<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
         where TV : unmanaged, ISimdVector<TV>
@@ -530,6 +604,9 @@ public static class FastConvolutions
         b3.Store(result + (3 * Out2) + n);
     }
 
+    /// <summary>
+    /// As <see cref="Conv2WeightGradient4"/> for input channels <paramref name="cin"/>..+7 (16 accumulators, for 32 registers).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv2WeightGradient8<TV>(float* hidden, float* d2, int batch, int ky, int kx, int cin, int channel, float* result)
         where TV : unmanaged, ISimdVector<TV>
@@ -643,40 +720,53 @@ public static class FastConvolutions
     }
 
     /// <summary>
-    /// Adds one conv2 output pixel's (<paramref name="oy"/>, <paramref name="ox"/>) contribution to the gradient of
-    /// the input pixels of kernel rows <paramref name="ky"/>, +1 (8 of its 4x4 input pixels), input channels
-    /// <paramref name="channel"/>..+<c>TV.Count</c>: d1[2oy + ky, 2ox + kx][cin] += Σ_o gradient[o] · w2b[(ky, kx, o)][cin].
+    /// Adds one row <paramref name="oy"/> of conv2's output gradient (5 pixels, <paramref name="gradient"/> [25, 32]
+    /// channels-last) to the gradient of the input pixels at kernel offset <paramref name="kk"/> = (ky, kx) from each,
+    /// input channels <paramref name="channel"/>..+2·<c>TV.Count</c>: d1[2oy + ky, 2ox + kx][cin] += Σ_o gradient[ox][o] ·
+    /// w2b[(ky, kx, o)][cin] (10 accumulators, for 16 registers: each weight vector loaded serves the row's 5 pixels;
+    /// the 5 input pixels are 2 apart, so no two sums land on the same one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2InputGradient<TV>(float* gradient, float* w2b, float* d1, int oy, int ox, int ky, int channel)
+    private static unsafe void Conv2InputGradientRow<TV>(float* gradient, float* w2b, float* d1, int oy, int kk, int channel)
         where TV : unmanaged, ISimdVector<TV>
     {
-        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        const int Step = Out2 * Out1; // from one kernel offset's weights to the next
-        w2b += (ky * Kernel2 * Step) + channel;
-        for (int o = 0; o < Out2; o++, w2b += Out1)
+        int n = TV.Count;
+        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+        TV b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
+        float* g = gradient + (oy * Side2 * Out2);
+        float* w = w2b + (kk * Out2 * Out1) + channel;
+        for (int o = 0; o < Out2; o++, g++, w += Out1)
         {
-            float g = gradient[o];
-            TV.AddProduct(g, TV.Load(w2b), ref a0);
-            TV.AddProduct(g, TV.Load(w2b + Step), ref a1);
-            TV.AddProduct(g, TV.Load(w2b + (2 * Step)), ref a2);
-            TV.AddProduct(g, TV.Load(w2b + (3 * Step)), ref a3);
-            TV.AddProduct(g, TV.Load(w2b + (4 * Step)), ref a4);
-            TV.AddProduct(g, TV.Load(w2b + (5 * Step)), ref a5);
-            TV.AddProduct(g, TV.Load(w2b + (6 * Step)), ref a6);
-            TV.AddProduct(g, TV.Load(w2b + (7 * Step)), ref a7);
+            TV w0 = TV.Load(w), w1 = TV.Load(w + n);
+            TV x = TV.Create(g[0]);
+            TV.AddProduct(x, w0, ref a0);
+            TV.AddProduct(x, w1, ref b0);
+            x = TV.Create(g[Out2]);
+            TV.AddProduct(x, w0, ref a1);
+            TV.AddProduct(x, w1, ref b1);
+            x = TV.Create(g[2 * Out2]);
+            TV.AddProduct(x, w0, ref a2);
+            TV.AddProduct(x, w1, ref b2);
+            x = TV.Create(g[3 * Out2]);
+            TV.AddProduct(x, w0, ref a3);
+            TV.AddProduct(x, w1, ref b3);
+            x = TV.Create(g[4 * Out2]);
+            TV.AddProduct(x, w0, ref a4);
+            TV.AddProduct(x, w1, ref b4);
         }
 
-        const int Down = Side1 * Out1;
-        float* row = d1 + (((((Stride2 * oy) + ky) * Side1) + (Stride2 * ox)) * Out1) + channel;
+        const int Across = Stride2 * Out1; // from one output pixel's input pixel to the next one's
+        float* row = d1 + (((((Stride2 * oy) + (kk / Kernel2)) * Side1) + (kk % Kernel2)) * Out1) + channel;
         AddTo(row, a0);
-        AddTo(row + Out1, a1);
-        AddTo(row + (2 * Out1), a2);
-        AddTo(row + (3 * Out1), a3);
-        AddTo(row + Down, a4);
-        AddTo(row + Down + Out1, a5);
-        AddTo(row + Down + (2 * Out1), a6);
-        AddTo(row + Down + (3 * Out1), a7);
+        AddTo(row + n, b0);
+        AddTo(row + Across, a1);
+        AddTo(row + Across + n, b1);
+        AddTo(row + (2 * Across), a2);
+        AddTo(row + (2 * Across) + n, b2);
+        AddTo(row + (3 * Across), a3);
+        AddTo(row + (3 * Across) + n, b3);
+        AddTo(row + (4 * Across), a4);
+        AddTo(row + (4 * Across) + n, b4);
     }
 
     /// <summary>
