@@ -30,6 +30,7 @@ public sealed class Frame
         }
 
         PlaneBytes = chwBytes;
+        PlaneByteArray = chwBytes;
     }
 
     /// <summary>The agent's cell in this frame.</summary>
@@ -47,6 +48,9 @@ public sealed class Frame
     /// <summary>3×56×56 bytes, channel-major (CHW): the image as the network reads it, before scaling to [0, 1]
     /// (a quarter of the float planes' size, so batches of these are the cheapest observations to deliver).</summary>
     public ReadOnlyMemory<byte> PlaneBytes { get; }
+
+    /// <summary><see cref="PlaneBytes"/>' array, for <see cref="FrameCache"/> to copy from without going through this object.</summary>
+    internal byte[] PlaneByteArray { get; }
 
     /// <summary>The colour (r, g, b) of the pixel at (x, y).</summary>
     public (byte R, byte G, byte B) PixelAt(int x, int y)

@@ -12,10 +12,15 @@ public sealed class FrameCache
     private static readonly ConcurrentDictionary<int, FrameCache> Caches = new();
     private readonly Frame?[] _frames;
 
+    // Each drawn frame's plane bytes by key, for CopyPlaneBytes: a batch's copy then reads each frame's bytes without
+    // first loading its Frame object from wherever it lies (a cache miss per frame, 2% of a worker's time in training).
+    private readonly byte[]?[] _planeBytes;
+
     private FrameCache(int gridSize)
     {
         GridSize = gridSize;
         _frames = new Frame?[gridSize * gridSize * gridSize * gridSize];
+        _planeBytes = new byte[]?[_frames.Length];
     }
 
     /// <summary>Side of the grid these frames show.</summary>
@@ -44,7 +49,9 @@ public sealed class FrameCache
 
         int cells = GridSize * GridSize;
         var drawn = new Frame(GridSize, Cell.FromIndex(key / cells, GridSize), Cell.FromIndex(key % cells, GridSize));
-        return Interlocked.CompareExchange(ref _frames[key], drawn, null) ?? drawn;
+        Frame kept = Interlocked.CompareExchange(ref _frames[key], drawn, null) ?? drawn;
+        Volatile.Write(ref _planeBytes[key], kept.PlaneByteArray);
+        return kept;
     }
 
     /// <summary>
@@ -74,7 +81,9 @@ public sealed class FrameCache
         CheckRoom(keys.Length, destination.Length);
         for (int i = 0; i < keys.Length; i++)
         {
-            Get(keys[i]).PlaneBytes.Span.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
+            int key = keys[i];
+            byte[] bytes = (uint)key < (uint)_planeBytes.Length ? Volatile.Read(ref _planeBytes[key]) ?? Get(key).PlaneByteArray : Get(key).PlaneByteArray;
+            bytes.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
         }
     }
 

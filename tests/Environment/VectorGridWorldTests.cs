@@ -76,6 +76,7 @@ public sealed class VectorGridWorldTests
         FrameCache frames = FrameCache.ForSize(5);
         Assert.Throws<ArgumentException>(() => frames.CopyPlaneBytes([0, 1], new byte[FrameRenderer.FrameLength]));
         Assert.Throws<ArgumentOutOfRangeException>(() => frames.CopyPlaneBytes([625], new byte[FrameRenderer.FrameLength]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => frames.CopyPlaneBytes([-1], new byte[FrameRenderer.FrameLength]));
         Assert.Throws<ArgumentOutOfRangeException>(() => frames.Get(-1));
     }
 
@@ -89,6 +90,19 @@ public sealed class VectorGridWorldTests
         vector.CopyObservationPlanes(floats);
         vector.CopyObservations(bytes);
         Assert.All(Enumerable.Range(0, bytes.Length), i => Assert.Equal(floats[i], bytes[i] / 255f, 1e-7f));
+    }
+
+    [Fact]
+    public void CopiedPlaneBytesAreTheFramesWhetherDrawnBeforeOrByTheCopy()
+    {
+        // A grid size no other test draws: key 40 is first drawn by the copy itself, key 3 by Get before it.
+        FrameCache frames = FrameCache.ForSize(6);
+        Frame first = frames.Get(3);
+        var copied = new byte[3 * FrameRenderer.FrameLength];
+        frames.CopyPlaneBytes([40, 3, 40], copied);
+        Assert.Equal(frames.Get(40).PlaneBytes.ToArray(), copied[..FrameRenderer.FrameLength]);
+        Assert.Equal(first.PlaneBytes.ToArray(), copied[FrameRenderer.FrameLength..(2 * FrameRenderer.FrameLength)]);
+        Assert.Equal(frames.Get(40).PlaneBytes.ToArray(), copied[(2 * FrameRenderer.FrameLength)..]);
     }
 
     [Fact]
