@@ -62,7 +62,7 @@ internal sealed unsafe class FastCounterCore : FastCore
 
     public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
     {
-        int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, inputs = _inputs, o = OutputSize;
+        int batch = Batch, hidden = _hidden, k = _counters, s = StateSize, tail = _lstm.Tail, o = OutputSize;
         long first = (long)step * batch;
         float* readInput = _readInput.Data + (first * (1 + k)), x = _lstm.X(step), increment = _step.W;
         for (int b = 0; b < batch; b++)
@@ -78,13 +78,13 @@ internal sealed unsafe class FastCounterCore : FastCore
 
             if (_wiring == CounterWiring.LstmAndHeadsWithT)
             {
-                x[((long)b * inputs) + _features] = instructions[b]; // the features' part comes per frame (ProjectFrames)
+                x[(long)b * tail] = instructions[b]; // x's first column after the features; their part comes per frame (ProjectFrames)
             }
         }
 
         // left = [T | count]·W_read, straight into the LSTM's input (or a free block of ∂left when only the heads read it).
-        float* left = ToLstm ? x + LeftColumn : _dLeft.Data + (first * k);
-        long ldLeft = ToLstm ? inputs : k;
+        float* left = ToLstm ? x + (LeftColumn - _features) : _dLeft.Data + (first * k);
+        long ldLeft = ToLstm ? tail : k;
         _read.Forward(batch, readInput, 1 + k, left, ldLeft);
         _lstm.Forward(step, frames, state, state + hidden, s, nextState, nextState + hidden, s);
         for (int b = 0; b < batch; b++)

@@ -45,11 +45,11 @@ internal sealed unsafe class FastLstmCore : FastCore
 
     public override void Forward(int step, int* frames, float* instructions, float* state, float* output, float* nextState)
     {
-        int batch = Batch, hidden = _hidden, inputs = _lstm.Inputs, units = _units;
-        float* x = _lstm.X(step); // the features' part comes per frame (ProjectFrames)
+        int batch = Batch, hidden = _hidden, tail = _lstm.Tail, units = _units;
+        float* x = _lstm.X(step); // x's columns after the features, [T | unit output]; the features' part comes per frame (ProjectFrames)
         for (int b = 0; b < batch; b++)
         {
-            x[((long)b * inputs) + _features] = instructions[b];
+            x[(long)b * tail] = instructions[b];
         }
 
         if (_unit is not null)
@@ -65,7 +65,7 @@ internal sealed unsafe class FastLstmCore : FastCore
                 }
             }
 
-            _unit.Forward(step, x + _features + 1, inputs);
+            _unit.Forward(step, x + 1, tail);
         }
 
         _lstm.Forward(step, frames, state, state + hidden, 2 * hidden, nextState, nextState + hidden, 2 * hidden);

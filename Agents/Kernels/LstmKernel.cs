@@ -10,7 +10,8 @@ namespace GridTime.Agents.Kernels;
 /// gives the gradients of the state entering it and of x's last columns (those that come from the state); the
 /// gradients of x's first <see cref="Split"/> columns (the encoder's features) and of the weights are one product each
 /// over the rollout (<see cref="FinishBackward"/>). Rows are frames, r = step·B + b; the caller writes each step's x
-/// rows after the features (the columns from <see cref="Split"/> on) into <see cref="X"/> before <see cref="Forward"/>.
+/// rows after the features (the <see cref="Tail"/> columns from <see cref="Split"/> on) into <see cref="X"/> before
+/// <see cref="Forward"/>.
 /// The features' part of the input product, W_ih[:, :Split]·features, is formed once per distinct frame of the
 /// rollout (<see cref="ProjectFrames"/>, <see cref="FrameProjection"/>), forward and backward.
 /// </summary>
@@ -37,7 +38,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(split, Inputs);
         Split = split;
         long rows = (long)(steps + 1) * batch;
-        _x = new(rows * Inputs);
+        _x = new(rows * (Inputs - Split)); // only x's columns after the features: those are the only ones kept
         _gates = new(rows * 4 * Hidden);
         _tanhC = new(rows * Hidden);
         _dz = new(rows * 4 * Hidden);
@@ -91,11 +92,14 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <summary>Width of h and c.</summary>
     public int Hidden { get; }
 
+    /// <summary>Inputs − <see cref="Split"/>: x's columns after the features, the width of <see cref="X"/>'s rows.</summary>
+    public int Tail => Inputs - Split;
+
     /// <summary>
-    /// The x rows [B, Inputs] of block <paramref name="step"/>, whose columns from <see cref="Split"/> on are to be written
-    /// before its <see cref="Forward"/> (the features' columns are not read: their part comes from <see cref="ProjectFrames"/>).
+    /// x's columns after the features for block <paramref name="step"/>, [B, <see cref="Tail"/>] (column Split + j of x at j,
+    /// rows Tail apart), to be written before its <see cref="Forward"/>; the features' part comes from <see cref="ProjectFrames"/>.
     /// </summary>
-    public float* X(int step) => _x.Data + ((long)step * _batch * Inputs);
+    public float* X(int step) => _x.Data + ((long)step * _batch * Tail);
 
     /// <summary>
     /// The step's gates and state: from x's columns after the features (in <see cref="X"/>), the features' part of each
@@ -107,7 +111,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
         long first = (long)step * batch;
         float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = _dz.Data + (first * 4 * hidden); // ∂z of this block is free until the backward pass
-        FastLinear.Transpose(X(step) + Split, batch, tail, inputs, xT);
+        FastLinear.Transpose(X(step), batch, tail, tail, xT);
         FastLinear.Transpose(h, batch, hidden, ldState, hT);
         Sgemm.Multiply(4 * hidden, batch, tail + hidden, _stepWeights.Data, tail + hidden, xT, batch, gatesT, batch, accumulate: false); // [rest of x | h]ᵀ
         float* bias = _bias.Data, gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden);
@@ -173,7 +177,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         AddGradient(_cell.weight_hh!, gradient);
         if (tail > 0)
         {
-            Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data + Split, inputs, gradient + Split, inputs, accumulate: false);
+            Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data, tail, gradient + Split, inputs, accumulate: false);
         }
 
         _frames?.Backward(dz, rows, frames, frameCount, features, ld, dFrames, gradient, inputs);
