@@ -219,7 +219,8 @@ public static class FastLstmCell
 
     /// <summary>
     /// For one row, from the activations a = [i | f | g | o], tanh(c'), c and the incoming ∂h', ∂c': the
-    /// pre-activation gradients ∂z (into <paramref name="dz"/>) and ∂c (into <paramref name="dPrevC"/> when not null).
+    /// pre-activation gradients ∂z (into <paramref name="dz"/>, which may be <paramref name="a"/> itself: each lane's
+    /// activations are read before its gradients are written) and ∂c (into <paramref name="dPrevC"/> when not null).
     /// </summary>
     internal static unsafe void GatesBackward(float* a, float* tanhC, float* c, float* dh, float* dc, float* dz, float* dPrevC, int hidden)
     {

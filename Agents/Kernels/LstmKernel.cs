@@ -19,7 +19,7 @@ internal sealed unsafe class LstmKernel : IDisposable
 {
     private readonly LSTMCell _cell;
     private readonly int _batch;
-    private readonly RolloutBuffer _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed, _stepWeights;
+    private readonly RolloutBuffer _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights; // _gates: the activations, then ∂z in their place
     private readonly FrameProjection? _frames; // W_ih[:, :Split]·features per frame
     private bool _packedForBackward; // _packed holds this rollout's W_hh and W_ih tail (the weights stay fixed until FinishBackward)
 
@@ -41,8 +41,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         _x = new(rows * (Inputs - Split)); // only x's columns after the features: those are the only ones kept
         _gates = new(rows * 4 * Hidden);
         _tanhC = new(rows * Hidden);
-        _dz = new(rows * 4 * Hidden);
-        _transposed = new(Math.Max(4L * Hidden * rows, (long)(Inputs + Hidden) * batch));
+        _transposed = new(Math.Max(4L * Hidden * rows, (long)(Inputs - Split + (5 * Hidden)) * batch));
         _bias = new(4L * Hidden);
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
         _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
@@ -110,7 +109,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     {
         int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
         long first = (long)step * batch;
-        float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = _dz.Data + (first * 4 * hidden); // ∂z of this block is free until the backward pass
+        float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = hT + ((long)hidden * batch); // free until FinishBackward's ∂zᵀ
         FastLinear.Transpose(X(step), batch, tail, tail, xT);
         FastLinear.Transpose(h, batch, hidden, ldState, hT);
         Sgemm.Multiply(4 * hidden, batch, tail + hidden, _stepWeights.Data, tail + hidden, xT, batch, gatesT, batch, accumulate: false); // [rest of x | h]ᵀ
@@ -134,7 +133,9 @@ internal sealed unsafe class LstmKernel : IDisposable
     {
         int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
         long first = (long)step * batch;
-        float* gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden), dz = _dz.Data + (first * 4 * hidden);
+        // ∂z overwrites the activations it is computed from, row by row (GatesBackward reads each lane's before writing it):
+        // a rollout's gates and ∂z are 2.6 MB each for H = 256, and one fewer such buffer per worker leaves more of the cache.
+        float* gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden), dz = gates;
         for (int b = 0; b < batch; b++)
         {
             long row = (long)b * hidden;
@@ -170,7 +171,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     public void FinishBackward(int steps, float* h, long ldH, int* frames, int frameCount, float* features, long ld, float* dFrames)
     {
         int rows = steps * _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
-        float* dz = _dz.Data, dzT = _transposed.Data, gradient = _gradient.Data;
+        float* dz = _gates.Data, dzT = _transposed.Data, gradient = _gradient.Data; // ∂z, written over the activations by Backward
         _packedForBackward = false;
         FastLinear.Transpose(dz, rows, 4 * hidden, dzT);
         Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, gradient, hidden, accumulate: false);
@@ -190,7 +191,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _dz, _transposed, _bias, _gradient, _packed, _stepWeights })
+        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights })
         {
             buffer.Dispose();
         }
