@@ -189,50 +189,70 @@ public static unsafe class Sgemm
     private static void Multiply<TV>(int m, int n, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
         where TV : unmanaged, ISimdVector<TV>
     {
-        int columns = 2 * TV.Count, rowsPerBlock = RowsPerBlock<TV>();
+        int columns = 2 * TV.Count, block = RowsPerBlock<TV>();
         int fullColumns = n / columns * columns;
         for (int j = 0; j < fullColumns; j += columns)
         {
-            int i = 0;
-            if (rowsPerBlock == 8)
+            for (int i = 0; i < m;)
             {
-                for (; i + 8 <= m; i += 8)
-                {
-                    Kernel8<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
-                }
-            }
-            else
-            {
-                // Rows in blocks of 6, but 6q + 2 rows as 6(q − 1) + 4 + 4: a last block of 2 rows (4 sums) waits on
-                // the multiply-add's latency, and the batch of 32 rows of every backward product is 6·5 + 2.
-                int sixes = m % 6 == 2 && m >= 8 ? m - 8 : m;
-                for (; i + 6 <= sixes; i += 6)
-                {
-                    Kernel6<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
-                }
-            }
-
-            // The last rows in blocks of 4 and 2 (8 and 4 independent sums: one row alone, 2 sums, waits on the
-            // multiply-add's latency).
-            for (; i + 4 <= m; i += 4)
-            {
-                Kernel4<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
-            }
-
-            for (; i + 2 <= m; i += 2)
-            {
-                Kernel2<TV>(k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
-            }
-
-            for (; i < m; i++)
-            {
-                Kernel1<TV>(k, a + (i * lda), b + j, ldb, c + (i * ldc) + j, accumulate);
+                int rows = RowsOfNextKernel(m - i, block);
+                RowKernel<TV>(rows, k, a + (i * lda), lda, b + j, ldb, c + (i * ldc) + j, ldc, accumulate);
+                i += rows;
             }
         }
 
         if (fullColumns < n)
         {
             MultiplyLastColumns<TV>(m, n - fullColumns, k, a, lda, b + fullColumns, ldb, c + fullColumns, ldc, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// How many rows the next register block takes when <paramref name="left"/> rows are left, in blocks of
+    /// <paramref name="block"/> (8 or 6): full blocks, then the rest in blocks of 3 to 6 rows rather than 1 or 2. A block
+    /// of 1 row keeps 2 sums, of 2 rows 4, and both wait on the multiply-add's latency (4 cycles, 2 per cycle: 8 sums
+    /// keep the units busy); every product's rows are streamed through a whole panel of B once per block, so a lone row
+    /// also costs a block's reading of B. A step's few new frames (12 on average, often 1 past a multiple of 6) and
+    /// the batch of 32 rows (6·5 + 2) of every backward product are such products.
+    /// </summary>
+    private static int RowsOfNextKernel(int left, int block) => left switch
+    {
+        _ when left == block + 1 => block - 2,     // 8 + 1 as 6 + 3; 6 + 1 as 4 + 3
+        _ when left == block + 2 => block - 2,     // 8 + 2 as 6 + 4; 6 + 2 as 4 + 4
+        _ when left >= block => block,
+        7 => 4,                                    // 4 + 3 (at most 6 rows per block otherwise)
+        _ => left,                                 // 1 to 6
+    };
+
+    /// <summary>C's <paramref name="rows"/> (1 to 8) rows of one panel of two vectors of columns: the kernel of that many rows.</summary>
+    private static void RowKernel<TV>(int rows, int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        switch (rows)
+        {
+            case 8:
+                Kernel8<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 6:
+                Kernel6<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 5:
+                Kernel5<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 4:
+                Kernel4<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 3:
+                Kernel3<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 2:
+                Kernel2<TV>(k, a, lda, b, ldb, c, ldc, accumulate);
+                break;
+            case 1:
+                Kernel1<TV>(k, a, b, ldb, c, accumulate);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(rows), rows, "a register block holds 1 to 8 rows; 7 goes as 4 + 3");
         }
     }
 
@@ -268,36 +288,10 @@ public static unsafe class Sgemm
         }
 
         float* tile = stackalloc float[8 * 32];
-        for (int i = 0; i < m; i += rowsPerBlock)
+        for (int i = 0; i < m;)
         {
-            int rows = Math.Min(rowsPerBlock, m - i);
-            if (rows == 8)
-            {
-                Kernel8<TV>(k, a + (i * lda), lda, panel, columns, tile, columns, accumulate: false);
-            }
-            else if (rows == 6)
-            {
-                Kernel6<TV>(k, a + (i * lda), lda, panel, columns, tile, columns, accumulate: false);
-            }
-            else
-            {
-                int r = 0;
-                for (; r + 4 <= rows; r += 4)
-                {
-                    Kernel4<TV>(k, a + ((i + r) * lda), lda, panel, columns, tile + (r * columns), columns, accumulate: false);
-                }
-
-                for (; r + 2 <= rows; r += 2)
-                {
-                    Kernel2<TV>(k, a + ((i + r) * lda), lda, panel, columns, tile + (r * columns), columns, accumulate: false);
-                }
-
-                for (; r < rows; r++)
-                {
-                    Kernel1<TV>(k, a + ((i + r) * lda), panel, columns, tile + (r * columns), accumulate: false);
-                }
-            }
-
+            int rows = RowsOfNextKernel(m - i, rowsPerBlock);
+            RowKernel<TV>(rows, k, a + (i * lda), lda, panel, columns, tile, columns, accumulate: false);
             for (int r = 0; r < rows; r++)
             {
                 float* target = c + ((i + r) * ldc);
@@ -306,6 +300,8 @@ public static unsafe class Sgemm
                     target[col] = accumulate ? target[col] + tile[(r * columns) + col] : tile[(r * columns) + col];
                 }
             }
+
+            i += rows;
         }
     }
 
@@ -477,6 +473,41 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel5<TV>(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            TV b0 = TV.Load(b), b1 = TV.Load(b + TV.Count);
+            TV x = TV.Create(a0[p]);
+            TV.AddProduct(x, b0, ref c00);
+            TV.AddProduct(x, b1, ref c01);
+            x = TV.Create(a1[p]);
+            TV.AddProduct(x, b0, ref c10);
+            TV.AddProduct(x, b1, ref c11);
+            x = TV.Create(a2[p]);
+            TV.AddProduct(x, b0, ref c20);
+            TV.AddProduct(x, b1, ref c21);
+            x = TV.Create(a3[p]);
+            TV.AddProduct(x, b0, ref c30);
+            TV.AddProduct(x, b1, ref c31);
+            x = TV.Create(a4[p]);
+            TV.AddProduct(x, b0, ref c40);
+            TV.AddProduct(x, b1, ref c41);
+            b += ldb;
+        }
+
+        Store(c, c00, c01, accumulate);
+        Store(c + ldc, c10, c11, accumulate);
+        Store(c + (2 * ldc), c20, c21, accumulate);
+        Store(c + (3 * ldc), c30, c31, accumulate);
+        Store(c + (4 * ldc), c40, c41, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4<TV>(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
         where TV : unmanaged, ISimdVector<TV>
     {
@@ -504,6 +535,32 @@ public static unsafe class Sgemm
         Store(c + ldc, c10, c11, accumulate);
         Store(c + (2 * ldc), c20, c21, accumulate);
         Store(c + (3 * ldc), c30, c31, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel3<TV>(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, bool accumulate)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            TV b0 = TV.Load(b), b1 = TV.Load(b + TV.Count);
+            TV x = TV.Create(a0[p]);
+            TV.AddProduct(x, b0, ref c00);
+            TV.AddProduct(x, b1, ref c01);
+            x = TV.Create(a1[p]);
+            TV.AddProduct(x, b0, ref c10);
+            TV.AddProduct(x, b1, ref c11);
+            x = TV.Create(a2[p]);
+            TV.AddProduct(x, b0, ref c20);
+            TV.AddProduct(x, b1, ref c21);
+            b += ldb;
+        }
+
+        Store(c, c00, c01, accumulate);
+        Store(c + ldc, c10, c11, accumulate);
+        Store(c + (2 * ldc), c20, c21, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -132,6 +132,39 @@ public sealed class FastLinearTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void EveryNumberOfRowsGivesTheSameSumsAsOneRowAtATime(SimdWidth width)
+    {
+        // 1 to 40 rows go through register blocks of 8 or 6 rows and a rest of 1 to 6 (7 as 4 + 3, a block and 1 or 2 as
+        // smaller blocks): whichever kernel takes a row, each C element is the same sum over k in order. 37 columns: whole
+        // panels and a last part-panel at every width, through the tile too.
+        using var _ = Simd.ForceOnThisThread(width);
+        const int k = 29, n = 37;
+        var random = new Random(11);
+        float[] a = [.. Enumerable.Range(0, 40 * k).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] rowByRow = new float[40 * n];
+        fixed (float* pa = a, pb = b, pr = rowByRow)
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                Sgemm.Multiply(1, n, k, pa + ((long)i * k), k, pb, n, pr + ((long)i * n), n, accumulate: false);
+            }
+
+            for (int m = 1; m <= 40; m++)
+            {
+                float[] whole = new float[m * n];
+                fixed (float* pw = whole)
+                {
+                    Sgemm.Multiply(m, n, k, pa, k, pb, n, pw, n, accumulate: false);
+                }
+
+                Assert.Equal(rowByRow[..(m * n)], whole);
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(ShapesAtEveryWidth))]
     public unsafe void FromPackedPanelsTheProductIsTheSameToTheBit(SimdWidth width, int m, int k, int n)
     {
