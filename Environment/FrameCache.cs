@@ -13,7 +13,8 @@ public sealed class FrameCache
     private readonly Frame?[] _frames;
 
     // Each drawn frame's plane bytes by key, for CopyPlaneBytes: a batch's copy then reads each frame's bytes without
-    // first loading its Frame object from wherever it lies (a cache miss per frame, 2% of a worker's time in training).
+    // first loading its Frame object from wherever it lies (a cache miss per frame: CopyObservations' own samples were
+    // 0.7% of a training worker's, 256 bits, 2 workers, before; 0.4% after).
     private readonly byte[]?[] _planeBytes;
 
     private FrameCache(int gridSize)

@@ -500,7 +500,8 @@ public static class FastConvolutions
     /// (kx, cin) — adjacent in the channels-last input, 16 channels per pixel — and output channels
     /// <paramref name="channel"/>..+2·<c>TV.Count</c>: <paramref name="result"/>[i][o] += Σ over images and output pixels of
     /// hidden[2y + ky, 2x][j + i] · d2[pixel][o] (12 accumulators, the most that AVX2's 16 registers hold beside the two
-    /// gradient vectors: with 8, as in <see cref="Conv2WeightGradient4"/>, the multiply-adds wait on their latency).
+    /// gradient vectors: 6 multiply-adds per gradient vector loaded where <see cref="Conv2WeightGradient4"/>'s 8 sums give 4, and
+    /// 12 sums in flight, not just the 8 that the multiply-add's latency needs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv2WeightGradient6<TV>(float* hidden, float* d2, int batch, int ky, int j, int channel, float* result)

@@ -6,8 +6,8 @@ namespace GridTime.Agents.Kernels;
 /// <summary>
 /// One LSTM cell (libtorch's <c>LSTMCell</c>: gates [i | f | g | o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh,
 /// c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c')) run over a rollout by a <see cref="FastCore"/>: the forward
-/// pass of each step keeps its input x, gate activations and tanh(c') per row; the backward pass of each step
-/// gives the gradients of the state entering it and of x's last columns (those that come from the state); the
+/// pass of each step keeps x's columns after the features, the gate activations and tanh(c') per row; the backward
+/// pass of each step gives the gradients of the state entering it and of x's last columns (those that come from the state); the
 /// gradients of x's first <see cref="Split"/> columns (the encoder's features) and of the weights are one product each
 /// over the rollout (<see cref="FinishBackward"/>). Rows are frames, r = step·B + b; the caller writes each step's x
 /// rows after the features (the <see cref="Tail"/> columns from <see cref="Split"/> on) into <see cref="X"/> before

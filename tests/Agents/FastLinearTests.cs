@@ -19,8 +19,8 @@ namespace GridTime.Tests.Agents;
 public sealed class FastLinearTests
 {
     // Shapes of the network (batch 32; encoder 800 -> 256; LSTM 265 -> 1024 and 256 -> 1024) and awkward
-    // ones: rows left over after the register blocks of 8 or 6 rows (the blocks of 4, 2 and 1 row), columns
-    // not a multiple of two vectors, a single row.
+    // ones: rows left over after the register blocks of 8 or 6 rows (blocks of 1 to 6 rows), columns
+    // not a multiple of two vectors (a part-panel of one vector or more), a single row.
     public static TheoryData<SimdWidth, int, int, int> ShapesAtEveryWidth => SimdWidths.Times(Shapes);
 
     public static TheoryData<SimdWidth, string> CoresAtEveryWidth => SimdWidths.Times(Cores);
@@ -33,7 +33,7 @@ public sealed class FastLinearTests
         { 32, 265, 1024 },
         { 32, 256, 1024 },
         { 7, 13, 37 },
-        { 8, 9, 33 }, // 6q + 2 rows with q = 1: two blocks of 4
+        { 8, 9, 33 }, // 6 + 2 rows as two blocks of 4
         { 1, 3, 5 },
         { 19, 64, 33 },
         { 60, 3, 18 },
@@ -44,8 +44,9 @@ public sealed class FastLinearTests
         { 21, 11, 2 },
         { 5, 17, 9 },
         { 13, 9, 70 },
-        { 100, 1024, 70 }, // more than two panels at every width, so rows in cache blocks of 48 (k = 1024): 48, 48, 4
-        { 122, 700, 67 }, // blocks of 72 (k = 700): 72, then 50 = 6·8 + 2
+        { 100, 1024, 70 }, // more than one panel at every width, so rows in cache blocks of 48 (k = 1024): 48, 48, 4
+        { 100, 1024, 40 }, // two panels and a part-panel at 256 bits, one and a part at 512: cache blocks too
+        { 122, 700, 67 }, // blocks of 72 (k = 700): 72, then 50 = 6·7 + 4 + 4 (or 8·5 + 6 + 4)
     };
 
     [Fact]
@@ -136,30 +137,33 @@ public sealed class FastLinearTests
     public unsafe void EveryNumberOfRowsGivesTheSameSumsAsOneRowAtATime(SimdWidth width)
     {
         // 1 to 40 rows go through register blocks of 8 or 6 rows and a rest of 1 to 6 (7 as 4 + 3, a block and 1 or 2 as
-        // smaller blocks): whichever kernel takes a row, each C element is the same sum over k in order. 37 columns: whole
-        // panels and a last part-panel at every width, through the tile too.
+        // smaller blocks): whichever kernel takes a row, each C element is the same sum over k in order. 37 and 45
+        // columns: whole panels and a last part-panel of one vector or of more at every width, through the tiles too.
         using var _ = Simd.ForceOnThisThread(width);
-        const int k = 29, n = 37;
+        const int k = 29;
         var random = new Random(11);
         float[] a = [.. Enumerable.Range(0, 40 * k).Select(_ => (float)(random.NextDouble() - 0.5))];
-        float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
-        float[] rowByRow = new float[40 * n];
-        fixed (float* pa = a, pb = b, pr = rowByRow)
+        foreach (int n in new[] { 37, 45 })
         {
-            for (int i = 0; i < 40; i++)
+            float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] rowByRow = new float[40 * n];
+            fixed (float* pa = a, pb = b, pr = rowByRow)
             {
-                Sgemm.Multiply(1, n, k, pa + ((long)i * k), k, pb, n, pr + ((long)i * n), n, accumulate: false);
-            }
-
-            for (int m = 1; m <= 40; m++)
-            {
-                float[] whole = new float[m * n];
-                fixed (float* pw = whole)
+                for (int i = 0; i < 40; i++)
                 {
-                    Sgemm.Multiply(m, n, k, pa, k, pb, n, pw, n, accumulate: false);
+                    Sgemm.Multiply(1, n, k, pa + ((long)i * k), k, pb, n, pr + ((long)i * n), n, accumulate: false);
                 }
 
-                Assert.Equal(rowByRow[..(m * n)], whole);
+                for (int m = 1; m <= 40; m++)
+                {
+                    float[] whole = new float[m * n];
+                    fixed (float* pw = whole)
+                    {
+                        Sgemm.Multiply(m, n, k, pa, k, pb, n, pw, n, accumulate: false);
+                    }
+
+                    Assert.Equal(rowByRow[..(m * n)], whole);
+                }
             }
         }
     }
