@@ -100,7 +100,7 @@ public static class Settings<T>
         }
         catch (JsonException e)
         {
-            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
+            throw new UsageException($"config file {path} is not valid: {JsonErrors.Describe(e)}", e);
         }
     }
 
@@ -133,11 +133,9 @@ public static class Settings<T>
         }
         catch (JsonException e)
         {
-            throw new UsageException($"config file {path} is not valid: {OneLine(e.Message)}", e);
+            throw new UsageException($"config file {path} is not valid: {JsonErrors.Describe(e)}", e);
         }
     }
-
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>"LearningRate" → "learning-rate".</summary>
     public static string KebabCase(string name)

@@ -111,7 +111,7 @@ public static class SlurmBackend
         }
         catch (JsonException e)
         {
-            throw new UsageException($"Slurm job list {path} is not valid: {e.Message.Split('\n')[0]}", e);
+            throw new UsageException($"Slurm job list {path} is not valid: {JsonErrors.Describe(e)}", e);
         }
     }
 

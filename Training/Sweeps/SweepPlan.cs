@@ -134,7 +134,7 @@ public sealed record SweepPlan(IReadOnlyList<string> Program, string Command, IR
         }
         catch (JsonException e)
         {
-            throw new UsageException($"sweep plan {path} is not valid: {e.Message.Split('\n')[0]}", e);
+            throw new UsageException($"sweep plan {path} is not valid: {JsonErrors.Describe(e)}", e);
         }
     }
 

@@ -71,6 +71,18 @@ public sealed class TrainConfigTests
     }
 
     [Fact]
+    public void ASyntaxErrorIsPlacedAsAnEditorCountsLinesFromOne()
+    {
+        // The stray comma is on the third line, the 17th byte of it; .NET's message counts both from 0 ("LineNumber: 2 |
+        // BytePositionInLine: 16"), which sent readers to the line above.
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder["c.json"], "{\n  \"agent\": \"nac\",\n  \"frames\": 1e6,,\n}\n");
+        string message = Assert.Throws<GridTime.Training.UsageException>(() => Settings<TrainConfig>.ReadFile(folder["c.json"])).Message;
+        Assert.EndsWith("is not valid: ',' is an invalid start of a property name. Expected a '\"'. (line 3, byte 17)", message);
+        Assert.DoesNotContain("LineNumber", message);
+    }
+
+    [Fact]
     public void ProblemsNameTheFlag()
     {
         Assert.Empty(new TrainConfig().Problems());
