@@ -76,7 +76,8 @@ public static class Program
             return BadInput;
         }
 
-        if (Agents.Kernels.Simd.SettingError is { } simd)
+        // A bad GRIDTIME_SIMD stops every command but a request for help: the help is what one reads to fix it.
+        if (Agents.Kernels.Simd.SettingError is { } simd && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             Console.Error.WriteLine($"gridtime: {simd}");
             return BadInput;

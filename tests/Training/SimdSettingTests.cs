@@ -55,6 +55,15 @@ public sealed class SimdSettingTests
     }
 
     [Fact]
+    public async Task HelpIsShownWhateverTheValue()
+    {
+        (int code, string output, string error) = await Gridtime("avx2", "train", "--help");
+        Assert.True(code == 0, error);
+        Assert.Contains("--frames", output);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
     public async Task AWidthWiderThanTheProcessorRunsIsRefusedInOneLine()
     {
         if (Simd.Supported == SimdWidth.Bits512)
