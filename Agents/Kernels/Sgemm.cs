@@ -292,15 +292,7 @@ public static unsafe class Sgemm
         {
             int rows = RowsOfNextKernel(m - i, rowsPerBlock);
             RowKernel<TV>(rows, k, a + (i * lda), lda, panel, columns, tile, columns, accumulate: false);
-            for (int r = 0; r < rows; r++)
-            {
-                float* target = c + ((i + r) * ldc);
-                for (int col = 0; col < width; col++)
-                {
-                    target[col] = accumulate ? target[col] + tile[(r * columns) + col] : tile[(r * columns) + col];
-                }
-            }
-
+            FromTile(tile, columns, rows, width, c + (i * ldc), ldc, accumulate);
             i += rows;
         }
     }
@@ -331,13 +323,19 @@ public static unsafe class Sgemm
                 }
             }
 
-            for (int r = 0; r < rows; r++)
+            FromTile(tile, n, rows, width, c + (i * ldc), ldc, accumulate);
+        }
+    }
+
+    /// <summary>C's first <paramref name="width"/> columns of <paramref name="rows"/> rows (+)= the tile's (rows <paramref name="ldTile"/> apart).</summary>
+    private static void FromTile(float* tile, int ldTile, int rows, int width, float* c, long ldc, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* target = c + (r * ldc), source = tile + (r * ldTile);
+            for (int col = 0; col < width; col++)
             {
-                float* target = c + ((i + r) * ldc);
-                for (int col = 0; col < width; col++)
-                {
-                    target[col] = accumulate ? target[col] + tile[(r * n) + col] : tile[(r * n) + col];
-                }
+                target[col] = accumulate ? target[col] + source[col] : source[col];
             }
         }
     }
