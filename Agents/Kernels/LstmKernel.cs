@@ -107,7 +107,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// </summary>
     public void Forward(int step, int* frames, float* h, float* c, long ldState, float* nextH, float* nextC, long ldNext)
     {
-        int batch = _batch, hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
+        int batch = _batch, hidden = Hidden, tail = Tail;
         long first = (long)step * batch;
         float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = hT + ((long)hidden * batch); // free until FinishBackward's ∂zᵀ
         FastLinear.Transpose(X(step), batch, tail, tail, xT);
