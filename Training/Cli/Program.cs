@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GridTime.Cli.Terminal;
@@ -70,6 +71,12 @@ public static class Program
         CommandLineChecks.Add(root);
 
         ParseResult parsed = root.Parse(args);
+        if (OptionGivenAsValue(parsed) is { } missing)
+        {
+            Console.Error.WriteLine($"gridtime: {missing} (see gridtime{CommandPath(parsed.CommandResult)} --help)");
+            return BadInput;
+        }
+
         if (parsed.Errors.Count > 0)
         {
             Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message)} (see gridtime{CommandPath(parsed.CommandResult)} --help)");
@@ -160,6 +167,30 @@ public static class Program
     }
 
     // An unknown option or command, named with the valid ones closest to it; null when nothing is unknown.
+    /// <summary>
+    /// "--seed needs a value; it got the option --workers" where a flag's value is exactly another of the command's
+    /// options: the parser takes the next token as the value, so `--seed --workers 2` was reported as an unknown
+    /// argument '2', and `--run-dir --frames` would have named a folder "--frames". Options that take a list are left
+    /// alone: `--sbatch-arg` passes sbatch's own options (`--sbatch-arg=--time=1:00:00`), whose names sweep shares.
+    /// </summary>
+    private static string? OptionGivenAsValue(ParseResult parsed)
+    {
+        Command command = parsed.CommandResult.Command;
+        var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith('-')).ToHashSet(StringComparer.Ordinal);
+        foreach (OptionResult option in parsed.CommandResult.Children.OfType<OptionResult>().Where(o => o.Option.Arity.MaximumNumberOfValues == 1))
+        {
+            foreach (Token token in option.Tokens)
+            {
+                if (names.Contains(token.Value))
+                {
+                    return $"{option.Option.Name} needs a value; it got the option {token.Value}";
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static string? Misspelling(ParseResult parsed)
     {
         Command command = parsed.CommandResult.Command;

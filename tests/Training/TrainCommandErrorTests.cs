@@ -12,6 +12,8 @@ public sealed class TrainCommandErrorTests
         { ["--learning-rate", "fast"], "--learning-rate: expected number" },
         { ["--config", "/nonexistent/config.json"], "config file /nonexistent/config.json does not exist" },
         { ["--frames"], "--frames" },
+        { ["--seed", "--workers", "2"], "--seed needs a value; it got the option --workers" },
+        { ["--frames", "100", "--agent", "--frames"], "--agent needs a value; it got the option --frames" },
         { ["--no-such-flag", "1"], "no-such-flag" },
     };
 
