@@ -133,7 +133,7 @@ public static class Settings<T>
         }
         catch (JsonException e)
         {
-            throw new UsageException($"config file {path} is not valid: {JsonErrors.Describe(e)}", e);
+            throw new UsageException($"config file {path} is not valid: {JsonErrors.Describe(e, fromText: false)}", e);
         }
     }
 

@@ -136,7 +136,7 @@ public sealed class RunFolder(string path)
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block: {e.Message}", e);
+            throw new UsageException($"config file {ConfigFile} is not valid: its \"{RunKey}\" block: {(e is JsonException json ? JsonErrors.Describe(json, fromText: false) : e.Message)}", e);
         }
 
         if (record is not null && string.IsNullOrEmpty(record.Id))

@@ -83,6 +83,16 @@ public sealed class TrainConfigTests
     }
 
     [Fact]
+    public void AFaultFoundInAParsedObjectIsPlacedByItsPathAlone()
+    {
+        // Read from a node, the reader's positions are those of the node written out again ("LineNumber: 0"), not the file's.
+        var e = Assert.ThrowsAny<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(System.Text.Json.Nodes.JsonNode.Parse("{\n  \"a\": \"x\"\n}")));
+        string described = JsonErrors.Describe(e, fromText: false);
+        Assert.EndsWith("(at $.a)", described);
+        Assert.DoesNotContain("line", described, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void ProblemsNameTheFlag()
     {
         Assert.Empty(new TrainConfig().Problems());
