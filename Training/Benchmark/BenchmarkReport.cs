@@ -96,6 +96,12 @@ public sealed record BenchmarkReport
     /// <summary>The same product through libtorch (torch.mm: MKL in the libtorch GridTime ships with).</summary>
     public double MatmulGflopsLibtorch { get; init; }
 
+    /// <summary>
+    /// Which instructions libtorch's product used (<see cref="LibTorchMatmulWidth.LimitTo"/>): with GridTime's kernels
+    /// narrowed to 256 or 128 bits, MKL limited to AVX2 or SSE4.2, so that the ceiling is a processor of that width's.
+    /// </summary>
+    public string MatmulLibtorchInstructions { get; init; } = "";
+
     /// <summary>GridTime's kernel at the width in use (<see cref="SimdWidth"/>): the better of the same product and the LSTM's own shape; 0 where the kernels are off.</summary>
     public double MatmulGflopsKernel { get; init; }
 

@@ -18,7 +18,7 @@ public sealed class BenchCommandTests
         [
             "cores", "processor", "torchsharp_version", "libtorch_version", "env_steps_per_second_single", "env_steps_per_second_vectorized", "env_steps_per_second_vectorized_float",
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "image_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
-            "matmul_gflops_libtorch", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
+            "matmul_gflops_libtorch", "matmul_libtorch_instructions", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "ceiling_fraction_at_pace", "scaling_all_cores", "others_cpu_share_max",
             "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores",
         ];

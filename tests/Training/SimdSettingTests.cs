@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GridTime.Agents.Kernels;
+using GridTime.Training.Benchmark;
 using GridTime.Training.Runs;
 
 namespace GridTime.Tests.Training;
@@ -77,7 +78,37 @@ public sealed class SimdSettingTests
         Assert.Equal($"gridtime: GRIDTIME_SIMD=512: this processor runs at most {Simd.Describe(Simd.Supported)}", error.TrimEnd('\n'));
     }
 
-    private static async Task<(int Code, string Output, string Error)> Gridtime(string simd, params string[] arguments)
+    [Theory]
+    [InlineData("256", null, "MKL limited to AVX2, as GridTime's kernels are")]
+    [InlineData("128", null, "MKL limited to SSE4.2, as GridTime's kernels are")]
+    [InlineData("256", "SSE4_2", "MKL's instructions as MKL_ENABLE_INSTRUCTIONS=SSE4_2 sets them")]
+    public async Task ANarrowedBenchMeasuresLibtorchsProductAtTheSameWidth(string simd, string? mklVariable, string expected)
+    {
+        if (Simd.Runnable.All(w => w != (SimdWidth)int.Parse(simd, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            Assert.Equal(SimdWidth.Off, Simd.Supported); // every processor with a fused multiply-add runs 128 bits, and 256 on x86-64 with AVX2
+            return;
+        }
+
+        (int code, string output, string error) = await Gridtime(simd, new Dictionary<string, string?> { [LibTorchMatmulWidth.MklVariable] = mklVariable }, "bench", "--quick", "--json", "--agents", "timer");
+        Assert.True(code == 0, error);
+        using JsonDocument report = JsonDocument.Parse(output);
+        // libtorch for x64 carries MKL; elsewhere (ARM64's libtorch) there is none to ask.
+        string instructions = report.RootElement.GetProperty("matmul_libtorch_instructions").GetString()!;
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Equal(expected, instructions);
+        }
+        else
+        {
+            Assert.StartsWith(mklVariable is null ? "not limited to" : "MKL's instructions as", instructions);
+        }
+    }
+
+    private static Task<(int Code, string Output, string Error)> Gridtime(string simd, params string[] arguments) =>
+        Gridtime(simd, new Dictionary<string, string?>(), arguments);
+
+    private static async Task<(int Code, string Output, string Error)> Gridtime(string simd, Dictionary<string, string?> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridtime.dll"));
@@ -88,6 +119,11 @@ public sealed class SimdSettingTests
 
         start.Environment[Simd.Variable] = simd;
         start.Environment.Remove(Simd.TorchMatmulVariable);
+        start.Environment.Remove(LibTorchMatmulWidth.MklVariable);
+        foreach ((string name, string? value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using Process process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

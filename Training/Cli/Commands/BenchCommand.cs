@@ -61,6 +61,8 @@ public static class BenchCommand
     {
         agents ??= [new TrainConfig().Agent];
         stop.ThrowIfCancellationRequested();
+        // Before libtorch's first product: its ceiling is then measured at the width GridTime's kernels run at.
+        string libtorchInstructions = LibTorchMatmulWidth.LimitTo(Simd.Width);
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
         // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
@@ -106,7 +108,7 @@ public static class BenchCommand
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
             : "GridTime's kernel off";
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core (the best of these and the sustained figure below)"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3; {libtorchInstructions}), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core (the best of these and the sustained figure below)"));
         string product = Simd.KernelsInUse ? "GridTime's kernel on the LSTM's shape" : "libtorch's 1024^3";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"all cores at once: {product}, sustained, {sustainedOne:F1} GFLOP/s on one core, {cores} x {sustainedAll:F1} with {cores} at once = {matmulScaling:F2}x one core (how far arithmetic alone scales on this machine)"));
@@ -226,6 +228,7 @@ public static class BenchCommand
             TrainFlopsPerFrame = 3 * forward,
             MatmulGflopsOneCore = matmul,
             MatmulGflopsLibtorch = libtorchMatmul,
+            MatmulLibtorchInstructions = libtorchInstructions,
             MatmulGflopsKernel = kernelMatmul,
             MatmulKernel = Simd.KernelsName(Simd.Width),
             SimdWidth = Simd.SettingValue(Simd.Width),
