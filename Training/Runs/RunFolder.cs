@@ -70,6 +70,34 @@ public sealed class RunFolder(string path)
     /// <summary>MessagePack episode logs.</summary>
     public string EpisodeFolder => System.IO.Path.Combine(Path, "episodes");
 
+    /// <summary>
+    /// Whether <paramref name="folder"/> holds a run: its config.json, its latest checkpoint, or a periodic checkpoint
+    /// (a run whose config.json was lost still owns its checkpoints).
+    /// </summary>
+    public static bool HoldsRun(string folder)
+    {
+        var run = new RunFolder(folder);
+        return File.Exists(run.ConfigFile) || File.Exists(run.LatestCheckpoint)
+            || (Directory.Exists(run.CheckpointFolder) && Directory.EnumerateFiles(run.CheckpointFolder, "frames-*.ckpt").Any());
+    }
+
+    /// <summary>
+    /// The nearest folder above <paramref name="folder"/> that holds a run (<see cref="HoldsRun"/>), or null: a run folder
+    /// holds its own files only, so nothing else (another run, a combined evaluation) is written inside one.
+    /// </summary>
+    public static string? EnclosingRun(string folder)
+    {
+        for (string? above = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(folder).TrimEnd('/')); above is not null; above = System.IO.Path.GetDirectoryName(above))
+        {
+            if (HoldsRun(above))
+            {
+                return above;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>GridTime's version and the commit it was built from, e.g. "0.1.0+d7e2e2ba…".</summary>
     public static string GridTimeVersion { get; } =
         typeof(RunFolder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";

@@ -32,6 +32,28 @@ public sealed class TrainCommandErrorTests
     }
 
     [Fact]
+    public void ARunFolderInsideAnotherRunIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        string outer = folder["outer"];
+        (int code, _, string error) = Gridtime.Run("train", "--run-dir", outer, "--frames", "64", "--workers", "1", "--envs-per-worker", "4", "--steps", "4",
+            "--hidden", "16", "--checkpoint-interval", "64", "--log-interval", "64", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        string[] before = [.. Directory.GetFileSystemEntries(outer, "*", SearchOption.AllDirectories).Order()];
+
+        // In its checkpoints/ (where a run's checkpoints are looked for), or in a new folder beside its files.
+        foreach (string inside in new[] { Path.Combine(outer, "checkpoints", "inner"), Path.Combine(outer, "sub", "deeper") })
+        {
+            (code, string output, error) = Gridtime.Run("train", "--run-dir", inside, "--frames", "64");
+            Assert.Equal(2, code);
+            Assert.Equal($"gridtime: --run-dir {inside} is inside the run folder {outer}, which holds only its own files; choose a folder outside it", error.TrimEnd('\n'));
+            Assert.Equal("", output);
+        }
+
+        Assert.Equal(before, Directory.GetFileSystemEntries(outer, "*", SearchOption.AllDirectories).Order());
+    }
+
+    [Fact]
     public void AMissingResumeFolderOrCheckpointFails()
     {
         using var folder = new TemporaryFolder();

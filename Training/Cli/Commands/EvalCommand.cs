@@ -145,20 +145,14 @@ public static class EvalCommand
                 }
 
                 // Not a run's folder, nor inside one (its checkpoints/, or a new folder there): a run folder holds its own files only.
-                static bool IsRun(string folder) =>
-                    File.Exists(new RunFolder(folder).ConfigFile) || File.Exists(new RunFolder(folder).LatestCheckpoint)
-                    || (Directory.Exists(new RunFolder(folder).CheckpointFolder) && Directory.EnumerateFiles(new RunFolder(folder).CheckpointFolder, "frames-*.ckpt").Any());
-                if (IsRun(outFolder))
+                if (RunFolder.HoldsRun(outFolder))
                 {
                     throw new UsageException($"--out {outFolder} is the folder of another run: the combined plots would go among its own files; choose a folder that holds no run");
                 }
 
-                for (string? above = Path.GetDirectoryName(Path.GetFullPath(outFolder).TrimEnd('/')); above is not null; above = Path.GetDirectoryName(above))
+                if (RunFolder.EnclosingRun(outFolder) is { } above)
                 {
-                    if (IsRun(above))
-                    {
-                        throw new UsageException($"--out {outFolder} is inside the run folder {above}, which holds only its own files; choose a folder outside the runs");
-                    }
+                    throw new UsageException($"--out {outFolder} is inside the run folder {above}, which holds only its own files; choose a folder outside the runs");
                 }
 
                 // A folder holding one run's evaluation (an eval --out of one run) would be left half replaced.

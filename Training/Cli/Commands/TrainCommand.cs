@@ -77,6 +77,12 @@ public static class TrainCommand
             throw new UsageException($"run folder {path} already exists and is not empty (use --resume {path} to continue it)");
         }
 
+        // A run inside another run's folder would mix its files with that run's (its checkpoints/ taken for that run's).
+        if (RunFolder.EnclosingRun(path) is { } enclosing)
+        {
+            throw new UsageException($"--run-dir {path} is inside the run folder {enclosing}, which holds only its own files; choose a folder outside it");
+        }
+
         return (config, new RunFolder(path), SessionStart.NewRun());
     }
 
