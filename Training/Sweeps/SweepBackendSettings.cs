@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using GridTime.Training.Config;
 
 namespace GridTime.Training.Sweeps;
@@ -17,7 +18,7 @@ public enum SweepBackend
 /// task, <see cref="SlurmResources"/>). Each property's doc comment is its <c>--help</c> text and its default the
 /// command line's.
 /// </summary>
-public sealed record SweepBackendSettings
+public sealed partial record SweepBackendSettings
 {
     /// <summary>Most cells a local sweep runs at once.</summary>
     public const int MaximumParallel = 1024;
@@ -92,6 +93,25 @@ public sealed record SweepBackendSettings
             }
         }
 
+        // Caught here, not by sbatch after the sweep folder is written (sbatch's own formats: man sbatch, --time and --mem).
+        if (!SlurmTime().IsMatch(Time))
+        {
+            throw new UsageException($"--time '{Time}': expected a Slurm time limit such as 90 (minutes), 1:30:00, 2-00:00:00 or UNLIMITED");
+        }
+
+        if (!SlurmMemory().IsMatch(Memory))
+        {
+            throw new UsageException($"--mem '{Memory}': expected a Slurm memory size such as 2G, 500M or 2048 (megabytes)");
+        }
+
+        foreach (string extra in SbatchArgs)
+        {
+            if (GridTimesOwnOption(extra) is { } own)
+            {
+                throw new UsageException($"--sbatch-arg '{extra}': {own}");
+            }
+        }
+
         if (Backend == SweepBackend.Slurm && Parallel != 1)
         {
             throw new UsageException("--parallel is for --backend local; Slurm runs cells at once as it can (limit them with --max-parallel)");
@@ -104,4 +124,30 @@ public sealed record SweepBackendSettings
             throw new UsageException("--partition, --time, --cpus-per-task, --mem, --max-parallel, --sbatch-arg and --wait are for --backend slurm");
         }
     }
+
+    // The batch script's own options (SlurmBackend.Script): a further sbatch line setting one of them would replace
+    // what the sweep relies on (its logs, its array of cells) or what a flag of its own already sets.
+    private static string? GridTimesOwnOption(string argument)
+    {
+        string name = argument.StartsWith("--", StringComparison.Ordinal)
+            ? argument[2..].Split('=', 2)[0]
+            : argument.Length >= 2 ? argument[1..2] : "";
+        return name switch
+        {
+            "time" or "t" => "set the time limit with --time",
+            "mem" => "set the memory with --mem",
+            "cpus-per-task" or "c" => "set the CPUs with --cpus-per-task",
+            "partition" or "p" => "set the partition with --partition",
+            "array" or "a" => "the sweep's job array is its own: limit the cells at once with --max-parallel",
+            "output" or "o" or "error" or "e" or "open-mode" => "each cell's log is the sweep's own (logs/JOB_TASK.log in the sweep folder, read by sweep status)",
+            "job-name" or "J" or "ntasks" or "n" or "requeue" or "no-requeue" => "the sweep sets it itself",
+            _ => null,
+        };
+    }
+
+    [GeneratedRegex(@"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|(?i:unlimited|infinite))$")]
+    private static partial Regex SlurmTime();
+
+    [GeneratedRegex(@"^\d+[KMGTkmgt]?$")]
+    private static partial Regex SlurmMemory();
 }

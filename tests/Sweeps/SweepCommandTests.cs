@@ -203,10 +203,18 @@ public sealed class SweepCommandTests
     [InlineData("episode-log-every=1,5", "--set episode-log-every: episode-log-every changes only what a run shows")]
     [InlineData("gamma=0.9", "--sbatch-arg 'x': expected one sbatch value on one line, an option starting with -", "x")]
     [InlineData("gamma=0.9", "--sbatch-arg '--x rm -rf /': expected one sbatch value", "--x\nrm -rf /")]
-    public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab")
+    [InlineData("gamma=0.9", "--sbatch-arg '--output=/tmp/x.log': each cell's log is the sweep's own", "--output=/tmp/x.log")]
+    [InlineData("gamma=0.9", "--sbatch-arg '-o/tmp/x.log': each cell's log is the sweep's own", "-o/tmp/x.log")]
+    [InlineData("gamma=0.9", "--sbatch-arg '--time=2:00:00': set the time limit with --time", "--time=2:00:00")]
+    [InlineData("gamma=0.9", "--sbatch-arg '--array=0-9': the sweep's job array is its own", "--array=0-9")]
+    [InlineData("gamma=0.9", "--time 'banana': expected a Slurm time limit such as 90 (minutes), 1:30:00, 2-00:00:00 or UNLIMITED", "--account=lab", "--time", "banana")]
+    [InlineData("gamma=0.9", "--time '1:30:00:00': expected a Slurm time limit", "--account=lab", "--time", "1:30:00:00")]
+    [InlineData("gamma=0.9", "--mem '2 GB': expected", "--account=lab", "--mem", "2 GB")]
+    [InlineData("gamma=0.9", "--mem '2GB': expected a Slurm memory size such as 2G, 500M or 2048 (megabytes)", "--account=lab", "--mem", "2GB")]
+    public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab", params string[] more)
     {
         using var folder = new TemporaryFolder();
-        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--backend", "slurm", "--sbatch-arg", sbatchArg, .. Tiny]);
+        (int code, _, string error) = Gridtime.Run(["sweep", "--run-dir", folder["sweep"], "--set", set, "--backend", "slurm", $"--sbatch-arg={sbatchArg}", .. more, .. Tiny]);
         Assert.Equal(2, code);
         Assert.StartsWith("gridtime: " + message, error);
         Assert.Single(error.Trim().Split('\n'));
