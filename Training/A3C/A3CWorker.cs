@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GridTime.Agents;
+using GridTime.Agents.Kernels;
 using GridTime.Environment;
 using GridTime.Environment.Episodes;
 using TorchSharp;
@@ -50,6 +51,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     public void Run(CancellationToken stop)
     {
         set_num_threads(1);
+        using Denormals.Scope flushing = Denormals.FlushOnThisThread(); // Denormals says why; config.json's versions block whether it could
         int batch = _config.EnvsPerWorker, steps = _config.Steps, actionCount = ActorCritic.Actions;
         var environments = new VectorGridWorld(World, batch);
         environments.Reset(environmentSeed);

@@ -114,6 +114,9 @@ public sealed class RunFolder(string path)
         // rounding), and the widest this processor runs: a run that was narrowed says so.
         ["kernels"] = Agents.Kernels.Simd.KernelsName(Agents.Kernels.Simd.Width),
         ["processor_simd"] = Agents.Kernels.Simd.Describe(Agents.Kernels.Simd.Supported),
+
+        // Whether the workers flushed denormals to zero (Denormals): where it cannot be done, float rounding differs below 1.2e-38.
+        ["denormals"] = Agents.Kernels.Denormals.Describe,
     };
 
     /// <summary>The periodic checkpoint for <paramref name="frames"/>.</summary>
