@@ -125,24 +125,41 @@ public sealed partial record SweepBackendSettings
         }
     }
 
-    // The batch script's own options (SlurmBackend.Script): a further sbatch line setting one of them would replace
-    // what the sweep relies on (its logs, its array of cells) or what a flag of its own already sets.
+    // The batch script's own options (SlurmBackend.Script), long name and short letter, with why a further line must not
+    // set them: it would replace what the sweep relies on (its logs, its array of cells) or what a flag of its own sets.
+    private static readonly (string Long, char? Short, string Why)[] OwnOptions =
+    [
+        ("time", 't', "set the time limit with --time"),
+        ("mem", null, "set the memory with --mem"),
+        ("mem-per-cpu", null, "set the memory with --mem (the script asks for --mem, which Slurm does not combine with it)"),
+        ("mem-per-gpu", null, "set the memory with --mem (the script asks for --mem, which Slurm does not combine with it)"),
+        ("cpus-per-task", 'c', "set the CPUs with --cpus-per-task"),
+        ("partition", 'p', "set the partition with --partition"),
+        ("array", 'a', "the sweep's job array is its own: limit the cells at once with --max-parallel"),
+        ("output", 'o', Logs),
+        ("error", 'e', Logs),
+        ("open-mode", null, Logs),
+        ("job-name", 'J', "the sweep sets it itself"),
+        ("ntasks", 'n', "the sweep sets it itself"),
+        ("requeue", null, "the sweep sets it itself"),
+        ("no-requeue", null, "the sweep sets it itself"),
+    ];
+
+    private const string Logs = "each cell's log is the sweep's own (logs/JOB_TASK.log in the sweep folder, read by sweep status)";
+
+    // sbatch, like getopt_long, takes any unambiguous beginning of a long option's name ("--out=x" is --output), so a
+    // name that begins one of these is theirs too (where it also begins another option, sbatch refuses it anyway).
     private static string? GridTimesOwnOption(string argument)
     {
-        string name = argument.StartsWith("--", StringComparison.Ordinal)
-            ? argument[2..].Split('=', 2)[0]
-            : argument.Length >= 2 ? argument[1..2] : "";
-        return name switch
+        if (argument.StartsWith("--", StringComparison.Ordinal))
         {
-            "time" or "t" => "set the time limit with --time",
-            "mem" => "set the memory with --mem",
-            "cpus-per-task" or "c" => "set the CPUs with --cpus-per-task",
-            "partition" or "p" => "set the partition with --partition",
-            "array" or "a" => "the sweep's job array is its own: limit the cells at once with --max-parallel",
-            "output" or "o" or "error" or "e" or "open-mode" => "each cell's log is the sweep's own (logs/JOB_TASK.log in the sweep folder, read by sweep status)",
-            "job-name" or "J" or "ntasks" or "n" or "requeue" or "no-requeue" => "the sweep sets it itself",
-            _ => null,
-        };
+            string name = argument[2..].Split('=', 2)[0];
+            return name.Length == 0 ? null
+                : OwnOptions.FirstOrDefault(o => o.Long == name).Why
+                ?? OwnOptions.FirstOrDefault(o => o.Long.StartsWith(name, StringComparison.Ordinal)).Why;
+        }
+
+        return argument.Length >= 2 ? OwnOptions.FirstOrDefault(o => o.Short == argument[1]).Why : null;
     }
 
     [GeneratedRegex(@"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|(?i:unlimited|infinite))$")]

@@ -123,10 +123,33 @@ public sealed class CommandSettingsTests
             (new() { Wait = true }, "--partition, --time"),
             (new() { Backend = SweepBackend.Slurm, Time = "1:00\n#SBATCH --x" }, "--time '1:00 #SBATCH --x': expected one sbatch value on one line"),
             (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["account=lab"] }, "--sbatch-arg 'account=lab': expected one sbatch value on one line, an option starting with -"),
+
+            // What the batch script sets itself, in any spelling sbatch reads: long, an unambiguous beginning, short.
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--out=/tmp/x.log"] }, "--sbatch-arg '--out=/tmp/x.log': each cell's log is the sweep's own"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--err=/tmp/x.log"] }, "--sbatch-arg '--err=/tmp/x.log': each cell's log is the sweep's own"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["-Jname"] }, "--sbatch-arg '-Jname': the sweep sets it itself"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["-c4"] }, "--sbatch-arg '-c4': set the CPUs with --cpus-per-task"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--mem-per-cpu=1G"] }, "--sbatch-arg '--mem-per-cpu=1G': set the memory with --mem"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--tim=10"] }, "--sbatch-arg '--tim=10': set the time limit with --time"),
+            (new() { Backend = SweepBackend.Slurm, Time = "1:00:00:00" }, "--time '1:00:00:00': expected a Slurm time limit"),
+            (new() { Backend = SweepBackend.Slurm, Memory = "2GB" }, "--mem '2GB': expected a Slurm memory size"),
         })
         {
             Assert.StartsWith(expected, Assert.Throws<UsageException>(settings.Validate).Message);
         }
+
+        // Slurm's other formats, and options that only begin like the script's own or are not theirs, pass.
+        foreach (string time in new[] { "90", "90:30", "1:30:00", "2-12", "2-12:30", "2-12:30:00", "UNLIMITED", "infinite", "0" })
+        {
+            new SweepBackendSettings { Backend = SweepBackend.Slurm, Time = time }.Validate();
+        }
+
+        foreach (string memory in new[] { "2048", "500M", "2G", "1T", "64k", "0" })
+        {
+            new SweepBackendSettings { Backend = SweepBackend.Slurm, Memory = memory }.Validate();
+        }
+
+        new SweepBackendSettings { Backend = SweepBackend.Slurm, SbatchArgs = ["--time-min=30", "--account=lab", "--export=ALL", "--mem-bind=local", "--qos=low", "--exclusive"] }.Validate();
 
         Assert.Equal("--backend: expected local|slurm, got 'cloud'", Assert.Throws<UsageException>(() => binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "cloud"]))).Message);
     }
