@@ -47,11 +47,15 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     /// <summary>When set, the time of each phase of every update is added to it (a profile; costs nothing measurable).</summary>
     public PhaseTimes? Timing { get; init; }
 
+    /// <summary>Whether <see cref="Run"/> flushed denormal floats to zero on its thread while it trained (<see cref="Denormals"/>; false where the platform cannot).</summary>
+    public bool FlushedDenormals { get; private set; }
+
     /// <summary>Trains until the budget is spent or <paramref name="stop"/> is cancelled.</summary>
     public void Run(CancellationToken stop)
     {
         set_num_threads(1);
         using Denormals.Scope flushing = Denormals.FlushOnThisThread(); // Denormals says why; config.json's versions block whether it could
+        FlushedDenormals = Denormals.FlushedOnThisThread;
         int batch = _config.EnvsPerWorker, steps = _config.Steps, actionCount = ActorCritic.Actions;
         var environments = new VectorGridWorld(World, batch);
         environments.Reset(environmentSeed);
