@@ -143,28 +143,60 @@ public sealed partial record SweepBackendSettings
         ("ntasks", 'n', "the sweep sets it itself"),
         ("requeue", null, "the sweep sets it itself"),
         ("no-requeue", null, "the sweep sets it itself"),
+        ("wait", 'W', "sbatch would not return until the array ended: use sweep's own --wait"),
     ];
 
     private const string Logs = "each cell's log is the sweep's own (logs/JOB_TASK.log in the sweep folder, read by sweep status)";
 
-    // sbatch, like getopt_long, takes any unambiguous beginning of a long option's name ("--out=x" is --output), so a
-    // name that begins one of these is theirs too (where it also begins another option, sbatch refuses it anyway).
+    // Short options of sbatch that take a value: in a bundle ("-Ho/x") the letters before the first of them are flags.
+    private const string ShortOptionsWithValue = "AaBbcDdeFGiJLMmNnopqSTtwx";
+
+    // sbatch splits an #SBATCH line into words, as a shell would, and, like getopt_long, takes any unambiguous beginning
+    // of a long option's name ("--out=x" is --output) and bundled short flags ("-Ho/x" is -H -o /x): every word that is
+    // an option is checked, and a name that begins one of the script's own is theirs (where it also begins another
+    // option, sbatch refuses it anyway). A quoted value holding " -o" is refused too: rare, and the safe side.
     private static string? GridTimesOwnOption(string argument)
     {
-        if (argument.StartsWith("--", StringComparison.Ordinal))
+        foreach (string word in argument.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
-            string name = argument[2..].Split('=', 2)[0];
-            return name.Length == 0 ? null
-                : OwnOptions.FirstOrDefault(o => o.Long == name).Why
-                ?? OwnOptions.FirstOrDefault(o => o.Long.StartsWith(name, StringComparison.Ordinal)).Why;
+            string trimmed = word.TrimStart('"', '\'');
+            if (trimmed.StartsWith("--", StringComparison.Ordinal))
+            {
+                string name = trimmed[2..].Split('=', 2)[0];
+                string? why = name.Length == 0 ? null
+                    : OwnOptions.FirstOrDefault(o => o.Long == name).Why
+                    ?? OwnOptions.FirstOrDefault(o => o.Long.StartsWith(name, StringComparison.Ordinal)).Why;
+                if (why is not null)
+                {
+                    return why;
+                }
+            }
+            else if (trimmed.StartsWith('-'))
+            {
+                foreach (char letter in trimmed[1..])
+                {
+                    if (OwnOptions.FirstOrDefault(o => o.Short == letter).Why is { } why)
+                    {
+                        return why;
+                    }
+
+                    if (ShortOptionsWithValue.Contains(letter, StringComparison.Ordinal))
+                    {
+                        break; // the rest of the word is this option's value
+                    }
+                }
+            }
         }
 
-        return argument.Length >= 2 ? OwnOptions.FirstOrDefault(o => o.Short == argument[1]).Why : null;
+        return null;
     }
 
-    [GeneratedRegex(@"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|(?i:unlimited|infinite))$")]
+    // Slurm's time_str2secs: minutes, minutes:seconds, hours:minutes:seconds, days-hours, days-hours:minutes,
+    // days-hours:minutes:seconds, -1, UNLIMITED or INFINITE; digits 0-9 only (\d would take any script's digits).
+    [GeneratedRegex(@"^(-1|[0-9]+|[0-9]+:[0-9]+|[0-9]+:[0-9]+:[0-9]+|[0-9]+-[0-9]+|[0-9]+-[0-9]+:[0-9]+|[0-9]+-[0-9]+:[0-9]+:[0-9]+|(?i:unlimited|infinite))$")]
     private static partial Regex SlurmTime();
 
-    [GeneratedRegex(@"^\d+[KMGTkmgt]?$")]
+    // Slurm's str_to_mbytes: a whole number of megabytes, or with a unit K, M, G or T (either case, a B after it allowed).
+    [GeneratedRegex(@"^[0-9]+([KMGTkmgt][Bb]?)?$")]
     private static partial Regex SlurmMemory();
 }

@@ -210,7 +210,7 @@ public sealed class SweepCommandTests
     [InlineData("gamma=0.9", "--time 'banana': expected a Slurm time limit such as 90 (minutes), 1:30:00, 2-00:00:00 or UNLIMITED", "--account=lab", "--time", "banana")]
     [InlineData("gamma=0.9", "--time '1:30:00:00': expected a Slurm time limit", "--account=lab", "--time", "1:30:00:00")]
     [InlineData("gamma=0.9", "--mem '2 GB': expected", "--account=lab", "--mem", "2 GB")]
-    [InlineData("gamma=0.9", "--mem '2GB': expected a Slurm memory size such as 2G, 500M or 2048 (megabytes)", "--account=lab", "--mem", "2GB")]
+    [InlineData("gamma=0.9", "--mem '1.5G': expected a Slurm memory size such as 2G, 500M or 2048 (megabytes)", "--account=lab", "--mem", "1.5G")]
     public void BadSettingsAreRefusedInOneLineBeforeAnythingIsWritten(string set, string message, string sbatchArg = "--account=lab", params string[] more)
     {
         using var folder = new TemporaryFolder();

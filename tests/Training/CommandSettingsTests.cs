@@ -132,24 +132,32 @@ public sealed class CommandSettingsTests
             (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--mem-per-cpu=1G"] }, "--sbatch-arg '--mem-per-cpu=1G': set the memory with --mem"),
             (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--tim=10"] }, "--sbatch-arg '--tim=10': set the time limit with --time"),
             (new() { Backend = SweepBackend.Slurm, Time = "1:00:00:00" }, "--time '1:00:00:00': expected a Slurm time limit"),
-            (new() { Backend = SweepBackend.Slurm, Memory = "2GB" }, "--mem '2GB': expected a Slurm memory size"),
+            (new() { Backend = SweepBackend.Slurm, Memory = "1.5G" }, "--mem '1.5G': expected a Slurm memory size"),
+            (new() { Backend = SweepBackend.Slurm, Memory = "\u0662G" }, "--mem '\u0662G': expected a Slurm memory size"), // another script's digit 2
+            (new() { Backend = SweepBackend.Slurm, Time = "\u0663\u0660" }, "--time '\u0663\u0660': expected a Slurm time limit"),
+
+            // ... and where sbatch would still read them: after a space, several in one argument, in a bundle of short flags.
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--output /tmp/x.log"] }, "--sbatch-arg '--output /tmp/x.log': each cell's log is the sweep's own"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--account=lab --array=0-99"] }, "--sbatch-arg '--account=lab --array=0-99': the sweep's job array is its own"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["-Qo/tmp/x.log"] }, "--sbatch-arg '-Qo/tmp/x.log': each cell's log is the sweep's own"),
+            (new() { Backend = SweepBackend.Slurm, SbatchArgs = ["--wait"] }, "--sbatch-arg '--wait': sbatch would not return until the array ended"),
         })
         {
             Assert.StartsWith(expected, Assert.Throws<UsageException>(settings.Validate).Message);
         }
 
         // Slurm's other formats, and options that only begin like the script's own or are not theirs, pass.
-        foreach (string time in new[] { "90", "90:30", "1:30:00", "2-12", "2-12:30", "2-12:30:00", "UNLIMITED", "infinite", "0" })
+        foreach (string time in new[] { "90", "90:30", "0:120", "1:30:00", "2-12", "2-12:30", "2-12:30:00", "UNLIMITED", "infinite", "0", "-1" })
         {
             new SweepBackendSettings { Backend = SweepBackend.Slurm, Time = time }.Validate();
         }
 
-        foreach (string memory in new[] { "2048", "500M", "2G", "1T", "64k", "0" })
+        foreach (string memory in new[] { "2048", "500M", "2G", "2GB", "500mb", "1T", "64k", "0" })
         {
             new SweepBackendSettings { Backend = SweepBackend.Slurm, Memory = memory }.Validate();
         }
 
-        new SweepBackendSettings { Backend = SweepBackend.Slurm, SbatchArgs = ["--time-min=30", "--account=lab", "--export=ALL", "--mem-bind=local", "--qos=low", "--exclusive"] }.Validate();
+        new SweepBackendSettings { Backend = SweepBackend.Slurm, SbatchArgs = ["--time-min=30", "--account=lab", "--export=ALL", "--mem-bind=local", "--qos=low", "--exclusive", "-Alab-o", "--comment=a b"] }.Validate();
 
         Assert.Equal("--backend: expected local|slurm, got 'cloud'", Assert.Throws<UsageException>(() => binding.ApplyFlags(new SweepBackendSettings(), command.Parse(["--backend", "cloud"]))).Message);
     }
