@@ -71,31 +71,80 @@ public sealed class RunFolder(string path)
     public string EpisodeFolder => System.IO.Path.Combine(Path, "episodes");
 
     /// <summary>
-    /// Whether <paramref name="folder"/> holds a run: its config.json, its latest checkpoint, or a periodic checkpoint
-    /// (a run whose config.json was lost still owns its checkpoints).
+    /// Whether <paramref name="folder"/> holds a run: a config.json that carries a run's record (the "run" block every
+    /// run writes; a settings file of the user's own named config.json does not), its latest checkpoint, or a periodic
+    /// checkpoint (a run whose config.json was lost still owns its checkpoints).
     /// </summary>
     public static bool HoldsRun(string folder)
     {
         var run = new RunFolder(folder);
-        return File.Exists(run.ConfigFile) || File.Exists(run.LatestCheckpoint)
+        return HasRunRecord(run.ConfigFile) || File.Exists(run.LatestCheckpoint)
             || (Directory.Exists(run.CheckpointFolder) && Directory.EnumerateFiles(run.CheckpointFolder, "frames-*.ckpt").Any());
     }
 
     /// <summary>
     /// The nearest folder above <paramref name="folder"/> that holds a run (<see cref="HoldsRun"/>), or null: a run folder
-    /// holds its own files only, so nothing else (another run, a combined evaluation) is written inside one.
+    /// holds its own files only, so nothing else (another run, a combined evaluation, a sweep) is written inside one.
+    /// Both the path as written and the path with its symbolic links resolved are walked: a link into a run's
+    /// checkpoints/ leads inside that run as surely as the run's own name does.
     /// </summary>
     public static string? EnclosingRun(string folder)
     {
-        for (string? above = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(folder).TrimEnd('/')); above is not null; above = System.IO.Path.GetDirectoryName(above))
+        string written = System.IO.Path.GetFullPath(folder).TrimEnd('/');
+        foreach (string start in new[] { written, Physical(written, 0) }.Distinct())
         {
-            if (HoldsRun(above))
+            for (string? above = System.IO.Path.GetDirectoryName(start); above is not null; above = System.IO.Path.GetDirectoryName(above))
             {
-                return above;
+                if (HoldsRun(above))
+                {
+                    return above;
+                }
             }
         }
 
         return null;
+    }
+
+    // A config.json whose top level has the run's record; anything unreadable or not JSON is not a run's.
+    private static bool HasRunRecord(string configFile)
+    {
+        try
+        {
+            var file = new FileInfo(configFile);
+            if (!file.Exists || file.Length > 16 << 20)
+            {
+                return false;
+            }
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(configFile));
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty(RunKey, out JsonElement record)
+                && record.ValueKind == JsonValueKind.Object;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return false;
+        }
+    }
+
+    // The absolute path with every symbolic link among its existing folders resolved (where the kernel would go);
+    // folders that do not exist yet are kept as written. Bounded like the kernel's own 40 links.
+    private static string Physical(string absolute, int depth)
+    {
+        string root = System.IO.Path.GetPathRoot(absolute) ?? "/";
+        string result = root;
+        foreach (string part in absolute[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = System.IO.Path.Combine(result, part);
+            var info = new DirectoryInfo(next);
+            if (depth < 40 && info.Exists && info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                next = Physical(target.FullName.TrimEnd('/'), depth + 1);
+            }
+
+            result = next;
+        }
+
+        return result;
     }
 
     /// <summary>GridTime's version and the commit it was built from, e.g. "0.1.0+d7e2e2ba…".</summary>

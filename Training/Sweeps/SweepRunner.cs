@@ -29,6 +29,11 @@ public static class SweepRunner
             throw new UsageException($"{folder} is a training run's folder (it holds config.json): give the sweep a folder of its own");
         }
 
+        if (RunFolder.EnclosingRun(folder) is { } enclosing)
+        {
+            throw new UsageException($"{folder} is inside the run folder {enclosing}, which holds only its own files: give the sweep a folder outside it");
+        }
+
         if (SweepPlan.Read(folder) is { } existing && plan.DifferenceFrom(existing, folder) is { } difference)
         {
             throw new UsageException(difference);

@@ -50,7 +50,30 @@ public sealed class TrainCommandErrorTests
             Assert.Equal("", output);
         }
 
+        // Nor through a link to its checkpoints/, nor a sweep inside it.
+        string link = folder["link"];
+        Directory.CreateSymbolicLink(link, Path.Combine(outer, "checkpoints"));
+        (code, _, error) = Gridtime.Run("train", "--run-dir", Path.Combine(link, "inner"), "--frames", "64");
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: --run-dir {Path.Combine(link, "inner")} is inside the run folder {outer}, which holds only its own files; choose a folder outside it", error.TrimEnd('\n'));
+        (code, _, error) = Gridtime.Run("sweep", "--run-dir", Path.Combine(outer, "sweep"), "--agents", "baseline", "--frames", "64");
+        Assert.Equal(2, code);
+        Assert.Equal($"gridtime: {Path.Combine(outer, "sweep")} is inside the run folder {outer}, which holds only its own files: give the sweep a folder outside it", error.TrimEnd('\n'));
         Assert.Equal(before, Directory.GetFileSystemEntries(outer, "*", SearchOption.AllDirectories).Order());
+    }
+
+    [Fact]
+    public void ASettingsFileNamedConfigJsonDoesNotMakeItsFolderARun()
+    {
+        using var folder = new TemporaryFolder();
+        string project = folder["project"];
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "config.json"), "{\"agent\": \"timer\", \"hidden\": 16}");
+        string run = Path.Combine(project, "runs", "mine");
+        (int code, _, string error) = Gridtime.Run("train", "--config", Path.Combine(project, "config.json"), "--run-dir", run, "--frames", "64", "--workers", "1",
+            "--envs-per-worker", "4", "--steps", "4", "--checkpoint-interval", "64", "--log-interval", "64", "--episode-log-every", "0");
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoints", "latest.ckpt")));
     }
 
     [Fact]

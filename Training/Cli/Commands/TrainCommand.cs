@@ -80,7 +80,9 @@ public static class TrainCommand
         // A run inside another run's folder would mix its files with that run's (its checkpoints/ taken for that run's).
         if (RunFolder.EnclosingRun(path) is { } enclosing)
         {
-            throw new UsageException($"--run-dir {path} is inside the run folder {enclosing}, which holds only its own files; choose a folder outside it");
+            throw new UsageException(runDir is null
+                ? $"the new run's default folder {path} would be inside the run folder {enclosing}, which holds only its own files; run from outside it or give --run-dir"
+                : $"--run-dir {path} is inside the run folder {enclosing}, which holds only its own files; choose a folder outside it");
         }
 
         return (config, new RunFolder(path), SessionStart.NewRun());
