@@ -12,9 +12,9 @@ namespace GridTime.Training.Benchmark;
 /// has, so the mismatch did not show there.)
 /// <para>
 /// How: MKL's <c>mkl_enable_instructions</c> (exported from libtorch_cpu as <c>mkl_serv_enable_instructions</c>),
-/// which must run before MKL's first product in the process; MKL's own <c>MKL_ENABLE_INSTRUCTIONS</c> environment
-/// variable, when set, is left to decide. Source of the codes: oneMKL's mkl_service.h (MKL_ENABLE_SSE4_2 = 0,
-/// MKL_ENABLE_AVX2 = 2).
+/// which must run before MKL's first product in the process (after it, it still answers yes and changes nothing:
+/// the code path MKL then reports is checked); MKL's own <c>MKL_ENABLE_INSTRUCTIONS</c> environment variable, when
+/// set, is left to decide. Source of the codes: oneMKL's mkl_service.h (MKL_ENABLE_SSE4_2 = 0, MKL_ENABLE_AVX2 = 2).
 /// </para>
 /// </summary>
 public static class LibTorchMatmulWidth
@@ -25,56 +25,76 @@ public static class LibTorchMatmulWidth
     private const int MklEnableSse42 = 0;
     private const int MklEnableAvx2 = 2;
 
-    private static string? described;
+    // What mkl_serv_cpu_detect returns for MKL's code paths in the libtorch GridTime ships with (oneMKL 2024.2; not
+    // documented, read off it on an Intel Xeon: 3 with SSE4.2, 5 with AVX2, 7 with AVX-512).
+    private const int MklDetectedSse42 = 3;
+    private const int MklDetectedAvx2 = 5;
 
     /// <summary>
-    /// Once per process, before libtorch's first matrix product: limits MKL to the instructions of
+    /// Before libtorch's first matrix product in the process: limits MKL to the instructions of
     /// <paramref name="width"/> when it is 256 (AVX2) or 128 bits (SSE4.2, which has no fused multiply-add: the
     /// ceiling is then GridTime's own 128-bit kernel wherever that is faster). Returns a few words for the bench's
-    /// line, e.g. "MKL limited to AVX2, as GridTime's kernels are"; later calls return the first call's words.
+    /// line, e.g. "MKL limited to AVX2, as GridTime's kernels are", or words saying why not (MKL's choice already
+    /// made, a processor not Intel's, no MKL). Each call asks MKL again and says what it answered.
     /// </summary>
     public static string LimitTo(SimdWidth width)
     {
-        if (described is not null)
-        {
-            return described;
-        }
-
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        (int code, string name)? limit = width switch
+        (int code, int detectedAtMost, string name)? limit = width switch
         {
-            SimdWidth.Bits256 => (MklEnableAvx2, "AVX2"),
-            SimdWidth.Bits128 => (MklEnableSse42, "SSE4.2"),
+            SimdWidth.Bits256 => (MklEnableAvx2, MklDetectedAvx2, "AVX2"),
+            SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
             _ => null,
         };
-        described = fromEnvironment is { Length: > 0 } ? $"MKL's instructions as {MklVariable}={fromEnvironment} sets them"
-            : limit is not { } l ? "MKL's widest instructions for this processor"
-            : TryEnable(l.code) switch
+        if (fromEnvironment is { Length: > 0 })
+        {
+            return $"MKL's instructions as {MklVariable}={fromEnvironment} sets them";
+        }
+        else if (limit is not { } l)
+        {
+            return "MKL's widest instructions for this processor";
+        }
+        else
+        {
+            return TryEnable(l.code, l.detectedAtMost) switch
             {
-                true => $"MKL limited to {l.name}, as GridTime's kernels are",
-                false => $"MKL refused to be limited to {l.name}: its product may use wider vectors than GridTime's kernels",
-                null => $"not limited to {l.name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels",
+                Outcome.Limited => $"MKL limited to {l.name}, as GridTime's kernels are",
+                Outcome.NoWider => $"MKL's own choice on this processor, no wider than {l.name}, as GridTime's kernels are",
+                Outcome.Wider => $"MKL could not be limited to {l.name} (it had chosen its instructions, or refuses on this processor): its product may use wider vectors than GridTime's kernels",
+                _ => $"not limited to {l.name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels",
             };
-        return described;
+        }
     }
 
-    // true: MKL took the limit; false: it refused (called after its first product, or an instruction set it cannot
-    // narrow to); null: no MKL in this libtorch.
-    private static bool? TryEnable(int code)
+    private enum Outcome
+    {
+        NoMkl,
+        Limited,
+        NoWider,
+        Wider,
+    }
+
+    // MKL's answer to the limit, checked against the code path it then reports (mkl_serv_cpu_detect, exported beside
+    // it): mkl_serv_enable_instructions returns 1 even after MKL's first product, when its choice is made and the
+    // call changes nothing, and 0 on a processor not Intel's, where MKL takes its own path.
+    private static Outcome TryEnable(int code, int detectedAtMost)
     {
         _ = TorchSharp.torch.get_num_threads(); // loads libtorch (TorchSharp loads it on first use) without a product
         foreach (string name in new[] { "libtorch_cpu.so", "libtorch_cpu.dylib", "torch_cpu.dll" })
         {
             if (NativeLibrary.TryLoad(name, typeof(TorchSharp.torch).Assembly, null, out IntPtr library)
-                && NativeLibrary.TryGetExport(library, "mkl_serv_enable_instructions", out IntPtr enable))
+                && NativeLibrary.TryGetExport(library, "mkl_serv_enable_instructions", out IntPtr enable)
+                && NativeLibrary.TryGetExport(library, "mkl_serv_cpu_detect", out IntPtr detect))
             {
                 unsafe
                 {
-                    return ((delegate* unmanaged<int, int>)enable)(code) == 1;
+                    bool accepted = ((delegate* unmanaged<int, int>)enable)(code) == 1;
+                    int detected = ((delegate* unmanaged<int>)detect)();
+                    return detected > detectedAtMost ? Outcome.Wider : accepted ? Outcome.Limited : Outcome.NoWider;
                 }
             }
         }
 
-        return null;
+        return Outcome.NoMkl;
     }
 }

@@ -39,7 +39,8 @@ public static class BenchCommand
             BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out);
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
+                // Text as written ("MKL's", not "MKL\u0027s"): the JSON goes to a terminal or a file, never into HTML.
+                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
                 // Standard output stays one JSON object; the field others_cpu_share_max carries the same fact.
                 if (BenchSummary.OthersWarning(report) is { } warning)
