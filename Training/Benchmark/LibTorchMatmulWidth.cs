@@ -40,30 +40,24 @@ public static class LibTorchMatmulWidth
     public static string LimitTo(SimdWidth width)
     {
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        (int code, int detectedAtMost, string name)? limit = width switch
-        {
-            SimdWidth.Bits256 => (MklEnableAvx2, MklDetectedAvx2, "AVX2"),
-            SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
-            _ => null,
-        };
         if (fromEnvironment is { Length: > 0 })
         {
             return $"MKL's instructions as {MklVariable}={fromEnvironment} sets them";
         }
-        else if (limit is not { } l)
+
+        (int code, int detectedAtMost, string name) = width switch
         {
-            return "MKL's widest instructions for this processor";
-        }
-        else
+            SimdWidth.Bits256 => (MklEnableAvx2, MklDetectedAvx2, "AVX2"),
+            SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
+            _ => (-1, 0, ""),
+        };
+        return code < 0 ? "MKL's widest instructions for this processor" : TryEnable(code, detectedAtMost) switch
         {
-            return TryEnable(l.code, l.detectedAtMost) switch
-            {
-                Outcome.Limited => $"MKL limited to {l.name}, as GridTime's kernels are",
-                Outcome.NoWider => $"MKL's own choice on this processor, no wider than {l.name}, as GridTime's kernels are",
-                Outcome.Wider => $"MKL could not be limited to {l.name} (it had chosen its instructions, or refuses on this processor): its product may use wider vectors than GridTime's kernels",
-                _ => $"not limited to {l.name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels",
-            };
-        }
+            Outcome.Limited => $"MKL limited to {name}, as GridTime's kernels are",
+            Outcome.NoWider => $"MKL's own choice on this processor, no wider than {name}, as GridTime's kernels are",
+            Outcome.Wider => $"MKL could not be limited to {name} (it had chosen its instructions, or refuses on this processor): its product may use wider vectors than GridTime's kernels",
+            _ => $"not limited to {name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels",
+        };
     }
 
     private enum Outcome
