@@ -169,6 +169,38 @@ public sealed class FastLinearTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void ABWhoseRowsAreAPowerOfTwoApartGivesTheSameSumsAsFromAdjacentRows(SimdWidth width)
+    {
+        // B's rows 512 floats apart (h in the LSTM's state [h | c]) with more rows of A than one cache block: the product
+        // packs B first (Sgemm.AliasingStride); from rows n floats apart it does not. 37 columns: whole panels and a
+        // part-panel at every width. The sums, and so the result to the bit, are the same, with accumulate both ways.
+        using var _ = Simd.ForceOnThisThread(width);
+        const int m = 200, k = 640, n = 37, ldc = n + 5;
+        var random = new Random(512);
+        float[] a = [.. Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] strided = [.. Enumerable.Range(0, k * 512).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] adjacent = new float[k * n];
+        for (int p = 0; p < k; p++)
+        {
+            Array.Copy(strided, p * 512, adjacent, p * n, n);
+        }
+
+        float[] start = [.. Enumerable.Range(0, m * ldc).Select(_ => (float)(random.NextDouble() - 0.5))];
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] packed = (float[])start.Clone(), plain = (float[])start.Clone();
+            fixed (float* pa = a, ps = strided, pd = adjacent, pp = packed, pc = plain)
+            {
+                Sgemm.Multiply(m, n, k, pa, k, ps, 512, pp, ldc, accumulate);
+                Sgemm.Multiply(m, n, k, pa, k, pd, n, pc, ldc, accumulate);
+            }
+
+            Assert.Equal(plain, packed);
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(ShapesAtEveryWidth))]
     public unsafe void FromPackedPanelsTheProductIsTheSameToTheBit(SimdWidth width, int m, int k, int n)
     {
