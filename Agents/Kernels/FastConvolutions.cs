@@ -347,30 +347,32 @@ public static class FastConvolutions
                 AddColumnSums<TV>(d1, Side1 * Side1, Out1, dB1);
 
                 // conv1's weight gradient: dw1[(c, ky, kx)][o], two kernel rows x one vector of output channels at a
-                // time (32 registers), or four kernel columns x two vectors (16 registers).
+                // time (32 registers), or six kernel positions x two vectors (16 registers), then the last 4 (ky = 7, kx = 4..7).
                 float* input = Image<TV>(pixels, bytes, first + b, image);
                 for (int c = 0; c < Channels; c++)
                 {
-                    for (int ky = 0; ky < Kernel1; ky += wide ? 2 : 1)
+                    float* results = dw1 + (c * Kernel1 * Kernel1 * Out1);
+                    if (wide)
                     {
-                        float* result = dw1 + (((c * Kernel1) + ky) * Kernel1 * Out1);
-                        if (wide)
+                        for (int ky = 0; ky < Kernel1; ky += 2)
                         {
                             for (int channel = 0; channel < Out1; channel += TV.Count)
                             {
-                                Conv1WeightGradientWide<TV>(input, d1, c, ky, channel, result);
+                                Conv1WeightGradientWide<TV>(input, d1, c, ky, channel, results + (ky * Kernel1 * Out1));
                             }
                         }
-                        else
+
+                        continue;
+                    }
+
+                    for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
+                    {
+                        for (int f = 0; f + 6 <= Kernel1 * Kernel1; f += 6)
                         {
-                            for (int kx = 0; kx < Kernel1; kx += 4)
-                            {
-                                for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
-                                {
-                                    Conv1WeightGradient<TV>(input, d1, c, ky, kx, channel, result);
-                                }
-                            }
+                            Conv1WeightGradient6<TV>(input, d1, c, f, channel, results + (f * Out1));
                         }
+
+                        Conv1WeightGradient<TV>(input, d1, c, Kernel1 - 1, 4, channel, results + ((Kernel1 - 1) * Kernel1 * Out1));
                     }
                 }
             }
@@ -774,7 +776,7 @@ public static class FastConvolutions
     /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/>, kernel row
     /// <paramref name="ky"/>, kernel columns <paramref name="kx"/>..+3 and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>:
     /// <paramref name="result"/>[kx][o] += Σ over output pixels of image[c, 4y + ky, 4x + kx] · d1[pixel][o]
-    /// (8 accumulators, for 16 registers: each pixel's two gradient vectors serve four image values).
+    /// (8 accumulators: the last 4 of a channel's 64 kernel positions after <see cref="Conv1WeightGradient6"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv1WeightGradient<TV>(float* image, float* d1, int c, int ky, int kx, int channel, float* result)
@@ -811,6 +813,65 @@ public static class FastConvolutions
         b2.Store(result + (2 * Out1) + n);
         a3.Store(result + (3 * Out1));
         b3.Store(result + (3 * Out1) + n);
+    }
+
+    /// <summary>
+    /// Adds one image's share of conv1's weight gradient for input channel <paramref name="c"/>, kernel positions
+    /// <paramref name="f"/>..+5 of its 64 (position f is ky = f / 8, kx = f % 8; six in a row may span two kernel rows)
+    /// and output channels <paramref name="channel"/>..+2·<c>TV.Count</c>: <paramref name="result"/>[i][o] += Σ over
+    /// output pixels of image[c, 4y + ky_i, 4x + kx_i] · d1[pixel][o] (12 accumulators, the most that AVX2's 16 registers
+    /// hold beside the two gradient vectors: 12 sums in flight where <see cref="Conv1WeightGradient"/>'s 8 just cover the
+    /// multiply-add's latency, and 6 multiply-adds per gradient vector loaded where it has 4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Conv1WeightGradient6<TV>(float* image, float* d1, int c, int f, int channel, float* result)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int n = TV.Count;
+        result += channel;
+        d1 += channel;
+        nint o0 = Offset(f), o1 = Offset(f + 1), o2 = Offset(f + 2), o3 = Offset(f + 3), o4 = Offset(f + 4), o5 = Offset(f + 5);
+        TV a0 = TV.Load(result), a1 = TV.Load(result + Out1), a2 = TV.Load(result + (2 * Out1));
+        TV a3 = TV.Load(result + (3 * Out1)), a4 = TV.Load(result + (4 * Out1)), a5 = TV.Load(result + (5 * Out1));
+        TV b0 = TV.Load(result + n), b1 = TV.Load(result + Out1 + n), b2 = TV.Load(result + (2 * Out1) + n);
+        TV b3 = TV.Load(result + (3 * Out1) + n), b4 = TV.Load(result + (4 * Out1) + n), b5 = TV.Load(result + (5 * Out1) + n);
+        float* plane = image + (c * Side * Side);
+        for (int oy = 0; oy < Side1; oy++)
+        {
+            float* top = plane + (Stride1 * oy * Side);
+            for (int ox = 0; ox < Side1; ox++, d1 += Out1, top += Stride1)
+            {
+                TV g0 = TV.Load(d1), g1 = TV.Load(d1 + n);
+                TV.AddProduct(top[o0], g0, ref a0);
+                TV.AddProduct(top[o0], g1, ref b0);
+                TV.AddProduct(top[o1], g0, ref a1);
+                TV.AddProduct(top[o1], g1, ref b1);
+                TV.AddProduct(top[o2], g0, ref a2);
+                TV.AddProduct(top[o2], g1, ref b2);
+                TV.AddProduct(top[o3], g0, ref a3);
+                TV.AddProduct(top[o3], g1, ref b3);
+                TV.AddProduct(top[o4], g0, ref a4);
+                TV.AddProduct(top[o4], g1, ref b4);
+                TV.AddProduct(top[o5], g0, ref a5);
+                TV.AddProduct(top[o5], g1, ref b5);
+            }
+        }
+
+        a0.Store(result);
+        b0.Store(result + n);
+        a1.Store(result + Out1);
+        b1.Store(result + Out1 + n);
+        a2.Store(result + (2 * Out1));
+        b2.Store(result + (2 * Out1) + n);
+        a3.Store(result + (3 * Out1));
+        b3.Store(result + (3 * Out1) + n);
+        a4.Store(result + (4 * Out1));
+        b4.Store(result + (4 * Out1) + n);
+        a5.Store(result + (5 * Out1));
+        b5.Store(result + (5 * Out1) + n);
+
+        // Kernel position p's pixel, from the top-left pixel of an output pixel's patch in the channel's plane.
+        static nint Offset(int p) => (p / Kernel1 * Side) + (p % Kernel1);
     }
 
     /// <summary>
