@@ -19,7 +19,7 @@ internal sealed unsafe class LstmKernel : IDisposable
 {
     private readonly LSTMCell _cell;
     private readonly int _batch;
-    private readonly RolloutBuffer _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights; // _gates: the activations, then ∂z in their place
+    private readonly RolloutBuffer _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights, _stepInput; // _gates: the activations, then ∂z in their place
     private readonly FrameProjection? _frames; // W_ih[:, :Split]·features per frame
     private bool _packedForBackward; // _packed holds this rollout's W_hh and W_ih tail (the weights stay fixed until FinishBackward)
 
@@ -41,11 +41,12 @@ internal sealed unsafe class LstmKernel : IDisposable
         _x = new(rows * (Inputs - Split)); // only x's columns after the features: those are the only ones kept
         _gates = new(rows * 4 * Hidden);
         _tanhC = new(rows * Hidden);
-        _transposed = new(Math.Max(4L * Hidden * rows, (long)(Inputs - Split + (5 * Hidden)) * batch));
+        _transposed = new(4L * Hidden * rows);
         _bias = new(4L * Hidden);
         _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
         _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
-        _stepWeights = new(4L * Hidden * (Inputs - Split + Hidden));
+        _stepWeights = new(Sgemm.PackedCapacity(Inputs - Split + Hidden, 4 * Hidden));
+        _stepInput = new((long)batch * (Inputs - Split + Hidden));
         _frames = split > 0 ? new FrameProjection(() => cell.weight_ih!, split, rows) : null;
     }
 
@@ -54,22 +55,20 @@ internal sealed unsafe class LstmKernel : IDisposable
 
     /// <summary>
     /// Called before the first step of every rollout: the packed weights of the last one are stale. The weights stay
-    /// fixed until <see cref="FinishBackward"/>, so what the steps read is formed here once: [W_ih[:, Split:] | W_hh]
-    /// side by side (each step's rest of x and h then take one product, K = Inputs − Split + H, rather than a short one
-    /// for x's few last columns and another for h), b_ih + b_hh, and the features' weights (<see cref="FrameProjection"/>).
+    /// fixed until <see cref="FinishBackward"/>, so what the steps read is formed here once: [W_ih[:, Split:] | W_hh]ᵀ
+    /// packed in panels (each step's rest of x and h then take one product, K = Inputs − Split + H, rather than a short
+    /// one for x's few last columns and another for h), b_ih + b_hh, and the features' weights (<see cref="FrameProjection"/>).
     /// </summary>
     public void BeginRollout()
     {
         _packedForBackward = false;
         _frames?.BeginRollout();
         int hidden = Hidden, inputs = Inputs, tail = Inputs - Split;
-        float* wIh = Data(_cell.weight_ih!), wHh = Data(_cell.weight_hh!), bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!);
-        float* weights = _stepWeights.Data, bias = _bias.Data;
+        float* bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!), bias = _bias.Data;
+        Sgemm.PackTransposed(tail, 4 * hidden, Data(_cell.weight_ih!) + Split, inputs, _stepWeights.Data, 0, tail + hidden);
+        Sgemm.PackTransposed(hidden, 4 * hidden, Data(_cell.weight_hh!), hidden, _stepWeights.Data, tail, tail + hidden);
         for (int j = 0; j < 4 * hidden; j++)
         {
-            float* row = weights + ((long)j * (tail + hidden));
-            Copy(wIh + ((long)j * inputs) + Split, row, tail);
-            Copy(wHh + ((long)j * hidden), row + tail, hidden);
             bias[j] = bIh[j] + bHh[j];
         }
     }
@@ -107,15 +106,23 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// </summary>
     public void Forward(int step, int* frames, float* h, float* c, long ldState, float* nextH, float* nextC, long ldNext)
     {
-        int batch = _batch, hidden = Hidden, tail = Tail;
+        int batch = _batch, hidden = Hidden, tail = Tail, k = tail + hidden;
         long first = (long)step * batch;
-        float* xT = _transposed.Data, hT = xT + ((long)tail * batch), gatesT = hT + ((long)hidden * batch); // free until FinishBackward's ∂zᵀ
-        FastLinear.Transpose(X(step), batch, tail, tail, xT);
-        FastLinear.Transpose(h, batch, hidden, ldState, hT);
-        Sgemm.Multiply(4 * hidden, batch, tail + hidden, _stepWeights.Data, tail + hidden, xT, batch, gatesT, batch, accumulate: false); // [rest of x | h]ᵀ
-        float* bias = _bias.Data, gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden);
-        FastLinear.TransposeAddingBias(gatesT, 4 * hidden, batch, bias, gates);
+        float* x = X(step), input = _stepInput.Data, bias = _bias.Data;
+        float* gates = _gates.Data + (first * 4 * hidden), tanhC = _tanhC.Data + (first * hidden);
+
+        // Each row's gates start from the biases and its frame's features' part; the product [rest of x | h]·[W_ih tail | W_hh]ᵀ
+        // adds to them, a row per environment, so neither its operands nor its result are transposed.
+        for (int b = 0; b < batch; b++)
+        {
+            float* row = input + ((long)b * k);
+            Copy(x + ((long)b * tail), row, tail);
+            Copy(h + (b * ldState), row + tail, hidden);
+            Copy(bias, gates + ((long)b * 4 * hidden), 4 * hidden);
+        }
+
         _frames?.AddTo(frames, batch, gates, 4 * hidden);
+        Sgemm.MultiplyPacked(batch, 4 * hidden, k, input, k, _stepWeights.Data, gates, 4 * hidden, accumulate: true);
         for (int b = 0; b < batch; b++)
         {
             long row = (long)b * hidden;
@@ -191,7 +198,7 @@ internal sealed unsafe class LstmKernel : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights })
+        foreach (RolloutBuffer buffer in new[] { _x, _gates, _tanhC, _transposed, _bias, _gradient, _packed, _stepWeights, _stepInput })
         {
             buffer.Dispose();
         }

@@ -118,13 +118,25 @@ public static unsafe class Sgemm
     /// panels and writes y's rows as they are; W_fc is packed once per rollout without writing Wᵀ out first.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
-    public static void PackTransposed(int k, int n, float* w, long ldw, float* packed)
+    public static void PackTransposed(int k, int n, float* w, long ldw, float* packed) => PackTransposed(k, n, w, ldw, packed, 0, k);
+
+    /// <summary>
+    /// As <see cref="PackTransposed(int, int, float*, long, float*)"/> for rows <paramref name="firstRow"/>..+k − 1 of a
+    /// packed B of <paramref name="depth"/> rows: B's rows [firstRow, firstRow + k) = Wᵀ, given W [n, k] (rows
+    /// <paramref name="ldw"/> apart). Why: [x | h]·[W_ih | W_hh]ᵀ takes its B from two weights, each packed into its own
+    /// band of rows, without writing them side by side first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The band does not fit in <paramref name="depth"/> rows.</exception>
+    /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
+    public static void PackTransposed(int k, int n, float* w, long ldw, float* packed, int firstRow, int depth)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + k, depth);
         int width = RequirePanelWidth();
         for (int j = 0; j < n; j += width)
         {
             int columns = Math.Min(width, n - j);
-            float* panel = packed + ((long)j * k);
+            float* panel = packed + ((long)j * depth) + ((long)firstRow * width);
             if (columns == width)
             {
                 FastLinear.Transpose(w + (j * ldw), width, k, ldw, panel); // panel[p, c] = W[j + c, p]

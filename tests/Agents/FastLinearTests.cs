@@ -268,6 +268,52 @@ public sealed class FastLinearTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void TwoWeightsPackedInBandsOfRowsGiveThePanelsOfTheirSideBySideTranspose(SimdWidth width)
+    {
+        // [W1 | W2]ᵀ for W1 [n, k1] (rows k1 + 2 apart) and W2 [n, k2] (adjacent rows): the LSTM's step weights
+        // [W_ih tail | W_hh] at nac's shape, and n not a multiple of any panel. W1ᵀ packed into rows 0..k1 − 1 and W2ᵀ into
+        // rows k1.. of one packed B must be the panels that packing [W1 | W2]ᵀ written out gives (every float written).
+        using var _ = Simd.ForceOnThisThread(width);
+        foreach ((int k1, int k2, int n) in new[] { (34, 256, 1024), (1, 5, 20), (7, 9, 37) })
+        {
+            var random = new Random((k1 * 1000) + k2 + n);
+            int k = k1 + k2, ld1 = k1 + 2;
+            float[] w1 = [.. Enumerable.Range(0, n * ld1).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] w2 = [.. Enumerable.Range(0, n * k2).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] sideBySide = new float[n * k];
+            for (int row = 0; row < n; row++)
+            {
+                Array.Copy(w1, row * ld1, sideBySide, row * k, k1);
+                Array.Copy(w2, row * k2, sideBySide, (row * k) + k1, k2);
+            }
+
+            float[] expected = new float[Sgemm.PackedCapacity(k, n)], packed = new float[expected.Length];
+            Array.Fill(packed, float.NaN);
+            fixed (float* p1 = w1, p2 = w2, ps = sideBySide, pe = expected, pp = packed)
+            {
+                Sgemm.PackTransposed(k, n, ps, k, pe);
+                Sgemm.PackTransposed(k1, n, p1, ld1, pp, 0, k);
+                Sgemm.PackTransposed(k2, n, p2, k2, pp, k1, k);
+            }
+
+            Assert.Throws<ArgumentOutOfRangeException>(() => PackBand(w2, k2, n, packed, k1 + 1, k)); // past the last row
+
+            int used = (n + Sgemm.PanelWidth - 1) / Sgemm.PanelWidth * Sgemm.PanelWidth * k;
+            Assert.Equal(expected[..used], packed[..used]);
+            Assert.DoesNotContain(packed[..used], float.IsNaN);
+        }
+    }
+
+    private static unsafe void PackBand(float[] w, int k, int n, float[] packed, int firstRow, int depth)
+    {
+        fixed (float* pw = w, pp = packed)
+        {
+            Sgemm.PackTransposed(k, n, pw, k, pp, firstRow, depth);
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(ShapesAtEveryWidth))]
     public void ALinearLayerGivesLibtorchsValuesAndGradients(SimdWidth width, int batch, int inputs, int outputs)
     {
