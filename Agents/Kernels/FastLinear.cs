@@ -256,12 +256,24 @@ public static class FastLinear
     {
         bool blocks = Avx.IsSupported && Simd.Width >= SimdWidth.Bits256;
         int fullRows = blocks ? rows & ~7 : 0, fullColumns = blocks ? columns & ~7 : 0;
-        for (int r0 = 0; r0 < fullRows; r0 += 8)
+
+        // In tiles of 64 x 64 (16 KiB, read and written while in the L1 cache): row by row across all columns, a large
+        // matrix's target lines were each written 32 bytes at a time, evicted in between (a rollout's 640 x 1024 ∂z, alone
+        // with 8 MiB evicted first: 355 µs, tiled 276 µs, 256 bits on an Intel Xeon, Emerald Rapids).
+        const int Tile = 64;
+        for (int tileRow = 0; tileRow < fullRows; tileRow += Tile)
         {
-            Vector256<float> b = bias is null ? Vector256<float>.Zero : Avx.LoadVector256(bias + r0);
-            for (int c0 = 0; c0 < fullColumns; c0 += 8)
+            for (int tileColumn = 0; tileColumn < fullColumns; tileColumn += Tile)
             {
-                Transpose8x8(source + (r0 * ld) + c0, ld, target + ((long)c0 * rows) + r0, rows, b);
+                int rowEnd = Math.Min(tileRow + Tile, fullRows), columnEnd = Math.Min(tileColumn + Tile, fullColumns);
+                for (int r0 = tileRow; r0 < rowEnd; r0 += 8)
+                {
+                    Vector256<float> b = bias is null ? Vector256<float>.Zero : Avx.LoadVector256(bias + r0);
+                    for (int c0 = tileColumn; c0 < columnEnd; c0 += 8)
+                    {
+                        Transpose8x8(source + (r0 * ld) + c0, ld, target + ((long)c0 * rows) + r0, rows, b);
+                    }
+                }
             }
         }
 

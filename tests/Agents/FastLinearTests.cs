@@ -486,7 +486,7 @@ public sealed class FastLinearTests
 
     public static TheoryData<SimdWidth, int, int> TransposesAtEveryWidth => SimdWidths.Times(new TheoryData<int, int>
     {
-        { 32, 800 }, { 1024, 32 }, { 8, 8 }, { 7, 13 }, { 16, 9 }, { 9, 16 }, { 1, 5 }, { 23, 41 },
+        { 32, 800 }, { 1024, 32 }, { 8, 8 }, { 7, 13 }, { 16, 9 }, { 9, 16 }, { 1, 5 }, { 23, 41 }, { 130, 203 }, { 72, 64 },
     });
 
     [Theory]
