@@ -34,7 +34,7 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     public override int Steps => _logits.Count;
 
     /// <inheritdoc/>
-    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
+    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
         using Tensor frames = ObservationTensors.Frames(observations), t = ObservationTensors.Instructions(instructions);
         AgentOutput output = network.Step(frames, t, _state);
@@ -65,7 +65,7 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     }
 
     /// <inheritdoc/>
-    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -33,7 +33,7 @@ public abstract class RolloutPass : IDisposable
     /// <summary>Steps recorded in the current rollout.</summary>
     public abstract int Steps { get; }
 
-    /// <summary>Frames recorded by <see cref="Step"/> since this pass was made (B per step).</summary>
+    /// <summary>Frames recorded by <c>Step</c> since this pass was made (B per step).</summary>
     public long FramesRecorded { get; protected set; }
 
     /// <summary>
@@ -57,14 +57,26 @@ public abstract class RolloutPass : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of the length above.</exception>
     /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
-    public void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    public void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default) =>
+        Step(observations, default, instructions, logits, values, outputs);
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/> with each
+    /// observation's frame key [B]: a number ≥ 0 that names its picture, two observations with the same key being the
+    /// same picture (the environment's keys, <c>VectorGridWorld.CopyFrameKeys</c>, are such numbers). The fast pass then
+    /// finds a rollout's repeated pictures by key, without hashing and comparing their bytes; the keys are taken on
+    /// trust. Empty: as without keys.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is not of the length above, or a key is negative.</exception>
+    /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
+    public void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
         if (Steps == MaximumSteps)
         {
             throw new InvalidOperationException($"the rollout already holds {MaximumSteps} steps; run Backward first");
         }
 
-        CheckInputs(observations, instructions);
+        CheckInputs(observations, frameKeys, instructions);
         CheckLength(logits.Length, Batch * ActorCritic.Actions, "logits", "B·A");
         CheckLength(values.Length, Batch, "values", "B");
         if (!outputs.IsEmpty)
@@ -72,7 +84,7 @@ public abstract class RolloutPass : IDisposable
             CheckLength(outputs.Length, Batch * OutputSize, "outputs", "B·O");
         }
 
-        RecordStep(observations, instructions, logits, values, outputs);
+        RecordStep(observations, frameKeys, instructions, logits, values, outputs);
     }
 
     /// <summary>
@@ -94,13 +106,17 @@ public abstract class RolloutPass : IDisposable
         ZeroEndedStates(keep);
     }
 
-    /// <summary>The values [B] of the current state for these observations (as for <see cref="Step"/>), not recorded (the rollout's bootstrap).</summary>
+    /// <summary>The values [B] of the current state for these observations (as for <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>), not recorded (the rollout's bootstrap).</summary>
     /// <exception cref="ArgumentException">A span is not of the length above.</exception>
-    public void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    public void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values) => Values(observations, default, instructions, values);
+
+    /// <summary><see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float})"/> with the observations' frame keys, as <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/> takes them.</summary>
+    /// <exception cref="ArgumentException">A span is not of the length above, or a key is negative.</exception>
+    public void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
     {
-        CheckInputs(observations, instructions);
+        CheckInputs(observations, frameKeys, instructions);
         CheckLength(values.Length, Batch, "values", "B");
-        BootstrapValues(observations, instructions, values);
+        BootstrapValues(observations, frameKeys, instructions, values);
     }
 
     /// <summary>
@@ -123,22 +139,33 @@ public abstract class RolloutPass : IDisposable
         Backpropagate(logitGradients, valueGradients, outputGradients);
     }
 
-    /// <summary><see cref="Step"/>, its arguments checked.</summary>
-    protected abstract void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs);
+    /// <summary><see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>, its arguments checked (<paramref name="frameKeys"/> empty or B keys).</summary>
+    protected abstract void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs);
 
     /// <summary><see cref="EndEpisodes"/>, its argument checked.</summary>
     protected abstract void ZeroEndedStates(ReadOnlySpan<float> keep);
 
-    /// <summary><see cref="Values"/>, its arguments checked.</summary>
-    protected abstract void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values);
+    /// <summary><see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>, its arguments checked (<paramref name="frameKeys"/> empty or B keys).</summary>
+    protected abstract void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values);
 
     /// <summary><see cref="Backward"/>, its arguments checked.</summary>
     protected abstract void Backpropagate(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients);
 
-    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions)
+    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions)
     {
         CheckLength(observations.Length, Batch * ConvEncoder.InputLength, "observations", "B frames of 3x56x56 bytes");
         CheckLength(instructions.Length, Batch, "instructions", "B");
+        if (!frameKeys.IsEmpty)
+        {
+            CheckLength(frameKeys.Length, Batch, "frameKeys", "B");
+            foreach (int key in frameKeys)
+            {
+                if (key < 0)
+                {
+                    throw new ArgumentException($"frameKeys holds {key}: a frame key is a number 0 or above", nameof(frameKeys));
+                }
+            }
+        }
     }
 
     private void CheckLength(int length, int expected, string name, string what)

@@ -15,11 +15,15 @@ namespace GridTime.Agents.Kernels;
 /// the gradient at its output: Σ_f ∂W(x, g_f) = ∂W(x, Σ_f g_f), through the same ReLU masks. The result
 /// differs from encoding every frame only in the order of the sums.
 /// </para>
-/// Frames are compared byte for byte; the hash (XxHash3, 64 bits) only finds the candidate.
+/// Frames are compared byte for byte; the hash (XxHash3, 64 bits) only finds the candidate. A caller that knows
+/// which frames are the same picture (the environment draws each (agent cell, target cell) once and keys it) gives
+/// a key instead (<see cref="FindKey"/>, <see cref="AddKeyed"/>): hashing and comparing a step's 32 frames of
+/// 9,408 bytes took 0.8 ms of a 44 ms update (nac, 256 bits, Intel Xeon). Keyed frames are found by key only.
 /// </summary>
 internal sealed unsafe class DistinctFrames
 {
     private readonly Dictionary<ulong, int> _slotOfHash;
+    private readonly Dictionary<int, int> _slotOfKey;
     private readonly byte* _store;
     private readonly int _frameBytes, _capacity;
 
@@ -30,6 +34,7 @@ internal sealed unsafe class DistinctFrames
         _frameBytes = frameBytes;
         _capacity = capacity;
         _slotOfHash = new Dictionary<ulong, int>(capacity);
+        _slotOfKey = new Dictionary<int, int>(capacity);
     }
 
     /// <summary>The number of distinct frames kept: slots 0 .. Count − 1.</summary>
@@ -39,6 +44,7 @@ internal sealed unsafe class DistinctFrames
     public void Clear()
     {
         _slotOfHash.Clear();
+        _slotOfKey.Clear();
         Count = 0;
     }
 
@@ -63,6 +69,25 @@ internal sealed unsafe class DistinctFrames
     /// <exception cref="InvalidOperationException">Every slot is taken.</exception>
     public int Add(ReadOnlySpan<byte> frame, ulong hash)
     {
+        int slot = Keep(frame);
+        _slotOfHash.TryAdd(hash, slot);
+        return slot;
+    }
+
+    /// <summary>The slot holding the frame added with key <paramref name="key"/> (<see cref="AddKeyed"/>), or −1 if there is none.</summary>
+    public int FindKey(int key) => _slotOfKey.TryGetValue(key, out int slot) ? slot : -1;
+
+    /// <summary>Copies <paramref name="frame"/>, named by <paramref name="key"/>, into the next slot and gives the slot.</summary>
+    /// <exception cref="InvalidOperationException">Every slot is taken.</exception>
+    public int AddKeyed(ReadOnlySpan<byte> frame, int key)
+    {
+        int slot = Keep(frame);
+        _slotOfKey.TryAdd(key, slot);
+        return slot;
+    }
+
+    private int Keep(ReadOnlySpan<byte> frame)
+    {
         if (Count == _capacity)
         {
             throw new InvalidOperationException($"the rollout's {_capacity} frame slots are all taken");
@@ -70,7 +95,6 @@ internal sealed unsafe class DistinctFrames
 
         int slot = Count++;
         frame.CopyTo(new Span<byte>(Slot(slot), _frameBytes));
-        _slotOfHash.TryAdd(hash, slot);
         return slot;
     }
 

@@ -116,14 +116,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override int Steps => _steps;
 
     /// <inheritdoc/>
-    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
+    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
         if (_steps == 0)
         {
             BeginRollout();
         }
 
-        Forward(_steps, observations, instructions, logits, values, recorded: true);
+        Forward(_steps, observations, frameKeys, instructions, logits, values, recorded: true);
         if (!outputs.IsEmpty)
         {
             new ReadOnlySpan<float>(_outputs.Data + ((long)_steps * _batch * _output), _batch * _output).CopyTo(outputs);
@@ -158,14 +158,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> values)
+    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
     {
         if (_steps == 0)
         {
             BeginRollout();
         }
 
-        Forward(_steps, observations, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
+        Forward(_steps, observations, frameKeys, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
     }
 
     /// <inheritdoc/>
@@ -288,23 +288,30 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     /// <summary>
     /// The forward pass of one step into block <paramref name="step"/> of the buffers, from the state after step − 1.
-    /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames;
-    /// Values' unseen frames are encoded in the spare slots and forgotten.
+    /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames, found
+    /// again by their key where <paramref name="frameKeys"/> gives one, else by their bytes; Values' unseen frames are
+    /// encoded in the spare slots and forgotten.
     /// </summary>
-    private void Forward(int step, ReadOnlySpan<byte> observations, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, bool recorded)
+    private void Forward(int step, ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, bool recorded)
     {
         int batch = _batch, width = _width, output = _output;
         long first = (long)step * batch;
         instructions.CopyTo(new Span<float>(_instructions.Data + first, batch));
         int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh = 0;
+        bool keyed = !frameKeys.IsEmpty;
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<byte> frame = observations.Slice(b * Pixels, Pixels);
-            int slot = _distinct.Find(frame, out ulong hash);
+            ulong hash = 0;
+            int slot = keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
             if (slot < 0)
             {
                 slot = firstNew + fresh++;
-                if (recorded)
+                if (recorded && keyed)
+                {
+                    _distinct.AddKeyed(frame, frameKeys[b]);
+                }
+                else if (recorded)
                 {
                     _distinct.Add(frame, hash);
                 }

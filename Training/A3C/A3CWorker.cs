@@ -75,6 +75,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         }
 
         var observations = new byte[batch * FrameRenderer.FrameLength];
+        var frameKeys = new int[batch]; // which observations are the same picture: the fast pass finds repeats by key
         var instructions = new float[batch];
         var actions = new int[batch];
         var probabilities = new float[batch * actionCount];
@@ -124,8 +125,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                 }
 
                 environments.CopyObservations(observations);
+                environments.CopyFrameKeys(frameKeys);
                 environments.CopyInstructions(instructions);
-                rollout.Step(observations, instructions, stepLogits, stepValues, stepOutputs);
+                rollout.Step(observations, frameKeys, instructions, stepLogits, stepValues, stepOutputs);
                 sampler.Sample(stepLogits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
@@ -150,8 +152,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
             environments.CopyObservations(observations);
+            environments.CopyFrameKeys(frameKeys);
             environments.CopyInstructions(instructions);
-            rollout.Values(observations, instructions, bootstrap);
+            rollout.Values(observations, frameKeys, instructions, bootstrap);
             if (Timing is not null)
             {
                 // The environment's share was measured inside the acting loop as it ran.

@@ -53,6 +53,42 @@ public sealed class RolloutPassTests
         AssertClose(network, expected, actual);
     }
 
+    /// <summary>
+    /// Given each frame's key (its picture's number), the fast pass finds repeated pictures by key rather than by their
+    /// bytes: the same distinct frames in the same slots, so the same sums, outputs and gradients to the bit, and the
+    /// same number of frames encoded.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CoresReadingWeightsOncePerRollout))]
+    public void WithFrameKeysTheFastPassGivesTheSameResultsToTheBit(SimdWidth width, CoreKind core)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 64 });
+        Parameter[] parameters = [.. network.parameters()];
+        RolloutResult[] Both(bool keyed)
+        {
+            using RolloutPass pass = RolloutPass.For(network, 3, 4);
+            Assert.IsType<FastRolloutPass>(pass);
+            var rollout = new Rollout { Keyed = keyed };
+            return [Run(pass, parameters, 3, 4, 0, rollout), Run(pass, parameters, 3, 3, 1, rollout)];
+        }
+
+        RolloutResult[] byBytes = Both(keyed: false), byKeys = Both(keyed: true);
+        for (int rollout = 0; rollout < 2; rollout++)
+        {
+            Assert.Equal(byBytes[rollout].FramesEncoded, byKeys[rollout].FramesEncoded);
+            Assert.Equal(byBytes[rollout].Logits.data<float>().ToArray(), byKeys[rollout].Logits.data<float>().ToArray());
+            Assert.Equal(byBytes[rollout].Values.data<float>().ToArray(), byKeys[rollout].Values.data<float>().ToArray());
+            Assert.Equal(byBytes[rollout].Bootstrap.data<float>().ToArray(), byKeys[rollout].Bootstrap.data<float>().ToArray());
+            Assert.Equal(byBytes[rollout].Outputs.data<float>().ToArray(), byKeys[rollout].Outputs.data<float>().ToArray());
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                Assert.Equal(byBytes[rollout].Gradients[i].data<float>().ToArray(), byKeys[rollout].Gradients[i].data<float>().ToArray());
+            }
+        }
+    }
+
     public static TheoryData<SimdWidth, CoreKind> CoresReadingWeightsOncePerRollout =>
         SimdWidths.Times(new TheoryData<CoreKind> { CoreKind.Baseline, CoreKind.Nac, CoreKind.Counter, CoreKind.Gru, CoreKind.Timer });
 
@@ -230,22 +266,25 @@ public sealed class RolloutPassTests
     /// [a, a, a]. The encoder runs on a, b, c (3 of 6 recorded frames; the bootstrap's d is not recorded), then on a again
     /// (each rollout starts its table afresh).
     /// </summary>
-    [Fact]
-    public void TheFastPassEncodesEachDistinctFrameOfARolloutOnce()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheFastPassEncodesEachDistinctFrameOfARolloutOnce(bool keyed)
     {
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
         byte[][] picture = [.. Enumerable.Range(0, 4).Select(i => randint(0, 256, [ConvEncoder.InputLength], generator: new Generator((ulong)i + 1)).to_type(ScalarType.Byte).data<byte>().ToArray())];
         byte[] Frames(params int[] which) => [.. which.SelectMany(i => picture[i])];
+        int[] Keys(params int[] which) => keyed ? [.. which.Select(i => 10 * i)] : []; // any numbers, one per picture
         using RolloutPass pass = RolloutPass.For(network, 3, 2);
         Assert.IsType<FastRolloutPass>(pass);
         float[] t = [7f, 7f, 7f], logits = new float[3 * ActorCritic.Actions], values = new float[3];
-        pass.Step(Frames(0, 1, 0), t, logits, values);
-        pass.Step(Frames(1, 2, 2), t, logits, values);
-        pass.Values(Frames(0, 3, 3), t, values);
+        pass.Step(Frames(0, 1, 0), Keys(0, 1, 0), t, logits, values);
+        pass.Step(Frames(1, 2, 2), Keys(1, 2, 2), t, logits, values);
+        pass.Values(Frames(0, 3, 3), Keys(0, 3, 3), t, values);
         Assert.Equal((6L, 3L), (pass.FramesRecorded, pass.FramesEncoded));
         pass.Backward(new float[2 * 3 * ActorCritic.Actions], new float[2 * 3]);
-        pass.Step(Frames(0, 0, 0), t, logits, values);
+        pass.Step(Frames(0, 0, 0), Keys(0, 0, 0), t, logits, values);
         Assert.Equal((9L, 4L), (pass.FramesRecorded, pass.FramesEncoded));
         Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), t, logits, values));
     }
@@ -270,6 +309,9 @@ public sealed class RolloutPassTests
         Assert.Throws<ArgumentException>(() => pass.Step(frames, t, logits, values, new float[pass.OutputSize]));
         Assert.Throws<ArgumentException>(() => pass.Step(frames.AsSpan(1), t, logits, values));
         Assert.Throws<ArgumentException>(() => pass.Step(frames, [6f], logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, [3], t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Step(frames, [3, -1], t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Values(frames, [3, 4, 5], t, values));
         Assert.Equal((0, 0L, 0L), (pass.Steps, pass.FramesRecorded, pass.FramesEncoded));
 
         pass.Step(frames, t, logits, values, new float[2 * pass.OutputSize]);
@@ -371,7 +413,7 @@ public sealed class RolloutPassTests
         return gradient?.clone() ?? zeros_like(parameter);
     }
 
-    private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor Outputs, Tensor[] Gradients);
+    private sealed record RolloutResult(Tensor Logits, Tensor Values, Tensor Bootstrap, Tensor Outputs, Tensor[] Gradients, long FramesEncoded);
 
     /// <summary>What a test changes in <see cref="Run"/>; by default frames and T at random, and random output gradients in rollout 1.</summary>
     private sealed class Rollout
@@ -387,6 +429,9 @@ public sealed class RolloutPassTests
 
         /// <summary>Called after the backward pass, before the gradients are read.</summary>
         public Action? AfterBackward { get; init; }
+
+        /// <summary>Whether every step and the bootstrap give the frames' keys (each picture's number) with the frames.</summary>
+        public bool Keyed { get; init; }
     }
 
     /// <summary>
@@ -401,8 +446,15 @@ public sealed class RolloutPassTests
     {
         var generator = new Generator((ulong)index + 1);
         Tensor pictures = randint(0, 256, [batch + 2, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
-        byte[] Frames() => pictures.index_select(0, randint(0, batch + 2, [batch], generator: generator)).bytes.ToArray();
-        long encodedBefore = (pass as FastRolloutPass)?.FramesEncoded ?? 0;
+        int[] keys = new int[batch]; // the last frames' picture numbers: their frame keys
+        byte[] Frames()
+        {
+            Tensor which = randint(0, batch + 2, [batch], generator: generator);
+            which.to_type(ScalarType.Int32).data<int>().CopyTo(keys);
+            return pictures.index_select(0, which).bytes.ToArray();
+        }
+
+        long encodedBefore = pass.FramesEncoded;
         Tensor Instructions() => rollout.Instructions?.Invoke(batch, generator) ?? randint(5, 13, [batch], generator: generator).to_type(ScalarType.Float32);
         rollout.BeforeRollout?.Invoke(index);
         var logits = new float[steps * batch * ActorCritic.Actions];
@@ -415,13 +467,14 @@ public sealed class RolloutPassTests
             byte[] observations = Frames();
             float[] stepInstructions = Instructions().data<float>().ToArray();
             stepInstructions.CopyTo(instructions, i * batch);
-            pass.Step(observations, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
+            pass.Step(observations, rollout.Keyed ? keys : default, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
             float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
             pass.EndEpisodes(keep);
         }
 
         var bootstrap = new float[batch];
-        pass.Values(Frames(), Instructions().data<float>().ToArray(), bootstrap);
+        byte[] last = Frames();
+        pass.Values(last, rollout.Keyed ? keys : default, Instructions().data<float>().ToArray(), bootstrap);
         if (pass is FastRolloutPass fast)
         {
             Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);
@@ -435,6 +488,6 @@ public sealed class RolloutPassTests
         pass.Backward(logitGradients, valueGradients, outputGradients);
         rollout.AfterBackward?.Invoke();
         Tensor[] gradients = [.. parameters.Select(Gradient)];
-        return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), tensor(outputs), gradients);
+        return new RolloutResult(tensor(logits), tensor(values), tensor(bootstrap), tensor(outputs), gradients, pass.FramesEncoded - encodedBefore);
     }
 }
