@@ -81,6 +81,19 @@ internal sealed unsafe class FrameProjection : IDisposable
     }
 
     /// <summary>
+    /// Writes into each of <paramref name="rows"/> rows of <paramref name="target"/> (<paramref name="ld"/> apart) its
+    /// frame's part (<paramref name="frames"/> [rows]) plus <paramref name="bias"/> [outputs]: <see cref="AddTo"/> on rows
+    /// holding the bias, in one pass.
+    /// </summary>
+    public void WritePlus(int* frames, int rows, float* bias, float* target, long ld)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Sum(_projected.Data + ((long)frames[r] * Outputs), bias, target + (r * ld), Outputs);
+        }
+    }
+
+    /// <summary>
     /// From ∂y [<paramref name="rows"/>, outputs] (adjacent rows; row r shows frame <paramref name="frames"/>[r], below
     /// <paramref name="frameCount"/>) and the frames' features <paramref name="features"/> [frameCount, F] (rows
     /// <paramref name="ld"/> apart): the features' gradient per frame, Σ_r ∂y_r·W[:, :F], into

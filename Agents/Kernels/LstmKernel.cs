@@ -118,10 +118,13 @@ internal sealed unsafe class LstmKernel : IDisposable
             float* row = input + ((long)b * k);
             Copy(x + ((long)b * tail), row, tail);
             Copy(h + (b * ldState), row + tail, hidden);
-            Copy(bias, gates + ((long)b * 4 * hidden), 4 * hidden);
+            if (_frames is null)
+            {
+                Copy(bias, gates + ((long)b * 4 * hidden), 4 * hidden);
+            }
         }
 
-        _frames?.AddTo(frames, batch, gates, 4 * hidden);
+        _frames?.WritePlus(frames, batch, bias, gates, 4 * hidden);
         Sgemm.MultiplyPacked(batch, 4 * hidden, k, input, k, _stepWeights.Data, gates, 4 * hidden, accumulate: true);
         for (int b = 0; b < batch; b++)
         {

@@ -129,6 +129,38 @@ internal static unsafe class ParameterMemory
         }
     }
 
+    /// <summary>target = x + y over <paramref name="count"/> floats (any count; target may be x or y).</summary>
+    public static void Sum(float* x, float* y, float* target, long count)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Bits512:
+                Sum<Vec512>(x, y, target, count);
+                break;
+            case SimdWidth.Bits256:
+                Sum<Vec256>(x, y, target, count);
+                break;
+            default:
+                Sum<Vec128>(x, y, target, count);
+                break;
+        }
+    }
+
+    private static void Sum<TV>(float* x, float* y, float* target, long count)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        long i = 0;
+        for (; i + TV.Count <= count; i += TV.Count)
+        {
+            (TV.Load(x + i) + TV.Load(y + i)).Store(target + i);
+        }
+
+        for (; i < count; i++)
+        {
+            target[i] = x[i] + y[i];
+        }
+    }
+
     /// <summary>target[i] = matrix[i, <paramref name="column"/>] for <paramref name="rows"/> rows <paramref name="ld"/> floats apart.</summary>
     public static void CopyColumn(float* matrix, int rows, long ld, int column, float* target)
     {

@@ -33,12 +33,13 @@ public sealed unsafe class FrameProjectionTests
         Tensor perRow = features.index_select(0, index);
         Tensor wFeatures = weight.narrow(1, 0, Features);
 
+        float[] bias = randn([Outputs], generator: generator).data<float>().ToArray(), withBias = [.. Enumerable.Repeat(float.NaN, rows * Outputs)];
         float[] sums = new float[rows * Outputs], dFrames = new float[Frames * Features], dWeight = new float[Outputs * Inputs];
         using (var projection = new FrameProjection(() => weight, Features, Frames))
         {
             Assert.Equal((Outputs, Inputs, Features), (projection.Outputs, projection.Inputs, projection.Features));
             float[] f = features.data<float>().ToArray(), g = dy.data<float>().ToArray();
-            fixed (float* fP = f, gP = g, sP = sums, dfP = dFrames, dwP = dWeight)
+            fixed (float* fP = f, gP = g, sP = sums, dfP = dFrames, dwP = dWeight, bP = bias, wbP = withBias)
             fixed (int* frames = frameOfRow)
             {
                 // Frames come in two calls, as two steps' new frames would, each read from the frames' own rows.
@@ -46,11 +47,13 @@ public sealed unsafe class FrameProjectionTests
                 projection.Project(0, 2, fP, Features);
                 projection.Project(2, 2, fP + (2 * Features), Features);
                 projection.AddTo(frames, rows, sP, Outputs);
+                projection.WritePlus(frames, rows, bP, wbP, Outputs);
                 projection.Backward(gP, rows, frames, Frames, fP, Features, dfP, dwP, Inputs);
             }
         }
 
         TensorAssert.Close(perRow.matmul(wFeatures.t()), tensor(sums).view(rows, Outputs), "the rows' parts");
+        Assert.Equal([.. sums.Select((v, i) => v + bias[i % Outputs])], withBias); // written over the NaNs it started with, to the bit
         Tensor expectedDFrames = zeros(Frames, Features).index_add(0, index, dy.matmul(wFeatures), 1);
         TensorAssert.Close(expectedDFrames, tensor(dFrames).view(Frames, Features), "the features' gradient per frame");
         TensorAssert.Close(dy.t().matmul(perRow), tensor(dWeight).view(Outputs, Inputs).narrow(1, 0, Features), "the features' columns of the weight gradient");
