@@ -88,7 +88,7 @@ public sealed class GruCore : RecurrentCore
     {
         private readonly GRUCell _cell;
         private readonly int _features, _hidden, _inputs;
-        private readonly RolloutBuffer _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _instructionWeights;
+        private readonly RolloutBuffer _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _packedHhT, _instructionWeights;
         private readonly FrameProjection _frames; // W_ih[:, :F]·features per frame
         private bool _packedForBackward; // _packedHh holds this rollout's W_hh (the weights stay fixed until FinishBackward)
 
@@ -103,11 +103,12 @@ public sealed class GruCore : RecurrentCore
             _hiddenN = new(rows * _hidden); // h·W_hnᵀ + b_hn per frame
             _dInput = new(rows * gates);    // ∂gi per frame
             _dHidden = new(rows * gates);   // ∂gh per frame
-            _transposed = new(Math.Max(gates * rows, (long)_hidden * batch));
+            _transposed = new(gates * rows);
             _gi = new(gates * batch);
             _gh = new(gates * batch);
             _gradient = new(gates * Math.Max(_inputs, _hidden));
             _packedHh = new(Sgemm.PackedCapacity((int)gates, _hidden));
+            _packedHhT = new(Sgemm.PackedCapacity(_hidden, (int)gates)); // W_hhᵀ in panels, for the steps' h·W_hhᵀ
             _instructionWeights = new(gates); // W_ih[:, F], T's column
             _frames = new FrameProjection(() => _cell.weight_ih!, features, rows);
         }
@@ -116,6 +117,7 @@ public sealed class GruCore : RecurrentCore
         {
             _packedForBackward = false;
             _frames.BeginRollout();
+            Sgemm.PackTransposed(_hidden, 3 * _hidden, Data(_cell.weight_hh!), _hidden, _packedHhT.Data);
             CopyColumn(Data(_cell.weight_ih!), 3 * _hidden, _inputs, _features, _instructionWeights.Data);
         }
 
@@ -132,21 +134,19 @@ public sealed class GruCore : RecurrentCore
             int batch = Batch, hidden = _hidden, gates = 3 * hidden;
             long first = (long)step * batch;
 
-            // gi = b_ih + T·W_ih[:, F] + the frame's W_ih[:, :F]·features; gh = h·W_hhᵀ + b_hh [B, 3H], through
-            // transposes (the kernel's B operand is hᵀ).
-            float* hT = _transposed.Data, gi = _gi.Data, gh = _gh.Data, bIh = Data(_cell.bias_ih!);
-            float* productT = _dInput.Data + (first * gates); // this block's ∂gi is free until the backward pass
+            // gi = b_ih + T·W_ih[:, F] + the frame's W_ih[:, :F]·features; gh = b_hh + h·W_hhᵀ [B, 3H], a row per
+            // environment (W_hhᵀ packed in BeginRollout).
+            float* gi = _gi.Data, gh = _gh.Data, bIh = Data(_cell.bias_ih!), bHh = Data(_cell.bias_hh!);
             for (int b = 0; b < batch; b++)
             {
                 float* row = gi + ((long)b * gates);
                 Copy(bIh, row, gates);
                 Axpy(instructions[b], _instructionWeights.Data, row, gates);
+                Copy(bHh, gh + ((long)b * gates), gates);
             }
 
             _frames.AddTo(frames, batch, gi, gates);
-            FastLinear.Transpose(state, batch, hidden, hT);
-            Sgemm.Multiply(gates, batch, hidden, Data(_cell.weight_hh!), hidden, hT, batch, productT, batch, accumulate: false);
-            FastLinear.TransposeAddingBias(productT, gates, batch, Data(_cell.bias_hh!), gh);
+            Sgemm.MultiplyPacked(batch, gates, hidden, state, hidden, _packedHhT.Data, gh, gates, accumulate: true);
             float* kept = _gates.Data + (first * gates), hiddenN = _hiddenN.Data + (first * hidden);
             for (int b = 0; b < batch; b++)
             {
@@ -208,7 +208,7 @@ public sealed class GruCore : RecurrentCore
 
         protected override void Dispose(bool disposing)
         {
-            foreach (RolloutBuffer buffer in new[] { _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _instructionWeights })
+            foreach (RolloutBuffer buffer in new[] { _gates, _hiddenN, _dInput, _dHidden, _transposed, _gi, _gh, _gradient, _packedHh, _packedHhT, _instructionWeights })
             {
                 buffer.Dispose();
             }
