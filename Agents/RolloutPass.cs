@@ -63,9 +63,11 @@ public abstract class RolloutPass : IDisposable
     /// <summary>
     /// <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/> with each
     /// observation's frame key [B]: a number ≥ 0 that names its picture, two observations with the same key being the
-    /// same picture (the environment's keys, <c>VectorGridWorld.CopyFrameKeys</c>, are such numbers). The fast pass then
-    /// finds a rollout's repeated pictures by key, without hashing and comparing their bytes; the keys are taken on
-    /// trust. Empty: as without keys.
+    /// same picture (the keys of one environment, <c>VectorGridWorld.CopyFrameKeys</c>, are such numbers; those of
+    /// grids of different sizes are not: a key is a pair of cells). The fast pass then finds a rollout's repeated
+    /// pictures by key, without hashing and comparing their bytes; the keys are taken on trust. Empty: as without keys.
+    /// Give keys to every step and <see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>
+    /// of a rollout or to none: a picture seen both with and without a key is encoded twice (correct, but slower).
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of the length above, or a key is negative.</exception>
     /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>

@@ -12,8 +12,8 @@ namespace GridTime.Agents.Kernels;
 /// core back through time step by step (through the <see cref="FastCore"/> seam), and the encoder's linear layer
 /// and convolutions again for all distinct frames at once; every weight gradient is one product over the rollout.
 /// The encoder, and the core's product with its features, run once per distinct frame of the rollout
-/// (<see cref="DistinctFrames"/>, <see cref="FastCore.ProjectFrames"/>): a frame identical to one already seen takes
-/// its features, and the gradients of the rows that show it are summed before those layers' backward passes.
+/// (<see cref="DistinctFrames"/>, <see cref="FastCore.ProjectFrames"/>): a frame identical to one already seen (or, where the
+/// caller gives frame keys, with the same key as one already seen) takes its features, and the gradients of the rows that show it are summed before those layers' backward passes.
 /// <para>
 /// Why: through autograd every step was several autograd nodes forward and backward, each a round of native
 /// calls, tensor allocations and gradient hand-offs; in a profile these overheads were about a fifth of a

@@ -8,7 +8,7 @@ namespace GridTime.Agents.Kernels;
 /// Why it exists: libtorch's CPU matrix products go through Intel MKL, which on AMD processors takes its
 /// generic AVX2 path, and at the network's sizes (batch 32, inner sizes 32-1024) pays a per-call overhead
 /// that is a large share of the work. This is one register-blocked micro-kernel that packs B only where its rows are a
-/// power-of-two stride apart (<see cref="AliasingStride"/>; a caller that multiplies by the same B many times packs it
+/// multiple of 512 floats apart and more than one cache block of A's rows read each panel (<see cref="AliasingStride"/>; a caller that multiplies by the same B many times packs it
 /// once: <see cref="Pack"/>): a block of
 /// rows x two vectors of columns of C stays in registers while the inner dimension streams past, A read a
 /// row at a time, B two vectors at a time. The block fits the register file of each width: 8 rows (16

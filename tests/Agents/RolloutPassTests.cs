@@ -290,6 +290,41 @@ public sealed class RolloutPassTests
     }
 
     /// <summary>
+    /// The keys are used, and taken on trust: three different pictures given one key are one picture to the pass (encoded
+    /// once, each row given the first one's features), where without keys they are three.
+    /// </summary>
+    [Fact]
+    public void FrameKeysAreTakenOnTrust()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
+        byte[] frames = randint(0, 256, [3 * ConvEncoder.InputLength], generator: new Generator(5)).to_type(ScalarType.Byte).data<byte>().ToArray();
+        float[] t = [7f, 7f, 7f], logits = new float[3 * ActorCritic.Actions], values = new float[3], unkeyedValues = new float[3];
+        using RolloutPass keyed = RolloutPass.For(network, 3, 1), unkeyed = RolloutPass.For(network, 3, 1);
+        keyed.Step(frames, [5, 5, 5], t, logits, values);
+        unkeyed.Step(frames, t, logits, unkeyedValues);
+        Assert.Equal((1L, 3L), (keyed.FramesEncoded, unkeyed.FramesEncoded));
+        Assert.Equal(values[0], values[2]); // the same features and state, so the same value
+        Assert.Equal(unkeyedValues[0], values[0]);
+        Assert.NotEqual(unkeyedValues[2], values[2]);
+    }
+
+    /// <summary>
+    /// A GRU whose 3H gate columns do not fill whole panels at every width (H = 80: 240 = 7·32 + 16 at 512 bits) and a
+    /// batch past a register block (7): the fast pass's step reads W_hhᵀ's last part-panel.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void AGruWhoseGatesEndInAPartPanelGivesLibtorchsOutputsAndGradients(SimdWidth width)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Gru, Seed = 7, Hidden = 80 });
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 7, new Rollout { Keyed = true });
+        AssertClose(network, expected, actual);
+    }
+
+    /// <summary>
     /// Both passes refuse the same misuse the same way (B = 2, one step per rollout), and a refused step records nothing:
     /// spans of the wrong length, a keep value other than 0 and 1, a step beyond the rollout's length.
     /// </summary>
