@@ -98,36 +98,7 @@ internal static unsafe class ParameterMemory
     }
 
     /// <summary>y += x over <paramref name="count"/> floats (any count).</summary>
-    public static void Add(float* x, float* y, long count)
-    {
-        switch (Simd.Width)
-        {
-            case SimdWidth.Bits512:
-                Add<Vec512>(x, y, count);
-                break;
-            case SimdWidth.Bits256:
-                Add<Vec256>(x, y, count);
-                break;
-            default:
-                Add<Vec128>(x, y, count);
-                break;
-        }
-    }
-
-    private static void Add<TV>(float* x, float* y, long count)
-        where TV : unmanaged, ISimdVector<TV>
-    {
-        long i = 0;
-        for (; i + TV.Count <= count; i += TV.Count)
-        {
-            (TV.Load(y + i) + TV.Load(x + i)).Store(y + i);
-        }
-
-        for (; i < count; i++)
-        {
-            y[i] += x[i];
-        }
-    }
+    public static void Add(float* x, float* y, long count) => Sum(x, y, y, count);
 
     /// <summary>target = x + y over <paramref name="count"/> floats (any count; target may be x or y).</summary>
     public static void Sum(float* x, float* y, float* target, long count)

@@ -124,8 +124,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     FaultInjection.GarbleTimeLeftIfAsked(timeLeft.AsSpan(i * batch, batch));
                 }
 
-                environments.CopyObservations(observations);
-                environments.CopyFrameKeys(frameKeys);
+                environments.CopyObservations(observations, frameKeys);
                 environments.CopyInstructions(instructions);
                 rollout.Step(observations, frameKeys, instructions, stepLogits, stepValues, stepOutputs);
                 sampler.Sample(stepLogits, actions, probabilities);
@@ -151,8 +150,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             }
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
-            environments.CopyObservations(observations);
-            environments.CopyFrameKeys(frameKeys);
+            environments.CopyObservations(observations, frameKeys);
             environments.CopyInstructions(instructions);
             rollout.Values(observations, frameKeys, instructions, bootstrap);
             if (Timing is not null)

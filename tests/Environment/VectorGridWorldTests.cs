@@ -93,6 +93,22 @@ public sealed class VectorGridWorldTests
     }
 
     [Fact]
+    public void ObservationsWithTheirKeysAreTheFramesOfThoseKeys()
+    {
+        // Each frame's bytes are its key's picture, the keys those CopyFrameKeys gives; keys of the wrong length refused.
+        var vector = new VectorGridWorld(new GridWorldOptions(), 5);
+        vector.Reset(8);
+        var bytes = new byte[5 * FrameRenderer.FrameLength];
+        int[] keys = new int[5], expected = new int[5];
+        vector.CopyObservations(bytes, keys);
+        vector.CopyFrameKeys(expected);
+        Assert.Equal(expected, keys);
+        FrameCache frames = FrameCache.ForSize(5);
+        Assert.All(Enumerable.Range(0, 5), b => Assert.Equal(frames.Get(keys[b]).PlaneBytes.ToArray(), bytes[(b * FrameRenderer.FrameLength)..((b + 1) * FrameRenderer.FrameLength)]));
+        Assert.Throws<ArgumentException>(() => vector.CopyObservations(bytes, new int[4]));
+    }
+
+    [Fact]
     public void CopiedPlaneBytesAreTheFramesWhetherDrawnBeforeOrByTheCopy()
     {
         // A grid size no other test draws: key 40 is first drawn by the copy itself, key 3 by Get before it.
