@@ -20,6 +20,7 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     private readonly Tensor[] _parameters = [.. network.parameters()];
     private readonly DeferredWeightGradients _weightGradients = new();
     private Tensor _state = network.InitialState(batch).DetachFromDisposeScope();
+    private byte[]? _lookedUp; // a step's pictures where they were given by key
 
     /// <inheritdoc/>
     public override ActorCritic Network => network;
@@ -34,10 +35,10 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     public override int Steps => _logits.Count;
 
     /// <inheritdoc/>
-    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
+    private protected override void RecordStep(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
-        using Tensor frames = ObservationTensors.Frames(observations), t = ObservationTensors.Instructions(instructions);
-        AgentOutput output = network.Step(frames, t, _state);
+        using Tensor pictures = ObservationTensors.Frames(frames.All(batch, ref _lookedUp)), t = ObservationTensors.Instructions(instructions);
+        AgentOutput output = network.Step(pictures, t, _state);
         FramesRecorded += batch;
         FramesEncoded += batch;
         _logits.Add(output.Logits.DetachFromDisposeScope());
@@ -65,11 +66,11 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     }
 
     /// <inheritdoc/>
-    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
+    private protected override void BootstrapValues(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> values)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        CopyTo(network.Step(ObservationTensors.Frames(observations), ObservationTensors.Instructions(instructions), _state).Values, values);
+        CopyTo(network.Step(ObservationTensors.Frames(frames.All(batch, ref _lookedUp)), ObservationTensors.Instructions(instructions), _state).Values, values);
     }
 
     /// <inheritdoc/>

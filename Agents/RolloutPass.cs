@@ -73,12 +73,34 @@ public abstract class RolloutPass : IDisposable
     /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
     public void Step(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
+        CheckLength(observations.Length, Batch * ConvEncoder.InputLength, "observations", "B frames of 3x56x56 bytes");
+        Step(new StepFrames(observations, frameKeys), instructions, logits, values, outputs);
+    }
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
+    /// with the observations given by their frame keys [B] alone, each key's picture read from <paramref name="frames"/>
+    /// only where the pass needs it: the fast pass reads the pictures of keys new to the rollout (a few of a step's B),
+    /// the autograd pass all B. Why: an environment that draws from a cache of pictures (<c>VectorGridWorld.FrameBytes</c>)
+    /// need not copy B pictures a step (32 x 9,408 bytes) that are mostly not read. The keys are taken on trust, as above.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture is not 3x56x56 bytes.</exception>
+    /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
+    public void Step(ReadOnlySpan<int> frameKeys, FrameBytes frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        CheckLength(frameKeys.Length, Batch, "frameKeys", "B");
+        Step(new StepFrames(frameKeys, frames), instructions, logits, values, outputs);
+    }
+
+    private void Step(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
+    {
         if (Steps == MaximumSteps)
         {
             throw new InvalidOperationException($"the rollout already holds {MaximumSteps} steps; run Backward first");
         }
 
-        CheckInputs(observations, frameKeys, instructions);
+        CheckInputs(frames.Keys, instructions);
         CheckLength(logits.Length, Batch * ActorCritic.Actions, "logits", "B·A");
         CheckLength(values.Length, Batch, "values", "B");
         if (!outputs.IsEmpty)
@@ -86,7 +108,7 @@ public abstract class RolloutPass : IDisposable
             CheckLength(outputs.Length, Batch * OutputSize, "outputs", "B·O");
         }
 
-        RecordStep(observations, frameKeys, instructions, logits, values, outputs);
+        RecordStep(frames, instructions, logits, values, outputs);
     }
 
     /// <summary>
@@ -116,9 +138,24 @@ public abstract class RolloutPass : IDisposable
     /// <exception cref="ArgumentException">A span is not of the length above, or a key is negative.</exception>
     public void Values(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
     {
-        CheckInputs(observations, frameKeys, instructions);
+        CheckLength(observations.Length, Batch * ConvEncoder.InputLength, "observations", "B frames of 3x56x56 bytes");
+        Values(new StepFrames(observations, frameKeys), instructions, values);
+    }
+
+    /// <summary><see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/> with the observations given by their frame keys, as <see cref="Step(ReadOnlySpan{int}, FrameBytes, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/> takes them.</summary>
+    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture is not 3x56x56 bytes.</exception>
+    public void Values(ReadOnlySpan<int> frameKeys, FrameBytes frames, ReadOnlySpan<float> instructions, Span<float> values)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        CheckLength(frameKeys.Length, Batch, "frameKeys", "B");
+        Values(new StepFrames(frameKeys, frames), instructions, values);
+    }
+
+    private void Values(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> values)
+    {
+        CheckInputs(frames.Keys, instructions);
         CheckLength(values.Length, Batch, "values", "B");
-        BootstrapValues(observations, frameKeys, instructions, values);
+        BootstrapValues(frames, instructions, values);
     }
 
     /// <summary>
@@ -141,21 +178,20 @@ public abstract class RolloutPass : IDisposable
         Backpropagate(logitGradients, valueGradients, outputGradients);
     }
 
-    /// <summary><see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>, its arguments checked (<paramref name="frameKeys"/> empty or B keys).</summary>
-    protected abstract void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs);
+    /// <summary>A step (<c>Step</c>), its arguments checked: B frames, their keys empty or B keys, each 0 or above.</summary>
+    private protected abstract void RecordStep(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs);
 
     /// <summary><see cref="EndEpisodes"/>, its argument checked.</summary>
     protected abstract void ZeroEndedStates(ReadOnlySpan<float> keep);
 
-    /// <summary><see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>, its arguments checked (<paramref name="frameKeys"/> empty or B keys).</summary>
-    protected abstract void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values);
+    /// <summary>The bootstrap's values (<c>Values</c>), its arguments checked as for <see cref="RecordStep"/>.</summary>
+    private protected abstract void BootstrapValues(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> values);
 
     /// <summary><see cref="Backward"/>, its arguments checked.</summary>
     protected abstract void Backpropagate(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients);
 
-    private void CheckInputs(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions)
+    private void CheckInputs(ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions)
     {
-        CheckLength(observations.Length, Batch * ConvEncoder.InputLength, "observations", "B frames of 3x56x56 bytes");
         CheckLength(instructions.Length, Batch, "instructions", "B");
         if (!frameKeys.IsEmpty)
         {

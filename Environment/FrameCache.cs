@@ -82,11 +82,17 @@ public sealed class FrameCache
         CheckRoom(keys.Length, destination.Length);
         for (int i = 0; i < keys.Length; i++)
         {
-            int key = keys[i];
-            byte[] bytes = (uint)key < (uint)_planeBytes.Length ? Volatile.Read(ref _planeBytes[key]) ?? Get(key).PlaneByteArray : Get(key).PlaneByteArray;
-            bytes.CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
+            PlaneBytes(keys[i]).CopyTo(destination.Slice(i * FrameRenderer.FrameLength, FrameRenderer.FrameLength));
         }
     }
+
+    /// <summary>
+    /// The bytes of the frame with key <paramref name="key"/> (3·56·56, 0..255, channel-major, as <see cref="CopyPlaneBytes"/>
+    /// writes them), without a copy: the cache's own, never changed once drawn.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The key is not one of this grid's.</exception>
+    public ReadOnlySpan<byte> PlaneBytes(int key) =>
+        ((uint)key < (uint)_planeBytes.Length ? Volatile.Read(ref _planeBytes[key]) : null) ?? Get(key).PlaneByteArray;
 
     private static void CheckRoom(int frames, int length)
     {

@@ -172,6 +172,15 @@ public sealed class VectorGridWorld
     }
 
     /// <summary>
+    /// The observation that frame key <paramref name="frameKey"/> names (<see cref="CopyFrameKeys"/>): its
+    /// <see cref="FrameRenderer.FrameLength"/> bytes as <see cref="CopyObservations(Span{byte})"/> writes each world's,
+    /// read in place from the drawn frames (never changed), not copied. For a reader that needs only some observations'
+    /// bytes: a rollout pass reads only the pictures new to its rollout.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The key is not one of this grid size's.</exception>
+    public ReadOnlySpan<byte> PlaneBytesOf(int frameKey) => _frames.PlaneBytes(frameKey);
+
+    /// <summary>
     /// Writes the current observations into <paramref name="observations"/> (B × <see cref="FrameRenderer.FrameLength"/>
     /// floats): frame after frame, each 3×56×56 values in [0, 1], channel-major (<see cref="Frame.Planes"/>).
     /// </summary>

@@ -86,6 +86,28 @@ internal sealed unsafe class DistinctFrames
         return slot;
     }
 
+    /// <summary>Forgets the frames in slots <paramref name="count"/> onwards (a step refused after keeping some of its frames).</summary>
+    public void ForgetFrom(int count)
+    {
+        foreach ((ulong hash, int slot) in _slotOfHash)
+        {
+            if (slot >= count)
+            {
+                _slotOfHash.Remove(hash);
+            }
+        }
+
+        foreach ((int key, int slot) in _slotOfKey)
+        {
+            if (slot >= count)
+            {
+                _slotOfKey.Remove(key);
+            }
+        }
+
+        Count = Math.Min(Count, count);
+    }
+
     private int Keep(ReadOnlySpan<byte> frame)
     {
         if (Count == _capacity)

@@ -116,14 +116,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override int Steps => _steps;
 
     /// <inheritdoc/>
-    protected override void RecordStep(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
+    private protected override void RecordStep(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
         if (_steps == 0)
         {
             BeginRollout();
         }
 
-        Forward(_steps, observations, frameKeys, instructions, logits, values, recorded: true);
+        Forward(_steps, frames, instructions, logits, values, recorded: true);
         if (!outputs.IsEmpty)
         {
             new ReadOnlySpan<float>(_outputs.Data + ((long)_steps * _batch * _output), _batch * _output).CopyTo(outputs);
@@ -158,14 +158,14 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     }
 
     /// <inheritdoc/>
-    protected override void BootstrapValues(ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> values)
+    private protected override void BootstrapValues(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> values)
     {
         if (_steps == 0)
         {
             BeginRollout();
         }
 
-        Forward(_steps, observations, frameKeys, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
+        Forward(_steps, frames, instructions, _bootstrapLogits, values, recorded: false); // into the block after the recorded steps
     }
 
     /// <inheritdoc/>
@@ -288,40 +288,28 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     /// <summary>
     /// The forward pass of one step into block <paramref name="step"/> of the buffers, from the state after step − 1.
-    /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames, found
-    /// again by their key where <paramref name="frameKeys"/> gives one, else by their bytes; Values' unseen frames are
-    /// encoded in the spare slots and forgotten.
+    /// Frames of a <paramref name="recorded"/> step not seen before in the rollout are kept as distinct frames
+    /// (<see cref="FindSlots"/>); Values' unseen frames are encoded in the spare slots and forgotten.
     /// </summary>
-    private void Forward(int step, ReadOnlySpan<byte> observations, ReadOnlySpan<int> frameKeys, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, bool recorded)
+    private void Forward(int step, StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, bool recorded)
     {
         int batch = _batch, width = _width, output = _output;
         long first = (long)step * batch;
         instructions.CopyTo(new Span<float>(_instructions.Data + first, batch));
-        int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh = 0;
-        bool keyed = !frameKeys.IsEmpty;
-        for (int b = 0; b < batch; b++)
+        int firstNew = recorded ? _distinct.Count : _valuesSlots, fresh;
+        try
         {
-            ReadOnlySpan<byte> frame = observations.Slice(b * Pixels, Pixels);
-            ulong hash = 0;
-            int slot = keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
-            if (slot < 0)
+            fresh = FindSlots(first, frames, firstNew, recorded);
+        }
+        catch
+        {
+            // A picture looked up by key was refused (or its lookup failed): the step records nothing, so the frames it kept are forgotten.
+            if (recorded)
             {
-                slot = firstNew + fresh++;
-                if (recorded && keyed)
-                {
-                    _distinct.AddKeyed(frame, frameKeys[b]);
-                }
-                else if (recorded)
-                {
-                    _distinct.Add(frame, hash);
-                }
-                else
-                {
-                    frame.CopyTo(new Span<byte>(_distinct.Slot(slot), Pixels));
-                }
+                _distinct.ForgetFrom(firstNew);
             }
 
-            _slotOfRow[first + b] = slot;
+            throw;
         }
 
         if (recorded)
@@ -350,9 +338,9 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         // Core.
         float* outputs = _outputs.Data + (first * output);
-        fixed (int* frames = &_slotOfRow[first])
+        fixed (int* slots = &_slotOfRow[first])
         {
-            _core.Forward(step, frames, _instructions.Data + first, state, outputs, _nextStates.Data + (first * _state));
+            _core.Forward(step, slots, _instructions.Data + first, state, outputs, _nextStates.Data + (first * _state));
         }
 
         // Heads.
@@ -367,6 +355,46 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
             values[b] = Dot(row, valueWeight, output) + valueBias[0];
         }
+    }
+
+    /// <summary>
+    /// Each of the step's B frames' slot into the rows from <paramref name="first"/> on: the slot of a frame seen before
+    /// in the rollout, found by key where <paramref name="frames"/> gives keys (a keyed frame's picture is read only when
+    /// its key is new), else by its bytes; a new frame goes to the next slot from <paramref name="firstNew"/> on, and is
+    /// kept for the rest of the rollout when <paramref name="recorded"/>. Gives the number of new frames.
+    /// </summary>
+    private int FindSlots(long first, StepFrames frames, int firstNew, bool recorded)
+    {
+        ReadOnlySpan<int> frameKeys = frames.Keys;
+        bool keyed = !frameKeys.IsEmpty;
+        int fresh = 0;
+        for (int b = 0; b < _batch; b++)
+        {
+            ReadOnlySpan<byte> frame = keyed ? default : frames.Frame(b);
+            ulong hash = 0;
+            int slot = keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
+            if (slot < 0)
+            {
+                slot = firstNew + fresh++;
+                frame = keyed ? frames.Frame(b) : frame;
+                if (recorded && keyed)
+                {
+                    _distinct.AddKeyed(frame, frameKeys[b]);
+                }
+                else if (recorded)
+                {
+                    _distinct.Add(frame, hash);
+                }
+                else
+                {
+                    frame.CopyTo(new Span<byte>(_distinct.Slot(slot), Pixels));
+                }
+            }
+
+            _slotOfRow[first + b] = slot;
+        }
+
+        return fresh;
     }
 
     /// <summary>

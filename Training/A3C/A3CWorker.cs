@@ -74,8 +74,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             recorders[b] = StartRecorder();
         }
 
-        var observations = new byte[batch * FrameRenderer.FrameLength];
-        var frameKeys = new int[batch]; // which observations are the same picture: the fast pass finds repeats by key
+        var frameKeys = new int[batch]; // each observation by its picture's key: the pass reads the pictures it needs (those new to its rollout)
+        FrameBytes picture = environments.PlaneBytesOf;
         var instructions = new float[batch];
         var actions = new int[batch];
         var probabilities = new float[batch * actionCount];
@@ -124,9 +124,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
                     FaultInjection.GarbleTimeLeftIfAsked(timeLeft.AsSpan(i * batch, batch));
                 }
 
-                environments.CopyObservations(observations, frameKeys);
+                environments.CopyFrameKeys(frameKeys);
                 environments.CopyInstructions(instructions);
-                rollout.Step(observations, frameKeys, instructions, stepLogits, stepValues, stepOutputs);
+                rollout.Step(frameKeys, picture, instructions, stepLogits, stepValues, stepOutputs);
                 sampler.Sample(stepLogits, actions, probabilities);
 
                 long environmentStart = Stopwatch.GetTimestamp();
@@ -150,9 +150,9 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             }
 
             // 3. Bootstrap: the value of where the rollout stopped (ended episodes already count as 0 via notDone).
-            environments.CopyObservations(observations, frameKeys);
+            environments.CopyFrameKeys(frameKeys);
             environments.CopyInstructions(instructions);
-            rollout.Values(observations, frameKeys, instructions, bootstrap);
+            rollout.Values(frameKeys, picture, instructions, bootstrap);
             if (Timing is not null)
             {
                 // The environment's share was measured inside the acting loop as it ran.

@@ -54,9 +54,9 @@ public sealed class RolloutPassTests
     }
 
     /// <summary>
-    /// Given each frame's key (its picture's number), the fast pass finds repeated pictures by key rather than by their
-    /// bytes: the same distinct frames in the same slots, so the same sums, outputs and gradients to the bit, and the
-    /// same number of frames encoded.
+    /// Given each frame's key (its picture's number), with the frames' bytes or with a lookup of a key's picture, the
+    /// fast pass finds repeated pictures by key rather than by their bytes: the same distinct frames in the same slots,
+    /// so the same sums, outputs and gradients to the bit, and the same number of frames encoded.
     /// </summary>
     [Theory]
     [MemberData(nameof(CoresReadingWeightsOncePerRollout))]
@@ -66,16 +66,24 @@ public sealed class RolloutPassTests
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 64 });
         Parameter[] parameters = [.. network.parameters()];
-        RolloutResult[] Both(bool keyed)
+        RolloutResult[] Both(FramesGiven given)
         {
             using RolloutPass pass = RolloutPass.For(network, 3, 4);
             Assert.IsType<FastRolloutPass>(pass);
-            var rollout = new Rollout { Keyed = keyed };
+            var rollout = new Rollout { Given = given };
             return [Run(pass, parameters, 3, 4, 0, rollout), Run(pass, parameters, 3, 3, 1, rollout)];
         }
 
-        RolloutResult[] byBytes = Both(keyed: false), byKeys = Both(keyed: true);
-        for (int rollout = 0; rollout < 2; rollout++)
+        RolloutResult[] byBytes = Both(FramesGiven.Bytes);
+        foreach (RolloutResult[] byKeys in new[] { Both(FramesGiven.BytesAndKeys), Both(FramesGiven.KeysAndPictures) })
+        {
+            AssertSameToTheBit(parameters, byBytes, byKeys);
+        }
+    }
+
+    private static void AssertSameToTheBit(Parameter[] parameters, RolloutResult[] byBytes, RolloutResult[] byKeys)
+    {
+        for (int rollout = 0; rollout < byBytes.Length; rollout++)
         {
             Assert.Equal(byBytes[rollout].FramesEncoded, byKeys[rollout].FramesEncoded);
             Assert.Equal(byBytes[rollout].Logits.data<float>().ToArray(), byKeys[rollout].Logits.data<float>().ToArray());
@@ -267,26 +275,36 @@ public sealed class RolloutPassTests
     /// (each rollout starts its table afresh).
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TheFastPassEncodesEachDistinctFrameOfARolloutOnce(bool keyed)
+    [InlineData(FramesGiven.Bytes)]
+    [InlineData(FramesGiven.BytesAndKeys)]
+    [InlineData(FramesGiven.KeysAndPictures)]
+    public void TheFastPassEncodesEachDistinctFrameOfARolloutOnce(FramesGiven given)
     {
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
         byte[][] picture = [.. Enumerable.Range(0, 4).Select(i => randint(0, 256, [ConvEncoder.InputLength], generator: new Generator((ulong)i + 1)).to_type(ScalarType.Byte).data<byte>().ToArray())];
         byte[] Frames(params int[] which) => [.. which.SelectMany(i => picture[i])];
-        int[] Keys(params int[] which) => keyed ? [.. which.Select(i => 10 * i)] : []; // any numbers, one per picture
+        int[] Keys(params int[] which) => [.. which.Select(i => 10 * i)]; // any numbers, one per picture
+        var lookedUp = new List<int>();
+        FrameBytes lookup = key =>
+        {
+            lookedUp.Add(key);
+            return picture[key / 10];
+        };
         using RolloutPass pass = RolloutPass.For(network, 3, 2);
         Assert.IsType<FastRolloutPass>(pass);
-        float[] t = [7f, 7f, 7f], logits = new float[3 * ActorCritic.Actions], values = new float[3];
-        pass.Step(Frames(0, 1, 0), Keys(0, 1, 0), t, logits, values);
-        pass.Step(Frames(1, 2, 2), Keys(1, 2, 2), t, logits, values);
-        pass.Values(Frames(0, 3, 3), Keys(0, 3, 3), t, values);
+        void StepOn(params int[] which) => Step(pass, given, Frames(which), Keys(which), lookup, [7f, 7f, 7f], new float[3 * ActorCritic.Actions], new float[3]);
+        StepOn(0, 1, 0);
+        StepOn(1, 2, 2);
+        Values(pass, given, Frames(0, 3, 3), Keys(0, 3, 3), lookup, [7f, 7f, 7f], new float[3]);
         Assert.Equal((6L, 3L), (pass.FramesRecorded, pass.FramesEncoded));
         pass.Backward(new float[2 * 3 * ActorCritic.Actions], new float[2 * 3]);
-        pass.Step(Frames(0, 0, 0), Keys(0, 0, 0), t, logits, values);
+        StepOn(0, 0, 0);
         Assert.Equal((9L, 4L), (pass.FramesRecorded, pass.FramesEncoded));
-        Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), t, logits, values));
+
+        // By key, a picture is read only for a key new to the rollout: a, b; c; d twice (the bootstrap keeps nothing); a.
+        Assert.Equal(given == FramesGiven.KeysAndPictures ? [0, 10, 20, 30, 30, 0] : [], lookedUp);
+        Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), [7f, 7f, 7f], new float[3 * ActorCritic.Actions], new float[3]));
     }
 
     /// <summary>
@@ -320,13 +338,14 @@ public sealed class RolloutPassTests
         using var _ = Simd.ForceOnThisThread(width);
         using var scope = NewDisposeScope();
         using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Gru, Seed = 7, Hidden = 80 });
-        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 7, new Rollout { Keyed = true });
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 7, new Rollout { Given = FramesGiven.KeysAndPictures });
         AssertClose(network, expected, actual);
     }
 
     /// <summary>
     /// Both passes refuse the same misuse the same way (B = 2, one step per rollout), and a refused step records nothing:
-    /// spans of the wrong length, a keep value other than 0 and 1, a step beyond the rollout's length.
+    /// spans of the wrong length, bad keys, a picture looked up by key of the wrong length, a keep value other than 0
+    /// and 1, a step beyond the rollout's length.
     /// </summary>
     [Theory]
     [InlineData(true)]
@@ -347,10 +366,22 @@ public sealed class RolloutPassTests
         Assert.Throws<ArgumentException>(() => pass.Step(frames, [3], t, logits, values));
         Assert.Throws<ArgumentException>(() => pass.Step(frames, [3, -1], t, logits, values));
         Assert.Throws<ArgumentException>(() => pass.Values(frames, [3, 4, 5], t, values));
+
+        // By key: keys not B, a negative key, no lookup, and a picture of the wrong length (after key 1's good one).
+        byte[] good = new byte[ConvEncoder.InputLength];
+        FrameBytes pictures = key => key == 2 ? good.AsSpan(1) : good;
+        Assert.Throws<ArgumentException>(() => pass.Step([1], pictures, t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Step([1, -1], pictures, t, logits, values));
+        Assert.Throws<ArgumentNullException>(() => pass.Step([1, 1], null!, t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Step([1, 2], pictures, t, logits, values));
+        Assert.Throws<ArgumentException>(() => pass.Values([1, 2], pictures, t, values));
         Assert.Equal((0, 0L, 0L), (pass.Steps, pass.FramesRecorded, pass.FramesEncoded));
+        pass.Step([1, 1], pictures, t, logits, values); // key 1 was forgotten with the refused step: it is encoded now
+        Assert.Equal((1, 2L, fast ? 1L : 2L), (pass.Steps, pass.FramesRecorded, pass.FramesEncoded));
+        pass.Backward(logits, values);
 
         pass.Step(frames, t, logits, values, new float[2 * pass.OutputSize]);
-        Assert.Equal((1, 2L), (pass.Steps, pass.FramesRecorded));
+        Assert.Equal((1, 4L), (pass.Steps, pass.FramesRecorded));
         Assert.Throws<InvalidOperationException>(() => pass.Step(frames, t, logits, values));
         Assert.Throws<ArgumentException>(() => pass.EndEpisodes([1f]));
         Assert.Throws<ArgumentException>(() => pass.EndEpisodes([0.5f, 1f]));
@@ -465,8 +496,55 @@ public sealed class RolloutPassTests
         /// <summary>Called after the backward pass, before the gradients are read.</summary>
         public Action? AfterBackward { get; init; }
 
-        /// <summary>Whether every step and the bootstrap give the frames' keys (each picture's number) with the frames.</summary>
-        public bool Keyed { get; init; }
+        /// <summary>How every step and the bootstrap give their frames.</summary>
+        public FramesGiven Given { get; init; }
+    }
+
+    /// <summary>How a test's steps give the pass their frames.</summary>
+    public enum FramesGiven
+    {
+        /// <summary>The frames' bytes alone.</summary>
+        Bytes,
+
+        /// <summary>The frames' bytes and their keys (each picture's number).</summary>
+        BytesAndKeys,
+
+        /// <summary>The frames' keys and a lookup of a key's picture (<see cref="FrameBytes"/>).</summary>
+        KeysAndPictures,
+    }
+
+    /// <summary>A step of <paramref name="pass"/> from frames given as <paramref name="given"/> says.</summary>
+    private static void Step(RolloutPass pass, FramesGiven given, byte[] frames, int[] keys, FrameBytes pictures, float[] t, Span<float> logits, Span<float> values, Span<float> outputs = default)
+    {
+        switch (given)
+        {
+            case FramesGiven.Bytes:
+                pass.Step(frames, t, logits, values, outputs);
+                break;
+            case FramesGiven.BytesAndKeys:
+                pass.Step(frames, keys, t, logits, values, outputs);
+                break;
+            default:
+                pass.Step(keys, pictures, t, logits, values, outputs);
+                break;
+        }
+    }
+
+    /// <summary>The bootstrap's values from frames given as <paramref name="given"/> says.</summary>
+    private static void Values(RolloutPass pass, FramesGiven given, byte[] frames, int[] keys, FrameBytes pictures, float[] t, Span<float> values)
+    {
+        switch (given)
+        {
+            case FramesGiven.Bytes:
+                pass.Values(frames, t, values);
+                break;
+            case FramesGiven.BytesAndKeys:
+                pass.Values(frames, keys, t, values);
+                break;
+            default:
+                pass.Values(keys, pictures, t, values);
+                break;
+        }
     }
 
     /// <summary>
@@ -482,6 +560,8 @@ public sealed class RolloutPassTests
         var generator = new Generator((ulong)index + 1);
         Tensor pictures = randint(0, 256, [batch + 2, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
         int[] keys = new int[batch]; // the last frames' picture numbers: their frame keys
+        byte[][] pictureBytes = [.. Enumerable.Range(0, batch + 2).Select(i => pictures[i].bytes.ToArray())];
+        FrameBytes picture = key => pictureBytes[key];
         byte[] Frames()
         {
             Tensor which = randint(0, batch + 2, [batch], generator: generator);
@@ -502,14 +582,14 @@ public sealed class RolloutPassTests
             byte[] observations = Frames();
             float[] stepInstructions = Instructions().data<float>().ToArray();
             stepInstructions.CopyTo(instructions, i * batch);
-            pass.Step(observations, rollout.Keyed ? keys : default, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
+            Step(pass, rollout.Given, observations, keys, picture, stepInstructions, logits.AsSpan(i * batch * ActorCritic.Actions, batch * ActorCritic.Actions), values.AsSpan(i * batch, batch), outputs.AsSpan(i * batch * width, batch * width));
             float[] keep = [.. Enumerable.Range(0, batch).Select(b => (b == 0 && i == 1) || (b == 1 && i == steps - 1) ? 0f : 1f)];
             pass.EndEpisodes(keep);
         }
 
         var bootstrap = new float[batch];
         byte[] last = Frames();
-        pass.Values(last, rollout.Keyed ? keys : default, Instructions().data<float>().ToArray(), bootstrap);
+        Values(pass, rollout.Given, last, keys, picture, Instructions().data<float>().ToArray(), bootstrap);
         if (pass is FastRolloutPass fast)
         {
             Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);

@@ -106,6 +106,11 @@ public sealed class VectorGridWorldTests
         FrameCache frames = FrameCache.ForSize(5);
         Assert.All(Enumerable.Range(0, 5), b => Assert.Equal(frames.Get(keys[b]).PlaneBytes.ToArray(), bytes[(b * FrameRenderer.FrameLength)..((b + 1) * FrameRenderer.FrameLength)]));
         Assert.Throws<ArgumentException>(() => vector.CopyObservations(bytes, new int[4]));
+
+        // Read by key, in place: the same bytes; a key past this grid size's refused.
+        Assert.All(Enumerable.Range(0, 5), b => Assert.Equal(bytes[(b * FrameRenderer.FrameLength)..((b + 1) * FrameRenderer.FrameLength)], vector.PlaneBytesOf(keys[b]).ToArray()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => vector.PlaneBytesOf(625));
+        Assert.Throws<ArgumentOutOfRangeException>(() => vector.PlaneBytesOf(-1));
     }
 
     [Fact]
