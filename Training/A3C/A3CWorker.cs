@@ -186,7 +186,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             local.zero_grad();
             rollout.Backward(GradientOf(logit), GradientOf(value), outputGradients);
             double? nauSparsity = Agents.Layers.Nau.AddSparsityGradients(local.Core.AdditionUnits, _config.NauSparsityAt(shared.Frames));
-            double gradientNorm = nn.utils.clip_grad_norm_(localParameters, _config.GradClip);
+            double gradientNorm = GradientClipping.ClipByTotalNorm(localParameters, _config.GradClip); // torch.nn.utils.clip_grad_norm_
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
             var figures = new UpdateFigures(
