@@ -200,8 +200,8 @@ public sealed class GruCore : RecurrentCore
             ColumnSums(_dInput.Data, rows, gates, gates, gradient);
             AddGradient(_cell.bias_ih!, gradient);
             FastLinear.Transpose(_dHidden.Data, rows, gates, transposed);
-            Sgemm.Multiply(gates, hidden, rows, transposed, rows, states, hidden, gradient, hidden, accumulate: false);
-            AddGradient(_cell.weight_hh!, gradient);
+            float* dWhh = GradientTarget(_cell.weight_hh!, out bool addHh);
+            Sgemm.Multiply(gates, hidden, rows, transposed, rows, states, hidden, dWhh, hidden, addHh);
             ColumnSums(_dHidden.Data, rows, gates, gates, gradient);
             AddGradient(_cell.bias_hh!, gradient);
         }

@@ -96,7 +96,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         _dNextState = new((long)batch * _state);
         _dConvOutput = new(rows * ConvOutput);
         _scratch = new(Math.Max(rows * _width, (2L * (_actions + 1) * (_output + rows)) + _actions + 1)); // the encoder's ∂yᵀ, or the heads' products (Backpropagate)
-        _gradients = new((long)_width * ConvOutput);
+        _gradients = new(Math.Max(_width, _conv1Weight.numel() + _conv1Bias.numel() + _conv2Weight.numel() + _conv2Bias.numel())); // the encoder's biases' and convolutions' gradients (W_fc's goes straight into its grad)
         _fcWeightPacked = new(Sgemm.PackedCapacity(ConvOutput, _width));
         _convWeightsArranged = new(FastConvolutions.ArrangedWeights);
         _bootstrapLogits = new float[batch * _actions];
@@ -247,8 +247,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         Sgemm.Multiply(distinct, ConvOutput, width, dY, width, Data(_fcWeight), ConvOutput, _dConvOutput.Data, ConvOutput, accumulate: false);
         float* dYT = _scratch.Data;
         FastLinear.Transpose(dY, distinct, width, dYT);
-        Sgemm.Multiply(width, ConvOutput, distinct, dYT, distinct, _convOutput.Data, ConvOutput, gradient, ConvOutput, accumulate: false);
-        AddGradient(_fcWeight, gradient);
+        float* dWfc = GradientTarget(_fcWeight, out bool addFc);
+        Sgemm.Multiply(width, ConvOutput, distinct, dYT, distinct, _convOutput.Data, ConvOutput, dWfc, ConvOutput, addFc);
         ColumnSums(dY, distinct, width, width, gradient);
         AddGradient(_fcBias, gradient);
 

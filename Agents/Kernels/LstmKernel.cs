@@ -43,7 +43,7 @@ internal sealed unsafe class LstmKernel : IDisposable
         _tanhC = new(rows * Hidden);
         _transposed = new(4L * Hidden * rows);
         _bias = new(4L * Hidden);
-        _gradient = new(4L * Hidden * Math.Max(Inputs, Hidden));
+        _gradient = new(4L * Hidden); // the biases' gradient (the weights' go straight into their grad: ParameterMemory.GradientTarget)
         _packed = new(PackedTailLength + Sgemm.PackedCapacity(4 * Hidden, Hidden));
         _stepWeights = new(Sgemm.PackedCapacity(Inputs - Split + Hidden, 4 * Hidden));
         _stepInput = new((long)batch * (Inputs - Split + Hidden));
@@ -184,15 +184,14 @@ internal sealed unsafe class LstmKernel : IDisposable
         float* dz = _gates.Data, dzT = _transposed.Data, gradient = _gradient.Data; // ∂z, written over the activations by Backward
         _packedForBackward = false;
         FastLinear.Transpose(dz, rows, 4 * hidden, dzT);
-        Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, gradient, hidden, accumulate: false);
-        AddGradient(_cell.weight_hh!, gradient);
+        float* dWhh = GradientTarget(_cell.weight_hh!, out bool addHh), dWih = GradientTarget(_cell.weight_ih!, out bool addIh);
+        Sgemm.Multiply(4 * hidden, hidden, rows, dzT, rows, h, ldH, dWhh, hidden, addHh);
         if (tail > 0)
         {
-            Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data, tail, gradient + Split, inputs, accumulate: false);
+            Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data, tail, dWih + Split, inputs, addIh);
         }
 
-        _frames?.Backward(dz, rows, frames, frameCount, features, ld, dFrames, gradient, inputs);
-        AddGradient(_cell.weight_ih!, gradient);
+        _frames?.Backward(dz, rows, frames, frameCount, features, ld, dFrames, dWih, inputs, addIh);
         ColumnSums(dz, rows, 4 * hidden, 4 * hidden, gradient);
         AddGradient(_cell.bias_ih!, gradient);
         AddGradient(_cell.bias_hh!, gradient);

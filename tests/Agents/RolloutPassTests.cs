@@ -101,6 +101,41 @@ public sealed class RolloutPassTests
         SimdWidths.Times(new TheoryData<CoreKind> { CoreKind.Baseline, CoreKind.Nac, CoreKind.Counter, CoreKind.Gru, CoreKind.Timer });
 
     /// <summary>
+    /// The backward pass adds to the gradients the parameters already hold (a kernel writes the large ones straight into
+    /// grad, adding where there is one): two passes over the same rollout, the second without zeroing the gradients
+    /// in between, leave exactly twice the first's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CoresReadingWeightsOncePerRollout))]
+    public void TheBackwardPassAddsToTheGradientsThereAre(SimdWidth width, CoreKind core)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 64 });
+        Parameter[] parameters = [.. network.parameters()];
+        byte[] frames = randint(0, 256, [3 * ConvEncoder.InputLength], generator: new Generator(9)).to_type(ScalarType.Byte).data<byte>().ToArray();
+        float[] t = [6f, 9f, 12f];
+        void Once()
+        {
+            using RolloutPass pass = RolloutPass.For(network, 3, 2);
+            Assert.IsType<FastRolloutPass>(pass);
+            float[] logits = new float[2 * 3 * ActorCritic.Actions], values = new float[2 * 3];
+            pass.Step(frames, t, logits.AsSpan(0, 3 * ActorCritic.Actions), values.AsSpan(0, 3));
+            pass.Step(frames, t, logits.AsSpan(3 * ActorCritic.Actions), values.AsSpan(3));
+            pass.Backward([.. logits.Select(l => l / 10)], [.. values.Select(v => 1 - v)]);
+        }
+
+        network.zero_grad();
+        Once();
+        float[][] first = [.. parameters.Select(p => Gradient(p).data<float>().ToArray())];
+        Once();
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            Assert.Equal(first[i].Select(g => 2 * g).ToArray(), Gradient(parameters[i]).data<float>().ToArray());
+        }
+    }
+
+    /// <summary>
     /// What the fast pass forms from the weights once per rollout (packed weights, the features' part per picture,
     /// summed biases) follows weights changed in place between rollouts, as a worker's copy of the shared weights
     /// changes: every parameter is set to its first value plus a rollout-dependent pattern before each rollout.
