@@ -98,7 +98,22 @@ public static unsafe class Sgemm
     public static void Pack(int k, int n, float* b, long ldb, float* packed)
     {
         int width = RequirePanelWidth();
-        for (int j = 0; j < n; j += width)
+        int full = n / width * width;
+        switch (Simd.Width)
+        {
+            case SimdWidth.Bits512:
+                PackFullPanels<Vec512>(k, full, b, ldb, packed);
+                break;
+            case SimdWidth.Bits256:
+                PackFullPanels<Vec256>(k, full, b, ldb, packed);
+                break;
+            default:
+                PackFullPanels<Vec128>(k, full, b, ldb, packed);
+                break;
+        }
+
+        // A part-filled last panel: B's last columns, then zeros.
+        for (int j = full; j < n; j += width)
         {
             int columns = Math.Min(width, n - j);
             float* panel = packed + ((long)j * k);
@@ -107,6 +122,26 @@ public static unsafe class Sgemm
                 Span<float> row = new(panel + ((long)p * width), width);
                 new ReadOnlySpan<float>(b + (p * ldb) + j, columns).CopyTo(row);
                 row[columns..].Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Pack"/>'s whole panels (B's first <paramref name="columns"/>, a multiple of two vectors): each row of a
+    /// panel two vector loads and stores (copied a row at a time through Span.CopyTo, W_hh's 1024 x 16 rows of 64 bytes
+    /// were as many calls to a general copy).
+    /// </summary>
+    private static void PackFullPanels<TV>(int k, int columns, float* b, long ldb, float* packed)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int width = 2 * TV.Count;
+        for (int j = 0; j < columns; j += width)
+        {
+            float* source = b + j, panel = packed + ((long)j * k);
+            for (int p = 0; p < k; p++, source += ldb, panel += width)
+            {
+                TV.Load(source).Store(panel);
+                TV.Load(source + TV.Count).Store(panel + TV.Count);
             }
         }
     }
