@@ -81,7 +81,7 @@ public abstract class RolloutPass : IDisposable
     /// <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
     /// with the observations given by their frame keys [B] alone, each key's picture read from <paramref name="frames"/>
     /// only where the pass needs it: the fast pass reads the pictures of keys new to the rollout (a few of a step's B),
-    /// the autograd pass all B. Why: an environment that draws from a cache of pictures (<c>VectorGridWorld.FrameBytes</c>)
+    /// the autograd pass all B. Why: an environment that draws from a cache of pictures (<c>VectorGridWorld.PlaneBytesOf</c>)
     /// need not copy B pictures a step (32 x 9,408 bytes) that are mostly not read. The keys are taken on trust, as above.
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture is not 3x56x56 bytes.</exception>

@@ -2,7 +2,7 @@ namespace GridTime.Agents;
 
 /// <summary>
 /// The picture a frame key names: [3, 56, 56] bytes 0..255, channel-major (<see cref="ConvEncoder.InputLength"/> of
-/// them), as <c>VectorGridWorld.FrameBytes</c> gives it from the environment's cache of drawn frames. The span must
+/// them), as <c>VectorGridWorld.PlaneBytesOf</c> gives it from the environment's cache of drawn frames. The span must
 /// stay unchanged while the step that asked for it runs.
 /// </summary>
 /// <param name="key">A frame key, 0 or above.</param>
