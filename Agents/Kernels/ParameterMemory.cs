@@ -12,18 +12,15 @@ internal static unsafe class ParameterMemory
     /// <summary>grad += <paramref name="values"/> (as many as the parameter has), or grad = them if it has none yet.</summary>
     public static void AddGradient(Tensor parameter, float* values)
     {
-        using Tensor? existing = parameter.grad;
-        long count = parameter.numel();
-        if (existing is null)
+        float* gradient = GradientTarget(parameter, out bool accumulate);
+        if (accumulate)
         {
-            Tensor gradient = empty_like(parameter);
-            Copy(values, Data(gradient), count);
-            parameter.grad = gradient;
-            gradient.Dispose();
-            return;
+            Add(values, gradient, parameter.numel());
         }
-
-        Add(values, Data(existing), count);
+        else
+        {
+            Copy(values, gradient, parameter.numel());
+        }
     }
 
     /// <summary>
