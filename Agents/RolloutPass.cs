@@ -82,9 +82,10 @@ public abstract class RolloutPass : IDisposable
     /// with the observations given by their frame keys [B] alone, each key's picture read from <paramref name="frames"/>
     /// only where the pass needs it: the fast pass reads the pictures of keys new to the rollout (a few of a step's B),
     /// the autograd pass all B. Why: an environment that draws from a cache of pictures (<c>VectorGridWorld.PlaneBytesOf</c>)
-    /// need not copy B pictures a step (32 x 9,408 bytes) that are mostly not read. The keys are taken on trust, as above.
+    /// need not copy B pictures a step (32 x 9,408 bytes) that are mostly not read. The keys are taken on trust, as above,
+    /// and so a picture's length is checked only where it is read. A step refused, or whose lookup throws, records nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture is not 3x56x56 bytes.</exception>
+    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture read is not 3x56x56 bytes.</exception>
     /// <exception cref="InvalidOperationException">The rollout already holds <see cref="MaximumSteps"/> steps.</exception>
     public void Step(ReadOnlySpan<int> frameKeys, FrameBytes frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs = default)
     {
@@ -143,7 +144,7 @@ public abstract class RolloutPass : IDisposable
     }
 
     /// <summary><see cref="Values(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/> with the observations given by their frame keys, as <see cref="Step(ReadOnlySpan{int}, FrameBytes, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/> takes them.</summary>
-    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture is not 3x56x56 bytes.</exception>
+    /// <exception cref="ArgumentException">A span is not of the length above, a key is negative, or a picture read is not 3x56x56 bytes.</exception>
     public void Values(ReadOnlySpan<int> frameKeys, FrameBytes frames, ReadOnlySpan<float> instructions, Span<float> values)
     {
         ArgumentNullException.ThrowIfNull(frames);

@@ -2,8 +2,8 @@ namespace GridTime.Agents;
 
 /// <summary>
 /// The picture a frame key names: [3, 56, 56] bytes 0..255, channel-major (<see cref="ConvEncoder.InputLength"/> of
-/// them), as <c>VectorGridWorld.PlaneBytesOf</c> gives it from the environment's cache of drawn frames. The span must
-/// stay unchanged while the step that asked for it runs.
+/// them), as <c>VectorGridWorld.PlaneBytesOf</c> gives it from the environment's cache of drawn frames. A pass copies
+/// the picture before it calls the lookup again, so the span need only stay as it is until then.
 /// </summary>
 /// <param name="key">A frame key, 0 or above.</param>
 public delegate ReadOnlySpan<byte> FrameBytes(int key);

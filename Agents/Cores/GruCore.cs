@@ -106,7 +106,7 @@ public sealed class GruCore : RecurrentCore
             _transposed = new(gates * rows);
             _gi = new(gates * batch);
             _gh = new(gates * batch);
-            _gradient = new(gates * Math.Max(_inputs, _hidden));
+            _gradient = new(gates * _inputs); // W_ih's gradient and the biases' (W_hh's goes straight into its grad)
             _packedHh = new(Sgemm.PackedCapacity((int)gates, _hidden));
             _packedHhT = new(Sgemm.PackedCapacity(_hidden, (int)gates)); // W_hhᵀ in panels, for the steps' h·W_hhᵀ
             _instructionWeights = new(gates); // W_ih[:, F], T's column

@@ -22,8 +22,9 @@ public static unsafe class GradientClipping
     /// <summary>
     /// Clips the gradients of <paramref name="parameters"/> (those without one are left out) to a total 2-norm of at
     /// most <paramref name="maxNorm"/>, in place, and gives their total norm before clipping: NaN or infinity where
-    /// any gradient holds one, and then no gradient is changed (a caller skips such an update; libtorch's would
-    /// scale every gradient by NaN).
+    /// any gradient holds one, and then GridTime's pass changes no gradient, where libtorch's (kernels off, or a gradient
+    /// not contiguous float32 on the CPU) scales them as PyTorch does, by NaN or to zeros: a caller skips such an update
+    /// either way, as training does.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not positive and finite.</exception>
     public static double ClipByTotalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)

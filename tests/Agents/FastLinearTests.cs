@@ -136,8 +136,8 @@ public sealed class FastLinearTests
     [MemberData(nameof(Widths))]
     public unsafe void EveryNumberOfRowsGivesTheSameSumsAsOneRowAtATime(SimdWidth width)
     {
-        // 1 to 40 rows go through register blocks of 8 or 6 rows and a rest of 1 to 6 (7 as 4 + 3, a block and 1 or 2 as
-        // smaller blocks): whichever kernel takes a row, each C element is the same sum over k in order. 37 and 45
+        // 1 to 40 rows go through register blocks of at most 8 or 6 rows, shared out evenly (32 at 6 as 6 + 6 + 5 + 5 + 5 + 5,
+        // 7 at 8 as one block of 7): whichever kernel takes a row, each C element is the same sum over k in order. 37 and 45
         // columns: whole panels and a last part-panel of one vector or of more at every width, through the tiles too.
         using var _ = Simd.ForceOnThisThread(width);
         const int k = 29;
