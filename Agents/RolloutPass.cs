@@ -163,7 +163,8 @@ public abstract class RolloutPass : IDisposable
     /// The backward pass through the n recorded steps from ∂loss/∂logits [n·B·A] and ∂loss/∂values [n·B] (step-major),
     /// and, when <paramref name="outputGradients"/> is not empty, ∂loss/∂(core output) [n·B·O] of an auxiliary loss
     /// on the core's outputs (added to what the heads send back): adds the parameters' gradients to their
-    /// <c>grad</c>. Then the next rollout begins, from the current state.
+    /// <c>grad</c>. Then the next rollout begins, from the current state. With no step recorded (n = 0, empty spans) it
+    /// adds nothing: no <c>grad</c> is made or changed.
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of the length above.</exception>
     public void Backward(ReadOnlySpan<float> logitGradients, ReadOnlySpan<float> valueGradients, ReadOnlySpan<float> outputGradients = default)
@@ -174,6 +175,11 @@ public abstract class RolloutPass : IDisposable
         if (!outputGradients.IsEmpty)
         {
             CheckLength(outputGradients.Length, rows * OutputSize, "outputGradients", "n·B·O");
+        }
+
+        if (rows == 0)
+        {
+            return; // a sum over no steps: the fast pass would otherwise scale its zero weight gradients by arithmetic units' values never formed, and libtorch cannot stack no steps
         }
 
         Backpropagate(logitGradients, valueGradients, outputGradients);

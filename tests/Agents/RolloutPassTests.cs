@@ -136,6 +136,46 @@ public sealed class RolloutPassTests
     }
 
     /// <summary>
+    /// A backward pass over no step (only a bootstrap's values asked) adds nothing, on either pass and for every core, and
+    /// the rollout after it is the same to the bit as one from a fresh pass.
+    /// </summary>
+    [Theory]
+    [InlineData(CoreKind.Nac, true)]
+    [InlineData(CoreKind.Counter, true)]
+    [InlineData(CoreKind.Timer, true)]
+    [InlineData(CoreKind.Gru, true)]
+    [InlineData(CoreKind.Nac, false)]
+    public void ABackwardPassOverNoStepAddsNothing(CoreKind core, bool fast)
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, Hidden = 32 });
+        Parameter[] parameters = [.. network.parameters()];
+        byte[] frames = randint(0, 256, [2 * ConvEncoder.InputLength], generator: new Generator(4)).to_type(ScalarType.Byte).data<byte>().ToArray();
+        float[] t = [6f, 9f];
+        float[] Rollout(RolloutPass pass)
+        {
+            float[] logits = new float[2 * ActorCritic.Actions], values = new float[2];
+            pass.Step(frames, t, logits, values);
+            network.zero_grad();
+            pass.Backward([.. logits.Select(l => l / 10)], [.. values.Select(v => 1 - v)]);
+            return [.. logits, .. parameters.SelectMany(p => Gradient(p).data<float>().ToArray())];
+        }
+
+        RolloutPass Make() => fast ? RolloutPass.For(network, 2, 1) : new AutogradRolloutPass(network, 2, 1);
+        using RolloutPass fresh = Make(), afterNothing = Make();
+        Assert.IsType(fast ? typeof(FastRolloutPass) : typeof(AutogradRolloutPass), afterNothing);
+        network.zero_grad();
+        afterNothing.Values(frames, t, new float[2]);
+        afterNothing.Backward([], []);
+        Assert.All(parameters, p =>
+        {
+            using Tensor? gradient = p.grad;
+            Assert.Null(gradient);
+        });
+        Assert.Equal(Rollout(fresh), Rollout(afterNothing));
+    }
+
+    /// <summary>
     /// What the fast pass forms from the weights once per rollout (packed weights, the features' part per picture,
     /// summed biases) follows weights changed in place between rollouts, as a worker's copy of the shared weights
     /// changes: every parameter is set to its first value plus a rollout-dependent pattern before each rollout.
