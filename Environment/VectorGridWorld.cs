@@ -157,18 +157,11 @@ public sealed class VectorGridWorld
     /// bytes): frame after frame, each 3×56×56 bytes 0..255, channel-major (<see cref="Frame.PlaneBytes"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The span's length is not B frames.</exception>
-    public void CopyObservations(Span<byte> observations) =>
-        CopyObservations(observations, _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length]);
-
-    /// <summary>
-    /// <see cref="CopyObservations(Span{byte})"/>, and each observation's frame key (as <see cref="CopyFrameKeys"/>
-    /// writes them, B values) into <paramref name="frameKeys"/>: the keys the bytes were copied by.
-    /// </summary>
-    /// <exception cref="ArgumentException">A span's length is not B frames or B values.</exception>
-    public void CopyObservations(Span<byte> observations, Span<int> frameKeys)
+    public void CopyObservations(Span<byte> observations)
     {
-        CopyFrameKeys(frameKeys);
-        _frames.CopyPlaneBytes(frameKeys, observations);
+        Span<int> keys = _worlds.Length <= 1024 ? stackalloc int[_worlds.Length] : new int[_worlds.Length];
+        CopyFrameKeys(keys);
+        _frames.CopyPlaneBytes(keys, observations);
     }
 
     /// <summary>
