@@ -75,6 +75,29 @@ public sealed class FastConvolutionsTests
         }
     }
 
+    /// <summary>
+    /// conv1 takes blocks of pixels x two vectors of channels at 256 and 128 bits and rows of 13 pixels x one vector at
+    /// 512, each output summed over its 192 inputs in the same order: every width gives the same features to the bit.
+    /// The batch covers every block (24 of 6 pixels and 5 of 5) of several images.
+    /// </summary>
+    [Fact]
+    public void EveryWidthGivesTheSameFeaturesToTheBit()
+    {
+        using var scope = NewDisposeScope();
+        (Conv2d conv1, Conv2d conv2) = Layers(3);
+        Tensor pixels = randint(0, 256, [5, 3, 56, 56], generator: new Generator(3)).to_type(ScalarType.Byte);
+        int[]? first = null;
+        foreach (SimdWidth width in Simd.Runnable)
+        {
+            using var _ = Simd.ForceOnThisThread(width);
+            Tensor features = FastConvolutions.Apply(pixels, conv1, conv2);
+            Assert.InRange((features == 0).to_type(ScalarType.Float32).mean().item<float>(), 0.05f, 0.95f);
+            int[] bits = [.. features.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)];
+            first ??= bits;
+            Assert.True(first.SequenceEqual(bits), $"the features at {width} differ from those at {Simd.Runnable[0]}");
+        }
+    }
+
     [Fact]
     public void AnInputThatNeedsAGradientGetsIt()
     {
