@@ -99,12 +99,13 @@ internal sealed unsafe class FrameProjection : IDisposable
     /// <paramref name="ld"/> apart): the features' gradient per frame, Σ_r ∂y_r·W[:, :F], into
     /// <paramref name="dFrames"/> [frameCount, F] (overwritten), and W[:, :F]'s gradient, (Σ_r ∂y_r)ᵀ·features, into the
     /// first F columns of <paramref name="dWeight"/> [outputs, ·] (rows <paramref name="ldWeight"/> apart, overwritten, or
-    /// added to when <paramref name="accumulate"/>).
+    /// added to when <paramref name="accumulate"/>). Where <paramref name="columnSums"/> is given, the sum of ∂y's rows
+    /// goes there ([outputs], overwritten: the gradient of a bias added to y), from the same pass over ∂y.
     /// </summary>
-    public void Backward(float* dy, int rows, int* frames, int frameCount, float* features, long ld, float* dFrames, float* dWeight, long ldWeight, bool accumulate = false)
+    public void Backward(float* dy, int rows, int* frames, int frameCount, float* features, long ld, float* dFrames, float* dWeight, long ldWeight, bool accumulate = false, float* columnSums = null)
     {
         float* sums = _frameGradients.Data, transposed = _transposed.Data;
-        DistinctFrames.SumPerFrame(dy, rows, Outputs, frames, frameCount, sums);
+        DistinctFrames.SumPerFrame(dy, rows, Outputs, frames, frameCount, sums, columnSums);
         Sgemm.Multiply(frameCount, Features, Outputs, sums, Outputs, Data(_weight()), Inputs, dFrames, Features, accumulate: false);
         FastLinear.Transpose(sums, frameCount, Outputs, transposed);
         Sgemm.Multiply(Outputs, Features, frameCount, transposed, frameCount, features, ld, dWeight, ldWeight, accumulate);

@@ -191,8 +191,15 @@ internal sealed unsafe class LstmKernel : IDisposable
             Sgemm.Multiply(4 * hidden, tail, rows, dzT, rows, _x.Data, tail, dWih + Split, inputs, addIh);
         }
 
-        _frames?.Backward(dz, rows, frames, frameCount, features, ld, dFrames, dWih, inputs, addIh);
-        ColumnSums(dz, rows, 4 * hidden, 4 * hidden, gradient);
+        if (_frames is not null)
+        {
+            _frames.Backward(dz, rows, frames, frameCount, features, ld, dFrames, dWih, inputs, addIh, columnSums: gradient);
+        }
+        else
+        {
+            ColumnSums(dz, rows, 4 * hidden, 4 * hidden, gradient);
+        }
+
         AddGradient(_cell.bias_ih!, gradient);
         AddGradient(_cell.bias_hh!, gradient);
     }

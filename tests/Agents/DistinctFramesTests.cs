@@ -3,6 +3,7 @@ using GridTime.Agents.Kernels;
 namespace GridTime.Tests.Agents;
 
 /// <summary>The table of a rollout's distinct frames: found by their bytes, stored once, forgotten with the rollout.</summary>
+[Collection(KernelSwitchCollection.Name)]
 public sealed unsafe class DistinctFramesTests
 {
     private const int FrameBytes = 3 * 56 * 56;
@@ -65,6 +66,62 @@ public sealed unsafe class DistinctFramesTests
         }
 
         Assert.Equal([3f, 4f, 6f, 8f, 7f, 8f, 0f, 0f], sums);
+    }
+
+    public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
+    /// <summary>
+    /// At every width, over rows of 37 floats (vectors and a tail): each frame's sum and the sum of all rows, with
+    /// <c>columnSums</c>, are those of adding the rows one after another in order, to the bit; a frame no row shows gets
+    /// zeros over what was there.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void SumPerFrameGivesEachFramesSumAndTheColumnSumsInOnePass(SimdWidth width)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        const int Width = 37, Frames = 5;
+        int[] frameOfRow = [2, 0, 2, 3, 1, 2, 0];
+        var random = new Random(3);
+        float[] rows = [.. Enumerable.Range(0, frameOfRow.Length * Width).Select(_ => (float)(random.NextDouble() - 0.5) * 1e3f)];
+        float[] sums = [.. Enumerable.Repeat(float.NaN, Frames * Width)], columns = [.. Enumerable.Repeat(float.NaN, Width)];
+        fixed (float* r = rows, s = sums, c = columns)
+        fixed (int* f = frameOfRow)
+        {
+            DistinctFrames.SumPerFrame(r, frameOfRow.Length, Width, f, Frames, s, c);
+        }
+
+        var expectedSums = new float[Frames * Width];
+        var expectedColumns = new float[Width];
+        for (int row = 0; row < frameOfRow.Length; row++)
+        {
+            for (int l = 0; l < Width; l++)
+            {
+                expectedSums[(frameOfRow[row] * Width) + l] += rows[(row * Width) + l];
+                expectedColumns[l] += rows[(row * Width) + l];
+            }
+        }
+
+        Assert.Equal(expectedSums.Select(BitConverter.SingleToInt32Bits), sums.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expectedColumns.Select(BitConverter.SingleToInt32Bits), columns.Select(BitConverter.SingleToInt32Bits));
+        Assert.All(sums.Skip(4 * Width), v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(4)]
+    public void SumPerFrameRefusesAFrameOutsideTheSums(int frame)
+    {
+        float[] rows = [1, 2, 3, 4], sums = new float[8];
+        int[] frameOfRow = [0, frame];
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+        {
+            fixed (float* r = rows, s = sums)
+            fixed (int* f = frameOfRow)
+            {
+                DistinctFrames.SumPerFrame(r, 2, 2, f, 4, s);
+            }
+        });
     }
 
     private static int Added(DistinctFrames table, byte[] frame)

@@ -34,12 +34,12 @@ public sealed unsafe class FrameProjectionTests
         Tensor wFeatures = weight.narrow(1, 0, Features);
 
         float[] bias = randn([Outputs], generator: generator).data<float>().ToArray(), withBias = [.. Enumerable.Repeat(float.NaN, rows * Outputs)];
-        float[] sums = new float[rows * Outputs], dFrames = new float[Frames * Features], dWeight = new float[Outputs * Inputs];
+        float[] sums = new float[rows * Outputs], dFrames = new float[Frames * Features], dWeight = new float[Outputs * Inputs], columnSums = new float[Outputs];
         using (var projection = new FrameProjection(() => weight, Features, Frames))
         {
             Assert.Equal((Outputs, Inputs, Features), (projection.Outputs, projection.Inputs, projection.Features));
             float[] f = features.data<float>().ToArray(), g = dy.data<float>().ToArray();
-            fixed (float* fP = f, gP = g, sP = sums, dfP = dFrames, dwP = dWeight, bP = bias, wbP = withBias)
+            fixed (float* fP = f, gP = g, sP = sums, dfP = dFrames, dwP = dWeight, bP = bias, wbP = withBias, csP = columnSums)
             fixed (int* frames = frameOfRow)
             {
                 // Frames come in two calls, as two steps' new frames would, each read from the frames' own rows.
@@ -48,7 +48,7 @@ public sealed unsafe class FrameProjectionTests
                 projection.Project(2, 2, fP + (2 * Features), Features);
                 projection.AddTo(frames, rows, sP, Outputs);
                 projection.WritePlus(frames, rows, bP, wbP, Outputs);
-                projection.Backward(gP, rows, frames, Frames, fP, Features, dfP, dwP, Inputs);
+                projection.Backward(gP, rows, frames, Frames, fP, Features, dfP, dwP, Inputs, columnSums: csP);
             }
         }
 
@@ -57,5 +57,6 @@ public sealed unsafe class FrameProjectionTests
         Tensor expectedDFrames = zeros(Frames, Features).index_add(0, index, dy.matmul(wFeatures), 1);
         TensorAssert.Close(expectedDFrames, tensor(dFrames).view(Frames, Features), "the features' gradient per frame");
         TensorAssert.Close(dy.t().matmul(perRow), tensor(dWeight).view(Outputs, Inputs).narrow(1, 0, Features), "the features' columns of the weight gradient");
+        TensorAssert.Close(dy.sum(0L, keepdim: false), tensor(columnSums), "the sum of ∂y's rows (a bias's gradient)");
     }
 }
