@@ -222,8 +222,9 @@ public static class FastConvolutions
     }
 
     /// <summary>
-    /// Images per chunk of <see cref="Forward"/>: conv2's 6-pixel blocks then end on an image's edge (12 x 25 = 300 = 50 x 6), and a
-    /// chunk's conv1 outputs (130 KiB) stay in the L2 cache.
+    /// Images per chunk of <see cref="Forward"/>: a whole chunk's output pixels fill conv2's 6-pixel blocks (12 x 25 = 300
+    /// = 50 x 6; only a batch's last chunk may end in a part-filled block), and its conv1 outputs (127 KiB) stay in the L2
+    /// cache.
     /// </summary>
     private const int ForwardChunk = 12;
 

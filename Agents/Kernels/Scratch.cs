@@ -13,7 +13,7 @@ internal static unsafe class Scratch
     /// <summary>The zero-padded last columns of B in <see cref="Sgemm"/>, in use while the layers' slots are.</summary>
     public const int TailPanel = LayerSlots;
 
-    /// <summary>Slots 5-10: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients, weight gradients and one image as floats.</summary>
+    /// <summary>Slots 5-10: <see cref="FastConvolutions"/>' re-laid weights, channels-last gradients (slot 6 also the forward pass's pixel-major conv2 output), weight gradients and one image as floats.</summary>
     public const int ConvolutionSlots = TailPanel + 1;
 
     /// <summary>Slots 11-19: <see cref="FastLstmCoreStep"/>'s transposed operands, NAC weights and gradients.</summary>

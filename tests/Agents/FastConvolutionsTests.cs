@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GridTime.Agents.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -96,6 +97,75 @@ public sealed class FastConvolutionsTests
             first ??= bits;
             Assert.True(first.SequenceEqual(bits), $"the features at {width} differ from those at {Simd.Runnable[0]}");
         }
+    }
+
+    /// <summary>
+    /// The forward pass reads and writes nothing past its batch: pixels, conv1's outputs and the features each end where
+    /// a page the process may not touch begins (a read or write there stops the test run), for batches that end a 12-image
+    /// chunk part-way and 6-pixel blocks of conv2 part-way, at every width; the features match those from ordinary memory.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public unsafe void TheForwardPassStaysInsideItsBuffers(SimdWidth width)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        const int Hidden = 13 * 13 * 16, Pixels = 3 * 56 * 56;
+        var random = new Random(5);
+        float[] weights = [.. Enumerable.Range(0, FastConvolutions.ArrangedWeights).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f)];
+        float[] b1 = [.. Enumerable.Range(0, 16).Select(_ => (float)random.NextDouble() * 0.1f)], b2 = [.. Enumerable.Range(0, 32).Select(_ => (float)random.NextDouble() * 0.1f)];
+        foreach (int batch in new[] { 1, 5, 13, 25 })
+        {
+            byte[] picture = new byte[batch * Pixels];
+            random.NextBytes(picture);
+            float[] expected = new float[batch * FastConvolutions.Features], hiddenExpected = new float[batch * Hidden];
+            using var pixels = new GuardedBuffer(picture.Length);
+            using var hidden = new GuardedBuffer(hiddenExpected.Length * sizeof(float));
+            using var output = new GuardedBuffer(expected.Length * sizeof(float));
+            picture.CopyTo(new Span<byte>(pixels.Start, picture.Length));
+            fixed (byte* p = picture)
+            fixed (float* w = weights, bias1 = b1, bias2 = b2, e = expected, h = hiddenExpected)
+            {
+                FastConvolutions.ForwardArranged(p, true, batch, w, bias1, bias2, h, e);
+                FastConvolutions.ForwardArranged(pixels.Start, true, batch, w, bias1, bias2, (float*)hidden.Start, (float*)output.Start);
+            }
+
+            Assert.Equal(expected, new ReadOnlySpan<float>(output.Start, expected.Length).ToArray());
+        }
+    }
+
+    /// <summary>
+    /// A run of bytes that ends where an inaccessible page begins (Linux's mmap and mprotect), so that the first access
+    /// past the end faults.
+    /// </summary>
+    private sealed unsafe class GuardedBuffer : IDisposable
+    {
+        private const int ProtNone = 0, ProtReadWrite = 3, MapPrivateAnonymous = 0x22;
+        private readonly nint _mapping;
+        private readonly nuint _length;
+
+        public GuardedBuffer(int bytes)
+        {
+            nuint page = (nuint)System.Environment.SystemPageSize, pages = ((nuint)bytes + page - 1) / page;
+            _length = (pages + 1) * page;
+            _mapping = mmap(0, _length, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+            Assert.NotEqual(-1, _mapping);
+            Assert.Equal(0, mprotect(_mapping + (nint)(pages * page), page, ProtNone));
+            Start = (byte*)(_mapping + (nint)(pages * page)) - bytes;
+        }
+
+        /// <summary>The first byte: the buffer's last byte is the last before the inaccessible page.</summary>
+        public byte* Start { get; }
+
+        public void Dispose() => munmap(_mapping, _length);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern nint mmap(nint address, nuint length, int protection, int flags, int file, nint offset);
+
+        [DllImport("libc")]
+        private static extern int mprotect(nint address, nuint length, int protection);
+
+        [DllImport("libc")]
+        private static extern int munmap(nint address, nuint length);
     }
 
     [Fact]
