@@ -243,18 +243,13 @@ public static class FastConvolutions
             return;
         }
 
-        // 256 and 128 bits: the image's 169 pixels as 24 blocks of 6 and 5 of 5, x two vectors of channels.
+        // 256 and 128 bits: the image's 169 pixels in 29 blocks of 6, x two vectors of channels; the last block (pixels
+        // 163-168) overlaps the one before and writes its five shared pixels again, the same values to the bit.
         for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
         {
-            int p = 0;
-            for (; p < 24 * 6; p += 6)
+            for (int p = 0; p < Side1 * Side1; p += 6)
             {
-                Conv1Pixels6<TV>(input, p, w1k, b1, channel, patch, hidden);
-            }
-
-            for (; p < Side1 * Side1; p += 5)
-            {
-                Conv1Pixels5<TV>(input, p, w1k, b1, channel, patch, hidden);
+                Conv1Pixels6<TV>(input, Math.Min(p, (Side1 * Side1) - 6), w1k, b1, channel, patch, hidden);
             }
         }
     }
@@ -561,52 +556,6 @@ public static class FastConvolutions
         TV.Max(c41, z).Store(output + (4 * Out1) + n);
         TV.Max(c50, z).Store(output + (5 * Out1));
         TV.Max(c51, z).Store(output + (5 * Out1) + n);
-    }
-
-    /// <summary><see cref="Conv1Pixels6"/> for five pixels (10 accumulators): the image's last 25 pixels.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1Pixels5<TV>(float* image, int p, float* w1k, float* bias, int channel, int* patch, float* hidden)
-        where TV : unmanaged, ISimdVector<TV>
-    {
-        int n = TV.Count;
-        TV c00 = TV.Load(bias + channel), c01 = TV.Load(bias + channel + n);
-        TV c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01;
-        float* a0 = image + PatchStart(p), a1 = image + PatchStart(p + 1), a2 = image + PatchStart(p + 2);
-        float* a3 = image + PatchStart(p + 3), a4 = image + PatchStart(p + 4);
-        float* w = w1k + channel;
-        for (nint k = 0; k < Patch1; k++, w += Out1)
-        {
-            nint q = patch[k];
-            TV w0 = TV.Load(w), w1 = TV.Load(w + n);
-            TV x = TV.Create(a0[q]);
-            TV.AddProduct(x, w0, ref c00);
-            TV.AddProduct(x, w1, ref c01);
-            x = TV.Create(a1[q]);
-            TV.AddProduct(x, w0, ref c10);
-            TV.AddProduct(x, w1, ref c11);
-            x = TV.Create(a2[q]);
-            TV.AddProduct(x, w0, ref c20);
-            TV.AddProduct(x, w1, ref c21);
-            x = TV.Create(a3[q]);
-            TV.AddProduct(x, w0, ref c30);
-            TV.AddProduct(x, w1, ref c31);
-            x = TV.Create(a4[q]);
-            TV.AddProduct(x, w0, ref c40);
-            TV.AddProduct(x, w1, ref c41);
-        }
-
-        TV z = TV.Zero;
-        float* output = hidden + (p * Out1) + channel;
-        TV.Max(c00, z).Store(output);
-        TV.Max(c01, z).Store(output + n);
-        TV.Max(c10, z).Store(output + Out1);
-        TV.Max(c11, z).Store(output + Out1 + n);
-        TV.Max(c20, z).Store(output + (2 * Out1));
-        TV.Max(c21, z).Store(output + (2 * Out1) + n);
-        TV.Max(c30, z).Store(output + (3 * Out1));
-        TV.Max(c31, z).Store(output + (3 * Out1) + n);
-        TV.Max(c40, z).Store(output + (4 * Out1));
-        TV.Max(c41, z).Store(output + (4 * Out1) + n);
     }
 
     /// <summary>

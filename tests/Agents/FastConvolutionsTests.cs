@@ -79,7 +79,7 @@ public sealed class FastConvolutionsTests
     /// <summary>
     /// conv1 takes blocks of pixels x two vectors of channels at 256 and 128 bits and rows of 13 pixels x one vector at
     /// 512, each output summed over its 192 inputs in the same order: every width gives the same features to the bit.
-    /// The batch covers every block (24 of 6 pixels and 5 of 5) of several images.
+    /// The batch covers every block (28 of 6 pixels and the last, overlapping one) of several images.
     /// </summary>
     [Fact]
     public void EveryWidthGivesTheSameFeaturesToTheBit()
