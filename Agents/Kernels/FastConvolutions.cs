@@ -208,7 +208,7 @@ public static class FastConvolutions
 
                     for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
                     {
-                        Conv2Pixels6<TV>(inputs, w2f, b2, channel, patch2, pixelMajor + ((long)p * Out2));
+                        PixelBlock6<TV>(inputs, Patch2, w2f, Out2, b2, channel, patch2, pixelMajor + ((long)p * Out2));
                     }
                 }
 
@@ -245,11 +245,18 @@ public static class FastConvolutions
 
         // 256 and 128 bits: the image's 169 pixels in 29 blocks of 6, x two vectors of channels; the last block (pixels
         // 163-168) overlaps the one before and writes its five shared pixels again, the same values to the bit.
-        for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
+        float** inputs = stackalloc float*[6];
+        for (int p = 0; p < Side1 * Side1; p += 6)
         {
-            for (int p = 0; p < Side1 * Side1; p += 6)
+            int block = Math.Min(p, (Side1 * Side1) - 6);
+            for (int i = 0; i < 6; i++)
             {
-                Conv1Pixels6<TV>(input, Math.Min(p, (Side1 * Side1) - 6), w1k, b1, channel, patch, hidden);
+                inputs[i] = input + PatchStart(block + i);
+            }
+
+            for (int channel = 0; channel < Out1; channel += 2 * TV.Count)
+            {
+                PixelBlock6<TV>(inputs, Patch1, w1k, Out1, b1, channel, patch, hidden + (block * Out1));
             }
         }
     }
@@ -439,7 +446,7 @@ public static class FastConvolutions
     /// One row (13 pixels) of conv1's output after ReLU, channels <paramref name="channel"/>..+<c>TV.Count</c>, from
     /// one image [3, 56, 56]: the 13 pixels' accumulators stay in registers while the 192 weights stream past, so every
     /// weight vector loaded serves the whole row. Used at 512 bits, where one vector holds all 16 channels (at narrower
-    /// widths <see cref="Conv1Pixels6"/> covers two vectors of channels at once).
+    /// widths <see cref="PixelBlock6"/> covers two vectors of channels at once).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Conv1Row<TV>(float* image, int oy, float* w1k, float* bias, int channel, float* output)
@@ -492,7 +499,7 @@ public static class FastConvolutions
 
     /// <summary>
     /// Offset in an image [3, 56, 56] of each of a conv1 patch's 192 inputs (c, ky, kx), from the patch's first: the
-    /// order in which <see cref="Conv1Pixels6"/> sums them (the order of <see cref="Conv1Row"/>, so every width gives the
+    /// order in which <see cref="PixelBlock6"/> sums them (the order of <see cref="Conv1Row"/>, so every width gives the
     /// same result).
     /// </summary>
     private static readonly int[] PatchOffsets = [.. Enumerable.Range(0, Patch1).Select(k => (k / (Kernel1 * Kernel1) * Side * Side) + (k / Kernel1 % Kernel1 * Side) + (k % Kernel1))];
@@ -501,67 +508,9 @@ public static class FastConvolutions
     private static nint PatchStart(int p) => (Stride1 * (p / Side1) * Side) + (Stride1 * (p % Side1));
 
     /// <summary>
-    /// conv1's output after ReLU for pixels <paramref name="p"/>..+5 (p = 13·y + x; six in a row may span two rows of the
-    /// output), channels <paramref name="channel"/>..+2·<c>TV.Count</c>, from one image [3, 56, 56] into
-    /// <paramref name="hidden"/> [169, 16]: 12 accumulators, each patch input read once through
-    /// <paramref name="patch"/> (<see cref="PatchOffsets"/>) for all six pixels. Why not <see cref="Conv1Row"/>'s 13 pixels
-    /// x one vector: there every pixel value broadcast serves one multiply-add, here two. Measured on one core at 256 bits
-    /// (Intel Xeon, Emerald Rapids; one image in cache): 11.8 against 13.6 µs for all 169 pixels.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1Pixels6<TV>(float* image, int p, float* w1k, float* bias, int channel, int* patch, float* hidden)
-        where TV : unmanaged, ISimdVector<TV>
-    {
-        int n = TV.Count;
-        TV c00 = TV.Load(bias + channel), c01 = TV.Load(bias + channel + n);
-        TV c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
-        float* a0 = image + PatchStart(p), a1 = image + PatchStart(p + 1), a2 = image + PatchStart(p + 2);
-        float* a3 = image + PatchStart(p + 3), a4 = image + PatchStart(p + 4), a5 = image + PatchStart(p + 5);
-        float* w = w1k + channel;
-        for (nint k = 0; k < Patch1; k++, w += Out1)
-        {
-            nint q = patch[k];
-            TV w0 = TV.Load(w), w1 = TV.Load(w + n);
-            TV x = TV.Create(a0[q]);
-            TV.AddProduct(x, w0, ref c00);
-            TV.AddProduct(x, w1, ref c01);
-            x = TV.Create(a1[q]);
-            TV.AddProduct(x, w0, ref c10);
-            TV.AddProduct(x, w1, ref c11);
-            x = TV.Create(a2[q]);
-            TV.AddProduct(x, w0, ref c20);
-            TV.AddProduct(x, w1, ref c21);
-            x = TV.Create(a3[q]);
-            TV.AddProduct(x, w0, ref c30);
-            TV.AddProduct(x, w1, ref c31);
-            x = TV.Create(a4[q]);
-            TV.AddProduct(x, w0, ref c40);
-            TV.AddProduct(x, w1, ref c41);
-            x = TV.Create(a5[q]);
-            TV.AddProduct(x, w0, ref c50);
-            TV.AddProduct(x, w1, ref c51);
-        }
-
-        TV z = TV.Zero;
-        float* output = hidden + (p * Out1) + channel;
-        TV.Max(c00, z).Store(output);
-        TV.Max(c01, z).Store(output + n);
-        TV.Max(c10, z).Store(output + Out1);
-        TV.Max(c11, z).Store(output + Out1 + n);
-        TV.Max(c20, z).Store(output + (2 * Out1));
-        TV.Max(c21, z).Store(output + (2 * Out1) + n);
-        TV.Max(c30, z).Store(output + (3 * Out1));
-        TV.Max(c31, z).Store(output + (3 * Out1) + n);
-        TV.Max(c40, z).Store(output + (4 * Out1));
-        TV.Max(c41, z).Store(output + (4 * Out1) + n);
-        TV.Max(c50, z).Store(output + (5 * Out1));
-        TV.Max(c51, z).Store(output + (5 * Out1) + n);
-    }
-
-    /// <summary>
     /// Offset in one image's conv1 output [13, 13, 16] of each of a conv2 patch's 256 inputs (ky, kx, cin), from the
     /// patch's first: the order of the arranged weights w2f (<see cref="ArrangeWeights"/>), in which
-    /// <see cref="Conv2Pixels6"/> sums them.
+    /// <see cref="PixelBlock6"/> sums them.
     /// </summary>
     private static readonly int[] Patch2Offsets = [.. Enumerable.Range(0, Patch2).Select(k => (((k / (Kernel2 * Out1) * Side1) + (k / Out1 % Kernel2)) * Out1) + (k % Out1))];
 
@@ -573,27 +522,32 @@ public static class FastConvolutions
         hidden + ((long)(p / (Side2 * Side2)) * Side1 * Side1 * Out1) + ((((Stride2 * (p % (Side2 * Side2) / Side2)) * Side1) + (Stride2 * (p % Side2))) * Out1);
 
     /// <summary>
-    /// conv2's output after ReLU for six output pixels whose first inputs (<see cref="Conv2Input"/>) are
-    /// <paramref name="inputs"/>[0..5] (of any images), output channels <paramref name="channel"/>..+2·<c>TV.Count</c>,
-    /// pixel-major into <paramref name="pixelMajor"/> [6, 32]: 12 accumulators, each of the 256 patch inputs read once
-    /// through <paramref name="patch"/> (<see cref="Patch2Offsets"/>) for all six pixels. Why not rows of 5 pixels: one
-    /// loop over all 256 inputs rather than 16 loops over the 16 channels of each kernel position, and 12 sums rather than
-    /// 10; 12 images' convolutions on one core (Intel Xeon, Emerald Rapids, in cache) took 203-208 against 209-235 µs
-    /// at 256 bits, 113-115 against 122-129 at 512, the same at 128. The pointers come ready: with their arithmetic
-    /// inlined here the JIT kept the accumulators in memory (1.5x slower).
+    /// A convolution's output after ReLU for six output pixels whose patches start at <paramref name="inputs"/>[0..5]
+    /// (any pixels, of any images), output channels <paramref name="channel"/>..+2·<c>TV.Count</c>, into
+    /// <paramref name="output"/> [6, <paramref name="outputs"/>] (a pixel's channels adjacent): each of a patch's
+    /// <paramref name="k"/> inputs is read through <paramref name="patch"/> (its offset from the patch's start, in the
+    /// order of the weights <paramref name="weights"/> [k, outputs]: <see cref="PatchOffsets"/>,
+    /// <see cref="Patch2Offsets"/>) for all six pixels, and each weight vector serves the six; the output starts from
+    /// <paramref name="bias"/> and adds the inputs in that order, so every width gives the same result. 12 accumulators,
+    /// as AVX2's 16 registers hold beside two weight vectors and a broadcast input. Why not a row of pixels x one vector
+    /// (conv1's 13 at 512 bits, <see cref="Conv1Row"/>): there every input broadcast serves one multiply-add, here two;
+    /// conv1 over one image (in cache, 256 bits, Intel Xeon, Emerald Rapids) took 11.8 against 13.6 µs, and 12 images'
+    /// convolutions 203-208 against 209-235 µs when conv2 moved from rows of 5 pixels to these blocks (113-115 against
+    /// 122-129 at 512 bits). The pointers come ready: with six pixels' addresses worked out in here, the JIT kept the
+    /// accumulators in memory (conv2 1.5x slower).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv2Pixels6<TV>(float** inputs, float* w2f, float* bias, int channel, int* patch, float* pixelMajor)
+    private static unsafe void PixelBlock6<TV>(float** inputs, int k, float* weights, int outputs, float* bias, int channel, int* patch, float* output)
         where TV : unmanaged, ISimdVector<TV>
     {
         int n = TV.Count;
         TV c00 = TV.Load(bias + channel), c01 = TV.Load(bias + channel + n);
         TV c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
         float* a0 = inputs[0], a1 = inputs[1], a2 = inputs[2], a3 = inputs[3], a4 = inputs[4], a5 = inputs[5];
-        float* w = w2f + channel;
-        for (nint k = 0; k < Patch2; k++, w += Out2)
+        float* w = weights + channel;
+        for (nint i = 0; i < k; i++, w += outputs)
         {
-            nint q = patch[k];
+            nint q = patch[i];
             TV w0 = TV.Load(w), w1 = TV.Load(w + n);
             TV x = TV.Create(a0[q]);
             TV.AddProduct(x, w0, ref c00);
@@ -616,19 +570,19 @@ public static class FastConvolutions
         }
 
         TV z = TV.Zero;
-        float* output = pixelMajor + channel;
+        output += channel;
         TV.Max(c00, z).Store(output);
         TV.Max(c01, z).Store(output + n);
-        TV.Max(c10, z).Store(output + Out2);
-        TV.Max(c11, z).Store(output + Out2 + n);
-        TV.Max(c20, z).Store(output + (2 * Out2));
-        TV.Max(c21, z).Store(output + (2 * Out2) + n);
-        TV.Max(c30, z).Store(output + (3 * Out2));
-        TV.Max(c31, z).Store(output + (3 * Out2) + n);
-        TV.Max(c40, z).Store(output + (4 * Out2));
-        TV.Max(c41, z).Store(output + (4 * Out2) + n);
-        TV.Max(c50, z).Store(output + (5 * Out2));
-        TV.Max(c51, z).Store(output + (5 * Out2) + n);
+        TV.Max(c10, z).Store(output + outputs);
+        TV.Max(c11, z).Store(output + outputs + n);
+        TV.Max(c20, z).Store(output + (2 * outputs));
+        TV.Max(c21, z).Store(output + (2 * outputs) + n);
+        TV.Max(c30, z).Store(output + (3 * outputs));
+        TV.Max(c31, z).Store(output + (3 * outputs) + n);
+        TV.Max(c40, z).Store(output + (4 * outputs));
+        TV.Max(c41, z).Store(output + (4 * outputs) + n);
+        TV.Max(c50, z).Store(output + (5 * outputs));
+        TV.Max(c51, z).Store(output + (5 * outputs) + n);
     }
 
     /// <summary>
