@@ -126,7 +126,8 @@ internal sealed unsafe class DistinctFrames
     /// (adjacent) and frames below <paramref name="frameCount"/> ([frameCount, width], overwritten; a frame no row shows
     /// gets zeros). A gradient that reaches a function of the frame alone through every row showing it sums this way.
     /// Where <paramref name="columnSums"/> is given, the sum of all rows goes there too ([width], overwritten), from the
-    /// same pass over the rows. Each sum adds its rows in order, so both are those of adding row after row.
+    /// same pass over the rows. Each sum is its first row, then each next row added in order: the sums of adding row after
+    /// row to zero, but for the sign of a zero that every row of a column holds as −0 (kept here; 0 + (−0) is +0).
     /// Why one pass: the LSTM's ∂z over a rollout is 2.6 MB at H = 256, read once here for its frames' sums and its
     /// biases' gradient rather than twice.
     /// </summary>
