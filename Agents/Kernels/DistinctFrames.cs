@@ -126,8 +126,8 @@ internal sealed unsafe class DistinctFrames
     /// (adjacent) and frames below <paramref name="frameCount"/> ([frameCount, width], overwritten; a frame no row shows
     /// gets zeros). A gradient that reaches a function of the frame alone through every row showing it sums this way.
     /// Where <paramref name="columnSums"/> is given, the sum of all rows goes there too ([width], overwritten), from the
-    /// same pass over the rows. Each sum is its first row, then each next row added in order: the sums of adding row after
-    /// row to zero, but for the sign of a zero that every row of a column holds as −0 (kept here; 0 + (−0) is +0).
+    /// same pass over the rows. Each sum is that of adding its rows in order to zero (the first row is added to a zero
+    /// vector in a register, not to a cleared buffer, so −0 sums to +0 as it would).
     /// Why one pass: the LSTM's ∂z over a rollout is 2.6 MB at H = 256, read once here for its frames' sums and its
     /// biases' gradient rather than twice.
     /// </summary>
@@ -150,7 +150,9 @@ internal sealed unsafe class DistinctFrames
     private static void SumPerFrame<TV>(float* rows, int count, int width, int* frameOfRow, int frameCount, float* frameSums, float* columnSums)
         where TV : unmanaged, ISimdVector<TV>
     {
-        // A frame's first row is copied, its others added: no pass clearing the sums first (they are 1 MB a rollout).
+        // A frame's first row is added to zero in a register, its others to the sum: no pass clearing the sums first
+        // (they are 1 MB a rollout).
+        ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
         Span<bool> seen = frameCount <= 4096 ? stackalloc bool[frameCount] : new bool[frameCount];
         seen.Clear();
         for (int r = 0; r < count; r++)
@@ -165,19 +167,19 @@ internal sealed unsafe class DistinctFrames
             for (; l + TV.Count <= width; l += TV.Count)
             {
                 TV v = TV.Load(row + l);
-                (first ? v : TV.Load(sums + l) + v).Store(sums + l);
+                ((first ? TV.Zero : TV.Load(sums + l)) + v).Store(sums + l);
                 if (columnSums is not null)
                 {
-                    (firstRow ? v : TV.Load(columnSums + l) + v).Store(columnSums + l);
+                    ((firstRow ? TV.Zero : TV.Load(columnSums + l)) + v).Store(columnSums + l);
                 }
             }
 
             for (; l < width; l++)
             {
-                sums[l] = first ? row[l] : sums[l] + row[l];
+                sums[l] = (first ? 0f : sums[l]) + row[l];
                 if (columnSums is not null)
                 {
-                    columnSums[l] = firstRow ? row[l] : columnSums[l] + row[l];
+                    columnSums[l] = (firstRow ? 0f : columnSums[l]) + row[l];
                 }
             }
         }

@@ -83,7 +83,7 @@ public sealed unsafe class DistinctFramesTests
         const int Width = 37, Frames = 5;
         int[] frameOfRow = [2, 0, 2, 3, 1, 2, 0];
         var random = new Random(3);
-        float[] rows = [.. Enumerable.Range(0, frameOfRow.Length * Width).Select(_ => (float)(random.NextDouble() - 0.5) * 1e3f)];
+        float[] rows = [.. Enumerable.Range(0, frameOfRow.Length * Width).Select(i => i % Width == 3 ? -0f : (float)(random.NextDouble() - 0.5) * 1e3f)];
         float[] sums = [.. Enumerable.Repeat(float.NaN, Frames * Width)], columns = [.. Enumerable.Repeat(float.NaN, Width)];
         fixed (float* r = rows, s = sums, c = columns)
         fixed (int* f = frameOfRow)
@@ -105,6 +105,35 @@ public sealed unsafe class DistinctFramesTests
         Assert.Equal(expectedSums.Select(BitConverter.SingleToInt32Bits), sums.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(expectedColumns.Select(BitConverter.SingleToInt32Bits), columns.Select(BitConverter.SingleToInt32Bits));
         Assert.All(sums.Skip(4 * Width), v => Assert.Equal(0f, v));
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(columns[3])); // −0 in every row sums to +0, as it does from zero
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void SumPerFrameOfNoRowsGivesZeros(SimdWidth width)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        float[] sums = [.. Enumerable.Repeat(float.NaN, 3 * 19)], columns = [.. Enumerable.Repeat(float.NaN, 19)];
+        fixed (float* s = sums, c = columns)
+        {
+            DistinctFrames.SumPerFrame(null, 0, 19, null, 3, s, c);
+        }
+
+        Assert.All(sums, v => Assert.Equal(0, BitConverter.SingleToInt32Bits(v)));
+        Assert.All(columns, v => Assert.Equal(0, BitConverter.SingleToInt32Bits(v)));
+    }
+
+    [Fact]
+    public void SumPerFrameRefusesANegativeNumberOfFrames()
+    {
+        float[] sums = new float[2];
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+        {
+            fixed (float* s = sums)
+            {
+                DistinctFrames.SumPerFrame(null, 0, 2, null, -1, s);
+            }
+        });
     }
 
     [Theory]

@@ -100,36 +100,59 @@ public sealed class FastConvolutionsTests
     }
 
     /// <summary>
-    /// The forward pass reads and writes nothing past its batch: pixels, conv1's outputs and the features each end where
-    /// a page the process may not touch begins (a read or write there stops the test run), for batches that end a 12-image
-    /// chunk part-way and 6-pixel blocks of conv2 part-way, at every width; the features match those from ordinary memory.
+    /// The forward pass reads and writes nothing past its batch: pixels (bytes, or floats read in place), conv1's outputs
+    /// and the features each end where a page the process may not touch begins (a read or write there stops the test
+    /// run), for batches that end a 12-image chunk part-way and 6-pixel blocks of conv2 part-way, at every width. What it
+    /// writes there is libtorch's: every one of conv1's 169 output pixels (its last row and column, which conv2 never
+    /// reads, included) and the features.
     /// </summary>
     [Theory]
     [MemberData(nameof(Widths))]
-    public unsafe void TheForwardPassStaysInsideItsBuffers(SimdWidth width)
+    public unsafe void TheForwardPassStaysInsideItsBuffersAndWritesEveryPixel(SimdWidth width)
     {
         using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
         const int Hidden = 13 * 13 * 16, Pixels = 3 * 56 * 56;
-        var random = new Random(5);
-        float[] weights = [.. Enumerable.Range(0, FastConvolutions.ArrangedWeights).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f)];
-        float[] b1 = [.. Enumerable.Range(0, 16).Select(_ => (float)random.NextDouble() * 0.1f)], b2 = [.. Enumerable.Range(0, 32).Select(_ => (float)random.NextDouble() * 0.1f)];
+        (Conv2d conv1, Conv2d conv2) = Layers(5);
+        float[] arranged = new float[FastConvolutions.ArrangedWeights];
+        float[] w1 = conv1.weight!.data<float>().ToArray(), w2 = conv2.weight!.data<float>().ToArray();
+        float[] b1 = conv1.bias!.data<float>().ToArray(), b2 = conv2.bias!.data<float>().ToArray();
+        fixed (float* a = arranged, pw1 = w1, pw2 = w2)
+        {
+            FastConvolutions.ArrangeWeights(pw1, pw2, a);
+        }
+
+        var generator = new Generator(5);
         foreach (int batch in new[] { 1, 5, 13, 25 })
         {
-            byte[] picture = new byte[batch * Pixels];
-            random.NextBytes(picture);
-            float[] expected = new float[batch * FastConvolutions.Features], hiddenExpected = new float[batch * Hidden];
-            using var pixels = new GuardedBuffer(picture.Length);
-            using var hidden = new GuardedBuffer(hiddenExpected.Length * sizeof(float));
-            using var output = new GuardedBuffer(expected.Length * sizeof(float));
-            picture.CopyTo(new Span<byte>(pixels.Start, picture.Length));
-            fixed (byte* p = picture)
-            fixed (float* w = weights, bias1 = b1, bias2 = b2, e = expected, h = hiddenExpected)
+            foreach (bool bytes in new[] { true, false })
             {
-                FastConvolutions.ForwardArranged(p, true, batch, w, bias1, bias2, h, e);
-                FastConvolutions.ForwardArranged(pixels.Start, true, batch, w, bias1, bias2, (float*)hidden.Start, (float*)output.Start);
-            }
+                Tensor picture = randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte);
+                Tensor floats = picture.to_type(ScalarType.Float32).div_(255f);
+                Tensor expectedHidden = F.relu(conv1.call(floats));
+                Tensor expectedFeatures = F.relu(conv2.call(expectedHidden)).flatten(1);
+                using var pixels = new GuardedBuffer(bytes ? batch * Pixels : batch * Pixels * sizeof(float));
+                using var hidden = new GuardedBuffer(batch * Hidden * sizeof(float));
+                using var output = new GuardedBuffer(batch * FastConvolutions.Features * sizeof(float));
+                if (bytes)
+                {
+                    picture.data<byte>().CopyTo(new Span<byte>(pixels.Start, batch * Pixels));
+                }
+                else
+                {
+                    floats.data<float>().CopyTo(new Span<float>(pixels.Start, batch * Pixels));
+                }
 
-            Assert.Equal(expected, new ReadOnlySpan<float>(output.Start, expected.Length).ToArray());
+                fixed (float* a = arranged, bias1 = b1, bias2 = b2)
+                {
+                    FastConvolutions.ForwardArranged(pixels.Start, bytes, batch, a, bias1, bias2, (float*)hidden.Start, (float*)output.Start);
+                }
+
+                Tensor actualHidden = tensor(new ReadOnlySpan<float>(hidden.Start, batch * Hidden).ToArray()).view(batch, 13, 13, 16).permute(0, 3, 1, 2);
+                Tensor actualFeatures = tensor(new ReadOnlySpan<float>(output.Start, batch * FastConvolutions.Features).ToArray()).view(batch, FastConvolutions.Features);
+                TensorAssert.Close(expectedHidden, actualHidden, $"conv1's outputs, batch {batch}, {(bytes ? "bytes" : "floats")}");
+                TensorAssert.Close(expectedFeatures, actualFeatures, $"the features, batch {batch}, {(bytes ? "bytes" : "floats")}");
+            }
         }
     }
 
