@@ -180,7 +180,7 @@ public static class FastConvolutions
     {
         float* w1k = arranged, w2f = arranged + (Patch1 * Out1);
         float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
-        float* pixelMajor = Scratch.Get(Scratch.ConvolutionSlots + 1, ((ForwardChunk * Side2 * Side2) + 5) * Out2);
+        float* pixelMajor = Scratch.Get(Scratch.ConvolutionSlots + 1, ForwardChunk * Side2 * Side2 * Out2);
         float** inputs = stackalloc float*[6];
         fixed (int* patch1 = PatchOffsets, patch2 = Patch2Offsets)
         {
@@ -194,21 +194,22 @@ public static class FastConvolutions
                     Conv1<TV>(Image<TV>(pixels, bytes, b, image), w1k, b1, patch1, hidden + ((long)b * Side1 * Side1 * Out1));
                 }
 
-                // conv2's output pixels of the chunk in blocks of 6 (a block may span two images) x two vectors of channels.
-                // Pixels from count on (past the chunk's last) are computed from the last pixel's inputs into pixelMajor's
-                // spare rows (it holds count + 5), so the block needs no shorter twin.
+                // conv2's output pixels of the chunk (25 or more) in blocks of 6 (a block may span two images) x two vectors
+                // of channels; where they do not come out even, the last block overlaps the one before and writes the
+                // pixels they share again, the same values to the bit (as conv1's last block does).
                 int count = images * Side2 * Side2;
                 float* chunkHidden = hidden + ((long)first * Side1 * Side1 * Out1);
                 for (int p = 0; p < count; p += 6)
                 {
+                    int block = Math.Min(p, count - 6);
                     for (int i = 0; i < 6; i++)
                     {
-                        inputs[i] = Conv2Input(chunkHidden, Math.Min(p + i, count - 1));
+                        inputs[i] = Conv2Input(chunkHidden, block + i);
                     }
 
                     for (int channel = 0; channel < Out2; channel += 2 * TV.Count)
                     {
-                        PixelBlock6<TV>(inputs, Patch2, w2f, Out2, b2, channel, patch2, pixelMajor + ((long)p * Out2));
+                        PixelBlock6<TV>(inputs, Patch2, w2f, Out2, b2, channel, patch2, pixelMajor + ((long)block * Out2));
                     }
                 }
 
@@ -223,8 +224,8 @@ public static class FastConvolutions
 
     /// <summary>
     /// Images per chunk of <see cref="Forward"/>: a whole chunk's output pixels fill conv2's 6-pixel blocks (12 x 25 = 300
-    /// = 50 x 6; only a batch's last chunk may end in a part-filled block), and its conv1 outputs (127 KiB) stay in the L2
-    /// cache.
+    /// = 50 x 6; only a batch's last chunk may end with a block that overlaps the one before), and its conv1 outputs
+    /// (127 KiB) stay in the L2 cache.
     /// </summary>
     private const int ForwardChunk = 12;
 
