@@ -238,7 +238,7 @@ public static class FastConvolutions
             // 512 bits: rows of 13 pixels x the one vector of 16 channels.
             for (int oy = 0; oy < Side1; oy++)
             {
-                Conv1Row<TV>(input, oy, w1k, b1, 0, hidden + (oy * Side1 * Out1));
+                Conv1Row<TV>(input, oy, w1k, b1, hidden + (oy * Side1 * Out1));
             }
 
             return;
@@ -444,23 +444,22 @@ public static class FastConvolutions
     }
 
     /// <summary>
-    /// One row (13 pixels) of conv1's output after ReLU, channels <paramref name="channel"/>..+<c>TV.Count</c>, from
-    /// one image [3, 56, 56]: the 13 pixels' accumulators stay in registers while the 192 weights stream past, so every
-    /// weight vector loaded serves the whole row. Used at 512 bits, where one vector holds all 16 channels (at narrower
-    /// widths <see cref="PixelBlock6"/> covers two vectors of channels at once).
+    /// One row (13 pixels) of conv1's output after ReLU from one image [3, 56, 56], at 512 bits, where one vector holds
+    /// all 16 channels: the 13 pixels' accumulators stay in registers while the 192 weights stream past, so every weight
+    /// vector loaded serves the whole row (at narrower widths <see cref="PixelBlock6"/> covers two vectors of channels).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Conv1Row<TV>(float* image, int oy, float* w1k, float* bias, int channel, float* output)
+    private static unsafe void Conv1Row<TV>(float* image, int oy, float* w1k, float* bias, float* output)
         where TV : unmanaged, ISimdVector<TV>
     {
-        TV b = TV.Load(bias + channel);
+        TV b = TV.Load(bias);
         TV a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b, a12 = b;
         for (int c = 0; c < Channels; c++)
         {
             for (int ky = 0; ky < Kernel1; ky++)
             {
                 float* row = image + (((c * Side) + (Stride1 * oy) + ky) * Side);
-                float* w = w1k + (((c * Kernel1) + ky) * Kernel1 * Out1) + channel;
+                float* w = w1k + (((c * Kernel1) + ky) * Kernel1 * Out1);
                 for (int kx = 0; kx < Kernel1; kx++, row++, w += Out1)
                 {
                     TV wv = TV.Load(w);
@@ -482,7 +481,6 @@ public static class FastConvolutions
         }
 
         TV z = TV.Zero;
-        output += channel;
         TV.Max(a0, z).Store(output);
         TV.Max(a1, z).Store(output + Out1);
         TV.Max(a2, z).Store(output + (2 * Out1));
