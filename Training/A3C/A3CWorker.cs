@@ -6,7 +6,6 @@ using GridTime.Environment.Episodes;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace GridTime.Training.A3C;
 
@@ -79,7 +78,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var instructions = new float[batch];
         var actions = new int[batch];
         var probabilities = new float[batch * actionCount];
-        var taken = new long[steps * batch];
+        var taken = new int[steps * batch];
         var keep = new float[batch];
         var logits = new float[steps * batch * actionCount];
         var values = new float[steps * batch];
@@ -88,6 +87,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         var notDone = new float[steps * batch];
         var returns = new float[steps * batch];
         var advantages = new float[steps * batch];
+        var logitGradients = new float[steps * batch * actionCount];
+        var valueGradients = new float[steps * batch];
         float[] coreOutputs = timeLeftColumn is null ? [] : new float[steps * batch * outputs];
         float[] timeLeft = timeLeftColumn is null ? [] : new float[steps * batch];
         float[] outputGradients = timeLeftColumn is null ? [] : new float[steps * batch * outputs];
@@ -163,39 +164,26 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             }
 
             // 4. Returns and advantages (constants of the loss), then the loss over the whole rollout at once:
-            //    policy gradient − entropy bonus + value loss, summed over steps, averaged over environments.
+            //    policy gradient − entropy bonus + value loss, summed over steps, averaged over environments, and its
+            //    gradient with respect to the logits and values (A3CLoss gives the formulas).
             ReturnsAndAdvantages.Compute(rewards, notDone, values, bootstrap, _config.Gamma, _config.GaeLambda, returns, advantages);
-            Tensor logit = tensor(logits).view(steps, batch, actionCount).requires_grad_(true); // [n, B, 5]
-            Tensor value = tensor(values).view(steps, batch).requires_grad_(true);             // [n, B]
-            Tensor logProbabilities = F.log_softmax(logit, 2);
-            Tensor logProbabilityTaken = logProbabilities.gather(2, tensor(taken).view(steps, batch, 1)).squeeze(2);
-            Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
-            Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(steps, batch)).sum(0L, keepdim: false);
-            Tensor valueLoss = (tensor(returns).view(steps, batch) - value).Power(2).sum(0L, keepdim: false).Times(0.5);
-            Tensor entropySum = entropy.sum(0L, keepdim: false);
-            Tensor loss = (policyLoss - entropySum.Times(_config.EntropyCoef)).Plus(valueLoss.Times(_config.ValueCoef)).mean();
+            A3CLoss.Figures loss = A3CLoss.Compute(logits, values, taken, advantages, returns, batch, _config.EntropyCoef, _config.ValueCoef, logitGradients, valueGradients);
             double? timeLeftLoss = timeLeftColumn is int column
                 ? TimeLeftLoss.Gradients(coreOutputs, timeLeft, outputs, column, batch, _config.TimeLeftLoss, outputGradients)
                 : null;
 
             mark = Timing?.Add(PhaseTimes.Phase.Loss, mark) ?? mark;
 
-            // 5. Backpropagate (autograd to the logits and values, the rollout pass through the network), clip,
-            //    and apply to the shared network.
-            loss.backward();
+            // 5. Backpropagate (the rollout pass through the network, from the loss's gradients), clip, and apply to
+            //    the shared network.
             local.zero_grad();
-            rollout.Backward(GradientOf(logit), GradientOf(value), outputGradients);
+            rollout.Backward(logitGradients, valueGradients, outputGradients);
             double? nauSparsity = Agents.Layers.Nau.AddSparsityGradients(local.Core.AdditionUnits, _config.NauSparsityAt(shared.Frames));
             double gradientNorm = GradientClipping.ClipByTotalNorm(localParameters, _config.GradClip); // torch.nn.utils.clip_grad_norm_
             Tensor[] gradients = [.. localParameters.Select(p => p.grad ?? zeros_like(p))];
             mark = Timing?.Add(PhaseTimes.Phase.Backward, mark) ?? mark;
-            var figures = new UpdateFigures(
-                policyLoss.mean().item<float>() / steps,
-                valueLoss.mean().item<float>() / steps,
-                entropySum.mean().item<float>() / steps,
-                timeLeftLoss / steps,
-                nauSparsity);
-            bool applied = shared.TryApply(gradients, loss.item<float>() + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps, figures);
+            var figures = new UpdateFigures(loss.PolicyLoss / steps, loss.ValueLoss / steps, loss.Entropy / steps, timeLeftLoss / steps, nauSparsity);
+            bool applied = shared.TryApply(gradients, loss.Loss + (timeLeftLoss ?? 0), gradientNorm, (long)batch * steps, figures);
             Timing?.Add(PhaseTimes.Phase.Apply, mark);
             Timing?.EndUpdate(rollout);
             if (!applied)
@@ -207,12 +195,6 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         }
 
         episodeLog?.Flush();
-    }
-
-    private static float[] GradientOf(Tensor leaf)
-    {
-        using Tensor gradient = leaf.grad ?? zeros_like(leaf);
-        return gradient.data<float>().ToArray();
     }
 
     private EpisodeRecordBuilder? StartRecorder()
