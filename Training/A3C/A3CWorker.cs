@@ -20,8 +20,8 @@ namespace GridTime.Training.A3C;
 /// <item>compute generalised advantage estimates and the loss from the rollout's logits and values:
 ///   policy gradient − entropy bonus + value loss, summed over the rollout, averaged over environments; for a core
 ///   with its own time-left estimate s, also the auxiliary loss ½(s − (T − t))² (<see cref="Config.TrainConfig.TimeLeftLoss"/>);</item>
-/// <item>backpropagate: autograd takes the loss back to the logits and values, the rollout pass from there
-///   through the network; add the NAU sparsity regulariser's gradient (<see cref="Config.TrainConfig.NauSparsity"/>);
+/// <item>backpropagate: the loss's gradient with respect to the logits and values, formed with the loss
+///   (<see cref="A3CLoss"/>), goes back through the network by the rollout pass; add the NAU sparsity regulariser's gradient (<see cref="Config.TrainConfig.NauSparsity"/>);
 ///   clip the gradient norm, and apply the gradients to the shared network through the shared Adam (which clamps
 ///   NAU weights into [−1, 1]), unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
 /// </list>
@@ -167,7 +167,8 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
             //    policy gradient − entropy bonus + value loss, summed over steps, averaged over environments, and its
             //    gradient with respect to the logits and values (A3CLoss gives the formulas).
             ReturnsAndAdvantages.Compute(rewards, notDone, values, bootstrap, _config.Gamma, _config.GaeLambda, returns, advantages);
-            A3CLoss.Figures loss = A3CLoss.Compute(logits, values, taken, advantages, returns, batch, _config.EntropyCoef, _config.ValueCoef, logitGradients, valueGradients);
+            A3CLoss.Figures loss = A3CLoss.Compute(
+                logits, values, taken, advantages, returns, batch, entropyCoef: _config.EntropyCoef, valueCoef: _config.ValueCoef, logitGradients, valueGradients);
             double? timeLeftLoss = timeLeftColumn is int column
                 ? TimeLeftLoss.Gradients(coreOutputs, timeLeft, outputs, column, batch, _config.TimeLeftLoss, outputGradients)
                 : null;

@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using GridTime.Training.A3C;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -22,10 +23,10 @@ public sealed class A3CLossTests
         double policy = ((2 * ln5) - ln2) / 2;  // −log π(a)·Â: 2 ln 5, then −ln 2
         double value = (0.125 + 2) / 2;         // ½(R − V)²: 0.125, then 2
         double entropy = (ln5 + (2 * ln2)) / 2;
-        Assert.Equal(policy, figures.PolicyLoss, 6);
-        Assert.Equal(value, figures.ValueLoss, 6);
-        Assert.Equal(entropy, figures.Entropy, 6);
-        Assert.Equal(policy - (0.5 * entropy) + (0.25 * value), figures.Loss, 6);
+        Assert.Equal(policy, figures.PolicyLoss, 1e-6);
+        Assert.Equal(value, figures.ValueLoss, 1e-6);
+        Assert.Equal(entropy, figures.Entropy, 1e-6);
+        Assert.Equal(policy - (0.5 * entropy) + (0.25 * value), figures.Loss, 1e-6);
 
         // Environment 0: (1/2)·[−2·(1[a = 1] − 0.2)], the entropy's term 0 (log π = −H for every action).
         // Environment 1: (1/2)·[(1 − 0.5) + 0.5·0.5·ln 2] for action 0, (1/2)·[−0.125 − 0.5·0.125·ln 2] for the others.
@@ -63,9 +64,9 @@ public sealed class A3CLossTests
         Tensor logProbabilityTaken = logProbabilities.gather(2, tensor(taken.Select(a => (long)a).ToArray()).view(Steps, Batch, 1)).squeeze(2);
         Tensor entropy = -(logProbabilities * logProbabilities.exp()).sum(2L, keepdim: false);
         Tensor policyLoss = -(logProbabilityTaken * tensor(advantages).view(Steps, Batch)).sum(0L, keepdim: false);
-        Tensor valueLoss = (tensor(returns).view(Steps, Batch) - value).pow(2).sum(0L, keepdim: false) * 0.5;
+        Tensor valueLoss = (tensor(returns).view(Steps, Batch) - value).Power(2).sum(0L, keepdim: false).Times(0.5);
         Tensor entropySum = entropy.sum(0L, keepdim: false);
-        Tensor loss = (policyLoss - (entropySum * Beta) + (valueLoss * C)).mean();
+        Tensor loss = (policyLoss - entropySum.Times(Beta)).Plus(valueLoss.Times(C)).mean();
         loss.backward();
 
         AssertClose(loss.item<float>(), figures.Loss);
@@ -97,6 +98,29 @@ public sealed class A3CLossTests
     }
 
     [Fact]
+    public void LogitsFarApartGiveAFiniteLossAndGradient()
+    {
+        // exp(1000) overflows a double: the largest logit is taken out first. π = (1, e^−1000, ...) ≈ (1, 0, 0, 0, 0),
+        // the action taken is the likely one, so −log π(a)·Â, H and every gradient are 0.
+        float[] logits = [1000, 0, 0, 0, 0, -1000, 0, 0, 0, 0];
+        var dz = new float[10];
+        A3CLoss.Figures figures = A3CLoss.Compute(logits, [0f, 0f], [0, 1], [1f, 0f], [0f, 0f], 2, 0.01, 0.5, dz, new float[2]);
+        Assert.Equal(0, figures.PolicyLoss, 1e-12);
+        Assert.Equal(Math.Log(4) / 2, figures.Entropy, 1e-6); // the second row: four logits of 0, one of −1000
+        Assert.All(dz[..5], g => Assert.Equal(0, g, 1e-12));
+        Assert.All(dz, g => Assert.True(float.IsFinite(g)));
+    }
+
+    [Fact]
+    public void ALossBeyondFloat32sRangeIsInfinite()
+    {
+        // A value function diverged: ½(R − V)² = 2e40 for one environment, more than a float32 holds, as in libtorch.
+        A3CLoss.Figures figures = A3CLoss.Compute(new float[5], [1e20f], [0], [0f], [-1e20f], 1, 0.01, 0.5, new float[5], new float[1]);
+        Assert.True(double.IsPositiveInfinity(figures.Loss));
+        Assert.True(double.IsPositiveInfinity(figures.ValueLoss));
+    }
+
+    [Fact]
     public void AnActionOutsideTheLogitsOrALengthThatDoesNotMatchIsRefused()
     {
         var logits = new float[10];
@@ -107,6 +131,8 @@ public sealed class A3CLossTests
         Assert.Throws<ArgumentException>(() => A3CLoss.Compute(logits, [0f, 0f], [0, 0], [1f, 1f], [0f, 0f], 2, 0.01, 0.5, new float[9], new float[2]));
         Assert.Throws<ArgumentException>(() => A3CLoss.Compute(logits, [0f, 0f, 0f], [0, 0, 0], [1f, 1f, 1f], [0f, 0f, 0f], 2, 0.01, 0.5, new float[10], new float[3]));
         Assert.Throws<ArgumentException>(() => A3CLoss.Compute([], [], [], [], [], 2, 0.01, 0.5, [], []));
+        Assert.Throws<ArgumentException>(() => A3CLoss.Compute(new float[20], new float[4], new int[4], new float[4], new float[4], 3, 0.01, 0.5, new float[20], new float[4]));
+        Assert.Throws<ArgumentException>(() => A3CLoss.Compute([], [0f, 0f], [0, 0], [1f, 1f], [0f, 0f], 2, 0.01, 0.5, [], new float[2]));
     }
 
     private static void AssertClose(double libtorch, double byHand) =>
