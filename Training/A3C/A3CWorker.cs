@@ -22,8 +22,9 @@ namespace GridTime.Training.A3C;
 ///   with its own time-left estimate s, also the auxiliary loss ½(s − (T − t))² (<see cref="Config.TrainConfig.TimeLeftLoss"/>);</item>
 /// <item>backpropagate: the rollout pass takes the loss's gradient with respect to the logits and values (formed
 ///   with the loss, <see cref="A3CLoss"/>) back through the network; add the NAU sparsity regulariser's gradient
-///   (<see cref="Config.TrainConfig.NauSparsity"/>); clip the gradient norm, and apply the gradients to the shared network through the shared Adam (which clamps
-///   NAU weights into [−1, 1]), unless the loss or the gradient is NaN or infinite (then the update is skipped and counted).</item>
+///   (<see cref="Config.TrainConfig.NauSparsity"/>); clip the gradient norm, and apply the gradients to the shared
+///   network through the shared Adam (which clamps NAU weights into [−1, 1]), unless the loss or the gradient is NaN
+///   or infinite (then the update is skipped and counted).</item>
 /// </list>
 /// The LSTM state carries from one rollout to the next (gradients stop at the rollout boundary) and is
 /// zeroed for an environment whose episode ended.
