@@ -43,6 +43,13 @@ public abstract class RolloutPass : IDisposable
     /// </summary>
     public long FramesEncoded { get; protected set; }
 
+    /// <summary>
+    /// Of the multiply-adds of the first convolution over <see cref="FramesEncoded"/>, those skipped because their input
+    /// was 0: the fast pass runs it over a picture's nonzero inputs (black is 0; <c>Kernels.SparseConv1</c>), autograd over
+    /// all (0 here). What the first convolution's FLOPs are counted without.
+    /// </summary>
+    public long Conv1MultiplyAddsSkipped { get; protected set; }
+
     /// <summary>O, the width of the core's output (what the heads read): the width of the spans of core outputs below.</summary>
     public int OutputSize => Network.Core.OutputSize;
 

@@ -21,7 +21,8 @@ namespace GridTime.Agents.Kernels;
 /// output pixels x one or two vectors of their channels stays in registers while the weights stream past (at most
 /// 13 accumulators with 16 registers), so every weight vector loaded serves several pixels and every input value
 /// several channels; intermediate activations stay channels-last ([B, 13, 13, 16]) between the layers, so no layout is
-/// converted on the way.
+/// converted on the way. conv1 and its weight gradient run over a picture's nonzero inputs only where they are few
+/// (<see cref="SparseConv1"/>: the grid world's pictures are black but for two squares), with the same result to the bit.
 /// </para>
 /// </summary>
 public static class FastConvolutions
@@ -156,42 +157,51 @@ public static class FastConvolutions
     }
 
     /// <summary><see cref="Forward"/> with the weights arranged by <see cref="ArrangeWeights"/>.</summary>
+    /// <returns>
+    /// conv1's multiply-adds done: <see cref="SparseConv1.DenseMultiplyAdds"/> per image through the dense kernel, fewer
+    /// per image of few nonzero inputs (<see cref="SparseConv1"/>); what a benchmark counts conv1's FLOPs on.
+    /// </returns>
     /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
-    internal static unsafe void ForwardArranged(byte* pixels, bool bytes, int batch, float* arranged, float* b1, float* b2, float* hidden, float* output)
-    {
-        switch (Simd.Width)
+    internal static unsafe long ForwardArranged(byte* pixels, bool bytes, int batch, float* arranged, float* b1, float* b2, float* hidden, float* output) =>
+        Simd.Width switch
         {
-            case SimdWidth.Bits512:
-                Forward<Vec512>(pixels, bytes, batch, arranged, b1, b2, hidden, output);
-                break;
-            case SimdWidth.Bits256:
-                Forward<Vec256>(pixels, bytes, batch, arranged, b1, b2, hidden, output);
-                break;
-            case SimdWidth.Bits128:
-                Forward<Vec128>(pixels, bytes, batch, arranged, b1, b2, hidden, output);
-                break;
-            default:
-                throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)");
-        }
-    }
+            SimdWidth.Bits512 => Forward<Vec512>(pixels, bytes, batch, arranged, b1, b2, hidden, output),
+            SimdWidth.Bits256 => Forward<Vec256>(pixels, bytes, batch, arranged, b1, b2, hidden, output),
+            SimdWidth.Bits128 => Forward<Vec128>(pixels, bytes, batch, arranged, b1, b2, hidden, output),
+            _ => throw new PlatformNotSupportedException("GridTime's kernels are off (GRIDTIME_SIMD=off, or no vector unit)"),
+        };
 
-    private static unsafe void Forward<TV>(byte* pixels, bool bytes, int batch, float* arranged, float* b1, float* b2, float* hidden, float* output)
+    private static unsafe long Forward<TV>(byte* pixels, bool bytes, int batch, float* arranged, float* b1, float* b2, float* hidden, float* output)
         where TV : unmanaged, ISimdVector<TV>
     {
         float* w1k = arranged, w2f = arranged + (Patch1 * Out1);
         float* image = Scratch.Get(Scratch.ConvolutionSlots + 2, ImageFloats);
         float* pixelMajor = Scratch.Get(Scratch.ConvolutionSlots + 1, ForwardChunk * Side2 * Side2 * Out2);
         float** inputs = stackalloc float*[6];
+        int* nonzeroRuns = stackalloc int[3 * SparseConv1.MaximumNonzero];
+        float* nonzero = stackalloc float[SparseConv1.MaximumNonzero];
+        bool sparse = SparseConv1.InUse && SparseConv1.AllFinite<TV>(w1k, Patch1 * Out1);
+        long multiplyAdds = 0;
         fixed (int* patch1 = PatchOffsets, patch2 = Patch2Offsets)
         {
-            // In chunks of images: conv1 image by image, then conv2 over the chunk's output pixels, while its conv1
-            // outputs are in the cache.
+            // In chunks of images: conv1 image by image (over its nonzero inputs where they are few), then conv2 over
+            // the chunk's output pixels, while its conv1 outputs are in the cache.
             for (int first = 0; first < batch; first += ForwardChunk)
             {
                 int images = Math.Min(ForwardChunk, batch - first);
                 for (int b = first; b < first + images; b++)
                 {
-                    Conv1<TV>(Image<TV>(pixels, bytes, b, image), w1k, b1, patch1, hidden + ((long)b * Side1 * Side1 * Out1));
+                    float* conv1Output = hidden + ((long)b * Side1 * Side1 * Out1);
+                    int runCount = sparse ? SparseConv1.FindRuns(pixels, bytes, b, nonzeroRuns, nonzero) : -1;
+                    if (runCount >= 0)
+                    {
+                        multiplyAdds += SparseConv1.Forward<TV>(runCount, nonzeroRuns, nonzero, w1k, b1, conv1Output);
+                    }
+                    else
+                    {
+                        Conv1<TV>(Image<TV>(pixels, bytes, b, image), w1k, b1, patch1, conv1Output);
+                        multiplyAdds += SparseConv1.DenseMultiplyAdds;
+                    }
                 }
 
                 // conv2's output pixels of the chunk (25 or more) in blocks of 6 (a block may span two images) x two vectors
@@ -220,6 +230,8 @@ public static class FastConvolutions
                 }
             }
         }
+
+        return multiplyAdds;
     }
 
     /// <summary>
@@ -302,6 +314,9 @@ public static class FastConvolutions
         float* image = Scratch.Get(Scratch.ConvolutionSlots + 4, ImageFloats);
         float* dw1 = Scratch.Get(Scratch.ConvolutionSlots + 5, Patch1 * Out1);                // conv1's weight gradient, input-major
         float* masked = stackalloc float[Features];                                            // one image's output gradient through the ReLU
+        int* nonzeroRuns = stackalloc int[3 * SparseConv1.MaximumNonzero];                     // one image's nonzero inputs (SparseConv1)
+        float* nonzero = stackalloc float[SparseConv1.MaximumNonzero];
+        bool sparse = SparseConv1.InUse;
         for (int o = 0; o < Out2; o++)
         {
             for (int cin = 0; cin < Out1; cin++)
@@ -397,8 +412,16 @@ public static class FastConvolutions
 
                 AddColumnSums<TV>(d1, Side1 * Side1, Out1, dB1);
 
-                // conv1's weight gradient: dw1[(c, ky, kx)][o], two kernel rows x one vector of output channels at a
-                // time (32 registers), or six kernel positions x two vectors (16 registers), then the last 4 (ky = 7, kx = 4..7).
+                // conv1's weight gradient: dw1[(c, ky, kx)][o], from the image's nonzero inputs where they are few, else
+                // two kernel rows x one vector of output channels at a time (32 registers), or six kernel positions x two
+                // vectors (16 registers), then the last 4 (ky = 7, kx = 4..7).
+                int runCount = sparse && SparseConv1.AllFinite<TV>(d1, PixelsPerImage1) ? SparseConv1.FindRuns(pixels, bytes, first + b, nonzeroRuns, nonzero) : -1;
+                if (runCount >= 0)
+                {
+                    SparseConv1.AddWeightGradient<TV>(runCount, nonzeroRuns, nonzero, d1, dw1);
+                    continue;
+                }
+
                 float* input = Image<TV>(pixels, bytes, first + b, image);
                 for (int c = 0; c < Channels; c++)
                 {

@@ -418,7 +418,8 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     {
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
-        FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        long conv1MultiplyAdds = FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        Conv1MultiplyAddsSkipped += (count * SparseConv1.DenseMultiplyAdds) - conv1MultiplyAdds;
         Sgemm.MultiplyPacked(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightPacked.Data, encoded, width, accumulate: false);
         float* bias = Data(_fcBias);
         for (int r = 0; r < count; r++)

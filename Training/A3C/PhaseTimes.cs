@@ -33,7 +33,7 @@ public sealed class PhaseTimes
     }
 
     private readonly long[] _ticks = new long[Enum.GetValues<Phase>().Length];
-    private long _recordedBefore, _encodedBefore;
+    private long _recordedBefore, _encodedBefore, _skippedBefore;
 
     /// <summary>Updates timed.</summary>
     public long Updates { get; private set; }
@@ -43,6 +43,9 @@ public sealed class PhaseTimes
 
     /// <summary>Of <see cref="FramesRecorded"/>, those the encoder ran on (<see cref="RolloutPass.FramesEncoded"/>).</summary>
     public long FramesEncoded { get; private set; }
+
+    /// <summary>Over <see cref="FramesEncoded"/>, the first convolution's multiply-adds skipped on inputs of 0 (<see cref="RolloutPass.Conv1MultiplyAddsSkipped"/>).</summary>
+    public long Conv1MultiplyAddsSkipped { get; private set; }
 
     /// <summary>Adds the time since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/>) to <paramref name="phase"/> and returns now.</summary>
     public long Add(Phase phase, long start)
@@ -55,13 +58,14 @@ public sealed class PhaseTimes
     /// <summary>Adds <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) to <paramref name="phase"/>.</summary>
     public void AddTicks(Phase phase, long ticks) => _ticks[(int)phase] += ticks;
 
-    /// <summary>Counts a finished update and the frames <paramref name="rollout"/> recorded and encoded since the last.</summary>
+    /// <summary>Counts a finished update and the frames <paramref name="rollout"/> recorded and encoded (and conv1's multiply-adds it skipped) since the last.</summary>
     public void EndUpdate(RolloutPass rollout)
     {
         Updates++;
         FramesRecorded += rollout.FramesRecorded - _recordedBefore;
         FramesEncoded += rollout.FramesEncoded - _encodedBefore;
-        (_recordedBefore, _encodedBefore) = (rollout.FramesRecorded, rollout.FramesEncoded);
+        Conv1MultiplyAddsSkipped += rollout.Conv1MultiplyAddsSkipped - _skippedBefore;
+        (_recordedBefore, _encodedBefore, _skippedBefore) = (rollout.FramesRecorded, rollout.FramesEncoded, rollout.Conv1MultiplyAddsSkipped);
     }
 
     /// <summary>Milliseconds per update spent in each phase.</summary>
@@ -75,5 +79,6 @@ public sealed class PhaseTimes
         Updates = 0;
         FramesRecorded = 0;
         FramesEncoded = 0;
+        Conv1MultiplyAddsSkipped = 0;
     }
 }

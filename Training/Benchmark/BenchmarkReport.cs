@@ -9,7 +9,8 @@ namespace GridTime.Training.Benchmark;
 /// <param name="Gflops">
 /// Achieved GFLOP/s: frames/s x the training FLOPs per frame (three forward passes), those of the layers that read the
 /// image alone (the encoder and the core's product with its features) counted on the frames they ran on
-/// (<see cref="EncodedShare"/>; the fast rollout pass runs them once per distinct image of a rollout).
+/// (<see cref="EncodedShare"/>; the fast rollout pass runs them once per distinct image of a rollout), less the first
+/// convolution's products with inputs of 0, which the fast pass skips (<see cref="Conv1SkippedFlopsPerFrame"/>).
 /// </param>
 /// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
 public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns)
@@ -28,6 +29,13 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
     /// 1 through autograd; on the fast rollout pass the share of each rollout's frames that were distinct.
     /// </summary>
     public double EncodedShare { get; init; } = 1;
+
+    /// <summary>
+    /// Per frame learned from, the FLOPs of the first convolution's forward pass that the fast rollout pass skipped
+    /// because their input was 0 (black pixels; <c>RolloutPass.Conv1MultiplyAddsSkipped</c>), counted three times (as
+    /// a training frame counts three forward passes) fewer in <see cref="TrainingSpeed.Gflops"/>; 0 through autograd.
+    /// </summary>
+    public double Conv1SkippedFlopsPerFrame { get; init; }
 
     /// <summary>
     /// For each of <see cref="FramesPerSecondRuns"/>, in the same order: GFLOP/s of the one-core product

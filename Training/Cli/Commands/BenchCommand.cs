@@ -179,19 +179,21 @@ public static class BenchCommand
                 List<PhaseTimes> timed = profiles[i][workers - 1];
                 long recorded = timed.Sum(p => p.FramesRecorded);
                 double encodedShare = recorded > 0 ? (double)timed.Sum(p => p.FramesEncoded) / recorded : 1;
-                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentImage));
+                double skippedFlops = recorded > 0 ? 2.0 * timed.Sum(p => p.Conv1MultiplyAddsSkipped) / recorded : 0;
+                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentImage) - skippedFlops);
                 var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * trainFlops / 1e9, taken)
                 {
                     Agent = agent.Name(),
                     OthersCpuShareRuns = disturbed.All(o => o.HasValue) ? [.. disturbed.Select(o => o!.Value)] : null,
                     EncodedShare = encodedShare,
+                    Conv1SkippedFlopsPerFrame = skippedFlops,
                     ProductGflopsBesideRuns = paces[i][workers - 1],
                 };
                 speed = speed with { CeilingShareAtPace = BenchSummary.ShareAtPace(speed, matmul, usualPace) };
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling; {speed.CeilingShareAtPace:P0} at the pace beside each run), encoder on {encodedShare:P0} of frames"));
+                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling; {speed.CeilingShareAtPace:P0} at the pace beside each run), encoder on {encodedShare:P0} of frames, conv1's {skippedFlops / 1e6:F2} MFLOP a frame on inputs of 0 skipped"));
                 log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
                     string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[i][workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
