@@ -139,15 +139,25 @@ internal static unsafe class SparseConv1
         for (int r = 0; r < runCount; r++)
         {
             (int c, int y, int first, int last) = Run(runs, r);
-            for (int oy = First(y), lastY = Last(y); oy <= lastY; oy++)
+
+            // A row inside the picture lies in two output rows' patches (as kernel rows ky and ky − 4): both output
+            // pixels' sums at once, two chains of multiply-adds in flight where one would wait on each addition.
+            int oy = First(y), rows = Last(y) - oy + 1;
+            float* weightRow = w1k + (Weight(c, y - (Stride1 * oy), 0) * Out1);
+            for (int ox = First(first), lastX = Last(last); ox <= lastX; ox++)
             {
-                float* weightRow = w1k + (Weight(c, y - (Stride1 * oy), 0) * Out1);
-                for (int ox = First(first), lastX = Last(last); ox <= lastX; ox++)
+                int from = Math.Max(first, Stride1 * ox), to = Math.Min(last, (Stride1 * ox) + Kernel1 - 1);
+                float* weights = weightRow + ((from - (Stride1 * ox)) * Out1), sums = hidden + (((oy * Side1) + ox) * Out1);
+                if (rows == 2)
                 {
-                    int from = Math.Max(first, Stride1 * ox), to = Math.Min(last, (Stride1 * ox) + Kernel1 - 1);
-                    AddProducts<TV>(value + (from - first), weightRow + ((from - (Stride1 * ox)) * Out1), to - from + 1, hidden + (((oy * Side1) + ox) * Out1));
-                    products += to - from + 1;
+                    AddProductsTwice<TV>(value + (from - first), weights, weights - (Stride1 * Kernel1 * Out1), to - from + 1, sums, sums + (Side1 * Out1));
                 }
+                else
+                {
+                    AddProducts<TV>(value + (from - first), weights, to - from + 1, sums);
+                }
+
+                products += rows * (to - from + 1);
             }
 
             value += last - first + 1;
@@ -255,6 +265,50 @@ internal static unsafe class SparseConv1
         }
     }
 
+    /// <summary>
+    /// <see cref="AddProducts"/> for two sums at once, with the same inputs <paramref name="v"/> and their own weights:
+    /// sumA[o] += Σ_i v[i] · wA[16i + o] and sumB[o] += Σ_i v[i] · wB[16i + o], each in order of i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddProductsTwice<TV>(float* v, float* wA, float* wB, int count, float* sumA, float* sumB)
+        where TV : unmanaged, ISimdVector<TV>
+    {
+        int n = TV.Count;
+        if (n == Out1)
+        {
+            TV a0 = TV.Load(sumA), b0 = TV.Load(sumB);
+            for (int i = 0; i < count; i++, wA += Out1, wB += Out1)
+            {
+                TV.AddProduct(v[i], TV.Load(wA), ref a0);
+                TV.AddProduct(v[i], TV.Load(wB), ref b0);
+            }
+
+            a0.Store(sumA);
+            b0.Store(sumB);
+        }
+        else if (2 * n == Out1)
+        {
+            TV a0 = TV.Load(sumA), a1 = TV.Load(sumA + n), b0 = TV.Load(sumB), b1 = TV.Load(sumB + n);
+            for (int i = 0; i < count; i++, wA += Out1, wB += Out1)
+            {
+                TV.AddProduct(v[i], TV.Load(wA), ref a0);
+                TV.AddProduct(v[i], TV.Load(wA + n), ref a1);
+                TV.AddProduct(v[i], TV.Load(wB), ref b0);
+                TV.AddProduct(v[i], TV.Load(wB + n), ref b1);
+            }
+
+            a0.Store(sumA);
+            a1.Store(sumA + n);
+            b0.Store(sumB);
+            b1.Store(sumB + n);
+        }
+        else
+        {
+            AddProducts<TV>(v, wA, count, sumA);
+            AddProducts<TV>(v, wB, count, sumB);
+        }
+    }
+
     /// <summary>sums[16i + o] += v[i] · g[o] for i = 0..count-1 and the 16 channels, g held in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SpreadProducts<TV>(float* v, float* g, int count, float* sums)
@@ -313,11 +367,15 @@ internal static unsafe class SparseConv1
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong NonzeroBytes(byte* row)
     {
-        Vector128<byte> zero = Vector128<byte>.Zero;
-        ulong Set(int from) => ~Vector128.Equals(Vector128.Load(row + from), zero).ExtractMostSignificantBits() & 0xFFFFUL;
-
         // Bytes 40-55 last: the row's end, overlapping 40-47, so nothing past the row is read.
-        return Set(0) | (Set(16) << 16) | (Set(32) << 32) | (Set(40) << 40);
+        Vector128<byte> a = Vector128.Load(row), b = Vector128.Load(row + 16), c = Vector128.Load(row + 32), d = Vector128.Load(row + 40);
+        if ((a | b | c | d) == Vector128<byte>.Zero)
+        {
+            return 0; // most rows of a grid-world picture
+        }
+
+        static ulong Set(Vector128<byte> x) => ~Vector128.Equals(x, Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFFUL;
+        return Set(a) | (Set(b) << 16) | (Set(c) << 32) | (Set(d) << 40);
     }
 
     /// <summary>Bit x set where float x of a row of 56 is not 0 (NaN is not equal to 0, so it is kept and carried as the dense sum carries it).</summary>
