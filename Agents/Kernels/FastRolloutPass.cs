@@ -333,7 +333,11 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         // features from there (FastCore.ProjectFrames).
         if (fresh > 0)
         {
-            Encode(firstNew, fresh);
+            long skipped = Encode(firstNew, fresh);
+            if (recorded)
+            {
+                Conv1MultiplyAddsSkipped += skipped; // counted on the frames FramesEncoded counts
+            }
         }
 
         // Core.
@@ -414,12 +418,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     /// the convolutions, then relu(x·W_fcᵀ + b), a frame per row (the product's columns are the H features, so any
     /// number of new frames fills the kernel's register blocks).
     /// </summary>
-    private void Encode(int first, int count)
+    /// <returns>conv1's multiply-adds skipped on inputs of 0 (<see cref="RolloutPass.Conv1MultiplyAddsSkipped"/>).</returns>
+    private long Encode(int first, int count)
     {
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
         long conv1MultiplyAdds = FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
-        Conv1MultiplyAddsSkipped += (count * SparseConv1.DenseMultiplyAdds) - conv1MultiplyAdds;
         Sgemm.MultiplyPacked(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightPacked.Data, encoded, width, accumulate: false);
         float* bias = Data(_fcBias);
         for (int r = 0; r < count; r++)
@@ -429,6 +433,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         FastLinear.Relu(encoded, (long)count * width);
         _core.ProjectFrames(first, count, encoded);
+        return (count * SparseConv1.DenseMultiplyAdds) - conv1MultiplyAdds;
     }
 
     /// <summary>The state after the last recorded step (through its keep mask) becomes the next rollout's start.</summary>

@@ -2,6 +2,7 @@ using GridTime.Agents;
 using GridTime.Agents.Cores;
 using GridTime.Agents.Kernels;
 using GridTime.Agents.Layers;
+using GridTime.Environment;
 using GridTime.Training.A3C;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -400,6 +401,62 @@ public sealed class RolloutPassTests
         Assert.Equal(values[0], values[2]); // the same features and state, so the same value
         Assert.Equal(unkeyedValues[0], values[0]);
         Assert.NotEqual(unkeyedValues[2], values[2]);
+    }
+
+    /// <summary>
+    /// The first convolution's products skipped on inputs of 0 are counted on the frames <see cref="RolloutPass.FramesEncoded"/>
+    /// counts: the grid world's pictures a, b, c, d (B = 3), rollout [a, b, a], [b, c, c] and a bootstrap on [a, d, d]
+    /// skip what a, b and c skip, each once (d, the bootstrap's, is not recorded); through autograd nothing is skipped.
+    /// </summary>
+    [Fact]
+    public unsafe void TheFirstConvolutionsSkippedProductsAreCountedOnTheFramesEncoded()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = CoreKind.Nac, Seed = 7, Hidden = 32 });
+        (Cell Agent, Cell Target)[] cells = [(new(0, 0), new(4, 4)), (new(2, 3), new(2, 3)), (new(1, 1), new(1, 2)), (new(3, 0), new(0, 3))];
+        byte[][] picture = [.. cells.Select(c => ChannelMajor(FrameRenderer.DrawRgb(5, c.Agent, c.Target)))];
+        byte[] Frames(params int[] which) => [.. which.SelectMany(i => picture[i])];
+
+        // What each picture skips, from the convolutions alone (the count does not depend on finite weights' values).
+        long[] skips = new long[picture.Length];
+        float[] w1 = new float[16 * 192], w2 = new float[32 * 256], b1 = new float[16], b2 = new float[32], arranged = new float[FastConvolutions.ArrangedWeights];
+        float[] hidden = new float[13 * 13 * 16], features = new float[FastConvolutions.Features];
+        for (int i = 0; i < picture.Length; i++)
+        {
+            fixed (byte* p = picture[i])
+            fixed (float* pw1 = w1, pw2 = w2, pb1 = b1, pb2 = b2, a = arranged, h = hidden, f = features)
+            {
+                FastConvolutions.ArrangeWeights(pw1, pw2, a);
+                skips[i] = SparseConv1.DenseMultiplyAdds - FastConvolutions.ForwardArranged(p, true, 1, a, pb1, pb2, h, f);
+            }
+
+            Assert.InRange(skips[i], SparseConv1.DenseMultiplyAdds * 9 / 10, SparseConv1.DenseMultiplyAdds - 1);
+        }
+
+        foreach (bool fast in new[] { true, false })
+        {
+            using IDisposable? off = fast ? null : Simd.ForceOnThisThread(SimdWidth.Off);
+            using RolloutPass pass = RolloutPass.For(network, 3, 2);
+            float[] logits = new float[3 * ActorCritic.Actions], values = new float[3];
+            pass.Step(Frames(0, 1, 0), [7f, 7f, 7f], logits, values);
+            pass.Step(Frames(1, 2, 2), [7f, 7f, 7f], logits, values);
+            pass.Values(Frames(0, 3, 3), [7f, 7f, 7f], values);
+            Assert.Equal(fast ? skips[0] + skips[1] + skips[2] : 0, pass.Conv1MultiplyAddsSkipped);
+        }
+    }
+
+    private static byte[] ChannelMajor(byte[] rgb)
+    {
+        byte[] planes = new byte[rgb.Length];
+        for (int i = 0; i < rgb.Length / 3; i++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                planes[(c * (rgb.Length / 3)) + i] = rgb[(3 * i) + c];
+            }
+        }
+
+        return planes;
     }
 
     /// <summary>
