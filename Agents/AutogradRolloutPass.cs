@@ -38,9 +38,11 @@ public sealed class AutogradRolloutPass(ActorCritic network, int batch, int step
     private protected override void RecordStep(StepFrames frames, ReadOnlySpan<float> instructions, Span<float> logits, Span<float> values, Span<float> outputs)
     {
         using Tensor pictures = ObservationTensors.Frames(frames.All(batch, ref _lookedUp)), t = ObservationTensors.Instructions(instructions);
+        long skippedBefore = FastConvolutions.Conv1MultiplyAddsSkippedOnThisThread; // the convolutions' node, with the kernels on
         AgentOutput output = network.Step(pictures, t, _state);
         FramesRecorded += batch;
         FramesEncoded += batch;
+        Conv1MultiplyAddsSkipped += FastConvolutions.Conv1MultiplyAddsSkippedOnThisThread - skippedBefore;
         _logits.Add(output.Logits.DetachFromDisposeScope());
         _values.Add(output.Values.DetachFromDisposeScope());
         _outputs.Add(output.Hidden!.DetachFromDisposeScope());

@@ -45,8 +45,8 @@ public abstract class RolloutPass : IDisposable
 
     /// <summary>
     /// Of the multiply-adds of the first convolution over <see cref="FramesEncoded"/>, those skipped because their input
-    /// was 0: the fast pass runs it over a picture's nonzero inputs (black is 0; <c>Kernels.SparseConv1</c>), autograd over
-    /// all (0 here). What the first convolution's FLOPs are counted without.
+    /// was 0: GridTime's convolution kernels run it over a picture's nonzero inputs (black is 0; <c>Kernels.SparseConv1</c>),
+    /// libtorch's over all (0 here, with the kernels off). What the first convolution's FLOPs are counted without.
     /// </summary>
     public long Conv1MultiplyAddsSkipped { get; protected set; }
 

@@ -22,7 +22,8 @@ namespace GridTime.Agents.Kernels;
 /// 13 accumulators with 16 registers), so every weight vector loaded serves several pixels and every input value
 /// several channels; intermediate activations stay channels-last ([B, 13, 13, 16]) between the layers, so no layout is
 /// converted on the way. conv1 and its weight gradient run over a picture's nonzero inputs only where they are few
-/// (<see cref="SparseConv1"/>: the grid world's pictures are black but for two squares), with the same result to the bit.
+/// (<see cref="SparseConv1"/>: the grid world's pictures are black but for two squares), with the same result to the
+/// bit (but for the sign of a gradient that underflows to zero).
 /// </para>
 /// </summary>
 public static class FastConvolutions
@@ -156,6 +157,15 @@ public static class FastConvolutions
         }
     }
 
+    [ThreadStatic]
+    private static long conv1SkippedOnThisThread;
+
+    /// <summary>
+    /// conv1's multiply-adds skipped on inputs of 0 (<see cref="SparseConv1"/>) by every forward pass on this thread so
+    /// far: what a caller that runs the convolutions through autograd (<see cref="Apply"/>) counts them from.
+    /// </summary>
+    internal static long Conv1MultiplyAddsSkippedOnThisThread => conv1SkippedOnThisThread;
+
     /// <summary><see cref="Forward"/> with the weights arranged by <see cref="ArrangeWeights"/>.</summary>
     /// <returns>
     /// conv1's multiply-adds done: <see cref="SparseConv1.DenseMultiplyAdds"/> per image through the dense kernel, fewer
@@ -231,6 +241,7 @@ public static class FastConvolutions
             }
         }
 
+        conv1SkippedOnThisThread += (batch * SparseConv1.DenseMultiplyAdds) - multiplyAdds;
         return multiplyAdds;
     }
 

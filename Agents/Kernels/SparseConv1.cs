@@ -13,9 +13,11 @@ namespace GridTime.Agents.Kernels;
 /// The same result as <see cref="FastConvolutions"/>' dense kernels, to the bit: every sum takes the same products in
 /// the same order (an output pixel's patch in (channel, row, column) order; a weight's gradient image by image, output
 /// pixel by output pixel, one fused multiply-add each) and leaves out only products with an input of exactly 0, which
-/// change no finite sum. Where the weights or gradients are not all finite (0 · ∞ is NaN, which the dense sum would
-/// carry) or an image has more than <see cref="MaximumNonzero"/> nonzero inputs, <see cref="FastConvolutions"/> runs
-/// the dense kernels (tests/Agents/SparseConv1Tests).
+/// change no finite sum but for the sign of a zero: a weight's gradient that underflows to −0 stays −0 here, where the
+/// dense kernel's next product with a black input makes it +0 (equal as numbers; the forward pass's ReLU makes every
+/// zero +0). Where the weights or gradients are not all finite (0 · ∞ is NaN, which the dense sum would carry) or an
+/// image has more than <see cref="MaximumNonzero"/> nonzero inputs, <see cref="FastConvolutions"/> runs the dense
+/// kernels (tests/Agents/SparseConv1Tests).
 /// </para>
 /// </summary>
 internal static unsafe class SparseConv1

@@ -33,7 +33,7 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
     /// <summary>
     /// Per frame learned from, the FLOPs of the first convolution's forward pass that the fast rollout pass skipped
     /// because their input was 0 (black pixels; <c>RolloutPass.Conv1MultiplyAddsSkipped</c>), counted three times (as
-    /// a training frame counts three forward passes) fewer in <see cref="TrainingSpeed.Gflops"/>; 0 through autograd.
+    /// a training frame counts three forward passes) fewer in <see cref="TrainingSpeed.Gflops"/>; 0 with the kernels off.
     /// </summary>
     public double Conv1SkippedFlopsPerFrame { get; init; }
 

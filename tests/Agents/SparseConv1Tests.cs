@@ -49,6 +49,64 @@ public sealed unsafe class SparseConv1Tests
         Assert.InRange(sparse.MultiplyAdds, 1, dense.MultiplyAdds / 20);
     }
 
+    /// <summary>
+    /// Pictures of any lit values (bytes 1-255, or floats): rectangles of random size, channel and place, and scattered
+    /// pixels, so that runs of every length from 1 to 56 start and end anywhere in a row and every value read counts.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndPixelTypes))]
+    public void OnPicturesOfAnyLitValuesItGivesTheDenseKernelsResultsToTheBit(SimdWidth width, bool bytes)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        const int Batch = 17;
+        var random = new Random(width.GetHashCode() + (bytes ? 1 : 0));
+        byte[] frames = new byte[Batch * Pixels];
+        for (int b = 0; b < Batch; b++)
+        {
+            Span<byte> picture = frames.AsSpan(b * Pixels, Pixels);
+            for (int rectangle = 0; rectangle < 1 + (b % 3); rectangle++)
+            {
+                // At most 350 lit inputs a rectangle, so that three and 20 pixels stay under the bound.
+                int c = random.Next(3), across = random.Next(1, 57), height = random.Next(1, Math.Min(11, 350 / across) + 1);
+                int top = random.Next(56 - height + 1), left = random.Next(56 - across + 1);
+                for (int y = top; y < top + height; y++)
+                {
+                    for (int x = left; x < left + across; x++)
+                    {
+                        picture[(c * 3136) + (y * 56) + x] = (byte)random.Next(1, 256);
+                    }
+                }
+            }
+
+            for (int single = 0; single < 20; single++)
+            {
+                picture[random.Next(Pixels)] = (byte)random.Next(1, 256);
+            }
+        }
+
+        Assert.All(Enumerable.Range(0, Batch), b => Assert.InRange(frames.Skip(b * Pixels).Take(Pixels).Count(v => v != 0), 1, SparseConv1.MaximumNonzero));
+        byte[] pixels = bytes ? frames : FloatBytes(frames);
+        if (!bytes)
+        {
+            // Float pictures need not be multiples of 1/255.
+            Span<float> floats = MemoryMarshalFloats(pixels);
+            for (int i = 0; i < floats.Length; i++)
+            {
+                floats[i] = floats[i] == 0 ? 0 : (float)random.NextDouble() * 2 - 1;
+            }
+        }
+
+        (float[] w1, float[] b1, float[] w2, float[] b2) = Weights(seed: 8);
+        float[] outputGradient = Gaussian(Batch * Features, seed: 9);
+        Pass sparse = Run(pixels, bytes, Batch, w1, b1, w2, b2, outputGradient, dense: false);
+        Pass dense = Run(pixels, bytes, Batch, w1, b1, w2, b2, outputGradient, dense: true);
+        AssertBits(dense.Hidden, sparse.Hidden, "conv1's outputs");
+        AssertBits(dense.Features, sparse.Features, "the features");
+        AssertBits(dense.DW1, sparse.DW1, "conv1's weight gradient");
+        AssertBits(dense.DB1, sparse.DB1, "conv1's bias gradient");
+        Assert.InRange(sparse.MultiplyAdds, 1, dense.MultiplyAdds / 4);
+    }
+
     [Theory]
     [MemberData(nameof(Widths))]
     public void OnGridWorldPicturesItGivesLibtorchsFeaturesAndWeightGradients(SimdWidth width)
@@ -245,6 +303,8 @@ public sealed unsafe class SparseConv1Tests
 
         float[] infiniteWeight = (float[])w1.Clone();
         infiniteWeight[(3 * 192) + 17] = float.PositiveInfinity; // output channel 3, input channel 0, ky 2, kx 1
+        float[] infiniteLastWeight = (float[])w1.Clone();
+        infiniteLastWeight[^1] = float.NegativeInfinity;           // output channel 15, input channel 2, ky 7, kx 7: the last the check reads
         float[] infiniteGradient = (float[])outputGradient.Clone();
         infiniteGradient[Features + 5] = float.NegativeInfinity; // the second picture's
         byte[] withNaN = FloatBytes(frames);
@@ -253,6 +313,7 @@ public sealed unsafe class SparseConv1Tests
         foreach ((string name, byte[] pixels, bool bytes, float[] weights, float[] gradient) in new[]
         {
             ("an infinite conv1 weight", frames, true, infiniteWeight, outputGradient),
+            ("conv1's last weight infinite", frames, true, infiniteLastWeight, outputGradient),
             ("an infinite output gradient", frames, true, w1, infiniteGradient),
             ("a NaN pixel", withNaN, false, w1, outputGradient),
         })
