@@ -28,9 +28,17 @@ public sealed class FastConvolutionsTests
         Tensor pixels = bytePixels
             ? randint(0, 256, [batch, 3, 56, 56], generator: generator).to_type(ScalarType.Byte)
             : rand([batch, 3, 56, 56], generator: generator);
-        Tensor floats = bytePixels ? pixels.to_type(ScalarType.Float32).div_(255f) : pixels;
         Tensor outputGradient = randn([batch, 800], generator: generator);
+        AssertGivesLibtorchsResults(pixels, outputGradient, conv1, conv2);
+    }
 
+    /// <summary>
+    /// <see cref="FastConvolutions.Apply"/> on <paramref name="pixels"/> (uint8 or float32 [B, 3, 56, 56]) gives libtorch's
+    /// features and, from <paramref name="outputGradient"/> [B, 800], its weight and bias gradients, to float rounding.
+    /// </summary>
+    internal static void AssertGivesLibtorchsResults(Tensor pixels, Tensor outputGradient, Conv2d conv1, Conv2d conv2)
+    {
+        Tensor floats = pixels.dtype == ScalarType.Byte ? pixels.to_type(ScalarType.Float32).div_(255f) : pixels;
         (Tensor expected, Tensor[] expectedGradients) = Run(() => F.relu(conv2.call(F.relu(conv1.call(floats)))).flatten(1), outputGradient, conv1, conv2);
         (Tensor actual, Tensor[] actualGradients) = Run(() => FastConvolutions.Apply(pixels, conv1, conv2), outputGradient, conv1, conv2);
 

@@ -3,7 +3,6 @@ using GridTime.Environment;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace GridTime.Tests.Agents;
 
@@ -35,12 +34,7 @@ public sealed unsafe class SparseConv1Tests
         Pass sparse = Run(pixels, bytes, batch, w1, b1, w2, b2, outputGradient, dense: false);
         Pass dense = Run(pixels, bytes, batch, w1, b1, w2, b2, outputGradient, dense: true);
 
-        AssertBits(dense.Hidden, sparse.Hidden, "conv1's outputs");
-        AssertBits(dense.Features, sparse.Features, "the features");
-        AssertBits(dense.DW1, sparse.DW1, "conv1's weight gradient");
-        AssertBits(dense.DB1, sparse.DB1, "conv1's bias gradient");
-        AssertBits(dense.DW2, sparse.DW2, "conv2's weight gradient");
-        AssertBits(dense.DB2, sparse.DB2, "conv2's bias gradient");
+        AssertSameBits(dense, sparse, "");
 
         // Some of conv1's outputs must be cut by its ReLU (where its mask matters), and the lit pixels skipped nothing
         // they should not have: the sparse pass did about a fortieth of the dense pass's multiply-adds, and not none.
@@ -100,10 +94,7 @@ public sealed unsafe class SparseConv1Tests
         float[] outputGradient = Gaussian(Batch * Features, seed: 9);
         Pass sparse = Run(pixels, bytes, Batch, w1, b1, w2, b2, outputGradient, dense: false);
         Pass dense = Run(pixels, bytes, Batch, w1, b1, w2, b2, outputGradient, dense: true);
-        AssertBits(dense.Hidden, sparse.Hidden, "conv1's outputs");
-        AssertBits(dense.Features, sparse.Features, "the features");
-        AssertBits(dense.DW1, sparse.DW1, "conv1's weight gradient");
-        AssertBits(dense.DB1, sparse.DB1, "conv1's bias gradient");
+        AssertSameBits(dense, sparse, "");
         Assert.InRange(sparse.MultiplyAdds, 1, dense.MultiplyAdds / 4);
     }
 
@@ -117,18 +108,7 @@ public sealed unsafe class SparseConv1Tests
         manual_seed(11);
         Conv2d conv1 = nn.Conv2d(3, 16, 8, stride: 4), conv2 = nn.Conv2d(16, 32, 4, stride: 2);
         Tensor pixels = tensor(frames, [batch, 3, 56, 56], ScalarType.Byte);
-        Tensor floats = pixels.to_type(ScalarType.Float32).div_(255f);
-        Tensor outputGradient = randn([batch, Features], generator: new Generator(12));
-
-        (Tensor expected, Tensor[] expectedGradients) = Autograd(() => F.relu(conv2.call(F.relu(conv1.call(floats)))).flatten(1), outputGradient, conv1, conv2);
-        (Tensor actual, Tensor[] actualGradients) = Autograd(() => FastConvolutions.Apply(pixels, conv1, conv2), outputGradient, conv1, conv2);
-
-        TensorAssert.Close(expected, actual, "features");
-        string[] names = ["conv1 weight", "conv1 bias", "conv2 weight", "conv2 bias"];
-        for (int i = 0; i < names.Length; i++)
-        {
-            TensorAssert.Close(expectedGradients[i], actualGradients[i], names[i]);
-        }
+        FastConvolutionsTests.AssertGivesLibtorchsResults(pixels, randn([batch, Features], generator: new Generator(12)), conv1, conv2);
     }
 
     /// <summary>
@@ -321,10 +301,7 @@ public sealed unsafe class SparseConv1Tests
             Pass sparse = Run(pixels, bytes, batch, weights, b1, w2, b2, gradient, dense: false);
             Pass dense = Run(pixels, bytes, batch, weights, b1, w2, b2, gradient, dense: true);
             Assert.True(sparse.Hidden.Concat(sparse.DW1).Any(float.IsNaN), $"{name}: no NaN came out");
-            AssertBits(dense.Hidden, sparse.Hidden, $"{name}: conv1's outputs");
-            AssertBits(dense.Features, sparse.Features, $"{name}: the features");
-            AssertBits(dense.DW1, sparse.DW1, $"{name}: conv1's weight gradient");
-            AssertBits(dense.DB1, sparse.DB1, $"{name}: conv1's bias gradient");
+            AssertSameBits(dense, sparse, $"{name}: ");
         }
     }
 
@@ -415,23 +392,21 @@ public sealed unsafe class SparseConv1Tests
         return randn([length], generator: new Generator((ulong)seed)).data<float>().ToArray();
     }
 
+    /// <summary>Every output and gradient of <paramref name="sparse"/> has <paramref name="dense"/>'s bits.</summary>
+    private static void AssertSameBits(Pass dense, Pass sparse, string context)
+    {
+        AssertBits(dense.Hidden, sparse.Hidden, context + "conv1's outputs");
+        AssertBits(dense.Features, sparse.Features, context + "the features");
+        AssertBits(dense.DW1, sparse.DW1, context + "conv1's weight gradient");
+        AssertBits(dense.DB1, sparse.DB1, context + "conv1's bias gradient");
+        AssertBits(dense.DW2, sparse.DW2, context + "conv2's weight gradient");
+        AssertBits(dense.DB2, sparse.DB2, context + "conv2's bias gradient");
+    }
+
     private static void AssertBits(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         int differing = Enumerable.Range(0, expected.Length).Count(i => BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]));
         Assert.True(differing == 0, $"{what}: {differing} of {expected.Length} values differ from the dense kernels' in their bits");
-    }
-
-    private static (Tensor Output, Tensor[] Gradients) Autograd(Func<Tensor> forward, Tensor outputGradient, Conv2d conv1, Conv2d conv2)
-    {
-        Parameter[] parameters = [.. conv1.parameters(), .. conv2.parameters()];
-        foreach (Parameter p in parameters)
-        {
-            p.grad = null;
-        }
-
-        Tensor output = forward();
-        output.backward([outputGradient]);
-        return (output.detach(), [.. parameters.Select(p => p.grad!.clone())]);
     }
 }
