@@ -10,7 +10,7 @@ namespace GridTime.Training.Benchmark;
 /// Achieved GFLOP/s: frames/s x the training FLOPs per frame (three forward passes), those of the layers that read the
 /// image alone (the encoder and the core's product with its features) counted on the frames they ran on
 /// (<see cref="EncodedShare"/>; the fast rollout pass runs them once per distinct image of a rollout), less the first
-/// convolution's products with inputs of 0, which the fast pass skips (<see cref="Conv1SkippedFlopsPerFrame"/>).
+/// convolution's products with inputs of 0, which GridTime's kernels skip (<see cref="Conv1SkippedFlopsPerFrame"/>).
 /// </param>
 /// <param name="FramesPerSecondRuns">Each measurement of this setting, in the order taken (the worker counts' measurements are interleaved, so that a slow minute on a shared machine does not fall on one of them only).</param>
 public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorker, int Steps, double FramesPerSecond, double Gflops, IReadOnlyList<double> FramesPerSecondRuns)
@@ -31,7 +31,7 @@ public sealed record TrainingSpeed(string Setting, int Workers, int EnvsPerWorke
     public double EncodedShare { get; init; } = 1;
 
     /// <summary>
-    /// Per frame learned from, the FLOPs of the first convolution's forward pass that the fast rollout pass skipped
+    /// Per frame learned from, the FLOPs of the first convolution's forward pass that GridTime's kernels skipped
     /// because their input was 0 (black pixels; <c>RolloutPass.Conv1MultiplyAddsSkipped</c>), counted three times (as
     /// a training frame counts three forward passes) fewer in <see cref="TrainingSpeed.Gflops"/>; 0 with the kernels off.
     /// </summary>
