@@ -127,7 +127,7 @@ public static class Trainer
         TextWriter messages = output ?? Console.Out;
         messages.WriteLine($"training {config.Agent.Name()} on T ~ U{{{config.MinT}..{config.MaxT}}} with seed {config.Seed} and lr {config.LearningRate}{(config.LearningRateSchedule == LearningRateSchedule.Linear ? " (linear to 0)" : "")} for {config.Frames:N0} frames{TimeLeftReading(config)}");
         messages.WriteLine($"{Count(config.Workers, "worker")} x {Count(config.EnvsPerWorker, "environment")} x {config.Steps}-step rollouts -> {folder.Path}");
-        messages.WriteLine($"computing with {(Agents.Kernels.Simd.KernelsInUse && !Agents.Kernels.FastRolloutPass.Takes(network) ? "libtorch's layers through autograd (this network has no fast pass)" : Agents.Kernels.Simd.InUse)}");
+        messages.WriteLine($"computing with {(Agents.Kernels.Simd.KernelsInUse && !Agents.Kernels.FastRolloutPass.Takes(network) ? "autograd, GridTime's kernels serving the layers that have one (this network has no fast pass)" : Agents.Kernels.Simd.InUse)}");
         TrainingOutcome outcome = ProgressDisplay.Run(TimeSpan.FromSeconds(config.ProgressSeconds), progress => Train(config, folder, start.Changes, stop, shared, startFrames, previousSeconds, metrics, monitor, progress), output);
         messages.WriteLine(outcome.Interrupted
             ? $"interrupted at {outcome.Frames:N0} frames; checkpoint written, resume with: gridtime train --resume {Files.CommandLine.Quote(folder.Path)}"

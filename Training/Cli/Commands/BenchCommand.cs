@@ -102,7 +102,7 @@ public static class BenchCommand
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them, with the core's product with its features {image / 1e6:F2}), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
         string imageFrames = Simd.KernelsInUse
-            ? "the layers that read the image alone (the encoder and the core's product with its features) on the frames they ran on (the fast pass runs them once per distinct image of a rollout)"
+            ? "the layers that read the image alone (the encoder and the core's product with its features) on the frames they ran on (the fast pass runs them once per distinct image of a rollout), the first convolution's products only where its input is not 0 (GridTime's kernels skip the others)"
             : "every layer on every frame (through libtorch's autograd)";
         log?.WriteLine($"FLOPs below count a frame as three forward passes, {imageFrames}; no trainer forms the first convolution's input gradient, which the count includes");
         log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
@@ -193,7 +193,7 @@ public static class BenchCommand
                 speeds.Add(speed);
                 string each = taken.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (median of {string.Join(", ", taken.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})") : "";
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling; {speed.CeilingShareAtPace:P0} at the pace beside each run), encoder on {encodedShare:P0} of frames, conv1's {skippedFlops / 1e6:F2} MFLOP a frame on inputs of 0 skipped"));
+                    $"training {agent.Name(),-18} {name,-8} {workers} worker(s) x {config.EnvsPerWorker} envs x {config.Steps} steps: {fps,8:N0} frames/s{each}, {speed.Gflops,6:F1} GFLOP/s ({speed.Gflops / (workers * matmul):P0} of {workers} x ceiling; {speed.CeilingShareAtPace:P0} at the pace beside each run), encoder on {encodedShare:P0} of frames{(skippedFlops > 0 ? string.Create(CultureInfo.InvariantCulture, $", the first convolution's products with inputs of 0 skipped ({skippedFlops / 1e6:F2} MFLOP a frame)") : "")}"));
                 log?.WriteLine("    ms per update, mean over workers and runs: " + string.Join(", ", Enum.GetValues<PhaseTimes.Phase>().Select(phase =>
                     string.Create(CultureInfo.InvariantCulture, $"{phase.ToString().ToLowerInvariant()} {profiles[i][workers - 1].Average(p => p.MillisecondsPerUpdate()[phase]):F2}"))));
             }
