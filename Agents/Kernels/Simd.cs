@@ -193,7 +193,8 @@ public static class Simd
         return Vector128.IsHardwareAccelerated && fma ? SimdWidth.Bits128 : SimdWidth.Off;
     }
 
-    private sealed class Restore(Action action) : IDisposable
+    /// <summary>Runs <paramref name="action"/> once, when first disposed: what undoes a thread's switch for tests (<see cref="ForceOnThisThread"/>, <see cref="SparseConv1.DenseOnThisThread"/>).</summary>
+    internal sealed class Restore(Action action) : IDisposable
     {
         private bool _done;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace GridTime.Agents.Kernels;
@@ -54,12 +55,7 @@ internal static unsafe class SparseConv1
     {
         bool before = denseOnThisThread;
         denseOnThisThread = true;
-        return new Restore(before);
-    }
-
-    private sealed class Restore(bool before) : IDisposable
-    {
-        public void Dispose() => denseOnThisThread = before;
+        return new Simd.Restore(() => denseOnThisThread = before);
     }
 
     /// <summary>
@@ -72,18 +68,8 @@ internal static unsafe class SparseConv1
     /// <returns>How many runs there are, or -1 when there are more than <see cref="MaximumNonzero"/> nonzero inputs.</returns>
     internal static int FindRuns(byte* pixels, bool bytes, int b, int* runs, float* values)
     {
-        fixed (float* quotients = Quotients)
-        {
-            return FindRunsWith(pixels, bytes, b, runs, values, quotients);
-        }
-    }
-
-    /// <summary>x / 255 for every byte x, correctly rounded (as <see cref="FastConvolutions.DividedBy255"/> gives it): a division is slow.</summary>
-    private static readonly float[] Quotients = [.. Enumerable.Range(0, 256).Select(x => x / 255f)];
-
-    private static int FindRunsWith(byte* pixels, bool bytes, int b, int* runs, float* values, float* quotients)
-    {
         int runCount = 0, valueCount = 0;
+        ref float quotients = ref MemoryMarshal.GetArrayDataReference(Quotients);
         byte* imageBytes = pixels + ((long)b * ImageInputs);
         float* imageFloats = (float*)pixels + ((long)b * ImageInputs);
         for (int row = 0; row < Channels * Side; row++)
@@ -106,7 +92,7 @@ internal static unsafe class SparseConv1
                 runCount++;
                 for (int x = first; x < first + length; x++)
                 {
-                    values[valueCount++] = bytes ? quotients[rowBytes[x]] : rowFloats[x];
+                    values[valueCount++] = bytes ? Unsafe.Add(ref quotients, rowBytes[x]) : rowFloats[x];
                 }
 
                 nonzero &= ~(((1UL << length) - 1) << first);
@@ -115,6 +101,9 @@ internal static unsafe class SparseConv1
 
         return runCount;
     }
+
+    /// <summary>x / 255 for every byte x, correctly rounded (as <see cref="FastConvolutions.DividedBy255"/> gives it): a division is slow.</summary>
+    private static readonly float[] Quotients = [.. Enumerable.Range(0, 256).Select(x => x / 255f)];
 
     /// <summary>
     /// conv1's output after ReLU for one image from its nonzero inputs (<see cref="FindRuns"/>) into
