@@ -15,6 +15,12 @@ namespace GridTime.Agents.Kernels;
 /// what is learned does not depend on them.
 /// </para>
 /// <para>
+/// What it asks of code run on a flushing thread: never compare with, or compute from, a denormal constant such as
+/// <c>float.Epsilon</c>. It reads as 0 there, and the JIT, which compiles a method on the thread that first calls it,
+/// writes it as 0 into the code (seen on .NET 10, x86-64), so that the code is wrong on every thread afterwards.
+/// Test for 0 by comparing with 0.
+/// </para>
+/// <para>
 /// How: glibc's <c>fegetmode</c> / <c>fesetmode</c> (femode_t holds the x87 control word and MXCSR on x86-64, the
 /// FPCR on ARM64), so the C library's own view of the floating-point mode stays true. Elsewhere (macOS, Windows, a C
 /// library without them) nothing changes and <see cref="FlushOnThisThread"/> says so.

@@ -83,6 +83,9 @@ public unsafe interface ISimdVector<TSelf>
     /// <summary>A lane mask: all bits set where a &lt; b, else 0.</summary>
     static abstract TSelf LessThan(TSelf a, TSelf b);
 
+    /// <summary>A lane mask: all bits set where a = b (0 = −0; NaN equals nothing), else 0.</summary>
+    static abstract TSelf Equal(TSelf a, TSelf b);
+
     /// <summary>Bitwise and (with a mask from a comparison: x where the mask is set, else 0).</summary>
     static abstract TSelf And(TSelf x, TSelf mask);
 
@@ -192,6 +195,10 @@ public unsafe struct Vec512(Vector512<float> value) : ISimdVector<Vec512>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512 LessThan(Vec512 a, Vec512 b) => new(Vector512.LessThan(a._value, b._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512 Equal(Vec512 a, Vec512 b) => new(Vector512.Equals(a._value, b._value));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -313,6 +320,10 @@ public unsafe struct Vec256(Vector256<float> value) : ISimdVector<Vec256>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256 Equal(Vec256 a, Vec256 b) => new(Vector256.Equals(a._value, b._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256 And(Vec256 x, Vec256 mask) => new(Vector256.BitwiseAnd(x._value, mask._value));
 
     /// <inheritdoc/>
@@ -427,6 +438,10 @@ public unsafe struct Vec128(Vector128<float> value) : ISimdVector<Vec128>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128 LessThan(Vec128 a, Vec128 b) => new(Vector128.LessThan(a._value, b._value));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128 Equal(Vec128 a, Vec128 b) => new(Vector128.Equals(a._value, b._value));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -200,7 +200,7 @@ public static class NaluMath
     /// <summary>
     /// ∂ℓ ⊙ d log(|x| + ε)/dx = ∂ℓ ⊙ sign(x) / (|x| + ε), in place over <paramref name="count"/> elements: 0 where x
     /// is 0, NaN where x is NaN (as libtorch's gradient of |x|; a NaN in the state is caught where gradients are
-    /// applied).
+    /// applied). Where denormals are flushed (<see cref="Denormals"/>) a denormal x reads as 0 and gives 0.
     /// </summary>
     internal static unsafe void LogBackward(float* dLog, float* x, long count, float epsilon)
     {
@@ -224,10 +224,12 @@ public static class NaluMath
         long i = 0;
         for (; i + TV.Count <= count; i += TV.Count)
         {
-            // ±(∂ℓ / (|x| + ε)) is ∂ℓ·sign(x) / (|x| + ε) to the bit; |x| below the least float is x = ±0 (not NaN).
+            // ±(∂ℓ / (|x| + ε)) is ∂ℓ·sign(x) / (|x| + ε) to the bit. x = ±0 is found by comparing with 0, never with a
+            // denormal such as float.Epsilon: where denormals are flushed (training's workers, Denormals) a denormal
+            // reads as 0, and the JIT writes a denormal constant as 0 into code it compiles on such a thread.
             TV value = TV.Load(x + i), ratio = TV.Load(dLog + i) / (TV.Abs(value) + TV.Create(epsilon));
             TV signed = TV.Select(TV.LessThan(value, TV.Zero), -ratio, ratio);
-            TV.Select(TV.LessThan(TV.Abs(value), TV.Create(float.Epsilon)), TV.Zero, signed).Store(dLog + i);
+            TV.Select(TV.Equal(value, TV.Zero), TV.Zero, signed).Store(dLog + i);
         }
 
         for (; i < count; i++)

@@ -38,26 +38,55 @@ public sealed class ArithmeticUnitKernelTests
         AgainstTheModule(nalu, 9, 37, inputs, dy);
     }
 
+    public static TheoryData<SimdWidth, bool> WidthsFlushedOrNot => SimdWidths.Times(new TheoryData<bool> { false, true });
+
     [Theory]
-    [MemberData(nameof(Widths))]
-    public unsafe void ThroughTheLogTheGradientIsSignOverMagnitudeZeroAtZeroAndNaNAtNaN(SimdWidth width)
+    [MemberData(nameof(WidthsFlushedOrNot))]
+    public unsafe void ThroughTheLogTheGradientIsSignOverMagnitudeZeroAtZeroAndNaNAtNaN(SimdWidth width, bool flushed)
     {
-        // ∂ℓ·sign(x)/(|x| + ε), hand-computed with ε = 0.5 (exact in floats); 19 values: whole vectors and a tail at every width.
-        using var _ = Simd.ForceOnThisThread(width);
-        float[] x = [2f, -2f, 0f, -0f, float.NaN, 0.5f, -1.5f, 3.5f, 0f, -0.5f, 1.5f, float.NaN, 2f, -2f, 0f, 0.5f, -0.5f, 1.5f, float.NaN];
+        // ∂ℓ·sign(x)/(|x| + ε), hand-computed with ε = 0.5 (exact in floats); 19 values: whole vectors and a tail at
+        // every width. Two inputs are denormal (±1e-40, in a vector and in the tail): |x| + 0.5 rounds to 0.5, so
+        // ±2; where denormals are flushed to zero (as training's workers do) they read as 0, and so give 0. The
+        // kernel runs on a thread of its own, flushing or not, so that it is also compiled on such a thread.
+        float[] x = [2f, -2f, 0f, -0f, float.NaN, 0.5f, -1.5f, 3.5f, 0f, -1e-40f, 1.5f, float.NaN, 2f, -2f, 0f, 0.5f, -0.5f, 1e-40f, float.NaN];
         float[] dLog = [3f, 3f, 7f, 7f, 1f, 2f, 4f, 8f, 1f, 1f, -6f, 0f, -5f, 5f, 0f, 0f, 1f, 1f, 1f];
-        float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -1f, -3f, float.NaN, -2f, -2f, 0f, 0f, -1f, 0.5f, float.NaN];
-        fixed (float* d = dLog, v = x)
+        float denormal = flushed && Denormals.CanFlush ? 0f : 2f;
+        float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -denormal, -3f, float.NaN, -2f, -2f, 0f, 0f, -1f, denormal, float.NaN];
+        var thread = new Thread(() =>
         {
-            NaluMath.LogBackward(d, v, x.Length, 0.5f);
-        }
+            using Denormals.Scope flushing = flushed ? Denormals.FlushOnThisThread() : default;
+            using var _ = Simd.ForceOnThisThread(width);
+            fixed (float* d = dLog, v = x)
+            {
+                NaluMath.LogBackward(d, v, x.Length, 0.5f);
+            }
+        });
+        thread.Start();
+        thread.Join();
 
         Assert.Equal(expected, dLog);
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void WhereDenormalsAreFlushedTheNalusKernelStillGivesTheModulesGradientsAtInputsOfZero(SimdWidth width)
+    {
+        // Training's workers flush denormals (Denormals); the inputs here, zeros among them, are far from the denormal
+        // range, so flushing must change nothing: the kernel on a flushing thread against the module on the test's.
+        var random = new Random(7);
+        float[] inputs = [.. Enumerable.Range(0, 4 * 9).Select(i => i % 5 == 2 ? 0f : (float)((random.NextDouble() * 4) - 2))];
+        float[] dy = [.. Enumerable.Range(0, 4 * 37).Select(_ => (float)(random.NextDouble() - 0.5))];
+        AgainstTheModule(true, 9, 37, inputs, dy, width, kernelFlushes: true);
+    }
+
     public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
 
-    private static unsafe void AgainstTheModule(bool nalu, int inputs, int outputs, float[] inputValues, float[] dyValues)
+    /// <summary>
+    /// The kernel against the module through libtorch's autograd. With <paramref name="kernelFlushes"/>, the kernel runs
+    /// at <paramref name="width"/> on a thread of its own that flushes denormals to zero (as training's workers do);
+    /// otherwise on the caller's thread, at the caller's width.
+    /// </summary>
+    private static unsafe void AgainstTheModule(bool nalu, int inputs, int outputs, float[] inputValues, float[] dyValues, SimdWidth width = SimdWidth.Off, bool kernelFlushes = false)
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
@@ -74,34 +103,54 @@ public sealed class ArithmeticUnitKernelTests
         Tensor[] expectedGradients = [.. module.parameters().Select(p => p.grad!.clone())];
         module.zero_grad();
 
-        kernel.Refresh();
         float[] y = new float[steps * batch * outputs], du = new float[steps * batch * inputs];
-        fixed (float* py = y, pdu = du, d = dyValues)
+        if (kernelFlushes)
         {
-            for (int step = 0; step < steps; step++)
+            var thread = new Thread(() =>
             {
-                float* input = kernel.Input(step);
-                for (int i = 0; i < batch * inputs; i++)
-                {
-                    input[i] = inputValues[(step * batch * inputs) + i];
-                }
-
-                kernel.Forward(step, py + (step * batch * outputs), outputs);
-            }
-
-            for (int step = steps - 1; step >= 0; step--)
-            {
-                kernel.Backward(step, d + (step * batch * outputs), outputs, pdu + (step * batch * inputs));
-            }
+                using Denormals.Scope flushing = Denormals.FlushOnThisThread();
+                using var _ = Simd.ForceOnThisThread(width);
+                RunKernel();
+            });
+            thread.Start();
+            thread.Join();
+        }
+        else
+        {
+            RunKernel();
         }
 
-        kernel.AddWeightGradients(steps);
         TensorAssert.Close(expected.detach(), tensor(y).view(steps * batch, outputs), "outputs");
         TensorAssert.Close(expectedInputGradient, tensor(du).view(steps * batch, inputs), "input gradients");
         Tensor[] actualGradients = [.. module.parameters().Select(p => p.grad!.clone())];
         for (int i = 0; i < expectedGradients.Length; i++)
         {
             TensorAssert.Close(expectedGradients[i], actualGradients[i], $"gradient of parameter {i}");
+        }
+
+        void RunKernel()
+        {
+            kernel.Refresh();
+            fixed (float* py = y, pdu = du, d = dyValues)
+            {
+                for (int step = 0; step < steps; step++)
+                {
+                    float* input = kernel.Input(step);
+                    for (int i = 0; i < batch * inputs; i++)
+                    {
+                        input[i] = inputValues[(step * batch * inputs) + i];
+                    }
+
+                    kernel.Forward(step, py + (step * batch * outputs), outputs);
+                }
+
+                for (int step = steps - 1; step >= 0; step--)
+                {
+                    kernel.Backward(step, d + (step * batch * outputs), outputs, pdu + (step * batch * inputs));
+                }
+            }
+
+            kernel.AddWeightGradients(steps);
         }
     }
 }

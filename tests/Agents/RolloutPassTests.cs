@@ -54,6 +54,46 @@ public sealed class RolloutPassTests
         AssertClose(network, expected, actual);
     }
 
+    public static TheoryData<SimdWidth, CoreKind> FlushedNetworks => SimdWidths.Times(new TheoryData<CoreKind>
+    {
+        CoreKind.Nac, CoreKind.Nalu, CoreKind.Counter, CoreKind.Gru, CoreKind.Timer,
+    });
+
+    /// <summary>
+    /// Training's workers flush denormal floats to zero (Denormals): a denormal then reads as 0 in every comparison,
+    /// and the JIT writes a denormal constant as 0 into code it compiles on such a thread (a test of x = 0 as |x| below
+    /// float.Epsilon, for one, is never true there). Both passes run here on a flushing thread of
+    /// their own, every kernel as training runs it (the NALU at ε = 0.5, well-conditioned, as above).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FlushedNetworks))]
+    public void WhereDenormalsAreFlushedTheFastPassStillGivesLibtorchsOutputsAndGradients(SimdWidth width, CoreKind core)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using Denormals.Scope flushing = Denormals.FlushOnThisThread();
+                using var _ = Simd.ForceOnThisThread(width);
+                using var scope = NewDisposeScope();
+                using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
+                (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, new Rollout());
+                AssertClose(network, expected, actual);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
     /// <summary>
     /// Given each frame's key (its picture's number), with the frames' bytes or with a lookup of a key's picture, the
     /// fast pass finds repeated pictures by key rather than by their bytes: the same distinct frames in the same slots,
