@@ -17,7 +17,8 @@ namespace GridTime.Agents.Kernels;
 /// <para>
 /// What it asks of code run on a flushing thread: never compare with, or compute from, a denormal constant such as
 /// <c>float.Epsilon</c>. It reads as 0 there, and the JIT, which compiles a method on the thread that first calls it,
-/// writes it as 0 into the code (seen on .NET 10, x86-64), so that the code is wrong on every thread afterwards.
+/// writes it as 0 into the code (seen on .NET 10, x86-64), so that the code is wrong on every thread until the method
+/// is compiled again (tiered compilation recompiles a hot method on a thread of its own; never, with it off).
 /// Test for 0 by comparing with 0.
 /// </para>
 /// <para>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using GridTime.Agents.Kernels;
 
 namespace GridTime.Training.Benchmark;
@@ -8,8 +9,10 @@ namespace GridTime.Training.Benchmark;
 /// kernels were narrowed to, so that <c>bench</c>'s ceiling for a narrowed width is what a processor of that width
 /// would give. Without it, forcing <c>GRIDTIME_SIMD=256</c> on an Intel processor with AVX-512 measured GridTime's
 /// 256-bit training against MKL's AVX-512 product (on a Xeon, 155 GFLOP/s against 92 with AVX2): a share of that
-/// ceiling says nothing about an AVX2 processor. (On AMD processors MKL takes its AVX2 path whatever the processor
-/// has, so the mismatch did not show there.)
+/// ceiling says nothing about an AVX2 processor. MKL takes such limits on Intel's processors only: on others (AMD's)
+/// it runs its own path whatever it is asked, with <see cref="MklVariable"/> too (on an AMD EPYC of the Zen 4
+/// generation, a one-core 512² product ran at 93-100 GFLOP/s asked for SSE4.2, which cannot reach half of that), and
+/// its <c>mkl_serv_cpu_detect</c> answers 0 there: the line then says MKL was not limited.
 /// <para>
 /// How: MKL's <c>mkl_enable_instructions</c> (exported from libtorch_cpu as <c>mkl_serv_enable_instructions</c>),
 /// which must run before MKL's first product in the process (after it, it still answers yes and changes nothing:
@@ -40,9 +43,12 @@ public static class LibTorchMatmulWidth
     public static string LimitTo(SimdWidth width)
     {
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
+        bool intel = IntelProcessor();
         if (fromEnvironment is { Length: > 0 })
         {
-            return $"MKL's instructions as {MklVariable}={fromEnvironment} sets them";
+            return intel || !X86Base.IsSupported
+                ? $"MKL's instructions as {MklVariable}={fromEnvironment} sets them"
+                : $"MKL's own choice on this processor ({MklVariable}={fromEnvironment} is taken on Intel's processors only): its product may use wider vectors than GridTime's kernels";
         }
 
         (int code, int detectedAtMost, string name) = width switch
@@ -51,6 +57,13 @@ public static class LibTorchMatmulWidth
             SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
             _ => (-1, 0, ""),
         };
+        if (code >= 0 && X86Base.IsSupported && !intel)
+        {
+            return TryEnable(code, detectedAtMost) == Outcome.NoMkl
+                ? $"not limited to {name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels"
+                : $"MKL not limited to {name}: on a processor not Intel's it takes its own path (AVX2 on AMD's) whatever it is asked, and its product may use wider vectors than GridTime's kernels";
+        }
+
         return code < 0 ? "MKL's widest instructions for this processor" : TryEnable(code, detectedAtMost) switch
         {
             Outcome.Limited => $"MKL limited to {name}, as GridTime's kernels are",
@@ -68,9 +81,25 @@ public static class LibTorchMatmulWidth
         Wider,
     }
 
+    /// <summary>Whether this is an x86-64 processor of Intel's (CPUID's vendor "GenuineIntel"), the only kind on which MKL takes a limit.</summary>
+    private static bool IntelProcessor()
+    {
+        if (!X86Base.IsSupported)
+        {
+            return false;
+        }
+
+        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
+        Span<byte> vendor = stackalloc byte[12];
+        BitConverter.TryWriteBytes(vendor, ebx);
+        BitConverter.TryWriteBytes(vendor[4..], edx);
+        BitConverter.TryWriteBytes(vendor[8..], ecx);
+        return vendor.SequenceEqual("GenuineIntel"u8);
+    }
+
     // MKL's answer to the limit, checked against the code path it then reports (mkl_serv_cpu_detect, exported beside
-    // it): mkl_serv_enable_instructions returns 1 even after MKL's first product, when its choice is made and the
-    // call changes nothing, and 0 on a processor not Intel's, where MKL takes its own path.
+    // it): on an Intel processor mkl_serv_enable_instructions returns 1 even after MKL's first product, when its choice
+    // is made and the call changes nothing.
     private static Outcome TryEnable(int code, int detectedAtMost)
     {
         _ = TorchSharp.torch.get_num_threads(); // loads libtorch (TorchSharp loads it on first use) without a product

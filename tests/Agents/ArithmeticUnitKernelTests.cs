@@ -45,24 +45,19 @@ public sealed class ArithmeticUnitKernelTests
     public unsafe void ThroughTheLogTheGradientIsSignOverMagnitudeZeroAtZeroAndNaNAtNaN(SimdWidth width, bool flushed)
     {
         // ∂ℓ·sign(x)/(|x| + ε), hand-computed with ε = 0.5 (exact in floats); 19 values: whole vectors and a tail at
-        // every width. Two inputs are denormal (±1e-40, in a vector and in the tail): |x| + 0.5 rounds to 0.5, so
-        // ±2; where denormals are flushed to zero (as training's workers do) they read as 0, and so give 0. The
-        // kernel runs on a thread of its own, flushing or not, so that it is also compiled on such a thread.
-        float[] x = [2f, -2f, 0f, -0f, float.NaN, 0.5f, -1.5f, 3.5f, 0f, -1e-40f, 1.5f, float.NaN, 2f, -2f, 0f, 0.5f, -0.5f, 1e-40f, float.NaN];
+        // every width, ±0 in both. Two inputs are denormal (±1e-40, in a vector and in the tail): |x| + 0.5 rounds to
+        // 0.5, so ±2; where denormals are flushed to zero (as training's workers do) they read as 0, and so give 0.
+        float[] x = [2f, -2f, 0f, -0f, float.NaN, 0.5f, -1.5f, 3.5f, 0f, -1e-40f, 1.5f, float.NaN, 2f, -2f, 0f, 0.5f, -0f, 1e-40f, float.NaN];
         float[] dLog = [3f, 3f, 7f, 7f, 1f, 2f, 4f, 8f, 1f, 1f, -6f, 0f, -5f, 5f, 0f, 0f, 1f, 1f, 1f];
         float denormal = flushed && Denormals.CanFlush ? 0f : 2f;
-        float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -denormal, -3f, float.NaN, -2f, -2f, 0f, 0f, -1f, denormal, float.NaN];
-        var thread = new Thread(() =>
+        float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -denormal, -3f, float.NaN, -2f, -2f, 0f, 0f, 0f, denormal, float.NaN];
+        OnThreadOfItsOwn(flushed, width, () =>
         {
-            using Denormals.Scope flushing = flushed ? Denormals.FlushOnThisThread() : default;
-            using var _ = Simd.ForceOnThisThread(width);
             fixed (float* d = dLog, v = x)
             {
                 NaluMath.LogBackward(d, v, x.Length, 0.5f);
             }
         });
-        thread.Start();
-        thread.Join();
 
         Assert.Equal(expected, dLog);
     }
@@ -80,6 +75,35 @@ public sealed class ArithmeticUnitKernelTests
     }
 
     public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> at <paramref name="width"/> on a new thread, flushing denormals there when
+    /// <paramref name="flushed"/> (and checking that it does, where this process can flush); rethrows what it threw.
+    /// </summary>
+    private static void OnThreadOfItsOwn(bool flushed, SimdWidth width, Action work)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using Denormals.Scope flushing = flushed ? Denormals.FlushOnThisThread() : default;
+                Assert.Equal(flushed && Denormals.CanFlush, Denormals.FlushedOnThisThread);
+                using var _ = Simd.ForceOnThisThread(width);
+                work();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
 
     /// <summary>
     /// The kernel against the module through libtorch's autograd. With <paramref name="kernelFlushes"/>, the kernel runs
@@ -106,14 +130,7 @@ public sealed class ArithmeticUnitKernelTests
         float[] y = new float[steps * batch * outputs], du = new float[steps * batch * inputs];
         if (kernelFlushes)
         {
-            var thread = new Thread(() =>
-            {
-                using Denormals.Scope flushing = Denormals.FlushOnThisThread();
-                using var _ = Simd.ForceOnThisThread(width);
-                RunKernel();
-            });
-            thread.Start();
-            thread.Join();
+            OnThreadOfItsOwn(true, width, RunKernel);
         }
         else
         {

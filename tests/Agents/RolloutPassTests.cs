@@ -60,10 +60,12 @@ public sealed class RolloutPassTests
     });
 
     /// <summary>
-    /// Training's workers flush denormal floats to zero (Denormals): a denormal then reads as 0 in every comparison,
-    /// and the JIT writes a denormal constant as 0 into code it compiles on such a thread (a test of x = 0 as |x| below
-    /// float.Epsilon, for one, is never true there). Both passes run here on a flushing thread of
-    /// their own, every kernel as training runs it (the NALU at ε = 0.5, well-conditioned, as above).
+    /// Training's workers flush denormal floats to zero (Denormals): a denormal then reads as 0 in every comparison and
+    /// every product, and the JIT writes a denormal constant as 0 into code it compiles on such a thread. Both passes run
+    /// here on a flushing thread of their own, every kernel as training runs it (the NALU at ε = 0.5, well-conditioned, as
+    /// above). The values here are far from the denormal range, so flushing must change nothing. (The NALU's gradient
+    /// through its log at x = 0 is checked in ArithmeticUnitKernelTests: in the network an input of exactly 0 is the
+    /// state at an episode's start, whose gradient is not used.)
     /// </summary>
     [Theory]
     [MemberData(nameof(FlushedNetworks))]
@@ -75,6 +77,7 @@ public sealed class RolloutPassTests
             try
             {
                 using Denormals.Scope flushing = Denormals.FlushOnThisThread();
+                Assert.Equal(Denormals.CanFlush, Denormals.FlushedOnThisThread);
                 using var _ = Simd.ForceOnThisThread(width);
                 using var scope = NewDisposeScope();
                 using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
