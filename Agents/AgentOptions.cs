@@ -31,8 +31,11 @@ public sealed record AgentOptions
     /// <summary>How the timer reads its time left from T and its count (<see cref="Agents.TimeLeftReadout"/>); training sets it to --time-left-readout.</summary>
     public TimeLeftReadout TimeLeftReadout { get; init; } = TimeLeftReadout.Nau;
 
-    /// <summary>ε in the NALU's log(|x| + ε).</summary>
+    /// <summary>ε in the NALU's log(|x| + ε): a normal float (from 2⁻¹²⁶ ≈ 1.18e-38 to float's largest).</summary>
     public double NaluEpsilon { get; init; } = 1e-7;
+
+    /// <summary>2⁻¹²⁶, the smallest normal float: the least <see cref="NaluEpsilon"/>.</summary>
+    public const double SmallestNormalFloat = 1.1754943508222875e-38;
 
     /// <summary>Seed of the initial weights.</summary>
     public ulong Seed { get; init; } = 1;
@@ -57,7 +60,7 @@ public sealed record AgentOptions
     /// <summary>
     /// Every field out of range, in field order, each as (the property's name, a message naming the field in words):
     /// a known core, Hidden 1..<see cref="MaximumHidden"/>, ArithmeticWidth 1..<see cref="MaximumArithmeticWidth"/>,
-    /// a known time-left readout, a positive NALU epsilon, an arithmetic input other than the default only for a core with an arithmetic unit
+    /// a known time-left readout, a NALU epsilon that is a normal float, an arithmetic input other than the default only for a core with an arithmetic unit
     /// (<see cref="CoreDescriptor.ChoosesArithmeticInput"/>). Empty when valid. The one place these bounds are checked: <see cref="Validate"/>
     /// throws the first, the training settings name their flags before them.
     /// </summary>
@@ -80,7 +83,9 @@ public sealed record AgentOptions
             $"the {Core.Name()} agent has no NAC or NALU whose input could be chosen (only {string.Join(" and ", CoreTable.All.Where(row => row.ChoosesArithmeticInput).Select(row => row.Kind.Name()))} have)");
         Check(Enum.IsDefined(TimeLeftReadout), nameof(TimeLeftReadout), $"unknown time-left readout {(int)TimeLeftReadout}");
         Check(TimeLeftCap >= 1, nameof(TimeLeftCap), $"the time-left cap must be at least 1, got {TimeLeftCap}");
-        Check(NaluEpsilon > 0 && double.IsFinite(NaluEpsilon), nameof(NaluEpsilon), $"the NALU epsilon must be positive, got {NaluEpsilon}");
+        // A normal float: the NALU computes in floats, and where denormals are flushed (training's workers) a smaller ε reads as 0, so log(|0| + ε) = −∞.
+        Check(NaluEpsilon is >= SmallestNormalFloat and <= float.MaxValue, nameof(NaluEpsilon),
+            $"the NALU epsilon must be a normal float, from {SmallestNormalFloat.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {float.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture)}, got {NaluEpsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return problems;
     }
 

@@ -6,6 +6,33 @@ namespace GridTime.Tests.Agents;
 
 public sealed class ActorCriticTests
 {
+    [Theory]
+    [InlineData(0.0, false)]
+    [InlineData(-1e-7, false)]
+    [InlineData(double.NaN, false)]
+    [InlineData(double.PositiveInfinity, false)]
+    [InlineData(1e-39, false)] // a denormal float: 0 where denormals are flushed
+    [InlineData(1e-50, false)] // 0 as a float anywhere
+    [InlineData(1e39, false)] // above float's largest
+    [InlineData(AgentOptions.SmallestNormalFloat, true)]
+    [InlineData(1e-7, true)]
+    [InlineData(0.5, true)]
+    [InlineData(3.4028234663852886e38, true)] // float's largest
+    public void TheNalusEpsilonIsANormalFloat(double epsilon, bool valid)
+    {
+        var problems = new AgentOptions { Core = CoreKind.Nalu, NaluEpsilon = epsilon }.Problems();
+        if (valid)
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            (string property, string message) = Assert.Single(problems);
+            Assert.Equal(nameof(AgentOptions.NaluEpsilon), property);
+            Assert.StartsWith("the NALU epsilon must be a normal float, from 1.1754943508222875E-38 to 3.4028235E+38, got ", message);
+        }
+    }
+
     public static TheoryData<string> Cores => new(CoreKinds.All.Select(k => k.Name()));
 
     private static ActorCritic Network(string core, ulong seed = 5) =>
