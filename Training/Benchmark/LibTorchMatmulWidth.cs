@@ -43,12 +43,16 @@ public static class LibTorchMatmulWidth
     public static string LimitTo(SimdWidth width)
     {
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        bool intel = IntelProcessor();
+        bool notIntel = X86Base.IsSupported && !IntelProcessor();
+        // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
+        string ownPath = width == SimdWidth.Bits128
+            ? "its own path (AVX2 on AMD's) whatever it is asked: its product may use wider vectors than GridTime's kernels"
+            : "its own path (AVX2 on AMD's) whatever it is asked";
         if (fromEnvironment is { Length: > 0 })
         {
-            return intel || !X86Base.IsSupported
-                ? $"MKL's instructions as {MklVariable}={fromEnvironment} sets them"
-                : $"MKL's own choice on this processor ({MklVariable}={fromEnvironment} is taken on Intel's processors only): its product may use wider vectors than GridTime's kernels";
+            return notIntel
+                ? $"MKL's own choice ({MklVariable}={fromEnvironment} is taken on Intel's processors only; on others MKL takes {ownPath})"
+                : $"MKL's instructions as {MklVariable}={fromEnvironment} sets them";
         }
 
         (int code, int detectedAtMost, string name) = width switch
@@ -57,11 +61,12 @@ public static class LibTorchMatmulWidth
             SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
             _ => (-1, 0, ""),
         };
-        if (code >= 0 && X86Base.IsSupported && !intel)
+        if (notIntel)
         {
-            return TryEnable(code, detectedAtMost) == Outcome.NoMkl
+            return code < 0 ? $"MKL's own choice: on a processor not Intel's it takes {ownPath}"
+                : TryEnable(code, detectedAtMost) == Outcome.NoMkl
                 ? $"not limited to {name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels"
-                : $"MKL not limited to {name}: on a processor not Intel's it takes its own path (AVX2 on AMD's) whatever it is asked, and its product may use wider vectors than GridTime's kernels";
+                : $"MKL not limited to {name}: on a processor not Intel's it takes {ownPath}";
         }
 
         return code < 0 ? "MKL's widest instructions for this processor" : TryEnable(code, detectedAtMost) switch

@@ -103,13 +103,35 @@ public sealed class SimdSettingTests
         }
         else if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
         {
+            // AVX2 is wider than GridTime's kernels at 128 bits, not at 256.
+            string ownPath = simd == "256" ? "its own path (AVX2 on AMD's) whatever it is asked"
+                : "its own path (AVX2 on AMD's) whatever it is asked: its product may use wider vectors than GridTime's kernels";
             Assert.Equal(mklVariable is null
-                ? $"MKL not limited to {(simd == "256" ? "AVX2" : "SSE4.2")}: on a processor not Intel's it takes its own path (AVX2 on AMD's) whatever it is asked, and its product may use wider vectors than GridTime's kernels"
-                : $"MKL's own choice on this processor ({LibTorchMatmulWidth.MklVariable}={mklVariable} is taken on Intel's processors only): its product may use wider vectors than GridTime's kernels", instructions);
+                ? $"MKL not limited to {(simd == "256" ? "AVX2" : "SSE4.2")}: on a processor not Intel's it takes {ownPath}"
+                : $"MKL's own choice ({LibTorchMatmulWidth.MklVariable}={mklVariable} is taken on Intel's processors only; on others MKL takes {ownPath})", instructions);
         }
         else
         {
             Assert.StartsWith("not limited to", instructions);
+        }
+    }
+
+    [Fact]
+    public void AtTheProcessorsOwnWidthTheLineSaysWhoseChoiceMklsInstructionsAre()
+    {
+        string said = LibTorchMatmulWidth.LimitTo(SimdWidth.Bits512);
+        if (System.Environment.GetEnvironmentVariable(LibTorchMatmulWidth.MklVariable) is { Length: > 0 } variable)
+        {
+            Assert.Contains($"{LibTorchMatmulWidth.MklVariable}={variable}", said);
+        }
+        else if (IntelProcessor() || !System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Assert.Equal("MKL's widest instructions for this processor", said);
+        }
+        else
+        {
+            // MKL runs AVX2 on AMD's processors, AVX-512 or not: never "the widest for this processor".
+            Assert.Equal("MKL's own choice: on a processor not Intel's it takes its own path (AVX2 on AMD's) whatever it is asked", said);
         }
     }
 
