@@ -51,7 +51,7 @@ public sealed class ArithmeticUnitKernelTests
         float[] dLog = [3f, 3f, 7f, 7f, 1f, 2f, 4f, 8f, 1f, 1f, -6f, 0f, -5f, 5f, 0f, 0f, 1f, 1f, 1f];
         float denormal = flushed && Denormals.CanFlush ? 0f : 2f;
         float[] expected = [1.2f, -1.2f, 0f, 0f, float.NaN, 2f, -2f, 2f, 0f, -denormal, -3f, float.NaN, -2f, -2f, 0f, 0f, 0f, denormal, float.NaN];
-        OnThreadOfItsOwn(flushed, width, () =>
+        FlushingThread.Run(flushed, width, () =>
         {
             fixed (float* d = dLog, v = x)
             {
@@ -75,35 +75,6 @@ public sealed class ArithmeticUnitKernelTests
     }
 
     public static TheoryData<SimdWidth> Widths => SimdWidths.Each;
-
-    /// <summary>
-    /// Runs <paramref name="work"/> at <paramref name="width"/> on a new thread, flushing denormals there when
-    /// <paramref name="flushed"/> (and checking that it does, where this process can flush); rethrows what it threw.
-    /// </summary>
-    private static void OnThreadOfItsOwn(bool flushed, SimdWidth width, Action work)
-    {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using Denormals.Scope flushing = flushed ? Denormals.FlushOnThisThread() : default;
-                Assert.Equal(flushed && Denormals.CanFlush, Denormals.FlushedOnThisThread);
-                using var _ = Simd.ForceOnThisThread(width);
-                work();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-    }
 
     /// <summary>
     /// The kernel against the module through libtorch's autograd. With <paramref name="kernelFlushes"/>, the kernel runs
@@ -130,7 +101,7 @@ public sealed class ArithmeticUnitKernelTests
         float[] y = new float[steps * batch * outputs], du = new float[steps * batch * inputs];
         if (kernelFlushes)
         {
-            OnThreadOfItsOwn(true, width, RunKernel);
+            FlushingThread.Run(true, width, RunKernel);
         }
         else
         {

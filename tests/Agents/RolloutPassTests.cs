@@ -69,33 +69,14 @@ public sealed class RolloutPassTests
     /// </summary>
     [Theory]
     [MemberData(nameof(FlushedNetworks))]
-    public void WhereDenormalsAreFlushedTheFastPassStillGivesLibtorchsOutputsAndGradients(SimdWidth width, CoreKind core)
-    {
-        Exception? failure = null;
-        var thread = new Thread(() =>
+    public void WhereDenormalsAreFlushedTheFastPassStillGivesLibtorchsOutputsAndGradients(SimdWidth width, CoreKind core) =>
+        FlushingThread.Run(true, width, () =>
         {
-            try
-            {
-                using Denormals.Scope flushing = Denormals.FlushOnThisThread();
-                Assert.Equal(Denormals.CanFlush, Denormals.FlushedOnThisThread);
-                using var _ = Simd.ForceOnThisThread(width);
-                using var scope = NewDisposeScope();
-                using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
-                (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, new Rollout());
-                AssertClose(network, expected, actual);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
+            using var scope = NewDisposeScope();
+            using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 11, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
+            (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, new Rollout());
+            AssertClose(network, expected, actual);
         });
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-    }
 
     /// <summary>
     /// Given each frame's key (its picture's number), with the frames' bytes or with a lookup of a key's picture, the
