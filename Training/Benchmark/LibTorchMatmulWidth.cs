@@ -11,8 +11,9 @@ namespace GridTime.Training.Benchmark;
 /// 256-bit training against MKL's AVX-512 product (on a Xeon, 155 GFLOP/s against 92 with AVX2): a share of that
 /// ceiling says nothing about an AVX2 processor. MKL takes such limits on Intel's processors only: on others (AMD's)
 /// it runs its own path whatever it is asked, with <see cref="MklVariable"/> too (on an AMD EPYC of the Zen 4
-/// generation, a one-core 512² product ran at 93-100 GFLOP/s asked for SSE4.2, which cannot reach half of that), and
-/// its <c>mkl_serv_cpu_detect</c> answers 0 there: the line then says MKL was not limited.
+/// generation, asked for SSE4.2, a profile showed its AVX2 kernel for Zen, <c>mkl_blas_def_sgemm_kernel_0_zen</c>, at
+/// 93-100 GFLOP/s on one core), and its <c>mkl_serv_cpu_detect</c> answers 0 there: the line then says MKL was not
+/// limited.
 /// <para>
 /// How: MKL's <c>mkl_enable_instructions</c> (exported from libtorch_cpu as <c>mkl_serv_enable_instructions</c>),
 /// which must run before MKL's first product in the process (after it, it still answers yes and changes nothing:
