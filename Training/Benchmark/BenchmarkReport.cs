@@ -95,9 +95,10 @@ public sealed record BenchmarkReport
     public long TrainFlopsPerFrame { get; init; }
 
     /// <summary>
-    /// GFLOP/s of a float32 matrix multiply on one thread, the fastest of libtorch's (1024x1024x1024), GridTime's
+    /// GFLOP/s of a float32 matrix multiply on one thread, the fastest of libtorch's (1024x1024x1024; left out where
+    /// it may use wider vectors than GridTime's kernels, <see cref="LibTorchInstructions.MayBeWider"/>), GridTime's
     /// kernel (<see cref="MatmulGflopsKernel"/>) and the sustained figure (<see cref="MatmulGflopsSustainedOneCore"/>):
-    /// the practical ceiling of one core.
+    /// the practical ceiling of one core at GridTime's width.
     /// </summary>
     public double MatmulGflopsOneCore { get; init; }
 

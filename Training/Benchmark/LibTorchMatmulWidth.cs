@@ -39,21 +39,23 @@ public static class LibTorchMatmulWidth
     /// <paramref name="width"/> when it is 256 (AVX2) or 128 bits (SSE4.2, which has no fused multiply-add: the
     /// ceiling is then GridTime's own 128-bit kernel wherever that is faster). Returns a few words for the bench's
     /// line, e.g. "MKL limited to AVX2, as GridTime's kernels are", or words saying why not (MKL's choice already
-    /// made, a processor not Intel's, no MKL). Each call asks MKL again and says what it answered.
+    /// made, a processor not Intel's, no MKL), and whether libtorch's product may then use wider vectors than
+    /// GridTime's kernels (bench then leaves it out of the ceiling at this width). Each call asks MKL again and says
+    /// what it answered.
     /// </summary>
-    public static string LimitTo(SimdWidth width)
+    public static LibTorchInstructions LimitTo(SimdWidth width)
     {
+        const string MayBeWider = "its product may use wider vectors than GridTime's kernels";
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
         bool notIntel = X86Base.IsSupported && !IntelProcessor();
         // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
-        string ownPath = width == SimdWidth.Bits128
-            ? "its own path (AVX2 on AMD's) whatever it is asked: its product may use wider vectors than GridTime's kernels"
-            : "its own path (AVX2 on AMD's) whatever it is asked";
+        bool ownPathWider = width == SimdWidth.Bits128;
+        string ownPath = ownPathWider ? $"its own path (AVX2 on AMD's) whatever it is asked: {MayBeWider}" : "its own path (AVX2 on AMD's) whatever it is asked";
         if (fromEnvironment is { Length: > 0 })
         {
             return notIntel
-                ? $"MKL's own choice ({MklVariable}={fromEnvironment} is taken on Intel's processors only; on others MKL takes {ownPath})"
-                : $"MKL's instructions as {MklVariable}={fromEnvironment} sets them";
+                ? new($"MKL's own choice ({MklVariable}={fromEnvironment} is taken on Intel's processors only; on others MKL takes {ownPath})", ownPathWider)
+                : new($"MKL's instructions as {MklVariable}={fromEnvironment} sets them", false);
         }
 
         (int code, int detectedAtMost, string name) = width switch
@@ -62,20 +64,23 @@ public static class LibTorchMatmulWidth
             SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
             _ => (-1, 0, ""),
         };
-        if (notIntel)
+        if (code < 0)
         {
-            return code < 0 ? $"MKL's own choice: on a processor not Intel's it takes {ownPath}"
-                : TryEnable(code, detectedAtMost) == Outcome.NoMkl
-                ? $"not limited to {name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels"
-                : $"MKL not limited to {name}: on a processor not Intel's it takes {ownPath}";
+            return new(notIntel ? $"MKL's own choice: on a processor not Intel's it takes {ownPath}" : "MKL's widest instructions for this processor", false);
         }
 
-        return code < 0 ? "MKL's widest instructions for this processor" : TryEnable(code, detectedAtMost) switch
+        Outcome outcome = TryEnable(code, detectedAtMost);
+        if (notIntel && outcome != Outcome.NoMkl)
         {
-            Outcome.Limited => $"MKL limited to {name}, as GridTime's kernels are",
-            Outcome.NoWider => $"MKL's own choice on this processor, no wider than {name}, as GridTime's kernels are",
-            Outcome.Wider => $"MKL could not be limited to {name} (it had chosen its instructions, or refuses on this processor): its product may use wider vectors than GridTime's kernels",
-            _ => $"not limited to {name} (this libtorch has no MKL to ask): its product may use wider vectors than GridTime's kernels",
+            return new($"MKL not limited to {name}: on a processor not Intel's it takes {ownPath}", ownPathWider);
+        }
+
+        return outcome switch
+        {
+            Outcome.Limited => new($"MKL limited to {name}, as GridTime's kernels are", false),
+            Outcome.NoWider => new($"MKL's own choice on this processor, no wider than {name}, as GridTime's kernels are", false),
+            Outcome.Wider => new($"MKL could not be limited to {name} (it had chosen its instructions, or refuses on this processor): {MayBeWider}", true),
+            _ => new($"not limited to {name} (this libtorch has no MKL to ask): {MayBeWider}", true),
         };
     }
 
@@ -127,3 +132,11 @@ public static class LibTorchMatmulWidth
         return Outcome.NoMkl;
     }
 }
+
+/// <summary>
+/// What <see cref="LibTorchMatmulWidth.LimitTo"/> found: a few words for the bench's line, and whether libtorch's
+/// product may use wider vectors than GridTime's kernels at the width asked for (so that it is no ceiling at that width).
+/// </summary>
+/// <param name="Description">E.g. "MKL limited to AVX2, as GridTime's kernels are".</param>
+/// <param name="MayBeWider">Whether libtorch's product may use wider vectors than GridTime's kernels.</param>
+public readonly record struct LibTorchInstructions(string Description, bool MayBeWider);
