@@ -46,8 +46,14 @@ public static class LibTorchMatmulWidth
     public static LibTorchInstructions LimitTo(SimdWidth width)
     {
         const string MayBeWider = "its product may use wider vectors than GridTime's kernels";
+        if (!X86Base.IsSupported)
+        {
+            // ARM64: no MKL, and GridTime's kernels use the whole of AdvSIMD's 128-bit vectors, as libtorch's product does.
+            return new("libtorch's own choice on this processor (no MKL to limit; AdvSIMD's 128 bits, as GridTime's kernels)", false);
+        }
+
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        bool notIntel = X86Base.IsSupported && !IntelProcessor();
+        bool notIntel = !IntelProcessor();
         // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
         bool ownPathWider = width == SimdWidth.Bits128;
         string ownPath = ownPathWider ? $"its own path (AVX2 on AMD's) whatever it is asked: {MayBeWider}" : "its own path (AVX2 on AMD's) whatever it is asked";
