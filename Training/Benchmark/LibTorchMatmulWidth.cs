@@ -48,20 +48,9 @@ public static class LibTorchMatmulWidth
         const string MayBeWider = "its product may use wider vectors than GridTime's kernels";
         if (!X86Base.IsSupported)
         {
-            // ARM64: no MKL, and GridTime's kernels use the whole of AdvSIMD's 128-bit vectors, as libtorch's product does.
-            return new("libtorch's own choice on this processor (no MKL to limit; AdvSIMD's 128 bits, as GridTime's kernels)", false);
-        }
-
-        string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        bool notIntel = !IntelProcessor();
-        // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
-        bool ownPathWider = width == SimdWidth.Bits128;
-        string ownPath = ownPathWider ? $"its own path (AVX2 on AMD's) whatever it is asked: {MayBeWider}" : "its own path (AVX2 on AMD's) whatever it is asked";
-        if (fromEnvironment is { Length: > 0 })
-        {
-            return notIntel
-                ? new($"MKL's own choice ({MklVariable}={fromEnvironment} is taken on Intel's processors only; on others MKL takes {ownPath})", ownPathWider)
-                : new($"MKL's instructions as {MklVariable}={fromEnvironment} sets them", false);
+            // ARM64: no MKL to limit, and libtorch's product is its BLAS's (Accelerate on Apple's processors, which may
+            // run it on a matrix unit beside the vector units): no ceiling for GridTime's vector kernels.
+            return new($"libtorch's own choice on this processor (no MKL to limit): {MayBeWider}", true);
         }
 
         (int code, int detectedAtMost, string name) = width switch
@@ -70,18 +59,31 @@ public static class LibTorchMatmulWidth
             SimdWidth.Bits128 => (MklEnableSse42, MklDetectedSse42, "SSE4.2"),
             _ => (-1, 0, ""),
         };
-        if (code < 0)
+        string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
+        bool notIntel = !IntelProcessor();
+        // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
+        bool ownPathWider = width == SimdWidth.Bits128;
+        string ownPath = ownPathWider ? $"its own path (AVX2 on AMD's) whatever it is asked: {MayBeWider}" : "its own path (AVX2 on AMD's) whatever it is asked";
+        if (notIntel)
         {
-            return new(notIntel ? $"MKL's own choice: on a processor not Intel's it takes {ownPath}" : "MKL's widest instructions for this processor", false);
+            if (fromEnvironment is { Length: > 0 })
+            {
+                return new($"MKL's own choice ({MklVariable}={fromEnvironment} is taken on Intel's processors only; on others MKL takes {ownPath})", ownPathWider);
+            }
+
+            return code < 0 ? new($"MKL's own choice: on a processor not Intel's it takes {ownPath}", false)
+                : TryEnable(code, detectedAtMost) == Outcome.NoMkl ? new($"not limited to {name} (this libtorch has no MKL to ask): {MayBeWider}", true)
+                : new($"MKL not limited to {name}: on a processor not Intel's it takes {ownPath}", ownPathWider);
         }
 
-        Outcome outcome = TryEnable(code, detectedAtMost);
-        if (notIntel && outcome != Outcome.NoMkl)
+        if (fromEnvironment is { Length: > 0 })
         {
-            return new($"MKL not limited to {name}: on a processor not Intel's it takes {ownPath}", ownPathWider);
+            // The variable decides; at a narrowed width the path MKL reports says whether it chose wider than GridTime's kernels.
+            bool wider = code >= 0 && TryEnable(null, detectedAtMost) is Outcome.Wider or Outcome.NoMkl;
+            return new($"MKL's instructions as {MklVariable}={fromEnvironment} sets them" + (wider ? $": {MayBeWider}" : ""), wider);
         }
 
-        return outcome switch
+        return code < 0 ? new("MKL's widest instructions for this processor", false) : TryEnable(code, detectedAtMost) switch
         {
             Outcome.Limited => new($"MKL limited to {name}, as GridTime's kernels are", false),
             Outcome.NoWider => new($"MKL's own choice on this processor, no wider than {name}, as GridTime's kernels are", false),
@@ -116,8 +118,8 @@ public static class LibTorchMatmulWidth
 
     // MKL's answer to the limit, checked against the code path it then reports (mkl_serv_cpu_detect, exported beside
     // it): on an Intel processor mkl_serv_enable_instructions returns 1 even after MKL's first product, when its choice
-    // is made and the call changes nothing.
-    private static Outcome TryEnable(int code, int detectedAtMost)
+    // is made and the call changes nothing. With no code, MKL is not asked: only the path it reports is read.
+    private static Outcome TryEnable(int? code, int detectedAtMost)
     {
         _ = TorchSharp.torch.get_num_threads(); // loads libtorch (TorchSharp loads it on first use) without a product
         foreach (string name in new[] { "libtorch_cpu.so", "libtorch_cpu.dylib", "torch_cpu.dll" })
@@ -128,7 +130,7 @@ public static class LibTorchMatmulWidth
             {
                 unsafe
                 {
-                    bool accepted = ((delegate* unmanaged<int, int>)enable)(code) == 1;
+                    bool accepted = code is int asked && ((delegate* unmanaged<int, int>)enable)(asked) == 1;
                     int detected = ((delegate* unmanaged<int>)detect)();
                     return detected > detectedAtMost ? Outcome.Wider : accepted ? Outcome.Limited : Outcome.NoWider;
                 }
