@@ -60,7 +60,7 @@ public static class LibTorchMatmulWidth
             _ => (-1, 0, ""),
         };
         string? fromEnvironment = System.Environment.GetEnvironmentVariable(MklVariable);
-        bool notIntel = !IntelProcessor();
+        bool notIntel = !OnIntelProcessor;
         // MKL's path on AMD's processors is AVX2 (its "zen" kernels, ymm registers): wider than GridTime's only at 128 bits.
         bool ownPathWider = width == SimdWidth.Bits128;
         string ownPath = ownPathWider ? $"its own path (AVX2 on AMD's) whatever it is asked: {MayBeWider}" : "its own path (AVX2 on AMD's) whatever it is asked";
@@ -101,7 +101,9 @@ public static class LibTorchMatmulWidth
     }
 
     /// <summary>Whether this is an x86-64 processor of Intel's (CPUID's vendor "GenuineIntel"), the only kind on which MKL takes a limit.</summary>
-    private static bool IntelProcessor()
+    public static bool OnIntelProcessor { get; } = ReadIntelVendor();
+
+    private static bool ReadIntelVendor()
     {
         if (!X86Base.IsSupported)
         {

@@ -102,7 +102,7 @@ public sealed class SimdSettingTests
         double libtorch = instructions.Contains("may use wider vectors", StringComparison.Ordinal) ? 0 : Gflops("matmul_gflops_libtorch");
         Assert.Equal(Math.Max(Math.Max(libtorch, Gflops("matmul_gflops_kernel")), Gflops("matmul_gflops_sustained_one_core")), Gflops("matmul_gflops_one_core"), 9);
         // MKL takes limits on Intel's processors only; on others it runs its own path whatever it is asked.
-        if (IntelProcessor())
+        if (LibTorchMatmulWidth.OnIntelProcessor)
         {
             Assert.Equal(expected, instructions);
         }
@@ -133,7 +133,7 @@ public sealed class SimdSettingTests
         {
             Assert.Contains($"{LibTorchMatmulWidth.MklVariable}={variable}", said);
         }
-        else if (IntelProcessor())
+        else if (LibTorchMatmulWidth.OnIntelProcessor)
         {
             Assert.Equal("MKL's widest instructions for this processor", said);
         }
@@ -155,7 +155,7 @@ public sealed class SimdSettingTests
         }
 
         string said = LibTorchMatmulWidth.LimitTo(SimdWidth.Bits256).Description;
-        if (IntelProcessor() && Avx512Processor() && System.Environment.GetEnvironmentVariable(LibTorchMatmulWidth.MklVariable) is not { Length: > 0 })
+        if (LibTorchMatmulWidth.OnIntelProcessor && Avx512Processor() && System.Environment.GetEnvironmentVariable(LibTorchMatmulWidth.MklVariable) is not { Length: > 0 })
         {
             Assert.StartsWith("MKL could not be limited to AVX2 (it had chosen its instructions", said);
         }
@@ -168,17 +168,6 @@ public sealed class SimdSettingTests
     // AVX-512 in the processor (CPUID leaf 7, EBX bit 16), whatever .NET was told to use.
     private static bool Avx512Processor() =>
         System.Runtime.Intrinsics.X86.X86Base.IsSupported && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ebx & (1 << 16)) != 0;
-
-    private static bool IntelProcessor()
-    {
-        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
-        {
-            return false;
-        }
-
-        (_, int ebx, int ecx, int edx) = System.Runtime.Intrinsics.X86.X86Base.CpuId(0, 0);
-        return string.Concat(new[] { ebx, edx, ecx }.Select(r => System.Text.Encoding.ASCII.GetString(BitConverter.GetBytes(r)))) == "GenuineIntel";
-    }
 
     private static Task<(int Code, string Output, string Error)> Gridtime(string simd, params string[] arguments) =>
         Gridtime(simd, new Dictionary<string, string?>(), arguments);
