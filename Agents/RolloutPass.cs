@@ -20,9 +20,16 @@ public abstract class RolloutPass : IDisposable
     /// <summary>The network this pass runs (its parameters receive the gradients).</summary>
     public abstract ActorCritic Network { get; }
 
-    /// <summary>The pass for <paramref name="network"/>, <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps.</summary>
-    public static RolloutPass For(ActorCritic network, int batch, int steps) =>
-        FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps) : new AutogradRolloutPass(network, batch, steps);
+    /// <summary>
+    /// The pass for <paramref name="network"/>, <paramref name="batch"/> environments and rollouts of up to
+    /// <paramref name="steps"/> steps. With <paramref name="fullWork"/> the fast pass leaves out its two savings and
+    /// does the whole network's work on every frame, as a trainer without them does: it encodes every frame, even one
+    /// the rollout showed before, and its first convolution multiplies every input, 0 or not. The outputs and gradients
+    /// are the same but for the order of sums. What a benchmark measures the kernels alone with (<c>gridtime bench
+    /// --full-work</c>); training has no use for it.
+    /// </summary>
+    public static RolloutPass For(ActorCritic network, int batch, int steps, bool fullWork = false) =>
+        FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps, fullWork) : new AutogradRolloutPass(network, batch, steps);
 
     /// <summary>B, the environments of every step.</summary>
     public abstract int Batch { get; }

@@ -28,6 +28,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private readonly ActorCritic _network;
     private readonly FastCore _core;
     private readonly int _batch, _width, _state, _output, _actions;
+    private readonly bool _fullWork; // RolloutPass.For: every frame encoded, conv1 over every input
     private readonly Tensor _conv1Weight, _conv1Bias, _conv2Weight, _conv2Bias, _fcWeight, _fcBias;
     private readonly Tensor _policyWeight, _policyBias, _valueWeight, _valueBias;
 
@@ -55,8 +56,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public static bool Takes(ActorCritic network) =>
         FastLinear.KernelInUse && network.Encoder.Features % 16 == 0 && network.Core.HasFastCore(network.Encoder.Features);
 
-    /// <summary>A pass for <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps.</summary>
-    public FastRolloutPass(ActorCritic network, int batch, int steps)
+    /// <summary>
+    /// A pass for <paramref name="batch"/> environments and rollouts of up to <paramref name="steps"/> steps; with
+    /// <paramref name="fullWork"/>, without its savings (every frame encoded, the first convolution over every input:
+    /// <see cref="RolloutPass.For"/>).
+    /// </summary>
+    public FastRolloutPass(ActorCritic network, int batch, int steps, bool fullWork = false)
     {
         if (!Takes(network))
         {
@@ -65,6 +70,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         _network = network;
         _batch = batch;
+        _fullWork = fullWork;
         _core = network.Core.CreateFastCore(network.Encoder.Features, batch, steps)!;
         (var conv1, var conv2, var fc) = network.Encoder.Layers;
         (var policy, var value) = network.Heads;
@@ -105,6 +111,9 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
     /// <inheritdoc/>
     public override ActorCritic Network => _network;
+
+    /// <summary>Whether this pass does the whole network's work on every frame, without its savings (<see cref="RolloutPass.For"/>).</summary>
+    internal bool FullWork => _fullWork;
 
     /// <inheritdoc/>
     public override int Batch => _batch;
@@ -254,7 +263,10 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         // 4. The convolutions, for every distinct frame at once.
         float* dW1 = gradient, dB1 = dW1 + _conv1Weight.numel(), dW2 = dB1 + _conv1Bias.numel(), dB2 = dW2 + _conv2Weight.numel();
-        FastConvolutions.Backward((byte*)_pixels.Data, true, distinct, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
+        using (_fullWork ? SparseConv1.DenseOnThisThread() : null)
+        {
+            FastConvolutions.Backward((byte*)_pixels.Data, true, distinct, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
+        }
         AddGradient(_conv1Weight, dW1);
         AddGradient(_conv1Bias, dB1);
         AddGradient(_conv2Weight, dW2);
@@ -376,7 +388,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         {
             ReadOnlySpan<byte> frame = keyed ? default : frames.Frame(b);
             ulong hash = 0;
-            int slot = keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
+            int slot = _fullWork ? -1 : keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
             if (slot < 0)
             {
                 slot = firstNew + fresh++;
@@ -423,7 +435,12 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     {
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
-        long conv1MultiplyAdds = FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        long conv1MultiplyAdds;
+        using (_fullWork ? SparseConv1.DenseOnThisThread() : null)
+        {
+            conv1MultiplyAdds = FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
+        }
+
         Sgemm.MultiplyPacked(count, width, ConvOutput, convOutput, ConvOutput, _fcWeightPacked.Data, encoded, width, accumulate: false);
         float* bias = Data(_fcBias);
         for (int r = 0; r < count; r++)

@@ -47,6 +47,13 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
     /// <summary>When set, the time of each phase of every update is added to it (a profile; costs nothing measurable).</summary>
     public PhaseTimes? Timing { get; init; }
 
+    /// <summary>
+    /// Whether the fast rollout pass does the whole network's work on every frame, without its savings
+    /// (<see cref="RolloutPass.For"/>). Not a setting of a run: <c>gridtime bench --full-work</c> measures the kernels
+    /// alone with it.
+    /// </summary>
+    public bool FullWork { get; init; }
+
     /// <summary>Whether <see cref="Run"/> flushed denormal floats to zero on its thread while it trained (<see cref="Denormals"/>; false where the platform cannot).</summary>
     public bool FlushedDenormals { get; private set; }
 
@@ -63,7 +70,7 @@ public sealed class A3CWorker(SharedTraining shared, int index, ulong environmen
         // The shared network's own options, not the settings': a checkpoint's network is what it was built as, even where
         // a later GridTime reads a setting differently (time-left-cap 0 meant max-t for a while).
         using var local = new ActorCritic(shared.Network.Options);
-        using RolloutPass rollout = RolloutPass.For(local, batch, steps);
+        using RolloutPass rollout = RolloutPass.For(local, batch, steps, FullWork);
         int outputs = rollout.OutputSize;
         int? timeLeftColumn = _config.TimeLeftLoss > 0 ? local.Core.TimeLeftOutput : null;
         Parameter[] localParameters = [.. local.parameters()];

@@ -28,6 +28,14 @@ public sealed record BenchSettings
     public IReadOnlyList<CoreKind> Agents { get; init; } = [CoreKind.Nac, CoreKind.Baseline, CoreKind.Counter, CoreKind.Nalu, CoreKind.Gru, CoreKind.Timer];
 
     /// <summary>
+    /// Train with the whole network's work on every frame, as a trainer without GridTime's two savings does: every frame
+    /// through the encoder, even one the rollout showed before, and the first convolution over every input, 0 or not
+    /// (the same results but for the order of sums). The GFLOP/s and shares of the ceiling then measure the kernels
+    /// alone, on the work the PyTorch trainer does; frames/s fall to what the kernels give without the savings.
+    /// </summary>
+    public bool FullWork { get; init; }
+
+    /// <summary>
     /// Instead of measuring speed, train every agent of --agents on libtorch's path for this many minutes in all (taking
     /// turns), with --soak-workers workers and a thread forcing garbage collections: a check that no native object is
     /// freed while libtorch uses it. Prints frames and libtorch errors per agent; exit code 1 if there was any.
@@ -47,7 +55,7 @@ public sealed record BenchSettings
     /// Throws a <see cref="UsageException"/> naming the bad value: --soak and --soak-slice
     /// <see cref="MinimumSoakMinutes"/>..<see cref="MaximumSoakMinutes"/> minutes, --soak-workers
     /// 1..<see cref="Config.TrainConfig.MaximumWorkers"/>; a soak setting without --soak, and --json or --quick with it
-    /// (a soak prints lines and has no short form).
+    /// (a soak prints lines and has no short form), and --full-work with it (a soak trains on libtorch's path).
     /// </summary>
     public void Validate()
     {
@@ -60,6 +68,11 @@ public sealed record BenchSettings
         if (Soak is not null && (Json || Quick))
         {
             throw new UsageException("--soak prints its findings as lines and has no short form: leave out --json and --quick");
+        }
+
+        if (Soak is not null && FullWork)
+        {
+            throw new UsageException("--full-work measures the fast pass's kernels; --soak trains on libtorch's path: leave one out");
         }
 
         foreach ((string flag, double? minutes) in new[] { ("--soak", Soak), ("--soak-slice", (double?)SoakSlice) })

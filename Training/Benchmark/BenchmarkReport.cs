@@ -138,6 +138,13 @@ public sealed record BenchmarkReport
     /// <summary>The vector width of GridTime's kernels in this benchmark: "512", "256", "128" or "off" (<c>GRIDTIME_SIMD</c> narrows it).</summary>
     public string SimdWidth { get; init; } = "";
 
+    /// <summary>
+    /// Whether training was measured with the whole network's work on every frame (<c>--full-work</c>: every frame
+    /// encoded, the first convolution over every input), so that its GFLOP/s measure the kernels alone; false: with
+    /// the fast pass's savings, as <c>gridtime train</c> runs.
+    /// </summary>
+    public bool FullWork { get; init; }
+
     /// <summary>The widest width this processor runs, e.g. "512-bit (AVX-512)" or "256-bit (AVX2 + FMA)".</summary>
     public string ProcessorSimd { get; init; } = "";
 

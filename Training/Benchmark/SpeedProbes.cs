@@ -237,7 +237,8 @@ public static class SpeedProbes
     /// <param name="warmupUpdates">Updates per worker before timing starts.</param>
     /// <param name="measuredUpdates">Updates per worker timed.</param>
     /// <param name="profile">When given, receives the time per phase of an update, averaged over the workers' timed updates.</param>
-    public static (double FramesPerSecond, double? OthersCpuShare) TrainingFramesPerSecond(TrainConfig config, int warmupUpdates, int measuredUpdates, PhaseTimes[]? profile = null)
+    /// <param name="fullWork">Train with the fast pass's savings off (<see cref="A3CWorker.FullWork"/>).</param>
+    public static (double FramesPerSecond, double? OthersCpuShare) TrainingFramesPerSecond(TrainConfig config, int warmupUpdates, int measuredUpdates, PhaseTimes[]? profile = null, bool fullWork = false)
     {
         set_num_threads(1);
         using var network = new ActorCritic(config.Network);
@@ -254,7 +255,7 @@ public static class SpeedProbes
             {
                 try
                 {
-                    new A3CWorker(shared, w, SeededRandom.Derive(config.Seed, (ulong)w), null) { Timing = profile is null ? null : timings[w] }.Run(stop.Token);
+                    new A3CWorker(shared, w, SeededRandom.Derive(config.Seed, (ulong)w), null) { Timing = profile is null ? null : timings[w], FullWork = fullWork }.Run(stop.Token);
                 }
                 catch (Exception e)
                 {

@@ -54,6 +54,21 @@ public sealed class RolloutPassTests
         AssertClose(network, expected, actual);
     }
 
+    /// <summary>
+    /// Without its savings (every frame encoded, the first convolution over every input: what bench --full-work measures)
+    /// the fast pass still gives libtorch's outputs and gradients, for every core at every width.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FlushedNetworks))]
+    public void WithFullWorkTheFastPassGivesLibtorchsOutputsAndGradients(SimdWidth width, CoreKind core)
+    {
+        using var _ = Simd.ForceOnThisThread(width);
+        using var scope = NewDisposeScope();
+        using var network = new ActorCritic(new AgentOptions { Core = core, Seed = 7, NaluEpsilon = core == CoreKind.Nalu ? 0.5 : 1e-7 });
+        (RolloutResult[] expected, RolloutResult[] actual) = FastAndReference(network, 3, new Rollout(), fullWork: true);
+        AssertClose(network, expected, actual);
+    }
+
     public static TheoryData<SimdWidth, CoreKind> FlushedNetworks => SimdWidths.Times(new TheoryData<CoreKind>
     {
         CoreKind.Nac, CoreKind.Nalu, CoreKind.Counter, CoreKind.Gru, CoreKind.Timer,
@@ -391,7 +406,7 @@ public sealed class RolloutPassTests
             lookedUp.Add(key);
             return picture[key / 10];
         };
-        using RolloutPass pass = RolloutPass.For(network, 3, 2);
+        using RolloutPass pass = RolloutPass.For(network, 3, 2), full = RolloutPass.For(network, 3, 2, fullWork: true);
         Assert.IsType<FastRolloutPass>(pass);
         void StepOn(params int[] which) => Step(pass, given, Frames(which), Keys(which), lookup, [7f, 7f, 7f], new float[3 * ActorCritic.Actions], new float[3]);
         StepOn(0, 1, 0);
@@ -404,6 +419,14 @@ public sealed class RolloutPassTests
 
         // By key, a picture is read only for a key new to the rollout: a, b; c; d twice (the bootstrap keeps nothing); a.
         Assert.Equal(given == FramesGiven.KeysAndPictures ? [0, 10, 20, 30, 30, 0] : [], lookedUp);
+
+        // Without the savings every frame is encoded, and by key every picture read.
+        lookedUp.Clear();
+        float[] logits = new float[3 * ActorCritic.Actions], values = new float[3];
+        Step(full, given, Frames(0, 1, 0), Keys(0, 1, 0), lookup, [7f, 7f, 7f], logits, values);
+        Step(full, given, Frames(1, 2, 2), Keys(1, 2, 2), lookup, [7f, 7f, 7f], logits, values);
+        Assert.Equal((6L, 6L), (full.FramesRecorded, full.FramesEncoded));
+        Assert.Equal(given == FramesGiven.KeysAndPictures ? [0, 10, 0, 10, 20, 20] : [], lookedUp);
         Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), [7f, 7f, 7f], new float[3 * ActorCritic.Actions], new float[3]));
     }
 
@@ -460,10 +483,11 @@ public sealed class RolloutPassTests
 
         // The fast pass encodes each distinct picture once; autograd's pass with the kernels on every frame (through the
         // convolutions' node, which skips the same products); with the kernels off libtorch's convolutions skip nothing.
-        foreach ((string how, long expected) in new[] { ("fast", skips[0] + skips[1] + skips[2]), ("autograd", (2 * skips[0]) + (2 * skips[1]) + (2 * skips[2])), ("off", 0L) })
+        // Without its savings (full) the fast pass skips nothing.
+        foreach ((string how, long expected) in new[] { ("fast", skips[0] + skips[1] + skips[2]), ("autograd", (2 * skips[0]) + (2 * skips[1]) + (2 * skips[2])), ("off", 0L), ("full", 0L) })
         {
             using IDisposable? off = how == "off" ? Simd.ForceOnThisThread(SimdWidth.Off) : null;
-            using RolloutPass pass = how == "fast" ? RolloutPass.For(network, 3, 2) : new AutogradRolloutPass(network, 3, 2);
+            using RolloutPass pass = how is "fast" or "full" ? RolloutPass.For(network, 3, 2, fullWork: how == "full") : new AutogradRolloutPass(network, 3, 2);
             float[] logits = new float[3 * ActorCritic.Actions], values = new float[3];
             pass.Step(Frames(0, 1, 0), [7f, 7f, 7f], logits, values);
             pass.Step(Frames(1, 2, 2), [7f, 7f, 7f], logits, values);
@@ -595,12 +619,15 @@ public sealed class RolloutPassTests
         }
     }
 
-    /// <summary>Two rollouts (4 and 3 steps) on the fast pass, then the same on libtorch's layers through autograd.</summary>
-    private static (RolloutResult[] Expected, RolloutResult[] Actual) FastAndReference(ActorCritic network, int batch, Rollout rollout)
+    /// <summary>
+    /// Two rollouts (4 and 3 steps) on the fast pass (with or without its savings, <paramref name="fullWork"/>), then the
+    /// same on libtorch's layers through autograd.
+    /// </summary>
+    private static (RolloutResult[] Expected, RolloutResult[] Actual) FastAndReference(ActorCritic network, int batch, Rollout rollout, bool fullWork = false)
     {
         Parameter[] parameters = [.. network.parameters()];
         RolloutResult[] actual;
-        using (RolloutPass fast = RolloutPass.For(network, batch, 4))
+        using (RolloutPass fast = RolloutPass.For(network, batch, 4, fullWork))
         {
             Assert.IsType<FastRolloutPass>(fast);
             actual = [Run(fast, parameters, batch, 4, 0, rollout), Run(fast, parameters, batch, 3, 1, rollout)];
@@ -751,7 +778,15 @@ public sealed class RolloutPassTests
         Values(pass, rollout.Given, last, keys, picture, Instructions().data<float>().ToArray(), bootstrap);
         if (pass is FastRolloutPass fast)
         {
-            Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);
+            // A few distinct pictures, each encoded once; without the savings every frame.
+            if (fast.FullWork)
+            {
+                Assert.Equal(batch * steps, fast.FramesEncoded - encodedBefore);
+            }
+            else
+            {
+                Assert.InRange(fast.FramesEncoded - encodedBefore, 1, batch + 2);
+            }
         }
 
         float[] logitGradients = randn([logits.Length], generator: generator).data<float>().ToArray();

@@ -20,7 +20,7 @@ public sealed class BenchCommandTests
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "image_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
             "matmul_gflops_libtorch", "matmul_libtorch_instructions", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "ceiling_fraction_at_pace", "scaling_all_cores", "others_cpu_share_max",
-            "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores",
+            "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores", "full_work",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
         // With the kernels off there is no kernel to time (0) and the network runs on libtorch.
@@ -28,7 +28,8 @@ public sealed class BenchCommandTests
         Assert.Equal(Simd.KernelsName(Simd.ProcessWidth), json.RootElement.GetProperty("matmul_kernel").GetString());
         Assert.Equal(Simd.SettingValue(Simd.ProcessWidth), json.RootElement.GetProperty("simd_width").GetString());
         Assert.Equal(Simd.Describe(Simd.Supported), json.RootElement.GetProperty("processor_simd").GetString());
-        foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => (kernel || f.Name != "matmul_gflops_kernel") && f.Name != "others_cpu_share_max"))
+        Assert.False(json.RootElement.GetProperty("full_work").GetBoolean());
+        foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => (kernel || f.Name != "matmul_gflops_kernel") && f.Name is not "others_cpu_share_max" and not "full_work"))
         {
             AssertPositive(field.Name, field.Value);
         }
@@ -74,6 +75,39 @@ public sealed class BenchCommandTests
         Assert.All(shares.SelectMany(s => s.EnumerateArray()), share => Assert.InRange(share.GetDouble(), 0, 1));
         Assert.Equal(shares.SelectMany(s => s.EnumerateArray()).Max(s => s.GetDouble()), most.GetDouble());
         Assert.Equal(most.GetDouble() > BenchSummary.BusyShare, error.Contains("warning: other processes used up to", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// With --full-work the fast pass does the whole network's work: the encoder on every frame and no product of the
+    /// first convolution skipped, so that each entry's GFLOP/s count every layer on every frame; the header says so.
+    /// </summary>
+    [Fact]
+    public void WithFullWorkEveryFrameIsEncodedAndNothingSkipped()
+    {
+        (int code, string output, string error) = Gridtime.Run("bench", "--quick", "--json", "--agents", "timer", "--full-work");
+        Assert.True(code == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("full_work").GetBoolean());
+        JsonElement training = json.RootElement.GetProperty("training");
+        Assert.Equal(System.Environment.ProcessorCount, training.GetArrayLength());
+        foreach (JsonElement speed in training.EnumerateArray())
+        {
+            Assert.Equal(1, speed.GetProperty("encoded_share").GetDouble());
+            Assert.Equal(0, speed.GetProperty("conv1_skipped_flops_per_frame").GetDouble());
+            double trainFlops = 3 * TimerForwardFlops();
+            Assert.Equal(speed.GetProperty("frames_per_second").GetDouble() * trainFlops / 1e9, speed.GetProperty("gflops").GetDouble(), 6);
+        }
+
+        (code, output, _) = Gridtime.Run("bench", "--quick", "--agents", "timer", "--full-work");
+        Assert.True(code == 0, output);
+        Assert.Contains(Simd.KernelsInUse ? "FLOPs below count a frame as three forward passes, every layer on every frame (--full-work" : "every layer on every frame (through libtorch's autograd)", output);
+    }
+
+    /// <summary>The timer's forward FLOPs per frame in bench's setting (the JSON's header gives the default agent's).</summary>
+    private static double TimerForwardFlops()
+    {
+        using var network = new GridTime.Agents.ActorCritic(new GridTime.Training.Config.TrainConfig { Agent = GridTime.Agents.CoreKind.Timer }.Network);
+        return 2 * network.MultiplyAddsPerFrame();
     }
 
     private static void AssertPositive(string name, JsonElement value)

@@ -77,6 +77,7 @@ public sealed class CommandSettingsTests
     [InlineData(new[] { "--soak-workers", "3" }, "--soak-workers, --soak-slice and --soak-no-collections go with --soak MINUTES")]
     [InlineData(new[] { "--soak-no-collections" }, "go with --soak MINUTES")]
     [InlineData(new[] { "--soak", "1", "--json" }, "leave out --json and --quick")]
+    [InlineData(new[] { "--soak", "1", "--full-work" }, "--full-work measures the fast pass's kernels; --soak trains on libtorch's path: leave one out")]
     [InlineData(new[] { "--agents", "nac,transformer" }, "--agents: ")]
     [InlineData(new[] { "--quick", "yes" }, "Unrecognized command or argument 'yes'")]
     public void BenchRefusesWhatItCannotRunWithOneLine(string[] flags, string expected)

@@ -36,7 +36,7 @@ public static class BenchCommand
 
             // Progress goes where the table goes, or to standard error with --json (standard output stays one JSON object).
             bool asJson = settings.Json;
-            BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out);
+            BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out, settings.FullWork);
             if (asJson)
             {
                 // Text as written ("MKL's", not "MKL\u0027s"): the JSON goes to a terminal or a file, never into HTML.
@@ -56,9 +56,10 @@ public static class BenchCommand
 
     /// <summary>
     /// Runs every measurement; prints progress and the table to <paramref name="log"/> when given.
-    /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>).
+    /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>). With
+    /// <paramref name="fullWork"/> training runs without the fast pass's savings (<see cref="BenchSettings.FullWork"/>).
     /// </summary>
-    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null, TextWriter? progress = null)
+    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null, TextWriter? progress = null, bool fullWork = false)
     {
         agents ??= [new TrainConfig().Agent];
         stop.ThrowIfCancellationRequested();
@@ -105,7 +106,9 @@ public static class BenchCommand
             : "";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network ({defaults.Agent.Name()}): {forward / 1e6:F2} MFLOP forward per frame (the encoder {encoder / 1e6:F2} of them, with the core's product with its features {image / 1e6:F2}), {3 * forward / 1e6:F2} MFLOP forward + backward{others}"));
-        string imageFrames = Simd.KernelsInUse
+        string imageFrames = Simd.KernelsInUse && fullWork
+            ? "every layer on every frame (--full-work: the fast pass encodes every frame and its first convolution multiplies every input)"
+            : Simd.KernelsInUse
             ? "the layers that read the image alone (the encoder and the core's product with its features) on the frames they ran on (the fast pass runs them once per distinct image of a rollout), the first convolution's products only where its input is not 0 (GridTime's kernels skip the others)"
             : "every layer on every frame (through libtorch's autograd)";
         log?.WriteLine($"FLOPs below count a frame as three forward passes, {imageFrames}; no trainer forms the first convolution's input gradient, which the count includes");
@@ -154,7 +157,7 @@ public static class BenchCommand
                     stop.ThrowIfCancellationRequested();
                     double pace = SpeedProbes.SustainedOneCore(paceProbe);
                     var profile = new PhaseTimes[workers];
-                    (double fps, double? othersShare) = SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile);
+                    (double fps, double? othersShare) = SpeedProbes.TrainingFramesPerSecond(settings[i].Config with { Workers = workers }, warmup, measured, profile, fullWork);
                     done++;
                     double left = clock.Elapsed.TotalSeconds / done * (total - done);
                     string then = done < total ? $"about {ProgressDisplay.Clock(TimeSpan.FromSeconds(Math.Ceiling(left)))} left" : "done";
@@ -238,6 +241,7 @@ public static class BenchCommand
             MatmulLibtorchInstructions = libtorchInstructions.Description,
             MatmulGflopsKernel = kernelMatmul,
             MatmulKernel = Simd.KernelsName(Simd.Width),
+            FullWork = fullWork,
             SimdWidth = Simd.SettingValue(Simd.Width),
             ProcessorSimd = Simd.Describe(Simd.Supported),
             Training = speeds,
