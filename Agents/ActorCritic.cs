@@ -107,7 +107,7 @@ public sealed class ActorCritic : nn.Module
     /// <summary>Of <see cref="MultiplyAddsPerFrame"/>, the encoder's: its two convolutions and its linear layer.</summary>
     public long EncoderMultiplyAddsPerFrame()
     {
-        long conv1 = (long)ConvEncoder.Conv1Side * ConvEncoder.Conv1Side * 16 * 3 * 8 * 8;
+        long conv1 = ConvEncoder.Conv1MultiplyAdds;
         long conv2 = (long)ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * 32 * 16 * 4 * 4;
         long fc = 32L * ConvEncoder.Conv2Side * ConvEncoder.Conv2Side * Options.Hidden;
         return conv1 + conv2 + fc;

@@ -31,6 +31,12 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Side of the second convolution's output: (13 − 4) / 2 + 1.</summary>
     public const int Conv2Side = 5;
 
+    /// <summary>
+    /// The first convolution's multiply-adds over one picture, every input counted: 13 x 13 output pixels x 16 channels x
+    /// 3 x 8 x 8 inputs each (519,168).
+    /// </summary>
+    public const long Conv1MultiplyAdds = (long)Conv1Side * Conv1Side * 16 * InputChannels * 8 * 8;
+
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
     private readonly Linear fc;

@@ -139,9 +139,10 @@ public sealed record BenchmarkReport
     public string SimdWidth { get; init; } = "";
 
     /// <summary>
-    /// Whether training was measured with the whole network's work on every frame (<c>--full-work</c>: every frame
-    /// encoded, the first convolution over every input), so that its GFLOP/s measure the kernels alone; false: with
-    /// the fast pass's savings, as <c>gridtime train</c> runs.
+    /// Whether training was measured with the whole network's work on every frame, so that its GFLOP/s measure the
+    /// kernels alone: with <c>--full-work</c> (every frame encoded, the first convolution over every input), or with the
+    /// kernels off (libtorch's autograd always does the whole work); false: with the fast pass's savings, as
+    /// <c>gridtime train</c> runs.
     /// </summary>
     public bool FullWork { get; init; }
 
@@ -155,9 +156,10 @@ public sealed record BenchmarkReport
     public double CeilingFraction { get; init; }
 
     /// <summary>
-    /// <see cref="TrainingSpeed.CeilingShareAtPace"/> of the measurement <see cref="CeilingFraction"/> is taken from:
-    /// the same share with each run's ceiling scaled by the machine's pace beside it relative to the bench's usual pace
-    /// (on a shared virtual machine a minute can be 10-20% slower than the next). 0 where not measured.
+    /// <see cref="CeilingFraction"/> at the machine's pace: the <see cref="TrainingSpeed.CeilingShareAtPace"/> of the
+    /// measurement it is taken from (each run's ceiling scaled by the machine's pace beside it relative to the bench's
+    /// usual pace: on a shared virtual machine a minute can be 10-20% slower than the next), as a share of cores x the
+    /// ceiling like <see cref="CeilingFraction"/>, whatever that measurement's worker count. 0 where not measured.
     /// </summary>
     public double CeilingFractionAtPace { get; init; }
 

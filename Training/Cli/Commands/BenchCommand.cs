@@ -110,8 +110,10 @@ public static class BenchCommand
             ? "every layer on every frame (--full-work: the fast pass encodes every frame and its first convolution multiplies every input)"
             : Simd.KernelsInUse
             ? "the layers that read the image alone (the encoder and the core's product with its features) on the frames they ran on (the fast pass runs them once per distinct image of a rollout), the first convolution's products only where its input is not 0 (GridTime's kernels skip the others)"
+            : fullWork
+            ? "every layer on every frame (through libtorch's autograd, as always with the kernels off: --full-work changes nothing)"
             : "every layer on every frame (through libtorch's autograd)";
-        log?.WriteLine($"FLOPs below count a frame as three forward passes, {imageFrames}; no trainer forms the first convolution's input gradient, which the count includes");
+        log?.WriteLine($"FLOPs below count a frame as three forward passes, {imageFrames}, less the first convolution's input gradient, which no trainer forms");
         log?.WriteLine($"kernels: convolutions, linear layers, cores, heads and Adam compute with {Simd.InUse}");
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
@@ -187,7 +189,10 @@ public static class BenchCommand
                 long recorded = timed.Sum(p => p.FramesRecorded);
                 double encodedShare = recorded > 0 ? (double)timed.Sum(p => p.FramesEncoded) / recorded : 1;
                 double skippedFlops = recorded > 0 ? 2.0 * timed.Sum(p => p.Conv1MultiplyAddsSkipped) / recorded : 0;
-                double trainFlops = 3 * (agentForward - ((1 - encodedShare) * agentImage) - skippedFlops);
+                // Three forward passes, less the first convolution's input gradient, which no trainer forms (the pixels
+                // need none): its FLOPs are those of that convolution's forward pass as it ran.
+                double conv1Performed = (encodedShare * 2.0 * ConvEncoder.Conv1MultiplyAdds) - skippedFlops;
+                double trainFlops = (3 * (agentForward - ((1 - encodedShare) * agentImage) - skippedFlops)) - conv1Performed;
                 var speed = new TrainingSpeed(name, workers, config.EnvsPerWorker, config.Steps, fps, fps * trainFlops / 1e9, taken)
                 {
                     Agent = agent.Name(),
@@ -241,12 +246,12 @@ public static class BenchCommand
             MatmulLibtorchInstructions = libtorchInstructions.Description,
             MatmulGflopsKernel = kernelMatmul,
             MatmulKernel = Simd.KernelsName(Simd.Width),
-            FullWork = fullWork,
+            FullWork = fullWork || !Simd.KernelsInUse,
             SimdWidth = Simd.SettingValue(Simd.Width),
             ProcessorSimd = Simd.Describe(Simd.Supported),
             Training = speeds,
             CeilingFraction = best.Gflops / (cores * matmul),
-            CeilingFractionAtPace = best.CeilingShareAtPace,
+            CeilingFractionAtPace = best.CeilingShareAtPace * best.Workers / cores, // of cores x the ceiling, as CeilingFraction
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
             MatmulGflopsSustainedOneCore = sustainedOne,
             MatmulGflopsSustainedPerCoreAllCores = sustainedAll,
