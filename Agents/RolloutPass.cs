@@ -26,7 +26,9 @@ public abstract class RolloutPass : IDisposable
     /// does the whole network's work on every frame, as a trainer without them does: it encodes every frame, even one
     /// the rollout showed before, and its first convolution multiplies every input, 0 or not. The outputs and gradients
     /// are the same but for the order of sums. What a benchmark measures the kernels alone with (<c>gridtime bench
-    /// --full-work</c>); training has no use for it.
+    /// --full-work</c>); training has no use for it. A network the fast pass does not take goes through autograd
+    /// whatever <paramref name="fullWork"/> says (every frame encoded; the first convolution over nonzero inputs where
+    /// the kernels are on).
     /// </summary>
     public static RolloutPass For(ActorCritic network, int batch, int steps, bool fullWork = false) =>
         FastRolloutPass.Takes(network) ? new FastRolloutPass(network, batch, steps, fullWork) : new AutogradRolloutPass(network, batch, steps);
@@ -44,8 +46,9 @@ public abstract class RolloutPass : IDisposable
     public long FramesRecorded { get; protected set; }
 
     /// <summary>
-    /// Of <see cref="FramesRecorded"/>, those the encoder ran on: all of them through autograd; on the fast pass
-    /// each rollout's distinct frames once (<see cref="FastRolloutPass"/>). What the FLOPs of the layers that read the
+    /// Of <see cref="FramesRecorded"/>, those the encoder ran on: all of them through autograd and on a fast pass
+    /// without its savings (<see cref="For"/>); else on the fast pass each rollout's distinct frames once
+    /// (<see cref="FastRolloutPass"/>). What the FLOPs of the layers that read the
     /// picture alone (the encoder and the core's product with its features) are counted on.
     /// </summary>
     public long FramesEncoded { get; protected set; }

@@ -267,6 +267,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         {
             FastConvolutions.Backward((byte*)_pixels.Data, true, distinct, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
         }
+
         AddGradient(_conv1Weight, dW1);
         AddGradient(_conv1Bias, dB1);
         AddGradient(_conv2Weight, dW2);

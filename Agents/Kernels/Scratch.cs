@@ -19,7 +19,7 @@ internal static unsafe class Scratch
     /// <summary>Slots 11-19: <see cref="FastLstmCoreStep"/>'s transposed operands, NAC weights and gradients.</summary>
     public const int CoreSlots = ConvolutionSlots + 6;
 
-    /// <summary>Slot 20: B packed by <see cref="Sgemm.Multiply"/> for a product with more than one cache block of A's rows.</summary>
+    /// <summary>Slot 20: B packed by <see cref="Sgemm.Multiply"/> for a product with more than one cache block of A's rows and more than one panel of columns.</summary>
     public const int PackedB = CoreSlots + 9;
 
     private const int Slots = PackedB + 1;

@@ -8,8 +8,8 @@ namespace GridTime.Agents.Kernels;
 /// Why it exists: libtorch's CPU matrix products go through Intel MKL, which on AMD processors takes its
 /// generic AVX2 path, and at the network's sizes (batch 32, inner sizes 32-1024) pays a per-call overhead
 /// that is a large share of the work. This is one register-blocked micro-kernel that packs B only where more than one
-/// cache block of A's rows read each panel (<see cref="Multiply"/> says why; a caller that multiplies by the same B many
-/// times packs it once: <see cref="Pack"/>): a block of
+/// cache block of A's rows read more than one panel (the comment in <see cref="Multiply"/> says why; a caller that
+/// multiplies by the same B many times packs it once: <see cref="Pack"/>): a block of
 /// rows x two vectors of columns of C stays in registers while the inner dimension streams past, A read a
 /// row at a time, B two vectors at a time. The block fits the register file of each width: 8 rows (16
 /// accumulators of 32 registers) with AVX-512 and on ARM64, 6 rows (12 of 16) with AVX2 and SSE.
@@ -34,7 +34,7 @@ public static unsafe class Sgemm
         // weights) A would come from L3 twice per step.
         //
         // B is then read once per block, and is packed first into adjacent panels: read in place, each row of a panel is
-        // another cache line (two where B's rows are not a multiple of 16 floats apart), and rows a multiple of 2 KiB
+        // another cache line (two where a row's part of the panel straddles a line), and rows a multiple of 2 KiB
         // apart fall in the same few sets of the L1 cache (its sets repeat every 4 KiB), so a deep panel is read again
         // from L2 by every register block. In training on one core at 256 bits (AMD EPYC, Zen 4), the core's features'
         // gradient Σ∂y·W[:, :F] (B = W_ih's first 256 of 265 columns, 1024 rows deep) ran at 62-67 GFLOP/s from W in

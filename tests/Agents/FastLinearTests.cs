@@ -172,8 +172,8 @@ public sealed class FastLinearTests
     [MemberData(nameof(Widths))]
     public unsafe void AProductThatPacksBGivesTheSameSumsAsFromBInPlace(SimdWidth width)
     {
-        // With more rows of A than one cache block (200 of at most 96 at k = 640) the product packs B first; a slice of 40
-        // rows, less than any block, reads B in place. B's rows 512 floats apart (h in the LSTM's state [h | c]) and 265
+        // With more rows of A than one cache block (200 of 96 at k = 640) the product packs B first; a slice of 40 rows,
+        // less than that block, reads B in place. B's rows 512 floats apart (h in the LSTM's state [h | c]) and 265
         // (W_ih's first columns); 37 columns: whole panels and a part-panel at every width. The sums, and so the result to
         // the bit, are the same, with accumulate both ways.
         using var _ = Simd.ForceOnThisThread(width);

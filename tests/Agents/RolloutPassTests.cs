@@ -426,6 +426,11 @@ public sealed class RolloutPassTests
         Step(full, given, Frames(0, 1, 0), Keys(0, 1, 0), lookup, [7f, 7f, 7f], logits, values);
         Step(full, given, Frames(1, 2, 2), Keys(1, 2, 2), lookup, [7f, 7f, 7f], logits, values);
         Assert.Equal((6L, 6L), (full.FramesRecorded, full.FramesEncoded));
+
+        // Its dense first convolution is the pass's own: the thread's choice is as it was after each call.
+        Assert.True(SparseConv1.InUse);
+        full.Backward(new float[2 * 3 * ActorCritic.Actions], new float[2 * 3]);
+        Assert.True(SparseConv1.InUse);
         Assert.Equal(given == FramesGiven.KeysAndPictures ? [0, 10, 0, 10, 20, 20] : [], lookedUp);
         Assert.Throws<ArgumentException>(() => pass.Step(Frames(0, 0), [7f, 7f, 7f], new float[3 * ActorCritic.Actions], new float[3]));
     }
