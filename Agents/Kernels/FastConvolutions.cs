@@ -168,7 +168,7 @@ public static class FastConvolutions
 
     /// <summary><see cref="Forward"/> with the weights arranged by <see cref="ArrangeWeights"/>.</summary>
     /// <returns>
-    /// conv1's multiply-adds done: <see cref="SparseConv1.DenseMultiplyAdds"/> per image through the dense kernel, fewer
+    /// conv1's multiply-adds done: <see cref="ConvEncoder.Conv1MultiplyAdds"/> per image through the dense kernel, fewer
     /// per image of few nonzero inputs (<see cref="SparseConv1"/>); what a benchmark counts conv1's FLOPs on.
     /// </returns>
     /// <exception cref="PlatformNotSupportedException">The kernels are off.</exception>
@@ -210,7 +210,7 @@ public static class FastConvolutions
                     else
                     {
                         Conv1<TV>(Image<TV>(pixels, bytes, b, image), w1k, b1, patch1, conv1Output);
-                        multiplyAdds += SparseConv1.DenseMultiplyAdds;
+                        multiplyAdds += ConvEncoder.Conv1MultiplyAdds;
                     }
                 }
 
@@ -241,7 +241,7 @@ public static class FastConvolutions
             }
         }
 
-        conv1SkippedOnThisThread += (batch * SparseConv1.DenseMultiplyAdds) - multiplyAdds;
+        conv1SkippedOnThisThread += (batch * ConvEncoder.Conv1MultiplyAdds) - multiplyAdds;
         return multiplyAdds;
     }
 

@@ -28,7 +28,6 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     private readonly ActorCritic _network;
     private readonly FastCore _core;
     private readonly int _batch, _width, _state, _output, _actions;
-    private readonly bool _fullWork; // RolloutPass.For: every frame encoded, conv1 over every input
     private readonly Tensor _conv1Weight, _conv1Bias, _conv2Weight, _conv2Bias, _fcWeight, _fcBias;
     private readonly Tensor _policyWeight, _policyBias, _valueWeight, _valueBias;
 
@@ -70,7 +69,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         _network = network;
         _batch = batch;
-        _fullWork = fullWork;
+        FullWork = fullWork;
         _core = network.Core.CreateFastCore(network.Encoder.Features, batch, steps)!;
         (var conv1, var conv2, var fc) = network.Encoder.Layers;
         (var policy, var value) = network.Heads;
@@ -113,7 +112,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
     public override ActorCritic Network => _network;
 
     /// <summary>Whether this pass does the whole network's work on every frame, without its savings (<see cref="RolloutPass.For"/>).</summary>
-    internal bool FullWork => _fullWork;
+    internal bool FullWork { get; }
 
     /// <inheritdoc/>
     public override int Batch => _batch;
@@ -263,7 +262,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         // 4. The convolutions, for every distinct frame at once.
         float* dW1 = gradient, dB1 = dW1 + _conv1Weight.numel(), dW2 = dB1 + _conv1Bias.numel(), dB2 = dW2 + _conv2Weight.numel();
-        using (_fullWork ? SparseConv1.DenseOnThisThread() : null)
+        using (FullWork ? SparseConv1.DenseOnThisThread() : null)
         {
             FastConvolutions.Backward((byte*)_pixels.Data, true, distinct, _convHidden.Data, _convOutput.Data, _dConvOutput.Data, Data(_conv2Weight), dW1, dB1, dW2, dB2);
         }
@@ -389,7 +388,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         {
             ReadOnlySpan<byte> frame = keyed ? default : frames.Frame(b);
             ulong hash = 0;
-            int slot = _fullWork ? -1 : keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
+            int slot = FullWork ? -1 : keyed ? _distinct.FindKey(frameKeys[b]) : _distinct.Find(frame, out hash);
             if (slot < 0)
             {
                 slot = firstNew + fresh++;
@@ -437,7 +436,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
         int width = _width;
         float* convOutput = _convOutput.Data + ((long)first * ConvOutput), encoded = _encoded.Data + ((long)first * width);
         long conv1MultiplyAdds;
-        using (_fullWork ? SparseConv1.DenseOnThisThread() : null)
+        using (FullWork ? SparseConv1.DenseOnThisThread() : null)
         {
             conv1MultiplyAdds = FastConvolutions.ForwardArranged(_distinct.Slot(first), true, count, _convWeightsArranged.Data, Data(_conv1Bias), Data(_conv2Bias), _convHidden.Data + ((long)first * ConvHidden), convOutput);
         }
@@ -451,7 +450,7 @@ public sealed unsafe class FastRolloutPass : RolloutPass
 
         FastLinear.Relu(encoded, (long)count * width);
         _core.ProjectFrames(first, count, encoded);
-        return (count * SparseConv1.DenseMultiplyAdds) - conv1MultiplyAdds;
+        return (count * ConvEncoder.Conv1MultiplyAdds) - conv1MultiplyAdds;
     }
 
     /// <summary>The state after the last recorded step (through its keep mask) becomes the next rollout's start.</summary>

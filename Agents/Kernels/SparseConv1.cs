@@ -41,9 +41,6 @@ internal static unsafe class SparseConv1
     /// </summary>
     internal const int MaximumNonzero = ImageInputs / 8;
 
-    /// <summary>conv1's multiply-adds over one image counting every input: 169 output pixels x 192 inputs x 16 channels.</summary>
-    internal const long DenseMultiplyAdds = (long)Side1 * Side1 * Channels * Kernel1 * Kernel1 * Out1;
-
     [ThreadStatic]
     private static bool denseOnThisThread;
 

@@ -480,10 +480,10 @@ public sealed class RolloutPassTests
             fixed (float* pw1 = w1, pw2 = w2, pb1 = b1, pb2 = b2, a = arranged, h = hidden, f = features)
             {
                 FastConvolutions.ArrangeWeights(pw1, pw2, a);
-                skips[i] = SparseConv1.DenseMultiplyAdds - FastConvolutions.ForwardArranged(p, true, 1, a, pb1, pb2, h, f);
+                skips[i] = ConvEncoder.Conv1MultiplyAdds - FastConvolutions.ForwardArranged(p, true, 1, a, pb1, pb2, h, f);
             }
 
-            Assert.InRange(skips[i], SparseConv1.DenseMultiplyAdds * 9 / 10, SparseConv1.DenseMultiplyAdds - 1);
+            Assert.InRange(skips[i], ConvEncoder.Conv1MultiplyAdds * 9 / 10, ConvEncoder.Conv1MultiplyAdds - 1);
         }
 
         // The fast pass encodes each distinct picture once; autograd's pass with the kernels on every frame (through the

@@ -39,7 +39,7 @@ public sealed unsafe class SparseConv1Tests
         // Some of conv1's outputs must be cut by its ReLU (where its mask matters), and the lit pixels skipped nothing
         // they should not have: the sparse pass did about a fortieth of the dense pass's multiply-adds, and not none.
         Assert.InRange(sparse.Hidden.Count(h => h == 0) / (double)sparse.Hidden.Length, 0.05, 0.95);
-        Assert.Equal(batch * SparseConv1.DenseMultiplyAdds, dense.MultiplyAdds);
+        Assert.Equal(batch * GridTime.Agents.ConvEncoder.Conv1MultiplyAdds, dense.MultiplyAdds);
         Assert.InRange(sparse.MultiplyAdds, 1, dense.MultiplyAdds / 20);
     }
 
