@@ -9,6 +9,9 @@ namespace GridTime.Training.Benchmark;
 /// </summary>
 public sealed record BenchSettings
 {
+    /// <summary>Most --rounds (a bench's training measurements take about rounds / 3 times as long as by default).</summary>
+    public const int MaximumRounds = 25;
+
     /// <summary>Longest --soak and --soak-slice, in minutes (a week).</summary>
     public const double MaximumSoakMinutes = 7 * 24 * 60;
 
@@ -36,6 +39,13 @@ public sealed record BenchSettings
     public bool FullWork { get; init; }
 
     /// <summary>
+    /// How many times each agent is measured with each worker count, the measurements taking turns (1 worker, 2, ...,
+    /// then again); the table gives the median and, for the scaling from 1 worker to all, each round's ratio. More
+    /// rounds steady the figures on a shared machine, whose minutes differ by 10-20%. Default 3, 1 with --quick; at most 25.
+    /// </summary>
+    public int? Rounds { get; init; }
+
+    /// <summary>
     /// Instead of measuring speed, train every agent of --agents on libtorch's path for this many minutes in all (taking
     /// turns), with --soak-workers workers and a thread forcing garbage collections: a check that no native object is
     /// freed while libtorch uses it. Prints frames and libtorch errors per agent; exit code 1 if there was any.
@@ -54,8 +64,9 @@ public sealed record BenchSettings
     /// <summary>
     /// Throws a <see cref="UsageException"/> naming the bad value: --soak and --soak-slice
     /// <see cref="MinimumSoakMinutes"/>..<see cref="MaximumSoakMinutes"/> minutes, --soak-workers
-    /// 1..<see cref="Config.TrainConfig.MaximumWorkers"/>; a soak setting without --soak, and --json or --quick with it
-    /// (a soak prints lines and has no short form), and --full-work with it (a soak trains on libtorch's path).
+    /// 1..<see cref="Config.TrainConfig.MaximumWorkers"/>, --rounds 1..<see cref="MaximumRounds"/>; a soak setting without
+    /// --soak, and --json or --quick with it (a soak prints lines and has no short form), --full-work with it (a soak trains
+    /// on libtorch's path) and --rounds with it (a soak measures no speed).
     /// </summary>
     public void Validate()
     {
@@ -68,6 +79,16 @@ public sealed record BenchSettings
         if (Soak is not null && (Json || Quick))
         {
             throw new UsageException("--soak prints its findings as lines and has no short form: leave out --json and --quick");
+        }
+
+        if (Rounds is < 1 or > MaximumRounds)
+        {
+            throw new UsageException($"--rounds must be at least 1 and at most {MaximumRounds}, got {Rounds}");
+        }
+
+        if (Soak is not null && Rounds is not null)
+        {
+            throw new UsageException("--rounds counts speed measurements; --soak measures no speed: leave one out");
         }
 
         if (Soak is not null && FullWork)

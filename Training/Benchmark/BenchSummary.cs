@@ -19,7 +19,9 @@ public static class BenchSummary
     /// Three lines comparing the agents of <paramref name="speeds"/> in the compare setting: their frames/s with
     /// <paramref name="cores"/> workers as a share of the fastest, their GFLOP/s as a share of the most efficient
     /// (agents do different arithmetic per frame, so this is what shows a slow path), and each one's
-    /// frames/s with <paramref name="cores"/> workers over its frames/s with one.
+    /// frames/s with <paramref name="cores"/> workers over its frames/s with one (the medians), and where there were
+    /// several rounds the lowest and highest ratio of one round's two measurements (taken one after the other: how far
+    /// the machine's minutes move the figure).
     /// </summary>
     /// <param name="speeds">Every training speed measured; the compare setting needs entries for 1 and <paramref name="cores"/> workers of each agent.</param>
     /// <param name="cores">The machine's cores: the largest worker count measured.</param>
@@ -32,7 +34,10 @@ public static class BenchSummary
         double mostEfficient = allCores.Max(s => s.Gflops);
         string perFlop = string.Join(", ", allCores.Select(s => Invariant($"{s.Agent} {s.Gflops / mostEfficient:F2}")));
         string scaling = string.Join(", ", allCores.Select(s =>
-            Invariant($"{s.Agent} {s.FramesPerSecond / speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1).FramesPerSecond:F2}x")));
+        {
+            TrainingSpeed one = speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1);
+            return Invariant($"{s.Agent} {s.FramesPerSecond / one.FramesPerSecond:F2}x{RoundRatios(one, s)}");
+        }));
         return
         [
             Invariant($"agents with {cores} workers, as a share of the fastest ({fastest:N0} frames/s): {shares}"),
@@ -66,14 +71,17 @@ public static class BenchSummary
     /// <summary>
     /// The headline: the share of the <see cref="BenchmarkReport.Cores"/>-core matmul ceiling reached by the
     /// agent with the best GFLOP/s (<see cref="BenchmarkReport.CeilingFraction"/>), and the all-cores scaling of
-    /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>), each named.
+    /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>), each named; where the network did
+    /// its whole work on every frame (<see cref="BenchmarkReport.FullWork"/>) it says so, since the share then measures the
+    /// kernels on the PyTorch trainer's work rather than training as it runs.
     /// </summary>
     public static string Headline(BenchmarkReport report, string scalingAgent)
     {
         TrainingSpeed best = report.Training.MaxBy(s => s.Gflops)!;
         int cores = report.Cores;
         string atPace = report.CeilingFractionAtPace > 0 ? Invariant($", {report.CeilingFractionAtPace:P1} at the machine's pace beside each run") : "";
-        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul{atPace}); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
+        string work = report.FullWork ? " (every layer on every frame)" : "";
+        return Invariant($"headline{work}: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul{atPace}); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
     }
 
     /// <summary>
@@ -89,6 +97,19 @@ public static class BenchSummary
 
         TrainingSpeed busiest = report.Training.Where(s => s.OthersCpuShareRuns is { Count: > 0 }).MaxBy(s => s.OthersCpuShareRuns!.Max())!;
         return Invariant($"warning: other processes used up to {most:P0} of the machine's CPU time during the measurements (most during training {Name(busiest)}); these figures are not comparable with an idle machine's");
+    }
+
+    // " (rounds 1.85-2.05)": the range of round r's all-cores run over its one-worker run, where both have more than one.
+    private static string RoundRatios(TrainingSpeed one, TrainingSpeed all)
+    {
+        int rounds = Math.Min(one.FramesPerSecondRuns.Count, all.FramesPerSecondRuns.Count);
+        if (rounds < 2)
+        {
+            return "";
+        }
+
+        double[] ratios = [.. Enumerable.Range(0, rounds).Select(r => all.FramesPerSecondRuns[r] / one.FramesPerSecondRuns[r])];
+        return Invariant($" (rounds {ratios.Min():F2}-{ratios.Max():F2})");
     }
 
     // What the machine allows: the product alone scaled by this much from one core to all (0: not measured).

@@ -125,7 +125,8 @@ public sealed record BenchmarkReport
 
     /// <summary>
     /// <see cref="Cores"/> x <see cref="MatmulGflopsSustainedPerCoreAllCores"/> over <see cref="MatmulGflopsSustainedOneCore"/>:
-    /// how far this machine lets pure arithmetic scale from one core to all, the bound of training's <see cref="ScalingAllCores"/>.
+    /// how far this machine lets pure arithmetic scale from one core to all: a reference for training's <see cref="ScalingAllCores"/>, not a strict bound
+    /// (training's working set and timing differ from one product's).
     /// </summary>
     public double MatmulScalingAllCores { get; init; }
 
@@ -165,6 +166,12 @@ public sealed record BenchmarkReport
 
     /// <summary>Frames/s with all cores over frames/s with one worker (medians over runs), compare setting, first agent measured.</summary>
     public double ScalingAllCores { get; init; }
+
+    /// <summary>
+    /// How many times each agent and worker count was measured (<see cref="BenchSettings.Rounds"/>): the length of each
+    /// <see cref="TrainingSpeed.FramesPerSecondRuns"/>, whose entry r of every worker count comes from round r.
+    /// </summary>
+    public int Rounds { get; init; }
 
     /// <summary>
     /// The largest share (0..1) of the machine's CPU time that other processes used during any training

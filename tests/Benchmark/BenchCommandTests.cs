@@ -20,7 +20,7 @@ public sealed class BenchCommandTests
             "env_batch", "draw_frames_per_second", "forward_flops_per_frame", "image_flops_per_frame", "train_flops_per_frame", "matmul_gflops_one_core",
             "matmul_gflops_libtorch", "matmul_libtorch_instructions", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "ceiling_fraction_at_pace", "scaling_all_cores", "others_cpu_share_max",
-            "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores", "full_work",
+            "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores", "full_work", "rounds",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
         // With the kernels off there is no kernel to time (0) and the network runs on libtorch.
@@ -30,6 +30,7 @@ public sealed class BenchCommandTests
         Assert.Equal(Simd.Describe(Simd.Supported), json.RootElement.GetProperty("processor_simd").GetString());
         // The whole network's work on every frame only where the kernels are off (libtorch's autograd).
         Assert.Equal(!kernel, json.RootElement.GetProperty("full_work").GetBoolean());
+        Assert.Equal(1, json.RootElement.GetProperty("rounds").GetInt32());
         foreach (JsonProperty field in json.RootElement.EnumerateObject().Where(f => (kernel || f.Name != "matmul_gflops_kernel") && f.Name is not "others_cpu_share_max" and not "full_work"))
         {
             AssertPositive(field.Name, field.Value);
@@ -109,6 +110,33 @@ public sealed class BenchCommandTests
         (code, output, _) = Gridtime.Run("bench", "--quick", "--agents", "timer", "--full-work");
         Assert.True(code == 0, output);
         Assert.Contains(Simd.KernelsInUse ? "FLOPs below count a frame as three forward passes, every layer on every frame (--full-work" : "every layer on every frame (through libtorch's autograd)", output);
+    }
+
+    /// <summary>
+    /// --rounds measures each agent and worker count that many times: every entry has that many runs, its figure is their
+    /// median, and the scaling line gives the range of the rounds' ratios.
+    /// </summary>
+    [Fact]
+    public void RoundsSetHowOftenEachMeasurementIsTaken()
+    {
+        int cores = System.Environment.ProcessorCount;
+        (int code, string output, string error) = Gridtime.Run("bench", "--quick", "--json", "--agents", "timer,nac", "--rounds", "2");
+        Assert.True(code == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal(2, json.RootElement.GetProperty("rounds").GetInt32());
+        Assert.Contains($"measuring training: 2 agent setting(s) x {cores} worker count(s) x 2 run(s) = {4 * cores} measurements", error);
+        Assert.Contains($"[{4 * cores}/{4 * cores}] nac compare, {cores} worker(s), run 2/2", error);
+        foreach (JsonElement speed in json.RootElement.GetProperty("training").EnumerateArray())
+        {
+            double[] runs = [.. speed.GetProperty("frames_per_second_runs").EnumerateArray().Select(r => r.GetDouble())];
+            Assert.Equal(2, runs.Length);
+            Assert.Equal(runs.Average(), speed.GetProperty("frames_per_second").GetDouble(), 9);
+        }
+
+        (code, output, error) = Gridtime.Run("bench", "--quick", "--agents", "timer,nac", "--rounds", "2");
+        Assert.True(code == 0, error);
+        Assert.Matches($@"1 -> {cores} workers: timer \d\.\d\dx \(rounds \d\.\d\d-\d\.\d\d\), nac \d\.\d\dx \(rounds \d\.\d\d-\d\.\d\d\)", output);
+        Assert.Contains("(median of ", output);
     }
 
     /// <summary>The timer's forward FLOPs per frame in bench's setting (the JSON's header gives the default agent's).</summary>

@@ -27,6 +27,22 @@ public sealed class BenchSummaryTests
     }
 
     [Fact]
+    public void ScalingGivesTheRangeOfEachRoundsRatio()
+    {
+        // Three rounds of nac: 1 worker 1,000, 800, 1,100 (median 1,000); 2 workers 1,900, 1,720, 2,000 (median 1,900).
+        // Ratio of the medians 1.90; round by round 1.90, 2.15, 1.818...: the range 1.82-2.15. The timer's one round
+        // has no range.
+        TrainingSpeed[] speeds =
+        [
+            Speeds[0] with { FramesPerSecondRuns = [1000, 800, 1100] },
+            Speeds[1] with { FramesPerSecond = 1900, FramesPerSecondRuns = [1900, 1720, 2000] },
+            Speeds[2],
+            Speeds[3],
+        ];
+        Assert.Equal("1 -> 2 workers: nac 1.90x (rounds 1.82-2.15), timer 1.60x", BenchSummary.AgentComparison(speeds, 2)[^1]);
+    }
+
+    [Fact]
     public void HeadlineNamesTheAgentOfEachFigure()
     {
         // Ceiling: timer's 18 GFLOP/s over 2 x 20 = 45 %, over 2 x libtorch's 10 = 90 %; scaling: nac's 1,500 / 1,000.
@@ -36,6 +52,7 @@ public sealed class BenchSummaryTests
             BenchSummary.Headline(report, "nac"));
         Assert.EndsWith("nac 2 workers / 1 worker = 1.50x (the product alone on all cores at once: 1.91x)", BenchSummary.Headline(report with { MatmulScalingAllCores = 1.91 }, "nac"));
         Assert.Contains("(90.0 % of 2 x libtorch's matmul, 47.5 % at the machine's pace beside each run)", BenchSummary.Headline(report with { CeilingFractionAtPace = 0.475 }, "nac"));
+        Assert.StartsWith("headline (every layer on every frame): timer with 2 workers reached 45.0 %", BenchSummary.Headline(report with { FullWork = true }, "nac"));
     }
 
     [Fact]

@@ -78,6 +78,10 @@ public sealed class CommandSettingsTests
     [InlineData(new[] { "--soak-no-collections" }, "go with --soak MINUTES")]
     [InlineData(new[] { "--soak", "1", "--json" }, "leave out --json and --quick")]
     [InlineData(new[] { "--soak", "1", "--full-work" }, "--full-work measures the fast pass's kernels; --soak trains on libtorch's path: leave one out")]
+    [InlineData(new[] { "--rounds", "0" }, "--rounds must be at least 1 and at most 25, got 0")]
+    [InlineData(new[] { "--rounds", "26" }, "--rounds must be at least 1 and at most 25, got 26")]
+    [InlineData(new[] { "--rounds", "2.5" }, "--rounds")]
+    [InlineData(new[] { "--soak", "1", "--rounds", "2" }, "--rounds counts speed measurements; --soak measures no speed: leave one out")]
     [InlineData(new[] { "--agents", "nac,transformer" }, "--agents: ")]
     [InlineData(new[] { "--quick", "yes" }, "Unrecognized command or argument 'yes'")]
     public void BenchRefusesWhatItCannotRunWithOneLine(string[] flags, string expected)

@@ -36,7 +36,7 @@ public static class BenchCommand
 
             // Progress goes where the table goes, or to standard error with --json (standard output stays one JSON object).
             bool asJson = settings.Json;
-            BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out, settings.FullWork);
+            BenchmarkReport report = Run(settings.Quick, asJson ? null : Console.Out, Program.Stop, settings.Agents, asJson ? Console.Error : Console.Out, settings.FullWork, settings.Rounds);
             if (asJson)
             {
                 // Text as written ("MKL's", not "MKL\u0027s"): the JSON goes to a terminal or a file, never into HTML.
@@ -57,9 +57,11 @@ public static class BenchCommand
     /// <summary>
     /// Runs every measurement; prints progress and the table to <paramref name="log"/> when given.
     /// <paramref name="stop"/> is checked between measurements (<see cref="OperationCanceledException"/>). With
-    /// <paramref name="fullWork"/> training runs without the fast pass's savings (<see cref="BenchSettings.FullWork"/>).
+    /// <paramref name="fullWork"/> training runs without the fast pass's savings (<see cref="BenchSettings.FullWork"/>);
+    /// <paramref name="rounds"/> measurements of each agent and worker count (<see cref="BenchSettings.Rounds"/>; null: 3,
+    /// 1 with <paramref name="quick"/>).
     /// </summary>
-    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null, TextWriter? progress = null, bool fullWork = false)
+    public static BenchmarkReport Run(bool quick, TextWriter? log, CancellationToken stop = default, IReadOnlyList<CoreKind>? agents = null, TextWriter? progress = null, bool fullWork = false, int? rounds = null)
     {
         agents ??= [new TrainConfig().Agent];
         stop.ThrowIfCancellationRequested();
@@ -69,7 +71,7 @@ public static class BenchCommand
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
         // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
         // The warm-up also takes the JIT's first compilations out of the first measurement.
-        (int warmup, int measured, int repeats) = quick ? (12, 8, 1) : (40, 150, 3);
+        (int warmup, int measured, int repeats) = quick ? (12, 8, rounds ?? 1) : (40, 150, rounds ?? 3);
         int cores = System.Environment.ProcessorCount;
         var defaults = new TrainConfig();
         var network = new ActorCritic(defaults.Network);
@@ -253,6 +255,7 @@ public static class BenchCommand
             CeilingFraction = best.Gflops / (cores * matmul),
             CeilingFractionAtPace = best.CeilingShareAtPace * best.Workers / cores, // of cores x the ceiling, as CeilingFraction
             ScalingAllCores = compare[^1].FramesPerSecond / compare[0].FramesPerSecond,
+            Rounds = repeats,
             MatmulGflopsSustainedOneCore = sustainedOne,
             MatmulGflopsSustainedPerCoreAllCores = sustainedAll,
             MatmulScalingAllCores = matmulScaling,
