@@ -1,3 +1,4 @@
+using GridTime.Agents;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,7 +24,9 @@ public sealed class LibtorchConvolutionTests
     {
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)(inputs + batch));
-        Conv2d conv = nn.Conv2d(inputs, outputs, kernel, stride: stride);
+        // Its initial weights come from torch's process-wide generator: drawn under SeededConstruction's lock, so that a
+        // network another test builds at the same time from its seed is not disturbed.
+        Conv2d conv = SeededConstruction.Build((ulong)(inputs + batch), () => nn.Conv2d(inputs, outputs, kernel, stride: stride));
         Tensor x = randn([batch, inputs, side, side], generator: generator).requires_grad_(true);
         Tensor[] all = [x, .. conv.parameters()];
         long outSide = ((side - kernel) / stride) + 1;

@@ -25,7 +25,7 @@ public sealed class TimerCoreTests
     [Fact]
     public void ANauClampsItsWeightsIntoMinusOneToOne()
     {
-        using var nau = new Nau(2, 2);
+        using var nau = SeededConstruction.Build(1, () => new Nau(2, 2)); // torch's generator is the process's: seeded under its lock, as networks are
         using (no_grad())
         {
             nau.Weight.copy_(tensor(new[] { 1.5f, -3f, 0.25f, -1f }).view(2, 2));
@@ -41,7 +41,7 @@ public sealed class TimerCoreTests
     [Fact]
     public void WithExactWeightsTheTimerCountsToAThousandAndCutsTheTimeLeftAtTheCap()
     {
-        using var core = new TimerCore(features: 3, hidden: 4, cap: 12);
+        using var core = SeededConstruction.Build(2, () => new TimerCore(features: 3, hidden: 4, cap: 12));
         using (no_grad())
         {
             core.StepNau.Weight.fill_(1f);
@@ -83,7 +83,7 @@ public sealed class TimerCoreTests
     public void TheDifferenceReadoutIsTMinusTheCountWithOnlyTheStepToLearn()
     {
         // W_step = 0.5: a counts in halves, so r = T − 0.5·t; with T = 20 and C = 8: min(20 − 0.5t, 8).
-        using var core = new TimerCore(features: 3, hidden: 4, cap: 8, TimeLeftGradient.All, TimeLeftReadout.Difference);
+        using var core = SeededConstruction.Build(3, () => new TimerCore(features: 3, hidden: 4, cap: 8, TimeLeftGradient.All, TimeLeftReadout.Difference));
         Assert.Null(core.ReadNau);
         Assert.Equal([core.StepNau], core.AdditionUnits);
         using (no_grad())
