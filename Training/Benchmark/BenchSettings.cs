@@ -9,7 +9,7 @@ namespace GridTime.Training.Benchmark;
 /// </summary>
 public sealed record BenchSettings
 {
-    /// <summary>Most --rounds (a bench's training measurements take about rounds / 3 times as long as by default).</summary>
+    /// <summary>Most --rounds (a bench's training measurements take about N / 3 times as long as with the default 3 rounds).</summary>
     public const int MaximumRounds = 25;
 
     /// <summary>Longest --soak and --soak-slice, in minutes (a week).</summary>

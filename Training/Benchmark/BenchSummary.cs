@@ -20,8 +20,8 @@ public static class BenchSummary
     /// <paramref name="cores"/> workers as a share of the fastest, their GFLOP/s as a share of the most efficient
     /// (agents do different arithmetic per frame, so this is what shows a slow path), and each one's
     /// frames/s with <paramref name="cores"/> workers over its frames/s with one (the medians), and where there were
-    /// several rounds the lowest and highest ratio of one round's two measurements (taken one after the other: how far
-    /// the machine's minutes move the figure).
+    /// several rounds the lowest and highest ratio of one round's two measurements (taken in the same round: how far the
+    /// machine's minutes move the figure).
     /// </summary>
     /// <param name="speeds">Every training speed measured; the compare setting needs entries for 1 and <paramref name="cores"/> workers of each agent.</param>
     /// <param name="cores">The machine's cores: the largest worker count measured.</param>
@@ -35,7 +35,7 @@ public static class BenchSummary
         string perFlop = string.Join(", ", allCores.Select(s => Invariant($"{s.Agent} {s.Gflops / mostEfficient:F2}")));
         string scaling = string.Join(", ", allCores.Select(s =>
         {
-            TrainingSpeed one = speeds.First(o => o.Setting == "compare" && o.Agent == s.Agent && o.Workers == 1);
+            TrainingSpeed one = Compare(speeds, s.Agent, 1)!;
             return Invariant($"{s.Agent} {s.FramesPerSecond / one.FramesPerSecond:F2}x{RoundRatios(one, s)}");
         }));
         return
@@ -71,17 +71,20 @@ public static class BenchSummary
     /// <summary>
     /// The headline: the share of the <see cref="BenchmarkReport.Cores"/>-core matmul ceiling reached by the
     /// agent with the best GFLOP/s (<see cref="BenchmarkReport.CeilingFraction"/>), and the all-cores scaling of
-    /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>), each named; where the network did
-    /// its whole work on every frame (<see cref="BenchmarkReport.FullWork"/>) it says so, since the share then measures the
-    /// kernels on the PyTorch trainer's work rather than training as it runs.
+    /// <paramref name="scalingAgent"/> (<see cref="BenchmarkReport.ScalingAllCores"/>, with the range of its rounds' ratios
+    /// where there were several), each named; where the network did its whole work on every frame
+    /// (<see cref="BenchmarkReport.FullWork"/>: with --full-work, the kernels on the PyTorch trainer's work rather than
+    /// training as it runs; or with the kernels off, where libtorch's autograd always does) it says so.
     /// </summary>
     public static string Headline(BenchmarkReport report, string scalingAgent)
     {
         TrainingSpeed best = report.Training.MaxBy(s => s.Gflops)!;
         int cores = report.Cores;
         string atPace = report.CeilingFractionAtPace > 0 ? Invariant($", {report.CeilingFractionAtPace:P1} at the machine's pace beside each run") : "";
-        string work = report.FullWork ? " (every layer on every frame)" : "";
-        return Invariant($"headline{work}: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul{atPace}); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{Bound(report.MatmulScalingAllCores)}");
+        string work = report.FullWork ? " with every layer on every frame" : "";
+        TrainingSpeed? one = Compare(report.Training, scalingAgent, 1), all = Compare(report.Training, scalingAgent, cores);
+        string rounds = one is not null && all is not null ? RoundRatios(one, all) : "";
+        return Invariant($"headline: {Name(best)} reached {report.CeilingFraction:P1} of the {cores}-core matmul ceiling{work} ({best.Gflops / (cores * report.MatmulGflopsLibtorch):P1} of {cores} x libtorch's matmul{atPace}); {scalingAgent} {cores} workers / 1 worker = {report.ScalingAllCores:F2}x{rounds}{Bound(report.MatmulScalingAllCores)}");
     }
 
     /// <summary>
@@ -99,11 +102,16 @@ public static class BenchSummary
         return Invariant($"warning: other processes used up to {most:P0} of the machine's CPU time during the measurements (most during training {Name(busiest)}); these figures are not comparable with an idle machine's");
     }
 
-    // " (rounds 1.85-2.05)": the range of round r's all-cores run over its one-worker run, where both have more than one.
+    // The compare setting's entry of `agent` with `workers` workers, if measured.
+    private static TrainingSpeed? Compare(IReadOnlyList<TrainingSpeed> speeds, string agent, int workers) =>
+        speeds.FirstOrDefault(s => s.Setting == "compare" && s.Agent == agent && s.Workers == workers);
+
+    // " (rounds 1.85-2.05)": the range of round r's all-cores run over its one-worker run, where both have more than one
+    // (and they are two entries: with one core the ratio is 1 by definition).
     private static string RoundRatios(TrainingSpeed one, TrainingSpeed all)
     {
         int rounds = Math.Min(one.FramesPerSecondRuns.Count, all.FramesPerSecondRuns.Count);
-        if (rounds < 2)
+        if (rounds < 2 || one.Workers == all.Workers)
         {
             return "";
         }
@@ -113,7 +121,7 @@ public static class BenchSummary
     }
 
     // What the machine allows: the product alone scaled by this much from one core to all (0: not measured).
-    private static string Bound(double matmulScaling) => matmulScaling > 0 ? Invariant($" (the product alone on all cores at once: {matmulScaling:F2}x)") : "";
+    private static string Bound(double matmulScaling) => matmulScaling > 0 ? Invariant($"; the product alone on all cores at once: {matmulScaling:F2}x") : "";
 
     /// <summary>"nac with 2 workers", the setting added where it is not the compare setting.</summary>
     private static string Name(TrainingSpeed speed) =>

@@ -135,7 +135,8 @@ public sealed class BenchCommandTests
 
         (code, output, error) = Gridtime.Run("bench", "--quick", "--agents", "timer,nac", "--rounds", "2");
         Assert.True(code == 0, error);
-        Assert.Matches($@"1 -> {cores} workers: timer \d\.\d\dx \(rounds \d\.\d\d-\d\.\d\d\), nac \d\.\d\dx \(rounds \d\.\d\d-\d\.\d\d\)", output);
+        Assert.Matches($@"1 -> {cores} workers: timer \d+\.\d\dx \(rounds \d+\.\d\d-\d+\.\d\d\), nac \d+\.\d\dx \(rounds \d+\.\d\d-\d+\.\d\d\)", output);
+        Assert.Matches($@"headline: .*; timer {cores} workers / 1 worker = \d+\.\d\dx \(rounds \d+\.\d\d-\d+\.\d\d\)", output);
         Assert.Contains("(median of ", output);
     }
 

@@ -23,7 +23,7 @@ public sealed class BenchSummaryTests
                 "1 -> 2 workers: nac 1.50x, timer 1.60x",
             ],
             BenchSummary.AgentComparison(Speeds, 2));
-        Assert.Equal("1 -> 2 workers: nac 1.50x, timer 1.60x (the product alone on all cores at once: 1.84x)", BenchSummary.AgentComparison(Speeds, 2, matmulScaling: 1.84)[^1]);
+        Assert.Equal("1 -> 2 workers: nac 1.50x, timer 1.60x; the product alone on all cores at once: 1.84x", BenchSummary.AgentComparison(Speeds, 2, matmulScaling: 1.84)[^1]);
     }
 
     [Fact]
@@ -40,6 +40,12 @@ public sealed class BenchSummaryTests
             Speeds[3],
         ];
         Assert.Equal("1 -> 2 workers: nac 1.90x (rounds 1.82-2.15), timer 1.60x", BenchSummary.AgentComparison(speeds, 2)[^1]);
+        Assert.EndsWith("nac 2 workers / 1 worker = 1.90x (rounds 1.82-2.15)", BenchSummary.Headline(Report(speeds, othersMax: 0) with { ScalingAllCores = 1900.0 / 1000 }, "nac"));
+
+        // One core: the one-worker entry is the all-cores entry, its ratio 1 by definition, and no range.
+        TrainingSpeed[] oneCore = [speeds[0]];
+        Assert.Equal("1 -> 1 workers: nac 1.00x", BenchSummary.AgentComparison(oneCore, 1)[^1]);
+        Assert.EndsWith("nac 1 workers / 1 worker = 1.00x", BenchSummary.Headline(Report(oneCore, othersMax: 0) with { Cores = 1, ScalingAllCores = 1 }, "nac"));
     }
 
     [Fact]
@@ -50,9 +56,9 @@ public sealed class BenchSummaryTests
         Assert.Equal(
             "headline: timer with 2 workers reached 45.0 % of the 2-core matmul ceiling (90.0 % of 2 x libtorch's matmul); nac 2 workers / 1 worker = 1.50x",
             BenchSummary.Headline(report, "nac"));
-        Assert.EndsWith("nac 2 workers / 1 worker = 1.50x (the product alone on all cores at once: 1.91x)", BenchSummary.Headline(report with { MatmulScalingAllCores = 1.91 }, "nac"));
+        Assert.EndsWith("nac 2 workers / 1 worker = 1.50x; the product alone on all cores at once: 1.91x", BenchSummary.Headline(report with { MatmulScalingAllCores = 1.91 }, "nac"));
         Assert.Contains("(90.0 % of 2 x libtorch's matmul, 47.5 % at the machine's pace beside each run)", BenchSummary.Headline(report with { CeilingFractionAtPace = 0.475 }, "nac"));
-        Assert.StartsWith("headline (every layer on every frame): timer with 2 workers reached 45.0 %", BenchSummary.Headline(report with { FullWork = true }, "nac"));
+        Assert.StartsWith("headline: timer with 2 workers reached 45.0 % of the 2-core matmul ceiling with every layer on every frame (90.0 %", BenchSummary.Headline(report with { FullWork = true }, "nac"));
     }
 
     [Fact]

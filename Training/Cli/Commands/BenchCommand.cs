@@ -69,7 +69,7 @@ public static class BenchCommand
         LibTorchInstructions libtorchInstructions = LibTorchMatmulWidth.LimitTo(Simd.Width);
         TimeSpan probe = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         // Each worker count is measured `repeats` times, the counts taking turns (1, 2, ..., 1, 2, ...); the
-        // median run is reported. On a shared machine a minute can be 10-15% slower than the next.
+        // median run is reported. On a shared machine a minute can be 10-20% slower than the next.
         // The warm-up also takes the JIT's first compilations out of the first measurement.
         (int warmup, int measured, int repeats) = quick ? (12, 8, rounds ?? 1) : (40, 150, rounds ?? 3);
         int cores = System.Environment.ProcessorCount;
