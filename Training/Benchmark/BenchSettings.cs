@@ -40,8 +40,9 @@ public sealed record BenchSettings
 
     /// <summary>
     /// How many times each agent is measured with each worker count, the measurements taking turns (1 worker, 2, ...,
-    /// then again); the table gives the median and, for the scaling from 1 worker to all, the lowest and highest ratio of one round's runs. More
-    /// rounds steady the figures on a shared machine, whose minutes differ by 10-20%. Default 3, 1 with --quick; at most 25.
+    /// then again); the table gives the median and, for the scaling from 1 worker to all, the lowest and highest ratio of
+    /// one round's runs. More rounds steady the figures on a shared machine, whose minutes differ by 10-20%. Default 3, 1
+    /// with --quick; at most 25.
     /// </summary>
     public int? Rounds { get; init; }
 
