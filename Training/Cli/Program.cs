@@ -79,7 +79,7 @@ public static class Program
 
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message)} (see gridtime{CommandPath(parsed.CommandResult)} --help)");
+            Console.Error.WriteLine($"gridtime: {Misspelling(parsed) ?? Plain(parsed.Errors[0].Message, parsed.CommandResult.Command)} (see gridtime{CommandPath(parsed.CommandResult)} --help)");
             return BadInput;
         }
 
@@ -147,8 +147,19 @@ public static class Program
     }
 
     // System.CommandLine names .NET types ("as expected type 'System.Int32'"): say it as the settings' own parsers do.
-    private static string Plain(string message)
+    private static string Plain(string message, Command command)
     {
+        // An option that takes one value, given twice (those that may be repeated, sweep's --sbatch-arg say, never get here);
+        // an option that takes a list takes it as one value, comma-separated.
+        Match repeated = Regex.Match(message, @"^Option '(?<option>[^']*)' expects a single argument but (?<count>\d+) were provided\.$");
+        if (repeated.Success)
+        {
+            string name = repeated.Groups["option"].Value;
+            Option? option = command.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
+            string list = option?.HelpName is { } help && help.Contains(',', StringComparison.Ordinal) ? $", its values comma-separated in one: {name} <{help}>" : "";
+            return $"{name} was given {repeated.Groups["count"].Value} times; give it once{list}";
+        }
+
         Match match = Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.$");
         if (!match.Success)
         {

@@ -83,6 +83,8 @@ public sealed class CommandSettingsTests
     [InlineData(new[] { "--rounds", "2.5" }, "--rounds")]
     [InlineData(new[] { "--soak", "1", "--rounds", "2" }, "--rounds counts speed measurements; --soak measures no speed: leave one out")]
     [InlineData(new[] { "--agents", "nac,transformer" }, "--agents: ")]
+    [InlineData(new[] { "--agents", "nac", "--agents", "gru" }, "gridtime: --agents was given 2 times; give it once, its values comma-separated in one: --agents <agent,agent,...> (see gridtime bench --help)")]
+    [InlineData(new[] { "--rounds", "2", "--rounds", "3" }, "gridtime: --rounds was given 2 times; give it once (see gridtime bench --help)")]
     [InlineData(new[] { "--quick", "yes" }, "Unrecognized command or argument 'yes'")]
     public void BenchRefusesWhatItCannotRunWithOneLine(string[] flags, string expected)
     {
