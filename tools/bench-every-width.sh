@@ -6,6 +6,7 @@
 # 16 vector registers, 256 bits detected as the widest). The peer (e.g. ../shared/peer/refa3c.py) runs with Debian's
 # PyTorch + OpenBLAS, OMP_NUM_THREADS=1, 2 workers x 32 environments, NAC core, 75 s after 15 s of warm-up; beside
 # the AVX2 widths with OpenBLAS's Haswell (AVX2) kernels (OPENBLAS_CORETYPE=Haswell).
+# Without OpenBLAS under the peer's PyTorch (Debian's falls back to the reference BLAS) it stops first: one line, exit 2.
 # Writes OUT_FOLDER/NN-NAME.log, one per measurement, in the order taken.
 set -euo pipefail
 out=${1:?usage: tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS...]}
@@ -31,6 +32,21 @@ peer_run() { # NAME [ENV...]
   shift
   run "$name" env OMP_NUM_THREADS=1 "$@" /usr/bin/python3 "$peer" train --style batched --workers 2 --envs 32 --core nac --seconds 75 --warmup 15
 }
+
+# The peer is measured against OpenBLAS. Debian's PyTorch without libopenblas0-pthread loads the reference BLAS and
+# trains several times slower (1,600 against 9,700 frames/s on a Zen 5), which would make every ratio wrong.
+if [ -n "$peer" ]; then
+  if ! maps=$(/usr/bin/python3 -c 'import torch; torch.mm(torch.ones(2, 2), torch.ones(2, 2)); print(open("/proc/self/maps").read())' 2>/dev/null); then
+    echo "/usr/bin/python3 cannot run PyTorch for the peer; install it first: apt-get install python3-torch libopenblas0-pthread" >&2
+    exit 2
+  fi
+  blas=$(grep -o '/[^ ]*blas[^ ]*\.so[^ ]*' <<< "$maps" | sort -u | tr '\n' ' ' || true)
+  case "$blas" in
+    *openblas*) ;;
+    *) echo "the peer's PyTorch does not load OpenBLAS (it loads ${blas:-no BLAS library}); install it first: apt-get install libopenblas0-pthread" >&2
+       exit 2 ;;
+  esac
+fi
 
 avx512=$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)
 if [ "$avx512" = yes ]; then

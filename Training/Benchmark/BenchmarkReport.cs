@@ -102,8 +102,14 @@ public sealed record BenchmarkReport
     /// </summary>
     public double MatmulGflopsOneCore { get; init; }
 
-    /// <summary>The same product through libtorch (torch.mm: MKL in the libtorch GridTime ships with).</summary>
+    /// <summary>The same product through libtorch (torch.mm: MKL in the libtorch GridTime ships with): the better of <see cref="MatmulGflopsLibtorchRuns"/>.</summary>
     public double MatmulGflopsLibtorch { get; init; }
+
+    /// <summary>
+    /// <see cref="MatmulGflopsLibtorch"/> as timed before training and again after it (each the best of several products):
+    /// a ceiling timed once, in a slow minute of a shared machine, would flatter every share.
+    /// </summary>
+    public IReadOnlyList<double> MatmulGflopsLibtorchRuns { get; init; } = [];
 
     /// <summary>
     /// Which instructions libtorch's product used (<see cref="LibTorchMatmulWidth.LimitTo"/>): with GridTime's kernels
@@ -111,8 +117,14 @@ public sealed record BenchmarkReport
     /// </summary>
     public string MatmulLibtorchInstructions { get; init; } = "";
 
-    /// <summary>GridTime's kernel at the width in use (<see cref="SimdWidth"/>): the better of the same product and the LSTM's own shape; 0 where the kernels are off.</summary>
+    /// <summary>
+    /// GridTime's kernel at the width in use (<see cref="SimdWidth"/>): the better of the same product and the LSTM's own
+    /// shape, and of <see cref="MatmulGflopsKernelRuns"/>; 0 where the kernels are off.
+    /// </summary>
     public double MatmulGflopsKernel { get; init; }
+
+    /// <summary><see cref="MatmulGflopsKernel"/> as timed before training and again after it (0 and 0 where the kernels are off).</summary>
+    public IReadOnlyList<double> MatmulGflopsKernelRuns { get; init; } = [];
 
     /// <summary>
     /// The fastest product's GFLOP/s per core, sustained, with one thread (<see cref="SpeedProbes.MatmulScaling"/>:

@@ -21,6 +21,7 @@ public sealed class BenchCommandTests
             "matmul_gflops_libtorch", "matmul_libtorch_instructions", "matmul_gflops_kernel", "matmul_kernel", "simd_width", "processor_simd", "training",
             "ceiling_fraction", "ceiling_fraction_at_pace", "scaling_all_cores", "others_cpu_share_max",
             "matmul_gflops_sustained_one_core", "matmul_gflops_sustained_per_core_all_cores", "matmul_scaling_all_cores", "full_work", "rounds",
+            "matmul_gflops_libtorch_runs", "matmul_gflops_kernel_runs",
         ];
         Assert.Equal(fields.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
         // With the kernels off there is no kernel to time (0) and the network runs on libtorch.
@@ -35,6 +36,19 @@ public sealed class BenchCommandTests
         {
             AssertPositive(field.Name, field.Value);
         }
+
+        // Each product of the ceiling timed before training and again after it, the better of the two kept; the
+        // ceiling the best of every timing (and of the sustained figure).
+        double Field(string name) => json.RootElement.GetProperty(name).GetDouble();
+        foreach (string product in new[] { "libtorch", "kernel" })
+        {
+            double[] timings = [.. json.RootElement.GetProperty($"matmul_gflops_{product}_runs").EnumerateArray().Select(t => t.GetDouble())];
+            Assert.Equal(2, timings.Length);
+            Assert.All(timings, t => Assert.True(kernel || product == "libtorch" ? t > 0 : t == 0, $"{product}: {t}"));
+            Assert.Equal(timings.Max(), Field($"matmul_gflops_{product}"));
+        }
+
+        Assert.True(Field("matmul_gflops_one_core") >= Math.Max(Field("matmul_gflops_kernel"), Field("matmul_gflops_sustained_one_core")));
 
         // Progress on standard error (standard output is the JSON): what is measured up front, then a line per measurement.
         int measurements = 2 * System.Environment.ProcessorCount;
@@ -139,6 +153,13 @@ public sealed class BenchCommandTests
         Assert.Matches($@"1 -> {cores} workers: timer \d+\.\d\dx{range}, nac \d+\.\d\dx{range}", output);
         Assert.Matches($@"headline: .*; timer {cores} workers / 1 worker = \d+\.\d\dx{range}", output);
         Assert.Contains("(median of ", output);
+
+        // The ceiling's products timed again after training, before the table whose shares are of the best timing.
+        string[] lines = output.ReplaceLineEndings("\n").Split('\n');
+        int again = Array.FindIndex(lines, l => l.StartsWith("one-core matmul again after training: libtorch ", StringComparison.Ordinal));
+        Assert.True(again > Array.FindLastIndex(lines, l => l.StartsWith("one-core matmul: ", StringComparison.Ordinal)), output);
+        Assert.True(again < Array.FindIndex(lines, l => l.StartsWith("training ", StringComparison.Ordinal)), output);
+        Assert.Matches(@"; ceiling \d+\.\d GFLOP/s per core \(the best of both timings\), the shares below of it$", lines[again]);
     }
 
     /// <summary>The timer's forward FLOPs per frame in bench's setting (the JSON's header gives the default agent's).</summary>
