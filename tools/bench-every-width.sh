@@ -9,11 +9,31 @@
 # Without OpenBLAS under the peer's PyTorch (Debian's falls back to the reference BLAS) it stops first: one line, exit 2.
 # Writes OUT_FOLDER/NN-NAME.log, one per measurement, in the order taken.
 set -euo pipefail
-out=${1:?usage: tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS...]}
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+  echo "usage: tools/bench-every-width.sh OUT_FOLDER [PEER_SCRIPT] [BENCH_ARGS...]" >&2
+  exit 2
+fi
+out=$1
 peer=${2:-}
 shift $(( $# >= 2 ? 2 : 1 ))
 here=$(cd "$(dirname "$0")/.." && pwd)
 gridtime="$here/Training/Cli/bin/Release/net10.0/gridtime.dll"
+# The peer is measured against OpenBLAS. Debian's PyTorch without libopenblas0-pthread loads the reference BLAS (the
+# libblas.so.3 that the alternatives system points to) and trains several times slower (1,600 against 9,700 frames/s on a
+# Zen 5), which would make every ratio wrong.
+if [ -n "$peer" ]; then
+  if ! maps=$(/usr/bin/python3 -c 'import torch; torch.mm(torch.ones(2, 2), torch.ones(2, 2)); print(open("/proc/self/maps").read())' 2>&1); then
+    echo "/usr/bin/python3 cannot run PyTorch for the peer ($(tail -n 1 <<< "$maps")); install it first: apt-get install python3-torch libopenblas0-pthread" >&2
+    exit 2
+  fi
+  blas=$(grep -o '/[^ ]*/libblas\.so[^ ]*' <<< "$maps" | sort -u | tr '\n' ' ' || true)
+  case "$blas" in
+    *openblas*) ;;
+    *) echo "the peer's PyTorch does not run on OpenBLAS (its libblas.so.3: ${blas:-none loaded}); install it first: apt-get install libopenblas0-pthread" >&2
+       exit 2 ;;
+  esac
+fi
+
 mkdir -p "$out"
 step=0
 
@@ -32,21 +52,6 @@ peer_run() { # NAME [ENV...]
   shift
   run "$name" env OMP_NUM_THREADS=1 "$@" /usr/bin/python3 "$peer" train --style batched --workers 2 --envs 32 --core nac --seconds 75 --warmup 15
 }
-
-# The peer is measured against OpenBLAS. Debian's PyTorch without libopenblas0-pthread loads the reference BLAS and
-# trains several times slower (1,600 against 9,700 frames/s on a Zen 5), which would make every ratio wrong.
-if [ -n "$peer" ]; then
-  if ! maps=$(/usr/bin/python3 -c 'import torch; torch.mm(torch.ones(2, 2), torch.ones(2, 2)); print(open("/proc/self/maps").read())' 2>/dev/null); then
-    echo "/usr/bin/python3 cannot run PyTorch for the peer; install it first: apt-get install python3-torch libopenblas0-pthread" >&2
-    exit 2
-  fi
-  blas=$(grep -o '/[^ ]*blas[^ ]*\.so[^ ]*' <<< "$maps" | sort -u | tr '\n' ' ' || true)
-  case "$blas" in
-    *openblas*) ;;
-    *) echo "the peer's PyTorch does not load OpenBLAS (it loads ${blas:-no BLAS library}); install it first: apt-get install libopenblas0-pthread" >&2
-       exit 2 ;;
-  esac
-fi
 
 avx512=$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)
 if [ "$avx512" = yes ]; then

@@ -106,8 +106,8 @@ public sealed record BenchmarkReport
     public double MatmulGflopsLibtorch { get; init; }
 
     /// <summary>
-    /// <see cref="MatmulGflopsLibtorch"/> as timed before training and again after it (each the best of several products):
-    /// a ceiling timed once, in a slow minute of a shared machine, would flatter every share.
+    /// <see cref="MatmulGflopsLibtorch"/>'s two timings, GFLOP/s, in order: before training, then after it (each the best
+    /// of several products): a ceiling timed once, at a slow moment, would flatter every share.
     /// </summary>
     public IReadOnlyList<double> MatmulGflopsLibtorchRuns { get; init; } = [];
 
@@ -123,7 +123,7 @@ public sealed record BenchmarkReport
     /// </summary>
     public double MatmulGflopsKernel { get; init; }
 
-    /// <summary><see cref="MatmulGflopsKernel"/> as timed before training and again after it (0 and 0 where the kernels are off).</summary>
+    /// <summary><see cref="MatmulGflopsKernel"/>'s two timings, GFLOP/s, in order: before training, then after it (0 and 0 where the kernels are off).</summary>
     public IReadOnlyList<double> MatmulGflopsKernelRuns { get; init; } = [];
 
     /// <summary>
