@@ -122,7 +122,7 @@ public static class BenchCommand
         string kernelFigure = kernelMatmul > 0
             ? string.Create(CultureInfo.InvariantCulture, $"GridTime's {Simd.Describe(Simd.Width)} kernel {kernelMatmul:F1} GFLOP/s (best of 1024^3 and the LSTM's shape)")
             : "GridTime's kernel off";
-        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3; {libtorchInstructions.Description}), {kernelFigure}; ceiling {matmul:F1} GFLOP/s per core ({ceilingOf}; both timed again after training, the best kept)"));
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one-core matmul: libtorch {libtorchMatmul:F1} GFLOP/s (1024^3; {libtorchInstructions.Description}), {kernelFigure}; ceiling so far {matmul:F1} GFLOP/s per core ({ceilingOf}); {(kernelMatmul > 0 ? "libtorch's and GridTime's products are" : "libtorch's product is")} timed again after training"));
         string product = Simd.KernelsInUse ? "GridTime's kernel on the LSTM's shape" : "libtorch's 1024^3";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"all cores at once: {product}, sustained, {sustainedOne:F1} GFLOP/s on one core, {cores} x {sustainedAll:F1} with {cores} at once = {matmulScaling:F2}x one core (how far arithmetic alone scales on this machine)"));
@@ -178,9 +178,10 @@ public static class BenchCommand
         }
 
         // The ceiling timed again: a ceiling timed once would flatter every share below when that moment was slow. On a
-        // shared machine one minute can be 8% slower than the next (GridTime's 256-bit kernel timed 111.6 and 102.9 GFLOP/s
-        // at the start of two benches on a 2-core Zen 5, 2026-12-07), and libtorch's first products in a process came out
-        // at 60-64 GFLOP/s against 86-91 after training (`bench --quick`, same machine and day). The best of both is kept.
+        // shared machine the same product can differ by 8% from one bench to another (GridTime's 256-bit kernel timed
+        // 111.6 and 102.9 GFLOP/s at the start of two benches 40 minutes apart on a 2-core Zen 5, 2026-12-07), and
+        // libtorch's first products in a process came out at 60-64 GFLOP/s against 86-91 after training (`bench --quick`,
+        // same machine and day). The best of both timings is kept.
         stop.ThrowIfCancellationRequested();
         double libtorchMatmulAfter = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
         stop.ThrowIfCancellationRequested();
