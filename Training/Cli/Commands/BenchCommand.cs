@@ -186,7 +186,8 @@ public static class BenchCommand
         double libtorchMatmulAfter = SpeedProbes.MatmulGflops(repeats: quick ? 3 : 10);
         stop.ThrowIfCancellationRequested();
         double kernelMatmulAfter = SpeedProbes.KernelMatmulGflops(repeats: quick ? 3 : 10);
-        matmul = Math.Max(matmul, Ceiling(libtorchMatmulAfter, kernelMatmulAfter));
+        double libtorchBest = Math.Max(libtorchMatmul, libtorchMatmulAfter), kernelBest = Math.Max(kernelMatmul, kernelMatmulAfter);
+        matmul = Ceiling(libtorchBest, kernelBest);
         string libtorchLeftOut = libtorchInstructions.MayBeWider ? " (left out of the ceiling, its vectors possibly wider)" : "";
         string kernelAfter = kernelMatmulAfter > 0 ? string.Create(CultureInfo.InvariantCulture, $", GridTime's kernel {kernelMatmulAfter:F1}") : "";
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -261,10 +262,10 @@ public static class BenchCommand
             ImageFlopsPerFrame = image,
             TrainFlopsPerFrame = 3 * forward,
             MatmulGflopsOneCore = matmul,
-            MatmulGflopsLibtorch = Math.Max(libtorchMatmul, libtorchMatmulAfter),
+            MatmulGflopsLibtorch = libtorchBest,
             MatmulGflopsLibtorchRuns = [libtorchMatmul, libtorchMatmulAfter],
             MatmulLibtorchInstructions = libtorchInstructions.Description,
-            MatmulGflopsKernel = Math.Max(kernelMatmul, kernelMatmulAfter),
+            MatmulGflopsKernel = kernelBest,
             MatmulGflopsKernelRuns = [kernelMatmul, kernelMatmulAfter],
             MatmulKernel = Simd.KernelsName(Simd.Width),
             FullWork = fullWork || !Simd.KernelsInUse,
