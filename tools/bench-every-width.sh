@@ -6,8 +6,9 @@
 #   tools/bench-every-width.sh OUT "" --full-work
 # Widths: 512 where the processor has AVX-512; 256 and 128 as an AVX2 processor runs them (DOTNET_EnableAVX512=0:
 # 16 vector registers, 256 bits detected as the widest). The peer (e.g. ../shared/peer/refa3c.py) runs with Debian's
-# PyTorch + OpenBLAS, OMP_NUM_THREADS=1, 2 workers x 32 environments, NAC core, 75 s after 15 s of warm-up; beside
-# the AVX2 widths with OpenBLAS's Haswell (AVX2) kernels (OPENBLAS_CORETYPE=Haswell).
+# PyTorch + OpenBLAS, OMP_NUM_THREADS=1, 2 workers x 32 environments, NAC core, 75 s after 15 s of warm-up; before
+# and after every bench: beside the AVX2 widths with OpenBLAS's Haswell (AVX2) kernels (OPENBLAS_CORETYPE=Haswell),
+# before the 512-bit bench and after the last one with OpenBLAS's own choice.
 # Without OpenBLAS under the peer's PyTorch (Debian's falls back to the reference BLAS) it stops first: one line, exit 2.
 # Writes OUT_FOLDER/NN-NAME.log, one per measurement, in the order taken.
 set -euo pipefail
